@@ -1,0 +1,151 @@
+/*
+ * dmasim/dmasim.h - the simulated machine: platform, devices, device-side
+ * access and diagnostics.  The umbrella header of libdmasim.
+ *
+ * A program creates a platform (RAM, swiotlb, cache model, ...) from a spec
+ * string, creates devices on it, and then runs driver code written against
+ * the kernel-named headers (<linux/dma-mapping.h>, ...).  The "hardware" side
+ * of a device model moves data with dmasim_dev_read()/dmasim_dev_write()
+ * through bus addresses, exactly as a real device would.
+ */
+#ifndef DMASIM_DMASIM_H
+#define DMASIM_DMASIM_H
+
+#include <stdio.h>
+
+#include <dmasim/ktypes.h>
+#include <dmasim/device.h>
+#include <dmasim/mm.h>
+#include <dmasim/scatterlist.h>
+#include <dmasim/dma-mapping.h>
+#include <dmasim/dmapool.h>
+#include <dmasim/backend.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DMASIM_VERSION_MAJOR 0
+#define DMASIM_VERSION_MINOR 1
+#define DMASIM_VERSION_PATCH 0
+
+struct dmasim_platform;
+
+/**
+ * dmasim_platform_create() - build a simulated machine.
+ * @spec: space-separated key=value words, NULL or "" for the defaults:
+ *   ram=SIZE@ADDR[:high][,SIZE@ADDR...]  RAM regions (default 256M@0x80000000);
+ *                                       ":high" makes a region high memory
+ *   swiotlb=SIZE[@ADDR][,force]|off|force  bounce pool (default 4M in the
+ *                                       lowest RAM that fits; force bounces all)
+ *   iommu=off       no IOMMU (the only value so far)
+ *   cache=coherent  CPU cache model
+ *   debug=on|off    misuse reports (default on)
+ *   seed=N          seed for everything random (default 1)
+ *   log=stderr|quiet   where messages go before a handler is set
+ * Sizes take K, M, G suffixes; addresses are decimal or 0x hex.  The
+ * environment variable DMASIM_SPEC is appended, so its words win.
+ *
+ * The new platform becomes the current one.
+ * Return: the platform, or NULL after logging which word is wrong and why.
+ * Context: thread-safe.
+ */
+DMASIM_API struct dmasim_platform *dmasim_platform_create(const char *spec);
+/**
+ * dmasim_platform_destroy() - destroy a platform, its devices (each reported
+ * for leaks) and its memory.  The previous live platform becomes current.
+ * NULL is ignored.
+ */
+DMASIM_API void dmasim_platform_destroy(struct dmasim_platform *p);
+/** dmasim_platform_current() - the platform device-less calls use, or NULL. */
+DMASIM_API struct dmasim_platform *dmasim_platform_current(void);
+/** dmasim_platform_set_current() - make @p current. Return: 0 or -EINVAL. */
+DMASIM_API int dmasim_platform_set_current(struct dmasim_platform *p);
+/** dmasim_platform_spec() - the effective spec, normalised (every key with its value). */
+DMASIM_API const char *dmasim_platform_spec(const struct dmasim_platform *p);
+/**
+ * dmasim_platform_dump() - print the machine's memory map: RAM regions with
+ * their physical and linear-map addresses, zones, free pages, the swiotlb.
+ */
+DMASIM_API void dmasim_platform_dump(struct dmasim_platform *p, FILE *out);
+
+/**
+ * dmasim_device_create() - plug a simulated device into @p.
+ * @spec: key=value words, all optional:
+ *   name=STR             device name (default "devN")
+ *   coherent=0|1         snoops CPU caches (default: the platform's model)
+ *   offset=ADDR          bus address = physical address - ADDR
+ *   limit=ADDR           highest bus address the interconnect carries
+ *   mask=BITS            streaming and coherent mask width (default 32)
+ *   max_seg=SIZE         dma_parms max segment size (default 64K)
+ *   seg_boundary=MASK    dma_parms segment boundary (default all ones)
+ *   min_align=MASK       dma_parms min_align_mask (default 0)
+ *   force_bounce=0|1     bounce every streaming mapping through swiotlb
+ * Return: the device, or NULL with a message.
+ */
+DMASIM_API struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec);
+/**
+ * dmasim_device_destroy() - unplug @dev: releases managed (dmam_*) resources,
+ * then reports every mapping and allocation still outstanding.  NULL is ignored.
+ */
+DMASIM_API void dmasim_device_destroy(struct device *dev);
+/** dmasim_device_platform() - the platform @dev sits on, or NULL. */
+DMASIM_API struct dmasim_platform *dmasim_device_platform(struct device *dev);
+
+/* --- the device side --------------------------------------------------- */
+
+/**
+ * dmasim_dev_read() - the device reads @len bytes at bus address @addr.
+ *
+ * The access is translated as the hardware would (bus offset, bus limit),
+ * must fall entirely within buffers currently mapped or allocated for @dev,
+ * and must be allowed by their direction (reading a DMA_FROM_DEVICE buffer
+ * is forbidden).  The bytes come from RAM, not the CPU cache.
+ * Return: 0; -EFAULT if some byte does not translate to memory the device may
+ * reach; -EPERM if a mapping's direction forbids the access; -EINVAL for a
+ * bad device or NULL buffer.
+ * Context: any thread.
+ */
+DMASIM_API int dmasim_dev_read(struct device *dev, dma_addr_t addr, void *buf, size_t len);
+/** dmasim_dev_write() - the device writes @len bytes at @addr (see dmasim_dev_read()). */
+DMASIM_API int dmasim_dev_write(struct device *dev, dma_addr_t addr, const void *buf, size_t len);
+
+/**
+ * struct dmasim_xlate - what a bus address means to a device, for tools and
+ * teaching: the physical address behind it, and the mapping that covers it.
+ */
+struct dmasim_xlate {
+	dma_addr_t bus;           /* Z: the address the device puts on the bus */
+	phys_addr_t phys;         /* Y: the physical address it reaches */
+	void *cpu;                /* X: the linear-map address of Y (NULL if none) */
+	dma_addr_t map_start;     /* first bus address of the covering mapping */
+	size_t map_size;          /* its size */
+	int dir;                  /* its enum dma_data_direction */
+	bool bounced;             /* whether it is a swiotlb bounce slot */
+	phys_addr_t orig_phys;    /* for a bounce: the driver's buffer */
+	const char *kind;         /* "single", "page", "sg", "coherent", "resource", ... */
+};
+
+/**
+ * dmasim_dev_translate() - translate @addr for @dev without accessing memory.
+ * Return: 0 and *@out filled, or -EFAULT/-EINVAL as dmasim_dev_read().
+ */
+DMASIM_API int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlate *out);
+
+/* --- diagnostics ------------------------------------------------------- */
+
+/** dmasim_log_fn - a log handler: @level is DMASIM_LOG_*, @msg one line without newline. */
+typedef void (*dmasim_log_fn)(void *ctx, int level, const char *msg);
+
+/**
+ * dmasim_set_log_handler() - send @p's messages to @fn (NULL restores stderr).
+ */
+DMASIM_API void dmasim_set_log_handler(struct dmasim_platform *p, dmasim_log_fn fn, void *ctx);
+/** dmasim_debug_errors() - number of misuse reports on @p so far. */
+DMASIM_API unsigned long dmasim_debug_errors(struct dmasim_platform *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DMASIM_DMASIM_H */

@@ -1,0 +1,225 @@
+/*
+ * dmasim/mm.h - the simulated machine's memory as kernel code sees it.
+ *
+ * Page frames (struct page), the buddy page allocator, the linear map
+ * (virt_to_phys and friends), DMA-safe kmalloc, high memory with kmap, vmalloc
+ * and vmap aliases, and pinning of user buffers.  Included by the compat
+ * headers <linux/mm.h>, <linux/gfp.h>, <linux/slab.h>, <linux/highmem.h> and
+ * <linux/vmalloc.h>.  Calls that take no device act on the current platform
+ * (see dmasim_platform_set_current()).
+ */
+#ifndef DMASIM_MM_H
+#define DMASIM_MM_H
+
+#include <dmasim/ktypes.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * struct page - descriptor of one simulated page frame.
+ *
+ * Opaque to driver code, as in the kernel: use page_to_pfn(), page_address()
+ * and the other helpers.
+ */
+struct page;
+
+/**
+ * struct vm_area_struct - a user-space mapping, as dma_mmap_*() fill it.
+ * @vm_start: first host address of the mapping (0 = let dmasim choose).
+ * @vm_end: one past the last host address.
+ * @vm_pgoff: offset into the buffer, in pages.
+ * @vm_flags: unused by dmasim; kept for driver code that sets it.
+ */
+struct vm_area_struct {
+	unsigned long vm_start;
+	unsigned long vm_end;
+	unsigned long vm_pgoff;
+	unsigned long vm_flags;
+};
+
+/* --- page allocator (buddy) ------------------------------------------- */
+
+/**
+ * alloc_pages() - allocate 2^@order physically contiguous pages.
+ * @gfp: zone and behaviour flags (GFP_KERNEL, GFP_DMA32, __GFP_HIGHMEM, __GFP_ZERO...).
+ * @order: log2 of the number of pages (0..10).
+ *
+ * Return: the first page, or NULL (with a message unless __GFP_NOWARN).
+ * Context: any; thread-safe.
+ */
+DMASIM_API struct page *alloc_pages(gfp_t gfp, unsigned int order);
+/** alloc_page() - alloc_pages(@gfp, 0). Return: a page or NULL. */
+DMASIM_API struct page *alloc_page(gfp_t gfp);
+/** __free_pages() - free pages from alloc_pages(); @order must match. */
+DMASIM_API void __free_pages(struct page *page, unsigned int order);
+/** __free_page() - __free_pages(@page, 0). */
+DMASIM_API void __free_page(struct page *page);
+/**
+ * __get_free_pages() - allocate lowmem pages and return their linear address.
+ * Return: the address as unsigned long, or 0.  __GFP_HIGHMEM is refused.
+ */
+DMASIM_API unsigned long __get_free_pages(gfp_t gfp, unsigned int order);
+/** __get_free_page() - __get_free_pages(@gfp, 0). */
+DMASIM_API unsigned long __get_free_page(gfp_t gfp);
+/** get_zeroed_page() - one zeroed lowmem page. Return: its address or 0. */
+DMASIM_API unsigned long get_zeroed_page(gfp_t gfp);
+/** free_pages() - free what __get_free_pages() returned. 0 is ignored. */
+DMASIM_API void free_pages(unsigned long addr, unsigned int order);
+/** free_page() - free_pages(@addr, 0). */
+DMASIM_API void free_page(unsigned long addr);
+/** get_order() - smallest order whose pages hold @size bytes (size > 0). */
+DMASIM_API int get_order(unsigned long size);
+/** get_page() - take a reference on @page. */
+DMASIM_API void get_page(struct page *page);
+/** put_page() - drop a reference; the last one frees an order-0 page. */
+DMASIM_API void put_page(struct page *page);
+/** page_count() - current reference count of @page. */
+DMASIM_API int page_count(struct page *page);
+
+/* --- frames and the linear map --------------------------------------- */
+
+/** page_to_pfn() - page frame number of @page. */
+DMASIM_API unsigned long page_to_pfn(const struct page *page);
+/** pfn_to_page() - descriptor of frame @pfn. Return: NULL if @pfn is not RAM. */
+DMASIM_API struct page *pfn_to_page(unsigned long pfn);
+/** pfn_valid() - whether @pfn is a frame of simulated RAM. */
+DMASIM_API bool pfn_valid(unsigned long pfn);
+/** page_to_phys() - physical address of @page. */
+DMASIM_API phys_addr_t page_to_phys(const struct page *page);
+/** page_address() - linear-map address of @page. Return: NULL for high memory. */
+DMASIM_API void *page_address(const struct page *page);
+/** nth_page() - the page @n frames after @page (may cross into another region's memmap). */
+DMASIM_API struct page *nth_page(struct page *page, unsigned long n);
+/** PageHighMem() - whether @page has no linear mapping. */
+DMASIM_API bool PageHighMem(const struct page *page);
+/** virt_addr_valid() - whether @addr lies in the linear map. */
+DMASIM_API bool virt_addr_valid(const void *addr);
+/**
+ * virt_to_phys() - physical address of a linear-map address.
+ * Return: the address; for anything else a message and (phys_addr_t)-1.
+ */
+DMASIM_API phys_addr_t virt_to_phys(const volatile void *addr);
+/** phys_to_virt() - linear-map address of @phys. Return: NULL for high memory or non-RAM. */
+DMASIM_API void *phys_to_virt(phys_addr_t phys);
+/** virt_to_page() - page of a linear-map address. Return: NULL (and a message) otherwise. */
+DMASIM_API struct page *virt_to_page(const void *addr);
+#define __pa(x) virt_to_phys((const void *)(x))
+#define __va(x) phys_to_virt((phys_addr_t)(x))
+#define virt_to_pfn(x) (PFN_DOWN(virt_to_phys(x)))
+#define page_to_virt(p) page_address(p)
+
+/* --- kmalloc ----------------------------------------------------------- */
+
+/**
+ * kmalloc() - allocate @size bytes of DMA-safe lowmem.
+ *
+ * The result is aligned to ARCH_DMA_MINALIGN (the cache line), so two
+ * kmalloc buffers never share a cache line.  Size classes up to half a page
+ * come from slab pages; larger requests get whole pages.
+ * Return: the address, or NULL for size 0, overflow or exhaustion.
+ */
+DMASIM_API void *kmalloc(size_t size, gfp_t gfp);
+/** kzalloc() - kmalloc() of zeroed memory. */
+DMASIM_API void *kzalloc(size_t size, gfp_t gfp);
+/** kcalloc() - zeroed array of @n elements; NULL on overflow. */
+DMASIM_API void *kcalloc(size_t n, size_t size, gfp_t gfp);
+/** kmalloc_array() - array of @n elements; NULL on overflow. */
+DMASIM_API void *kmalloc_array(size_t n, size_t size, gfp_t gfp);
+/** kfree() - free kmalloc() memory; NULL is ignored, anything else foreign is reported. */
+DMASIM_API void kfree(const void *ptr);
+/** ksize() - usable size of a kmalloc() block. Return: 0 for a foreign pointer. */
+DMASIM_API size_t ksize(const void *ptr);
+
+/* --- high memory -------------------------------------------------------- */
+
+/**
+ * kmap() - a CPU address for @page.
+ *
+ * Lowmem pages return their linear address; a high-memory page is mapped at a
+ * fresh host address aliasing the same physical frame.  Pair with kunmap().
+ * Return: the address, or NULL on failure.
+ */
+DMASIM_API void *kmap(struct page *page);
+/** kunmap() - drop the mapping kmap() made for @page. */
+DMASIM_API void kunmap(struct page *page);
+/** kmap_local_page() - like kmap(); undone with kunmap_local(address). */
+DMASIM_API void *kmap_local_page(struct page *page);
+/** kunmap_local() - undo kmap_local_page() given the address it returned. */
+DMASIM_API void kunmap_local(const void *addr);
+#define kmap_atomic(page) kmap_local_page(page)
+#define kunmap_atomic(addr) kunmap_local(addr)
+/** memcpy_from_page() - copy @len bytes at @offset in @page to @to. */
+DMASIM_API void memcpy_from_page(char *to, struct page *page, size_t offset, size_t len);
+/** memcpy_to_page() - copy @len bytes from @from to @offset in @page. */
+DMASIM_API void memcpy_to_page(struct page *page, size_t offset, const char *from, size_t len);
+
+/* --- vmalloc and vmap ---------------------------------------------------- */
+
+#define VM_MAP 0x4UL
+#define PAGE_KERNEL 0
+
+/**
+ * vmalloc() - virtually contiguous memory made of scattered pages.
+ *
+ * Not DMA-able through dma_map_single(); map its pages (vmalloc_to_page())
+ * instead, as in the kernel.
+ * Return: the address, or NULL.
+ */
+DMASIM_API void *vmalloc(unsigned long size);
+/** vzalloc() - zeroed vmalloc(). */
+DMASIM_API void *vzalloc(unsigned long size);
+/** vfree() - free vmalloc() memory and its pages; NULL is ignored. */
+DMASIM_API void vfree(const void *addr);
+/**
+ * vmap() - map @count existing pages at one virtually contiguous address.
+ * @flags: VM_MAP or 0.  @prot: PAGE_KERNEL.
+ * Return: the alias address, or NULL.  The pages stay owned by the caller.
+ */
+DMASIM_API void *vmap(struct page **pages, unsigned int count, unsigned long flags, int prot);
+/** vunmap() - remove an alias made by vmap(). */
+DMASIM_API void vunmap(const void *addr);
+/** is_vmalloc_addr() - whether @addr is inside a vmalloc() or vmap() area. */
+DMASIM_API bool is_vmalloc_addr(const void *addr);
+/** vmalloc_to_page() - the page behind a vmalloc/vmap/kmap address, or NULL. */
+DMASIM_API struct page *vmalloc_to_page(const void *addr);
+/** vmalloc_to_pfn() - page_to_pfn(vmalloc_to_page(@addr)); 0 if none. */
+DMASIM_API unsigned long vmalloc_to_pfn(const void *addr);
+
+/* --- user pages ---------------------------------------------------------- */
+
+#define FOLL_WRITE 0x01
+#define FOLL_LONGTERM 0x100
+
+/**
+ * pin_user_pages_fast() - register a user (host) buffer as simulated RAM.
+ * @start: first address; rounded down to a page boundary.
+ * @nr_pages: pages to pin.
+ * @gup_flags: FOLL_WRITE, FOLL_LONGTERM (accepted, not needed).
+ * @pages: receives @nr_pages page pointers.
+ *
+ * Memory from malloc(), static data or mmap() is not part of simulated RAM,
+ * so no device can reach it.  This call moves the bytes of the range into
+ * freshly allocated simulated pages and maps those pages at the very same
+ * host addresses, so the program keeps using its pointer while devices now
+ * reach the data through real physical addresses.  Stack memory is refused.
+ * Pages are returned in address order; the range stays pinned until every
+ * page was released with unpin_user_pages(), when the bytes move back into
+ * ordinary private memory at the same address.
+ *
+ * Return: @nr_pages, or a negative errno (-EINVAL bad range or stack,
+ * -EEXIST already pinned or owned by dmasim, -ENOMEM).
+ */
+DMASIM_API long pin_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_flags,
+				    struct page **pages);
+/** unpin_user_pages() - release pages from pin_user_pages_fast(). */
+DMASIM_API void unpin_user_pages(struct page **pages, unsigned long npages);
+/** unpin_user_page() - unpin_user_pages(&@page, 1). */
+DMASIM_API void unpin_user_page(struct page *page);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DMASIM_MM_H */

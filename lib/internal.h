@@ -1,0 +1,409 @@
+/*
+ * lib/internal.h - the contract between dmasim's modules.
+ *
+ * Layering (DESIGN.md, "data flow of one mapping"):
+ *   API layer (dma-mapping.c, dma-alloc.c, dmapool.c) checks arguments and
+ *   keeps the per-device mapping records, then calls the device's
+ *   translation ops (dma-direct.c today; dma-iommu next), which may bounce
+ *   through swiotlb.c and call the cache model (cache.c) for non-coherent
+ *   devices.  The device side (dev-access.c) looks up the records, translates
+ *   through the same ops and touches RAM directly.
+ *
+ * Preconditions every internal function may rely on:
+ *   - struct dmasim_device pointers passed in were validated by dmasim__dev();
+ *   - physical ranges passed to memory helpers lie inside one RAM region
+ *     (dmasim__phys_range_ok() checked it);
+ *   - p->mm_lock protects the buddy allocator, slabs and alias areas;
+ *     d->lock protects a device's mapping records and devres list;
+ *     the swiotlb has its own lock.
+ */
+#ifndef DMASIM_INTERNAL_H
+#define DMASIM_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <dmasim/dmasim.h>
+
+#define DMASIM_MAX_REGIONS 8
+#define DMASIM_MAX_ORDER 14 /* buddy blocks up to 64 MiB (contiguous DMA allocations) */
+#define DMASIM_MAX_PAGE_ORDER 10 /* what alloc_pages() accepts, as the kernel's MAX_PAGE_ORDER */
+
+#define DMASIM_WARN_ON(p, cond)                                                       \
+	((cond) ? (dmasim__log((p), DMASIM_LOG_ERR, "dmasim: internal error: %s at %s:%d", \
+			       #cond, __FILE__, __LINE__),                             \
+		   1)                                                                  \
+		: 0)
+
+/* ---- spec parsing (spec.c) -------------------------------------------- */
+
+struct dmasim_kv {
+	char *key;
+	char *val;
+};
+
+struct dmasim_spec {
+	struct dmasim_kv *kv;
+	size_t n;
+};
+
+/* Split "a=b c=d" into pairs; later duplicates win in dmasim__spec_get(). */
+int dmasim__spec_parse(struct dmasim_spec *s, const char *text, char *err, size_t errlen);
+void dmasim__spec_free(struct dmasim_spec *s);
+const char *dmasim__spec_get(const struct dmasim_spec *s, const char *key);
+/* The first key not in @known (NULL-terminated), or NULL. */
+const char *dmasim__spec_unknown(const struct dmasim_spec *s, const char *const *known);
+int dmasim__parse_u64(const char *s, u64 *out);     /* decimal or 0x hex */
+int dmasim__parse_size(const char *s, u64 *out);    /* with K/M/G/T suffix */
+int dmasim__parse_bool(const char *s, bool *out);   /* 0/1/on/off/yes/no/true/false */
+
+/* ---- memory (memory.c, page-alloc.c, slab.c, vmalloc.c) -------------------- */
+
+enum dmasim_zone { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_HIGHMEM, DMASIM_NR_ZONES };
+
+#define PG_buddy 0x01UL /* free, head of a buddy block of page->order */
+#define PG_reserved 0x02UL /* not managed by the allocator (swiotlb pool) */
+#define PG_slab 0x04UL /* part of a kmalloc slab */
+#define PG_head 0x08UL /* first page of an allocation of page->order */
+#define PG_pinned 0x10UL /* backs a pinned user range */
+#define PG_large 0x20UL /* head of a large kmalloc (whole pages) */
+
+struct dmasim_region;
+struct dmasim_arena;
+
+struct page {
+	unsigned long flags;
+	atomic_int refcount;
+	unsigned short order;
+	unsigned char arena;
+	struct dmasim_region *region;
+	LIST_ENTRY(page) lru; /* buddy free list */
+	void *priv;           /* slab or pin area */
+	size_t large_size;    /* bytes of a large kmalloc */
+};
+
+struct dmasim_region {
+	struct dmasim_platform *plat;
+	phys_addr_t base;
+	u64 size;
+	bool high;
+	off_t fd_off;            /* offset of the region in the RAM memfd */
+	unsigned char *ram;      /* RAM as devices see it */
+	unsigned char *linear;   /* the linear map (NULL for high memory) */
+	struct page *memmap;
+	unsigned long pfn_base;
+	unsigned long nr_pages;
+};
+
+LIST_HEAD(dmasim_page_list, page);
+
+struct dmasim_arena {
+	struct dmasim_region *region;
+	enum dmasim_zone zone;
+	unsigned long pfn_start, pfn_end; /* [start, end) */
+	struct dmasim_page_list free[DMASIM_MAX_ORDER + 1];
+	unsigned long nr_free[DMASIM_MAX_ORDER + 1];
+	unsigned long free_pages;
+};
+
+/* Alias areas: host mappings of simulated pages outside the linear map. */
+enum dmasim_alias_kind { ALIAS_VMALLOC, ALIAS_VMAP, ALIAS_KMAP, ALIAS_PIN, ALIAS_MMAP };
+
+struct dmasim_alias {
+	RB_ENTRY(dmasim_alias) node;
+	unsigned char *va;
+	size_t size;
+	enum dmasim_alias_kind kind;
+	unsigned int nr_pages;
+	struct page **pages;
+	unsigned int pins;    /* ALIAS_PIN: pages still pinned */
+	unsigned int kmaps;   /* ALIAS_KMAP: kmap() reference count */
+	unsigned char *saved; /* ALIAS_PIN: nothing; kept for symmetry */
+};
+
+RB_HEAD(dmasim_alias_tree, dmasim_alias);
+
+struct dmasim_slab_cache;
+
+/* Page allocation with a physical ceiling: the highest byte must be <= @max_phys. */
+struct page *dmasim__alloc_pages_below(struct dmasim_platform *p, gfp_t gfp, unsigned int order,
+				       phys_addr_t max_phys);
+void dmasim__free_pages(struct page *page, unsigned int order);
+/* Reserve [base, base+size) so the allocator never hands it out. Return 0 or -errno. */
+int dmasim__reserve_phys(struct dmasim_platform *p, phys_addr_t base, u64 size);
+int dmasim__buddy_init(struct dmasim_platform *p);
+void dmasim__buddy_dump(struct dmasim_platform *p, FILE *out);
+int dmasim__memory_init(struct dmasim_platform *p, const char *ram, char *err, size_t errlen);
+void dmasim__memory_destroy(struct dmasim_platform *p);
+unsigned long dmasim__free_page_count(struct dmasim_platform *p, int zone);
+
+struct dmasim_region *dmasim__phys_region(struct dmasim_platform *p, phys_addr_t phys);
+/* Whether [phys, phys+size) is inside one RAM region. */
+bool dmasim__phys_range_ok(struct dmasim_platform *p, phys_addr_t phys, u64 size);
+/* Host address of @phys as RAM (device view). Caller checked the range. */
+unsigned char *dmasim__ram_ptr(struct dmasim_platform *p, phys_addr_t phys);
+/* Linear address of @phys, NULL for high memory. */
+void *dmasim__phys_to_linear(struct dmasim_platform *p, phys_addr_t phys);
+/* Physical address of any CPU address dmasim owns (linear map or alias). */
+int dmasim__cpu_to_phys(struct dmasim_platform *p, const void *cpu, phys_addr_t *phys);
+/* Why @addr is not DMA-able: fills @buf with an explanation and what to use instead. */
+void dmasim__explain_addr(struct dmasim_platform *p, const void *addr, char *buf, size_t len);
+struct page *dmasim__phys_to_page(struct dmasim_platform *p, phys_addr_t phys);
+/* The platform a struct page belongs to. */
+struct dmasim_platform *dmasim__page_platform(const struct page *page);
+
+void dmasim__slab_init(struct dmasim_platform *p);
+void dmasim__slab_destroy(struct dmasim_platform *p);
+void dmasim__alias_destroy_all(struct dmasim_platform *p);
+struct dmasim_alias *dmasim__alias_find(struct dmasim_platform *p, const void *addr);
+/* Map @n pages at a fresh host address (or at @fixed) with MAP_SHARED on the memfd. */
+unsigned char *dmasim__map_pages(struct dmasim_platform *p, struct page **pages, unsigned int n,
+				 void *fixed);
+struct dmasim_alias *dmasim__alias_add(struct dmasim_platform *p, unsigned char *va, size_t size,
+				       enum dmasim_alias_kind kind, struct page **pages,
+				       unsigned int n);
+
+/* ---- swiotlb (swiotlb.c) ------------------------------------------------ */
+
+struct dmasim_swiotlb;
+
+#define IO_TLB_SHIFT 11
+#define IO_TLB_SIZE (1u << IO_TLB_SHIFT)
+#define IO_TLB_SEGSIZE 128
+
+/*
+ * Place the pool (size 0 = off): at @base if @base_set, else in the lowest
+ * low-memory RAM that fits, and reserve it before the buddy allocator starts.
+ * On error fill @err and return -EINVAL/-ENOMEM.
+ */
+int dmasim__swiotlb_init(struct dmasim_platform *p, u64 size, phys_addr_t base, bool base_set,
+			 bool force, char *err, size_t errlen);
+void dmasim__swiotlb_destroy(struct dmasim_platform *p);
+/* Bounce [orig, orig+size): allocate slots, copy for TO_DEVICE/BIDIRECTIONAL. */
+int dmasim__swiotlb_map(struct dmasim_device *d, phys_addr_t orig, size_t size,
+			enum dma_data_direction dir, unsigned long attrs, phys_addr_t *tlb);
+/* Copy back for FROM_DEVICE/BIDIRECTIONAL (unless SKIP_CPU_SYNC) and free the slots. */
+void dmasim__swiotlb_unmap(struct dmasim_device *d, phys_addr_t tlb, size_t size,
+			   enum dma_data_direction dir, unsigned long attrs);
+void dmasim__swiotlb_sync_for_cpu(struct dmasim_device *d, phys_addr_t tlb, size_t size,
+				  enum dma_data_direction dir);
+void dmasim__swiotlb_sync_for_device(struct dmasim_device *d, phys_addr_t tlb, size_t size,
+				     enum dma_data_direction dir);
+bool dmasim__swiotlb_active(struct dmasim_platform *p);
+bool dmasim__swiotlb_is_bounce(struct dmasim_platform *p, phys_addr_t phys);
+/* The original buffer behind a bounce address. */
+int dmasim__swiotlb_orig(struct dmasim_platform *p, phys_addr_t tlb, phys_addr_t *orig);
+size_t dmasim__swiotlb_max_mapping_size(struct dmasim_device *d);
+/* Highest physical address of the pool, or 0 if none. */
+phys_addr_t dmasim__swiotlb_end(struct dmasim_platform *p);
+phys_addr_t dmasim__swiotlb_start(struct dmasim_platform *p);
+bool dmasim__swiotlb_force(struct dmasim_platform *p);
+void dmasim__swiotlb_dump(struct dmasim_platform *p, FILE *out);
+/* Slots in use (for tests and tools). */
+unsigned long dmasim__swiotlb_used(struct dmasim_platform *p);
+
+/* ---- cache model (cache.c, cache-coherent.c) ------------------------- */
+
+int dmasim__cache_create(struct dmasim_platform *p, const char *value, char *err, size_t errlen);
+void dmasim__cache_destroy(struct dmasim_platform *p);
+void dmasim__cache_for_device(struct dmasim_device *d, phys_addr_t phys, size_t size,
+			      enum dma_data_direction dir);
+void dmasim__cache_for_cpu(struct dmasim_device *d, phys_addr_t phys, size_t size,
+			   enum dma_data_direction dir);
+extern const struct dmasim_cache_ops dmasim__cache_coherent;
+void dmasim__backends_init(void);
+
+/* ---- devices and mapping records (device.c, map-record.c) -------------- */
+
+enum dmasim_map_kind {
+	MAP_SINGLE,
+	MAP_PAGE,
+	MAP_SG,
+	MAP_RESOURCE,
+	MAP_COHERENT,
+	MAP_PAGES,       /* dma_alloc_pages / noncoherent / noncontiguous */
+};
+
+struct dmasim_map {
+	RB_ENTRY(dmasim_map) node;
+	dma_addr_t dma;
+	size_t size;
+	phys_addr_t phys;     /* the driver's memory */
+	phys_addr_t tlb;      /* bounce slot, or DMASIM_NO_TLB */
+	void *cpu;            /* CPU address for coherent allocations */
+	enum dma_data_direction dir;
+	enum dmasim_map_kind kind;
+	unsigned long attrs;
+	unsigned long seq;
+	bool checked;         /* dma_mapping_error() was called on it */
+	const struct scatterlist *sg_head; /* MAP_SG: the list it came from */
+	int sg_nents;         /* MAP_SG: nents passed to dma_map_sg */
+	size_t alloc_size;    /* MAP_COHERENT/MAP_PAGES: size as requested */
+};
+
+#define DMASIM_NO_TLB ((phys_addr_t)-1)
+
+RB_HEAD(dmasim_map_tree, dmasim_map);
+
+struct dmasim_devres {
+	LIST_ENTRY(dmasim_devres) link;
+	void (*release)(struct device *dev, void *data);
+	void *data;
+	size_t size;
+	dma_addr_t dma;
+	void *cpu;
+};
+
+struct dmasim_dma_ops;
+
+struct dmasim_device {
+	struct device dev;
+	struct dmasim_platform *plat;
+	char name[64];
+	u64 dma_mask;
+	phys_addr_t bus_offset; /* bus = phys - offset */
+	struct device_dma_parameters parms;
+	bool force_bounce;
+	const struct dmasim_dma_ops *ops;
+	pthread_mutex_t lock;
+	struct dmasim_map_tree maps;
+	size_t max_map_size;
+	unsigned long nr_maps;
+	unsigned long seq;
+	LIST_HEAD(, dmasim_devres) devres;
+	LIST_HEAD(, dma_pool) pools;
+	LIST_ENTRY(dmasim_device) link;
+};
+
+static inline struct dmasim_device *to_dmasim(struct device *dev)
+{
+	return container_of(dev, struct dmasim_device, dev);
+}
+
+/* Validate a struct device from the user: NULL or foreign gives NULL and a message. */
+struct dmasim_device *dmasim__dev(struct device *dev, const char *call);
+
+/* Mapping records: the API layer's knowledge of what each device may reach. */
+struct dmasim_map *dmasim__map_add(struct dmasim_device *d, const struct dmasim_map *tmpl);
+/* Exact record for an unmap: same start; NULL if none. Caller holds nothing. */
+struct dmasim_map *dmasim__map_take(struct dmasim_device *d, dma_addr_t dma,
+				    enum dmasim_map_kind kind, const struct scatterlist *sg);
+/* Look up (under d->lock) the record covering @dma; NULL if none. */
+struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t dma);
+void dmasim__map_free(struct dmasim_map *m);
+const char *dmasim__map_kind_name(enum dmasim_map_kind k);
+const char *dmasim__dir_name(int dir);
+
+/*
+ * dma_pool (dmapool.c): called by dmasim_device_destroy() after managed
+ * resources were released: reports every pool the driver never destroyed
+ * (with its busy blocks) and frees the bookkeeping.
+ */
+void dmasim__pools_release(struct dmasim_device *d);
+
+/* Managed resources. */
+int dmasim__devres_add(struct dmasim_device *d, void (*release)(struct device *, void *),
+		       void *data, size_t size, dma_addr_t dma, void *cpu);
+/* Remove (without releasing) the devres matching @release/@data. Return 0 or -ENOENT. */
+int dmasim__devres_remove(struct dmasim_device *d, void (*release)(struct device *, void *),
+			  void *data);
+
+/* ---- translation layer (dma-direct.c; dma-iommu.c next) ------------------ */
+
+/*
+ * Per-device translation: how a physical range becomes a bus range and back.
+ * All hooks are called with validated arguments and without d->lock.
+ */
+struct dmasim_dma_ops {
+	const char *name;
+	/* Map [phys, phys+size): fill *dma and *tlb (bounce slot or DMASIM_NO_TLB). */
+	int (*map_phys)(struct dmasim_device *d, phys_addr_t phys, size_t size,
+			enum dma_data_direction dir, unsigned long attrs, dma_addr_t *dma,
+			phys_addr_t *tlb);
+	void (*unmap_phys)(struct dmasim_device *d, const struct dmasim_map *m,
+			   unsigned long attrs);
+	void (*sync_for_cpu)(struct dmasim_device *d, const struct dmasim_map *m, size_t off,
+			     size_t size, enum dma_data_direction dir);
+	void (*sync_for_device)(struct dmasim_device *d, const struct dmasim_map *m, size_t off,
+				size_t size, enum dma_data_direction dir);
+	/* Map an MMIO range. */
+	int (*map_resource)(struct dmasim_device *d, phys_addr_t phys, size_t size,
+			    dma_addr_t *dma);
+	/* Contiguous allocation reachable under @mask: pages and bus address. */
+	struct page *(*alloc)(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp,
+			      dma_addr_t *dma);
+	void (*free)(struct dmasim_device *d, struct page *page, size_t size, dma_addr_t dma);
+	/* Device side: bus address to physical. Return 0 or -EFAULT. */
+	int (*translate)(struct dmasim_device *d, dma_addr_t dma, size_t len, phys_addr_t *phys);
+	size_t (*max_mapping_size)(struct dmasim_device *d);
+	/* Whether a bounce could be needed (for dma_need_sync/unmap). */
+	bool (*may_bounce)(struct dmasim_device *d);
+};
+
+extern const struct dmasim_dma_ops dmasim__direct_ops;
+
+/* dma-direct helpers shared with swiotlb and the API layer. */
+dma_addr_t dmasim__phys_to_dma(struct dmasim_device *d, phys_addr_t phys);
+phys_addr_t dmasim__dma_to_phys(struct dmasim_device *d, dma_addr_t dma);
+/* Whether the device can address [dma, dma+size) under @mask and its bus limit. */
+bool dmasim__dma_capable(struct dmasim_device *d, dma_addr_t dma, size_t size, u64 mask);
+u64 dmasim__dev_limit(struct dmasim_device *d, u64 mask);
+
+/* ---- platform (platform.c, log.c) --------------------------------------- */
+
+struct dmasim_platform {
+	char *spec;                 /* normalised effective spec */
+	bool debug;
+	unsigned long seed;
+	bool quiet;
+
+	int memfd;
+	unsigned char *ram_view;    /* the whole memfd: RAM as devices see it */
+	size_t ram_total;
+	unsigned char *linear_base; /* host address of physical linear_phys0 */
+	size_t linear_span;
+	phys_addr_t linear_phys0;
+	phys_addr_t phys_max;       /* highest RAM byte */
+	struct dmasim_region regions[DMASIM_MAX_REGIONS];
+	int nr_regions;
+
+	pthread_mutex_t mm_lock;
+	struct dmasim_arena arenas[DMASIM_MAX_REGIONS * DMASIM_NR_ZONES];
+	int nr_arenas;
+	struct dmasim_slab_cache *slabs;
+	struct dmasim_alias_tree aliases;
+
+	struct dmasim_swiotlb *swiotlb;
+	struct dmasim_cache *cache;
+
+	pthread_mutex_t log_lock;
+	dmasim_log_fn log_fn;
+	void *log_ctx;
+	atomic_ulong debug_errors;
+
+	pthread_mutex_t dev_lock;
+	LIST_HEAD(, dmasim_device) devices;
+	unsigned int next_dev_id;
+	TAILQ_ENTRY(dmasim_platform) link;
+};
+
+void dmasim__log(struct dmasim_platform *p, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void dmasim__vlog(struct dmasim_platform *p, int level, const char *fmt, va_list ap);
+/* A misuse report: counted in dmasim_debug_errors() and logged as an error. */
+void dmasim__report(struct dmasim_platform *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "DMA-API: <dev>: <call>: ..." misuse report about a device. */
+void dmasim__dev_report(struct dmasim_device *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A report from a DMA-API debug check: dropped when the platform has debug=off. */
+void dmasim__debug_report(struct dmasim_device *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The current platform, or NULL with a message naming @call. */
+struct dmasim_platform *dmasim__current(const char *call);
+
+#endif /* DMASIM_INTERNAL_H */

@@ -1,0 +1,422 @@
+/*
+ * lib/memory.c - simulated physical RAM, page frames and the linear map.
+ *
+ * All RAM lives in one memfd.  It is mapped twice at start-up: once whole, as
+ * the RAM devices see ("ram view"), and once per low-memory region inside one
+ * reserved host range, the linear map, where virtual = linear_base +
+ * (physical - lowest physical) exactly as the kernel's __va().  High memory
+ * regions have no linear mapping; kmap()/vmap() make host aliases of their
+ * frames on demand (vmalloc.c).  Layer: memory model, below everything.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define LINEAR_SPAN_MAX (1ULL << 40) /* host address space the linear map may reserve */
+
+static int parse_region(struct dmasim_platform *p, const char *word, char *err, size_t errlen)
+{
+	char buf[128];
+	char *at, *colon;
+	u64 size, base;
+	struct dmasim_region *r;
+
+	if (strlen(word) >= sizeof(buf)) {
+		snprintf(err, errlen, "ram: '%s' is too long", word);
+		return -EINVAL;
+	}
+	strcpy(buf, word);
+	colon = strchr(buf, ':');
+	if (colon) {
+		*colon++ = '\0';
+		if (strcmp(colon, "high")) {
+			snprintf(err, errlen, "ram: unknown region flag ':%s' in '%s' (only ':high')",
+				 colon, word);
+			return -EINVAL;
+		}
+	}
+	at = strchr(buf, '@');
+	if (!at) {
+		snprintf(err, errlen, "ram: '%s' must be SIZE@ADDR, e.g. 256M@0x80000000", word);
+		return -EINVAL;
+	}
+	*at++ = '\0';
+	if (dmasim__parse_size(buf, &size) || dmasim__parse_u64(at, &base)) {
+		snprintf(err, errlen, "ram: cannot read size or address in '%s'", word);
+		return -EINVAL;
+	}
+	if (!size || (size & ~PAGE_MASK) || (base & ~PAGE_MASK)) {
+		snprintf(err, errlen, "ram: '%s': size and address must be non-zero page multiples",
+			 word);
+		return -EINVAL;
+	}
+	if (base + size < base || base + size > (1ULL << 48)) {
+		snprintf(err, errlen, "ram: '%s' goes beyond the 48-bit physical address space",
+			 word);
+		return -EINVAL;
+	}
+	if (p->nr_regions == DMASIM_MAX_REGIONS) {
+		snprintf(err, errlen, "ram: at most %d regions", DMASIM_MAX_REGIONS);
+		return -EINVAL;
+	}
+	for (int i = 0; i < p->nr_regions; i++) {
+		struct dmasim_region *o = &p->regions[i];
+
+		if (base < o->base + o->size && o->base < base + size) {
+			snprintf(err, errlen, "ram: region '%s' overlaps region %d", word, i);
+			return -EINVAL;
+		}
+	}
+	r = &p->regions[p->nr_regions++];
+	r->plat = p;
+	r->base = base;
+	r->size = size;
+	r->high = colon != NULL;
+	return 0;
+}
+
+static int cmp_region(const void *a, const void *b)
+{
+	const struct dmasim_region *x = a, *y = b;
+
+	return x->base < y->base ? -1 : x->base > y->base;
+}
+
+int dmasim__memory_init(struct dmasim_platform *p, const char *ram, char *err, size_t errlen)
+{
+	char *copy = strdup(ram), *save = NULL, *w;
+	phys_addr_t lo = ~0ULL, hi = 0;
+	off_t off = 0;
+	int ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		ret = parse_region(p, w, err, errlen);
+		if (ret)
+			break;
+	}
+	free(copy);
+	if (ret)
+		return ret;
+	if (!p->nr_regions) {
+		snprintf(err, errlen, "ram: no region given");
+		return -EINVAL;
+	}
+	qsort(p->regions, (size_t)p->nr_regions, sizeof(p->regions[0]), cmp_region);
+	for (int i = 0; i < p->nr_regions; i++) {
+		struct dmasim_region *r = &p->regions[i];
+
+		r->fd_off = off;
+		off += (off_t)r->size;
+		if (!r->high) {
+			if (r->base < lo)
+				lo = r->base;
+			if (r->base + r->size > hi)
+				hi = r->base + r->size;
+		}
+		if (r->base + r->size - 1 > p->phys_max)
+			p->phys_max = r->base + r->size - 1;
+	}
+	if (lo == ~0ULL) {
+		snprintf(err, errlen, "ram: every region is high memory; at least one needs a linear map");
+		return -EINVAL;
+	}
+	if (hi - lo > LINEAR_SPAN_MAX) {
+		snprintf(err, errlen, "ram: low-memory regions span more than 1 TiB; mark far ones :high");
+		return -EINVAL;
+	}
+	p->ram_total = (size_t)off;
+
+	p->memfd = memfd_create("dmasim-ram", MFD_CLOEXEC);
+	if (p->memfd < 0 || ftruncate(p->memfd, off) < 0) {
+		snprintf(err, errlen, "ram: cannot create %zu bytes of backing memory: %s",
+			 p->ram_total, strerror(errno));
+		return -ENOMEM;
+	}
+	p->ram_view = mmap(NULL, p->ram_total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+			   p->memfd, 0);
+	if (p->ram_view == MAP_FAILED) {
+		p->ram_view = NULL;
+		snprintf(err, errlen, "ram: cannot map backing memory: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	/* Reserve the whole linear span, then map each low region into it. */
+	p->linear_phys0 = lo;
+	p->linear_span = (size_t)(hi - lo);
+	p->linear_base = mmap(NULL, p->linear_span, PROT_NONE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p->linear_base == MAP_FAILED) {
+		p->linear_base = NULL;
+		snprintf(err, errlen, "ram: cannot reserve the linear map: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	for (int i = 0; i < p->nr_regions; i++) {
+		struct dmasim_region *r = &p->regions[i];
+
+		r->ram = p->ram_view + r->fd_off;
+		r->pfn_base = (unsigned long)(r->base >> PAGE_SHIFT);
+		r->nr_pages = (unsigned long)(r->size >> PAGE_SHIFT);
+		r->memmap = calloc(r->nr_pages, sizeof(struct page));
+		if (!r->memmap) {
+			snprintf(err, errlen, "ram: no host memory for the page descriptors");
+			return -ENOMEM;
+		}
+		for (unsigned long j = 0; j < r->nr_pages; j++) {
+			r->memmap[j].region = r;
+			atomic_init(&r->memmap[j].refcount, 0);
+		}
+		if (r->high)
+			continue;
+		r->linear = mmap(p->linear_base + (r->base - lo), r->size, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_FIXED | MAP_NORESERVE, p->memfd, r->fd_off);
+		if (r->linear == MAP_FAILED) {
+			r->linear = NULL;
+			snprintf(err, errlen, "ram: cannot map region %d: %s", i, strerror(errno));
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void dmasim__memory_destroy(struct dmasim_platform *p)
+{
+	for (int i = 0; i < p->nr_regions; i++)
+		free(p->regions[i].memmap);
+	if (p->linear_base)
+		munmap(p->linear_base, p->linear_span);
+	if (p->ram_view)
+		munmap(p->ram_view, p->ram_total);
+	if (p->memfd >= 0)
+		close(p->memfd);
+}
+
+struct dmasim_region *dmasim__phys_region(struct dmasim_platform *p, phys_addr_t phys)
+{
+	for (int i = 0; i < p->nr_regions; i++) {
+		struct dmasim_region *r = &p->regions[i];
+
+		if (phys >= r->base && phys - r->base < r->size)
+			return r;
+	}
+	return NULL;
+}
+
+bool dmasim__phys_range_ok(struct dmasim_platform *p, phys_addr_t phys, u64 size)
+{
+	struct dmasim_region *r = dmasim__phys_region(p, phys);
+
+	return r && size <= r->size - (phys - r->base);
+}
+
+unsigned char *dmasim__ram_ptr(struct dmasim_platform *p, phys_addr_t phys)
+{
+	struct dmasim_region *r = dmasim__phys_region(p, phys);
+
+	return r ? r->ram + (phys - r->base) : NULL;
+}
+
+void *dmasim__phys_to_linear(struct dmasim_platform *p, phys_addr_t phys)
+{
+	struct dmasim_region *r = dmasim__phys_region(p, phys);
+
+	return r && r->linear ? r->linear + (phys - r->base) : NULL;
+}
+
+static struct dmasim_region *linear_region(struct dmasim_platform *p, const void *addr)
+{
+	const unsigned char *a = addr;
+
+	if (!p || a < p->linear_base || a >= p->linear_base + p->linear_span)
+		return NULL;
+	for (int i = 0; i < p->nr_regions; i++) {
+		struct dmasim_region *r = &p->regions[i];
+
+		if (r->linear && a >= r->linear && a < r->linear + r->size)
+			return r;
+	}
+	return NULL;
+}
+
+int dmasim__cpu_to_phys(struct dmasim_platform *p, const void *cpu, phys_addr_t *phys)
+{
+	struct dmasim_region *r = linear_region(p, cpu);
+	struct dmasim_alias *a;
+
+	if (r) {
+		*phys = r->base + (phys_addr_t)((const unsigned char *)cpu - r->linear);
+		return 0;
+	}
+	a = dmasim__alias_find(p, cpu);
+	if (a) {
+		size_t off = (size_t)((const unsigned char *)cpu - a->va);
+
+		*phys = page_to_phys(a->pages[off >> PAGE_SHIFT]) + (off & ~PAGE_MASK);
+		return 0;
+	}
+	return -EFAULT;
+}
+
+struct page *dmasim__phys_to_page(struct dmasim_platform *p, phys_addr_t phys)
+{
+	struct dmasim_region *r = dmasim__phys_region(p, phys);
+
+	return r ? &r->memmap[(phys - r->base) >> PAGE_SHIFT] : NULL;
+}
+
+struct dmasim_platform *dmasim__page_platform(const struct page *page)
+{
+	return page ? page->region->plat : NULL;
+}
+
+/* Describe the host mapping that contains @addr, from /proc/self/maps. */
+static void host_mapping_name(const void *addr, char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	unsigned long a = (unsigned long)addr;
+
+	snprintf(buf, len, "unmapped");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		char perms[8] = "", path[400] = "";
+
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %399[^\n]", &lo, &hi, perms, path) < 3)
+			continue;
+		if (a < lo || a >= hi)
+			continue;
+		if (!strcmp(path, "[stack]") || !strncmp(path, "[stack:", 7))
+			snprintf(buf, len, "stack");
+		else if (!strcmp(path, "[heap]"))
+			snprintf(buf, len, "heap (malloc)");
+		else if (path[0] == '/')
+			snprintf(buf, len, "static data of %s", strrchr(path, '/') + 1);
+		else
+			snprintf(buf, len, "anonymous host memory (malloc, mmap or a thread stack)");
+		break;
+	}
+	fclose(f);
+}
+
+void dmasim__explain_addr(struct dmasim_platform *p, const void *addr, char *buf, size_t len)
+{
+	struct dmasim_alias *a = p ? dmasim__alias_find(p, addr) : NULL;
+	char where[128];
+
+	if (!addr) {
+		snprintf(buf, len, "NULL pointer");
+		return;
+	}
+	if (a) {
+		static const char *const what[] = {
+			[ALIAS_VMALLOC] = "a vmalloc() address",
+			[ALIAS_VMAP] = "a vmap() alias",
+			[ALIAS_KMAP] = "a kmap() address of a high-memory page",
+			[ALIAS_PIN] = "a pinned user address",
+			[ALIAS_MMAP] = "a dma_mmap_*() user mapping",
+		};
+		snprintf(buf, len,
+			 "%p is %s, not in the linear map; map its pages with dma_map_page() or an sg_table "
+			 "(vmalloc_to_page(), sg_alloc_table_from_pages())",
+			 addr, what[a->kind]);
+		return;
+	}
+	host_mapping_name(addr, where, sizeof(where));
+	snprintf(buf, len,
+		 "%p is not simulated memory (%s); no device can reach it: allocate with kmalloc(), "
+		 "alloc_pages() or dma_alloc_coherent(), or register it with pin_user_pages_fast()",
+		 addr, where);
+}
+
+/* ---- the public page and linear-map helpers ---------------------------- */
+
+unsigned long page_to_pfn(const struct page *page)
+{
+	const struct dmasim_region *r = page->region;
+
+	return r->pfn_base + (unsigned long)(page - r->memmap);
+}
+
+phys_addr_t page_to_phys(const struct page *page)
+{
+	return PFN_PHYS(page_to_pfn(page));
+}
+
+struct page *pfn_to_page(unsigned long pfn)
+{
+	struct dmasim_platform *p = dmasim_platform_current();
+
+	return p ? dmasim__phys_to_page(p, PFN_PHYS(pfn)) : NULL;
+}
+
+bool pfn_valid(unsigned long pfn)
+{
+	return pfn_to_page(pfn) != NULL;
+}
+
+void *page_address(const struct page *page)
+{
+	const struct dmasim_region *r;
+
+	if (!page)
+		return NULL;
+	r = page->region;
+	return r->linear ? r->linear + ((size_t)(page - r->memmap) << PAGE_SHIFT) : NULL;
+}
+
+struct page *nth_page(struct page *page, unsigned long n)
+{
+	return dmasim__phys_to_page(page->region->plat, page_to_phys(page) + PFN_PHYS(n));
+}
+
+bool PageHighMem(const struct page *page)
+{
+	return page && page->region->high;
+}
+
+bool virt_addr_valid(const void *addr)
+{
+	return linear_region(dmasim_platform_current(), addr) != NULL;
+}
+
+phys_addr_t virt_to_phys(const volatile void *addr)
+{
+	struct dmasim_platform *p = dmasim__current("virt_to_phys");
+	struct dmasim_region *r = p ? linear_region(p, (const void *)addr) : NULL;
+	char why[320];
+
+	if (r)
+		return r->base + (phys_addr_t)((const unsigned char *)addr - r->linear);
+	if (p) {
+		dmasim__explain_addr(p, (const void *)addr, why, sizeof(why));
+		dmasim__report(p, "virt_to_phys: %s", why);
+	}
+	return (phys_addr_t)-1;
+}
+
+void *phys_to_virt(phys_addr_t phys)
+{
+	struct dmasim_platform *p = dmasim_platform_current();
+
+	return p ? dmasim__phys_to_linear(p, phys) : NULL;
+}
+
+struct page *virt_to_page(const void *addr)
+{
+	struct dmasim_platform *p = dmasim__current("virt_to_page");
+	struct dmasim_region *r = p ? linear_region(p, addr) : NULL;
+	char why[320];
+
+	if (r)
+		return &r->memmap[(size_t)((const unsigned char *)addr - r->linear) >> PAGE_SHIFT];
+	if (p) {
+		dmasim__explain_addr(p, addr, why, sizeof(why));
+		dmasim__report(p, "virt_to_page: %s", why);
+	}
+	return NULL;
+}

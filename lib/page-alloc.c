@@ -1,0 +1,379 @@
+/*
+ * lib/page-alloc.c - the buddy page allocator over simulated RAM.
+ *
+ * RAM regions are cut at the kernel's zone limits (ZONE_DMA below 16 MiB,
+ * ZONE_DMA32 below 4 GiB, ZONE_NORMAL above, ZONE_HIGHMEM for ":high"
+ * regions) into arenas, each a classic binary buddy system with free lists
+ * per order (libbsd <sys/queue.h>).  Blocks are naturally aligned in
+ * physical address space, so an order-n allocation is 2^n-page aligned.
+ * GFP zone flags choose the zones tried, highest first, like the kernel's
+ * zonelists.  Layer: memory model.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+#define ZONE_DMA_LIMIT (16ULL << 20)
+#define ZONE_DMA32_LIMIT (4ULL << 30)
+
+static const char *const zone_names[] = { "DMA", "DMA32", "Normal", "HighMem" };
+
+static struct page *pfn_page(struct dmasim_arena *a, unsigned long pfn)
+{
+	return &a->region->memmap[pfn - a->region->pfn_base];
+}
+
+static unsigned long arena_pfn(const struct page *page)
+{
+	return page_to_pfn(page);
+}
+
+static void free_block_add(struct dmasim_arena *a, struct page *page, unsigned int order)
+{
+	page->flags = PG_buddy;
+	page->order = (unsigned short)order;
+	LIST_INSERT_HEAD(&a->free[order], page, lru);
+	a->nr_free[order]++;
+	a->free_pages += 1UL << order;
+}
+
+static void free_block_del(struct dmasim_arena *a, struct page *page, unsigned int order)
+{
+	LIST_REMOVE(page, lru);
+	page->flags &= ~PG_buddy;
+	a->nr_free[order]--;
+	a->free_pages -= 1UL << order;
+}
+
+/* Give [pfn, end) to the arena as maximal aligned blocks, skipping reserved pages. */
+static void arena_fill(struct dmasim_arena *a, unsigned long pfn, unsigned long end)
+{
+	while (pfn < end) {
+		unsigned int order = 0;
+
+		if (pfn_page(a, pfn)->flags & PG_reserved) {
+			pfn++;
+			continue;
+		}
+		while (order < DMASIM_MAX_ORDER && !(pfn & ((2UL << order) - 1)) &&
+		       pfn + (2UL << order) <= end) {
+			bool clean = true;
+
+			for (unsigned long i = 1UL << order; i < (2UL << order); i++)
+				if (pfn_page(a, pfn + i)->flags & PG_reserved) {
+					clean = false;
+					break;
+				}
+			if (!clean)
+				break;
+			order++;
+		}
+		free_block_add(a, pfn_page(a, pfn), order);
+		pfn += 1UL << order;
+	}
+}
+
+int dmasim__reserve_phys(struct dmasim_platform *p, phys_addr_t base, u64 size)
+{
+	if (p->nr_arenas)
+		return -EBUSY; /* only before the allocator starts */
+	if (!dmasim__phys_range_ok(p, base, size))
+		return -EINVAL;
+	for (u64 off = 0; off < size; off += PAGE_SIZE)
+		dmasim__phys_to_page(p, base + off)->flags |= PG_reserved;
+	return 0;
+}
+
+int dmasim__buddy_init(struct dmasim_platform *p)
+{
+	for (int i = 0; i < p->nr_regions; i++) {
+		struct dmasim_region *r = &p->regions[i];
+		phys_addr_t cuts[] = { ZONE_DMA_LIMIT, ZONE_DMA32_LIMIT, ~0ULL };
+		phys_addr_t lo = r->base, end = r->base + r->size;
+
+		for (int z = 0; z < 3 && lo < end; z++) {
+			phys_addr_t hi = cuts[z] < end ? cuts[z] : end;
+			struct dmasim_arena *a;
+
+			if (hi <= lo)
+				continue;
+			a = &p->arenas[p->nr_arenas];
+			a->region = r;
+			a->zone = r->high ? ZONE_HIGHMEM : (enum dmasim_zone)z;
+			a->pfn_start = (unsigned long)(lo >> PAGE_SHIFT);
+			a->pfn_end = (unsigned long)(hi >> PAGE_SHIFT);
+			for (int o = 0; o <= DMASIM_MAX_ORDER; o++)
+				LIST_INIT(&a->free[o]);
+			for (unsigned long pfn = a->pfn_start; pfn < a->pfn_end; pfn++)
+				pfn_page(a, pfn)->arena = (unsigned char)p->nr_arenas;
+			arena_fill(a, a->pfn_start, a->pfn_end);
+			p->nr_arenas++;
+			lo = hi;
+		}
+	}
+	return 0;
+}
+
+/* Take a block of @order whose first page ends at or below @max_pfn_end. */
+static struct page *arena_alloc(struct dmasim_arena *a, unsigned int order,
+				unsigned long max_pfn_end)
+{
+	struct page *page = NULL;
+	unsigned int o;
+
+	if (a->pfn_start + (1UL << order) > max_pfn_end)
+		return NULL;
+	for (o = order; o <= DMASIM_MAX_ORDER; o++) {
+		struct page *it;
+
+		LIST_FOREACH(it, &a->free[o], lru) {
+			if (arena_pfn(it) + (1UL << order) <= max_pfn_end) {
+				page = it;
+				break;
+			}
+		}
+		if (page)
+			break;
+	}
+	if (!page)
+		return NULL;
+	free_block_del(a, page, o);
+	/* Split: keep the lowest part, give the upper halves back. */
+	while (o > order) {
+		o--;
+		free_block_add(a, pfn_page(a, arena_pfn(page) + (1UL << o)), o);
+	}
+	page->flags = PG_head;
+	page->order = (unsigned short)order;
+	atomic_store(&page->refcount, 1);
+	return page;
+}
+
+static void arena_free(struct dmasim_arena *a, struct page *page, unsigned int order)
+{
+	unsigned long pfn = arena_pfn(page);
+
+	page->flags = 0;
+	page->priv = NULL;
+	page->large_size = 0;
+	while (order < DMASIM_MAX_ORDER) {
+		unsigned long buddy_pfn = pfn ^ (1UL << order);
+		struct page *buddy;
+
+		if (buddy_pfn < a->pfn_start || buddy_pfn + (1UL << order) > a->pfn_end)
+			break;
+		buddy = pfn_page(a, buddy_pfn);
+		if (!(buddy->flags & PG_buddy) || buddy->order != order)
+			break;
+		free_block_del(a, buddy, order);
+		buddy->flags = 0;
+		pfn &= ~(1UL << order);
+		order++;
+	}
+	free_block_add(a, pfn_page(a, pfn), order);
+}
+
+static int zone_list(gfp_t gfp, enum dmasim_zone *zones)
+{
+	int n = 0;
+
+	if (gfp & __GFP_DMA) {
+		zones[n++] = ZONE_DMA;
+		return n;
+	}
+	if (gfp & __GFP_DMA32) {
+		zones[n++] = ZONE_DMA32;
+		zones[n++] = ZONE_DMA;
+		return n;
+	}
+	if (gfp & __GFP_HIGHMEM)
+		zones[n++] = ZONE_HIGHMEM;
+	zones[n++] = ZONE_NORMAL;
+	zones[n++] = ZONE_DMA32;
+	zones[n++] = ZONE_DMA;
+	return n;
+}
+
+struct page *dmasim__alloc_pages_below(struct dmasim_platform *p, gfp_t gfp, unsigned int order,
+				       phys_addr_t max_phys)
+{
+	enum dmasim_zone zones[4];
+	int nz = zone_list(gfp, zones);
+	unsigned long max_end = (unsigned long)((max_phys >> PAGE_SHIFT) + 1);
+	struct page *page = NULL;
+
+	if (max_phys >= (1ULL << 52))
+		max_end = ~0UL;
+	if (order > DMASIM_MAX_ORDER)
+		return NULL;
+	pthread_mutex_lock(&p->mm_lock);
+	for (int z = 0; z < nz && !page; z++)
+		for (int i = 0; i < p->nr_arenas && !page; i++)
+			if (p->arenas[i].zone == zones[z])
+				page = arena_alloc(&p->arenas[i], order, max_end);
+	pthread_mutex_unlock(&p->mm_lock);
+	if (page && (gfp & __GFP_ZERO))
+		memset(dmasim__ram_ptr(p, page_to_phys(page)), 0, PAGE_SIZE << order);
+	return page;
+}
+
+void dmasim__free_pages(struct page *page, unsigned int order)
+{
+	struct dmasim_platform *p = page->region->plat;
+
+	pthread_mutex_lock(&p->mm_lock);
+	arena_free(&p->arenas[page->arena], page, order);
+	pthread_mutex_unlock(&p->mm_lock);
+}
+
+unsigned long dmasim__free_page_count(struct dmasim_platform *p, int zone)
+{
+	unsigned long n = 0;
+
+	pthread_mutex_lock(&p->mm_lock);
+	for (int i = 0; i < p->nr_arenas; i++)
+		if (zone < 0 || p->arenas[i].zone == (enum dmasim_zone)zone)
+			n += p->arenas[i].free_pages;
+	pthread_mutex_unlock(&p->mm_lock);
+	return n;
+}
+
+void dmasim__buddy_dump(struct dmasim_platform *p, FILE *out)
+{
+	pthread_mutex_lock(&p->mm_lock);
+	for (int i = 0; i < p->nr_arenas; i++) {
+		struct dmasim_arena *a = &p->arenas[i];
+
+		fprintf(out, "  zone %-7s phys 0x%09llx-0x%09llx  %lu of %lu pages free\n",
+			zone_names[a->zone], (unsigned long long)PFN_PHYS(a->pfn_start),
+			(unsigned long long)PFN_PHYS(a->pfn_end) - 1, a->free_pages,
+			a->pfn_end - a->pfn_start);
+	}
+	pthread_mutex_unlock(&p->mm_lock);
+}
+
+/* ---- the kernel's page allocator API ----------------------------------- */
+
+struct page *alloc_pages(gfp_t gfp, unsigned int order)
+{
+	struct dmasim_platform *p = dmasim__current("alloc_pages");
+	struct page *page;
+
+	if (!p)
+		return NULL;
+	if (order > DMASIM_MAX_PAGE_ORDER) {
+		if (!(gfp & __GFP_NOWARN))
+			dmasim__report(p, "alloc_pages: order %u is above MAX_PAGE_ORDER (%d)", order,
+				       DMASIM_MAX_PAGE_ORDER);
+		return NULL;
+	}
+	page = dmasim__alloc_pages_below(p, gfp, order, ~0ULL);
+	if (!page && !(gfp & __GFP_NOWARN))
+		dmasim__log(p, DMASIM_LOG_WARN,
+			    "alloc_pages: page allocation failure: order %u, gfp 0x%x", order, gfp);
+	return page;
+}
+
+struct page *alloc_page(gfp_t gfp)
+{
+	return alloc_pages(gfp, 0);
+}
+
+void __free_pages(struct page *page, unsigned int order)
+{
+	struct dmasim_platform *p;
+
+	if (!page)
+		return;
+	p = page->region->plat;
+	if (!(page->flags & PG_head) || (page->flags & (PG_slab | PG_pinned))) {
+		dmasim__report(p, "__free_pages: page (pfn 0x%lx) is not an allocated block head%s",
+			       page_to_pfn(page),
+			       (page->flags & PG_buddy) ? " (double free?)" : "");
+		return;
+	}
+	if (page->order != order) {
+		dmasim__report(p, "__free_pages: pfn 0x%lx was allocated with order %u, freed with order %u",
+			       page_to_pfn(page), page->order, order);
+		return;
+	}
+	dmasim__free_pages(page, order);
+}
+
+void __free_page(struct page *page)
+{
+	__free_pages(page, 0);
+}
+
+unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
+{
+	struct page *page;
+
+	if (gfp & __GFP_HIGHMEM) {
+		struct dmasim_platform *p = dmasim__current("__get_free_pages");
+
+		if (p)
+			dmasim__report(p, "__get_free_pages: __GFP_HIGHMEM pages have no address; use alloc_pages() and kmap()");
+		return 0;
+	}
+	page = alloc_pages(gfp, order);
+	return page ? (unsigned long)page_address(page) : 0;
+}
+
+unsigned long __get_free_page(gfp_t gfp)
+{
+	return __get_free_pages(gfp, 0);
+}
+
+unsigned long get_zeroed_page(gfp_t gfp)
+{
+	return __get_free_pages(gfp | __GFP_ZERO, 0);
+}
+
+void free_pages(unsigned long addr, unsigned int order)
+{
+	struct page *page;
+
+	if (!addr)
+		return;
+	page = virt_to_page((void *)addr);
+	if (page)
+		__free_pages(page, order);
+}
+
+void free_page(unsigned long addr)
+{
+	free_pages(addr, 0);
+}
+
+int get_order(unsigned long size)
+{
+	int order = 0;
+
+	size = (size - 1) >> PAGE_SHIFT;
+	while (size) {
+		order++;
+		size >>= 1;
+	}
+	return order;
+}
+
+void get_page(struct page *page)
+{
+	if (page)
+		atomic_fetch_add(&page->refcount, 1);
+}
+
+void put_page(struct page *page)
+{
+	if (!page)
+		return;
+	if (atomic_fetch_sub(&page->refcount, 1) == 1 && (page->flags & PG_head) &&
+	    !(page->flags & (PG_slab | PG_pinned | PG_large)))
+		dmasim__free_pages(page, page->order);
+}
+
+int page_count(struct page *page)
+{
+	return page ? atomic_load(&page->refcount) : 0;
+}

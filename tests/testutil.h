@@ -1,0 +1,40 @@
+/*
+ * tests/testutil.h - shared helpers for the CMocka tests: a platform whose
+ * log is captured, so tests can assert on misuse reports.
+ */
+#ifndef DMASIM_TESTUTIL_H
+#define DMASIM_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dmasim/dmasim.h>
+
+#define TU_LOG_MAX 64
+
+struct tu_log {
+	char lines[TU_LOG_MAX][512];
+	int n;
+	int total;
+};
+
+extern struct tu_log tu_log;
+
+/* Create a platform (DMASIM_SPEC is appended by the library) with the log captured. */
+struct dmasim_platform *tu_platform(const char *spec);
+/* Clear the captured log. */
+void tu_log_clear(void);
+/* Whether some captured line contains @needle. */
+int tu_log_has(const char *needle);
+/* Print the captured log (for debugging a failing test). */
+void tu_log_dump(void);
+/* Whether the effective platform spec contains @word (to adapt to DMASIM_SPEC). */
+int tu_spec_has(struct dmasim_platform *p, const char *word);
+
+#define assert_log_has(needle) \
+	do { if (!tu_log_has(needle)) { tu_log_dump(); fail_msg("log lacks '%s'", needle); } } while (0)
+
+#endif
