@@ -25,6 +25,10 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <sys/queue.h>
+/* libbsd's RB_GENERATE_STATIC expands to __unused, which its cdefs.h leaves undefined on Linux. */
+#ifndef __unused
+#define __unused __attribute__((__unused__))
+#endif
 #include <sys/tree.h>
 
 #include <dmasim/dmasim.h>
@@ -60,6 +64,8 @@ const char *dmasim__spec_unknown(const struct dmasim_spec *s, const char *const 
 int dmasim__parse_u64(const char *s, u64 *out);     /* decimal or 0x hex */
 int dmasim__parse_size(const char *s, u64 *out);    /* with K/M/G/T suffix */
 int dmasim__parse_bool(const char *s, bool *out);   /* 0/1/on/off/yes/no/true/false */
+/* @size in the largest exact unit ("256M", "4K", "1500"); returns @buf. */
+const char *dmasim__format_size(u64 size, char *buf, size_t len);
 
 /* ---- memory (memory.c, page-alloc.c, slab.c, vmalloc.c) -------------------- */
 
@@ -73,6 +79,7 @@ enum dmasim_zone { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_HIGHMEM, DMASIM_NR_ZO
 #define PG_large 0x20UL /* head of a large kmalloc (whole pages) */
 
 struct dmasim_region;
+struct dmasim_device;
 struct dmasim_arena;
 
 struct page {
@@ -148,6 +155,8 @@ bool dmasim__phys_range_ok(struct dmasim_platform *p, phys_addr_t phys, u64 size
 unsigned char *dmasim__ram_ptr(struct dmasim_platform *p, phys_addr_t phys);
 /* Linear address of @phys, NULL for high memory. */
 void *dmasim__phys_to_linear(struct dmasim_platform *p, phys_addr_t phys);
+/* Physical address of a linear-map address of @p. Return 0 or -EFAULT. */
+int dmasim__linear_to_phys(struct dmasim_platform *p, const void *cpu, phys_addr_t *phys);
 /* Physical address of any CPU address dmasim owns (linear map or alias). */
 int dmasim__cpu_to_phys(struct dmasim_platform *p, const void *cpu, phys_addr_t *phys);
 /* Why @addr is not DMA-able: fills @buf with an explanation and what to use instead. */
@@ -295,6 +304,16 @@ struct dmasim_map *dmasim__map_take(struct dmasim_device *d, dma_addr_t dma,
 /* Look up (under d->lock) the record covering @dma; NULL if none. */
 struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t dma);
 void dmasim__map_free(struct dmasim_map *m);
+/*
+ * Find and remove the record an unmap/free names (dma-mapping.c), reporting
+ * every difference the kernel's DMA-API debugging reports (size, direction,
+ * wrong function, unchecked map error).  @dir < 0 skips the direction check.
+ * Return: the record (caller releases and frees it), or NULL if nothing may
+ * be released.
+ */
+struct dmasim_map *dmasim__map_release(struct dmasim_device *d, const char *call, dma_addr_t addr,
+				       size_t size, int dir, enum dmasim_map_kind kind,
+				       const struct scatterlist *sg);
 const char *dmasim__map_kind_name(enum dmasim_map_kind k);
 const char *dmasim__dir_name(int dir);
 

@@ -241,6 +241,16 @@ static struct dmasim_region *linear_region(struct dmasim_platform *p, const void
 	return NULL;
 }
 
+int dmasim__linear_to_phys(struct dmasim_platform *p, const void *cpu, phys_addr_t *phys)
+{
+	struct dmasim_region *r = linear_region(p, cpu);
+
+	if (!r)
+		return -EFAULT;
+	*phys = r->base + (phys_addr_t)((const unsigned char *)cpu - r->linear);
+	return 0;
+}
+
 int dmasim__cpu_to_phys(struct dmasim_platform *p, const void *cpu, phys_addr_t *phys)
 {
 	struct dmasim_region *r = linear_region(p, cpu);

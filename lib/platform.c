@@ -269,19 +269,21 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 
 	/* The normalised spec: every key with the value in force. */
 	{
+		char sz[32];
+
 		char ram[256] = "", sw[96];
 		size_t off = 0;
 
 		for (int i = 0; i < p->nr_regions; i++)
-			off += (size_t)snprintf(ram + off, sizeof(ram) - off, "%s%lluK@0x%llx%s",
+			off += (size_t)snprintf(ram + off, sizeof(ram) - off, "%s%s@0x%llx%s",
 						i ? "," : "",
-						(unsigned long long)(p->regions[i].size >> 10),
+						dmasim__format_size(p->regions[i].size, sz, sizeof(sz)),
 						(unsigned long long)p->regions[i].base,
 						p->regions[i].high ? ":high" : "");
 		if (dmasim__swiotlb_active(p))
-			snprintf(sw, sizeof(sw), "%lluK@0x%llx%s",
-				 (unsigned long long)((dmasim__swiotlb_end(p) + 1 -
-						       dmasim__swiotlb_start(p)) >> 10),
+			snprintf(sw, sizeof(sw), "%s@0x%llx%s",
+				 dmasim__format_size(dmasim__swiotlb_end(p) + 1 - dmasim__swiotlb_start(p),
+						     sz, sizeof(sz)),
 				 (unsigned long long)dmasim__swiotlb_start(p),
 				 dmasim__swiotlb_force(p) ? ",force" : "");
 		else
@@ -319,10 +321,10 @@ struct dmasim_platform *dmasim_platform_create(const char *spec)
 	if (!ret && env && *env) {
 		ret = dmasim__spec_parse(&s, env, err, sizeof(err));
 		if (ret && err[0]) {
-			char tmp[512];
+			char tmp[sizeof(err)];
 
-			snprintf(tmp, sizeof(tmp), "DMASIM_SPEC: %s", err);
-			snprintf(err, sizeof(err), "%s", tmp);
+			memcpy(tmp, err, sizeof(tmp));
+			snprintf(err, sizeof(err), "DMASIM_SPEC: %.480s", tmp);
 		}
 	}
 	if (!ret)

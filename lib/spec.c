@@ -153,3 +153,19 @@ int dmasim__parse_bool(const char *s, bool *out)
 	}
 	return -EINVAL;
 }
+
+const char *dmasim__format_size(u64 size, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	int u = -1;
+
+	while (u < 3 && size && !(size & 1023)) {
+		size >>= 10;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%llu", (unsigned long long)size);
+	else
+		snprintf(buf, len, "%llu%c", (unsigned long long)size, units[u]);
+	return buf;
+}

@@ -1,5 +1,6 @@
 /* tests/testutil.c - log capture for the CMocka tests. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# build.sh - the two set-up commands of the README.
+#
+#   ./build.sh demo   install what is missing, build, run the headline demo
+#   ./build.sh test   install what is missing, build, run the whole test suite,
+#                     then again built with AddressSanitizer + UBSan
+#
+# Run as root on a fresh Debian machine (or with sudo available).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(build-essential cmake pkg-config libcmocka-dev libbsd-dev)
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+install_missing() {
+	local missing=()
+	for p in "${PACKAGES[@]}"; do
+		dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	local sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo=sudo
+	echo "build.sh: installing ${missing[*]}"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+build() { # build DIR [cmake args...]
+	local dir=$1
+	shift
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug "$@" >/dev/null
+	cmake --build "$dir" -j"$JOBS"
+}
+
+case "${1:-}" in
+demo)
+	install_missing
+	build build
+	./build/rx-ring
+	;;
+test)
+	install_missing
+	build build
+	ctest --test-dir build --output-on-failure -j"$JOBS"
+	build build-asan -DDMASIM_SANITIZE=address,undefined
+	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+	;;
+*)
+	echo "usage: $0 demo|test" >&2
+	exit 2
+	;;
+esac

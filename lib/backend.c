@@ -1,0 +1,124 @@
+/*
+ * lib/backend.c - the backend registry: named, versioned descriptors of the
+ * three kinds (cache model, IOVA allocator, IO page-table format).
+ *
+ * Built-ins come from a static table, registered once; programs add their own
+ * with dmasim_backend_register().  Descriptors are checked here, once, so the
+ * hot paths call through them without re-checking.  The default of a kind is
+ * its first registered backend.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+#define MAX_BACKENDS 32
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static const struct dmasim_backend *registry[DMASIM_BACKEND_NR_KINDS][MAX_BACKENDS];
+static int nr_registered[DMASIM_BACKEND_NR_KINDS];
+
+static const struct dmasim_backend *const builtins[] = {
+	&dmasim__cache_coherent.base,
+};
+
+static const char *check(const struct dmasim_backend *b)
+{
+	if (!b)
+		return "NULL descriptor";
+	if (b->abi < 1 || b->abi > DMASIM_BACKEND_ABI)
+		return "unsupported abi";
+	if (b->kind >= DMASIM_BACKEND_NR_KINDS)
+		return "unknown kind";
+	if (!b->name || !*b->name || strspn(b->name, "abcdefghijklmnopqrstuvwxyz0123456789_-") !=
+					     strlen(b->name))
+		return "name must be [a-z0-9_-]+";
+	if (b->kind == DMASIM_BACKEND_CACHE) {
+		const struct dmasim_cache_ops *c = (const void *)b;
+
+		if (!c->alloc || !c->free)
+			return "a cache model needs alloc and free";
+		if (!c->sync_for_device || !c->sync_for_cpu)
+			return "a cache model needs both sync_for_device and sync_for_cpu";
+	} else {
+		return "only cache-model backends exist in this release";
+	}
+	return NULL;
+}
+
+static int do_register(const struct dmasim_backend *b)
+{
+	const char *why = check(b);
+
+	if (why) {
+		fprintf(stderr, "dmasim: dmasim_backend_register: %s%s%s: %s\n",
+			b && b->name ? "'" : "", b && b->name ? b->name : "",
+			b && b->name ? "'" : "", why);
+		return -EINVAL;
+	}
+	for (int i = 0; i < nr_registered[b->kind]; i++)
+		if (!strcmp(registry[b->kind][i]->name, b->name))
+			return -EEXIST;
+	if (nr_registered[b->kind] == MAX_BACKENDS)
+		return -ENOSPC;
+	registry[b->kind][nr_registered[b->kind]++] = b;
+	return 0;
+}
+
+void dmasim__backends_init(void)
+{
+	static bool done;
+
+	pthread_mutex_lock(&reg_lock);
+	if (!done) {
+		for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
+			do_register(builtins[i]);
+		done = true;
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+int dmasim_backend_register(const struct dmasim_backend *b)
+{
+	int ret;
+
+	dmasim__backends_init();
+	pthread_mutex_lock(&reg_lock);
+	ret = do_register(b);
+	pthread_mutex_unlock(&reg_lock);
+	return ret;
+}
+
+const struct dmasim_backend *dmasim_backend_find(unsigned int kind, const char *name)
+{
+	const struct dmasim_backend *b = NULL;
+
+	if (kind >= DMASIM_BACKEND_NR_KINDS)
+		return NULL;
+	dmasim__backends_init();
+	pthread_mutex_lock(&reg_lock);
+	for (int i = 0; i < nr_registered[kind] && !b; i++)
+		if (!name || !*name || !strcmp(registry[kind][i]->name, name))
+			b = registry[kind][i];
+	pthread_mutex_unlock(&reg_lock);
+	return b;
+}
+
+int dmasim_backend_list(unsigned int kind, char *buf, size_t len)
+{
+	int n = 0;
+
+	if (buf && len)
+		buf[0] = '\0';
+	if (kind >= DMASIM_BACKEND_NR_KINDS)
+		return 0;
+	dmasim__backends_init();
+	pthread_mutex_lock(&reg_lock);
+	for (int i = 0; i < nr_registered[kind]; i++) {
+		int w = snprintf(buf && (size_t)n < len ? buf + n : NULL,
+				 buf && (size_t)n < len ? len - (size_t)n : 0, "%s%s", i ? "," : "",
+				 registry[kind][i]->name);
+		n += w;
+	}
+	pthread_mutex_unlock(&reg_lock);
+	return n;
+}

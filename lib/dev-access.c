@@ -1,0 +1,144 @@
+/*
+ * lib/dev-access.c - the device side of the bus: what simulated hardware
+ * does when it reads or writes a bus address.
+ *
+ * An access is split at mapping boundaries; each piece must lie in a buffer
+ * currently mapped or allocated for the device (the API layer's records), in
+ * a direction the mapping allows, and must translate through the device's ops
+ * (bus offset and limit today, the IOMMU next) to RAM.  Data moves between
+ * RAM and the device's buffer, never through the CPU's view.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+/* One checked piece of an access: how far it goes and where it lands. */
+static int resolve(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t len,
+		   bool write, size_t *chunk, phys_addr_t *phys, struct dmasim_map *rec)
+{
+	struct dmasim_map *m;
+	int ret;
+
+	pthread_mutex_lock(&d->lock);
+	m = dmasim__map_lookup_locked(d, addr);
+	if (m)
+		*rec = *m;
+	pthread_mutex_unlock(&d->lock);
+	if (!m) {
+		dmasim__debug_report(d, "%s: device accesses bus address 0x%016llx (%zu bytes) that is not mapped for it",
+				     call, (unsigned long long)addr, len);
+		return -EFAULT;
+	}
+	if ((write && rec->dir == DMA_TO_DEVICE) || (!write && rec->dir == DMA_FROM_DEVICE)) {
+		dmasim__debug_report(d, "%s: device %s bus address 0x%016llx of a %s mapping [mapped at 0x%016llx] [size=%zu bytes]",
+				     call, write ? "writes" : "reads", (unsigned long long)addr,
+				     dmasim__dir_name(rec->dir), (unsigned long long)rec->dma, rec->size);
+		return -EPERM;
+	}
+	*chunk = rec->size - (size_t)(addr - rec->dma);
+	if (*chunk > len)
+		*chunk = len;
+	if (rec->kind == MAP_RESOURCE) {
+		dmasim__debug_report(d, "%s: bus address 0x%016llx is a peer MMIO resource, which dmasim does not simulate",
+				     call, (unsigned long long)addr);
+		return -EFAULT;
+	}
+	ret = d->ops->translate(d, addr, *chunk, phys);
+	if (ret)
+		dmasim__debug_report(d, "%s: bus address 0x%016llx (%zu bytes) does not translate to RAM the device can reach",
+				     call, (unsigned long long)addr, *chunk);
+	return ret;
+}
+
+static int access(struct device *dev, const char *call, dma_addr_t addr, void *buf, size_t len,
+		  bool write)
+{
+	struct dmasim_device *d = dmasim__dev(dev, call);
+
+	if (!d)
+		return -EINVAL;
+	if (!buf && len) {
+		dmasim__dev_report(d, "%s: NULL buffer for %zu bytes", call, len);
+		return -EINVAL;
+	}
+	if (len && addr + len - 1 < addr) {
+		dmasim__debug_report(d, "%s: access at 0x%016llx + %zu wraps the bus", call,
+				     (unsigned long long)addr, len);
+		return -EFAULT;
+	}
+	while (len) {
+		struct dmasim_map rec;
+		phys_addr_t phys;
+		size_t chunk;
+		int ret = resolve(d, call, addr, len, write, &chunk, &phys, &rec);
+		unsigned char *ram;
+
+		if (ret)
+			return ret;
+		ram = dmasim__ram_ptr(d->plat, phys);
+		if (write)
+			memcpy(ram, buf, chunk);
+		else
+			memcpy(buf, ram, chunk);
+		buf = (unsigned char *)buf + chunk;
+		addr += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int dmasim_dev_read(struct device *dev, dma_addr_t addr, void *buf, size_t len)
+{
+	return access(dev, "dmasim_dev_read", addr, buf, len, false);
+}
+
+int dmasim_dev_write(struct device *dev, dma_addr_t addr, const void *buf, size_t len)
+{
+	return access(dev, "dmasim_dev_write", addr, (void *)buf, len, true);
+}
+
+int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlate *out)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dmasim_dev_translate");
+	struct dmasim_map rec;
+	size_t chunk;
+	phys_addr_t phys;
+	int ret;
+
+	if (!d)
+		return -EINVAL;
+	if (!out) {
+		dmasim__dev_report(d, "dmasim_dev_translate: NULL result pointer");
+		return -EINVAL;
+	}
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&d->lock);
+	{
+		struct dmasim_map *m = dmasim__map_lookup_locked(d, addr);
+
+		if (m)
+			rec = *m;
+		ret = m ? 0 : -EFAULT;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (ret)
+		return ret;
+	chunk = 1;
+	if (rec.kind == MAP_RESOURCE) {
+		phys = rec.phys + (addr - rec.dma);
+	} else {
+		ret = d->ops->translate(d, addr, chunk, &phys);
+		if (ret)
+			return ret;
+	}
+	out->bus = addr;
+	out->phys = phys;
+	out->cpu = dmasim__phys_to_linear(d->plat, phys);
+	out->map_start = rec.dma;
+	out->map_size = rec.size;
+	out->dir = rec.dir;
+	out->bounced = rec.tlb != DMASIM_NO_TLB;
+	out->orig_phys = out->bounced ? rec.phys + (addr - rec.dma) : phys;
+	out->kind = dmasim__map_kind_name(rec.kind);
+	return 0;
+}

@@ -1,0 +1,374 @@
+/*
+ * lib/device.c - simulated devices: creation from a spec, validation of the
+ * struct device pointers driver code passes in, the per-device mapping
+ * records and managed (devres) resources.
+ *
+ * The mapping records are the API layer's memory of what each device was
+ * given: every streaming mapping, coherent allocation and resource mapping,
+ * with its bus range, physical range and direction.  Unmap and sync calls are
+ * checked against them, and the device side (dev-access.c) only reaches
+ * memory a record covers.  They sit in a libbsd red-black tree ordered by bus
+ * address (ties broken by a sequence number: direct mapping gives two
+ * mappings of one buffer the same bus address).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const device_keys[] = { "name", "coherent", "offset", "limit", "mask",
+					   "max_seg", "seg_boundary", "min_align",
+					   "force_bounce", NULL };
+
+static int map_cmp(const struct dmasim_map *a, const struct dmasim_map *b)
+{
+	if (a->dma != b->dma)
+		return a->dma < b->dma ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+RB_GENERATE_STATIC(dmasim_map_tree, dmasim_map, node, map_cmp)
+
+const char *dev_name(const struct device *dev)
+{
+	if (!dev)
+		return "(null device)";
+	return dev->init_name ? dev->init_name : "(unnamed device)";
+}
+
+struct dmasim_device *dmasim__dev(struct device *dev, const char *call)
+{
+	if (!dev) {
+		struct dmasim_platform *p = dmasim_platform_current();
+
+		if (p)
+			dmasim__report(p, "DMA-API: (null device): %s: NULL device pointer", call);
+		else
+			fprintf(stderr, "dmasim: %s: NULL device pointer\n", call);
+		return NULL;
+	}
+	if (dev->dmasim_magic != DMASIM_DEVICE_MAGIC) {
+		struct dmasim_platform *p = dmasim_platform_current();
+
+		if (p)
+			dmasim__report(p, "DMA-API: %s: device %p was not made by dmasim_device_create() (or was destroyed)",
+				       call, (void *)dev);
+		else
+			fprintf(stderr, "dmasim: %s: device %p was not made by dmasim_device_create()\n",
+				call, (void *)dev);
+		return NULL;
+	}
+	return to_dmasim(dev);
+}
+
+struct dmasim_platform *dmasim_device_platform(struct device *dev)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dmasim_device_platform");
+
+	return d ? d->plat : NULL;
+}
+
+static int parse_device(struct dmasim_device *d, const struct dmasim_spec *s, char *err,
+			size_t errlen)
+{
+	const char *v, *bad = dmasim__spec_unknown(s, device_keys);
+	u64 n;
+	bool b;
+
+	if (bad) {
+		snprintf(err, errlen,
+			 "unknown key '%s' (device keys: name coherent offset limit mask max_seg seg_boundary min_align force_bounce)",
+			 bad);
+		return -EINVAL;
+	}
+	if ((v = dmasim__spec_get(s, "name")) != NULL) {
+		if (!*v || strlen(v) >= sizeof(d->name)) {
+			snprintf(err, errlen, "name='%s': 1 to %zu characters", v, sizeof(d->name) - 1);
+			return -EINVAL;
+		}
+		snprintf(d->name, sizeof(d->name), "%s", v);
+	}
+	if ((v = dmasim__spec_get(s, "coherent")) != NULL) {
+		if (dmasim__parse_bool(v, &b))
+			goto bad_value;
+		d->dev.dma_coherent = b;
+	}
+	if ((v = dmasim__spec_get(s, "force_bounce")) != NULL) {
+		if (dmasim__parse_bool(v, &b))
+			goto bad_value;
+		d->force_bounce = b;
+	}
+	if ((v = dmasim__spec_get(s, "offset")) != NULL) {
+		if (dmasim__parse_u64(v, &n))
+			goto bad_value;
+		d->bus_offset = n;
+	}
+	if ((v = dmasim__spec_get(s, "limit")) != NULL) {
+		if (dmasim__parse_u64(v, &n))
+			goto bad_value;
+		d->dev.bus_dma_limit = n;
+	}
+	if ((v = dmasim__spec_get(s, "mask")) != NULL) {
+		if (dmasim__parse_u64(v, &n) || n < 1 || n > 64)
+			goto bad_value;
+		d->dma_mask = DMA_BIT_MASK(n);
+		d->dev.coherent_dma_mask = DMA_BIT_MASK(n);
+	}
+	if ((v = dmasim__spec_get(s, "max_seg")) != NULL) {
+		if (dmasim__parse_size(v, &n) || !n || n > UINT32_MAX)
+			goto bad_value;
+		d->parms.max_segment_size = (unsigned int)n;
+	}
+	if ((v = dmasim__spec_get(s, "seg_boundary")) != NULL) {
+		if (dmasim__parse_u64(v, &n) || ((n + 1) & n))
+			goto bad_value;
+		d->parms.segment_boundary_mask = (unsigned long)n;
+	}
+	if ((v = dmasim__spec_get(s, "min_align")) != NULL) {
+		if (dmasim__parse_u64(v, &n) || ((n + 1) & n) || n > UINT32_MAX)
+			goto bad_value;
+		d->parms.min_align_mask = (unsigned int)n;
+	}
+	return 0;
+bad_value:
+	for (size_t i = s->n; i-- > 0;)
+		if (s->kv[i].val == v) {
+			snprintf(err, errlen, "%s=%s: bad value", s->kv[i].key, v);
+			break;
+		}
+	return -EINVAL;
+}
+
+struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec)
+{
+	struct dmasim_device *d;
+	struct dmasim_spec s = { 0 };
+	char err[384] = "";
+	int ret;
+
+	if (!p) {
+		fprintf(stderr, "dmasim: dmasim_device_create: NULL platform\n");
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	pthread_mutex_lock(&p->dev_lock);
+	snprintf(d->name, sizeof(d->name), "dev%u", p->next_dev_id++);
+	pthread_mutex_unlock(&p->dev_lock);
+	d->plat = p;
+	d->dma_mask = DMA_BIT_MASK(32);
+	d->dev.dma_mask = &d->dma_mask;
+	d->dev.coherent_dma_mask = DMA_BIT_MASK(32);
+	d->dev.dma_parms = &d->parms;
+	d->parms.max_segment_size = 65536;
+	d->parms.segment_boundary_mask = ~0UL;
+	d->dev.dma_coherent = p->cache->ops == &dmasim__cache_coherent;
+	d->ops = &dmasim__direct_ops;
+	RB_INIT(&d->maps);
+	LIST_INIT(&d->devres);
+	LIST_INIT(&d->pools);
+
+	ret = dmasim__spec_parse(&s, spec, err, sizeof(err));
+	if (!ret)
+		ret = parse_device(d, &s, err, sizeof(err));
+	dmasim__spec_free(&s);
+	if (ret) {
+		dmasim__report(p, "dmasim_device_create: bad spec \"%s\": %s", spec ? spec : "",
+			       err[0] ? err : strerror(-ret));
+		free(d);
+		return NULL;
+	}
+	d->dev.init_name = d->name;
+	pthread_mutex_init(&d->lock, NULL);
+	d->dev.dmasim_magic = DMASIM_DEVICE_MAGIC;
+	pthread_mutex_lock(&p->dev_lock);
+	LIST_INSERT_HEAD(&p->devices, d, link);
+	pthread_mutex_unlock(&p->dev_lock);
+	return &d->dev;
+}
+
+static void report_leaks(struct dmasim_device *d)
+{
+	struct dmasim_map *m, *tmp;
+	unsigned long n = 0;
+
+	pthread_mutex_lock(&d->lock);
+	RB_FOREACH(m, dmasim_map_tree, &d->maps)
+		n++;
+	pthread_mutex_unlock(&d->lock);
+	if (!n)
+		return;
+	dmasim__dev_report(d, "device destroyed with %lu outstanding DMA mapping%s or allocation%s",
+			   n, n == 1 ? "" : "s", n == 1 ? "" : "s");
+	pthread_mutex_lock(&d->lock);
+	RB_FOREACH_SAFE(m, dmasim_map_tree, &d->maps, tmp) {
+		RB_REMOVE(dmasim_map_tree, &d->maps, m);
+		pthread_mutex_unlock(&d->lock);
+		dmasim__log(d->plat, DMASIM_LOG_ERR,
+			    "DMA-API: %s:   leaked %s: bus 0x%llx size %zu phys 0x%llx %s%s", d->name,
+			    dmasim__map_kind_name(m->kind), (unsigned long long)m->dma, m->size,
+			    (unsigned long long)m->phys, dmasim__dir_name(m->dir),
+			    m->tlb != DMASIM_NO_TLB ? " (bounced)" : "");
+		/* Give bounce slots back so the platform stays usable; leaked pages stay leaked. */
+		if (m->kind != MAP_COHERENT && m->kind != MAP_PAGES && m->kind != MAP_RESOURCE)
+			d->ops->unmap_phys(d, m, DMA_ATTR_SKIP_CPU_SYNC);
+		dmasim__map_free(m);
+		pthread_mutex_lock(&d->lock);
+	}
+	d->nr_maps = 0;
+	pthread_mutex_unlock(&d->lock);
+}
+
+void dmasim_device_destroy(struct device *dev)
+{
+	struct dmasim_device *d;
+	struct dmasim_devres *r;
+
+	if (!dev)
+		return;
+	d = dmasim__dev(dev, "dmasim_device_destroy");
+	if (!d)
+		return;
+	/* Managed resources go first, newest first, as devres does. */
+	pthread_mutex_lock(&d->lock);
+	while ((r = LIST_FIRST(&d->devres)) != NULL) {
+		LIST_REMOVE(r, link);
+		pthread_mutex_unlock(&d->lock);
+		r->release(dev, r->data);
+		free(r);
+		pthread_mutex_lock(&d->lock);
+	}
+	pthread_mutex_unlock(&d->lock);
+	dmasim__pools_release(d);
+	report_leaks(d);
+
+	pthread_mutex_lock(&d->plat->dev_lock);
+	LIST_REMOVE(d, link);
+	pthread_mutex_unlock(&d->plat->dev_lock);
+	d->dev.dmasim_magic = 0;
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+}
+
+/* ---- mapping records ------------------------------------------------------ */
+
+const char *dmasim__map_kind_name(enum dmasim_map_kind k)
+{
+	static const char *const names[] = {
+		[MAP_SINGLE] = "single", [MAP_PAGE] = "page", [MAP_SG] = "scatter-gather",
+		[MAP_RESOURCE] = "resource", [MAP_COHERENT] = "coherent", [MAP_PAGES] = "pages",
+	};
+
+	return (unsigned int)k < ARRAY_SIZE(names) ? names[k] : "?";
+}
+
+const char *dmasim__dir_name(int dir)
+{
+	static const char *const names[] = { "DMA_BIDIRECTIONAL", "DMA_TO_DEVICE",
+					     "DMA_FROM_DEVICE", "DMA_NONE" };
+
+	return dir >= 0 && dir < 4 ? names[dir] : "invalid direction";
+}
+
+struct dmasim_map *dmasim__map_add(struct dmasim_device *d, const struct dmasim_map *tmpl)
+{
+	struct dmasim_map *m = malloc(sizeof(*m));
+
+	if (!m)
+		return NULL;
+	*m = *tmpl;
+	pthread_mutex_lock(&d->lock);
+	m->seq = ++d->seq;
+	RB_INSERT(dmasim_map_tree, &d->maps, m);
+	d->nr_maps++;
+	if (m->size > d->max_map_size)
+		d->max_map_size = m->size;
+	pthread_mutex_unlock(&d->lock);
+	return m;
+}
+
+struct dmasim_map *dmasim__map_take(struct dmasim_device *d, dma_addr_t dma,
+				    enum dmasim_map_kind kind, const struct scatterlist *sg)
+{
+	struct dmasim_map key = { .dma = dma, .seq = 0 }, *m, *best = NULL;
+
+	pthread_mutex_lock(&d->lock);
+	for (m = RB_NFIND(dmasim_map_tree, &d->maps, &key); m && m->dma == dma;
+	     m = RB_NEXT(dmasim_map_tree, &d->maps, m)) {
+		bool same_kind = m->kind == kind && (kind != MAP_SG || m->sg_head == sg);
+
+		if (same_kind) {
+			best = m;
+			break;
+		}
+		if (!best)
+			best = m;
+	}
+	if (best) {
+		RB_REMOVE(dmasim_map_tree, &d->maps, best);
+		d->nr_maps--;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return best;
+}
+
+struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t dma)
+{
+	struct dmasim_map key = { .dma = dma + 1, .seq = 0 }, *m;
+
+	if (dma == ~(dma_addr_t)0)
+		m = RB_MAX(dmasim_map_tree, &d->maps);
+	else {
+		m = RB_NFIND(dmasim_map_tree, &d->maps, &key);
+		m = m ? RB_PREV(dmasim_map_tree, &d->maps, m) : RB_MAX(dmasim_map_tree, &d->maps);
+	}
+	/* Walk back over every record that could still reach @dma. */
+	for (; m && dma - m->dma < d->max_map_size; m = RB_PREV(dmasim_map_tree, &d->maps, m))
+		if (dma - m->dma < m->size)
+			return m;
+	return NULL;
+}
+
+void dmasim__map_free(struct dmasim_map *m)
+{
+	free(m);
+}
+
+/* ---- managed resources ---------------------------------------------------- */
+
+int dmasim__devres_add(struct dmasim_device *d, void (*release)(struct device *, void *),
+		       void *data, size_t size, dma_addr_t dma, void *cpu)
+{
+	struct dmasim_devres *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	r->release = release;
+	r->data = data;
+	r->size = size;
+	r->dma = dma;
+	r->cpu = cpu;
+	pthread_mutex_lock(&d->lock);
+	LIST_INSERT_HEAD(&d->devres, r, link);
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+int dmasim__devres_remove(struct dmasim_device *d, void (*release)(struct device *, void *),
+			  void *data)
+{
+	struct dmasim_devres *r;
+
+	pthread_mutex_lock(&d->lock);
+	LIST_FOREACH(r, &d->devres, link)
+		if (r->release == release && r->data == data) {
+			LIST_REMOVE(r, link);
+			pthread_mutex_unlock(&d->lock);
+			free(r);
+			return 0;
+		}
+	pthread_mutex_unlock(&d->lock);
+	return -ENOENT;
+}

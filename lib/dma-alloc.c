@@ -1,0 +1,429 @@
+/*
+ * lib/dma-alloc.c - the DMA API layer for allocations: coherent memory
+ * (plain, write-combined, managed), dma_alloc_pages and noncoherent memory,
+ * noncontiguous tables, and exporting an allocation (get_sgtable, mmap).
+ *
+ * Checks arguments as the kernel does, records each allocation with the
+ * device (so device accesses and frees are checked) and leaves the memory
+ * itself to the device's translation ops.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+static struct dmasim_map *record_alloc(struct dmasim_device *d, struct page *page, void *cpu,
+				       size_t size, dma_addr_t dma, enum dma_data_direction dir,
+				       enum dmasim_map_kind kind, unsigned long attrs)
+{
+	struct dmasim_map tmpl = { 0 };
+
+	tmpl.dma = dma;
+	tmpl.size = size;
+	tmpl.alloc_size = PAGE_ALIGN(size);
+	tmpl.phys = page_to_phys(page);
+	tmpl.tlb = DMASIM_NO_TLB;
+	tmpl.cpu = cpu;
+	tmpl.dir = dir;
+	tmpl.kind = kind;
+	tmpl.attrs = attrs;
+	tmpl.checked = true;
+	return dmasim__map_add(d, &tmpl);
+}
+
+/* Allocate and record; the shared part of coherent and page allocations. */
+static struct page *alloc_common(struct dmasim_device *d, const char *call, size_t size,
+				 u64 mask, gfp_t gfp, unsigned long attrs, dma_addr_t *dma)
+{
+	struct page *page;
+
+	if (!size) {
+		dmasim__dev_report(d, "%s: size 0", call);
+		return NULL;
+	}
+	if (!dma) {
+		dmasim__dev_report(d, "%s: NULL dma_handle", call);
+		return NULL;
+	}
+	if (!mask) {
+		dmasim__dev_report(d, "%s: device has no coherent DMA mask", call);
+		return NULL;
+	}
+	if (size > (PAGE_SIZE << DMASIM_MAX_ORDER)) {
+		if (!(attrs & DMA_ATTR_NO_WARN))
+			dmasim__dev_report(d, "%s: %zu bytes is more than one contiguous allocation can give (%lu)",
+					   call, size, PAGE_SIZE << DMASIM_MAX_ORDER);
+		return NULL;
+	}
+	page = d->ops->alloc(d, size, mask, gfp, dma);
+	if (!page && !(attrs & DMA_ATTR_NO_WARN) && !(gfp & __GFP_NOWARN))
+		dmasim__log(d->plat, DMASIM_LOG_WARN,
+			    "%s: %s: no memory for %zu bytes within mask 0x%llx (bus limit 0x%llx, offset 0x%llx)",
+			    d->name, call, size, (unsigned long long)mask,
+			    (unsigned long long)d->dev.bus_dma_limit,
+			    (unsigned long long)d->bus_offset);
+	return page;
+}
+
+void *dma_alloc_attrs(struct device *dev, size_t size, dma_addr_t *dma_handle, gfp_t gfp,
+		      unsigned long attrs)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_alloc_attrs");
+	struct page *page;
+	dma_addr_t dma;
+	void *cpu;
+
+	if (!d)
+		return NULL;
+	page = alloc_common(d, "dma_alloc_attrs", size, dev->coherent_dma_mask, gfp, attrs,
+			    dma_handle ? &dma : NULL);
+	if (!page)
+		return NULL;
+	cpu = page_address(page);
+	if (!record_alloc(d, page, cpu, size, dma, DMA_BIDIRECTIONAL, MAP_COHERENT, attrs)) {
+		d->ops->free(d, page, size, dma);
+		return NULL;
+	}
+	*dma_handle = dma;
+	return cpu;
+}
+
+void *dma_alloc_coherent(struct device *dev, size_t size, dma_addr_t *dma_handle, gfp_t gfp)
+{
+	return dma_alloc_attrs(dev, size, dma_handle, gfp, 0);
+}
+
+void *dma_alloc_wc(struct device *dev, size_t size, dma_addr_t *dma_addr, gfp_t gfp)
+{
+	return dma_alloc_attrs(dev, size, dma_addr, gfp, DMA_ATTR_WRITE_COMBINE);
+}
+
+static void free_common(struct dmasim_device *d, const char *call, size_t size, void *cpu_addr,
+			dma_addr_t dma, int dir, enum dmasim_map_kind kind)
+{
+	struct dmasim_map *m = dmasim__map_release(d, call, dma, size, dir, kind, NULL);
+
+	if (!m)
+		return;
+	if (cpu_addr != m->cpu && kind == MAP_COHERENT)
+		dmasim__debug_report(d, "%s: device driver frees DMA memory with different CPU address [device address=0x%016llx] [size=%zu bytes] [cpu alloc address=%p] [cpu free address=%p]",
+				     call, (unsigned long long)dma, m->size, m->cpu, cpu_addr);
+	d->ops->free(d, dmasim__phys_to_page(d->plat, m->phys), m->size, m->dma);
+	dmasim__map_free(m);
+}
+
+void dma_free_attrs(struct device *dev, size_t size, void *cpu_addr, dma_addr_t dma_handle,
+		    unsigned long attrs)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_free_attrs");
+
+	if (!d || !cpu_addr) /* the kernel ignores a NULL CPU address */
+		return;
+	free_common(d, "dma_free_attrs", size, cpu_addr, dma_handle, -1, MAP_COHERENT);
+}
+
+void dma_free_coherent(struct device *dev, size_t size, void *cpu_addr, dma_addr_t dma_handle)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_free_coherent");
+
+	if (!d || !cpu_addr)
+		return;
+	free_common(d, "dma_free_coherent", size, cpu_addr, dma_handle, -1, MAP_COHERENT);
+}
+
+void dma_free_wc(struct device *dev, size_t size, void *cpu_addr, dma_addr_t dma_addr)
+{
+	dma_free_attrs(dev, size, cpu_addr, dma_addr, DMA_ATTR_WRITE_COMBINE);
+}
+
+/* ---- managed coherent memory ------------------------------------------------------ */
+
+struct dmam_coherent {
+	size_t size;
+	void *cpu;
+	dma_addr_t dma;
+};
+
+static void dmam_coherent_release(struct device *dev, void *data)
+{
+	struct dmam_coherent *c = data;
+
+	dma_free_coherent(dev, c->size, c->cpu, c->dma);
+	free(c);
+}
+
+void *dmam_alloc_coherent(struct device *dev, size_t size, dma_addr_t *dma_handle, gfp_t gfp)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dmam_alloc_coherent");
+	struct dmam_coherent *c;
+	void *cpu;
+
+	if (!d)
+		return NULL;
+	c = malloc(sizeof(*c));
+	if (!c)
+		return NULL;
+	cpu = dma_alloc_coherent(dev, size, dma_handle, gfp);
+	if (!cpu) {
+		free(c);
+		return NULL;
+	}
+	c->size = size;
+	c->cpu = cpu;
+	c->dma = *dma_handle;
+	if (dmasim__devres_add(d, dmam_coherent_release, c, size, c->dma, cpu)) {
+		dma_free_coherent(dev, size, cpu, c->dma);
+		free(c);
+		return NULL;
+	}
+	return cpu;
+}
+
+void dmam_free_coherent(struct device *dev, size_t size, void *vaddr, dma_addr_t dma_handle)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dmam_free_coherent");
+	struct dmasim_devres *r;
+	struct dmam_coherent *c = NULL;
+
+	if (!d)
+		return;
+	pthread_mutex_lock(&d->lock);
+	LIST_FOREACH(r, &d->devres, link)
+		if (r->release == dmam_coherent_release && r->cpu == vaddr && r->dma == dma_handle) {
+			c = r->data;
+			break;
+		}
+	pthread_mutex_unlock(&d->lock);
+	if (!c) {
+		dmasim__dev_report(d, "dmam_free_coherent: %p / 0x%llx is not a managed allocation",
+				   vaddr, (unsigned long long)dma_handle);
+		return;
+	}
+	dmasim__devres_remove(d, dmam_coherent_release, c);
+	dma_free_coherent(dev, size, vaddr, dma_handle);
+	free(c);
+}
+
+/* ---- pages owned like streaming mappings ------------------------------------------- */
+
+struct page *dma_alloc_pages(struct device *dev, size_t size, dma_addr_t *dma_handle,
+			     enum dma_data_direction dir, gfp_t gfp)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_alloc_pages");
+	struct page *page;
+	dma_addr_t dma;
+
+	if (!d)
+		return NULL;
+	if (!valid_dma_direction(dir)) {
+		dmasim__dev_report(d, "dma_alloc_pages: invalid DMA direction %d", dir);
+		return NULL;
+	}
+	if (gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)) {
+		/* As the kernel: the zone follows from the device's mask, not the caller. */
+		dmasim__dev_report(d, "dma_alloc_pages: zone modifiers in gfp 0x%x are not allowed", gfp);
+		return NULL;
+	}
+	page = alloc_common(d, "dma_alloc_pages", size, dev->coherent_dma_mask, gfp, 0,
+			    dma_handle ? &dma : NULL);
+	if (!page)
+		return NULL;
+	if (!record_alloc(d, page, page_address(page), size, dma, dir, MAP_PAGES, 0)) {
+		d->ops->free(d, page, size, dma);
+		return NULL;
+	}
+	*dma_handle = dma;
+	return page;
+}
+
+void dma_free_pages(struct device *dev, size_t size, struct page *page, dma_addr_t dma_handle,
+		    enum dma_data_direction dir)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_free_pages");
+
+	if (!d || !page)
+		return;
+	free_common(d, "dma_free_pages", size, page_address(page), dma_handle, dir, MAP_PAGES);
+}
+
+void *dma_alloc_noncoherent(struct device *dev, size_t size, dma_addr_t *dma_handle,
+			    enum dma_data_direction dir, gfp_t gfp)
+{
+	struct page *page = dma_alloc_pages(dev, size, dma_handle, dir, gfp);
+
+	return page ? page_address(page) : NULL;
+}
+
+void dma_free_noncoherent(struct device *dev, size_t size, void *vaddr, dma_addr_t dma_handle,
+			  enum dma_data_direction dir)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_free_noncoherent");
+	phys_addr_t phys;
+
+	if (!d || !vaddr)
+		return;
+	if (dmasim__linear_to_phys(d->plat, vaddr, &phys)) {
+		dmasim__dev_report(d, "dma_free_noncoherent: %p is not memory from dma_alloc_noncoherent()",
+				   vaddr);
+		return;
+	}
+	dma_free_pages(dev, size, dmasim__phys_to_page(d->plat, phys), dma_handle, dir);
+}
+
+/* ---- noncontiguous ----------------------------------------------------------------- */
+
+struct sg_table *dma_alloc_noncontiguous(struct device *dev, size_t size,
+					 enum dma_data_direction dir, gfp_t gfp,
+					 unsigned long attrs)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_alloc_noncontiguous");
+	struct sg_table *sgt;
+	struct page *page;
+	dma_addr_t dma;
+
+	if (!d)
+		return NULL;
+	if (attrs & ~DMA_ATTR_ALLOC_SINGLE_PAGES) {
+		dmasim__dev_report(d, "dma_alloc_noncontiguous: unsupported attrs 0x%lx", attrs);
+		return NULL;
+	}
+	sgt = calloc(1, sizeof(*sgt));
+	if (!sgt)
+		return NULL;
+	/* Without an IOMMU the memory is simply contiguous: one entry, one segment. */
+	page = dma_alloc_pages(dev, size, &dma, dir, gfp);
+	if (!page || sg_alloc_table(sgt, 1, gfp)) {
+		if (page)
+			dma_free_pages(dev, size, page, dma, dir);
+		free(sgt);
+		return NULL;
+	}
+	sg_set_page(sgt->sgl, page, (unsigned int)PAGE_ALIGN(size), 0);
+	sg_dma_address(sgt->sgl) = dma;
+	sg_dma_len(sgt->sgl) = (unsigned int)size;
+	sgt->nents = 1;
+	return sgt;
+}
+
+void dma_free_noncontiguous(struct device *dev, size_t size, struct sg_table *sgt,
+			    enum dma_data_direction dir)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_free_noncontiguous");
+
+	if (!d || !sgt)
+		return;
+	dma_free_pages(dev, size, sg_page(sgt->sgl), sg_dma_address(sgt->sgl), dir);
+	sg_free_table(sgt);
+	free(sgt);
+}
+
+void *dma_vmap_noncontiguous(struct device *dev, size_t size, struct sg_table *sgt)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_vmap_noncontiguous");
+
+	if (!d || !sgt || !sgt->sgl)
+		return NULL;
+	return page_address(sg_page(sgt->sgl));
+}
+
+void dma_vunmap_noncontiguous(struct device *dev, void *vaddr)
+{
+	(void)dmasim__dev(dev, "dma_vunmap_noncontiguous");
+	/* The address is the linear map of contiguous pages: nothing to undo. */
+}
+
+/* ---- exporting an allocation ----------------------------------------------------------- */
+
+/* The coherent allocation that @cpu/@dma name; a copy of its record, or -EINVAL with a report. */
+static int find_alloc(struct dmasim_device *d, const char *call, void *cpu, dma_addr_t dma,
+		      size_t size, struct dmasim_map *out)
+{
+	struct dmasim_map *m;
+
+	pthread_mutex_lock(&d->lock);
+	m = dmasim__map_lookup_locked(d, dma);
+	if (m)
+		*out = *m;
+	pthread_mutex_unlock(&d->lock);
+	if (!m || out->dma != dma || out->kind != MAP_COHERENT || out->cpu != cpu) {
+		dmasim__dev_report(d, "%s: %p / 0x%llx is not a coherent allocation of this device",
+				   call, cpu, (unsigned long long)dma);
+		return -EINVAL;
+	}
+	if (size > out->alloc_size) {
+		dmasim__dev_report(d, "%s: size %zu is larger than the allocation (%zu)", call, size,
+				   out->size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int dma_get_sgtable_attrs(struct device *dev, struct sg_table *sgt, void *cpu_addr,
+			  dma_addr_t dma_addr, size_t size, unsigned long attrs)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_get_sgtable");
+	struct dmasim_map m;
+	int ret;
+
+	if (!d)
+		return -EINVAL;
+	if (!sgt) {
+		dmasim__dev_report(d, "dma_get_sgtable: NULL sg_table");
+		return -EINVAL;
+	}
+	ret = find_alloc(d, "dma_get_sgtable", cpu_addr, dma_addr, size, &m);
+	if (ret)
+		return ret;
+	ret = sg_alloc_table(sgt, 1, GFP_KERNEL);
+	if (ret)
+		return ret;
+	sg_set_page(sgt->sgl, dmasim__phys_to_page(d->plat, m.phys), (unsigned int)PAGE_ALIGN(size), 0);
+	return 0;
+}
+
+int dma_mmap_attrs(struct device *dev, struct vm_area_struct *vma, void *cpu_addr,
+		   dma_addr_t dma_addr, size_t size, unsigned long attrs)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_mmap_attrs");
+	unsigned long user_count, count, off;
+	struct page **pages;
+	struct dmasim_map m;
+	unsigned char *va;
+	int ret;
+
+	if (!d)
+		return -EINVAL;
+	if (!vma || vma->vm_end <= vma->vm_start || ((vma->vm_end - vma->vm_start) & ~PAGE_MASK) ||
+	    (vma->vm_start & ~PAGE_MASK)) {
+		dmasim__dev_report(d, "dma_mmap_attrs: bad vma (need page-aligned vm_start < vm_end)");
+		return -EINVAL;
+	}
+	ret = find_alloc(d, "dma_mmap_attrs", cpu_addr, dma_addr, size, &m);
+	if (ret)
+		return ret;
+	user_count = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+	count = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	off = vma->vm_pgoff;
+	if (off >= count || user_count > count - off)
+		return -ENXIO;
+	pages = calloc(user_count, sizeof(*pages));
+	if (!pages)
+		return -ENOMEM;
+	for (unsigned long i = 0; i < user_count; i++)
+		pages[i] = dmasim__phys_to_page(d->plat, m.phys + PFN_PHYS(off + i));
+	/* vm_start 0 asks dmasim to pick the address, as mmap(NULL, ...) would. */
+	va = dmasim__map_pages(d->plat, pages, (unsigned int)user_count,
+			       vma->vm_start ? (void *)vma->vm_start : NULL);
+	free(pages);
+	if (!va)
+		return -ENOMEM;
+	vma->vm_end = (unsigned long)va + (vma->vm_end - vma->vm_start);
+	vma->vm_start = (unsigned long)va;
+	return 0;
+}
+
+bool dma_can_mmap(struct device *dev)
+{
+	return dmasim__dev(dev, "dma_can_mmap") != NULL;
+}

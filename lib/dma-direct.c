@@ -1,0 +1,191 @@
+/*
+ * lib/dma-direct.c - the direct translation layer: bus address = physical
+ * address - the device's bus offset, with swiotlb bouncing when a buffer lies
+ * beyond the device's DMA mask or bus limit (or bouncing is forced).
+ *
+ * One of the per-device translation ops (struct dmasim_dma_ops); the API
+ * layer calls it after checking arguments, and it calls swiotlb.c and the
+ * cache model.  Mirrors kernel/dma/direct.[ch] in behaviour.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+dma_addr_t dmasim__phys_to_dma(struct dmasim_device *d, phys_addr_t phys)
+{
+	return phys - d->bus_offset;
+}
+
+phys_addr_t dmasim__dma_to_phys(struct dmasim_device *d, dma_addr_t dma)
+{
+	return dma + d->bus_offset;
+}
+
+u64 dmasim__dev_limit(struct dmasim_device *d, u64 mask)
+{
+	u64 limit = d->dev.bus_dma_limit;
+
+	return limit && limit < mask ? limit : mask;
+}
+
+bool dmasim__dma_capable(struct dmasim_device *d, dma_addr_t dma, size_t size, u64 mask)
+{
+	dma_addr_t end = dma + size - 1;
+
+	if (!size || end < dma)
+		return false;
+	return end <= dmasim__dev_limit(d, mask);
+}
+
+static bool force_bounce(struct dmasim_device *d)
+{
+	return d->force_bounce || dmasim__swiotlb_force(d->plat);
+}
+
+static u64 streaming_mask(struct dmasim_device *d)
+{
+	return d->dev.dma_mask ? *d->dev.dma_mask : 0;
+}
+
+static int direct_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t size,
+			   enum dma_data_direction dir, unsigned long attrs, dma_addr_t *dma,
+			   phys_addr_t *tlb)
+{
+	dma_addr_t addr = dmasim__phys_to_dma(d, phys);
+	u64 mask = streaming_mask(d);
+	int ret;
+
+	*tlb = DMASIM_NO_TLB;
+	if (phys >= d->bus_offset && !force_bounce(d) && dmasim__dma_capable(d, addr, size, mask)) {
+		if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+			dmasim__cache_for_device(d, phys, size, dir);
+		*dma = addr;
+		return 0;
+	}
+	if (!dmasim__swiotlb_active(d->plat)) {
+		if (!(attrs & DMA_ATTR_NO_WARN))
+			dmasim__dev_report(d,
+					   "DMA addr 0x%llx+%zu overflow (mask 0x%llx, bus limit 0x%llx) and no swiotlb to bounce through",
+					   (unsigned long long)addr, size, (unsigned long long)mask,
+					   (unsigned long long)d->dev.bus_dma_limit);
+		return -EIO;
+	}
+	ret = dmasim__swiotlb_map(d, phys, size, dir, attrs, tlb);
+	if (ret)
+		return ret;
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		dmasim__cache_for_device(d, *tlb, size, dir);
+	*dma = dmasim__phys_to_dma(d, *tlb);
+	return 0;
+}
+
+static void direct_unmap_phys(struct dmasim_device *d, const struct dmasim_map *m,
+			      unsigned long attrs)
+{
+	phys_addr_t where = m->tlb != DMASIM_NO_TLB ? m->tlb : m->phys;
+
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		dmasim__cache_for_cpu(d, where, m->size, m->dir);
+	if (m->tlb != DMASIM_NO_TLB)
+		dmasim__swiotlb_unmap(d, m->tlb, m->size, m->dir, attrs);
+}
+
+static void direct_sync_for_cpu(struct dmasim_device *d, const struct dmasim_map *m, size_t off,
+				size_t size, enum dma_data_direction dir)
+{
+	phys_addr_t where = (m->tlb != DMASIM_NO_TLB ? m->tlb : m->phys) + off;
+
+	dmasim__cache_for_cpu(d, where, size, dir);
+	if (m->tlb != DMASIM_NO_TLB)
+		dmasim__swiotlb_sync_for_cpu(d, where, size, dir);
+}
+
+static void direct_sync_for_device(struct dmasim_device *d, const struct dmasim_map *m,
+				   size_t off, size_t size, enum dma_data_direction dir)
+{
+	phys_addr_t where = (m->tlb != DMASIM_NO_TLB ? m->tlb : m->phys) + off;
+
+	if (m->tlb != DMASIM_NO_TLB)
+		dmasim__swiotlb_sync_for_device(d, where, size, dir);
+	dmasim__cache_for_device(d, where, size, dir);
+}
+
+static int direct_map_resource(struct dmasim_device *d, phys_addr_t phys, size_t size,
+			       dma_addr_t *dma)
+{
+	/* As the kernel: MMIO is not translated by dma-ranges, only range-checked. */
+	if (!dmasim__dma_capable(d, phys, size, streaming_mask(d))) {
+		dmasim__dev_report(d, "dma_map_resource: DMA addr 0x%llx+%zu overflow (mask 0x%llx, bus limit 0x%llx)",
+				   (unsigned long long)phys, size,
+				   (unsigned long long)streaming_mask(d),
+				   (unsigned long long)d->dev.bus_dma_limit);
+		return -EIO;
+	}
+	*dma = phys;
+	return 0;
+}
+
+static struct page *direct_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp,
+				 dma_addr_t *dma)
+{
+	u64 limit = dmasim__dev_limit(d, mask);
+	phys_addr_t max_phys = limit + d->bus_offset;
+	unsigned int order = (unsigned int)get_order(size);
+	struct page *page;
+
+	if (max_phys < limit) /* the offset pushed it past the top */
+		max_phys = ~0ULL;
+	/* Coherent memory needs a linear mapping; the mask picks the zone. */
+	gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM);
+	page = dmasim__alloc_pages_below(d->plat, gfp | __GFP_ZERO, order, max_phys);
+	if (!page)
+		return NULL;
+	if (page_to_phys(page) < d->bus_offset) {
+		dmasim__free_pages(page, order);
+		return NULL;
+	}
+	*dma = dmasim__phys_to_dma(d, page_to_phys(page));
+	return page;
+}
+
+static void direct_free(struct dmasim_device *d, struct page *page, size_t size, dma_addr_t dma)
+{
+	dmasim__free_pages(page, (unsigned int)get_order(size));
+}
+
+static int direct_translate(struct dmasim_device *d, dma_addr_t dma, size_t len,
+			    phys_addr_t *phys)
+{
+	u64 limit = d->dev.bus_dma_limit;
+
+	if (limit && (dma > limit || len - 1 > limit - dma))
+		return -EFAULT;
+	*phys = dmasim__dma_to_phys(d, dma);
+	if (*phys < dma && d->bus_offset) /* wrapped */
+		return -EFAULT;
+	return dmasim__phys_range_ok(d->plat, *phys, len) ? 0 : -EFAULT;
+}
+
+static bool direct_may_bounce(struct dmasim_device *d)
+{
+	return dmasim__swiotlb_active(d->plat) && (force_bounce(d) || dma_addressing_limited(&d->dev));
+}
+
+static size_t direct_max_mapping_size(struct dmasim_device *d)
+{
+	return direct_may_bounce(d) ? dmasim__swiotlb_max_mapping_size(d) : SIZE_MAX;
+}
+
+const struct dmasim_dma_ops dmasim__direct_ops = {
+	.name = "direct",
+	.map_phys = direct_map_phys,
+	.unmap_phys = direct_unmap_phys,
+	.sync_for_cpu = direct_sync_for_cpu,
+	.sync_for_device = direct_sync_for_device,
+	.map_resource = direct_map_resource,
+	.alloc = direct_alloc,
+	.free = direct_free,
+	.translate = direct_translate,
+	.max_mapping_size = direct_max_mapping_size,
+	.may_bounce = direct_may_bounce,
+};

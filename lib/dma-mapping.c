@@ -1,0 +1,824 @@
+/*
+ * lib/dma-mapping.c - the DMA API layer for masks, queries, streaming and
+ * scatter-gather mappings, syncs and the two-step IOVA API.
+ *
+ * Every entry point validates its arguments the way the kernel does (and the
+ * way CONFIG_DMA_API_DEBUG checks them), answers bad input with the kernel's
+ * failure value plus one "DMA-API: <device>: ..." report, keeps the mapping
+ * records in device.c, and leaves the translation to the device's ops.  It
+ * never names a backend.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- helpers ----------------------------------------------------------------- */
+
+static bool check_dir(struct dmasim_device *d, const char *call, int dir)
+{
+	if (valid_dma_direction((enum dma_data_direction)dir))
+		return true;
+	dmasim__dev_report(d, "%s: invalid DMA direction %d (DMA_NONE or out of range)", call, dir);
+	return false;
+}
+
+static u64 dev_mask(struct dmasim_device *d)
+{
+	return d->dev.dma_mask ? *d->dev.dma_mask : 0;
+}
+
+static unsigned int fls64(u64 x)
+{
+	return x ? 64u - (unsigned int)__builtin_clzll(x) : 0;
+}
+
+/* Lowest bus address of @p's RAM as @d sees it, and whether all RAM is reachable under @mask. */
+static bool mask_supported(struct dmasim_device *d, u64 mask)
+{
+	struct dmasim_platform *p = d->plat;
+	u64 reach = dmasim__dev_limit(d, mask);
+
+	if (dmasim__phys_to_dma(d, p->phys_max) <= reach && p->regions[0].base >= d->bus_offset)
+		return true;
+	/* Some allocatable low memory, wholly reachable, serves coherent allocations... */
+	for (int i = 0; i < p->nr_arenas; i++) {
+		struct dmasim_arena *a = &p->arenas[i];
+		phys_addr_t lo = PFN_PHYS(a->pfn_start), hi = PFN_PHYS(a->pfn_end) - 1;
+
+		if (a->zone == ZONE_HIGHMEM || lo < d->bus_offset || !a->free_pages)
+			continue;
+		if (dmasim__phys_to_dma(d, hi) <= reach) {
+			/* ...and streaming needs a reachable bounce pool, unless nothing bounces. */
+			phys_addr_t sw = dmasim__swiotlb_end(p);
+
+			if (!dmasim__swiotlb_active(p) || dmasim__swiotlb_start(p) < d->bus_offset)
+				return false;
+			return dmasim__phys_to_dma(d, sw) <= reach;
+		}
+	}
+	return false;
+}
+
+/* ---- masks and queries ------------------------------------------------------ */
+
+int dma_supported(struct device *dev, u64 mask)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_supported");
+
+	return d && mask_supported(d, mask);
+}
+
+int dma_set_mask(struct device *dev, u64 mask)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_set_mask");
+
+	if (!d)
+		return -EIO;
+	if (!dev->dma_mask || !mask_supported(d, mask)) {
+		dmasim__log(d->plat, DMASIM_LOG_WARN,
+			    "%s: dma_set_mask: mask 0x%llx reaches no usable memory or bounce buffer",
+			    d->name, (unsigned long long)mask);
+		return -EIO;
+	}
+	*dev->dma_mask = mask;
+	return 0;
+}
+
+int dma_set_coherent_mask(struct device *dev, u64 mask)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_set_coherent_mask");
+
+	if (!d)
+		return -EIO;
+	if (!mask_supported(d, mask)) {
+		dmasim__log(d->plat, DMASIM_LOG_WARN,
+			    "%s: dma_set_coherent_mask: mask 0x%llx reaches no usable memory",
+			    d->name, (unsigned long long)mask);
+		return -EIO;
+	}
+	dev->coherent_dma_mask = mask;
+	return 0;
+}
+
+int dma_set_mask_and_coherent(struct device *dev, u64 mask)
+{
+	int ret = dma_set_mask(dev, mask);
+
+	if (!ret)
+		ret = dma_set_coherent_mask(dev, mask);
+	return ret;
+}
+
+int dma_coerce_mask_and_coherent(struct device *dev, u64 mask)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_coerce_mask_and_coherent");
+
+	if (!d)
+		return -EIO;
+	dev->dma_mask = &d->dma_mask;
+	return dma_set_mask_and_coherent(dev, mask);
+}
+
+u64 dma_get_mask(struct device *dev)
+{
+	if (dev && dev->dma_mask && *dev->dma_mask)
+		return *dev->dma_mask;
+	return DMA_BIT_MASK(32);
+}
+
+u64 dma_get_required_mask(struct device *dev)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_get_required_mask");
+	u64 max;
+
+	if (!d)
+		return 0;
+	max = dmasim__phys_to_dma(d, d->plat->phys_max);
+	return DMA_BIT_MASK(fls64(max));
+}
+
+bool dma_addressing_limited(struct device *dev)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_addressing_limited");
+
+	if (!d)
+		return false;
+	return dmasim__dev_limit(d, dev_mask(d)) < dmasim__phys_to_dma(d, d->plat->phys_max);
+}
+
+size_t dma_max_mapping_size(struct device *dev)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_max_mapping_size");
+
+	return d ? d->ops->max_mapping_size(d) : 0;
+}
+
+size_t dma_opt_mapping_size(struct device *dev)
+{
+	/* The direct path has no cheaper size; the IOMMU will narrow it to its IOVA cache. */
+	return dma_max_mapping_size(dev);
+}
+
+bool dma_need_sync(struct device *dev, dma_addr_t dma_addr)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_need_sync");
+
+	if (!d)
+		return false;
+	return !dev->dma_coherent ||
+	       dmasim__swiotlb_is_bounce(d->plat, dmasim__dma_to_phys(d, dma_addr));
+}
+
+bool dma_need_unmap(struct device *dev)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_need_unmap");
+
+	if (!d)
+		return true;
+	/* Debugging keeps records that only an unmap releases, as CONFIG_DMA_API_DEBUG. */
+	return d->plat->debug || !dev->dma_coherent || d->ops->may_bounce(d);
+}
+
+unsigned long dma_get_merge_boundary(struct device *dev)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_get_merge_boundary");
+
+	(void)d;
+	return 0; /* direct mapping cannot merge segments */
+}
+
+unsigned int dma_get_max_seg_size(struct device *dev)
+{
+	if (dev && dev->dma_parms && dev->dma_parms->max_segment_size)
+		return dev->dma_parms->max_segment_size;
+	return 65536;
+}
+
+int dma_set_max_seg_size(struct device *dev, unsigned int size)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_set_max_seg_size");
+
+	if (!d || !dev->dma_parms)
+		return -EIO;
+	if (!size) {
+		dmasim__dev_report(d, "dma_set_max_seg_size: size 0 is invalid");
+		return -EINVAL;
+	}
+	dev->dma_parms->max_segment_size = size;
+	return 0;
+}
+
+unsigned long dma_get_seg_boundary(struct device *dev)
+{
+	if (dev && dev->dma_parms && dev->dma_parms->segment_boundary_mask)
+		return dev->dma_parms->segment_boundary_mask;
+	return ~0UL;
+}
+
+unsigned long dma_get_seg_boundary_nr_pages(struct device *dev, unsigned int page_shift)
+{
+	if (!dev)
+		return (0xffffffffUL >> page_shift) + 1;
+	return (dma_get_seg_boundary(dev) >> page_shift) + 1;
+}
+
+int dma_set_seg_boundary(struct device *dev, unsigned long mask)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_set_seg_boundary");
+
+	if (!d || !dev->dma_parms)
+		return -EIO;
+	if (mask != ~0UL && ((mask + 1) & mask)) {
+		dmasim__dev_report(d, "dma_set_seg_boundary: mask 0x%lx is not 2^n - 1", mask);
+		return -EINVAL;
+	}
+	dev->dma_parms->segment_boundary_mask = mask;
+	return 0;
+}
+
+void dma_set_min_align_mask(struct device *dev, unsigned int min_align_mask)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_set_min_align_mask");
+
+	if (!d || !dev->dma_parms)
+		return;
+	if ((min_align_mask + 1) & min_align_mask) {
+		dmasim__dev_report(d, "dma_set_min_align_mask: mask 0x%x is not 2^n - 1",
+				   min_align_mask);
+		return;
+	}
+	dev->dma_parms->min_align_mask = min_align_mask;
+}
+
+unsigned int dma_get_min_align_mask(struct device *dev)
+{
+	return dev && dev->dma_parms ? dev->dma_parms->min_align_mask : 0;
+}
+
+int dma_get_cache_alignment(void)
+{
+	return ARCH_DMA_MINALIGN;
+}
+
+/* ---- map error checking ------------------------------------------------------- */
+
+int dma_mapping_error(struct device *dev, dma_addr_t dma_addr)
+{
+	struct dmasim_device *d;
+
+	if (dma_addr == DMA_MAPPING_ERROR)
+		return -ENOMEM;
+	d = dev && dev->dmasim_magic == DMASIM_DEVICE_MAGIC ? to_dmasim(dev) : NULL;
+	if (d) {
+		struct dmasim_map *m;
+
+		pthread_mutex_lock(&d->lock);
+		m = dmasim__map_lookup_locked(d, dma_addr);
+		if (m && m->dma == dma_addr)
+			m->checked = true;
+		pthread_mutex_unlock(&d->lock);
+	}
+	return 0;
+}
+
+/* ---- streaming mappings --------------------------------------------------------- */
+
+static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_addr_t phys,
+			     void *cpu, size_t size, enum dma_data_direction dir,
+			     unsigned long attrs, enum dmasim_map_kind kind)
+{
+	struct dmasim_map tmpl = { 0 };
+	dma_addr_t dma;
+	phys_addr_t tlb;
+
+	if (!check_dir(d, call, dir))
+		return DMA_MAPPING_ERROR;
+	if (!size) {
+		dmasim__dev_report(d, "%s: size 0", call);
+		return DMA_MAPPING_ERROR;
+	}
+	if (!dmasim__phys_range_ok(d->plat, phys, size)) {
+		dmasim__dev_report(d, "%s: [phys 0x%llx + %zu] is not inside one RAM region", call,
+				   (unsigned long long)phys, size);
+		return DMA_MAPPING_ERROR;
+	}
+	if (!d->dev.dma_mask) {
+		dmasim__dev_report(d, "%s: device has no DMA mask", call);
+		return DMA_MAPPING_ERROR;
+	}
+	if (d->ops->map_phys(d, phys, size, dir, attrs, &dma, &tlb))
+		return DMA_MAPPING_ERROR;
+	tmpl.dma = dma;
+	tmpl.size = size;
+	tmpl.phys = phys;
+	tmpl.tlb = tlb;
+	tmpl.cpu = cpu;
+	tmpl.dir = dir;
+	tmpl.kind = kind;
+	tmpl.attrs = attrs;
+	if (!dmasim__map_add(d, &tmpl)) {
+		d->ops->unmap_phys(d, &tmpl, DMA_ATTR_SKIP_CPU_SYNC);
+		return DMA_MAPPING_ERROR;
+	}
+	return dma;
+}
+
+dma_addr_t dma_map_single_attrs(struct device *dev, void *ptr, size_t size,
+				enum dma_data_direction dir, unsigned long attrs)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_map_single");
+	phys_addr_t phys;
+	char why[384];
+
+	if (!d)
+		return DMA_MAPPING_ERROR;
+	if (!ptr || dmasim__linear_to_phys(d->plat, ptr, &phys)) {
+		dmasim__explain_addr(d->plat, ptr, why, sizeof(why));
+		dmasim__dev_report(d, "dma_map_single: rejecting DMA map of %s", why);
+		return DMA_MAPPING_ERROR;
+	}
+	return map_common(d, "dma_map_single", phys, ptr, size, dir, attrs, MAP_SINGLE);
+}
+
+dma_addr_t dma_map_page_attrs(struct device *dev, struct page *page, size_t offset, size_t size,
+			      enum dma_data_direction dir, unsigned long attrs)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_map_page");
+
+	if (!d)
+		return DMA_MAPPING_ERROR;
+	if (!page) {
+		dmasim__dev_report(d, "dma_map_page: NULL page");
+		return DMA_MAPPING_ERROR;
+	}
+	if (page->region->plat != d->plat) {
+		dmasim__dev_report(d, "dma_map_page: page belongs to another platform");
+		return DMA_MAPPING_ERROR;
+	}
+	return map_common(d, "dma_map_page", page_to_phys(page) + offset,
+			  page_address(page) ? (char *)page_address(page) + offset : NULL, size,
+			  dir, attrs, MAP_PAGE);
+}
+
+dma_addr_t dma_map_resource(struct device *dev, phys_addr_t phys_addr, size_t size,
+			    enum dma_data_direction dir, unsigned long attrs)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_map_resource");
+	struct dmasim_map tmpl = { 0 };
+	dma_addr_t dma;
+
+	if (!d || !check_dir(d, "dma_map_resource", dir))
+		return DMA_MAPPING_ERROR;
+	if (!size) {
+		dmasim__dev_report(d, "dma_map_resource: size 0");
+		return DMA_MAPPING_ERROR;
+	}
+	for (int i = 0; i < d->plat->nr_regions; i++) {
+		struct dmasim_region *r = &d->plat->regions[i];
+
+		if (phys_addr < r->base + r->size && r->base < phys_addr + size) {
+			dmasim__dev_report(d, "dma_map_resource: [0x%llx + %zu] is RAM, not MMIO; use dma_map_page()",
+					   (unsigned long long)phys_addr, size);
+			return DMA_MAPPING_ERROR;
+		}
+	}
+	if (d->ops->map_resource(d, phys_addr, size, &dma))
+		return DMA_MAPPING_ERROR;
+	tmpl.dma = dma;
+	tmpl.size = size;
+	tmpl.phys = phys_addr;
+	tmpl.tlb = DMASIM_NO_TLB;
+	tmpl.dir = dir;
+	tmpl.kind = MAP_RESOURCE;
+	tmpl.attrs = attrs;
+	return dmasim__map_add(d, &tmpl) ? dma : DMA_MAPPING_ERROR;
+}
+
+static bool alloc_kind(enum dmasim_map_kind k)
+{
+	return k == MAP_COHERENT || k == MAP_PAGES;
+}
+
+/*
+ * Find and remove the record an unmap/free refers to, reporting every
+ * difference the kernel's DMA-API debugging reports.  Returns NULL when
+ * nothing may be released.
+ */
+struct dmasim_map *dmasim__map_release(struct dmasim_device *d, const char *call, dma_addr_t addr,
+				       size_t size, int dir, enum dmasim_map_kind kind,
+				       const struct scatterlist *sg)
+{
+	struct dmasim_map *m;
+
+	if (addr == DMA_MAPPING_ERROR) {
+		dmasim__dev_report(d, "%s: device driver tries to free an invalid DMA memory address", call);
+		return NULL;
+	}
+	m = dmasim__map_take(d, addr, kind, sg);
+	if (!m) {
+		dmasim__dev_report(d,
+				   "%s: device driver tries to free DMA memory it has not allocated [device address=0x%016llx] [size=%zu bytes]",
+				   call, (unsigned long long)addr, size);
+		return NULL;
+	}
+	if (m->kind != kind && !(m->kind == MAP_PAGE && kind == MAP_SINGLE) &&
+	    !(m->kind == MAP_SINGLE && kind == MAP_PAGE)) {
+		dmasim__dev_report(d,
+				   "%s: device driver frees DMA memory with wrong function [device address=0x%016llx] [size=%zu bytes] [mapped as %s] [unmapped as %s]",
+				   call, (unsigned long long)addr, m->size,
+				   dmasim__map_kind_name(m->kind), dmasim__map_kind_name(kind));
+		if (alloc_kind(m->kind) != alloc_kind(kind)) {
+			/* Releasing an allocation through an unmap (or back) would corrupt it. */
+			struct dmasim_map tmpl = *m;
+
+			dmasim__map_free(m);
+			dmasim__map_add(d, &tmpl);
+			return NULL;
+		}
+	} else if (m->kind != kind) {
+		dmasim__debug_report(d,
+				     "%s: device driver frees DMA memory with wrong function [device address=0x%016llx] [size=%zu bytes] [mapped as %s] [unmapped as %s]",
+				     call, (unsigned long long)addr, m->size,
+				     dmasim__map_kind_name(m->kind), dmasim__map_kind_name(kind));
+	}
+	if (m->size != size)
+		dmasim__debug_report(d,
+				     "%s: device driver frees DMA memory with different size [device address=0x%016llx] [map size=%zu bytes] [unmap size=%zu bytes]",
+				     call, (unsigned long long)addr, m->size, size);
+	if (dir >= 0 && m->dir != (enum dma_data_direction)dir)
+		dmasim__debug_report(d,
+				     "%s: device driver frees DMA memory with different direction [device address=0x%016llx] [size=%zu bytes] [mapped with %s] [unmapped with %s]",
+				     call, (unsigned long long)addr, m->size, dmasim__dir_name(m->dir),
+				     dmasim__dir_name(dir));
+	if (!m->checked && (kind == MAP_SINGLE || kind == MAP_PAGE || kind == MAP_RESOURCE))
+		dmasim__debug_report(d,
+				     "%s: device driver failed to check map error [device address=0x%016llx] [size=%zu bytes] [mapped as %s]",
+				     call, (unsigned long long)addr, m->size,
+				     dmasim__map_kind_name(m->kind));
+	return m;
+}
+
+static void unmap_common(struct device *dev, const char *call, dma_addr_t addr, size_t size,
+			 enum dma_data_direction dir, unsigned long attrs,
+			 enum dmasim_map_kind kind)
+{
+	struct dmasim_device *d = dmasim__dev(dev, call);
+	struct dmasim_map *m;
+
+	if (!d || !check_dir(d, call, dir))
+		return;
+	m = dmasim__map_release(d, call, addr, size, dir, kind, NULL);
+	if (!m)
+		return;
+	/* The recorded size and direction are used: a wrong argument must not corrupt memory. */
+	if (m->kind != MAP_RESOURCE)
+		d->ops->unmap_phys(d, m, attrs);
+	dmasim__map_free(m);
+}
+
+void dma_unmap_single_attrs(struct device *dev, dma_addr_t addr, size_t size,
+			    enum dma_data_direction dir, unsigned long attrs)
+{
+	unmap_common(dev, "dma_unmap_single", addr, size, dir, attrs, MAP_SINGLE);
+}
+
+void dma_unmap_page_attrs(struct device *dev, dma_addr_t addr, size_t size,
+			  enum dma_data_direction dir, unsigned long attrs)
+{
+	unmap_common(dev, "dma_unmap_page", addr, size, dir, attrs, MAP_PAGE);
+}
+
+void dma_unmap_resource(struct device *dev, dma_addr_t addr, size_t size,
+			enum dma_data_direction dir, unsigned long attrs)
+{
+	unmap_common(dev, "dma_unmap_resource", addr, size, dir, attrs, MAP_RESOURCE);
+}
+
+/* ---- scatter-gather ----------------------------------------------------------------- */
+
+static void check_segment(struct dmasim_device *d, const char *call, struct scatterlist *s)
+{
+	unsigned long boundary = dma_get_seg_boundary(&d->dev);
+	dma_addr_t start = sg_dma_address(s), end = start + sg_dma_len(s) - 1;
+
+	if (sg_dma_len(s) > dma_get_max_seg_size(&d->dev))
+		dmasim__debug_report(d, "%s: mapping sg segment longer than device claims to support [len=%u] [max=%u]",
+				     call, sg_dma_len(s), dma_get_max_seg_size(&d->dev));
+	if ((start & ~(dma_addr_t)boundary) != (end & ~(dma_addr_t)boundary))
+		dmasim__debug_report(d, "%s: mapping sg segment across boundary [start=0x%016llx] [end=0x%016llx] [boundary=0x%016lx]",
+				     call, (unsigned long long)start, (unsigned long long)end,
+				     boundary);
+}
+
+static void unmap_sg_entries(struct dmasim_device *d, const char *call, struct scatterlist *sgl,
+			     int count, unsigned long attrs, bool report_nents, int nents_arg)
+{
+	struct scatterlist *s;
+	int i;
+	bool nents_reported = false;
+
+	for_each_sg(sgl, s, count, i) {
+		struct dmasim_map *m;
+
+		if (!s)
+			break;
+		m = dmasim__map_release(d, call, sg_dma_address(s), sg_dma_len(s), -1, MAP_SG, sgl);
+		if (!m)
+			continue;
+		if (report_nents && m->sg_nents != nents_arg && !nents_reported) {
+			dmasim__debug_report(d, "%s: device driver frees DMA sg list with different entry count [map count=%d] [unmap count=%d]",
+					     call, m->sg_nents, nents_arg);
+			nents_reported = true;
+		}
+		d->ops->unmap_phys(d, m, attrs);
+		dmasim__map_free(m);
+	}
+}
+
+/* Map a list; return the DMA segment count or a negative errno. */
+static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist *sgl, int nents,
+		  enum dma_data_direction dir, unsigned long attrs)
+{
+	struct scatterlist *s;
+	int i;
+
+	if (!check_dir(d, call, dir))
+		return -EINVAL;
+	if (!sgl || nents <= 0) {
+		dmasim__dev_report(d, "%s: %s (nents %d)", call, sgl ? "no entries" : "NULL scatterlist",
+				   nents);
+		return -EINVAL;
+	}
+	if (sg_nents(sgl) < nents) {
+		dmasim__dev_report(d, "%s: nents %d is more than the list holds (%d entries)", call,
+				   nents, sg_nents(sgl));
+		return -EINVAL;
+	}
+	for_each_sg(sgl, s, nents, i) {
+		struct dmasim_map tmpl = { 0 };
+		phys_addr_t phys, tlb;
+		dma_addr_t dma;
+		int ret = -EINVAL;
+
+		if (!sg_page(s) || !s->length) {
+			dmasim__dev_report(d, "%s: entry %d has %s", call, i,
+					   !sg_page(s) ? "no page" : "length 0");
+		} else if (sg_page(s)->region->plat != d->plat) {
+			dmasim__dev_report(d, "%s: entry %d is memory of another platform", call, i);
+		} else {
+			phys = sg_phys(s);
+			if (!dmasim__phys_range_ok(d->plat, phys, s->length))
+				dmasim__dev_report(d, "%s: entry %d [phys 0x%llx + %u] is not inside one RAM region",
+						   call, i, (unsigned long long)phys, s->length);
+			else
+				ret = d->ops->map_phys(d, phys, s->length, dir, attrs, &dma, &tlb);
+		}
+		if (ret) {
+			unmap_sg_entries(d, call, sgl, i, DMA_ATTR_SKIP_CPU_SYNC, false, 0);
+			return ret;
+		}
+		s->dma_address = dma;
+		s->dma_length = s->length;
+		s->dma_flags = tlb != DMASIM_NO_TLB;
+		tmpl.dma = dma;
+		tmpl.size = s->length;
+		tmpl.phys = phys;
+		tmpl.tlb = tlb;
+		tmpl.dir = dir;
+		tmpl.kind = MAP_SG;
+		tmpl.attrs = attrs;
+		tmpl.sg_head = sgl;
+		tmpl.sg_nents = nents;
+		tmpl.checked = true;
+		if (!dmasim__map_add(d, &tmpl)) {
+			d->ops->unmap_phys(d, &tmpl, DMA_ATTR_SKIP_CPU_SYNC);
+			unmap_sg_entries(d, call, sgl, i, DMA_ATTR_SKIP_CPU_SYNC, false, 0);
+			return -ENOMEM;
+		}
+		check_segment(d, call, s);
+	}
+	/* Direct mapping never merges: one DMA segment per entry. */
+	return nents;
+}
+
+unsigned int dma_map_sg_attrs(struct device *dev, struct scatterlist *sg, int nents,
+			      enum dma_data_direction dir, unsigned long attrs)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_map_sg");
+	int ret;
+
+	if (!d)
+		return 0;
+	ret = map_sg(d, "dma_map_sg", sg, nents, dir, attrs);
+	return ret < 0 ? 0 : (unsigned int)ret;
+}
+
+void dma_unmap_sg_attrs(struct device *dev, struct scatterlist *sg, int nents,
+			enum dma_data_direction dir, unsigned long attrs)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_unmap_sg");
+
+	if (!d || !check_dir(d, "dma_unmap_sg", dir))
+		return;
+	if (!sg || nents <= 0) {
+		dmasim__dev_report(d, "dma_unmap_sg: %s (nents %d)",
+				   sg ? "no entries" : "NULL scatterlist", nents);
+		return;
+	}
+	unmap_sg_entries(d, "dma_unmap_sg", sg, nents, attrs, true, nents);
+}
+
+int dma_map_sgtable(struct device *dev, struct sg_table *sgt, enum dma_data_direction dir,
+		    unsigned long attrs)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_map_sgtable");
+	int ret;
+
+	if (!d)
+		return -EINVAL;
+	if (!sgt) {
+		dmasim__dev_report(d, "dma_map_sgtable: NULL sg_table");
+		return -EINVAL;
+	}
+	ret = map_sg(d, "dma_map_sgtable", sgt->sgl, (int)sgt->orig_nents, dir, attrs);
+	if (ret < 0)
+		return ret;
+	sgt->nents = (unsigned int)ret;
+	return 0;
+}
+
+void dma_unmap_sgtable(struct device *dev, struct sg_table *sgt, enum dma_data_direction dir,
+		       unsigned long attrs)
+{
+	if (!sgt) {
+		struct dmasim_device *d = dmasim__dev(dev, "dma_unmap_sgtable");
+
+		if (d)
+			dmasim__dev_report(d, "dma_unmap_sgtable: NULL sg_table");
+		return;
+	}
+	dma_unmap_sg_attrs(dev, sgt->sgl, (int)sgt->orig_nents, dir, attrs);
+}
+
+/* ---- sync ------------------------------------------------------------------------------ */
+
+static void sync_one(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t size,
+		     enum dma_data_direction dir, bool for_cpu)
+{
+	struct dmasim_map *m, rec = { 0 };
+
+	if (!size) {
+		dmasim__dev_report(d, "%s: size 0 [device address=0x%016llx]", call,
+				   (unsigned long long)addr);
+		return;
+	}
+	pthread_mutex_lock(&d->lock);
+	m = dmasim__map_lookup_locked(d, addr);
+	if (m)
+		rec = *m;
+	pthread_mutex_unlock(&d->lock);
+	if (!m || rec.kind == MAP_COHERENT) {
+		dmasim__dev_report(d, "%s: device driver tries to sync DMA memory it has not allocated [device address=0x%016llx] [size=%zu bytes]",
+				   call, (unsigned long long)addr, size);
+		return;
+	}
+	if (size > rec.size - (size_t)(addr - rec.dma)) {
+		dmasim__dev_report(d, "%s: device driver syncs DMA memory outside allocated range [device address=0x%016llx] [allocation size=%zu bytes] [sync offset+size=%zu]",
+				   call, (unsigned long long)rec.dma, rec.size,
+				   (size_t)(addr - rec.dma) + size);
+		return;
+	}
+	if (rec.dir != DMA_BIDIRECTIONAL && rec.dir != dir)
+		dmasim__debug_report(d, "%s: device driver syncs DMA memory with different direction [device address=0x%016llx] [size=%zu bytes] [mapped with %s] [synced with %s]",
+				     call, (unsigned long long)rec.dma, rec.size,
+				     dmasim__dir_name(rec.dir), dmasim__dir_name(dir));
+	/* Cache maintenance follows the mapping's direction, which is what hardware got. */
+	if (for_cpu)
+		d->ops->sync_for_cpu(d, &rec, (size_t)(addr - rec.dma), size, rec.dir);
+	else
+		d->ops->sync_for_device(d, &rec, (size_t)(addr - rec.dma), size, rec.dir);
+}
+
+static void sync_single(struct device *dev, const char *call, dma_addr_t addr, size_t size,
+			enum dma_data_direction dir, bool for_cpu)
+{
+	struct dmasim_device *d = dmasim__dev(dev, call);
+
+	if (d && check_dir(d, call, dir))
+		sync_one(d, call, addr, size, dir, for_cpu);
+}
+
+void dma_sync_single_for_cpu(struct device *dev, dma_addr_t addr, size_t size,
+			     enum dma_data_direction dir)
+{
+	sync_single(dev, "dma_sync_single_for_cpu", addr, size, dir, true);
+}
+
+void dma_sync_single_for_device(struct device *dev, dma_addr_t addr, size_t size,
+				enum dma_data_direction dir)
+{
+	sync_single(dev, "dma_sync_single_for_device", addr, size, dir, false);
+}
+
+void dma_sync_single_range_for_cpu(struct device *dev, dma_addr_t addr, unsigned long offset,
+				   size_t size, enum dma_data_direction dir)
+{
+	sync_single(dev, "dma_sync_single_range_for_cpu", addr + offset, size, dir, true);
+}
+
+void dma_sync_single_range_for_device(struct device *dev, dma_addr_t addr, unsigned long offset,
+				      size_t size, enum dma_data_direction dir)
+{
+	sync_single(dev, "dma_sync_single_range_for_device", addr + offset, size, dir, false);
+}
+
+static void sync_sg(struct device *dev, const char *call, struct scatterlist *sgl, int nelems,
+		    enum dma_data_direction dir, bool for_cpu)
+{
+	struct dmasim_device *d = dmasim__dev(dev, call);
+	struct scatterlist *s;
+	int i;
+
+	if (!d || !check_dir(d, call, dir))
+		return;
+	if (!sgl || nelems <= 0 || sg_nents(sgl) < nelems) {
+		dmasim__dev_report(d, "%s: bad list (%s, nelems %d)", call,
+				   sgl ? "entries" : "NULL", nelems);
+		return;
+	}
+	for_each_sg(sgl, s, nelems, i)
+		sync_one(d, call, sg_dma_address(s), sg_dma_len(s), dir, for_cpu);
+}
+
+void dma_sync_sg_for_cpu(struct device *dev, struct scatterlist *sg, int nelems,
+			 enum dma_data_direction dir)
+{
+	sync_sg(dev, "dma_sync_sg_for_cpu", sg, nelems, dir, true);
+}
+
+void dma_sync_sg_for_device(struct device *dev, struct scatterlist *sg, int nelems,
+			    enum dma_data_direction dir)
+{
+	sync_sg(dev, "dma_sync_sg_for_device", sg, nelems, dir, false);
+}
+
+void dma_sync_sgtable_for_cpu(struct device *dev, struct sg_table *sgt,
+			      enum dma_data_direction dir)
+{
+	if (sgt)
+		sync_sg(dev, "dma_sync_sgtable_for_cpu", sgt->sgl, (int)sgt->nents, dir, true);
+	else
+		sync_sg(dev, "dma_sync_sgtable_for_cpu", NULL, 0, dir, true);
+}
+
+void dma_sync_sgtable_for_device(struct device *dev, struct sg_table *sgt,
+				 enum dma_data_direction dir)
+{
+	if (sgt)
+		sync_sg(dev, "dma_sync_sgtable_for_device", sgt->sgl, (int)sgt->nents, dir, false);
+	else
+		sync_sg(dev, "dma_sync_sgtable_for_device", NULL, 0, dir, false);
+}
+
+/* ---- the two-step IOVA API (no IOMMU DMA yet: the kernel's fallback answers) ------------ */
+
+bool dma_iova_try_alloc(struct device *dev, struct dma_iova_state *state, phys_addr_t phys,
+			size_t size)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dma_iova_try_alloc");
+
+	if (state)
+		memset(state, 0, sizeof(*state));
+	(void)d;
+	return false; /* callers fall back to dma_map_*() */
+}
+
+void dma_iova_free(struct device *dev, struct dma_iova_state *state)
+{
+	(void)dmasim__dev(dev, "dma_iova_free");
+}
+
+int dma_iova_link(struct device *dev, struct dma_iova_state *state, phys_addr_t phys,
+		  size_t offset, size_t size, enum dma_data_direction dir, unsigned long attrs)
+{
+	(void)dmasim__dev(dev, "dma_iova_link");
+	return -EOPNOTSUPP;
+}
+
+int dma_iova_sync(struct device *dev, struct dma_iova_state *state, size_t offset, size_t size)
+{
+	(void)dmasim__dev(dev, "dma_iova_sync");
+	return -EOPNOTSUPP;
+}
+
+void dma_iova_unlink(struct device *dev, struct dma_iova_state *state, size_t offset,
+		     size_t size, enum dma_data_direction dir, unsigned long attrs)
+{
+	(void)dmasim__dev(dev, "dma_iova_unlink");
+}
+
+void dma_iova_destroy(struct device *dev, struct dma_iova_state *state, size_t mapped_len,
+		      enum dma_data_direction dir, unsigned long attrs)
+{
+	(void)dmasim__dev(dev, "dma_iova_destroy");
+}
