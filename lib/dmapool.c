@@ -30,10 +30,12 @@
 
 /*
  * What a free block holds in its first bytes; it is also the smallest block,
- * since every block must be able to hold it while free.
+ * since every block must be able to hold it while free.  Blocks are only
+ * @align aligned (the kernel's geometry), so the record is copied in and out
+ * rather than accessed in place.
  */
 struct pool_block {
-	struct pool_block *next;
+	unsigned char *next;
 	dma_addr_t dma;
 };
 
@@ -60,7 +62,7 @@ struct dma_pool {
 	bool debug;             /* snapshot: poison must be judged by one rule */
 
 	pthread_mutex_t lock;   /* everything below */
-	struct pool_block *free_top;
+	unsigned char *free_top;  /* top free block */
 	struct pool_page_tree pages;
 	size_t nr_pages;
 	size_t nr_blocks;
@@ -74,11 +76,7 @@ static int page_cmp(const struct pool_page *a, const struct pool_page *b)
 	return a->key < b->key ? -1 : a->key > b->key;
 }
 
-/*
- * RB_GENERATE_STATIC() spells its attribute __unused, which libbsd leaves
- * undefined (it clashes with Linux headers); say it directly.
- */
-RB_GENERATE_INTERNAL(pool_page_tree, pool_page, node, page_cmp, static __attribute__((unused)))
+RB_GENERATE_STATIC(pool_page_tree, pool_page, node, page_cmp)
 
 /*
  * The page containing @addr, or NULL.  Pages never overlap and are all
@@ -111,10 +109,19 @@ static size_t block_offset(const struct dma_pool *pool, unsigned int idx)
 	       idx % pool->blocks_per_seg * pool->size;
 }
 
-static void block_push(struct dma_pool *pool, struct pool_block *blk, dma_addr_t dma)
+static struct pool_block block_record(const unsigned char *blk)
 {
-	blk->next = pool->free_top;
-	blk->dma = dma;
+	struct pool_block rec;
+
+	memcpy(&rec, blk, sizeof(rec));
+	return rec;
+}
+
+static void block_push(struct dma_pool *pool, unsigned char *blk, dma_addr_t dma)
+{
+	struct pool_block rec = { .next = pool->free_top, .dma = dma };
+
+	memcpy(blk, &rec, sizeof(rec));
 	pool->free_top = blk;
 }
 
@@ -125,8 +132,7 @@ static void page_push_free(struct dma_pool *pool, struct pool_page *pg)
 		size_t off = block_offset(pool, i);
 
 		if (!bit_test(pg->busy, i))
-			block_push(pool, (struct pool_block *)(void *)(pg->vaddr + off),
-				   pg->dma + off);
+			block_push(pool, pg->vaddr + off, pg->dma + off);
 	}
 }
 
@@ -149,28 +155,31 @@ static void free_list_rebuild(struct dma_pool *pool)
  * empty; *@bad receives a corrupted link found on the way (reported by the
  * caller, outside the lock).
  */
-static struct pool_block *block_pop(struct dma_pool *pool, void **bad)
+static unsigned char *block_pop(struct dma_pool *pool, void **bad)
 {
 	for (;;) {
-		struct pool_block *blk = pool->free_top;
+		unsigned char *blk = pool->free_top;
+		struct pool_block rec;
 		struct pool_page *pg;
 		long idx = -1;
 		size_t off = 0;
 
 		if (!blk)
 			return NULL;
+		/* Checked before the block is read: the link may point anywhere. */
 		pg = page_of(pool, (uintptr_t)blk);
 		if (pg) {
-			off = (size_t)((unsigned char *)blk - pg->vaddr);
+			off = (size_t)(blk - pg->vaddr);
 			idx = block_index(pool, off);
 		}
-		/* Checked before the block is read: the link may point anywhere. */
-		if (idx < 0 || bit_test(pg->busy, idx) || blk->dma != pg->dma + off) {
+		if (idx >= 0)
+			rec = block_record(blk);
+		if (idx < 0 || bit_test(pg->busy, idx) || rec.dma != pg->dma + off) {
 			*bad = blk;
 			free_list_rebuild(pool);
 			continue;
 		}
-		pool->free_top = blk->next;
+		pool->free_top = rec.next;
 		bit_set(pg->busy, idx);
 		pg->nr_busy++;
 		pool->nr_active++;
@@ -337,7 +346,7 @@ void dma_pool_destroy(struct dma_pool *pool)
 
 void *dma_pool_alloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_t *handle)
 {
-	struct pool_block *blk;
+	unsigned char *blk;
 	void *bad = NULL;
 	dma_addr_t dma;
 
@@ -365,7 +374,7 @@ void *dma_pool_alloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_t *handle)
 		page_push_free(pool, pg);
 		blk = block_pop(pool, &bad);
 	}
-	dma = blk->dma;
+	dma = block_record(blk).dma;
 	pthread_mutex_unlock(&pool->lock);
 
 	if (bad)
@@ -374,7 +383,7 @@ void *dma_pool_alloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_t *handle)
 				   pool->name, bad);
 	*handle = dma;
 	if (pool->debug) {
-		block_check_poison(pool, (unsigned char *)blk);
+		block_check_poison(pool, blk);
 		if (!(mem_flags & __GFP_ZERO))
 			memset(blk, POOL_POISON_ALLOCATED, pool->size);
 	}
