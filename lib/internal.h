@@ -175,6 +175,9 @@ unsigned char *dmasim__map_pages(struct dmasim_platform *p, struct page **pages,
 struct dmasim_alias *dmasim__alias_add(struct dmasim_platform *p, unsigned char *va, size_t size,
 				       enum dmasim_alias_kind kind, struct page **pages,
 				       unsigned int n);
+/* Remove the area starting at @va: unmap it (a pinned range goes back to host
+ * memory, vmalloc pages are freed). Return 0 or -ENOENT. Caller holds nothing. */
+int dmasim__alias_remove(struct dmasim_platform *p, const void *va);
 
 /* ---- swiotlb (swiotlb.c) ------------------------------------------------ */
 
@@ -323,6 +326,8 @@ const char *dmasim__dir_name(int dir);
  * (with its busy blocks) and frees the bookkeeping.
  */
 void dmasim__pools_release(struct dmasim_device *d);
+/* Test hook: a pool's pages, blocks and busy blocks (any pointer may be NULL). */
+void dmasim__pool_counts(struct dma_pool *pool, size_t *pages, size_t *blocks, size_t *busy);
 
 /* Managed resources. */
 int dmasim__devres_add(struct dmasim_device *d, void (*release)(struct device *, void *),

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -172,12 +173,43 @@ unsigned char *dmasim__map_pages(struct dmasim_platform *p, struct page **pages,
 	return va;
 }
 
-static void copy_from_pages(struct dmasim_platform *p, const struct dmasim_alias *a,
-			    unsigned char *dst)
+/*
+ * Copies between simulated pages and a host range the program owns.  The
+ * range holds whole pages of someone else's memory (other malloc blocks,
+ * allocator metadata, redzones), which ASan and valgrind rightly forbid a
+ * memcpy() to touch; letting the kernel copy for us (the range is the
+ * "remote" side of process_vm_readv/writev, on ourselves) moves the bytes
+ * without tripping them.  If those calls are unavailable (seccomp), memcpy().
+ */
+static void host_read(void *dst, const void *host, size_t len)
 {
-	for (unsigned int i = 0; i < a->nr_pages; i++)
-		memcpy(dst + ((size_t)i << PAGE_SHIFT), dmasim__ram_ptr(p, page_to_phys(a->pages[i])),
-		       PAGE_SIZE);
+	struct iovec local = { dst, len }, remote = { (void *)(uintptr_t)host, len };
+
+	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)len)
+		memcpy(dst, host, len);
+}
+
+static void host_write(void *host, const void *src, size_t len)
+{
+	struct iovec local = { (void *)(uintptr_t)src, len }, remote = { host, len };
+
+	if (process_vm_writev(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)len)
+		memcpy(host, src, len);
+}
+
+/* Copy the area's pages, in order, to @dst (@host: @dst is the program's range). */
+static void copy_from_pages(struct dmasim_platform *p, const struct dmasim_alias *a,
+			    unsigned char *dst, bool host)
+{
+	for (unsigned int i = 0; i < a->nr_pages; i++) {
+		unsigned char *d = dst + ((size_t)i << PAGE_SHIFT);
+		const unsigned char *src = dmasim__ram_ptr(p, page_to_phys(a->pages[i]));
+
+		if (host)
+			host_write(d, src, PAGE_SIZE);
+		else
+			memcpy(d, src, PAGE_SIZE);
+	}
 }
 
 /*
@@ -193,7 +225,7 @@ static int restore_host(struct dmasim_platform *p, const struct dmasim_alias *a)
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (tmp != MAP_FAILED) {
-		copy_from_pages(p, a, tmp);
+		copy_from_pages(p, a, tmp, false);
 		if (mremap(tmp, a->size, a->size, MREMAP_MAYMOVE | MREMAP_FIXED, a->va) != MAP_FAILED)
 			return 0;
 		munmap(tmp, a->size);
@@ -201,11 +233,11 @@ static int restore_host(struct dmasim_platform *p, const struct dmasim_alias *a)
 	if (mmap(a->va, a->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
 		 -1, 0) == MAP_FAILED) {
 		dmasim__log(p, DMASIM_LOG_ERR,
-			    "unpin_user_pages: cannot give %p (%zu bytes) back to host memory: %s; "
+			    "pinned range %p (%zu bytes): cannot give it back to host memory: %s; "
 			    "it stays in simulated RAM", (void *)a->va, a->size, strerror(errno));
 		return -ENOMEM;
 	}
-	copy_from_pages(p, a, a->va);
+	copy_from_pages(p, a, a->va, true);
 	return 0;
 }
 
@@ -646,16 +678,35 @@ void memcpy_to_page(struct page *page, size_t offset, const char *from, size_t l
 
 /* ---- pinned user pages ---------------------------------------------------------- */
 
-/* Whether [s, e) touches something dmasim already maps (caller holds mm_lock). */
-static bool range_owned_locked(struct dmasim_platform *p, uintptr_t s, uintptr_t e)
+/*
+ * Whether [s, e) touches something dmasim already maps (caller holds
+ * mm_lock); if so, say what in @why.
+ */
+static bool range_owned_locked(struct dmasim_platform *p, uintptr_t s, uintptr_t e, char *why,
+			       size_t len)
 {
+	static const char *const what[] = {
+		[ALIAS_VMALLOC] = "a vmalloc() area", [ALIAS_VMAP] = "a vmap() alias",
+		[ALIAS_KMAP] = "a kmap() of a high-memory page", [ALIAS_PIN] = "a range pinned",
+		[ALIAS_MMAP] = "a dma_mmap_*() user mapping",
+	};
 	uintptr_t lin = (uintptr_t)p->linear_base, ram = (uintptr_t)p->ram_view;
+	struct dmasim_alias *a;
 
-	if (lin && s < lin + p->linear_span && lin < e)
+	if (lin && s < lin + p->linear_span && lin < e) {
+		snprintf(why, len, "it is in the linear map (kmalloc or page allocator memory), "
+			 "already simulated RAM");
 		return true;
-	if (ram && s < ram + p->ram_total && ram < e)
+	}
+	if (ram && s < ram + p->ram_total && ram < e) {
+		snprintf(why, len, "it is in dmasim's RAM view, already simulated RAM");
 		return true;
-	return alias_overlap_locked(p, (const void *)s, e - s) != NULL;
+	}
+	a = alias_overlap_locked(p, (const void *)s, e - s);
+	if (a)
+		snprintf(why, len, "it overlaps %s at %p (%zu bytes), already simulated RAM",
+			 what[a->kind], (void *)a->va, a->size);
+	return a != NULL;
 }
 
 /* This thread's stack bounds, when the C library knows them credibly. */
@@ -746,7 +797,7 @@ long pin_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_fla
 	uintptr_t s = start & PAGE_MASK, e;
 	struct dmasim_alias *a;
 	unsigned int n, got;
-	char why[200];
+	char why[256];
 	int ret;
 
 	if (!p)
@@ -764,14 +815,10 @@ long pin_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_fla
 		return e <= s ? -EINVAL : -ENOMEM;
 	}
 	pthread_mutex_lock(&p->mm_lock);
-	ret = range_owned_locked(p, s, e) ? -EEXIST : 0;
+	ret = range_owned_locked(p, s, e, why, sizeof(why)) ? -EEXIST : 0;
 	pthread_mutex_unlock(&p->mm_lock);
-	if (ret) {
-		snprintf(why, sizeof(why), "the range is already simulated memory "
-			 "(linear map, vmalloc/vmap/kmap or an earlier pin)");
-	} else {
+	if (!ret)
 		ret = host_range_check(s, e, why, sizeof(why));
-	}
 	if (ret) {
 		dmasim__report(p, "pin_user_pages_fast: cannot pin 0x%lx-0x%lx: %s",
 			       (unsigned long)s, (unsigned long)e - 1, why);
@@ -796,10 +843,10 @@ long pin_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_fla
 
 	pthread_mutex_lock(&p->mm_lock);
 	/* Another thread may have pinned an overlapping range since the first check. */
-	if (range_owned_locked(p, s, e)) {
+	if (range_owned_locked(p, s, e, why, sizeof(why))) {
 		pthread_mutex_unlock(&p->mm_lock);
-		dmasim__report(p, "pin_user_pages_fast: 0x%lx-0x%lx was pinned meanwhile",
-			       (unsigned long)s, (unsigned long)e - 1);
+		dmasim__report(p, "pin_user_pages_fast: cannot pin 0x%lx-0x%lx: %s (since the "
+			       "first check)", (unsigned long)s, (unsigned long)e - 1, why);
 		ret = -EEXIST;
 		goto out_free;
 	}
@@ -809,8 +856,8 @@ long pin_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_fla
 	 * between the copy and the mmap: the kernel has no such window.
 	 */
 	for (unsigned int i = 0; i < n; i++)
-		memcpy(dmasim__ram_ptr(p, page_to_phys(a->pages[i])),
-		       (const void *)(s + ((uintptr_t)i << PAGE_SHIFT)), PAGE_SIZE);
+		host_read(dmasim__ram_ptr(p, page_to_phys(a->pages[i])),
+			  (const void *)(s + ((uintptr_t)i << PAGE_SHIFT)), PAGE_SIZE);
 	if (!dmasim__map_pages(p, a->pages, n, (void *)s)) {
 		int err = errno;
 
