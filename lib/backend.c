@@ -50,9 +50,11 @@ static int do_register(const struct dmasim_backend *b)
 	const char *why = check(b);
 
 	if (why) {
-		fprintf(stderr, "dmasim: dmasim_backend_register: %s%s%s: %s\n",
-			b && b->name ? "'" : "", b && b->name ? b->name : "",
-			b && b->name ? "'" : "", why);
+		/* No platform may exist yet, so this goes to stderr, not a log handler. */
+		if (b && b->name)
+			fprintf(stderr, "dmasim: dmasim_backend_register: '%s': %s\n", b->name, why);
+		else
+			fprintf(stderr, "dmasim: dmasim_backend_register: %s\n", why);
 		return -EINVAL;
 	}
 	for (int i = 0; i < nr_registered[b->kind]; i++)

@@ -22,9 +22,9 @@ static struct dmasim_cache *coherent_alloc(const struct dmasim_cache_config *cfg
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	c->base.line = L1_CACHE_BYTES;
+	c->base.line = cfg->line ? cfg->line : L1_CACHE_BYTES;
 	c->base.ram = cfg->ram;
-	c->base.ram_base = cfg->ram_base;
+	c->base.ram_cookie = cfg->ram_cookie;
 	return &c->base;
 }
 
@@ -44,7 +44,7 @@ const struct dmasim_cache_ops dmasim__cache_coherent = {
 		.abi = DMASIM_BACKEND_ABI,
 		.kind = DMASIM_BACKEND_CACHE,
 		.name = "coherent",
-		.caps = 0,
+		.caps = DMASIM_CACHE_CAP_COHERENT,
 		.help = "CPU caches coherent with RAM; syncs are no-ops",
 	},
 	.alloc = coherent_alloc,

@@ -11,35 +11,68 @@
 
 #include "internal.h"
 
+static unsigned char *ram_access(void *cookie, phys_addr_t phys)
+{
+	return dmasim__ram_ptr(cookie, phys);
+}
+
 int dmasim__cache_create(struct dmasim_platform *p, const char *value, char *err, size_t errlen)
 {
-	char name[64];
+	char name[64], opts[256] = "", list[256];
 	const char *colon = strchr(value, ':');
 	size_t n = colon ? (size_t)(colon - value) : strlen(value);
 	const struct dmasim_cache_ops *ops;
 	struct dmasim_cache_config cfg = { 0 };
-	char list[256];
 
-	if (n >= sizeof(name))
-		n = sizeof(name) - 1;
+	if (n >= sizeof(name) || (colon && strlen(colon + 1) >= sizeof(opts))) {
+		snprintf(err, errlen, "cache=%s: value too long", value);
+		return -EINVAL;
+	}
 	memcpy(name, value, n);
 	name[n] = '\0';
 	ops = (const struct dmasim_cache_ops *)dmasim_backend_find(DMASIM_BACKEND_CACHE, name);
-	if (!ops) {
+	if (!n || !ops) {
 		dmasim_backend_list(DMASIM_BACKEND_CACHE, list, sizeof(list));
 		snprintf(err, errlen, "cache=%s: no such cache model (registered: %s)", value, list);
 		return -EINVAL;
 	}
-	cfg.options = colon ? colon + 1 : "";
+	/* "line=N" is the core's; every other word goes to the model. */
+	if (colon) {
+		char copy[256], *save = NULL, *w;
+
+		snprintf(copy, sizeof(copy), "%s", colon + 1);
+		for (w = strtok_r(copy, ":", &save); w; w = strtok_r(NULL, ":", &save)) {
+			u64 line;
+
+			if (!strncmp(w, "line=", 5)) {
+				if (dmasim__parse_size(w + 5, &line) || line < 16 || line > 4096 ||
+				    (line & (line - 1))) {
+					snprintf(err, errlen, "cache=%s: line=%s must be a power of two from 16 to 4096",
+						 value, w + 5);
+					return -EINVAL;
+				}
+				cfg.line = (unsigned int)line;
+				continue;
+			}
+			snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts), "%s%s",
+				 opts[0] ? ":" : "", w);
+		}
+	}
+	cfg.options = opts;
 	cfg.seed = p->seed;
-	cfg.ram = p->ram_view;
-	cfg.ram_base = p->regions[0].base;
+	cfg.ram = ram_access;
+	cfg.ram_cookie = p;
 	p->cache = ops->alloc(&cfg);
 	if (!p->cache) {
 		snprintf(err, errlen, "cache=%s: the model refused its options", value);
 		return -EINVAL;
 	}
 	p->cache->ops = ops;
+	if (p->cache->line < 16 || (p->cache->line & (p->cache->line - 1))) {
+		snprintf(err, errlen, "cache=%s: the model chose line size %u (not a power of two >= 16)",
+			 value, p->cache->line);
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -164,7 +164,7 @@ struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec)
 	d->dev.dma_parms = &d->parms;
 	d->parms.max_segment_size = 65536;
 	d->parms.segment_boundary_mask = ~0UL;
-	d->dev.dma_coherent = p->cache->ops == &dmasim__cache_coherent;
+	d->dev.dma_coherent = (p->cache->ops->base.caps & DMASIM_CACHE_CAP_COHERENT) != 0;
 	d->ops = &dmasim__direct_ops;
 	RB_INIT(&d->maps);
 	LIST_INIT(&d->devres);

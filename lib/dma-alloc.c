@@ -99,6 +99,11 @@ void *dma_alloc_wc(struct device *dev, size_t size, dma_addr_t *dma_addr, gfp_t 
 	return dma_alloc_attrs(dev, size, dma_addr, gfp, DMA_ATTR_WRITE_COMBINE);
 }
 
+static bool alloc_kind(enum dmasim_map_kind k)
+{
+	return k == MAP_COHERENT || k == MAP_PAGES;
+}
+
 static void free_common(struct dmasim_device *d, const char *call, size_t size, void *cpu_addr,
 			dma_addr_t dma, int dir, enum dmasim_map_kind kind)
 {
@@ -106,7 +111,8 @@ static void free_common(struct dmasim_device *d, const char *call, size_t size, 
 
 	if (!m)
 		return;
-	if (cpu_addr != m->cpu && kind == MAP_COHERENT)
+	/* As the kernel's check_unmap(): coherent and page allocations must name their memory. */
+	if (cpu_addr != m->cpu && alloc_kind(kind))
 		dmasim__debug_report(d, "%s: device driver frees DMA memory with different CPU address [device address=0x%016llx] [size=%zu bytes] [cpu alloc address=%p] [cpu free address=%p]",
 				     call, (unsigned long long)dma, m->size, m->cpu, cpu_addr);
 	d->ops->free(d, dmasim__phys_to_page(d->plat, m->phys), m->size, m->dma);
@@ -200,7 +206,12 @@ void dmam_free_coherent(struct device *dev, size_t size, void *vaddr, dma_addr_t
 				   vaddr, (unsigned long long)dma_handle);
 		return;
 	}
-	dmasim__devres_remove(d, dmam_coherent_release, c);
+	/* Only the caller that takes the devres off the list may free it (racing frees). */
+	if (dmasim__devres_remove(d, dmam_coherent_release, c)) {
+		dmasim__dev_report(d, "dmam_free_coherent: %p / 0x%llx is not a managed allocation",
+				   vaddr, (unsigned long long)dma_handle);
+		return;
+	}
 	dma_free_coherent(dev, size, vaddr, dma_handle);
 	free(c);
 }

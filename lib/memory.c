@@ -16,6 +16,12 @@
 #include "internal.h"
 
 #define LINEAR_SPAN_MAX (1ULL << 40) /* host address space the linear map may reserve */
+/*
+ * The linear map keeps physical alignment up to this size, as the kernel's
+ * (PAGE_OFFSET is hugely aligned): an order-n block is 2^n-page aligned as a
+ * CPU address too, which drivers rely on for rings.  Covers every buddy block.
+ */
+#define LINEAR_ALIGN (1ULL << 30)
 
 static int parse_region(struct dmasim_platform *p, const char *word, char *err, size_t errlen)
 {
@@ -147,12 +153,24 @@ int dmasim__memory_init(struct dmasim_platform *p, const char *ram, char *err, s
 	/* Reserve the whole linear span, then map each low region into it. */
 	p->linear_phys0 = lo;
 	p->linear_span = (size_t)(hi - lo);
-	p->linear_base = mmap(NULL, p->linear_span, PROT_NONE,
-			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p->linear_base == MAP_FAILED) {
-		p->linear_base = NULL;
-		snprintf(err, errlen, "ram: cannot reserve the linear map: %s", strerror(errno));
-		return -ENOMEM;
+	{
+		size_t slack = (size_t)LINEAR_ALIGN;
+		unsigned char *res = mmap(NULL, p->linear_span + slack, PROT_NONE,
+					  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		size_t head;
+
+		if (res == MAP_FAILED) {
+			snprintf(err, errlen, "ram: cannot reserve the linear map: %s",
+				 strerror(errno));
+			return -ENOMEM;
+		}
+		/* Start where virtual and physical agree modulo LINEAR_ALIGN; trim the rest. */
+		head = (size_t)((lo - (u64)(uintptr_t)res) & (LINEAR_ALIGN - 1));
+		if (head)
+			munmap(res, head);
+		if (slack - head)
+			munmap(res + head + p->linear_span, slack - head);
+		p->linear_base = res + head;
 	}
 	for (int i = 0; i < p->nr_regions; i++) {
 		struct dmasim_region *r = &p->regions[i];
@@ -361,6 +379,9 @@ struct page *pfn_to_page(unsigned long pfn)
 {
 	struct dmasim_platform *p = dmasim_platform_current();
 
+	/* PFN_PHYS() would drop the top bits of a frame number beyond 64-bit addresses. */
+	if ((u64)pfn > (~0ULL >> PAGE_SHIFT))
+		return NULL;
 	return p ? dmasim__phys_to_page(p, PFN_PHYS(pfn)) : NULL;
 }
 

@@ -199,11 +199,14 @@ struct page *dmasim__alloc_pages_below(struct dmasim_platform *p, gfp_t gfp, uns
 {
 	enum dmasim_zone zones[4];
 	int nz = zone_list(gfp, zones);
-	unsigned long max_end = (unsigned long)((max_phys >> PAGE_SHIFT) + 1);
+	unsigned long max_end;
 	struct page *page = NULL;
 
+	/* Frames wholly at or below @max_phys: a page ending past it (limit=0x...7ff) is out. */
 	if (max_phys >= (1ULL << 52))
 		max_end = ~0UL;
+	else
+		max_end = (unsigned long)((max_phys + 1) >> PAGE_SHIFT);
 	if (order > DMASIM_MAX_ORDER)
 		return NULL;
 	pthread_mutex_lock(&p->mm_lock);
@@ -297,6 +300,9 @@ void __free_pages(struct page *page, unsigned int order)
 			       page_to_pfn(page), page->order, order);
 		return;
 	}
+	/* As the kernel: drop the caller's reference; free only when it was the last. */
+	if (atomic_fetch_sub(&page->refcount, 1) != 1)
+		return;
 	dmasim__free_pages(page, order);
 }
 

@@ -271,7 +271,8 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 	{
 		char sz[32];
 
-		char ram[256] = "", sw[96];
+		/* Per region at most "274877906943K@0xffffffffffff:high," (34 bytes). */
+		char ram[DMASIM_MAX_REGIONS * 40] = "", sw[96];
 		size_t off = 0;
 
 		for (int i = 0; i < p->nr_regions; i++)
@@ -289,8 +290,9 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 		else
 			snprintf(sw, sizeof(sw), "off");
 		v = dmasim__spec_get(s, "cache");
-		if (asprintf(&p->spec, "ram=%s swiotlb=%s iommu=off cache=%s debug=%s seed=%lu", ram,
-			     sw, v ? v : "coherent", p->debug ? "on" : "off", p->seed) < 0) {
+		if (asprintf(&p->spec, "ram=%s swiotlb=%s iommu=off cache=%s debug=%s seed=%lu log=%s",
+			     ram, sw, v ? v : "coherent", p->debug ? "on" : "off", p->seed,
+			     p->quiet ? "quiet" : "stderr") < 0) {
 			p->spec = NULL;
 			return -ENOMEM;
 		}

@@ -177,8 +177,11 @@ void *kmalloc(size_t size, gfp_t gfp)
 		page = dmasim__alloc_pages_below(p, gfp, (unsigned int)get_order(size), ~0ULL);
 		obj = page ? page_address(page) : NULL;
 		if (page) {
+			/* Under mm_lock: arena_free() reads neighbours' flags while merging. */
+			pthread_mutex_lock(&p->mm_lock);
 			page->flags |= PG_large;
 			page->large_size = size;
+			pthread_mutex_unlock(&p->mm_lock);
 		}
 	}
 	if (!obj && !(gfp & __GFP_NOWARN))
@@ -247,10 +250,20 @@ void kfree(const void *ptr)
 	pthread_mutex_lock(&p->mm_lock);
 	{
 		struct dmasim_slab *s = page->priv;
-		struct dmasim_slab_class *k = s->cls;
-		size_t off = (size_t)((const unsigned char *)ptr - s->base);
-		unsigned int idx = (unsigned int)(off / k->size);
+		struct dmasim_slab_class *k;
+		size_t off;
+		unsigned int idx;
 
+		/* A racing kfree may have emptied and released the slab since the check. */
+		if (!(page->flags & PG_slab) || !s) {
+			pthread_mutex_unlock(&p->mm_lock);
+			dmasim__report(p, "kfree: %p is not a kmalloc() block (already free: double free?)",
+				       ptr);
+			return;
+		}
+		k = s->cls;
+		off = (size_t)((const unsigned char *)ptr - s->base);
+		idx = (unsigned int)(off / k->size);
 		if (off % k->size || !bit_test(s->used, idx)) {
 			pthread_mutex_unlock(&p->mm_lock);
 			dmasim__report(p, "kfree: %p is %s of kmalloc-%u", ptr,
@@ -292,7 +305,8 @@ size_t ksize(const void *ptr)
 	if (page->flags & PG_large)
 		return PAGE_SIZE << page->order;
 	pthread_mutex_lock(&p->mm_lock);
-	n = ((struct dmasim_slab *)page->priv)->cls->size;
+	/* The slab may have been released by a racing kfree since the check. */
+	n = (page->flags & PG_slab) && page->priv ? ((struct dmasim_slab *)page->priv)->cls->size : 0;
 	pthread_mutex_unlock(&p->mm_lock);
 	return n;
 }

@@ -92,6 +92,12 @@ const char *dmasim__spec_unknown(const struct dmasim_spec *s, const char *const 
 	return NULL;
 }
 
+/* Decimal, or hex with 0x: base 0 would read a leading 0 as octal ("010" = 8). */
+static int num_base(const char *s)
+{
+	return s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
+}
+
 int dmasim__parse_u64(const char *s, u64 *out)
 {
 	char *end;
@@ -100,7 +106,7 @@ int dmasim__parse_u64(const char *s, u64 *out)
 	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, num_base(s));
 	if (errno || *end)
 		return -EINVAL;
 	*out = v;
@@ -116,7 +122,7 @@ int dmasim__parse_size(const char *s, u64 *out)
 	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, num_base(s));
 	if (errno || end == s)
 		return -EINVAL;
 	switch (toupper((unsigned char)*end)) {

@@ -68,6 +68,98 @@ static void assert_has(const char *text, const char *needle)
 		fail_msg("'%s' lacks '%s'", text, needle);
 }
 
+/* ---- spec.c ------------------------------------------------------------------ */
+
+static void test_spec_parsers(void **state)
+{
+	struct dmasim_spec sp = { 0 };
+	static const char *const known[] = { "a", "b", NULL };
+	char err[128] = "", buf[32];
+	u64 v = 0;
+	bool b;
+
+	(void)state;
+	assert_int_equal(dmasim__spec_parse(&sp, "  a=1\tb=x=y  a=3 ", err, sizeof(err)), 0);
+	assert_int_equal(sp.n, 3);
+	assert_string_equal(dmasim__spec_get(&sp, "a"), "3"); /* later words win */
+	assert_string_equal(dmasim__spec_get(&sp, "b"), "x=y");
+	assert_null(dmasim__spec_get(&sp, "c"));
+	assert_null(dmasim__spec_unknown(&sp, known));
+	assert_int_equal(dmasim__spec_parse(&sp, "c=", err, sizeof(err)), 0);
+	assert_string_equal(dmasim__spec_get(&sp, "c"), "");
+	assert_string_equal(dmasim__spec_unknown(&sp, known), "c");
+	assert_int_equal(dmasim__spec_parse(&sp, "a=1 oops", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "'oops' is not of the form key=value");
+	dmasim__spec_free(&sp);
+	assert_int_equal(sp.n, 0);
+	assert_int_equal(dmasim__spec_parse(&sp, NULL, err, sizeof(err)), 0);
+	assert_int_equal(sp.n, 0);
+
+	/* Numbers are decimal or 0x hex; a leading 0 is not octal. */
+	assert_int_equal(dmasim__parse_u64("42", &v), 0);
+	assert_true(v == 42);
+	assert_int_equal(dmasim__parse_u64("0x1F", &v), 0);
+	assert_true(v == 31);
+	assert_int_equal(dmasim__parse_u64("010", &v), 0);
+	assert_true(v == 10);
+	assert_int_equal(dmasim__parse_u64("0", &v), 0);
+	assert_true(v == 0);
+	assert_int_equal(dmasim__parse_u64("18446744073709551615", &v), 0);
+	assert_true(v == ~0ULL);
+	assert_int_equal(dmasim__parse_u64("18446744073709551616", &v), -EINVAL);
+	assert_int_equal(dmasim__parse_u64("-1", &v), -EINVAL);
+	assert_int_equal(dmasim__parse_u64("", &v), -EINVAL);
+	assert_int_equal(dmasim__parse_u64("0x", &v), -EINVAL);
+	assert_int_equal(dmasim__parse_u64("12z", &v), -EINVAL);
+	assert_int_equal(dmasim__parse_u64("019", &v), 0);
+	assert_true(v == 19);
+
+	assert_int_equal(dmasim__parse_size("4K", &v), 0);
+	assert_true(v == 4096);
+	assert_int_equal(dmasim__parse_size("256M", &v), 0);
+	assert_true(v == 256ULL << 20);
+	assert_int_equal(dmasim__parse_size("2g", &v), 0);
+	assert_true(v == 2ULL << 30);
+	assert_int_equal(dmasim__parse_size("1T", &v), 0);
+	assert_true(v == 1ULL << 40);
+	assert_int_equal(dmasim__parse_size("4MiB", &v), 0);
+	assert_true(v == 4ULL << 20);
+	assert_int_equal(dmasim__parse_size("64KB", &v), 0);
+	assert_true(v == 64ULL << 10);
+	assert_int_equal(dmasim__parse_size("0x10M", &v), 0);
+	assert_true(v == 16ULL << 20);
+	assert_int_equal(dmasim__parse_size("010M", &v), 0);
+	assert_true(v == 10ULL << 20);
+	assert_int_equal(dmasim__parse_size("1500", &v), 0);
+	assert_true(v == 1500);
+	assert_int_equal(dmasim__parse_size("1.5M", &v), -EINVAL);
+	assert_int_equal(dmasim__parse_size("4Q", &v), -EINVAL);
+	assert_int_equal(dmasim__parse_size("M", &v), -EINVAL);
+	assert_int_equal(dmasim__parse_size("-4K", &v), -EINVAL);
+	assert_int_equal(dmasim__parse_size("16777216T", &v), -ERANGE);
+
+	for (int i = 0; i < 4; i++) {
+		static const char *const yes[] = { "1", "on", "yes", "true" };
+		static const char *const no[] = { "0", "off", "no", "false" };
+
+		b = false;
+		assert_int_equal(dmasim__parse_bool(yes[i], &b), 0);
+		assert_true(b);
+		assert_int_equal(dmasim__parse_bool(no[i], &b), 0);
+		assert_false(b);
+	}
+	assert_int_equal(dmasim__parse_bool("maybe", &b), -EINVAL);
+	assert_int_equal(dmasim__parse_bool("", &b), -EINVAL);
+
+	assert_string_equal(dmasim__format_size(256ULL << 20, buf, sizeof(buf)), "256M");
+	assert_string_equal(dmasim__format_size(4096, buf, sizeof(buf)), "4K");
+	assert_string_equal(dmasim__format_size(1500, buf, sizeof(buf)), "1500");
+	assert_string_equal(dmasim__format_size(0, buf, sizeof(buf)), "0");
+	assert_string_equal(dmasim__format_size(3ULL << 30, buf, sizeof(buf)), "3G");
+	assert_string_equal(dmasim__format_size(1ULL << 50, buf, sizeof(buf)), "1024T");
+	assert_string_equal(dmasim__format_size((1ULL << 20) + 4096, buf, sizeof(buf)), "1028K");
+}
+
 /* ---- default and multi-region platforms ------------------------------------ */
 
 static void test_default_spec(void **state)
@@ -114,7 +206,7 @@ static void test_spec_normalised(void **state)
 	assert_non_null(p);
 	assert_string_equal(dmasim_platform_spec(p),
 			    "ram=16M@0x0,256M@0x80000000 swiotlb=1M@0x0,force iommu=off "
-			    "cache=coherent debug=off seed=16");
+			    "cache=coherent debug=off seed=16 log=stderr");
 	assert_int_equal(p->nr_regions, 2);
 	assert_true(p->regions[0].base == 0);
 	assert_true(p->regions[1].base == 0x80000000ULL);
@@ -144,6 +236,23 @@ static void test_spec_normalised(void **state)
 	assert_non_null(p);
 	assert_has(dmasim_platform_spec(p), "swiotlb=512K@0x80100000");
 	assert_true(dmasim__swiotlb_start(p) == 0x80100000ULL);
+	dmasim_platform_destroy(p);
+
+	/* Numbers with a leading zero are decimal, as documented. */
+	p = tu_platform("ram=010M@0x80000000 seed=010");
+	assert_non_null(p);
+	assert_has(dmasim_platform_spec(p), "ram=10M@0x80000000 ");
+	assert_has(dmasim_platform_spec(p), "seed=10");
+	dmasim_platform_destroy(p);
+
+	/* The most regions there may be, all in the normalised spec. */
+	p = tu_platform("ram=1028K@0x80000000,1028K@0x90000000,1028K@0xa0000000,1028K@0xb0000000,"
+			"1028K@0xc0000000,1028K@0x7ffff0000000:high,1028K@0x7fffe0000000:high,"
+			"1028K@0x7fffd0000000:high swiotlb=off");
+	assert_non_null(p);
+	assert_int_equal(p->nr_regions, DMASIM_MAX_REGIONS);
+	assert_has(dmasim_platform_spec(p), "1028K@0xc0000000,1028K@0x7fffd0000000:high,"
+					    "1028K@0x7fffe0000000:high,1028K@0x7ffff0000000:high swiotlb=off");
 	dmasim_platform_destroy(p);
 
 	/* Later words win. */
@@ -255,11 +364,16 @@ static void test_bad_specs(void **state)
 		{ "ram=8M@0x80000000 swiotlb=16M", "no RAM region can hold the pool" },
 		{ "iommu=on", "only iommu=off" },
 		{ "cache=unknown", "registered: coherent" },
-		{ "cache=coherent:line=32", "refused its options" },
+		{ "cache=coherent:line=33", "must be a power of two from 16 to 4096" },
+		{ "cache=coherent:line=8192", "must be a power of two from 16 to 4096" },
+		{ "cache=coherent:wb", "refused its options" },
+		{ "cache=", "no such cache model" },
 		{ "debug=maybe", "debug=maybe" },
 		{ "seed=x", "seed=x" },
 		{ "seed=-1", "seed=-1" },
 		{ "log=x", "log=x" },
+		{ "ram=1M@0x0,1M@0x100000,1M@0x200000,1M@0x300000,1M@0x400000,1M@0x500000,"
+		  "1M@0x600000,1M@0x700000,1M@0x800000 swiotlb=off", "at most 8 regions" },
 	};
 	char msg[1024];
 
@@ -493,6 +607,7 @@ static struct {
 	size_t size;
 	int dir;
 	struct device *dev;
+	unsigned char *ram; /* what the model's RAM access gave for phys */
 } tm;
 
 static struct dmasim_cache *tm_alloc(const struct dmasim_cache_config *cfg)
@@ -508,7 +623,7 @@ static struct dmasim_cache *tm_alloc(const struct dmasim_cache_config *cfg)
 	c->seed = cfg->seed;
 	c->base.line = 64;
 	c->base.ram = cfg->ram;
-	c->base.ram_base = cfg->ram_base;
+	c->base.ram_cookie = cfg->ram_cookie;
 	tm.allocs++;
 	return &c->base;
 }
@@ -523,6 +638,7 @@ static void tm_for_device(struct dmasim_cache *c, struct device *dev, phys_addr_
 			  size_t size, enum dma_data_direction dir)
 {
 	tm.for_device++;
+	tm.ram = c->ram(c->ram_cookie, phys);
 	tm.dev = dev;
 	tm.phys = phys;
 	tm.size = size;
@@ -653,9 +769,11 @@ static void test_cache_seam(void **state)
 	register_test_model();
 	memset(&tm, 0, sizeof(tm));
 
-	p = tu_platform("cache=test-model:abc seed=77");
+	/* Two regions with a gap: the model's RAM access must still find the second. */
+	p = tu_platform("ram=16M@0x0,64M@0x80000000 cache=test-model:abc:line=128 seed=77");
 	assert_non_null(p);
-	assert_has(dmasim_platform_spec(p), "cache=test-model:abc");
+	assert_has(dmasim_platform_spec(p), "cache=test-model:abc:line=128");
+	assert_int_equal(p->cache->line, 64); /* the model chose its own line size */
 	assert_int_equal(tm.allocs, 1);
 	assert_ptr_equal(p->cache->ops, &test_model);
 	assert_string_equal(container_of(p->cache, struct test_cache, base)->options, "abc");
@@ -682,6 +800,8 @@ static void test_cache_seam(void **state)
 	assert_int_equal(tm.for_cpu, 0);
 	assert_ptr_equal(tm.dev, dev);
 	assert_true(tm.phys == phys);
+	assert_true(phys >= 0x80000000ULL);
+	assert_ptr_equal(tm.ram, dmasim__ram_ptr(p, phys));
 	assert_int_equal(tm.size, 300);
 	assert_int_equal(tm.dir, DMA_TO_DEVICE);
 	dma_unmap_single(dev, dma, 300, DMA_TO_DEVICE);
@@ -775,12 +895,17 @@ static void test_device_spec(void **state)
 	assert_true(d->force_bounce);
 	dmasim_device_destroy(dev2);
 
+	dev2 = dmasim_device_create(p, "mask=040");
+	assert_non_null(dev2);
+	assert_true(*dev2->dma_mask == DMA_BIT_MASK(40)); /* decimal, not octal */
+	dmasim_device_destroy(dev2);
+
 	dev2 = dmasim_device_create(p, "mask=64 seg_boundary=0xffffffffffffffff");
 	assert_non_null(dev2);
 	assert_true(*dev2->dma_mask == ~0ULL);
 	assert_true(dev2->dma_parms->segment_boundary_mask == ~0UL);
-	/* The numbering goes on after the named device. */
-	assert_string_equal(dev_name(dev2), "dev2");
+	/* The numbering goes on after the named devices. */
+	assert_string_equal(dev_name(dev2), "dev3");
 	dmasim_device_destroy(dev2);
 
 	dmasim_device_destroy(dev);
@@ -877,6 +1002,7 @@ static void test_dev_validation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spec_parsers),
 		cmocka_unit_test(test_default_spec),
 		cmocka_unit_test(test_spec_normalised),
 		cmocka_unit_test(test_multi_region_high),

@@ -74,36 +74,52 @@ DMASIM_API int dmasim_backend_list(unsigned int kind, char *buf, size_t len);
 
 /* --- cache model ------------------------------------------------------- */
 
+/* Cache-model caps: devices on this model are coherent unless created with coherent=0. */
+#define DMASIM_CACHE_CAP_COHERENT 0x1u
+
 struct device;
+
+/**
+ * dmasim_ram_fn - how a backend reaches simulated RAM as devices see it.
+ * @cookie: the value passed with it.
+ * @phys: a physical address inside RAM.
+ *
+ * Return: the host address of @phys.  A range the core hands to a backend
+ * lies inside one RAM region, and a region is contiguous on the host, so the
+ * whole range is reachable from the returned pointer.
+ */
+typedef unsigned char *(*dmasim_ram_fn)(void *cookie, phys_addr_t phys);
 
 /**
  * struct dmasim_cache - one cache-model instance (embedded in the backend's
  * own state).
- * @ops: the descriptor it was made from.
+ * @ops: the descriptor it was made from (set by the core after alloc()).
  * @line: cache line size in bytes (power of two).
- * @ram: host address of simulated physical address @ram_base (RAM as devices
- *       see it; the cache model may keep the CPU's view elsewhere).
- * @ram_base: lowest physical address of RAM.
+ * @ram: RAM access, copied from the config.
+ * @ram_cookie: its cookie.
  */
 struct dmasim_cache {
 	const struct dmasim_cache_ops *ops;
 	unsigned int line;
-	unsigned char *ram;
-	phys_addr_t ram_base;
+	dmasim_ram_fn ram;
+	void *ram_cookie;
 };
 
 /**
  * struct dmasim_cache_config - what the platform passes to alloc().
- * @line: requested line size (0 = backend default).
- * @options: the rest of the spec value after "NAME:" ("" if none).
+ * @line: line size from "line=N" in the spec value (0 = backend default); a
+ *        power of two from 16 to 4096, checked by the core.
+ * @options: the other ':'-separated words after "NAME:" ("" if none).
  * @seed: the platform's seed.
+ * @ram: RAM access for the backend (see dmasim_ram_fn).
+ * @ram_cookie: passed back to @ram.
  */
 struct dmasim_cache_config {
 	unsigned int line;
 	const char *options;
 	unsigned long seed;
-	unsigned char *ram;
-	phys_addr_t ram_base;
+	dmasim_ram_fn ram;
+	void *ram_cookie;
 };
 
 /**

@@ -39,10 +39,10 @@ struct dmasim_platform;
  *   swiotlb=SIZE[@ADDR][,force]|off|force  bounce pool (default 4M in the
  *                                       lowest RAM that fits; force bounces all)
  *   iommu=off       no IOMMU (the only value so far)
- *   cache=coherent  CPU cache model
+ *   cache=NAME[:line=N][:OPTIONS]  CPU cache model (default coherent)
  *   debug=on|off    misuse reports (default on)
  *   seed=N          seed for everything random (default 1)
- *   log=stderr|quiet   where messages go before a handler is set
+ *   log=stderr|quiet   where messages go while no handler is set
  * Sizes take K, M, G suffixes; addresses are decimal or 0x hex.  The
  * environment variable DMASIM_SPEC is appended, so its words win.
  *
@@ -73,7 +73,8 @@ DMASIM_API void dmasim_platform_dump(struct dmasim_platform *p, FILE *out);
  * dmasim_device_create() - plug a simulated device into @p.
  * @spec: key=value words, all optional:
  *   name=STR             device name (default "devN")
- *   coherent=0|1         snoops CPU caches (default: the platform's model)
+ *   coherent=0|1         snoops CPU caches (default: 1 if the cache model has
+ *                        DMASIM_CACHE_CAP_COHERENT, as "coherent" does)
  *   offset=ADDR          bus address = physical address - ADDR
  *   limit=ADDR           highest bus address the interconnect carries
  *   mask=BITS            streaming and coherent mask width (default 32)
@@ -103,7 +104,9 @@ DMASIM_API struct dmasim_platform *dmasim_device_platform(struct device *dev);
  * is forbidden).  The bytes come from RAM, not the CPU cache.
  * Return: 0; -EFAULT if some byte does not translate to memory the device may
  * reach; -EPERM if a mapping's direction forbids the access; -EINVAL for a
- * bad device or NULL buffer.
+ * bad device or NULL buffer.  An access is carried out mapping by mapping,
+ * as a bus master would: when it fails part-way, the bytes before the failing
+ * mapping have been transferred.
  * Context: any thread.
  */
 DMASIM_API int dmasim_dev_read(struct device *dev, dma_addr_t addr, void *buf, size_t len);
@@ -139,6 +142,9 @@ typedef void (*dmasim_log_fn)(void *ctx, int level, const char *msg);
 
 /**
  * dmasim_set_log_handler() - send @p's messages to @fn (NULL restores stderr).
+ *
+ * Messages are delivered one at a time, under a lock: @fn must not call back
+ * into dmasim (it would deadlock); copy the message and return.
  */
 DMASIM_API void dmasim_set_log_handler(struct dmasim_platform *p, dmasim_log_fn fn, void *ctx);
 /** dmasim_debug_errors() - number of misuse reports on @p so far. */
