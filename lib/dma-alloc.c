@@ -17,22 +17,13 @@ static struct dmasim_map *record_alloc(struct dmasim_device *d, struct page *pag
 				       size_t size, dma_addr_t dma, enum dma_data_direction dir,
 				       enum dmasim_map_kind kind, unsigned long attrs)
 {
-	struct dmasim_map tmpl = { 0 };
-
-	tmpl.dma = dma;
-	tmpl.size = size;
-	tmpl.alloc_size = PAGE_ALIGN(size);
-	tmpl.phys = page_to_phys(page);
-	tmpl.tlb = DMASIM_NO_TLB;
-	tmpl.cpu = cpu;
-	tmpl.dir = dir;
-	tmpl.kind = kind;
-	tmpl.attrs = attrs;
-	tmpl.checked = true;
-	return dmasim__map_add(d, &tmpl);
+	return dmasim__map_add(d, &(struct dmasim_map){
+		.dma = dma, .size = size, .alloc_size = PAGE_ALIGN(size),
+		.phys = page_to_phys(page), .tlb = DMASIM_NO_TLB, .cpu = cpu, .dir = dir,
+		.kind = kind, .attrs = attrs, .checked = true });
 }
 
-/* Allocate and record; the shared part of coherent and page allocations. */
+/* The checks and the allocation that coherent and page allocations share. */
 static struct page *alloc_common(struct dmasim_device *d, const char *call, size_t size,
 				 u64 mask, gfp_t gfp, unsigned long attrs, dma_addr_t *dma)
 {

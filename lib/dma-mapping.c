@@ -287,7 +287,7 @@ static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_add
 			     void *cpu, size_t size, enum dma_data_direction dir,
 			     unsigned long attrs, enum dmasim_map_kind kind)
 {
-	struct dmasim_map tmpl = { 0 };
+	struct dmasim_map tmpl;
 	dma_addr_t dma;
 	phys_addr_t tlb;
 
@@ -308,14 +308,8 @@ static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_add
 	}
 	if (d->ops->map_phys(d, phys, size, dir, attrs, &dma, &tlb))
 		return DMA_MAPPING_ERROR;
-	tmpl.dma = dma;
-	tmpl.size = size;
-	tmpl.phys = phys;
-	tmpl.tlb = tlb;
-	tmpl.cpu = cpu;
-	tmpl.dir = dir;
-	tmpl.kind = kind;
-	tmpl.attrs = attrs;
+	tmpl = (struct dmasim_map){ .dma = dma, .size = size, .phys = phys, .tlb = tlb,
+				    .cpu = cpu, .dir = dir, .kind = kind, .attrs = attrs };
 	if (!dmasim__map_add(d, &tmpl)) {
 		d->ops->unmap_phys(d, &tmpl, DMA_ATTR_SKIP_CPU_SYNC);
 		return DMA_MAPPING_ERROR;
@@ -364,7 +358,6 @@ dma_addr_t dma_map_resource(struct device *dev, phys_addr_t phys_addr, size_t si
 			    enum dma_data_direction dir, unsigned long attrs)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_map_resource");
-	struct dmasim_map tmpl = { 0 };
 	dma_addr_t dma;
 
 	if (!d || !check_dir(d, "dma_map_resource", dir))
@@ -384,14 +377,12 @@ dma_addr_t dma_map_resource(struct device *dev, phys_addr_t phys_addr, size_t si
 	}
 	if (d->ops->map_resource(d, phys_addr, size, &dma))
 		return DMA_MAPPING_ERROR;
-	tmpl.dma = dma;
-	tmpl.size = size;
-	tmpl.phys = phys_addr;
-	tmpl.tlb = DMASIM_NO_TLB;
-	tmpl.dir = dir;
-	tmpl.kind = MAP_RESOURCE;
-	tmpl.attrs = attrs;
-	return dmasim__map_add(d, &tmpl) ? dma : DMA_MAPPING_ERROR;
+	return dmasim__map_add(d, &(struct dmasim_map){ .dma = dma, .size = size,
+							.phys = phys_addr, .tlb = DMASIM_NO_TLB,
+							.dir = dir, .kind = MAP_RESOURCE,
+							.attrs = attrs }) ?
+		       dma :
+		       DMA_MAPPING_ERROR;
 }
 
 static bool alloc_kind(enum dmasim_map_kind k)
@@ -399,11 +390,7 @@ static bool alloc_kind(enum dmasim_map_kind k)
 	return k == MAP_COHERENT || k == MAP_PAGES;
 }
 
-/*
- * Find and remove the record an unmap/free refers to, reporting every
- * difference the kernel's DMA-API debugging reports.  Returns NULL when
- * nothing may be released.
- */
+/* See internal.h: the checks every unmap and free goes through. */
 struct dmasim_map *dmasim__map_release(struct dmasim_device *d, const char *call, dma_addr_t addr,
 				       size_t size, int dir, enum dmasim_map_kind kind,
 				       const struct scatterlist *sg)
@@ -555,7 +542,7 @@ static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist 
 		return -EINVAL;
 	}
 	for_each_sg(sgl, s, nents, i) {
-		struct dmasim_map tmpl = { 0 };
+		struct dmasim_map tmpl;
 		phys_addr_t phys, tlb;
 		dma_addr_t dma;
 		int ret = -EINVAL;
@@ -580,16 +567,9 @@ static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist 
 		s->dma_address = dma;
 		s->dma_length = s->length;
 		s->dma_flags = tlb != DMASIM_NO_TLB;
-		tmpl.dma = dma;
-		tmpl.size = s->length;
-		tmpl.phys = phys;
-		tmpl.tlb = tlb;
-		tmpl.dir = dir;
-		tmpl.kind = MAP_SG;
-		tmpl.attrs = attrs;
-		tmpl.sg_head = sgl;
-		tmpl.sg_nents = nents;
-		tmpl.checked = true;
+		tmpl = (struct dmasim_map){ .dma = dma, .size = s->length, .phys = phys,
+					    .tlb = tlb, .dir = dir, .kind = MAP_SG, .attrs = attrs,
+					    .sg_head = sgl, .sg_nents = nents, .checked = true };
 		if (!dmasim__map_add(d, &tmpl)) {
 			d->ops->unmap_phys(d, &tmpl, DMA_ATTR_SKIP_CPU_SYNC);
 			unmap_sg_entries(d, call, sgl, i, DMA_ATTR_SKIP_CPU_SYNC, false, 0);
