@@ -387,9 +387,12 @@ void dmasim_platform_dump(struct dmasim_platform *p, FILE *out)
 	for (int i = 0; i < p->nr_regions; i++) {
 		struct dmasim_region *r = &p->regions[i];
 
-		fprintf(out, "  RAM %d: phys 0x%09llx-0x%09llx (%llu MiB)%s", i,
+		bool mib = !(r->size & ((1ULL << 20) - 1));
+
+		fprintf(out, "  RAM %d: phys 0x%09llx-0x%09llx (%llu %s)%s", i,
 			(unsigned long long)r->base, (unsigned long long)(r->base + r->size - 1),
-			(unsigned long long)(r->size >> 20), r->high ? " highmem" : "");
+			(unsigned long long)(r->size >> (mib ? 20 : 10)), mib ? "MiB" : "KiB",
+			r->high ? " highmem" : "");
 		if (r->linear)
 			fprintf(out, "  linear map %p-%p\n", (void *)r->linear,
 				(void *)(r->linear + r->size - 1));
