@@ -39,8 +39,18 @@ static const char *check(const struct dmasim_backend *b)
 			return "a cache model needs alloc and free";
 		if (!c->sync_for_device || !c->sync_for_cpu)
 			return "a cache model needs both sync_for_device and sync_for_cpu";
+	} else if (b->kind == DMASIM_BACKEND_IOVA) {
+		const struct dmasim_iova_ops *o = (const void *)b;
+
+		if (!o->alloc || !o->free || !o->alloc_range || !o->free_range || !o->reserve ||
+		    !o->stats)
+			return "an IOVA allocator needs alloc, free, alloc_range, free_range, reserve and stats";
 	} else {
-		return "only cache-model backends exist in this release";
+		const struct dmasim_pgtable_ops *o = (const void *)b;
+
+		if (!o->alloc || !o->free || !o->map_pages || !o->unmap_pages || !o->iova_to_phys ||
+		    !o->walk)
+			return "a page-table format needs alloc, free, map_pages, unmap_pages, iova_to_phys and walk";
 	}
 	return NULL;
 }

@@ -227,6 +227,11 @@ void dmasim__cache_for_device(struct dmasim_device *d, phys_addr_t phys, size_t 
 void dmasim__cache_for_cpu(struct dmasim_device *d, phys_addr_t phys, size_t size,
 			   enum dma_data_direction dir);
 extern const struct dmasim_cache_ops dmasim__cache_coherent;
+/* Built-in IOMMU backends (iommu/iova/, iommu/pgtable/). */
+extern const struct dmasim_iova_ops dmasim__iova_rbtree;
+extern const struct dmasim_iova_ops dmasim__iova_bitmap;
+extern const struct dmasim_pgtable_ops dmasim__pgtable_arm_lpae_4k;
+extern const struct dmasim_pgtable_ops dmasim__pgtable_arm_v7s;
 void dmasim__backends_init(void);
 
 /* ---- devices and mapping records (device.c, map-record.c) -------------- */

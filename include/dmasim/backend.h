@@ -2,8 +2,7 @@
  * dmasim/backend.h - pluggable backends: registration and the contracts.
  *
  * Three kinds of backend decide how the simulated machine behaves: the CPU
- * cache model (this release), the IOVA allocator and the IO page-table format
- * (with the IOMMU).  Each backend is a const, versioned descriptor:
+ * cache model, the IOVA allocator and the IO page-table format.  Each backend is a const, versioned descriptor:
  *
  *   - `base.abi` first: DMASIM_BACKEND_ABI of the header it was built with;
  *     methods are only ever appended, so an older backend keeps working.
@@ -140,6 +139,193 @@ struct dmasim_cache_ops {
 				size_t size, enum dma_data_direction dir);
 	void (*sync_for_cpu)(struct dmasim_cache *c, struct device *dev, phys_addr_t phys,
 			     size_t size, enum dma_data_direction dir);
+};
+
+
+/* --- IOVA allocator ------------------------------------------------------ */
+
+/**
+ * struct dmasim_iova_config - what an IOMMU domain passes to an IOVA allocator.
+ * @granule: the domain's smallest page size (power of two, 4 KiB or more);
+ *           every address and size the allocator sees is a multiple of it.
+ * @start: lowest IOVA it may hand out (>= @granule: IOVA 0 is never given).
+ * @end: highest IOVA byte it may hand out (the aperture's end).
+ * @options: the ':'-separated words after "NAME:" in "iova=NAME:..." ("" if none).
+ * @seed: the platform's seed.
+ */
+struct dmasim_iova_config {
+	unsigned long granule;
+	dma_addr_t start;
+	dma_addr_t end;
+	const char *options;
+	unsigned long seed;
+};
+
+/**
+ * struct dmasim_iova - one allocator instance, embedded in the backend's state.
+ * @ops: the descriptor (set by the core after alloc()).
+ * @granule, @start, @end: copied from the config.
+ */
+struct dmasim_iova {
+	const struct dmasim_iova_ops *ops;
+	unsigned long granule;
+	dma_addr_t start;
+	dma_addr_t end;
+};
+
+/**
+ * struct dmasim_iova_stats - occupancy, for tools that draw the IOVA space.
+ * @allocated: bytes handed out and not freed (reservations excluded).
+ * @reserved: bytes reserved.
+ * @free: bytes neither allocated nor reserved in [start, end].
+ * @largest_free: the largest run of free bytes.
+ * @nr_ranges: number of allocated ranges.
+ * @cached: bytes held in per-thread caches or depots (counted as allocated
+ *          by nobody, free for nobody else: the price of the caches).
+ */
+struct dmasim_iova_stats {
+	u64 allocated;
+	u64 reserved;
+	u64 free;
+	u64 largest_free;
+	u64 nr_ranges;
+	u64 cached;
+};
+
+/**
+ * struct dmasim_iova_ops - an IOVA allocator backend.
+ *
+ * Contract: sizes and addresses are multiples of the granule; an allocation
+ * lies in [start, min(limit, end)]; a power-of-two size is aligned to itself
+ * when @size_aligned; nothing overlaps a live allocation or a reservation.
+ * Every op is thread-safe.  Errors: -ENOMEM (no room below the limit),
+ * -EINVAL (bad arguments, or a free of a range that is not allocated
+ * exactly), -EBUSY (a reservation over a live allocation).
+ */
+struct dmasim_iova_ops {
+	struct dmasim_backend base;
+	struct dmasim_iova *(*alloc)(const struct dmasim_iova_config *cfg);
+	void (*free)(struct dmasim_iova *iova);
+	int (*alloc_range)(struct dmasim_iova *iova, size_t size, dma_addr_t limit,
+			   bool size_aligned, dma_addr_t *addr);
+	int (*free_range)(struct dmasim_iova *iova, dma_addr_t addr, size_t size);
+	int (*reserve)(struct dmasim_iova *iova, dma_addr_t addr, size_t size);
+	void (*stats)(struct dmasim_iova *iova, struct dmasim_iova_stats *st);
+	/* Optional: call @fn for every allocated or reserved range, in address order. */
+	int (*for_each)(struct dmasim_iova *iova,
+			int (*fn)(void *ctx, dma_addr_t addr, size_t size, bool reserved),
+			void *ctx);
+	/* Optional: largest size served from per-thread caches (0 = none). */
+	size_t (*cache_range)(struct dmasim_iova *iova);
+	/* Optional: return per-thread caches to the shared state. */
+	void (*flush_caches)(struct dmasim_iova *iova);
+};
+
+/* --- IO page-table format --------------------------------------------- */
+
+/* Device permissions of a mapping (IOMMU_READ/IOMMU_WRITE in <dmasim/iommu.h>). */
+#define DMASIM_PROT_READ 0x1
+#define DMASIM_PROT_WRITE 0x2
+#define DMASIM_PROT_PRIV 0x20
+
+/**
+ * struct dmasim_pgtable_config - what a domain passes to a format.
+ * @pgsize_bitmap: page sizes the domain wants (0 = all the format has);
+ *                 the format narrows it to what it supports.
+ * @ias: input (IOVA) address bits wanted (0 = the format's maximum);
+ *       narrowed by the format.
+ * @oas: output (physical) address bits.
+ * @alloc_table: allocate one zeroed table of @size bytes (a power of two,
+ *               up to 64 KiB) in simulated physical memory, aligned to
+ *               @size.  Return 0 and *@phys, or -ENOMEM.
+ * @free_table: give it back.
+ * @ram: reach table memory (RAM as the IOMMU's walker sees it).
+ * @cookie: passed to the three callbacks.
+ * @options: the words after "FORMAT:" in "iommu=FORMAT:..." ("" if none).
+ */
+struct dmasim_pgtable_config {
+	unsigned long pgsize_bitmap;
+	unsigned int ias;
+	unsigned int oas;
+	int (*alloc_table)(void *cookie, size_t size, phys_addr_t *phys);
+	void (*free_table)(void *cookie, phys_addr_t phys, size_t size);
+	dmasim_ram_fn ram;
+	void *cookie;
+	const char *options;
+};
+
+/**
+ * struct dmasim_pgtable - one page table (one per domain).
+ * @ops: the descriptor (set by the core after alloc()).
+ * @pgsize_bitmap: the page sizes it maps (after narrowing).
+ * @ias: input address bits (IOVAs are below 1 << ias).
+ * @oas: output address bits.
+ * @root: physical address of the top-level table (what the hardware's
+ *        translation base register would hold).
+ * @levels: number of levels a walk goes through.
+ */
+struct dmasim_pgtable {
+	const struct dmasim_pgtable_ops *ops;
+	unsigned long pgsize_bitmap;
+	unsigned int ias;
+	unsigned int oas;
+	phys_addr_t root;
+	unsigned int levels;
+};
+
+#define DMASIM_PGTABLE_MAX_LEVELS 6
+
+/**
+ * struct dmasim_pgtable_walk - a translation step by step, for teaching and
+ * tools: every level's table address, index and raw entry.
+ */
+struct dmasim_pgtable_walk {
+	unsigned int nr_levels;          /* levels actually visited */
+	struct {
+		phys_addr_t table;       /* physical address of the table read */
+		unsigned int index;      /* entry index used */
+		u64 entry;               /* the raw entry read from RAM */
+		unsigned int shift;      /* IOVA bits below this level's index */
+	} level[DMASIM_PGTABLE_MAX_LEVELS];
+	bool mapped;                     /* a valid leaf was found */
+	phys_addr_t phys;                /* the translation (if mapped) */
+	size_t pgsize;                   /* size of the leaf (page or block) */
+	int prot;                        /* DMASIM_PROT_* of the leaf */
+};
+
+/**
+ * struct dmasim_pgtable_ops - an IO page-table format.
+ *
+ * Contract: @iova, @paddr and @pgsize * @pgcount are aligned to @pgsize,
+ * which is one of pgsize_bitmap's sizes (the core splits requests);
+ * entries are real bytes in simulated RAM (reached through the config's
+ * ram callback), so a walk reads physical memory.  Ops on disjoint ranges
+ * may run concurrently; the core serialises ops on one table otherwise.
+ */
+struct dmasim_pgtable_ops {
+	struct dmasim_backend base;
+	struct dmasim_pgtable *(*alloc)(const struct dmasim_pgtable_config *cfg);
+	void (*free)(struct dmasim_pgtable *pgt);
+	/*
+	 * Map @pgcount pages of @pgsize.  *@mapped receives the bytes mapped,
+	 * also on failure (partial progress).  Return: 0; -EEXIST if something is
+	 * mapped there already (nothing after it is mapped); -EINVAL for bad
+	 * alignment, size or range; -ENOMEM when a table cannot be allocated.
+	 */
+	int (*map_pages)(struct dmasim_pgtable *pgt, unsigned long iova, phys_addr_t paddr,
+			 size_t pgsize, size_t pgcount, int prot, size_t *mapped);
+	/*
+	 * Unmap @pgcount pages of @pgsize.  Return: bytes unmapped, stopping at
+	 * the first hole or at a larger block that the range only partly covers
+	 * (blocks are not split).
+	 */
+	size_t (*unmap_pages)(struct dmasim_pgtable *pgt, unsigned long iova, size_t pgsize,
+			      size_t pgcount);
+	/* Return: 0 and *@phys (and *@prot if not NULL), or -ENOENT if unmapped. */
+	int (*iova_to_phys)(struct dmasim_pgtable *pgt, unsigned long iova, phys_addr_t *phys,
+			    int *prot);
+	/* Fill *@w for @iova.  Return: 0 if mapped, -ENOENT if not (w still filled). */
+	int (*walk)(struct dmasim_pgtable *pgt, unsigned long iova, struct dmasim_pgtable_walk *w);
 };
 
 #ifdef __cplusplus
