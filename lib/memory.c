@@ -8,6 +8,7 @@
  * regions have no linear mapping; kmap()/vmap() make host aliases of their
  * frames on demand (vmalloc.c).  Layer: memory model, below everything.
  */
+#include <link.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -300,14 +301,48 @@ struct dmasim_platform *dmasim__page_platform(const struct page *page)
 	return page ? page->region->plat : NULL;
 }
 
-/* Describe the host mapping that contains @addr, from /proc/self/maps. */
+struct segment_query {
+	unsigned long addr;
+	const char *object;
+};
+
+/* dl_iterate_phdr callback: does @addr fall in a loaded writable segment? */
+static int find_segment(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct segment_query *q = data;
+
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		unsigned long lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && q->addr >= lo && q->addr < lo + ph->p_memsz) {
+			q->object = info->dlpi_name && *info->dlpi_name ? info->dlpi_name :
+									   "the program";
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Describe the host memory that contains @addr: static data (including .bss,
+ * which the maps file shows as anonymous) from the loaded objects' segments,
+ * the rest from /proc/self/maps.  Only used on error paths.
+ */
 static void host_mapping_name(const void *addr, char *buf, size_t len)
 {
-	FILE *f = fopen("/proc/self/maps", "r");
+	struct segment_query q = { .addr = (unsigned long)addr };
+	FILE *f;
 	char line[512];
-	unsigned long a = (unsigned long)addr;
 
+	if (dl_iterate_phdr(find_segment, &q)) {
+		const char *slash = strrchr(q.object, '/');
+
+		snprintf(buf, len, "static data of %s", slash ? slash + 1 : q.object);
+		return;
+	}
 	snprintf(buf, len, "unmapped");
+	f = fopen("/proc/self/maps", "r");
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
@@ -316,14 +351,14 @@ static void host_mapping_name(const void *addr, char *buf, size_t len)
 
 		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %399[^\n]", &lo, &hi, perms, path) < 3)
 			continue;
-		if (a < lo || a >= hi)
+		if (q.addr < lo || q.addr >= hi)
 			continue;
 		if (!strcmp(path, "[stack]") || !strncmp(path, "[stack:", 7))
 			snprintf(buf, len, "stack");
 		else if (!strcmp(path, "[heap]"))
 			snprintf(buf, len, "heap (malloc)");
 		else if (path[0] == '/')
-			snprintf(buf, len, "static data of %s", strrchr(path, '/') + 1);
+			snprintf(buf, len, "a file mapping of %s", strrchr(path, '/') + 1);
 		else
 			snprintf(buf, len, "anonymous host memory (malloc, mmap or a thread stack)");
 		break;
