@@ -12,42 +12,36 @@
 
 #include "internal.h"
 
-/* One checked piece of an access: how far it goes and where it lands. */
-static int resolve(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t len,
-		   bool write, size_t *chunk, phys_addr_t *phys, struct dmasim_map *rec)
+int dmasim__record_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
+			  size_t len, bool write, struct dmasim_map *rec, size_t *chunk,
+			  bool report)
 {
 	struct dmasim_map *m;
-	int ret;
 
 	pthread_mutex_lock(&d->lock);
 	m = dmasim__map_lookup_locked(d, addr);
 	if (m)
 		*rec = *m;
 	pthread_mutex_unlock(&d->lock);
+	*chunk = len;
 	if (!m) {
-		dmasim__debug_report(d, "%s: device accesses bus address 0x%016llx (%zu bytes) that is not mapped for it",
-				     call, (unsigned long long)addr, len);
+		if (report)
+			dmasim__debug_report(d, "%s: device accesses bus address 0x%016llx (%zu bytes) that is not mapped for it",
+					     call, (unsigned long long)addr, len);
 		return -EFAULT;
-	}
-	if ((write && rec->dir == DMA_TO_DEVICE) || (!write && rec->dir == DMA_FROM_DEVICE)) {
-		dmasim__debug_report(d, "%s: device %s bus address 0x%016llx of a %s mapping [mapped at 0x%016llx] [size=%zu bytes]",
-				     call, write ? "writes" : "reads", (unsigned long long)addr,
-				     dmasim__dir_name(rec->dir), (unsigned long long)rec->dma, rec->size);
-		return -EPERM;
 	}
 	*chunk = rec->size - (size_t)(addr - rec->dma);
 	if (*chunk > len)
 		*chunk = len;
-	if (rec->kind == MAP_RESOURCE) {
-		dmasim__debug_report(d, "%s: bus address 0x%016llx is a peer MMIO resource, which dmasim does not simulate",
-				     call, (unsigned long long)addr);
-		return -EFAULT;
+	if ((write && rec->dir == DMA_TO_DEVICE) || (!write && rec->dir == DMA_FROM_DEVICE)) {
+		if (report)
+			dmasim__debug_report(d, "%s: device %s bus address 0x%016llx of a %s mapping [mapped at 0x%016llx] [size=%zu bytes]",
+					     call, write ? "writes" : "reads", (unsigned long long)addr,
+					     dmasim__dir_name(rec->dir), (unsigned long long)rec->dma,
+					     rec->size);
+		return -EPERM;
 	}
-	ret = d->ops->translate(d, addr, *chunk, phys);
-	if (ret)
-		dmasim__debug_report(d, "%s: bus address 0x%016llx (%zu bytes) does not translate to RAM the device can reach",
-				     call, (unsigned long long)addr, *chunk);
-	return ret;
+	return 0;
 }
 
 static int access(struct device *dev, const char *call, dma_addr_t addr, void *buf, size_t len,
@@ -67,10 +61,9 @@ static int access(struct device *dev, const char *call, dma_addr_t addr, void *b
 		return -EFAULT;
 	}
 	while (len) {
-		struct dmasim_map rec;
 		phys_addr_t phys;
 		size_t chunk;
-		int ret = resolve(d, call, addr, len, write, &chunk, &phys, &rec);
+		int ret = d->ops->dev_access(d, call, addr, len, write, &phys, &chunk);
 		unsigned char *ram;
 
 		if (ret)
@@ -101,7 +94,7 @@ int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlat
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dmasim_dev_translate");
 	struct dmasim_map rec;
-	size_t chunk;
+	bool have_rec;
 	phys_addr_t phys;
 	int ret;
 
@@ -118,27 +111,30 @@ int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlat
 
 		if (m)
 			rec = *m;
-		ret = m ? 0 : -EFAULT;
+		have_rec = m != NULL;
 	}
 	pthread_mutex_unlock(&d->lock);
-	if (ret)
-		return ret;
-	chunk = 1;
-	if (rec.kind == MAP_RESOURCE) {
+	if (have_rec && rec.kind == MAP_RESOURCE && d->ops == &dmasim__direct_ops)
 		phys = rec.phys + (addr - rec.dma);
-	} else {
-		ret = d->ops->translate(d, addr, chunk, &phys);
-		if (ret)
-			return ret;
-	}
+	else if ((ret = d->ops->translate(d, addr, 1, &phys)) != 0)
+		return ret;
+	else if (!have_rec && d->ops == &dmasim__direct_ops)
+		return -EFAULT; /* without an IOMMU only the records say what is reachable */
 	out->bus = addr;
 	out->phys = phys;
 	out->cpu = dmasim__phys_to_linear(d->plat, phys);
-	out->map_start = rec.dma;
-	out->map_size = rec.size;
-	out->dir = rec.dir;
-	out->bounced = rec.tlb != DMASIM_NO_TLB;
-	out->orig_phys = out->bounced ? rec.phys + (addr - rec.dma) : phys;
-	out->kind = dmasim__map_kind_name(rec.kind);
+	if (have_rec) {
+		out->map_start = rec.dma;
+		out->map_size = rec.size;
+		out->dir = rec.dir;
+		out->bounced = rec.tlb != DMASIM_NO_TLB;
+		out->orig_phys = out->bounced ? rec.phys + (addr - rec.dma) : phys;
+		out->kind = dmasim__map_kind_name(rec.kind);
+	} else {
+		/* Reachable through the IOMMU without a DMA API mapping: iommu_map(). */
+		out->dir = DMA_BIDIRECTIONAL;
+		out->orig_phys = phys;
+		out->kind = "iommu_map";
+	}
 	return 0;
 }

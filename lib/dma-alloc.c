@@ -13,71 +13,83 @@
 
 #include "internal.h"
 
-static struct dmasim_map *record_alloc(struct dmasim_device *d, struct page *page, void *cpu,
-				       size_t size, dma_addr_t dma, enum dma_data_direction dir,
+static phys_addr_t alloc_phys(const struct dmasim_alloc *a)
+{
+	return page_to_phys(a->page ? a->page : a->pages[0]);
+}
+
+static struct dmasim_map *record_alloc(struct dmasim_device *d, const struct dmasim_alloc *a,
+				       size_t size, enum dma_data_direction dir,
 				       enum dmasim_map_kind kind, unsigned long attrs)
 {
 	return dmasim__map_add(d, &(struct dmasim_map){
-		.dma = dma, .size = size, .alloc_size = PAGE_ALIGN(size),
-		.phys = page_to_phys(page), .tlb = DMASIM_NO_TLB, .cpu = cpu, .dir = dir,
-		.kind = kind, .attrs = attrs, .checked = true });
+		.dma = a->dma, .size = size, .alloc_size = PAGE_ALIGN(size), .phys = alloc_phys(a),
+		.tlb = DMASIM_NO_TLB, .cpu = a->cpu, .dir = dir, .kind = kind, .attrs = attrs,
+		.checked = true, .pages = a->pages, .nr_pages = a->nr_pages });
 }
 
-/* The checks and the allocation that coherent and page allocations share. */
-static struct page *alloc_common(struct dmasim_device *d, const char *call, size_t size,
-				 u64 mask, gfp_t gfp, unsigned long attrs, dma_addr_t *dma)
+/* The allocation a record describes, as the translation layer made it. */
+static struct dmasim_alloc record_to_alloc(struct dmasim_device *d, const struct dmasim_map *m)
 {
-	struct page *page;
+	return (struct dmasim_alloc){ .cpu = m->cpu, .dma = m->dma, .pages = m->pages,
+				      .nr_pages = m->nr_pages,
+				      .page = m->pages ? NULL : dmasim__phys_to_page(d->plat, m->phys) };
+}
+
+/* The checks and the allocation that every allocation call shares; records it too. */
+static int alloc_common(struct dmasim_device *d, const char *call, size_t size, u64 mask,
+			gfp_t gfp, unsigned long attrs, bool have_handle,
+			enum dma_data_direction dir, enum dmasim_map_kind kind,
+			struct dmasim_alloc *a)
+{
+	int ret;
 
 	if (!size) {
 		dmasim__dev_report(d, "%s: size 0", call);
-		return NULL;
+		return -EINVAL;
 	}
-	if (!dma) {
+	if (!have_handle) {
 		dmasim__dev_report(d, "%s: NULL dma_handle", call);
-		return NULL;
+		return -EINVAL;
 	}
 	if (!mask) {
 		dmasim__dev_report(d, "%s: device has no coherent DMA mask", call);
-		return NULL;
+		return -EINVAL;
 	}
 	if (size > (PAGE_SIZE << DMASIM_MAX_ORDER)) {
 		if (!(attrs & DMA_ATTR_NO_WARN))
 			dmasim__dev_report(d, "%s: %zu bytes is more than one contiguous allocation can give (%lu)",
 					   call, size, PAGE_SIZE << DMASIM_MAX_ORDER);
-		return NULL;
+		return -EINVAL;
 	}
-	page = d->ops->alloc(d, size, mask, gfp, dma);
-	if (!page && !(attrs & DMA_ATTR_NO_WARN) && !(gfp & __GFP_NOWARN))
-		dmasim__log(d->plat, DMASIM_LOG_WARN,
-			    "%s: %s: no memory for %zu bytes within mask 0x%llx (bus limit 0x%llx, offset 0x%llx)",
-			    d->name, call, size, (unsigned long long)mask,
-			    (unsigned long long)d->dev.bus_dma_limit,
-			    (unsigned long long)d->bus_offset);
-	return page;
+	ret = d->ops->alloc(d, size, mask, gfp, attrs, a);
+	if (ret) {
+		if (!(attrs & DMA_ATTR_NO_WARN) && !(gfp & __GFP_NOWARN))
+			dmasim__log(d->plat, DMASIM_LOG_WARN,
+				    "%s: %s: no memory for %zu bytes within mask 0x%llx (bus limit 0x%llx, offset 0x%llx)",
+				    d->name, call, size, (unsigned long long)mask,
+				    (unsigned long long)d->dev.bus_dma_limit,
+				    (unsigned long long)d->bus_offset);
+		return ret;
+	}
+	if (!record_alloc(d, a, size, dir, kind, attrs)) {
+		d->ops->free(d, size, a);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void *dma_alloc_attrs(struct device *dev, size_t size, dma_addr_t *dma_handle, gfp_t gfp,
 		      unsigned long attrs)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_alloc_attrs");
-	struct page *page;
-	dma_addr_t dma;
-	void *cpu;
+	struct dmasim_alloc a;
 
-	if (!d)
+	if (!d || alloc_common(d, "dma_alloc_attrs", size, dev->coherent_dma_mask, gfp, attrs,
+			       dma_handle != NULL, DMA_BIDIRECTIONAL, MAP_COHERENT, &a))
 		return NULL;
-	page = alloc_common(d, "dma_alloc_attrs", size, dev->coherent_dma_mask, gfp, attrs,
-			    dma_handle ? &dma : NULL);
-	if (!page)
-		return NULL;
-	cpu = page_address(page);
-	if (!record_alloc(d, page, cpu, size, dma, DMA_BIDIRECTIONAL, MAP_COHERENT, attrs)) {
-		d->ops->free(d, page, size, dma);
-		return NULL;
-	}
-	*dma_handle = dma;
-	return cpu;
+	*dma_handle = a.dma;
+	return a.cpu;
 }
 
 void *dma_alloc_coherent(struct device *dev, size_t size, dma_addr_t *dma_handle, gfp_t gfp)
@@ -102,11 +114,15 @@ static void free_common(struct dmasim_device *d, const char *call, size_t size, 
 
 	if (!m)
 		return;
-	/* As the kernel's check_unmap(): coherent and page allocations must name their memory. */
-	if (cpu_addr != m->cpu && alloc_kind(kind))
+	/* As the kernel's check_unmap(): allocations must name their memory (NULL: no CPU address given). */
+	if (cpu_addr && cpu_addr != m->cpu && alloc_kind(kind))
 		dmasim__debug_report(d, "%s: device driver frees DMA memory with different CPU address [device address=0x%016llx] [size=%zu bytes] [cpu alloc address=%p] [cpu free address=%p]",
 				     call, (unsigned long long)dma, m->size, m->cpu, cpu_addr);
-	d->ops->free(d, dmasim__phys_to_page(d->plat, m->phys), m->size, m->dma);
+	{
+		struct dmasim_alloc a = record_to_alloc(d, m);
+
+		d->ops->free(d, m->size, &a);
+	}
 	dmasim__map_free(m);
 }
 
@@ -213,8 +229,7 @@ struct page *dma_alloc_pages(struct device *dev, size_t size, dma_addr_t *dma_ha
 			     enum dma_data_direction dir, gfp_t gfp)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_alloc_pages");
-	struct page *page;
-	dma_addr_t dma;
+	struct dmasim_alloc a;
 
 	if (!d)
 		return NULL;
@@ -227,16 +242,12 @@ struct page *dma_alloc_pages(struct device *dev, size_t size, dma_addr_t *dma_ha
 		dmasim__dev_report(d, "dma_alloc_pages: zone modifiers in gfp 0x%x are not allowed", gfp);
 		return NULL;
 	}
-	page = alloc_common(d, "dma_alloc_pages", size, dev->coherent_dma_mask, gfp, 0,
-			    dma_handle ? &dma : NULL);
-	if (!page)
+	/* A struct page is promised, so the memory must be physically contiguous. */
+	if (alloc_common(d, "dma_alloc_pages", size, dev->coherent_dma_mask, gfp,
+			 DMA_ATTR_FORCE_CONTIGUOUS, dma_handle != NULL, dir, MAP_PAGES, &a))
 		return NULL;
-	if (!record_alloc(d, page, page_address(page), size, dma, dir, MAP_PAGES, 0)) {
-		d->ops->free(d, page, size, dma);
-		return NULL;
-	}
-	*dma_handle = dma;
-	return page;
+	*dma_handle = a.dma;
+	return a.page;
 }
 
 void dma_free_pages(struct device *dev, size_t size, struct page *page, dma_addr_t dma_handle,
@@ -280,9 +291,9 @@ struct sg_table *dma_alloc_noncontiguous(struct device *dev, size_t size,
 					 unsigned long attrs)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_alloc_noncontiguous");
+	struct dmasim_alloc a;
 	struct sg_table *sgt;
-	struct page *page;
-	dma_addr_t dma;
+	int ret;
 
 	if (!d)
 		return NULL;
@@ -290,19 +301,30 @@ struct sg_table *dma_alloc_noncontiguous(struct device *dev, size_t size,
 		dmasim__dev_report(d, "dma_alloc_noncontiguous: unsupported attrs 0x%lx", attrs);
 		return NULL;
 	}
+	if (!valid_dma_direction(dir)) {
+		dmasim__dev_report(d, "dma_alloc_noncontiguous: invalid DMA direction %d", dir);
+		return NULL;
+	}
 	sgt = calloc(1, sizeof(*sgt));
 	if (!sgt)
 		return NULL;
-	/* Without an IOMMU the memory is simply contiguous: one entry, one segment. */
-	page = dma_alloc_pages(dev, size, &dma, dir, gfp);
-	if (!page || sg_alloc_table(sgt, 1, gfp)) {
-		if (page)
-			dma_free_pages(dev, size, page, dma, dir);
+	if (alloc_common(d, "dma_alloc_noncontiguous", size, dev->coherent_dma_mask,
+			 gfp & ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM), attrs, true, dir,
+			 MAP_PAGES, &a)) {
 		free(sgt);
 		return NULL;
 	}
-	sg_set_page(sgt->sgl, page, (unsigned int)PAGE_ALIGN(size), 0);
-	sg_dma_address(sgt->sgl) = dma;
+	/* The CPU sees the pages as they are; the device sees one contiguous segment. */
+	if (a.pages)
+		ret = sg_alloc_table_from_pages(sgt, a.pages, a.nr_pages, 0, PAGE_ALIGN(size), gfp);
+	else if (!(ret = sg_alloc_table(sgt, 1, gfp)))
+		sg_set_page(sgt->sgl, a.page, (unsigned int)PAGE_ALIGN(size), 0);
+	if (ret) {
+		free_common(d, "dma_alloc_noncontiguous", size, NULL, a.dma, dir, MAP_PAGES);
+		free(sgt);
+		return NULL;
+	}
+	sg_dma_address(sgt->sgl) = a.dma;
 	sg_dma_len(sgt->sgl) = (unsigned int)size;
 	sgt->nents = 1;
 	return sgt;
@@ -313,9 +335,10 @@ void dma_free_noncontiguous(struct device *dev, size_t size, struct sg_table *sg
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_free_noncontiguous");
 
-	if (!d || !sgt)
+	if (!d || !sgt || !sgt->sgl)
 		return;
-	dma_free_pages(dev, size, sg_page(sgt->sgl), sg_dma_address(sgt->sgl), dir);
+	free_common(d, "dma_free_noncontiguous", size, NULL, sg_dma_address(sgt->sgl), dir,
+		    MAP_PAGES);
 	sg_free_table(sgt);
 	free(sgt);
 }
@@ -323,16 +346,27 @@ void dma_free_noncontiguous(struct device *dev, size_t size, struct sg_table *sg
 void *dma_vmap_noncontiguous(struct device *dev, size_t size, struct sg_table *sgt)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_vmap_noncontiguous");
+	struct dmasim_map *m;
+	void *cpu = NULL;
 
 	if (!d || !sgt || !sgt->sgl)
 		return NULL;
-	return page_address(sg_page(sgt->sgl));
+	/* The translation layer gave the allocation a CPU address (linear or vmap'ed). */
+	pthread_mutex_lock(&d->lock);
+	m = dmasim__map_lookup_locked(d, sg_dma_address(sgt->sgl));
+	if (m && m->kind == MAP_PAGES && m->dma == sg_dma_address(sgt->sgl))
+		cpu = m->cpu;
+	pthread_mutex_unlock(&d->lock);
+	if (!cpu)
+		dmasim__dev_report(d, "dma_vmap_noncontiguous: table %p is not from dma_alloc_noncontiguous()",
+				   (void *)sgt);
+	return cpu;
 }
 
 void dma_vunmap_noncontiguous(struct device *dev, void *vaddr)
 {
 	(void)dmasim__dev(dev, "dma_vunmap_noncontiguous");
-	/* The address is the linear map of contiguous pages: nothing to undo. */
+	/* The address lives as long as the allocation: nothing to undo. */
 }
 
 /* ---- exporting an allocation ----------------------------------------------------------- */
@@ -377,6 +411,9 @@ int dma_get_sgtable_attrs(struct device *dev, struct sg_table *sgt, void *cpu_ad
 	ret = find_alloc(d, "dma_get_sgtable", cpu_addr, dma_addr, size, &m);
 	if (ret)
 		return ret;
+	if (m.pages) /* scattered pages behind a contiguous bus range (IOMMU) */
+		return sg_alloc_table_from_pages(sgt, m.pages, m.nr_pages, 0, PAGE_ALIGN(size),
+						 GFP_KERNEL);
 	ret = sg_alloc_table(sgt, 1, GFP_KERNEL);
 	if (ret)
 		return ret;
@@ -413,7 +450,8 @@ int dma_mmap_attrs(struct device *dev, struct vm_area_struct *vma, void *cpu_add
 	if (!pages)
 		return -ENOMEM;
 	for (unsigned long i = 0; i < user_count; i++)
-		pages[i] = dmasim__phys_to_page(d->plat, m.phys + PFN_PHYS(off + i));
+		pages[i] = m.pages ? m.pages[off + i] :
+				     dmasim__phys_to_page(d->plat, m.phys + PFN_PHYS(off + i));
 	/* vm_start 0 asks dmasim to pick the address, as mmap(NULL, ...) would. */
 	va = dmasim__map_pages(d->plat, pages, (unsigned int)user_count,
 			       vma->vm_start ? (void *)vma->vm_start : NULL);

@@ -111,7 +111,7 @@ static void direct_sync_for_device(struct dmasim_device *d, const struct dmasim_
 }
 
 static int direct_map_resource(struct dmasim_device *d, phys_addr_t phys, size_t size,
-			       dma_addr_t *dma)
+			       enum dma_data_direction dir, dma_addr_t *dma)
 {
 	/* As the kernel: MMIO is not translated by dma-ranges, only range-checked. */
 	if (!dmasim__dma_capable(d, phys, size, streaming_mask(d))) {
@@ -125,8 +125,8 @@ static int direct_map_resource(struct dmasim_device *d, phys_addr_t phys, size_t
 	return 0;
 }
 
-static struct page *direct_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp,
-				 dma_addr_t *dma)
+static int direct_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp,
+			unsigned long attrs, struct dmasim_alloc *a)
 {
 	u64 limit = dmasim__dev_limit(d, mask);
 	phys_addr_t max_phys = limit + d->bus_offset;
@@ -139,18 +139,21 @@ static struct page *direct_alloc(struct dmasim_device *d, size_t size, u64 mask,
 	gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM);
 	page = dmasim__alloc_pages_below(d->plat, gfp | __GFP_ZERO, order, max_phys);
 	if (!page)
-		return NULL;
+		return -ENOMEM;
 	if (page_to_phys(page) < d->bus_offset) {
 		dmasim__free_pages(page, order);
-		return NULL;
+		return -ENOMEM;
 	}
-	*dma = dmasim__phys_to_dma(d, page_to_phys(page));
-	return page;
+	memset(a, 0, sizeof(*a));
+	a->page = page;
+	a->cpu = page_address(page);
+	a->dma = dmasim__phys_to_dma(d, page_to_phys(page));
+	return 0;
 }
 
-static void direct_free(struct dmasim_device *d, struct page *page, size_t size, dma_addr_t dma)
+static void direct_free(struct dmasim_device *d, size_t size, const struct dmasim_alloc *a)
 {
-	dmasim__free_pages(page, (unsigned int)get_order(size));
+	dmasim__free_pages(a->page, (unsigned int)get_order(size));
 }
 
 static int direct_translate(struct dmasim_device *d, dma_addr_t dma, size_t len,
@@ -166,6 +169,62 @@ static int direct_translate(struct dmasim_device *d, dma_addr_t dma, size_t len,
 	return dmasim__phys_range_ok(d->plat, *phys, len) ? 0 : -EFAULT;
 }
 
+static int direct_dev_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
+			     size_t len, bool write, phys_addr_t *phys, size_t *chunk)
+{
+	struct dmasim_map rec;
+	int ret;
+
+	/* Without an IOMMU nothing stops real hardware; the records stand in for one. */
+	ret = dmasim__record_access(d, call, addr, len, write, &rec, chunk, true);
+	if (ret)
+		return ret;
+	if (rec.kind == MAP_RESOURCE) {
+		dmasim__debug_report(d, "%s: bus address 0x%016llx is a peer MMIO resource, which dmasim does not simulate",
+				     call, (unsigned long long)addr);
+		return -EFAULT;
+	}
+	ret = direct_translate(d, addr, *chunk, phys);
+	if (ret)
+		dmasim__debug_report(d, "%s: bus address 0x%016llx (%zu bytes) does not translate to RAM the device can reach",
+				     call, (unsigned long long)addr, *chunk);
+	return ret;
+}
+
+static bool direct_mask_supported(struct dmasim_device *d, u64 mask)
+{
+	struct dmasim_platform *p = d->plat;
+	u64 reach = dmasim__dev_limit(d, mask);
+
+	if (dmasim__phys_to_dma(d, p->phys_max) <= reach && p->regions[0].base >= d->bus_offset)
+		return true;
+	/* Some allocatable low memory, wholly reachable, serves coherent allocations... */
+	for (int i = 0; i < p->nr_arenas; i++) {
+		struct dmasim_arena *ar = &p->arenas[i];
+		phys_addr_t lo = PFN_PHYS(ar->pfn_start), hi = PFN_PHYS(ar->pfn_end) - 1;
+
+		if (ar->zone == ZONE_HIGHMEM || lo < d->bus_offset || !ar->free_pages)
+			continue;
+		if (dmasim__phys_to_dma(d, hi) <= reach) {
+			/* ...and streaming needs a reachable bounce pool for the rest. */
+			if (!dmasim__swiotlb_active(p) || dmasim__swiotlb_start(p) < d->bus_offset)
+				return false;
+			return dmasim__phys_to_dma(d, dmasim__swiotlb_end(p)) <= reach;
+		}
+	}
+	return false;
+}
+
+static unsigned int fls64(u64 x)
+{
+	return x ? 64u - (unsigned int)__builtin_clzll(x) : 0;
+}
+
+static u64 direct_required_mask(struct dmasim_device *d)
+{
+	return DMA_BIT_MASK(fls64(dmasim__phys_to_dma(d, d->plat->phys_max)));
+}
+
 static bool direct_may_bounce(struct dmasim_device *d)
 {
 	return dmasim__swiotlb_active(d->plat) && (force_bounce(d) || dma_addressing_limited(&d->dev));
@@ -174,6 +233,11 @@ static bool direct_may_bounce(struct dmasim_device *d)
 static size_t direct_max_mapping_size(struct dmasim_device *d)
 {
 	return direct_may_bounce(d) ? dmasim__swiotlb_max_mapping_size(d) : SIZE_MAX;
+}
+
+static unsigned long direct_merge_boundary(struct dmasim_device *d)
+{
+	return 0; /* direct mapping cannot merge segments */
 }
 
 const struct dmasim_dma_ops dmasim__direct_ops = {
@@ -185,7 +249,12 @@ const struct dmasim_dma_ops dmasim__direct_ops = {
 	.map_resource = direct_map_resource,
 	.alloc = direct_alloc,
 	.free = direct_free,
+	.dev_access = direct_dev_access,
 	.translate = direct_translate,
+	.mask_supported = direct_mask_supported,
+	.required_mask = direct_required_mask,
 	.max_mapping_size = direct_max_mapping_size,
+	.opt_mapping_size = direct_max_mapping_size,
+	.merge_boundary = direct_merge_boundary,
 	.may_bounce = direct_may_bounce,
 };

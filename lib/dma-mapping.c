@@ -27,36 +27,9 @@ static u64 dev_mask(struct dmasim_device *d)
 	return d->dev.dma_mask ? *d->dev.dma_mask : 0;
 }
 
-static unsigned int fls64(u64 x)
-{
-	return x ? 64u - (unsigned int)__builtin_clzll(x) : 0;
-}
-
-/* Lowest bus address of @p's RAM as @d sees it, and whether all RAM is reachable under @mask. */
 static bool mask_supported(struct dmasim_device *d, u64 mask)
 {
-	struct dmasim_platform *p = d->plat;
-	u64 reach = dmasim__dev_limit(d, mask);
-
-	if (dmasim__phys_to_dma(d, p->phys_max) <= reach && p->regions[0].base >= d->bus_offset)
-		return true;
-	/* Some allocatable low memory, wholly reachable, serves coherent allocations... */
-	for (int i = 0; i < p->nr_arenas; i++) {
-		struct dmasim_arena *a = &p->arenas[i];
-		phys_addr_t lo = PFN_PHYS(a->pfn_start), hi = PFN_PHYS(a->pfn_end) - 1;
-
-		if (a->zone == ZONE_HIGHMEM || lo < d->bus_offset || !a->free_pages)
-			continue;
-		if (dmasim__phys_to_dma(d, hi) <= reach) {
-			/* ...and streaming needs a reachable bounce pool, unless nothing bounces. */
-			phys_addr_t sw = dmasim__swiotlb_end(p);
-
-			if (!dmasim__swiotlb_active(p) || dmasim__swiotlb_start(p) < d->bus_offset)
-				return false;
-			return dmasim__phys_to_dma(d, sw) <= reach;
-		}
-	}
-	return false;
+	return mask && d->ops->mask_supported(d, mask);
 }
 
 /* ---- masks and queries ------------------------------------------------------ */
@@ -129,12 +102,8 @@ u64 dma_get_mask(struct device *dev)
 u64 dma_get_required_mask(struct device *dev)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_get_required_mask");
-	u64 max;
 
-	if (!d)
-		return 0;
-	max = dmasim__phys_to_dma(d, d->plat->phys_max);
-	return DMA_BIT_MASK(fls64(max));
+	return d ? d->ops->required_mask(d) : 0;
 }
 
 bool dma_addressing_limited(struct device *dev)
@@ -143,7 +112,7 @@ bool dma_addressing_limited(struct device *dev)
 
 	if (!d)
 		return false;
-	return dmasim__dev_limit(d, dev_mask(d)) < dmasim__phys_to_dma(d, d->plat->phys_max);
+	return dmasim__dev_limit(d, dev_mask(d)) < d->ops->required_mask(d);
 }
 
 size_t dma_max_mapping_size(struct device *dev)
@@ -155,8 +124,14 @@ size_t dma_max_mapping_size(struct device *dev)
 
 size_t dma_opt_mapping_size(struct device *dev)
 {
-	/* The direct path has no cheaper size; the IOMMU will narrow it to its IOVA cache. */
-	return dma_max_mapping_size(dev);
+	struct dmasim_device *d = dmasim__dev(dev, "dma_opt_mapping_size");
+	size_t opt, max;
+
+	if (!d)
+		return 0;
+	opt = d->ops->opt_mapping_size(d);
+	max = d->ops->max_mapping_size(d);
+	return opt < max ? opt : max;
 }
 
 bool dma_need_sync(struct device *dev, dma_addr_t dma_addr)
@@ -183,8 +158,7 @@ unsigned long dma_get_merge_boundary(struct device *dev)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_get_merge_boundary");
 
-	(void)d;
-	return 0; /* direct mapping cannot merge segments */
+	return d ? d->ops->merge_boundary(d) : 0;
 }
 
 unsigned int dma_get_max_seg_size(struct device *dev)
@@ -375,7 +349,7 @@ dma_addr_t dma_map_resource(struct device *dev, phys_addr_t phys_addr, size_t si
 			return DMA_MAPPING_ERROR;
 		}
 	}
-	if (d->ops->map_resource(d, phys_addr, size, &dma))
+	if (d->ops->map_resource(d, phys_addr, size, dir, &dma))
 		return DMA_MAPPING_ERROR;
 	return dmasim__map_add(d, &(struct dmasim_map){ .dma = dma, .size = size,
 							.phys = phys_addr, .tlb = DMASIM_NO_TLB,
@@ -460,6 +434,8 @@ static void unmap_common(struct device *dev, const char *call, dma_addr_t addr, 
 	/* The recorded size and direction are used: a wrong argument must not corrupt memory. */
 	if (m->kind != MAP_RESOURCE)
 		d->ops->unmap_phys(d, m, attrs);
+	else if (d->ops->unmap_resource)
+		d->ops->unmap_resource(d, m);
 	dmasim__map_free(m);
 }
 
@@ -522,6 +498,73 @@ static void unmap_sg_entries(struct dmasim_device *d, const char *call, struct s
 	}
 }
 
+/* Undo a list the translation layer mapped as a whole (ops->map_sg). */
+static void unmap_sg_merged(struct dmasim_device *d, const char *call, struct scatterlist *sgl,
+			    int nents, unsigned long attrs, bool report_nents)
+{
+	enum dma_data_direction dir = DMA_BIDIRECTIONAL;
+	struct scatterlist *s;
+	int i, count = 0;
+
+	for_each_sg(sgl, s, nents, i) {
+		struct dmasim_map *m;
+
+		if (i && !sg_dma_len(s))
+			break; /* the segments end where the lengths do */
+		m = dmasim__map_release(d, call, sg_dma_address(s), sg_dma_len(s), -1, MAP_SG, sgl);
+		if (!m)
+			break;
+		if (report_nents && m->sg_nents != nents && !count)
+			dmasim__debug_report(d, "%s: device driver frees DMA sg list with different entry count [map count=%d] [unmap count=%d]",
+					     call, m->sg_nents, nents);
+		dir = m->dir;
+		nents = report_nents ? m->sg_nents : nents;
+		dmasim__map_free(m);
+		count++;
+	}
+	/* Only what the records vouch for is released: a bad list changes nothing. */
+	if (count)
+		d->ops->unmap_sg(d, sgl, nents, count, dir, attrs);
+}
+
+/* A list the translation layer maps as a whole; then one record per DMA segment. */
+static int map_sg_merged(struct dmasim_device *d, const char *call, struct scatterlist *sgl,
+			 int nents, enum dma_data_direction dir, unsigned long attrs)
+{
+	struct scatterlist *s;
+	int i, count;
+
+	for_each_sg(sgl, s, nents, i) {
+		if (!sg_page(s) || !s->length || sg_page(s)->region->plat != d->plat ||
+		    !dmasim__phys_range_ok(d->plat, sg_phys(s), s->length)) {
+			dmasim__dev_report(d, "%s: entry %d is not simulated RAM of this platform (page %p, length %u)",
+					   call, i, (void *)sg_page(s), s->length);
+			return -EINVAL;
+		}
+	}
+	count = d->ops->map_sg(d, sgl, nents, dir, attrs);
+	if (count < 0)
+		return count;
+	for_each_sg(sgl, s, count, i) {
+		struct dmasim_map tmpl = { .dma = sg_dma_address(s), .size = sg_dma_len(s),
+					   .phys = sg_phys(s), .tlb = DMASIM_NO_TLB, .dir = dir,
+					   .kind = MAP_SG, .attrs = attrs, .sg_head = sgl,
+					   .sg_nents = nents, .checked = true };
+
+		if (!dmasim__map_add(d, &tmpl)) {
+			struct scatterlist *t;
+			int j;
+
+			for_each_sg(sgl, t, i, j)
+				dmasim__map_free(dmasim__map_take(d, sg_dma_address(t), MAP_SG, sgl));
+			d->ops->unmap_sg(d, sgl, nents, count, dir, DMA_ATTR_SKIP_CPU_SYNC);
+			return -ENOMEM;
+		}
+		check_segment(d, call, s);
+	}
+	return count;
+}
+
 /* Map a list; return the DMA segment count or a negative errno. */
 static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist *sgl, int nents,
 		  enum dma_data_direction dir, unsigned long attrs)
@@ -541,6 +584,8 @@ static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist 
 				   nents, sg_nents(sgl));
 		return -EINVAL;
 	}
+	if (d->ops->map_sg)
+		return map_sg_merged(d, call, sgl, nents, dir, attrs);
 	for_each_sg(sgl, s, nents, i) {
 		struct dmasim_map tmpl;
 		phys_addr_t phys, tlb;
@@ -605,7 +650,10 @@ void dma_unmap_sg_attrs(struct device *dev, struct scatterlist *sg, int nents,
 				   sg ? "no entries" : "NULL scatterlist", nents);
 		return;
 	}
-	unmap_sg_entries(d, "dma_unmap_sg", sg, nents, attrs, true, nents);
+	if (d->ops->unmap_sg)
+		unmap_sg_merged(d, "dma_unmap_sg", sg, nents, attrs, true);
+	else
+		unmap_sg_entries(d, "dma_unmap_sg", sg, nents, attrs, true, nents);
 }
 
 int dma_map_sgtable(struct device *dev, struct sg_table *sgt, enum dma_data_direction dir,
@@ -726,8 +774,11 @@ static void sync_sg(struct device *dev, const char *call, struct scatterlist *sg
 				   sgl ? "entries" : "NULL", nelems);
 		return;
 	}
-	for_each_sg(sgl, s, nelems, i)
+	for_each_sg(sgl, s, nelems, i) {
+		if (i && !sg_dma_len(s))
+			break; /* merged lists have fewer DMA segments than entries */
 		sync_one(d, call, sg_dma_address(s), sg_dma_len(s), dir, for_cpu);
+	}
 }
 
 void dma_sync_sg_for_cpu(struct device *dev, struct scatterlist *sg, int nelems,

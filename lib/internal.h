@@ -260,6 +260,8 @@ struct dmasim_map {
 	const struct scatterlist *sg_head; /* MAP_SG: the list it came from */
 	int sg_nents;         /* MAP_SG: nents passed to dma_map_sg */
 	size_t alloc_size;    /* MAP_COHERENT/MAP_PAGES: size as requested */
+	struct page **pages;  /* allocations that are not physically contiguous */
+	unsigned int nr_pages;
 };
 
 #define DMASIM_NO_TLB ((phys_addr_t)-1)
@@ -347,6 +349,15 @@ int dmasim__devres_remove(struct dmasim_device *d, void (*release)(struct device
  * Per-device translation: how a physical range becomes a bus range and back.
  * All hooks are called with validated arguments and without d->lock.
  */
+/* An allocation the translation layer made: contiguous (@page) or not (@pages). */
+struct dmasim_alloc {
+	void *cpu;              /* CPU address (linear map, or a vmap alias) */
+	dma_addr_t dma;         /* bus address of the first byte */
+	struct page *page;      /* first page when physically contiguous, else NULL */
+	struct page **pages;    /* the pages when not contiguous (host-allocated array) */
+	unsigned int nr_pages;  /* entries in @pages */
+};
+
 struct dmasim_dma_ops {
 	const char *name;
 	/* Map [phys, phys+size): fill *dma and *tlb (bounce slot or DMASIM_NO_TLB). */
@@ -359,21 +370,59 @@ struct dmasim_dma_ops {
 			     size_t size, enum dma_data_direction dir);
 	void (*sync_for_device)(struct dmasim_device *d, const struct dmasim_map *m, size_t off,
 				size_t size, enum dma_data_direction dir);
+	/*
+	 * Optional: map a whole list at once (merging segments), filling each
+	 * used entry's dma_address/dma_length.  Return the DMA segment count or
+	 * a negative errno (nothing left mapped).  Without it the API layer maps
+	 * entry by entry with map_phys.
+	 */
+	int (*map_sg)(struct dmasim_device *d, struct scatterlist *sgl, int nents,
+		      enum dma_data_direction dir, unsigned long attrs);
+	/* Undo map_sg: @count DMA segments of a list mapped with @nents entries. */
+	void (*unmap_sg)(struct dmasim_device *d, struct scatterlist *sgl, int nents, int count,
+			 enum dma_data_direction dir, unsigned long attrs);
 	/* Map an MMIO range. */
 	int (*map_resource)(struct dmasim_device *d, phys_addr_t phys, size_t size,
-			    dma_addr_t *dma);
-	/* Contiguous allocation reachable under @mask: pages and bus address. */
-	struct page *(*alloc)(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp,
-			      dma_addr_t *dma);
-	void (*free)(struct dmasim_device *d, struct page *page, size_t size, dma_addr_t dma);
-	/* Device side: bus address to physical. Return 0 or -EFAULT. */
+			    enum dma_data_direction dir, dma_addr_t *dma);
+	void (*unmap_resource)(struct dmasim_device *d, const struct dmasim_map *m);
+	/*
+	 * Allocation reachable under @mask, zeroed.  Physically contiguous when
+	 * @attrs has DMA_ATTR_FORCE_CONTIGUOUS (the direct path always is).
+	 * Return 0 and *@a, or a negative errno.
+	 */
+	int (*alloc)(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp,
+		     unsigned long attrs, struct dmasim_alloc *a);
+	void (*free)(struct dmasim_device *d, size_t size, const struct dmasim_alloc *a);
+	/*
+	 * Device side: the first piece of an access of @len bytes at @addr.
+	 * Fill *@phys (RAM) and *@chunk (bytes reachable contiguously from it,
+	 * at most @len).  Return 0, -EFAULT or -EPERM; the op reports the fault.
+	 */
+	int (*dev_access)(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t len,
+			  bool write, phys_addr_t *phys, size_t *chunk);
+	/* Bus address to physical, without side effects (tools). Return 0 or -EFAULT. */
 	int (*translate)(struct dmasim_device *d, dma_addr_t dma, size_t len, phys_addr_t *phys);
+	/* Whether @mask (streaming or coherent) can be honoured. */
+	bool (*mask_supported)(struct dmasim_device *d, u64 mask);
+	u64 (*required_mask)(struct dmasim_device *d);
 	size_t (*max_mapping_size)(struct dmasim_device *d);
+	size_t (*opt_mapping_size)(struct dmasim_device *d);
+	unsigned long (*merge_boundary)(struct dmasim_device *d);
 	/* Whether a bounce could be needed (for dma_need_sync/unmap). */
 	bool (*may_bounce)(struct dmasim_device *d);
 };
 
 extern const struct dmasim_dma_ops dmasim__direct_ops;
+
+/*
+ * The record-based half of a device access (dev-access.c): the mapping that
+ * covers @addr must exist and allow the access.  Fills *@rec and *@chunk (the
+ * bytes of the access inside that mapping).  Return 0, -EFAULT or -EPERM,
+ * with a debug report; @report false checks silently.
+ */
+int dmasim__record_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
+			  size_t len, bool write, struct dmasim_map *rec, size_t *chunk,
+			  bool report);
 
 /* dma-direct helpers shared with swiotlb and the API layer. */
 dma_addr_t dmasim__phys_to_dma(struct dmasim_device *d, phys_addr_t phys);
