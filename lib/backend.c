@@ -17,8 +17,13 @@ static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static const struct dmasim_backend *registry[DMASIM_BACKEND_NR_KINDS][MAX_BACKENDS];
 static int nr_registered[DMASIM_BACKEND_NR_KINDS];
 
+/* The first of each kind is its default. */
 static const struct dmasim_backend *const builtins[] = {
 	&dmasim__cache_coherent.base,
+	&dmasim__iova_rbtree.base,
+	&dmasim__iova_bitmap.base,
+	&dmasim__pgtable_arm_lpae_4k.base,
+	&dmasim__pgtable_arm_v7s.base,
 };
 
 static const char *check(const struct dmasim_backend *b)

@@ -19,7 +19,7 @@
 
 static const char *const device_keys[] = { "name", "coherent", "offset", "limit", "mask",
 					   "max_seg", "seg_boundary", "min_align",
-					   "force_bounce", NULL };
+					   "force_bounce", "iommu", "domain", NULL };
 
 static int map_cmp(const struct dmasim_map *a, const struct dmasim_map *b)
 {
@@ -78,7 +78,7 @@ static int parse_device(struct dmasim_device *d, const struct dmasim_spec *s, ch
 
 	if (bad) {
 		snprintf(err, errlen,
-			 "unknown key '%s' (device keys: name coherent offset limit mask max_seg seg_boundary min_align force_bounce)",
+			 "unknown key '%s' (device keys: name coherent offset limit mask max_seg seg_boundary min_align force_bounce iommu domain)",
 			 bad);
 		return -EINVAL;
 	}
@@ -125,6 +125,19 @@ static int parse_device(struct dmasim_device *d, const struct dmasim_spec *s, ch
 			goto bad_value;
 		d->parms.segment_boundary_mask = (unsigned long)n;
 	}
+	if ((v = dmasim__spec_get(s, "iommu")) != NULL) {
+		if (dmasim__parse_bool(v, &b))
+			goto bad_value;
+		if (b && !d->plat->iommu) {
+			snprintf(err, errlen, "iommu=1: the platform has no IOMMU (iommu=off)");
+			return -EINVAL;
+		}
+		d->behind_iommu = b;
+	}
+	if ((v = dmasim__spec_get(s, "domain")) != NULL && !d->behind_iommu) {
+		snprintf(err, errlen, "domain=%s: the device is not behind an IOMMU", v);
+		return -EINVAL;
+	}
 	if ((v = dmasim__spec_get(s, "min_align")) != NULL) {
 		if (dmasim__parse_u64(v, &n) || ((n + 1) & n) || n > UINT32_MAX)
 			goto bad_value;
@@ -155,6 +168,7 @@ struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec)
 	if (!d)
 		return NULL;
 	pthread_mutex_lock(&p->dev_lock);
+	d->group.id = (int)p->next_dev_id; /* IOMMU group number: one group per device */
 	snprintf(d->name, sizeof(d->name), "dev%u", p->next_dev_id++);
 	pthread_mutex_unlock(&p->dev_lock);
 	d->plat = p;
@@ -170,9 +184,13 @@ struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec)
 	LIST_INIT(&d->devres);
 	LIST_INIT(&d->pools);
 
+	/* Behind the platform's IOMMU unless the spec says iommu=0. */
+	d->behind_iommu = p->iommu != NULL;
 	ret = dmasim__spec_parse(&s, spec, err, sizeof(err));
 	if (!ret)
 		ret = parse_device(d, &s, err, sizeof(err));
+	if (!ret && d->behind_iommu)
+		ret = dmasim__iommu_add_device(d, dmasim__spec_get(&s, "domain"), err, sizeof(err));
 	dmasim__spec_free(&s);
 	if (ret) {
 		dmasim__report(p, "dmasim_device_create: bad spec \"%s\": %s", spec ? spec : "",
@@ -243,6 +261,7 @@ void dmasim_device_destroy(struct device *dev)
 	pthread_mutex_unlock(&d->lock);
 	dmasim__pools_release(d);
 	report_leaks(d);
+	dmasim__iommu_remove_device(d);
 
 	pthread_mutex_lock(&d->plat->dev_lock);
 	LIST_REMOVE(d, link);

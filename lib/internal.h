@@ -278,6 +278,13 @@ struct dmasim_devres {
 };
 
 struct dmasim_dma_ops;
+struct dmasim_domain;
+
+/* A device's IOMMU group (one device per group here). */
+struct iommu_group {
+	int id;
+	struct dmasim_device *dev;
+};
 
 struct dmasim_device {
 	struct device dev;
@@ -296,6 +303,11 @@ struct dmasim_device {
 	LIST_HEAD(, dmasim_devres) devres;
 	LIST_HEAD(, dma_pool) pools;
 	LIST_ENTRY(dmasim_device) link;
+	/* Behind the IOMMU: the domain translating now (NULL = blocked) and the default one. */
+	bool behind_iommu;
+	struct dmasim_domain *domain;
+	struct dmasim_domain *default_domain;
+	struct iommu_group group;
 };
 
 static inline struct dmasim_device *to_dmasim(struct device *dev)
@@ -413,6 +425,26 @@ struct dmasim_dma_ops {
 };
 
 extern const struct dmasim_dma_ops dmasim__direct_ops;
+extern const struct dmasim_dma_ops dmasim__iommu_dma_ops;
+
+/* ---- the IOMMU (iommu/iommu.c, iommu/dma-iommu.c) --------------------------- */
+
+struct dmasim_iommu;
+
+/*
+ * Parse the platform's IOMMU keys (iommu, iova, mode, iotlb, fq, fq_timeout)
+ * and create the IOMMU if iommu is not off.  Return 0 or -EINVAL with @err.
+ */
+int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_spec *s, char *err,
+			 size_t errlen);
+void dmasim__iommu_destroy(struct dmasim_platform *p);
+/* The words of the normalised spec for the IOMMU ("iommu=off" or the full set). */
+void dmasim__iommu_spec(struct dmasim_platform *p, char *buf, size_t len);
+/* Put a new device behind the IOMMU with its default domain ("dma", "identity", "unmanaged"). */
+int dmasim__iommu_add_device(struct dmasim_device *d, const char *domain, char *err,
+			     size_t errlen);
+void dmasim__iommu_remove_device(struct dmasim_device *d);
+void dmasim__iommu_dump(struct dmasim_platform *p, FILE *out);
 
 /*
  * The record-based half of a device access (dev-access.c): the mapping that
@@ -457,6 +489,7 @@ struct dmasim_platform {
 
 	struct dmasim_swiotlb *swiotlb;
 	struct dmasim_cache *cache;
+	struct dmasim_iommu *iommu;
 
 	pthread_mutex_t log_lock;
 	dmasim_log_fn log_fn;

@@ -15,7 +15,8 @@ static pthread_mutex_t plat_lock = PTHREAD_MUTEX_INITIALIZER;
 static TAILQ_HEAD(dmasim_platform_list, dmasim_platform) platforms = TAILQ_HEAD_INITIALIZER(platforms);
 static struct dmasim_platform *current_plat;
 
-static const char *const platform_keys[] = { "ram", "swiotlb", "iommu", "cache", "debug",
+static const char *const platform_keys[] = { "ram", "swiotlb", "iommu", "iova", "mode",
+					     "iotlb", "fq", "fq_timeout", "cache", "debug",
 					     "seed", "log", NULL };
 
 #define DEFAULT_RAM "256M@0x80000000"
@@ -221,7 +222,7 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 	bad = dmasim__spec_unknown(s, platform_keys);
 	if (bad) {
 		snprintf(err, errlen,
-			 "unknown key '%s' (platform keys: ram swiotlb iommu cache debug seed log)",
+			 "unknown key '%s' (platform keys: ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug seed log)",
 			 bad);
 		return -EINVAL;
 	}
@@ -243,12 +244,6 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 		return -EINVAL;
 	}
 	p->quiet = v && !strcmp(v, "quiet");
-	v = dmasim__spec_get(s, "iommu");
-	if (v && strcmp(v, "off")) {
-		snprintf(err, errlen,
-			 "iommu=%s: this build has no IOMMU yet; only iommu=off is accepted", v);
-		return -EINVAL;
-	}
 	ret = parse_swiotlb(dmasim__spec_get(s, "swiotlb"), &sw_size, &sw_base, &sw_base_set,
 			    &sw_force, err, errlen);
 	if (ret)
@@ -266,13 +261,16 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 	ret = dmasim__cache_create(p, v ? v : "coherent", err, errlen);
 	if (ret)
 		return ret;
+	ret = dmasim__iommu_create(p, s, err, errlen);
+	if (ret)
+		return ret;
 
 	/* The normalised spec: every key with the value in force. */
 	{
 		char sz[32];
 
 		/* Per region at most "274877906943K@0xffffffffffff:high," (34 bytes). */
-		char ram[DMASIM_MAX_REGIONS * 40] = "", sw[96];
+		char ram[DMASIM_MAX_REGIONS * 40] = "", sw[96], iommu[256];
 		size_t off = 0;
 
 		for (int i = 0; i < p->nr_regions; i++)
@@ -290,8 +288,9 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 		else
 			snprintf(sw, sizeof(sw), "off");
 		v = dmasim__spec_get(s, "cache");
-		if (asprintf(&p->spec, "ram=%s swiotlb=%s iommu=off cache=%s debug=%s seed=%lu log=%s",
-			     ram, sw, v ? v : "coherent", p->debug ? "on" : "off", p->seed,
+		dmasim__iommu_spec(p, iommu, sizeof(iommu));
+		if (asprintf(&p->spec, "ram=%s swiotlb=%s %s cache=%s debug=%s seed=%lu log=%s",
+			     ram, sw, iommu, v ? v : "coherent", p->debug ? "on" : "off", p->seed,
 			     p->quiet ? "quiet" : "stderr") < 0) {
 			p->spec = NULL;
 			return -ENOMEM;
@@ -336,6 +335,7 @@ struct dmasim_platform *dmasim_platform_create(const char *spec)
 		fprintf(stderr, "dmasim: dmasim_platform_create: bad spec \"%s%s%s\": %s\n",
 			spec ? spec : "", env && *env ? "\" + DMASIM_SPEC \"" : "",
 			env && *env ? env : "", err[0] ? err : strerror(-ret));
+		dmasim__iommu_destroy(p);
 		dmasim__cache_destroy(p);
 		dmasim__slab_destroy(p);
 		dmasim__swiotlb_destroy(p);
@@ -365,6 +365,7 @@ void dmasim_platform_destroy(struct dmasim_platform *p)
 		current_plat = TAILQ_LAST(&platforms, dmasim_platform_list);
 	pthread_mutex_unlock(&plat_lock);
 
+	dmasim__iommu_destroy(p);
 	dmasim__alias_destroy_all(p);
 	dmasim__cache_destroy(p);
 	dmasim__slab_destroy(p);
@@ -401,6 +402,7 @@ void dmasim_platform_dump(struct dmasim_platform *p, FILE *out)
 	}
 	dmasim__buddy_dump(p, out);
 	dmasim__swiotlb_dump(p, out);
+	dmasim__iommu_dump(p, out);
 	pthread_mutex_lock(&p->dev_lock);
 	LIST_FOREACH(d, &p->devices, link)
 		fprintf(out, "  device %s: mask 0x%llx coherent mask 0x%llx offset 0x%llx limit 0x%llx %s, %lu live mappings\n",

@@ -393,9 +393,12 @@ int dmasim__swiotlb_map(struct dmasim_device *d, phys_addr_t orig, size_t size,
 		return -ENOMEM;
 	}
 
-	/* The pool was placed for the common case; a narrower device may not reach it. */
+	/*
+	 * The pool was placed for the common case; a narrower device may not
+	 * reach it.  Behind an IOMMU the slot gets an IOVA, so anywhere will do.
+	 */
 	bus = dmasim__phys_to_dma(d, t);
-	if (!dmasim__dma_capable(d, bus, size, d->dma_mask)) {
+	if (d->ops == &dmasim__direct_ops && !dmasim__dma_capable(d, bus, size, d->dma_mask)) {
 		struct bounce b;
 
 		pthread_mutex_lock(&sw->lock);

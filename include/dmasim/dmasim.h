@@ -20,6 +20,7 @@
 #include <dmasim/dma-mapping.h>
 #include <dmasim/dmapool.h>
 #include <dmasim/backend.h>
+#include <dmasim/iommu.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,7 +39,13 @@ struct dmasim_platform;
  *                                       ":high" makes a region high memory
  *   swiotlb=SIZE[@ADDR][,force]|off|force  bounce pool (default 4M in the
  *                                       lowest RAM that fits; force bounces all)
- *   iommu=off       no IOMMU (the only value so far)
+ *   iommu=off|on|FORMAT[:opts]  the IOMMU and its page-table format (default off;
+ *                   on = arm-lpae-4k); devices sit behind it unless iommu=0
+ *   iova=NAME[:opts] IOVA allocator (default rbtree)
+ *   mode=strict|lazy IOTLB invalidation on unmap: at once, or batched (default strict)
+ *   iotlb=N         IOTLB entries (default 512)
+ *   fq=N fq_timeout=MS  lazy flush queue: flush when N unmaps wait or the
+ *                   oldest waited MS milliseconds (defaults 256, 10; 0 = only when full)
  *   cache=NAME[:line=N][:OPTIONS]  CPU cache model (default coherent)
  *   debug=on|off    misuse reports (default on)
  *   seed=N          seed for everything random (default 1)
@@ -82,6 +89,8 @@ DMASIM_API void dmasim_platform_dump(struct dmasim_platform *p, FILE *out);
  *   seg_boundary=MASK    dma_parms segment boundary (default all ones)
  *   min_align=MASK       dma_parms min_align_mask (default 0)
  *   force_bounce=0|1     bounce every streaming mapping through swiotlb
+ *   iommu=0|1            behind the platform's IOMMU (default 1 when there is one)
+ *   domain=dma|identity|unmanaged  the default IOMMU domain (default dma)
  * Return: the device, or NULL with a message.
  */
 DMASIM_API struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec);

@@ -1,0 +1,513 @@
+/*
+ * iommu/dma-iommu.c - the DMA API over an IOMMU domain: the translation ops
+ * (struct dmasim_dma_ops) of devices behind the IOMMU.
+ *
+ * Streaming mappings get an IOVA range from the domain's allocator and are
+ * mapped with the permissions their direction allows; scatter-gather lists
+ * are laid out in one IOVA range and merged into as few DMA segments as the
+ * device's limits allow; coherent memory may be scattered pages mapped
+ * contiguously.  Behaviour follows drivers/iommu/dma-iommu.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "iommu-internal.h"
+
+static struct dmasim_domain *dma_domain(struct dmasim_device *d, const char *call)
+{
+	struct dmasim_domain *dom = d->domain;
+
+	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API)) {
+		dmasim__dev_report(d, "%s: the device is %s; the DMA API needs its DMA domain (use iommu_map())",
+				   call, dom ? "attached to an unmanaged domain" : "in no domain");
+		return NULL;
+	}
+	return dom;
+}
+
+static u64 stream_limit(struct dmasim_device *d)
+{
+	return dmasim__dev_limit(d, d->dev.dma_mask ? *d->dev.dma_mask : 0);
+}
+
+static int dir_prot(enum dma_data_direction dir, unsigned long attrs)
+{
+	int prot = attrs & DMA_ATTR_PRIVILEGED ? DMASIM_PROT_PRIV : 0;
+
+	switch (dir) {
+	case DMA_TO_DEVICE: return prot | DMASIM_PROT_READ;
+	case DMA_FROM_DEVICE: return prot | DMASIM_PROT_WRITE;
+	default: return prot | DMASIM_PROT_READ | DMASIM_PROT_WRITE;
+	}
+}
+
+static bool may_bounce(struct dmasim_device *d)
+{
+	return d->force_bounce && dmasim__swiotlb_active(d->plat);
+}
+
+/* Map [phys, phys + size) at a fresh IOVA; the granule offset is kept. */
+static int map_range(struct dmasim_device *d, struct dmasim_domain *dom, phys_addr_t phys,
+		     size_t size, int prot, u64 limit, dma_addr_t *dma)
+{
+	size_t off = phys & (dom->granule - 1);
+	size_t len = ALIGN(off + size, dom->granule);
+	size_t asize = dmasim__iommu_iova_size(dom, len);
+	dma_addr_t iova;
+	int ret;
+
+	ret = dmasim__iommu_alloc_iova(dom, asize, limit, &iova);
+	if (ret) {
+		dmasim__dev_report(d, "IOVA space exhausted: no %zu bytes below 0x%llx", asize,
+				   (unsigned long long)limit);
+		return ret;
+	}
+	ret = dmasim__iommu_map_range(dom, iova, phys - off, len, prot);
+	if (ret) {
+		dom->iova->ops->free_range(dom->iova, iova, asize);
+		return ret;
+	}
+	*dma = iova + off;
+	return 0;
+}
+
+static void unmap_range(struct dmasim_domain *dom, dma_addr_t dma, size_t size)
+{
+	dma_addr_t iova = dma & ~(dma_addr_t)(dom->granule - 1);
+	size_t len = ALIGN((size_t)(dma - iova) + size, dom->granule);
+
+	dmasim__iommu_unmap_range(dom, iova, len);
+	dmasim__iommu_release_iova(dom, iova, dmasim__iommu_iova_size(dom, len), len);
+}
+
+static int iommu_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t size,
+			  enum dma_data_direction dir, unsigned long attrs, dma_addr_t *dma,
+			  phys_addr_t *tlb)
+{
+	struct dmasim_domain *dom = dma_domain(d, "dma_map");
+	int ret;
+
+	*tlb = DMASIM_NO_TLB;
+	if (!dom)
+		return -EINVAL;
+	/* As for untrusted devices: bounce first, then map the bounce slot. */
+	if (d->force_bounce) {
+		ret = dmasim__swiotlb_map(d, phys, size, dir, attrs, tlb);
+		if (ret)
+			return ret;
+	}
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		dmasim__cache_for_device(d, *tlb != DMASIM_NO_TLB ? *tlb : phys, size, dir);
+	ret = map_range(d, dom, *tlb != DMASIM_NO_TLB ? *tlb : phys, size, dir_prot(dir, attrs),
+			stream_limit(d), dma);
+	if (ret && *tlb != DMASIM_NO_TLB)
+		dmasim__swiotlb_unmap(d, *tlb, size, dir, DMA_ATTR_SKIP_CPU_SYNC);
+	return ret;
+}
+
+/* Cache maintenance on whatever physical pages back [dma, dma + size). */
+static void sync_phys(struct dmasim_device *d, struct dmasim_domain *dom, dma_addr_t dma,
+		      size_t size, enum dma_data_direction dir, bool for_cpu)
+{
+	if (d->dev.dma_coherent)
+		return;
+	while (size) {
+		size_t chunk = dom->granule - (dma & (dom->granule - 1));
+		phys_addr_t phys;
+
+		if (chunk > size)
+			chunk = size;
+		if (!dom->pgt->ops->iova_to_phys(dom->pgt, dma, &phys, NULL)) {
+			if (for_cpu)
+				dmasim__cache_for_cpu(d, phys, chunk, dir);
+			else
+				dmasim__cache_for_device(d, phys, chunk, dir);
+		}
+		dma += chunk;
+		size -= chunk;
+	}
+}
+
+static void iommu_unmap_phys(struct dmasim_device *d, const struct dmasim_map *m,
+			     unsigned long attrs)
+{
+	struct dmasim_domain *dom = d->domain;
+
+	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API))
+		return;
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		sync_phys(d, dom, m->dma, m->size, m->dir, true);
+	unmap_range(dom, m->dma, m->size);
+	if (m->tlb != DMASIM_NO_TLB)
+		dmasim__swiotlb_unmap(d, m->tlb, m->size, m->dir, attrs);
+}
+
+static void iommu_sync_for_cpu(struct dmasim_device *d, const struct dmasim_map *m, size_t off,
+			       size_t size, enum dma_data_direction dir)
+{
+	struct dmasim_domain *dom = d->domain;
+
+	if (!dom || !dom->pgt)
+		return;
+	sync_phys(d, dom, m->dma + off, size, dir, true);
+	if (m->tlb != DMASIM_NO_TLB)
+		dmasim__swiotlb_sync_for_cpu(d, m->tlb + off, size, dir);
+}
+
+static void iommu_sync_for_device(struct dmasim_device *d, const struct dmasim_map *m,
+				  size_t off, size_t size, enum dma_data_direction dir)
+{
+	struct dmasim_domain *dom = d->domain;
+
+	if (!dom || !dom->pgt)
+		return;
+	if (m->tlb != DMASIM_NO_TLB)
+		dmasim__swiotlb_sync_for_device(d, m->tlb + off, size, dir);
+	sync_phys(d, dom, m->dma + off, size, dir, false);
+}
+
+/* ---- scatter-gather ------------------------------------------------------------------ */
+
+/*
+ * Lay the entries out back to back in IOVA space, each padded to granule
+ * boundaries, skipping ahead where an entry would otherwise cross the
+ * device's segment boundary.  Returns the total length; fills @pos with each
+ * entry's offset from the start of the range.
+ */
+static size_t sg_layout(struct dmasim_domain *dom, struct scatterlist *sgl, int nents,
+			unsigned long boundary, size_t *pos)
+{
+	struct scatterlist *s;
+	size_t cur = 0;
+	int i;
+
+	for_each_sg(sgl, s, nents, i) {
+		size_t off = sg_phys(s) & (dom->granule - 1);
+		size_t len = ALIGN(off + s->length, dom->granule);
+
+		if (boundary != ~0UL && len <= boundary + 1 &&
+		    (cur & ~(size_t)boundary) != ((cur + len - 1) & ~(size_t)boundary))
+			cur = ALIGN(cur, (size_t)boundary + 1);
+		pos[i] = cur;
+		cur += len;
+	}
+	return cur;
+}
+
+static size_t sg_iova_size(struct dmasim_domain *dom, size_t total, unsigned long boundary)
+{
+	size_t asize = dmasim__iommu_iova_size(dom, total);
+
+	/* The layout assumes the range starts on a segment boundary: align it to one. */
+	if (boundary != ~0UL)
+		while (asize & (asize - 1))
+			asize += asize & -asize;
+	return asize;
+}
+
+static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int nents,
+			enum dma_data_direction dir, unsigned long attrs)
+{
+	struct dmasim_domain *dom = dma_domain(d, "dma_map_sg");
+	unsigned long boundary = dma_get_seg_boundary(&d->dev);
+	unsigned int max_seg = dma_get_max_seg_size(&d->dev);
+	struct scatterlist *s, *out;
+	size_t *pos, total, asize, cur_len = 0;
+	dma_addr_t iova, cur_start = 0;
+	int i, count = 0, ret;
+
+	if (!dom)
+		return -EINVAL;
+	if (d->force_bounce) {
+		dmasim__dev_report(d, "dma_map_sg: forced bouncing behind an IOMMU is only for single mappings");
+		return -EINVAL;
+	}
+	pos = malloc((size_t)nents * sizeof(*pos));
+	if (!pos)
+		return -ENOMEM;
+	total = sg_layout(dom, sgl, nents, boundary, pos);
+	asize = sg_iova_size(dom, total, boundary);
+	ret = dmasim__iommu_alloc_iova(dom, asize, stream_limit(d), &iova);
+	if (ret) {
+		dmasim__dev_report(d, "dma_map_sg: IOVA space exhausted: no %zu bytes", asize);
+		free(pos);
+		return ret;
+	}
+	for_each_sg(sgl, s, nents, i) {
+		size_t off = sg_phys(s) & (dom->granule - 1);
+
+		if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+			dmasim__cache_for_device(d, sg_phys(s), s->length, dir);
+		ret = dmasim__iommu_map_range(dom, iova + pos[i], sg_phys(s) - off,
+					      ALIGN(off + s->length, dom->granule),
+					      dir_prot(dir, attrs));
+		if (ret) {
+			struct scatterlist *t;
+			int j;
+
+			for_each_sg(sgl, t, i, j) {
+				size_t o = sg_phys(t) & (dom->granule - 1);
+
+				dmasim__iommu_unmap_range(dom, iova + pos[j],
+							  ALIGN(o + t->length, dom->granule));
+			}
+			dmasim__iotlb_invalidate(dom, iova, total);
+			dom->iova->ops->free_range(dom->iova, iova, asize);
+			free(pos);
+			return ret;
+		}
+	}
+	/* Merge: an entry joins the segment before it when they touch in IOVA space. */
+	out = sgl;
+	for_each_sg(sgl, s, nents, i) {
+		dma_addr_t start = iova + pos[i] + (sg_phys(s) & (dom->granule - 1));
+		bool joins = cur_len && start == cur_start + cur_len && cur_len + s->length <= max_seg &&
+			     (cur_start & ~(dma_addr_t)boundary) ==
+				     ((start + s->length - 1) & ~(dma_addr_t)boundary);
+
+		if (!joins) {
+			if (cur_len) {
+				sg_dma_address(out) = cur_start;
+				sg_dma_len(out) = (unsigned int)cur_len;
+				out = sg_next(out);
+				count++;
+			}
+			cur_start = start;
+			cur_len = 0;
+		}
+		cur_len += s->length;
+	}
+	sg_dma_address(out) = cur_start;
+	sg_dma_len(out) = (unsigned int)cur_len;
+	count++;
+	/* Entries past the last segment carry no DMA address, as in the kernel. */
+	for (out = sg_next(out), i = count; out && i < nents; out = sg_next(out), i++) {
+		sg_dma_address(out) = DMA_MAPPING_ERROR;
+		sg_dma_len(out) = 0;
+	}
+	free(pos);
+	return count;
+}
+
+static void iommu_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int nents, int count,
+			   enum dma_data_direction dir, unsigned long attrs)
+{
+	struct dmasim_domain *dom = d->domain;
+	struct scatterlist *s, *last = sgl;
+	dma_addr_t start, end;
+	size_t len;
+	int i;
+
+	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API))
+		return;
+	for_each_sg(sgl, s, count, i)
+		last = s;
+	start = sg_dma_address(sgl) & ~(dma_addr_t)(dom->granule - 1);
+	end = sg_dma_address(last) + sg_dma_len(last);
+	len = ALIGN((size_t)(end - start), dom->granule);
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		sync_phys(d, dom, start, len, dir, true);
+	dmasim__iommu_unmap_range(dom, start, len);
+	dmasim__iommu_release_iova(dom, start, sg_iova_size(dom, len, dma_get_seg_boundary(&d->dev)),
+				   len);
+}
+
+/* ---- MMIO resources ------------------------------------------------------------------- */
+
+static int iommu_map_resource(struct dmasim_device *d, phys_addr_t phys, size_t size,
+			      enum dma_data_direction dir, dma_addr_t *dma)
+{
+	struct dmasim_domain *dom = dma_domain(d, "dma_map_resource");
+
+	if (!dom)
+		return -EINVAL;
+	return map_range(d, dom, phys, size, dir_prot(dir, 0), stream_limit(d), dma);
+}
+
+static void iommu_unmap_resource(struct dmasim_device *d, const struct dmasim_map *m)
+{
+	if (d->domain && d->domain->iova)
+		unmap_range(d->domain, m->dma, m->size);
+}
+
+/* ---- allocations --------------------------------------------------------------------- */
+
+static int iommu_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp,
+		       unsigned long attrs, struct dmasim_alloc *a)
+{
+	struct dmasim_domain *dom = dma_domain(d, "dma_alloc");
+	size_t len = PAGE_ALIGN(size);
+	unsigned int n = (unsigned int)(len >> PAGE_SHIFT);
+	int ret = -ENOMEM;
+
+	if (!dom)
+		return -EINVAL;
+	memset(a, 0, sizeof(*a));
+	gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM);
+	if ((attrs & DMA_ATTR_FORCE_CONTIGUOUS) || n == 1) {
+		a->page = dmasim__alloc_pages_below(d->plat, gfp | __GFP_ZERO,
+						    (unsigned int)get_order(len), ~0ULL);
+		if (!a->page)
+			return -ENOMEM;
+		a->cpu = page_address(a->page);
+		ret = map_range(d, dom, page_to_phys(a->page), len, DMASIM_PROT_READ | DMASIM_PROT_WRITE,
+				dmasim__dev_limit(d, mask), &a->dma);
+		if (ret)
+			dmasim__free_pages(a->page, (unsigned int)get_order(len));
+		return ret;
+	}
+	/*
+	 * Scattered pages, anywhere in RAM (the device does not care: the IOMMU
+	 * makes them contiguous), seen by the CPU through a vmap alias.
+	 */
+	a->pages = calloc(n, sizeof(*a->pages));
+	a->nr_pages = n;
+	if (!a->pages)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		a->pages[i] = dmasim__alloc_pages_below(d->plat, gfp | __GFP_HIGHMEM | __GFP_ZERO, 0,
+							~0ULL);
+		if (!a->pages[i])
+			goto fail_pages;
+	}
+	{
+		size_t asize = dmasim__iommu_iova_size(dom, len);
+		dma_addr_t iova;
+
+		ret = dmasim__iommu_alloc_iova(dom, asize, dmasim__dev_limit(d, mask), &iova);
+		if (ret)
+			goto fail_pages;
+		for (unsigned int i = 0; i < n && !ret; i++) {
+			ret = dmasim__iommu_map_range(dom, iova + PFN_PHYS(i), page_to_phys(a->pages[i]),
+						      PAGE_SIZE, DMASIM_PROT_READ | DMASIM_PROT_WRITE);
+			if (ret && i)
+				dmasim__iommu_unmap_range(dom, iova, PFN_PHYS(i));
+		}
+		if (ret) {
+			dom->iova->ops->free_range(dom->iova, iova, asize);
+			goto fail_pages;
+		}
+		a->dma = iova;
+	}
+	a->cpu = dmasim__map_pages(d->plat, a->pages, n, NULL);
+	if (!a->cpu || !dmasim__alias_add(d->plat, a->cpu, len, ALIAS_VMAP, a->pages, n)) {
+		if (a->cpu)
+			munmap(a->cpu, len);
+		unmap_range(dom, a->dma, len);
+		ret = -ENOMEM;
+		goto fail_pages;
+	}
+	return 0;
+fail_pages:
+	for (unsigned int i = 0; i < n && a->pages[i]; i++)
+		dmasim__free_pages(a->pages[i], 0);
+	free(a->pages);
+	a->pages = NULL;
+	return ret;
+}
+
+static void iommu_free(struct dmasim_device *d, size_t size, const struct dmasim_alloc *a)
+{
+	struct dmasim_domain *dom = d->domain;
+	size_t len = PAGE_ALIGN(size);
+
+	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API))
+		return;
+	unmap_range(dom, a->dma, len);
+	if (a->page) {
+		dmasim__free_pages(a->page, (unsigned int)get_order(len));
+		return;
+	}
+	dmasim__alias_remove(d->plat, a->cpu);
+	for (unsigned int i = 0; i < a->nr_pages; i++)
+		dmasim__free_pages(a->pages[i], 0);
+	free(a->pages);
+}
+
+/* ---- device side and queries ------------------------------------------------------------ */
+
+static int iommu_dev_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
+			    size_t len, bool write, phys_addr_t *phys, size_t *chunk)
+{
+	struct dmasim_domain *dom;
+	struct dmasim_map rec;
+	size_t rchunk;
+	int ret = dmasim__iommu_translate_access(d, call, addr, len, write, phys, chunk);
+
+	if (ret)
+		return ret;
+	dom = d->domain;
+	/*
+	 * The hardware let it through; say so when the DMA API no longer
+	 * vouches for the address: a stale IOTLB entry in lazy mode.
+	 */
+	if (dom && (dom->dom.type & __IOMMU_DOMAIN_DMA_API) &&
+	    dmasim__record_access(d, call, addr, *chunk, write, &rec, &rchunk, false) == -EFAULT)
+		dmasim__debug_report(d, "%s: device reached bus address 0x%016llx after it was unmapped (stale IOTLB entry; mode=lazy)",
+				     call, (unsigned long long)addr);
+	return 0;
+}
+
+static int iommu_translate(struct dmasim_device *d, dma_addr_t dma, size_t len, phys_addr_t *phys)
+{
+	struct dmasim_domain *dom = d->domain;
+
+	if (!dom || !dom->pgt || dom->pgt->ops->iova_to_phys(dom->pgt, dma, phys, NULL))
+		return -EFAULT;
+	return 0;
+}
+
+static bool iommu_mask_supported(struct dmasim_device *d, u64 mask)
+{
+	/* Any mask that leaves some IOVA space works: the IOMMU remaps. */
+	struct dmasim_domain *dom = d->default_domain ? d->default_domain : d->domain;
+
+	return !dom || mask >= (u64)dom->granule * 2 - 1;
+}
+
+static u64 iommu_required_mask(struct dmasim_device *d)
+{
+	return DMA_BIT_MASK(32); /* as the kernel says for devices behind an IOMMU */
+}
+
+static size_t iommu_max_mapping_size(struct dmasim_device *d)
+{
+	return may_bounce(d) ? dmasim__swiotlb_max_mapping_size(d) : SIZE_MAX;
+}
+
+static size_t iommu_opt_mapping_size(struct dmasim_device *d)
+{
+	struct dmasim_domain *dom = d->domain;
+
+	if (dom && dom->iova && dom->iova->ops->cache_range && dom->iova->ops->cache_range(dom->iova))
+		return dom->iova->ops->cache_range(dom->iova);
+	return SIZE_MAX;
+}
+
+static unsigned long iommu_merge_boundary(struct dmasim_device *d)
+{
+	return d->domain && d->domain->pgt ? d->domain->granule - 1 : 0;
+}
+
+const struct dmasim_dma_ops dmasim__iommu_dma_ops = {
+	.name = "iommu",
+	.map_phys = iommu_map_phys,
+	.unmap_phys = iommu_unmap_phys,
+	.sync_for_cpu = iommu_sync_for_cpu,
+	.sync_for_device = iommu_sync_for_device,
+	.map_sg = iommu_map_sg,
+	.unmap_sg = iommu_unmap_sg,
+	.map_resource = iommu_map_resource,
+	.unmap_resource = iommu_unmap_resource,
+	.alloc = iommu_alloc,
+	.free = iommu_free,
+	.dev_access = iommu_dev_access,
+	.translate = iommu_translate,
+	.mask_supported = iommu_mask_supported,
+	.required_mask = iommu_required_mask,
+	.max_mapping_size = iommu_max_mapping_size,
+	.opt_mapping_size = iommu_opt_mapping_size,
+	.merge_boundary = iommu_merge_boundary,
+	.may_bounce = may_bounce,
+};

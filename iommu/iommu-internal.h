@@ -1,0 +1,96 @@
+/*
+ * iommu/iommu-internal.h - the contract between the IOMMU core (iommu.c)
+ * and dma-iommu (dma-iommu.c).
+ *
+ * The core owns domains, the IOTLB, the flush queue and faults; dma-iommu
+ * turns DMA API calls into IOVA allocations and page-table mappings through
+ * the core's helpers.  Backends (IOVA allocator, page-table format) are only
+ * ever called from here.
+ */
+#ifndef DMASIM_IOMMU_INTERNAL_H
+#define DMASIM_IOMMU_INTERNAL_H
+
+#include <dmasim/iommu.h>
+
+#include "internal.h"
+
+#define DMASIM_DOMAIN_MAGIC 0x444f4d4eu /* "DOMN" */
+#define FAULT_RING 64
+
+struct dmasim_domain {
+	struct iommu_domain dom;         /* public part */
+	unsigned int magic;
+	struct dmasim_iommu *iommu;
+	u32 id;                          /* IOTLB tag (an ASID) */
+	struct dmasim_pgtable *pgt;      /* NULL for identity/blocked */
+	struct dmasim_iova *iova;        /* DMA domains only */
+	unsigned long granule;           /* smallest page size */
+	pthread_mutex_t map_lock;        /* serialises iommu_map/iommu_unmap */
+	atomic_uint users;               /* devices attached */
+	bool is_default;
+	LIST_ENTRY(dmasim_domain) link;
+};
+
+struct fq_entry {
+	struct dmasim_domain *dom;
+	dma_addr_t iova;
+	size_t size;                     /* the IOVA allocation to free after the flush */
+};
+
+struct iotlb;
+
+struct dmasim_iommu {
+	struct dmasim_platform *plat;
+	const struct dmasim_pgtable_ops *fmt;
+	char fmt_opts[96];
+	const struct dmasim_iova_ops *iova_ops;
+	char iova_opts[96];
+	bool lazy;
+	unsigned int fq_size;
+	unsigned int fq_timeout_ms;
+	struct iotlb *tlb;
+
+	pthread_mutex_t lock;            /* domains, faults, flush queue */
+	LIST_HEAD(, dmasim_domain) domains;
+	u32 next_id;
+	struct dmasim_fault faults[FAULT_RING];
+	struct fq_entry *fq;
+	unsigned int fq_n;
+	u64 fq_oldest_ns;
+
+	atomic_ulong hits, misses, invalidations, fq_flushes, nfaults, maps, unmaps;
+};
+
+static inline struct dmasim_domain *to_domain(struct iommu_domain *dom)
+{
+	return container_of(dom, struct dmasim_domain, dom);
+}
+
+/* Map [iova, iova+size) -> paddr with DMASIM_PROT_*, largest pages first. 0 or -errno (nothing left mapped). */
+int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_addr_t paddr,
+			    size_t size, int prot);
+/* Unmap; return bytes unmapped.  Does not touch the IOTLB. */
+size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, size_t size);
+/* Invalidate the IOTLB for a range of @dom (everything of @dom if @size is 0). */
+void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t size);
+/*
+ * Give an unmapped IOVA range back: at once in strict mode (after the IOTLB
+ * invalidation), through the flush queue in lazy mode.
+ */
+void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
+				size_t mapped_size);
+/* Allocate IOVA space for @size bytes at or below @limit (32-bit first, as the kernel). */
+int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, dma_addr_t *iova);
+/* The IOVA allocation size for @len bytes: rounded as the allocator caches it. */
+size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len);
+/*
+ * The device side: translate one access piece through the IOTLB and the page
+ * table, recording and reporting a fault.  Fills *phys and *chunk.
+ */
+int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
+				   size_t len, bool write, phys_addr_t *phys, size_t *chunk);
+/* A new domain of @type (IOMMU_DOMAIN_*). */
+struct dmasim_domain *dmasim__domain_new(struct dmasim_iommu *iommu, unsigned int type);
+void dmasim__domain_free(struct dmasim_domain *dom);
+
+#endif /* DMASIM_IOMMU_INTERNAL_H */

@@ -1,0 +1,1014 @@
+/*
+ * iommu/iommu.c - the IOMMU core: configuration, domains and groups, the
+ * kernel's IOMMU API, the IOTLB in front of the page-table walk, the lazy
+ * flush queue, and translation faults.
+ *
+ * It sits between devices and RAM: every device access of a device behind
+ * the IOMMU is translated here (dmasim__iommu_translate_access()), and every
+ * mapping goes through the domain's page-table format and IOVA allocator
+ * backends, which it reaches only through their ops.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "iommu-internal.h"
+
+#define DEFAULT_IOTLB 512
+#define IOTLB_WAYS 4
+#define DEFAULT_FQ 256
+#define DEFAULT_FQ_TIMEOUT_MS 10
+/* The software MSI window every DMA domain reserves, as ARM SMMU drivers do. */
+#define MSI_IOVA_BASE 0x8000000ULL
+#define MSI_IOVA_LENGTH 0x100000ULL
+
+/* ---- the IOTLB: set-associative, tagged by domain ------------------------------- */
+
+struct iotlb_entry {
+	u64 tag;       /* domain id << 40 | IOVA page number; 0 = empty */
+	u64 phys_pfn;
+	int prot;
+};
+
+struct iotlb_set {
+	pthread_mutex_t lock;
+	unsigned int next; /* round-robin victim */
+	struct iotlb_entry way[IOTLB_WAYS];
+};
+
+struct iotlb {
+	unsigned int nsets;
+	struct iotlb_set *sets;
+};
+
+static u64 tlb_tag(const struct dmasim_domain *dom, dma_addr_t iova)
+{
+	return ((u64)dom->id << 40) | (iova >> PAGE_SHIFT);
+}
+
+static struct iotlb_set *tlb_set(struct iotlb *t, u64 tag)
+{
+	u64 h = tag * 0x9e3779b97f4a7c15ULL;
+
+	return &t->sets[(h >> 32) % t->nsets];
+}
+
+static struct iotlb *iotlb_new(unsigned int entries)
+{
+	struct iotlb *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->nsets = entries / IOTLB_WAYS ? entries / IOTLB_WAYS : 1;
+	t->sets = calloc(t->nsets, sizeof(*t->sets));
+	if (!t->sets) {
+		free(t);
+		return NULL;
+	}
+	for (unsigned int i = 0; i < t->nsets; i++)
+		pthread_mutex_init(&t->sets[i].lock, NULL);
+	return t;
+}
+
+static void iotlb_free(struct iotlb *t)
+{
+	if (!t)
+		return;
+	for (unsigned int i = 0; i < t->nsets; i++)
+		pthread_mutex_destroy(&t->sets[i].lock);
+	free(t->sets);
+	free(t);
+}
+
+static bool iotlb_lookup(struct iotlb *t, u64 tag, u64 *phys_pfn, int *prot)
+{
+	struct iotlb_set *set = tlb_set(t, tag);
+	bool hit = false;
+
+	pthread_mutex_lock(&set->lock);
+	for (int w = 0; w < IOTLB_WAYS; w++)
+		if (set->way[w].tag == tag) {
+			*phys_pfn = set->way[w].phys_pfn;
+			*prot = set->way[w].prot;
+			hit = true;
+			break;
+		}
+	pthread_mutex_unlock(&set->lock);
+	return hit;
+}
+
+static void iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot)
+{
+	struct iotlb_set *set = tlb_set(t, tag);
+	int w;
+
+	pthread_mutex_lock(&set->lock);
+	for (w = 0; w < IOTLB_WAYS; w++)
+		if (!set->way[w].tag || set->way[w].tag == tag)
+			break;
+	if (w == IOTLB_WAYS)
+		w = (int)(set->next++ % IOTLB_WAYS);
+	set->way[w] = (struct iotlb_entry){ .tag = tag, .phys_pfn = phys_pfn, .prot = prot };
+	pthread_mutex_unlock(&set->lock);
+}
+
+/* Drop every entry whose tag satisfies [lo, hi] (tags of one domain are contiguous). */
+static void iotlb_drop_range(struct iotlb *t, u64 lo, u64 hi)
+{
+	for (unsigned int i = 0; i < t->nsets; i++) {
+		struct iotlb_set *set = &t->sets[i];
+
+		pthread_mutex_lock(&set->lock);
+		for (int w = 0; w < IOTLB_WAYS; w++)
+			if (set->way[w].tag >= lo && set->way[w].tag <= hi)
+				set->way[w].tag = 0;
+		pthread_mutex_unlock(&set->lock);
+	}
+}
+
+void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t size)
+{
+	struct iotlb *t = dom->iommu->tlb;
+	u64 pages = (u64)DIV_ROUND_UP((iova & ~PAGE_MASK) + size, PAGE_SIZE);
+
+	atomic_fetch_add(&dom->iommu->invalidations, 1);
+	if (!size || pages > (u64)t->nsets * IOTLB_WAYS) {
+		/* Cheaper to sweep the whole TLB than to probe page by page. */
+		u64 lo = (u64)dom->id << 40;
+
+		iotlb_drop_range(t, size ? tlb_tag(dom, iova) : lo,
+				 size ? tlb_tag(dom, iova + size - 1) : lo | ((1ULL << 40) - 1));
+		return;
+	}
+	for (u64 i = 0; i < pages; i++) {
+		u64 tag = tlb_tag(dom, (iova & PAGE_MASK) + i * PAGE_SIZE);
+		struct iotlb_set *set = tlb_set(t, tag);
+
+		pthread_mutex_lock(&set->lock);
+		for (int w = 0; w < IOTLB_WAYS; w++)
+			if (set->way[w].tag == tag)
+				set->way[w].tag = 0;
+		pthread_mutex_unlock(&set->lock);
+	}
+}
+
+/* ---- page-table memory: real pages of simulated RAM --------------------------------- */
+
+static int table_alloc(void *cookie, size_t size, phys_addr_t *phys)
+{
+	struct dmasim_iommu *iommu = cookie;
+	unsigned int order = size > PAGE_SIZE ? (unsigned int)get_order(size) : 0;
+	struct page *page;
+
+	/* A table smaller than a page still takes a page: simple, and aligned to its size. */
+	page = dmasim__alloc_pages_below(iommu->plat, GFP_KERNEL | __GFP_HIGHMEM | __GFP_ZERO, order,
+					 ~0ULL);
+	if (!page)
+		return -ENOMEM;
+	*phys = page_to_phys(page);
+	return 0;
+}
+
+static void table_free(void *cookie, phys_addr_t phys, size_t size)
+{
+	struct dmasim_iommu *iommu = cookie;
+	unsigned int order = size > PAGE_SIZE ? (unsigned int)get_order(size) : 0;
+
+	dmasim__free_pages(dmasim__phys_to_page(iommu->plat, phys & PAGE_MASK), order);
+}
+
+static unsigned char *table_ram(void *cookie, phys_addr_t phys)
+{
+	struct dmasim_iommu *iommu = cookie;
+
+	return dmasim__ram_ptr(iommu->plat, phys);
+}
+
+/* ---- configuration ------------------------------------------------------------------ */
+
+/* Split "NAME:opt:opt" into the backend of @kind and its options. */
+static const struct dmasim_backend *pick_backend(unsigned int kind, const char *value,
+						 char *opts, size_t optslen, const char *key,
+						 char *err, size_t errlen)
+{
+	const char *colon = strchr(value, ':');
+	char name[64], list[256];
+	size_t n = colon ? (size_t)(colon - value) : strlen(value);
+	const struct dmasim_backend *b;
+
+	if (n >= sizeof(name)) {
+		snprintf(err, errlen, "%s=%s: name too long", key, value);
+		return NULL;
+	}
+	memcpy(name, value, n);
+	name[n] = '\0';
+	b = n ? dmasim_backend_find(kind, name) : NULL;
+	if (!b) {
+		dmasim_backend_list(kind, list, sizeof(list));
+		snprintf(err, errlen, "%s=%s: no such backend (registered: %s)", key, value, list);
+		return NULL;
+	}
+	snprintf(opts, optslen, "%s", colon ? colon + 1 : "");
+	return b;
+}
+
+int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_spec *s, char *err,
+			 size_t errlen)
+{
+	const char *v = dmasim__spec_get(s, "iommu");
+	struct dmasim_iommu *iommu;
+	u64 n;
+
+	if (!v || !strcmp(v, "off")) {
+		static const char *const needs[] = { "iova", "mode", "iotlb", "fq", "fq_timeout" };
+
+		for (size_t i = 0; i < ARRAY_SIZE(needs); i++)
+			if (dmasim__spec_get(s, needs[i])) {
+				snprintf(err, errlen, "%s= needs an IOMMU (add iommu=on)", needs[i]);
+				return -EINVAL;
+			}
+		return 0;
+	}
+	iommu = calloc(1, sizeof(*iommu));
+	if (!iommu)
+		return -ENOMEM;
+	iommu->plat = p;
+	pthread_mutex_init(&iommu->lock, NULL);
+	LIST_INIT(&iommu->domains);
+	iommu->next_id = 1;
+	p->iommu = iommu;
+
+	iommu->fmt = (const void *)pick_backend(DMASIM_BACKEND_PGTABLE, strcmp(v, "on") ? v : "",
+						iommu->fmt_opts, sizeof(iommu->fmt_opts), "iommu",
+						err, errlen);
+	if (!strcmp(v, "on")) /* the default format */
+		iommu->fmt = (const void *)dmasim_backend_find(DMASIM_BACKEND_PGTABLE, NULL);
+	if (!iommu->fmt) {
+		if (!err[0])
+			snprintf(err, errlen, "iommu=%s: no page-table format is registered", v);
+		return -EINVAL;
+	}
+	err[0] = '\0';
+	v = dmasim__spec_get(s, "iova");
+	iommu->iova_ops = v ? (const void *)pick_backend(DMASIM_BACKEND_IOVA, v, iommu->iova_opts,
+							 sizeof(iommu->iova_opts), "iova", err,
+							 errlen) :
+			      (const void *)dmasim_backend_find(DMASIM_BACKEND_IOVA, NULL);
+	if (!iommu->iova_ops) {
+		if (!err[0])
+			snprintf(err, errlen, "iova: no IOVA allocator is registered");
+		return -EINVAL;
+	}
+	v = dmasim__spec_get(s, "mode");
+	if (v && strcmp(v, "strict") && strcmp(v, "lazy")) {
+		snprintf(err, errlen, "mode=%s: expected strict or lazy", v);
+		return -EINVAL;
+	}
+	iommu->lazy = v && !strcmp(v, "lazy");
+	n = DEFAULT_IOTLB;
+	v = dmasim__spec_get(s, "iotlb");
+	if (v && (dmasim__parse_u64(v, &n) || n < IOTLB_WAYS || n > (1u << 20))) {
+		snprintf(err, errlen, "iotlb=%s: expected %d to %u entries", v, IOTLB_WAYS, 1u << 20);
+		return -EINVAL;
+	}
+	iommu->tlb = iotlb_new((unsigned int)n);
+	n = DEFAULT_FQ;
+	v = dmasim__spec_get(s, "fq");
+	if (v && (dmasim__parse_u64(v, &n) || n < 1 || n > 65536)) {
+		snprintf(err, errlen, "fq=%s: expected 1 to 65536 queued unmaps", v);
+		return -EINVAL;
+	}
+	iommu->fq_size = (unsigned int)n;
+	n = DEFAULT_FQ_TIMEOUT_MS;
+	v = dmasim__spec_get(s, "fq_timeout");
+	if (v && (dmasim__parse_u64(v, &n) || n > 60000)) {
+		snprintf(err, errlen, "fq_timeout=%s: expected 0 to 60000 ms (0 = only when full)", v);
+		return -EINVAL;
+	}
+	iommu->fq_timeout_ms = (unsigned int)n;
+	iommu->fq = calloc(iommu->fq_size, sizeof(*iommu->fq));
+	if (!iommu->tlb || !iommu->fq)
+		return -ENOMEM;
+	return 0;
+}
+
+void dmasim__iommu_spec(struct dmasim_platform *p, char *buf, size_t len)
+{
+	struct dmasim_iommu *iommu = p->iommu;
+
+	if (!iommu) {
+		snprintf(buf, len, "iommu=off");
+		return;
+	}
+	snprintf(buf, len, "iommu=%s%s%s iova=%s%s%s mode=%s iotlb=%u fq=%u fq_timeout=%u",
+		 iommu->fmt->base.name, iommu->fmt_opts[0] ? ":" : "", iommu->fmt_opts,
+		 iommu->iova_ops->base.name, iommu->iova_opts[0] ? ":" : "", iommu->iova_opts,
+		 iommu->lazy ? "lazy" : "strict", iommu->tlb->nsets * IOTLB_WAYS, iommu->fq_size,
+		 iommu->fq_timeout_ms);
+}
+
+/* ---- domains ------------------------------------------------------------------------ */
+
+struct dmasim_domain *dmasim__domain_new(struct dmasim_iommu *iommu, unsigned int type)
+{
+	struct dmasim_domain *dom = calloc(1, sizeof(*dom));
+	struct dmasim_pgtable_config pc = {
+		.oas = 48, .alloc_table = table_alloc, .free_table = table_free,
+		.ram = table_ram, .cookie = iommu, .options = iommu->fmt_opts,
+	};
+
+	if (!dom)
+		return NULL;
+	dom->magic = DMASIM_DOMAIN_MAGIC;
+	dom->iommu = iommu;
+	dom->dom.type = type;
+	dom->dom.geometry.force_aperture = true;
+	pthread_mutex_init(&dom->map_lock, NULL);
+	if (type & __IOMMU_DOMAIN_PAGING) {
+		dom->pgt = iommu->fmt->alloc(&pc);
+		if (!dom->pgt)
+			goto fail;
+		dom->pgt->ops = iommu->fmt;
+		dom->dom.pgsize_bitmap = dom->pgt->pgsize_bitmap;
+		dom->granule = dom->pgt->pgsize_bitmap & -dom->pgt->pgsize_bitmap;
+		dom->dom.geometry.aperture_start = 0;
+		dom->dom.geometry.aperture_end = dom->pgt->ias >= 64 ? ~0ULL :
+					       (1ULL << dom->pgt->ias) - 1;
+	}
+	if (type & __IOMMU_DOMAIN_DMA_API) {
+		struct dmasim_iova_config ic = {
+			.granule = dom->granule, .start = dom->granule,
+			.end = dom->dom.geometry.aperture_end, .options = iommu->iova_opts,
+			.seed = iommu->plat->seed,
+		};
+
+		dom->iova = iommu->iova_ops->alloc(&ic);
+		if (!dom->iova)
+			goto fail;
+		dom->iova->ops = iommu->iova_ops;
+		/* The allocator may narrow the space; the aperture follows. */
+		dom->dom.geometry.aperture_end = dom->iova->end;
+		if (MSI_IOVA_BASE + MSI_IOVA_LENGTH - 1 <= dom->iova->end)
+			dom->iova->ops->reserve(dom->iova, MSI_IOVA_BASE, MSI_IOVA_LENGTH);
+	}
+	pthread_mutex_lock(&iommu->lock);
+	dom->id = iommu->next_id++;
+	LIST_INSERT_HEAD(&iommu->domains, dom, link);
+	pthread_mutex_unlock(&iommu->lock);
+	return dom;
+fail:
+	if (dom->pgt)
+		dom->pgt->ops->free(dom->pgt);
+	pthread_mutex_destroy(&dom->map_lock);
+	free(dom);
+	return NULL;
+}
+
+static void fq_flush_locked(struct dmasim_iommu *iommu);
+
+void dmasim__domain_free(struct dmasim_domain *dom)
+{
+	struct dmasim_iommu *iommu = dom->iommu;
+
+	pthread_mutex_lock(&iommu->lock);
+	/* Deferred frees of this domain must happen before its allocator goes. */
+	for (unsigned int i = 0; i < iommu->fq_n; i++)
+		if (iommu->fq[i].dom == dom) {
+			fq_flush_locked(iommu);
+			break;
+		}
+	LIST_REMOVE(dom, link);
+	pthread_mutex_unlock(&iommu->lock);
+	dmasim__iotlb_invalidate(dom, 0, 0);
+	if (dom->iova)
+		dom->iova->ops->free(dom->iova);
+	if (dom->pgt)
+		dom->pgt->ops->free(dom->pgt);
+	dom->magic = 0;
+	pthread_mutex_destroy(&dom->map_lock);
+	free(dom);
+}
+
+static struct dmasim_domain *check_domain(struct iommu_domain *domain, const char *call)
+{
+	struct dmasim_domain *dom;
+
+	if (!domain) {
+		struct dmasim_platform *p = dmasim_platform_current();
+
+		if (p)
+			dmasim__report(p, "iommu: %s: NULL domain", call);
+		return NULL;
+	}
+	dom = to_domain(domain);
+	if (dom->magic != DMASIM_DOMAIN_MAGIC) {
+		struct dmasim_platform *p = dmasim_platform_current();
+
+		if (p)
+			dmasim__report(p, "iommu: %s: %p is not a live IOMMU domain", call,
+				       (void *)domain);
+		return NULL;
+	}
+	return dom;
+}
+
+void dmasim__iommu_destroy(struct dmasim_platform *p)
+{
+	struct dmasim_iommu *iommu = p->iommu;
+	struct dmasim_domain *dom;
+
+	if (!iommu)
+		return;
+	while ((dom = LIST_FIRST(&iommu->domains)) != NULL) {
+		if (!dom->is_default)
+			dmasim__log(p, DMASIM_LOG_WARN,
+				    "iommu: domain %u was never freed (iommu_domain_free)", dom->id);
+		dmasim__domain_free(dom);
+	}
+	iotlb_free(iommu->tlb);
+	free(iommu->fq);
+	pthread_mutex_destroy(&iommu->lock);
+	free(iommu);
+	p->iommu = NULL;
+}
+
+/* ---- mapping through the page-table format -------------------------------------------- */
+
+/* The largest page size usable at @iova/@paddr for @size bytes. */
+static size_t pick_pgsize(unsigned long bitmap, dma_addr_t iova, phys_addr_t paddr, size_t size,
+			  size_t *count)
+{
+	unsigned long sizes = bitmap;
+	size_t best = 0, next = 0;
+
+	while (sizes) {
+		unsigned long pg = sizes & -sizes;
+
+		sizes &= ~pg;
+		if (pg <= size && !((iova | paddr) & (pg - 1)))
+			best = pg;
+		else if (best && !next)
+			next = pg;
+	}
+	if (!best)
+		return 0;
+	*count = size / best;
+	/* Stop where a larger page could start, so it gets used there. */
+	if (next) {
+		size_t to_next = (size_t)(next - (iova & (next - 1))) / best;
+
+		if (to_next && to_next < *count && !((iova ^ paddr) & (next - 1)))
+			*count = to_next;
+	}
+	return best;
+}
+
+int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_addr_t paddr,
+			    size_t size, int prot)
+{
+	struct dmasim_pgtable *pgt = dom->pgt;
+	size_t done = 0;
+
+	while (done < size) {
+		size_t count, mapped = 0, pg;
+		int ret;
+
+		pg = pick_pgsize(pgt->pgsize_bitmap, iova + done, paddr + done, size - done, &count);
+		if (!pg) {
+			ret = -EINVAL;
+		} else {
+			ret = pgt->ops->map_pages(pgt, iova + done, paddr + done, pg, count, prot,
+						  &mapped);
+			done += mapped;
+		}
+		if (ret) {
+			if (done)
+				dmasim__iommu_unmap_range(dom, iova, done);
+			return ret;
+		}
+	}
+	atomic_fetch_add(&dom->iommu->maps, 1);
+	return 0;
+}
+
+size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, size_t size)
+{
+	struct dmasim_pgtable *pgt = dom->pgt;
+	size_t done = 0;
+
+	while (done < size) {
+		struct dmasim_pgtable_walk w;
+		size_t count, got;
+
+		/* Unmap with the page size the range was mapped with, as many as follow. */
+		if (pgt->ops->walk(pgt, iova + done, &w) || ((iova + done) & (w.pgsize - 1)) ||
+		    w.pgsize > size - done)
+			break;
+		count = (size - done) / w.pgsize;
+		got = pgt->ops->unmap_pages(pgt, iova + done, w.pgsize, count);
+		if (!got)
+			break;
+		done += got;
+	}
+	atomic_fetch_add(&dom->iommu->unmaps, 1);
+	return done;
+}
+
+/* ---- IOVA space and the flush queue --------------------------------------------------- */
+
+size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len)
+{
+	size_t range = dom->iova->ops->cache_range ? dom->iova->ops->cache_range(dom->iova) : 0;
+	size_t p2 = dom->granule;
+
+	/* As the kernel: small sizes round up to a power of two, the IOVA caches' unit. */
+	if (len > range)
+		return ALIGN(len, dom->granule);
+	while (p2 < len)
+		p2 <<= 1;
+	return p2;
+}
+
+int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, dma_addr_t *iova)
+{
+	struct dmasim_iova *a = dom->iova;
+	bool aligned = !(size & (size - 1));
+
+	if (limit > dom->dom.geometry.aperture_end)
+		limit = dom->dom.geometry.aperture_end;
+	/* The kernel tries a 32-bit address first: cheaper for PCI devices (SAC). */
+	if (limit > DMA_BIT_MASK(32) && !a->ops->alloc_range(a, size, DMA_BIT_MASK(32), aligned, iova))
+		return 0;
+	return a->ops->alloc_range(a, size, limit, aligned, iova);
+}
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
+}
+
+static void fq_flush_locked(struct dmasim_iommu *iommu)
+{
+	if (!iommu->fq_n)
+		return;
+	/* One full IOTLB flush, then the IOVAs may be reused: what the kernel's FQ does. */
+	iotlb_drop_range(iommu->tlb, 1, ~0ULL);
+	atomic_fetch_add(&iommu->invalidations, 1);
+	for (unsigned int i = 0; i < iommu->fq_n; i++) {
+		struct fq_entry *e = &iommu->fq[i];
+
+		e->dom->iova->ops->free_range(e->dom->iova, e->iova, e->size);
+	}
+	iommu->fq_n = 0;
+	atomic_fetch_add(&iommu->fq_flushes, 1);
+}
+
+static void fq_maybe_timeout(struct dmasim_iommu *iommu)
+{
+	if (!iommu->lazy || !iommu->fq_timeout_ms || !iommu->fq_n)
+		return;
+	pthread_mutex_lock(&iommu->lock);
+	if (iommu->fq_n && now_ns() - iommu->fq_oldest_ns >= (u64)iommu->fq_timeout_ms * 1000000ULL)
+		fq_flush_locked(iommu);
+	pthread_mutex_unlock(&iommu->lock);
+}
+
+void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
+				size_t mapped_size)
+{
+	struct dmasim_iommu *iommu = dom->iommu;
+
+	if (!iommu->lazy) {
+		dmasim__iotlb_invalidate(dom, iova, mapped_size);
+		dom->iova->ops->free_range(dom->iova, iova, alloc_size);
+		return;
+	}
+	/* Lazy: the IOTLB keeps what it cached until the queue is flushed. */
+	pthread_mutex_lock(&iommu->lock);
+	if (iommu->fq_n == iommu->fq_size)
+		fq_flush_locked(iommu);
+	if (!iommu->fq_n)
+		iommu->fq_oldest_ns = now_ns();
+	iommu->fq[iommu->fq_n++] = (struct fq_entry){ .dom = dom, .iova = iova, .size = alloc_size };
+	pthread_mutex_unlock(&iommu->lock);
+	fq_maybe_timeout(iommu);
+}
+
+void dmasim_iommu_flush(struct dmasim_platform *p)
+{
+	if (!p || !p->iommu)
+		return;
+	pthread_mutex_lock(&p->iommu->lock);
+	fq_flush_locked(p->iommu);
+	pthread_mutex_unlock(&p->iommu->lock);
+}
+
+/* ---- faults and the device side ------------------------------------------------------- */
+
+static const char *reason_name(int reason)
+{
+	switch (reason) {
+	case DMASIM_FAULT_UNMAPPED: return "no translation (unmapped IOVA)";
+	case DMASIM_FAULT_PERMISSION: return "permission denied by the mapping";
+	case DMASIM_FAULT_BLOCKED: return "device is in no domain (blocked)";
+	case DMASIM_FAULT_APERTURE: return "IOVA outside the domain's aperture";
+	case DMASIM_FAULT_NOT_RAM: return "translates to an address that is not RAM";
+	default: return "?";
+	}
+}
+
+static int fault(struct dmasim_device *d, struct dmasim_domain *dom, const char *call,
+		 dma_addr_t iova, bool write, int reason)
+{
+	struct dmasim_iommu *iommu = d->plat->iommu;
+	int flags = write ? IOMMU_FAULT_WRITE : IOMMU_FAULT_READ;
+	unsigned long seq;
+	int handled = -ENOSYS;
+
+	pthread_mutex_lock(&iommu->lock);
+	seq = atomic_fetch_add(&iommu->nfaults, 1) + 1;
+	iommu->faults[seq % FAULT_RING] = (struct dmasim_fault){
+		.dev = &d->dev, .iova = iova, .flags = flags, .reason = reason, .seq = seq };
+	pthread_mutex_unlock(&iommu->lock);
+	if (dom && dom->dom.handler)
+		handled = dom->dom.handler(&dom->dom, &d->dev, (unsigned long)iova, flags,
+					   dom->dom.handler_token);
+	if (handled)
+		dmasim__dev_report(d, "%s: IOMMU fault: %s at IOVA 0x%016llx: %s", call,
+				   write ? "write" : "read", (unsigned long long)iova,
+				   reason_name(reason));
+	return reason == DMASIM_FAULT_PERMISSION ? -EPERM : -EFAULT;
+}
+
+int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
+				   size_t len, bool write, phys_addr_t *phys, size_t *chunk)
+{
+	struct dmasim_domain *dom = __atomic_load_n(&d->domain, __ATOMIC_ACQUIRE);
+	struct dmasim_iommu *iommu = d->plat->iommu;
+	u64 tag, pfn;
+	int prot;
+
+	*chunk = len;
+	if (!dom || !dom->pgt)
+		return fault(d, dom, call, addr, write, DMASIM_FAULT_BLOCKED);
+	if (addr > dom->dom.geometry.aperture_end)
+		return fault(d, dom, call, addr, write, DMASIM_FAULT_APERTURE);
+	fq_maybe_timeout(iommu);
+	tag = tlb_tag(dom, addr);
+	if (iotlb_lookup(iommu->tlb, tag, &pfn, &prot)) {
+		atomic_fetch_add(&iommu->hits, 1);
+	} else {
+		phys_addr_t pa;
+
+		atomic_fetch_add(&iommu->misses, 1);
+		if (dom->pgt->ops->iova_to_phys(dom->pgt, addr & PAGE_MASK, &pa, &prot))
+			return fault(d, dom, call, addr, write, DMASIM_FAULT_UNMAPPED);
+		pfn = pa >> PAGE_SHIFT;
+		iotlb_insert(iommu->tlb, tag, pfn, prot);
+	}
+	if (!(prot & (write ? DMASIM_PROT_WRITE : DMASIM_PROT_READ)))
+		return fault(d, dom, call, addr, write, DMASIM_FAULT_PERMISSION);
+	*chunk = PAGE_SIZE - (addr & ~PAGE_MASK);
+	if (*chunk > len)
+		*chunk = len;
+	*phys = PFN_PHYS(pfn) + (addr & ~PAGE_MASK);
+	if (!dmasim__phys_range_ok(d->plat, *phys, *chunk))
+		return fault(d, dom, call, addr, write, DMASIM_FAULT_NOT_RAM);
+	return 0;
+}
+
+int dmasim_iommu_get_stats(struct dmasim_platform *p, struct dmasim_iommu_stats *st)
+{
+	struct dmasim_iommu *iommu = p ? p->iommu : NULL;
+
+	if (!iommu || !st)
+		return -ENODEV;
+	st->iotlb_hits = atomic_load(&iommu->hits);
+	st->iotlb_misses = atomic_load(&iommu->misses);
+	st->iotlb_entries = iommu->tlb->nsets * IOTLB_WAYS;
+	st->iotlb_invalidations = atomic_load(&iommu->invalidations);
+	st->fq_flushes = atomic_load(&iommu->fq_flushes);
+	pthread_mutex_lock(&iommu->lock);
+	st->fq_pending = iommu->fq_n;
+	pthread_mutex_unlock(&iommu->lock);
+	st->faults = atomic_load(&iommu->nfaults);
+	st->maps = atomic_load(&iommu->maps);
+	st->unmaps = atomic_load(&iommu->unmaps);
+	return 0;
+}
+
+int dmasim_iommu_faults(struct dmasim_platform *p, struct dmasim_fault *out, int max)
+{
+	struct dmasim_iommu *iommu = p ? p->iommu : NULL;
+	unsigned long total, first;
+	int n = 0;
+
+	if (!iommu || !out || max <= 0)
+		return 0;
+	pthread_mutex_lock(&iommu->lock);
+	total = atomic_load(&iommu->nfaults);
+	first = total > (unsigned long)max ? total - (unsigned long)max + 1 : 1;
+	if (total >= FAULT_RING && first <= total - FAULT_RING)
+		first = total - FAULT_RING + 1;
+	for (unsigned long s = first; s <= total; s++)
+		out[n++] = iommu->faults[s % FAULT_RING];
+	pthread_mutex_unlock(&iommu->lock);
+	return n;
+}
+
+void dmasim__iommu_dump(struct dmasim_platform *p, FILE *out)
+{
+	struct dmasim_iommu_stats st;
+	char spec[256];
+
+	if (dmasim_iommu_get_stats(p, &st))
+		return;
+	dmasim__iommu_spec(p, spec, sizeof(spec));
+	fprintf(out, "  IOMMU: %s\n", spec);
+	fprintf(out, "  IOTLB: %lu entries, %lu hits, %lu misses; %lu faults; %lu unmaps queued\n",
+		st.iotlb_entries, st.iotlb_hits, st.iotlb_misses, st.faults, st.fq_pending);
+}
+
+/* ---- devices and groups ---------------------------------------------------------------- */
+
+int dmasim__iommu_add_device(struct dmasim_device *d, const char *domain, char *err,
+			     size_t errlen)
+{
+	struct dmasim_iommu *iommu = d->plat->iommu;
+	unsigned int type;
+
+	if (!domain || !strcmp(domain, "dma"))
+		type = iommu->lazy ? IOMMU_DOMAIN_DMA_FQ : IOMMU_DOMAIN_DMA;
+	else if (!strcmp(domain, "identity"))
+		type = IOMMU_DOMAIN_IDENTITY;
+	else if (!strcmp(domain, "unmanaged"))
+		type = IOMMU_DOMAIN_BLOCKED;
+	else {
+		snprintf(err, errlen, "domain=%s: expected dma, identity or unmanaged", domain);
+		return -EINVAL;
+	}
+	d->behind_iommu = true;
+	d->group.dev = d;
+	if (type == IOMMU_DOMAIN_BLOCKED) {
+		d->ops = &dmasim__iommu_dma_ops; /* no DMA API, accesses translate or fault */
+		return 0;
+	}
+	d->default_domain = dmasim__domain_new(iommu, type);
+	if (!d->default_domain) {
+		snprintf(err, errlen, "cannot create the device's IOMMU domain");
+		return -ENOMEM;
+	}
+	d->default_domain->is_default = true;
+	atomic_fetch_add(&d->default_domain->users, 1);
+	d->domain = d->default_domain;
+	d->ops = type == IOMMU_DOMAIN_IDENTITY ? &dmasim__direct_ops : &dmasim__iommu_dma_ops;
+	return 0;
+}
+
+void dmasim__iommu_remove_device(struct dmasim_device *d)
+{
+	if (!d->behind_iommu)
+		return;
+	if (d->domain && d->domain != d->default_domain)
+		atomic_fetch_sub(&d->domain->users, 1);
+	d->domain = NULL;
+	if (d->default_domain)
+		dmasim__domain_free(d->default_domain);
+	d->default_domain = NULL;
+}
+
+/* ---- the kernel's IOMMU API -------------------------------------------------------------- */
+
+struct iommu_domain *iommu_domain_alloc(struct device *dev)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "iommu_domain_alloc");
+	struct dmasim_domain *dom;
+
+	if (!d)
+		return NULL;
+	if (!d->behind_iommu) {
+		dmasim__dev_report(d, "iommu_domain_alloc: device is not behind an IOMMU");
+		return NULL;
+	}
+	dom = dmasim__domain_new(d->plat->iommu, IOMMU_DOMAIN_UNMANAGED);
+	return dom ? &dom->dom : NULL;
+}
+
+struct iommu_domain *iommu_paging_domain_alloc(struct device *dev)
+{
+	return iommu_domain_alloc(dev);
+}
+
+void iommu_domain_free(struct iommu_domain *domain)
+{
+	struct dmasim_domain *dom;
+
+	if (!domain)
+		return;
+	dom = check_domain(domain, "iommu_domain_free");
+	if (!dom)
+		return;
+	if (dom->is_default || atomic_load(&dom->users)) {
+		dmasim__report(dom->iommu->plat, "iommu: iommu_domain_free: domain %u is %s", dom->id,
+			       dom->is_default ? "a device's default domain" :
+						 "still attached to a device");
+		return;
+	}
+	dmasim__domain_free(dom);
+}
+
+int iommu_attach_device(struct iommu_domain *domain, struct device *dev)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "iommu_attach_device");
+	struct dmasim_domain *dom = d ? check_domain(domain, "iommu_attach_device") : NULL;
+
+	if (!d || !dom)
+		return -EINVAL;
+	if (!d->behind_iommu)
+		return -ENODEV;
+	if (dom->iommu != d->plat->iommu || (dom->dom.type & __IOMMU_DOMAIN_DMA_API)) {
+		dmasim__dev_report(d, "iommu_attach_device: domain %u cannot take this device", dom->id);
+		return -EINVAL;
+	}
+	if (d->domain != d->default_domain) {
+		dmasim__dev_report(d, "iommu_attach_device: device is already attached to domain %u",
+				   d->domain->id);
+		return -EBUSY;
+	}
+	atomic_fetch_add(&dom->users, 1);
+	__atomic_store_n(&d->domain, dom, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void iommu_detach_device(struct iommu_domain *domain, struct device *dev)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "iommu_detach_device");
+	struct dmasim_domain *dom = d ? check_domain(domain, "iommu_detach_device") : NULL;
+
+	if (!d || !dom)
+		return;
+	if (d->domain != dom || dom == d->default_domain) {
+		dmasim__dev_report(d, "iommu_detach_device: device is not attached to domain %u",
+				   dom->id);
+		return;
+	}
+	__atomic_store_n(&d->domain, d->default_domain, __ATOMIC_RELEASE);
+	atomic_fetch_sub(&dom->users, 1);
+	dmasim__iotlb_invalidate(dom, 0, 0);
+}
+
+struct iommu_domain *iommu_get_domain_for_dev(struct device *dev)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "iommu_get_domain_for_dev");
+
+	return d && d->domain ? &d->domain->dom : NULL;
+}
+
+static int to_pgprot(int prot)
+{
+	return ((prot & IOMMU_READ) ? DMASIM_PROT_READ : 0) |
+	       ((prot & IOMMU_WRITE) ? DMASIM_PROT_WRITE : 0) |
+	       ((prot & IOMMU_PRIV) ? DMASIM_PROT_PRIV : 0);
+}
+
+int iommu_map(struct iommu_domain *domain, unsigned long iova, phys_addr_t paddr, size_t size,
+	      int prot, gfp_t gfp)
+{
+	struct dmasim_domain *dom = check_domain(domain, "iommu_map");
+	struct dmasim_platform *p;
+	int ret;
+
+	if (!dom)
+		return -EINVAL;
+	p = dom->iommu->plat;
+	if (!dom->pgt || (dom->dom.type & __IOMMU_DOMAIN_DMA_API)) {
+		dmasim__report(p, "iommu: iommu_map: domain %u is not an unmanaged paging domain", dom->id);
+		return -EINVAL;
+	}
+	if (!size || ((iova | paddr | size) & (dom->granule - 1))) {
+		dmasim__report(p, "iommu: iommu_map: iova 0x%lx, paddr 0x%llx, size 0x%zx must be non-zero multiples of 0x%lx",
+			       iova, (unsigned long long)paddr, size, dom->granule);
+		return -EINVAL;
+	}
+	if (iova + size - 1 < iova || iova + size - 1 > dom->dom.geometry.aperture_end) {
+		dmasim__report(p, "iommu: iommu_map: [0x%lx + 0x%zx] is outside the aperture (end 0x%llx)",
+			       iova, size, (unsigned long long)dom->dom.geometry.aperture_end);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&dom->map_lock);
+	ret = dmasim__iommu_map_range(dom, iova, paddr, size, to_pgprot(prot));
+	pthread_mutex_unlock(&dom->map_lock);
+	if (ret == -EEXIST)
+		dmasim__report(p, "iommu: iommu_map: [0x%lx + 0x%zx] overlaps an existing mapping", iova,
+			       size);
+	return ret;
+}
+
+size_t iommu_unmap(struct iommu_domain *domain, unsigned long iova, size_t size)
+{
+	struct dmasim_domain *dom = check_domain(domain, "iommu_unmap");
+	size_t done;
+
+	if (!dom || !dom->pgt || (dom->dom.type & __IOMMU_DOMAIN_DMA_API) || !size ||
+	    ((iova | size) & (dom->granule - 1))) {
+		if (dom)
+			dmasim__report(dom->iommu->plat, "iommu: iommu_unmap: bad request iova 0x%lx size 0x%zx for domain %u",
+				       iova, size, dom->id);
+		return 0;
+	}
+	pthread_mutex_lock(&dom->map_lock);
+	done = dmasim__iommu_unmap_range(dom, iova, size);
+	pthread_mutex_unlock(&dom->map_lock);
+	/* iommu_unmap() is always strict: the caller may reuse the range at once. */
+	dmasim__iotlb_invalidate(dom, iova, size);
+	return done;
+}
+
+int dmasim_iommu_iova_to_phys(struct iommu_domain *domain, dma_addr_t iova, phys_addr_t *phys)
+{
+	struct dmasim_domain *dom = check_domain(domain, "dmasim_iommu_iova_to_phys");
+
+	if (!dom || !phys)
+		return -EINVAL;
+	if (dom->dom.type == IOMMU_DOMAIN_IDENTITY) {
+		*phys = iova;
+		return 0;
+	}
+	if (!dom->pgt)
+		return -ENOENT;
+	return dom->pgt->ops->iova_to_phys(dom->pgt, iova, phys, NULL) ? -ENOENT : 0;
+}
+
+phys_addr_t iommu_iova_to_phys(struct iommu_domain *domain, dma_addr_t iova)
+{
+	phys_addr_t phys;
+
+	return dmasim_iommu_iova_to_phys(domain, iova, &phys) ? 0 : phys;
+}
+
+int dmasim_iommu_walk(struct iommu_domain *domain, dma_addr_t iova, struct dmasim_pgtable_walk *w)
+{
+	struct dmasim_domain *dom = check_domain(domain, "dmasim_iommu_walk");
+
+	if (!dom || !w || !dom->pgt)
+		return -EINVAL;
+	return dom->pgt->ops->walk(dom->pgt, iova, w);
+}
+
+void iommu_set_fault_handler(struct iommu_domain *domain, iommu_fault_handler_t handler,
+			     void *token)
+{
+	struct dmasim_domain *dom = check_domain(domain, "iommu_set_fault_handler");
+
+	if (!dom)
+		return;
+	dom->dom.handler = handler;
+	dom->dom.handler_token = token;
+}
+
+int dmasim_iommu_reserve(struct iommu_domain *domain, dma_addr_t iova, size_t size)
+{
+	struct dmasim_domain *dom = check_domain(domain, "dmasim_iommu_reserve");
+
+	if (!dom || !dom->iova || !size)
+		return -EINVAL;
+	return dom->iova->ops->reserve(dom->iova, iova & ~(dma_addr_t)(dom->granule - 1),
+				       ALIGN(size + (iova & (dom->granule - 1)), dom->granule));
+}
+
+int dmasim_iommu_iova_stats(struct iommu_domain *domain, struct dmasim_iova_stats *st)
+{
+	struct dmasim_domain *dom = check_domain(domain, "dmasim_iommu_iova_stats");
+
+	if (!dom || !dom->iova || !st)
+		return -EINVAL;
+	dom->iova->ops->stats(dom->iova, st);
+	return 0;
+}
+
+const struct dmasim_pgtable *dmasim_iommu_domain_pgtable(struct iommu_domain *domain)
+{
+	struct dmasim_domain *dom = check_domain(domain, "dmasim_iommu_domain_pgtable");
+
+	return dom ? dom->pgt : NULL;
+}
+
+struct iommu_group *iommu_group_get(struct device *dev)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "iommu_group_get");
+
+	return d && d->behind_iommu ? &d->group : NULL;
+}
+
+void iommu_group_put(struct iommu_group *group)
+{
+	(void)group; /* groups live as long as their device */
+}
+
+int iommu_group_id(struct iommu_group *group)
+{
+	return group ? group->id : -1;
+}

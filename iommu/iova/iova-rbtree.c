@@ -1,0 +1,826 @@
+/*
+ * iommu/iova/iova-rbtree.c - the "rbtree" IOVA allocator, the default: the
+ * Linux kernel's scheme (drivers/iommu/iova.c) behind the IOVA backend
+ * contract in <dmasim/backend.h>.  Allocated and reserved ranges live in a
+ * red-black tree; allocation searches top-down below min(limit, end) from a
+ * cached position (one for limits up to 4 GiB, one for the rest, so 32-bit
+ * devices do not rescan the high space); sizes of up to 32 granules are
+ * rounded to a power of two and recycled through per-thread magazines and a
+ * shared depot, as the kernel's per-CPU range caches, so that the common
+ * map/unmap pair takes no shared lock on the allocation side.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define RCACHE_ORDERS 6 /* sizes of 1..32 granules */
+#define MAG_SIZE 128    /* ranges per magazine */
+#define DEPOT_MAX 32    /* full magazines per order in the shared depot */
+#define RESERVE_TRIES 4
+
+/*
+ * A node's state and the size its owner asked for share one atomic word, so
+ * that a free can check "allocated, exactly this size" and claim the range
+ * in one compare-and-swap, and a magazine pop can hand the range out again
+ * without the tree lock.
+ */
+enum { ST_LIVE = 0, ST_CACHED = 1, ST_RESERVED = 2, ST_ANCHOR = 3 };
+#define ST_MASK 3ULL
+#define NODE_WORD(req, st) (((u64)(req) << 2) | (st))
+
+/*
+ * A range [lo, hi] in granules.  Why cached ranges stay in the tree: a range
+ * freed into a magazine must still occupy its space (the magazine will hand
+ * it out again), and a second free of it must be refused.  The node keeps
+ * standing in the tree with state ST_CACHED until the range really returns
+ * to the tree, so free_range() finds it, sees it is not ST_LIVE, and says
+ * -EINVAL, exactly, whichever thread's magazine holds it.
+ */
+struct iova_node {
+	RB_ENTRY(iova_node) link;
+	u64 lo, hi;             /* immutable while in the tree */
+	_Atomic u64 word;       /* NODE_WORD(requested granules, state) */
+};
+
+RB_HEAD(iova_tree, iova_node);
+
+static int node_cmp(struct iova_node *a, struct iova_node *b)
+{
+	return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+RB_GENERATE_STATIC(iova_tree, iova_node, link, node_cmp)
+
+struct magazine {
+	unsigned int n;
+	struct iova_node *e[MAG_SIZE];
+};
+
+struct rbt;
+
+/* One thread's caches for one allocator (the kernel's per-CPU loaded/prev pair). */
+struct tcache {
+	pthread_mutex_t lock; /* uncontended except against flush_caches() */
+	struct rbt *owner;
+	struct magazine *loaded[RCACHE_ORDERS];
+	struct magazine *prev[RCACHE_ORDERS];
+	LIST_ENTRY(tcache) link;
+};
+
+struct depot {
+	pthread_mutex_t lock;
+	unsigned int n;
+	struct magazine *m[DEPOT_MAX];
+};
+
+struct rbt {
+	struct dmasim_iova base;
+	unsigned int shift;
+	u64 start_pfn, end_pfn;
+	u64 dma32_pfn;                  /* last granule below 4 GiB (or end) */
+
+	/*
+	 * Readers (the free fast path, stats, for_each) only look nodes up;
+	 * writers insert and remove.  Writer-preferring, so a stream of frees
+	 * cannot starve the allocations that fall through to the tree.
+	 */
+	pthread_rwlock_t lock;
+	struct iova_tree tree;
+	struct iova_node anchor;        /* at end + 1: the tree is never empty */
+	struct iova_node *cached;       /* search start for limits above 4 GiB */
+	struct iova_node *cached32;     /* search start for limits at or below */
+	u64 fail32_any, fail32_aligned; /* smallest spans known not to fit below 4 GiB */
+
+	bool use_cache;
+	atomic_long nr_cached;          /* nodes in ST_CACHED: is a flush worth it? */
+	pthread_key_t key;
+	pthread_mutex_t reg_lock;       /* the list of every thread's tcache */
+	LIST_HEAD(, tcache) tcaches;
+	struct depot depot[RCACHE_ORDERS];
+};
+
+static inline struct rbt *to_rbt(struct dmasim_iova *iova)
+{
+	return container_of(iova, struct rbt, base);
+}
+
+static u64 roundup_pow2(u64 n)
+{
+	return n <= 1 ? 1 : 1ULL << (64 - __builtin_clzll(n - 1));
+}
+
+/* Cached sizes are rounded up to a power of two, as the kernel does, so one magazine per order serves them all. */
+static bool cacheable(const struct rbt *r, u64 n)
+{
+	return r->use_cache && n <= (1u << (RCACHE_ORDERS - 1));
+}
+
+static u64 span_of(const struct rbt *r, u64 n)
+{
+	return cacheable(r, n) ? roundup_pow2(n) : n;
+}
+
+static unsigned int order_of(u64 span)
+{
+	return (unsigned int)__builtin_ctzll(span);
+}
+
+/* The last granule wholly at or below byte @limit; false if there is none. */
+static bool limit_to_pfn(unsigned int shift, dma_addr_t limit, u64 *pfn)
+{
+	u64 g = 1ULL << shift;
+
+	if (limit < g - 1)
+		return false;
+	*pfn = (limit - (g - 1)) >> shift;
+	return true;
+}
+
+/* ---- the tree (caller holds r->lock) ------------------------------------ */
+
+static struct iova_node *find_exact(struct rbt *r, u64 lo)
+{
+	struct iova_node key = { .lo = lo };
+
+	return RB_FIND(iova_tree, &r->tree, &key);
+}
+
+/* The lowest node with hi >= @pfn (the anchor at worst). */
+static struct iova_node *first_hi_at_least(struct rbt *r, u64 pfn)
+{
+	struct iova_node *n = RB_ROOT(&r->tree), *best = &r->anchor;
+
+	while (n) {
+		if (n->hi >= pfn) {
+			best = n;
+			n = RB_LEFT(n, link);
+		} else {
+			n = RB_RIGHT(n, link);
+		}
+	}
+	return best;
+}
+
+/*
+ * Take @n out of the tree.  A cached search position at or below the freed
+ * range moves up to the node above it, so the next search sees the hole
+ * (the kernel's __cached_rbnode_delete_update); any "32-bit space is full"
+ * memory is forgotten.
+ */
+static void tree_remove(struct rbt *r, struct iova_node *n)
+{
+	struct iova_node *next = RB_NEXT(iova_tree, &r->tree, n);
+
+	if (n->lo >= r->cached->lo)
+		r->cached = next;
+	if (n->lo <= r->dma32_pfn) {
+		if (n->lo >= r->cached32->lo)
+			r->cached32 = next;
+		r->fail32_any = r->fail32_aligned = UINT64_MAX;
+	}
+	RB_REMOVE(iova_tree, &r->tree, n);
+}
+
+/*
+ * Walk down from @cur looking for the highest gap that holds @span granules
+ * at an @align boundary, below @limit and at or above @low.
+ */
+static bool gap_search(struct rbt *r, struct iova_node *cur, u64 limit, u64 low, u64 span,
+		       u64 align, u64 *out)
+{
+	u64 high = limit + 1; /* exclusive top of the gap under consideration */
+
+	for (;;) {
+		struct iova_node *prev = RB_PREV(iova_tree, &r->tree, cur);
+		u64 floor = prev && prev->hi + 1 > low ? prev->hi + 1 : low;
+
+		if (cur->lo < high)
+			high = cur->lo;
+		if (high >= span) {
+			u64 cand = (high - span) & ~(align - 1);
+
+			if (cand >= floor) {
+				*out = cand;
+				return true;
+			}
+		}
+		if (!prev || prev->hi < low)
+			return false;
+		cur = prev;
+	}
+}
+
+/* Allocate from the tree; @node is the caller's fresh node. */
+static int tree_alloc(struct rbt *r, struct iova_node *node, u64 req, u64 span, u64 limit,
+		      bool size_aligned)
+{
+	u64 align = size_aligned ? roundup_pow2(span) : 1;
+	bool is32 = limit <= r->dma32_pfn;
+	struct iova_node *from, *top;
+	u64 lo;
+
+	if (limit < r->start_pfn || span > limit - r->start_pfn + 1)
+		return -ENOMEM;
+	/* What did not fit below 4 GiB will not fit now either (the kernel's max32_alloc_size). */
+	if (is32 && (span >= r->fail32_any || (align > 1 && span >= r->fail32_aligned)))
+		return -ENOMEM;
+
+	top = first_hi_at_least(r, limit + 1);
+	from = is32 ? r->cached32 : r->cached;
+	if (from->lo > limit + 1)
+		from = top; /* the cached position is above this limit: start at the limit */
+	if (!gap_search(r, from, limit, r->start_pfn, span, align, &lo) &&
+	    (from == top || !gap_search(r, top, limit, r->start_pfn, span, align, &lo))) {
+		if (limit >= r->dma32_pfn) {
+			if (align > 1 && span < r->fail32_aligned)
+				r->fail32_aligned = span;
+			else if (align == 1 && span < r->fail32_any)
+				r->fail32_any = span;
+		}
+		return -ENOMEM;
+	}
+	node->lo = lo;
+	node->hi = lo + span - 1;
+	atomic_store_explicit(&node->word, NODE_WORD(req, ST_LIVE), memory_order_relaxed);
+	RB_INSERT(iova_tree, &r->tree, node);
+	if (is32)
+		r->cached32 = node;
+	else
+		r->cached = node;
+	return 0;
+}
+
+/* Cached ranges go back to the tree for good. */
+static void release_nodes(struct rbt *r, struct iova_node **e, unsigned int n)
+{
+	if (!n)
+		return;
+	pthread_rwlock_wrlock(&r->lock);
+	for (unsigned int i = 0; i < n; i++) {
+		tree_remove(r, e[i]);
+		free(e[i]);
+	}
+	pthread_rwlock_unlock(&r->lock);
+	atomic_fetch_sub_explicit(&r->nr_cached, (long)n, memory_order_relaxed);
+}
+
+/* ---- per-thread caches --------------------------------------------------- */
+
+static void mag_release(struct rbt *r, struct magazine *m)
+{
+	if (m) {
+		release_nodes(r, m->e, m->n);
+		m->n = 0;
+	}
+}
+
+/* Thread exit: full magazines to the depot while it has room, the rest to the tree. */
+static void tcache_destroy(void *arg)
+{
+	struct tcache *tc = arg;
+	struct rbt *r = tc->owner;
+
+	pthread_mutex_lock(&r->reg_lock);
+	LIST_REMOVE(tc, link);
+	pthread_mutex_unlock(&r->reg_lock);
+
+	pthread_mutex_lock(&tc->lock);
+	for (int o = 0; o < RCACHE_ORDERS; o++) {
+		struct magazine *mags[2] = { tc->loaded[o], tc->prev[o] };
+		struct depot *d = &r->depot[o];
+
+		for (int i = 0; i < 2; i++) {
+			struct magazine *m = mags[i];
+
+			if (!m)
+				continue;
+			if (m->n == MAG_SIZE) {
+				pthread_mutex_lock(&d->lock);
+				if (d->n < DEPOT_MAX) {
+					d->m[d->n++] = m;
+					m = NULL;
+				}
+				pthread_mutex_unlock(&d->lock);
+			}
+			mag_release(r, m);
+			free(m);
+		}
+	}
+	pthread_mutex_unlock(&tc->lock);
+	pthread_mutex_destroy(&tc->lock);
+	free(tc);
+}
+
+static struct tcache *get_tcache(struct rbt *r)
+{
+	struct tcache *tc = pthread_getspecific(r->key);
+
+	if (tc)
+		return tc;
+	tc = calloc(1, sizeof(*tc));
+	if (!tc)
+		return NULL;
+	pthread_mutex_init(&tc->lock, NULL);
+	tc->owner = r;
+	pthread_mutex_lock(&r->reg_lock);
+	LIST_INSERT_HEAD(&r->tcaches, tc, link);
+	pthread_mutex_unlock(&r->reg_lock);
+	if (pthread_setspecific(r->key, tc)) {
+		tcache_destroy(tc);
+		return NULL;
+	}
+	return tc;
+}
+
+/* Pop a cached range of @order below @limit (aligned to its size if asked); NULL if none fits. */
+static struct iova_node *tcache_pop(struct rbt *r, struct tcache *tc, unsigned int order,
+				    u64 limit, bool size_aligned)
+{
+	u64 span = 1ULL << order;
+	struct iova_node *node = NULL;
+	struct magazine *m;
+
+	pthread_mutex_lock(&tc->lock);
+	m = tc->loaded[order];
+	if (!m || !m->n) {
+		struct magazine *p = tc->prev[order];
+
+		if (p && p->n) {
+			tc->prev[order] = m;
+			tc->loaded[order] = m = p;
+		} else {
+			struct depot *d = &r->depot[order];
+			struct magazine *full = NULL;
+
+			pthread_mutex_lock(&d->lock);
+			if (d->n)
+				full = d->m[--d->n];
+			pthread_mutex_unlock(&d->lock);
+			if (full) {
+				free(m);
+				tc->loaded[order] = m = full;
+			}
+		}
+	}
+	/* From the top, as a stack; a range beyond the limit or misaligned stays for someone else. */
+	for (unsigned int i = m ? m->n : 0; i-- > 0;) {
+		struct iova_node *e = m->e[i];
+
+		if (e->hi <= limit && (!size_aligned || !(e->lo & (span - 1)))) {
+			node = e;
+			m->e[i] = m->e[--m->n];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&tc->lock);
+	return node;
+}
+
+/* Push a range just freed (already ST_CACHED) into this thread's magazine. */
+static void tcache_push(struct rbt *r, struct tcache *tc, struct iova_node *node)
+{
+	unsigned int order = order_of(node->hi - node->lo + 1);
+	struct magazine *m;
+
+	pthread_mutex_lock(&tc->lock);
+	m = tc->loaded[order];
+	if (m && m->n == MAG_SIZE) {
+		struct magazine *p = tc->prev[order];
+
+		if (!p || p->n < MAG_SIZE) {
+			tc->prev[order] = m;
+			tc->loaded[order] = m = p;
+		} else {
+			struct depot *d = &r->depot[order];
+
+			pthread_mutex_lock(&d->lock);
+			if (d->n < DEPOT_MAX) {
+				d->m[d->n++] = m;
+				m = NULL;
+			}
+			pthread_mutex_unlock(&d->lock);
+			if (m)
+				mag_release(r, m); /* depot full: back to the tree, reuse the magazine */
+			tc->loaded[order] = m;
+		}
+	}
+	if (!m)
+		tc->loaded[order] = m = calloc(1, sizeof(*m));
+	if (m)
+		m->e[m->n++] = node;
+	pthread_mutex_unlock(&tc->lock);
+	if (!m)
+		release_nodes(r, &node, 1);
+}
+
+static void rbt_flush(struct dmasim_iova *iova)
+{
+	struct rbt *r = to_rbt(iova);
+	struct tcache *tc;
+
+	if (!r->use_cache)
+		return;
+	pthread_mutex_lock(&r->reg_lock);
+	LIST_FOREACH(tc, &r->tcaches, link) {
+		pthread_mutex_lock(&tc->lock);
+		for (int o = 0; o < RCACHE_ORDERS; o++) {
+			mag_release(r, tc->loaded[o]);
+			mag_release(r, tc->prev[o]);
+		}
+		pthread_mutex_unlock(&tc->lock);
+	}
+	pthread_mutex_unlock(&r->reg_lock);
+	for (int o = 0; o < RCACHE_ORDERS; o++) {
+		struct depot *d = &r->depot[o];
+		struct magazine *m;
+
+		for (;;) {
+			pthread_mutex_lock(&d->lock);
+			m = d->n ? d->m[--d->n] : NULL;
+			pthread_mutex_unlock(&d->lock);
+			if (!m)
+				break;
+			mag_release(r, m);
+			free(m);
+		}
+	}
+}
+
+/* ---- the ops ------------------------------------------------------------- */
+
+static int rbt_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t limit,
+			   bool size_aligned, dma_addr_t *addr)
+{
+	struct rbt *r = to_rbt(iova);
+	struct iova_node *node;
+	u64 n, span, limit_pfn;
+	int ret;
+
+	if (!addr || !size || (size & (iova->granule - 1)))
+		return -EINVAL;
+	if (!limit_to_pfn(r->shift, limit, &limit_pfn))
+		return -ENOMEM;
+	if (limit_pfn > r->end_pfn)
+		limit_pfn = r->end_pfn;
+	n = size >> r->shift;
+	span = span_of(r, n);
+
+	if (cacheable(r, n)) {
+		struct tcache *tc = get_tcache(r);
+
+		node = tc ? tcache_pop(r, tc, order_of(span), limit_pfn, size_aligned) : NULL;
+		if (node) {
+			/* Release: the node's range was published before it reached the magazine. */
+			atomic_store_explicit(&node->word, NODE_WORD(n, ST_LIVE),
+					      memory_order_release);
+			atomic_fetch_sub_explicit(&r->nr_cached, 1, memory_order_relaxed);
+			*addr = node->lo << r->shift;
+			return 0;
+		}
+	}
+
+	node = malloc(sizeof(*node));
+	if (!node)
+		return -ENOMEM;
+	pthread_rwlock_wrlock(&r->lock);
+	ret = tree_alloc(r, node, n, span, limit_pfn, size_aligned);
+	pthread_rwlock_unlock(&r->lock);
+	if (ret == -ENOMEM && atomic_load_explicit(&r->nr_cached, memory_order_relaxed) > 0) {
+		/* The space is held by caches: empty them all and try once more, as alloc_iova_fast(). */
+		rbt_flush(iova);
+		pthread_rwlock_wrlock(&r->lock);
+		ret = tree_alloc(r, node, n, span, limit_pfn, size_aligned);
+		pthread_rwlock_unlock(&r->lock);
+	}
+	if (ret) {
+		free(node);
+		return ret;
+	}
+	*addr = node->lo << r->shift;
+	return 0;
+}
+
+static int rbt_free_range(struct dmasim_iova *iova, dma_addr_t addr, size_t size)
+{
+	struct rbt *r = to_rbt(iova);
+	struct iova_node *node;
+	u64 n, want;
+	struct tcache *tc;
+	bool ok;
+
+	if (!size || ((addr | size) & (iova->granule - 1)))
+		return -EINVAL;
+	n = size >> r->shift;
+	want = NODE_WORD(n, ST_LIVE);
+
+	if (cacheable(r, n) && (tc = get_tcache(r))) {
+		/* A shared lookup only: the compare-and-swap is what claims the range, exactly once. */
+		pthread_rwlock_rdlock(&r->lock);
+		node = find_exact(r, addr >> r->shift);
+		ok = node && node != &r->anchor &&
+		     atomic_compare_exchange_strong(&node->word, &want, NODE_WORD(n, ST_CACHED));
+		pthread_rwlock_unlock(&r->lock);
+		if (!ok)
+			return -EINVAL;
+		atomic_fetch_add_explicit(&r->nr_cached, 1, memory_order_relaxed);
+		tcache_push(r, tc, node);
+		return 0;
+	}
+
+	pthread_rwlock_wrlock(&r->lock);
+	node = find_exact(r, addr >> r->shift);
+	ok = node && node != &r->anchor && atomic_load(&node->word) == want;
+	if (ok)
+		tree_remove(r, node);
+	pthread_rwlock_unlock(&r->lock);
+	if (!ok)
+		return -EINVAL;
+	free(node);
+	return 0;
+}
+
+/*
+ * Reserve [addr, addr + size), clipped to [start, end] (what lies outside is
+ * never handed out anyway).  Reservations that overlap or touch merge into
+ * one node.  A range that sits in some thread's cache is free as far as the
+ * user knows, so the caches are flushed and the reservation tried again.
+ */
+static int rbt_reserve(struct dmasim_iova *iova, dma_addr_t addr, size_t size)
+{
+	struct rbt *r = to_rbt(iova);
+	u64 lo, hi;
+
+	if (!size || ((addr | size) & (iova->granule - 1)) || addr + size - 1 < addr)
+		return -EINVAL;
+	lo = addr >> r->shift;
+	hi = lo + (size >> r->shift) - 1;
+	if (hi < r->start_pfn || lo > r->end_pfn)
+		return 0;
+	if (lo < r->start_pfn)
+		lo = r->start_pfn;
+	if (hi > r->end_pfn)
+		hi = r->end_pfn;
+
+	for (int tries = 0; tries < RESERVE_TRIES; tries++) {
+		struct iova_node *first, *n, *next, *fresh = malloc(sizeof(*fresh));
+		bool busy = false, cached = false;
+		u64 nlo = lo, nhi = hi;
+
+		if (!fresh)
+			return -ENOMEM;
+		pthread_rwlock_wrlock(&r->lock);
+		first = first_hi_at_least(r, lo - 1);
+		for (n = first; n != &r->anchor && n->lo <= hi + 1; n = RB_NEXT(iova_tree, &r->tree, n)) {
+			u64 st = atomic_load(&n->word) & ST_MASK;
+
+			if (n->lo > hi || n->hi < lo)
+				continue; /* only touching: merges if reserved, else nothing */
+			busy |= st == ST_LIVE;
+			cached |= st == ST_CACHED;
+		}
+		if (!busy && !cached) {
+			for (n = first; n != &r->anchor && n->lo <= hi + 1; n = next) {
+				next = RB_NEXT(iova_tree, &r->tree, n);
+				if ((atomic_load(&n->word) & ST_MASK) != ST_RESERVED)
+					continue;
+				nlo = n->lo < nlo ? n->lo : nlo;
+				nhi = n->hi > nhi ? n->hi : nhi;
+				tree_remove(r, n);
+				free(n);
+			}
+			fresh->lo = nlo;
+			fresh->hi = nhi;
+			atomic_init(&fresh->word, NODE_WORD(0, ST_RESERVED));
+			RB_INSERT(iova_tree, &r->tree, fresh);
+			fresh = NULL;
+		}
+		pthread_rwlock_unlock(&r->lock);
+		free(fresh);
+		if (busy)
+			return -EBUSY;
+		if (!cached)
+			return 0;
+		rbt_flush(iova);
+	}
+	return -EBUSY;
+}
+
+static void rbt_stats(struct dmasim_iova *iova, struct dmasim_iova_stats *st)
+{
+	struct rbt *r = to_rbt(iova);
+	struct iova_node *n;
+	u64 pos = r->start_pfn;
+
+	memset(st, 0, sizeof(*st));
+	pthread_rwlock_rdlock(&r->lock);
+	/* The anchor sits at end + 1, so the walk also sees the last gap. */
+	RB_FOREACH(n, iova_tree, &r->tree) {
+		u64 span = n->hi - n->lo + 1;
+
+		if (n->lo > pos) {
+			st->free += n->lo - pos;
+			if (n->lo - pos > st->largest_free)
+				st->largest_free = n->lo - pos;
+		}
+		pos = n->hi + 1;
+		switch (atomic_load(&n->word) & ST_MASK) {
+		case ST_LIVE:
+			st->allocated += span; /* what the range takes, rounding included */
+			st->nr_ranges++;
+			break;
+		case ST_CACHED:
+			st->cached += span;
+			break;
+		case ST_RESERVED:
+			st->reserved += span;
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&r->lock);
+	st->allocated <<= r->shift;
+	st->reserved <<= r->shift;
+	st->free <<= r->shift;
+	st->largest_free <<= r->shift;
+	st->cached <<= r->shift;
+}
+
+struct range_rec {
+	dma_addr_t addr;
+	size_t size;
+	bool reserved;
+};
+
+/* The ranges are copied out first, so @fn runs without the lock and may call back in. */
+static int rbt_for_each(struct dmasim_iova *iova,
+			int (*fn)(void *ctx, dma_addr_t addr, size_t size, bool reserved), void *ctx)
+{
+	struct rbt *r = to_rbt(iova);
+	struct range_rec *v = NULL;
+	size_t nr = 0, cap = 0;
+	struct iova_node *n;
+	int ret = 0;
+
+	pthread_rwlock_rdlock(&r->lock);
+	RB_FOREACH(n, iova_tree, &r->tree) {
+		u64 w = atomic_load(&n->word);
+
+		if ((w & ST_MASK) != ST_LIVE && (w & ST_MASK) != ST_RESERVED)
+			continue;
+		if (nr == cap) {
+			struct range_rec *bigger;
+
+			cap = cap ? cap * 2 : 64;
+			bigger = realloc(v, cap * sizeof(*v));
+			if (!bigger) {
+				ret = -ENOMEM;
+				break;
+			}
+			v = bigger;
+		}
+		v[nr].addr = n->lo << r->shift;
+		/* An allocation is reported with the size it was asked for: what free_range() takes. */
+		v[nr].reserved = (w & ST_MASK) == ST_RESERVED;
+		v[nr].size = v[nr].reserved ? (n->hi - n->lo + 1) << r->shift : (w >> 2) << r->shift;
+		nr++;
+	}
+	pthread_rwlock_unlock(&r->lock);
+	for (size_t i = 0; !ret && i < nr; i++)
+		ret = fn(ctx, v[i].addr, v[i].size, v[i].reserved);
+	free(v);
+	return ret;
+}
+
+static size_t rbt_cache_range(struct dmasim_iova *iova)
+{
+	return to_rbt(iova)->use_cache ? iova->granule << (RCACHE_ORDERS - 1) : 0;
+}
+
+/* Options: none, or "nocache" (every allocation goes to the tree: placements are reproducible). */
+static int parse_options(const char *opts, bool *use_cache)
+{
+	*use_cache = true;
+	while (opts && *opts) {
+		size_t len = strcspn(opts, ":");
+
+		if (len == 7 && !strncmp(opts, "nocache", 7))
+			*use_cache = false;
+		else if (len)
+			return -EINVAL;
+		opts += len;
+		if (*opts == ':')
+			opts++;
+	}
+	return 0;
+}
+
+static struct dmasim_iova *rbt_alloc(const struct dmasim_iova_config *cfg)
+{
+	pthread_rwlockattr_t attr;
+	unsigned int shift;
+	struct rbt *r;
+	u64 g, start_pfn, end_pfn, dma32_pfn;
+	bool use_cache;
+
+	if (!cfg || cfg->granule < 4096 || (cfg->granule & (cfg->granule - 1)) ||
+	    cfg->start < cfg->granule || cfg->end < cfg->start ||
+	    parse_options(cfg->options, &use_cache))
+		return NULL;
+	g = cfg->granule;
+	shift = (unsigned int)__builtin_ctzll(g);
+	if (cfg->start > UINT64_MAX - (g - 1) || !limit_to_pfn(shift, cfg->end, &end_pfn))
+		return NULL;
+	start_pfn = (cfg->start + g - 1) >> shift; /* an unaligned start narrows up */
+	if (end_pfn < start_pfn)
+		return NULL;
+	if (!limit_to_pfn(shift, 0xffffffffULL, &dma32_pfn) || dma32_pfn > end_pfn)
+		dma32_pfn = end_pfn;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->base.granule = g;
+	r->base.start = start_pfn << shift;
+	r->base.end = ((end_pfn + 1) << shift) - 1;
+	r->shift = shift;
+	r->start_pfn = start_pfn;
+	r->end_pfn = end_pfn;
+	r->dma32_pfn = dma32_pfn;
+	r->fail32_any = r->fail32_aligned = UINT64_MAX;
+	RB_INIT(&r->tree);
+	r->anchor.lo = r->anchor.hi = end_pfn + 1;
+	atomic_init(&r->anchor.word, NODE_WORD(0, ST_ANCHOR));
+	RB_INSERT(iova_tree, &r->tree, &r->anchor);
+	r->cached = r->cached32 = &r->anchor;
+	atomic_init(&r->nr_cached, 0);
+
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&r->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	pthread_mutex_init(&r->reg_lock, NULL);
+	LIST_INIT(&r->tcaches);
+	for (int o = 0; o < RCACHE_ORDERS; o++)
+		pthread_mutex_init(&r->depot[o].lock, NULL);
+	/* Keys are a finite resource (PTHREAD_KEYS_MAX): without one, run uncached. */
+	r->use_cache = use_cache && !pthread_key_create(&r->key, tcache_destroy);
+	return &r->base;
+}
+
+/*
+ * Context: no other thread may use the instance, nor be exiting after
+ * having used it (its key destructor would run on freed memory) - the
+ * kernel's rule that a domain outlives its users.
+ */
+static void rbt_free(struct dmasim_iova *iova)
+{
+	struct rbt *r = to_rbt(iova);
+	struct iova_node *n;
+	struct tcache *tc;
+
+	if (r->use_cache) {
+		/* After this no destructor runs for the key; the tcaches are ours to free. */
+		pthread_key_delete(r->key);
+		while ((tc = LIST_FIRST(&r->tcaches))) {
+			LIST_REMOVE(tc, link);
+			for (int o = 0; o < RCACHE_ORDERS; o++) {
+				free(tc->loaded[o]);
+				free(tc->prev[o]);
+			}
+			pthread_mutex_destroy(&tc->lock);
+			free(tc);
+		}
+	}
+	for (int o = 0; o < RCACHE_ORDERS; o++) {
+		for (unsigned int i = 0; i < r->depot[o].n; i++)
+			free(r->depot[o].m[i]);
+		pthread_mutex_destroy(&r->depot[o].lock);
+	}
+	while ((n = RB_MIN(iova_tree, &r->tree))) {
+		RB_REMOVE(iova_tree, &r->tree, n);
+		if (n != &r->anchor)
+			free(n);
+	}
+	pthread_rwlock_destroy(&r->lock);
+	pthread_mutex_destroy(&r->reg_lock);
+	free(r);
+}
+
+const struct dmasim_iova_ops dmasim__iova_rbtree = {
+	.base = {
+		.abi = DMASIM_BACKEND_ABI,
+		.kind = DMASIM_BACKEND_IOVA,
+		.name = "rbtree",
+		.caps = 0,
+		.help = "Linux-style: red-black tree, top-down, per-thread range caches (option: nocache)",
+	},
+	.alloc = rbt_alloc,
+	.free = rbt_free,
+	.alloc_range = rbt_alloc_range,
+	.free_range = rbt_free_range,
+	.reserve = rbt_reserve,
+	.stats = rbt_stats,
+	.for_each = rbt_for_each,
+	.cache_range = rbt_cache_range,
+	.flush_caches = rbt_flush,
+};

@@ -1,0 +1,605 @@
+/*
+ * iommu/pgtable/pgtable-arm-lpae-4k.c - the "arm-lpae-4k" IO page-table
+ * format, the default: ARM LPAE stage 1 with a 4 KiB granule, as the kernel's
+ * io-pgtable-arm builds it for an SMMU.  Up to four levels of 512 64-bit
+ * descriptors translate a 48-bit IOVA; leaves are 4 KiB pages at level 3,
+ * 2 MiB blocks at level 2 and 1 GiB blocks at level 1.  Every table lives in
+ * simulated RAM and is only ever touched through the config's ram callback,
+ * so the IOMMU's walk reads the same physical bytes a hardware walker would.
+ * A backend of the page-table kind (<dmasim/backend.h>).
+ *
+ * Descriptor (bit 63 on the left):
+ *
+ *   [1:0]   01 block (levels 1, 2); 11 table (levels 0-2) or page (level 3);
+ *           x0 invalid.  01 at level 3 is reserved and reads as invalid.
+ *   [6]     AP[1] "unprivileged": set unless DMASIM_PROT_PRIV.
+ *   [7]     AP[2] "read-only": set when the device may not write.
+ *   [9:8]   SH, inner shareable; [10] AF, the access flag; [11] nG.
+ *   [47:12] output address (next table, page or block).
+ *   [55]    software bit "no read" (ours): set when the device may not read.
+ *           Stage 1 has no hardware bit for it, and a DMA_FROM_DEVICE
+ *           mapping is write-only for the device, so the IOMMU model needs
+ *           one; ARM leaves bits [58:55] to software.
+ * A leaf with neither read nor write would be no mapping at all, so
+ * map_pages() refuses prot without DMASIM_PROT_READ or DMASIM_PROT_WRITE.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define LPAE_GRANULE_SHIFT 12
+#define LPAE_BITS_PER_LEVEL 9
+#define LPAE_ENTRIES (1u << LPAE_BITS_PER_LEVEL)
+#define LPAE_TABLE_SIZE (LPAE_ENTRIES * sizeof(u64))
+#define LPAE_MAX_LEVELS 4
+#define LPAE_LAST_LEVEL (LPAE_MAX_LEVELS - 1)
+#define LPAE_MAX_IAS 48
+#define LPAE_MAX_OAS 48
+/* Below 1 MiB of IOVA space there is nothing worth translating. */
+#define LPAE_MIN_IAS 20
+/* The translation base must be 64-byte aligned, so a tiny root is padded. */
+#define LPAE_MIN_ROOT 64
+
+#define PTE_VALID BIT_ULL(0)
+#define PTE_TYPE_MASK 3ULL
+#define PTE_TYPE_BLOCK 1ULL
+#define PTE_TYPE_TABLE 3ULL /* and PAGE at the last level */
+#define PTE_AP_UNPRIV BIT_ULL(6)
+#define PTE_AP_RDONLY BIT_ULL(7)
+#define PTE_SH_IS (3ULL << 8)
+#define PTE_AF BIT_ULL(10)
+#define PTE_NG BIT_ULL(11)
+#define PTE_SW_NOREAD BIT_ULL(55)
+#define PTE_ADDR_MASK 0x0000fffffffff000ULL
+
+#define LPAE_PGSIZES ((1UL << 12) | (1UL << 21) | (1UL << 30))
+
+struct lpae {
+	struct dmasim_pgtable base;
+	int (*alloc_table)(void *cookie, size_t size, phys_addr_t *phys);
+	void (*free_table)(void *cookie, phys_addr_t phys, size_t size);
+	dmasim_ram_fn ram;
+	void *cookie;
+	unsigned int start_level; /* level the root table is at */
+	unsigned int pgd_bits;    /* index bits at the start level */
+	size_t root_size;
+	/* Empty tables displaced by a block, kept for reuse (see retire_subtree()). */
+	pthread_mutex_t spare_lock;
+	phys_addr_t *spare;
+	size_t nr_spare, max_spare;
+};
+
+static inline struct lpae *to_lpae(struct dmasim_pgtable *pgt)
+{
+	return container_of(pgt, struct lpae, base);
+}
+
+static inline unsigned int lvl_shift(unsigned int lvl)
+{
+	return LPAE_GRANULE_SHIFT + LPAE_BITS_PER_LEVEL * (LPAE_LAST_LEVEL - lvl);
+}
+
+static inline unsigned int lvl_entries(const struct lpae *d, unsigned int lvl)
+{
+	return lvl == d->start_level ? 1u << d->pgd_bits : LPAE_ENTRIES;
+}
+
+static inline unsigned int lvl_index(const struct lpae *d, unsigned long iova, unsigned int lvl)
+{
+	return (unsigned int)(iova >> lvl_shift(lvl)) & (lvl_entries(d, lvl) - 1);
+}
+
+/* Host view of a whole table: the core guarantees one table sits in one region. */
+static inline u64 *table_ptr(const struct lpae *d, phys_addr_t table)
+{
+	return (u64 *)(void *)d->ram(d->cookie, table);
+}
+
+/*
+ * Entries are read and written with atomics: ops on disjoint ranges run
+ * concurrently and may meet on a shared intermediate entry.  Acquire on
+ * load pairs with the release that published a new table's zeroed contents.
+ */
+static inline u64 pte_load(const u64 *ptep)
+{
+	return __atomic_load_n(ptep, __ATOMIC_ACQUIRE);
+}
+
+static inline void pte_store(u64 *ptep, u64 pte)
+{
+	__atomic_store_n(ptep, pte, __ATOMIC_RELEASE);
+}
+
+static inline bool pte_cas(u64 *ptep, u64 *old, u64 new)
+{
+	return __atomic_compare_exchange_n(ptep, old, new, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
+
+static inline bool pte_is_table(u64 pte, unsigned int lvl)
+{
+	return lvl < LPAE_LAST_LEVEL && (pte & PTE_TYPE_MASK) == PTE_TYPE_TABLE;
+}
+
+static inline bool pte_is_leaf(u64 pte, unsigned int lvl)
+{
+	if (lvl == LPAE_LAST_LEVEL)
+		return (pte & PTE_TYPE_MASK) == PTE_TYPE_TABLE;
+	return (pte & PTE_TYPE_MASK) == PTE_TYPE_BLOCK;
+}
+
+static inline phys_addr_t pte_addr(u64 pte)
+{
+	return pte & PTE_ADDR_MASK;
+}
+
+static u64 prot_to_pte(int prot, unsigned int lvl)
+{
+	u64 pte = PTE_AF | PTE_SH_IS | PTE_NG;
+
+	pte |= lvl == LPAE_LAST_LEVEL ? PTE_TYPE_TABLE : PTE_TYPE_BLOCK;
+	if (!(prot & DMASIM_PROT_WRITE))
+		pte |= PTE_AP_RDONLY;
+	if (!(prot & DMASIM_PROT_READ))
+		pte |= PTE_SW_NOREAD;
+	if (!(prot & DMASIM_PROT_PRIV))
+		pte |= PTE_AP_UNPRIV;
+	return pte;
+}
+
+static int pte_to_prot(u64 pte)
+{
+	int prot = 0;
+
+	if (!(pte & PTE_SW_NOREAD))
+		prot |= DMASIM_PROT_READ;
+	if (!(pte & PTE_AP_RDONLY))
+		prot |= DMASIM_PROT_WRITE;
+	if (!(pte & PTE_AP_UNPRIV))
+		prot |= DMASIM_PROT_PRIV;
+	return prot;
+}
+
+/* ---- table memory ------------------------------------------------------ */
+
+/* A fresh zeroed 4 KiB table: a spare one if any, else from the core. */
+static int table_get(struct lpae *d, phys_addr_t *phys)
+{
+	int ret;
+
+	pthread_mutex_lock(&d->spare_lock);
+	if (d->nr_spare) {
+		*phys = d->spare[--d->nr_spare];
+		pthread_mutex_unlock(&d->spare_lock);
+		memset(table_ptr(d, *phys), 0, LPAE_TABLE_SIZE);
+		return 0;
+	}
+	pthread_mutex_unlock(&d->spare_lock);
+	ret = d->alloc_table(d->cookie, LPAE_TABLE_SIZE, phys);
+	if (ret)
+		return -ENOMEM;
+	/* The descriptor holds 48 address bits and the walker outputs base.oas of them. */
+	if ((*phys >> d->base.oas) || (*phys & (LPAE_TABLE_SIZE - 1))) {
+		d->free_table(d->cookie, *phys, LPAE_TABLE_SIZE);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Keep a table that is no longer linked; on allocation failure give it back. */
+static void table_put(struct lpae *d, phys_addr_t phys)
+{
+	pthread_mutex_lock(&d->spare_lock);
+	if (d->nr_spare == d->max_spare) {
+		size_t n = d->max_spare ? 2 * d->max_spare : 16;
+		phys_addr_t *s = realloc(d->spare, n * sizeof(*s));
+
+		if (!s) {
+			pthread_mutex_unlock(&d->spare_lock);
+			d->free_table(d->cookie, phys, LPAE_TABLE_SIZE);
+			return;
+		}
+		d->spare = s;
+		d->max_spare = n;
+	}
+	d->spare[d->nr_spare++] = phys;
+	pthread_mutex_unlock(&d->spare_lock);
+}
+
+/* Whether the subtree under @table (a table at @lvl) holds no valid leaf. */
+static bool subtree_empty(struct lpae *d, phys_addr_t table, unsigned int lvl)
+{
+	u64 *t = table_ptr(d, table);
+
+	for (unsigned int i = 0; i < LPAE_ENTRIES; i++) {
+		u64 pte = pte_load(&t[i]);
+
+		if (pte_is_leaf(pte, lvl))
+			return false;
+		if (pte_is_table(pte, lvl) && !subtree_empty(d, pte_addr(pte), lvl + 1))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Tables displaced by a block go to the spare list rather than back to the
+ * core: like tables emptied by unmap they stay page-table pages of this
+ * domain until free(), so a stale walk can never land in a driver's data.
+ */
+static void retire_subtree(struct lpae *d, phys_addr_t table, unsigned int lvl)
+{
+	u64 *t = table_ptr(d, table);
+
+	for (unsigned int i = 0; i < LPAE_ENTRIES; i++) {
+		u64 pte = pte_load(&t[i]);
+
+		if (pte_is_table(pte, lvl))
+			retire_subtree(d, pte_addr(pte), lvl + 1);
+	}
+	table_put(d, table);
+}
+
+/* Clear every leaf under @table (at @lvl). Return: whether there was one. */
+static bool clear_subtree(struct lpae *d, phys_addr_t table, unsigned int lvl)
+{
+	u64 *t = table_ptr(d, table);
+	bool any = false;
+
+	for (unsigned int i = 0; i < LPAE_ENTRIES; i++) {
+		u64 pte = pte_load(&t[i]);
+
+		if (pte_is_leaf(pte, lvl)) {
+			pte_store(&t[i], 0);
+			any = true;
+		} else if (pte_is_table(pte, lvl)) {
+			any |= clear_subtree(d, pte_addr(pte), lvl + 1);
+		}
+	}
+	return any;
+}
+
+static void free_subtree(struct lpae *d, phys_addr_t table, unsigned int lvl, size_t size)
+{
+	u64 *t = table_ptr(d, table);
+	unsigned int n = lvl_entries(d, lvl);
+
+	for (unsigned int i = 0; i < n; i++) {
+		u64 pte = t[i];
+
+		if (pte_is_table(pte, lvl))
+			free_subtree(d, pte_addr(pte), lvl + 1, LPAE_TABLE_SIZE);
+	}
+	d->free_table(d->cookie, table, size);
+}
+
+/* ---- factory ------------------------------------------------------------ */
+
+static struct dmasim_pgtable *lpae_alloc(const struct dmasim_pgtable_config *cfg)
+{
+	unsigned int ias, oas, levels;
+	unsigned long pgsizes = LPAE_PGSIZES;
+	struct lpae *d;
+
+	if (!cfg || !cfg->alloc_table || !cfg->free_table || !cfg->ram)
+		return NULL;
+	if (cfg->options && *cfg->options)
+		return NULL; /* no options to take */
+	ias = cfg->ias ? cfg->ias : LPAE_MAX_IAS;
+	if (ias > LPAE_MAX_IAS)
+		ias = LPAE_MAX_IAS;
+	if (ias < LPAE_MIN_IAS)
+		return NULL;
+	oas = cfg->oas ? cfg->oas : LPAE_MAX_OAS;
+	if (oas > LPAE_MAX_OAS)
+		oas = LPAE_MAX_OAS;
+	if (oas < LPAE_MIN_IAS)
+		return NULL;
+
+	/* As the kernel does: as few levels as cover ias, the root only as wide as needed. */
+	levels = DIV_ROUND_UP(ias - LPAE_GRANULE_SHIFT, LPAE_BITS_PER_LEVEL);
+	/* A block size only exists at a level the walk goes through. */
+	if (levels < 3)
+		pgsizes &= ~(1UL << 30);
+	if (levels < 2)
+		pgsizes &= ~(1UL << 21);
+	if (cfg->pgsize_bitmap)
+		pgsizes &= cfg->pgsize_bitmap;
+	if (!pgsizes)
+		return NULL;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->alloc_table = cfg->alloc_table;
+	d->free_table = cfg->free_table;
+	d->ram = cfg->ram;
+	d->cookie = cfg->cookie;
+	d->start_level = LPAE_MAX_LEVELS - levels;
+	d->pgd_bits = ias - lvl_shift(d->start_level);
+	d->root_size = (size_t)1 << d->pgd_bits << 3;
+	if (d->root_size < LPAE_MIN_ROOT)
+		d->root_size = LPAE_MIN_ROOT;
+	d->base.pgsize_bitmap = pgsizes;
+	d->base.ias = ias;
+	d->base.oas = oas;
+	d->base.levels = levels;
+	pthread_mutex_init(&d->spare_lock, NULL);
+	if (d->alloc_table(d->cookie, d->root_size, &d->base.root))
+		goto fail;
+	if ((d->base.root >> oas) || (d->base.root & (d->root_size - 1))) {
+		d->free_table(d->cookie, d->base.root, d->root_size);
+		goto fail;
+	}
+	return &d->base;
+fail:
+	pthread_mutex_destroy(&d->spare_lock);
+	free(d);
+	return NULL;
+}
+
+/*
+ * Tables are only freed here, never on unmap: an unmap that emptied a table
+ * would have to prove no walk is still inside it (the kernel flushes walk
+ * caches through TLB callbacks for that), and a domain that mapped there once
+ * usually maps there again.  Simpler and safe: the tree only grows.
+ */
+static void lpae_free(struct dmasim_pgtable *pgt)
+{
+	struct lpae *d;
+
+	if (!pgt)
+		return;
+	d = to_lpae(pgt);
+	free_subtree(d, d->base.root, d->start_level, d->root_size);
+	for (size_t i = 0; i < d->nr_spare; i++)
+		d->free_table(d->cookie, d->spare[i], LPAE_TABLE_SIZE);
+	free(d->spare);
+	pthread_mutex_destroy(&d->spare_lock);
+	free(d);
+}
+
+/* ---- ops ------------------------------------------------------------------ */
+
+/* The level whose entries map @pgsize, or -1. */
+static int pgsize_level(const struct lpae *d, size_t pgsize)
+{
+	if (!pgsize || (pgsize & (pgsize - 1)) || !(pgsize & d->base.pgsize_bitmap))
+		return -1;
+	for (unsigned int lvl = d->start_level; lvl < LPAE_MAX_LEVELS; lvl++)
+		if (pgsize == (size_t)1 << lvl_shift(lvl))
+			return (int)lvl;
+	return -1;
+}
+
+/* Whether [iova, iova + size) lies below 1 << @bits (no wrap). */
+static inline bool range_fits(u64 addr, u64 size, unsigned int bits)
+{
+	u64 limit = 1ULL << bits;
+
+	return size && addr < limit && size <= limit - addr;
+}
+
+/*
+ * Walk down to the table at @target holding @iova, creating missing tables.
+ * Return: 0 and *@table; -EEXIST if a block above covers @iova; -ENOMEM.
+ */
+static int descend_create(struct lpae *d, unsigned long iova, unsigned int target,
+			  phys_addr_t *table)
+{
+	phys_addr_t t = d->base.root;
+
+	for (unsigned int lvl = d->start_level; lvl < target; lvl++) {
+		u64 *ptep = &table_ptr(d, t)[lvl_index(d, iova, lvl)];
+		u64 pte = pte_load(ptep);
+
+		if (!(pte & PTE_VALID)) {
+			phys_addr_t next;
+			u64 desc;
+
+			if (table_get(d, &next))
+				return -ENOMEM;
+			desc = next | PTE_TYPE_TABLE;
+			/* Another op on a disjoint range may install the same table first. */
+			if (pte_cas(ptep, &pte, desc))
+				pte = desc;
+			else
+				table_put(d, next);
+		}
+		if (!pte_is_table(pte, lvl))
+			return -EEXIST;
+		t = pte_addr(pte);
+	}
+	*table = t;
+	return 0;
+}
+
+static int lpae_map_pages(struct dmasim_pgtable *pgt, unsigned long iova, phys_addr_t paddr,
+			  size_t pgsize, size_t pgcount, int prot, size_t *mapped)
+{
+	struct lpae *d = to_lpae(pgt);
+	int target = pgsize_level(d, pgsize);
+	size_t done = 0;
+	u64 attrs;
+	int ret = 0;
+
+	if (mapped)
+		*mapped = 0;
+	if (target < 0 || !pgcount || pgcount > SIZE_MAX / pgsize)
+		return -EINVAL;
+	if (!IS_ALIGNED(iova, pgsize) || !IS_ALIGNED(paddr, pgsize))
+		return -EINVAL;
+	if (!range_fits(iova, pgsize * pgcount, pgt->ias) ||
+	    !range_fits(paddr, pgsize * pgcount, pgt->oas))
+		return -EINVAL;
+	if (!(prot & (DMASIM_PROT_READ | DMASIM_PROT_WRITE)))
+		return -EINVAL;
+	attrs = prot_to_pte(prot, (unsigned int)target);
+
+	while (pgcount) {
+		unsigned int idx = lvl_index(d, iova, (unsigned int)target);
+		unsigned int n = lvl_entries(d, (unsigned int)target) - idx;
+		phys_addr_t table;
+		u64 *t;
+
+		ret = descend_create(d, iova, (unsigned int)target, &table);
+		if (ret)
+			break;
+		t = table_ptr(d, table);
+		if (n > pgcount)
+			n = (unsigned int)pgcount;
+		for (unsigned int i = 0; i < n; i++) {
+			u64 *ptep = &t[idx + i];
+			u64 old = pte_load(ptep);
+			u64 new = attrs | paddr;
+
+			if (pte_is_table(old, (unsigned int)target)) {
+				/* A block over a table left empty by unmaps replaces it. */
+				if (!subtree_empty(d, pte_addr(old), (unsigned int)target + 1) ||
+				    !pte_cas(ptep, &old, new)) {
+					ret = -EEXIST;
+					break;
+				}
+				retire_subtree(d, pte_addr(old), (unsigned int)target + 1);
+			} else if (old & PTE_VALID) {
+				ret = -EEXIST;
+				break;
+			} else {
+				pte_store(ptep, new);
+			}
+			iova += pgsize;
+			paddr += pgsize;
+			done += pgsize;
+			pgcount--;
+		}
+		if (ret)
+			break;
+	}
+	if (mapped)
+		*mapped = done;
+	return ret;
+}
+
+static size_t lpae_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, size_t pgsize,
+			       size_t pgcount)
+{
+	struct lpae *d = to_lpae(pgt);
+	int target = pgsize_level(d, pgsize);
+	unsigned long end;
+	size_t done = 0;
+
+	if (target < 0 || !pgcount || pgcount > SIZE_MAX / pgsize || !IS_ALIGNED(iova, pgsize) ||
+	    !range_fits(iova, pgsize * pgcount, pgt->ias))
+		return 0;
+	end = iova + pgsize * pgcount;
+
+	while (iova < end) {
+		phys_addr_t table = d->base.root;
+		unsigned int lvl = d->start_level;
+		u64 *ptep, pte;
+
+		/* Down to the target level, stopping at a hole or a larger block. */
+		for (;; lvl++) {
+			ptep = &table_ptr(d, table)[lvl_index(d, iova, lvl)];
+			pte = pte_load(ptep);
+			if (!(pte & PTE_VALID) || lvl == (unsigned int)target || !pte_is_table(pte, lvl))
+				break;
+			table = pte_addr(pte);
+		}
+		if (!(pte & PTE_VALID))
+			return done;
+		if (pte_is_leaf(pte, lvl)) {
+			size_t size = (size_t)1 << lvl_shift(lvl);
+
+			/* A larger block goes only if the request covers all of it: no splitting. */
+			if (!IS_ALIGNED(iova, size) || end - iova < size)
+				return done;
+			pte_store(ptep, 0);
+			iova += size;
+			done += size;
+			continue;
+		}
+		if (!pte_is_table(pte, lvl))
+			return done; /* reserved encoding: reads as a hole */
+		/* A table where a block of @pgsize would be: unmap everything under it. */
+		if (!clear_subtree(d, pte_addr(pte), lvl + 1))
+			return done;
+		iova += pgsize;
+		done += pgsize;
+	}
+	return done;
+}
+
+/* The walk shared by iova_to_phys() and walk(); @w may be NULL. */
+static int lpae_lookup(struct lpae *d, unsigned long iova, struct dmasim_pgtable_walk *w,
+		       phys_addr_t *phys, int *prot)
+{
+	phys_addr_t table = d->base.root;
+	unsigned int nr = 0;
+
+	if (w)
+		memset(w, 0, sizeof(*w));
+	if (iova >> d->base.ias)
+		return -ENOENT;
+	for (unsigned int lvl = d->start_level; lvl < LPAE_MAX_LEVELS; lvl++, nr++) {
+		unsigned int idx = lvl_index(d, iova, lvl);
+		u64 pte = pte_load(&table_ptr(d, table)[idx]);
+
+		if (w) {
+			w->level[nr].table = table;
+			w->level[nr].index = idx;
+			w->level[nr].entry = pte;
+			w->level[nr].shift = lvl_shift(lvl);
+			w->nr_levels = nr + 1;
+		}
+		if (pte_is_table(pte, lvl)) {
+			table = pte_addr(pte);
+			continue;
+		}
+		if (!pte_is_leaf(pte, lvl))
+			return -ENOENT;
+		*phys = pte_addr(pte) | (iova & (((u64)1 << lvl_shift(lvl)) - 1));
+		if (prot)
+			*prot = pte_to_prot(pte);
+		if (w) {
+			w->mapped = true;
+			w->phys = *phys;
+			w->pgsize = (size_t)1 << lvl_shift(lvl);
+			w->prot = pte_to_prot(pte);
+		}
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int lpae_iova_to_phys(struct dmasim_pgtable *pgt, unsigned long iova, phys_addr_t *phys,
+			     int *prot)
+{
+	return lpae_lookup(to_lpae(pgt), iova, NULL, phys, prot);
+}
+
+static int lpae_walk(struct dmasim_pgtable *pgt, unsigned long iova,
+		     struct dmasim_pgtable_walk *w)
+{
+	phys_addr_t phys;
+
+	return lpae_lookup(to_lpae(pgt), iova, w, &phys, NULL);
+}
+
+const struct dmasim_pgtable_ops dmasim__pgtable_arm_lpae_4k = {
+	.base = {
+		.abi = DMASIM_BACKEND_ABI,
+		.kind = DMASIM_BACKEND_PGTABLE,
+		.name = "arm-lpae-4k",
+		.caps = 0,
+		.help = "ARM LPAE stage 1, 4 KiB granule: 4 levels, 48-bit IOVA, 4K pages, 2M/1G blocks",
+	},
+	.alloc = lpae_alloc,
+	.free = lpae_free,
+	.map_pages = lpae_map_pages,
+	.unmap_pages = lpae_unmap_pages,
+	.iova_to_phys = lpae_iova_to_phys,
+	.walk = lpae_walk,
+};

@@ -1,0 +1,574 @@
+/*
+ * iommu/pgtable/pgtable-arm-v7s.c - the "arm-v7s" IO page-table format:
+ * ARM's short-descriptor format as the kernel's io-pgtable-arm-v7s builds it
+ * for 32-bit IOMMUs.  A differently shaped second format for comparison and
+ * teaching: 32-bit IOVA and output addresses, 32-bit descriptors, two levels
+ * of unequal tables (4096-entry level 1 of 1 MiB sections or level-2 table
+ * pointers; 256-entry level 2 of 4 KiB small pages).  64 KiB large pages and
+ * 16 MiB supersections are not used.  Every table lives in simulated RAM and
+ * is only touched through the config's ram callback.  A backend of the
+ * page-table kind (<dmasim/backend.h>).
+ *
+ * Descriptors (bit 31 on the left):
+ *
+ *   level 1  [1:0] 00 invalid, 01 level-2 table at [31:10], 10 section at
+ *            [31:20] (bit 18, supersection, always 0), 11 reads as invalid.
+ *   level 2  [1]   1 small page at [31:12] ([0] is XN, left 0); [1:0] 01 (a
+ *            large page) is never written and reads as invalid.
+ *
+ *   Leaf attributes sit at the same relative positions in both levels, from
+ *   bit 10 in a section and from bit 4 in a small page:
+ *     +0  AP[0], used as the access flag (simplified access permissions);
+ *     +1  AP[1] "unprivileged": set unless DMASIM_PROT_PRIV;
+ *     +2  TEX[0], memory type (0: normal memory through TEX remap);
+ *     +3  TEX[1], software bit "no read" (ours): set when the device may not
+ *         read.  With TEX remap on, TEX[2:1] are free for software, and a
+ *         DMA_FROM_DEVICE mapping is write-only for the device;
+ *     +5  AP[2] "read-only": set when the device may not write;
+ *     +6  S, shareable; +7 nG.
+ * A leaf with neither read nor write would be no mapping at all, so
+ * map_pages() refuses prot without DMASIM_PROT_READ or DMASIM_PROT_WRITE.
+ *
+ * Level-2 tables are 1 KiB each, asked of the core with alloc_table(1024):
+ * packing four into a page is an allocation policy, and it belongs to the
+ * core's table allocator, not to the format.  Descriptors hold 32-bit table
+ * addresses, so a table the core places at or above 4 GiB is refused.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define V7S_MAX_IAS 32
+#define V7S_MAX_OAS 32
+#define V7S_MIN_IAS 20 /* one section */
+#define V7S_LEVELS 2
+
+#define V7S_L1_SHIFT 20
+#define V7S_L1_ENTRIES 4096u
+#define V7S_L1_SIZE (V7S_L1_ENTRIES * sizeof(u32))
+#define V7S_L2_SHIFT 12
+#define V7S_L2_ENTRIES 256u
+#define V7S_L2_SIZE (V7S_L2_ENTRIES * sizeof(u32))
+
+#define V7S_L1_TYPE_MASK 3u
+#define V7S_L1_TYPE_TABLE 1u
+#define V7S_L1_TYPE_SECTION 2u
+#define V7S_L1_TABLE_MASK 0xfffffc00u
+#define V7S_L1_SECTION_MASK 0xfff00000u
+#define V7S_L1_SUPERSECTION (1u << 18)
+#define V7S_L2_TYPE_SMALL 2u
+#define V7S_L2_PAGE_MASK 0xfffff000u
+
+/* Attributes, relative to attr_shift(level). */
+#define V7S_ATTR_AF (1u << 0)
+#define V7S_ATTR_UNPRIV (1u << 1)
+#define V7S_ATTR_NOREAD (1u << 3)
+#define V7S_ATTR_RDONLY (1u << 5)
+#define V7S_ATTR_S (1u << 6)
+#define V7S_ATTR_NG (1u << 7)
+
+#define V7S_PGSIZES ((1UL << V7S_L2_SHIFT) | (1UL << V7S_L1_SHIFT))
+
+struct v7s {
+	struct dmasim_pgtable base;
+	int (*alloc_table)(void *cookie, size_t size, phys_addr_t *phys);
+	void (*free_table)(void *cookie, phys_addr_t phys, size_t size);
+	dmasim_ram_fn ram;
+	void *cookie;
+	/* Empty level-2 tables displaced by a section, kept for reuse until free(). */
+	pthread_mutex_t spare_lock;
+	phys_addr_t *spare;
+	size_t nr_spare, max_spare;
+};
+
+static inline struct v7s *to_v7s(struct dmasim_pgtable *pgt)
+{
+	return container_of(pgt, struct v7s, base);
+}
+
+static inline unsigned int attr_shift(unsigned int lvl)
+{
+	return lvl == 1 ? 10 : 4;
+}
+
+static inline unsigned int l1_index(unsigned long iova)
+{
+	return (unsigned int)(iova >> V7S_L1_SHIFT) & (V7S_L1_ENTRIES - 1);
+}
+
+static inline unsigned int l2_index(unsigned long iova)
+{
+	return (unsigned int)(iova >> V7S_L2_SHIFT) & (V7S_L2_ENTRIES - 1);
+}
+
+/* Host view of a whole table: the core guarantees one table sits in one region. */
+static inline u32 *table_ptr(const struct v7s *d, phys_addr_t table)
+{
+	return (u32 *)(void *)d->ram(d->cookie, table);
+}
+
+/* Atomic entries: concurrent ops on disjoint ranges can share a level-1 entry. */
+static inline u32 pte_load(const u32 *ptep)
+{
+	return __atomic_load_n(ptep, __ATOMIC_ACQUIRE);
+}
+
+static inline void pte_store(u32 *ptep, u32 pte)
+{
+	__atomic_store_n(ptep, pte, __ATOMIC_RELEASE);
+}
+
+static inline bool pte_cas(u32 *ptep, u32 *old, u32 new)
+{
+	return __atomic_compare_exchange_n(ptep, old, new, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
+
+static inline bool l1_is_table(u32 pte)
+{
+	return (pte & V7S_L1_TYPE_MASK) == V7S_L1_TYPE_TABLE;
+}
+
+static inline bool l1_is_section(u32 pte)
+{
+	return (pte & V7S_L1_TYPE_MASK) == V7S_L1_TYPE_SECTION && !(pte & V7S_L1_SUPERSECTION);
+}
+
+static inline bool l2_is_page(u32 pte)
+{
+	return pte & V7S_L2_TYPE_SMALL;
+}
+
+static u32 prot_to_pte(int prot, unsigned int lvl)
+{
+	u32 attr = V7S_ATTR_AF | V7S_ATTR_S | V7S_ATTR_NG;
+
+	if (!(prot & DMASIM_PROT_WRITE))
+		attr |= V7S_ATTR_RDONLY;
+	if (!(prot & DMASIM_PROT_READ))
+		attr |= V7S_ATTR_NOREAD;
+	if (!(prot & DMASIM_PROT_PRIV))
+		attr |= V7S_ATTR_UNPRIV;
+	return attr << attr_shift(lvl) | (lvl == 1 ? V7S_L1_TYPE_SECTION : V7S_L2_TYPE_SMALL);
+}
+
+static int pte_to_prot(u32 pte, unsigned int lvl)
+{
+	u32 attr = pte >> attr_shift(lvl);
+	int prot = 0;
+
+	if (!(attr & V7S_ATTR_NOREAD))
+		prot |= DMASIM_PROT_READ;
+	if (!(attr & V7S_ATTR_RDONLY))
+		prot |= DMASIM_PROT_WRITE;
+	if (!(attr & V7S_ATTR_UNPRIV))
+		prot |= DMASIM_PROT_PRIV;
+	return prot;
+}
+
+/* ---- table memory ------------------------------------------------------ */
+
+/* Whether a table at @phys of @size is one a 32-bit descriptor can point to. */
+static inline bool table_reachable(const struct v7s *d, phys_addr_t phys, size_t size)
+{
+	return !((phys + size - 1) >> d->base.oas) && !(phys & (size - 1));
+}
+
+static int l2_get(struct v7s *d, phys_addr_t *phys)
+{
+	pthread_mutex_lock(&d->spare_lock);
+	if (d->nr_spare) {
+		*phys = d->spare[--d->nr_spare];
+		pthread_mutex_unlock(&d->spare_lock);
+		memset(table_ptr(d, *phys), 0, V7S_L2_SIZE);
+		return 0;
+	}
+	pthread_mutex_unlock(&d->spare_lock);
+	if (d->alloc_table(d->cookie, V7S_L2_SIZE, phys))
+		return -ENOMEM;
+	if (!table_reachable(d, *phys, V7S_L2_SIZE)) {
+		d->free_table(d->cookie, *phys, V7S_L2_SIZE);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void l2_put(struct v7s *d, phys_addr_t phys)
+{
+	pthread_mutex_lock(&d->spare_lock);
+	if (d->nr_spare == d->max_spare) {
+		size_t n = d->max_spare ? 2 * d->max_spare : 16;
+		phys_addr_t *s = realloc(d->spare, n * sizeof(*s));
+
+		if (!s) {
+			pthread_mutex_unlock(&d->spare_lock);
+			d->free_table(d->cookie, phys, V7S_L2_SIZE);
+			return;
+		}
+		d->spare = s;
+		d->max_spare = n;
+	}
+	d->spare[d->nr_spare++] = phys;
+	pthread_mutex_unlock(&d->spare_lock);
+}
+
+static bool l2_empty(struct v7s *d, phys_addr_t table)
+{
+	u32 *t = table_ptr(d, table);
+
+	for (unsigned int i = 0; i < V7S_L2_ENTRIES; i++)
+		if (l2_is_page(pte_load(&t[i])))
+			return false;
+	return true;
+}
+
+/* Clear every page of a level-2 table. Return: whether there was one. */
+static bool l2_clear(struct v7s *d, phys_addr_t table)
+{
+	u32 *t = table_ptr(d, table);
+	bool any = false;
+
+	for (unsigned int i = 0; i < V7S_L2_ENTRIES; i++) {
+		if (l2_is_page(pte_load(&t[i]))) {
+			pte_store(&t[i], 0);
+			any = true;
+		}
+	}
+	return any;
+}
+
+/* ---- factory ------------------------------------------------------------ */
+
+static struct dmasim_pgtable *v7s_alloc(const struct dmasim_pgtable_config *cfg)
+{
+	unsigned long pgsizes = V7S_PGSIZES;
+	unsigned int ias, oas;
+	struct v7s *d;
+
+	if (!cfg || !cfg->alloc_table || !cfg->free_table || !cfg->ram)
+		return NULL;
+	if (cfg->options && *cfg->options)
+		return NULL; /* no options to take */
+	ias = cfg->ias ? cfg->ias : V7S_MAX_IAS;
+	if (ias > V7S_MAX_IAS)
+		ias = V7S_MAX_IAS;
+	oas = cfg->oas ? cfg->oas : V7S_MAX_OAS;
+	if (oas > V7S_MAX_OAS)
+		oas = V7S_MAX_OAS;
+	if (ias < V7S_MIN_IAS || oas < V7S_MIN_IAS)
+		return NULL;
+	if (cfg->pgsize_bitmap)
+		pgsizes &= cfg->pgsize_bitmap;
+	if (!pgsizes)
+		return NULL;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->alloc_table = cfg->alloc_table;
+	d->free_table = cfg->free_table;
+	d->ram = cfg->ram;
+	d->cookie = cfg->cookie;
+	d->base.pgsize_bitmap = pgsizes;
+	d->base.ias = ias;
+	d->base.oas = oas;
+	d->base.levels = V7S_LEVELS;
+	pthread_mutex_init(&d->spare_lock, NULL);
+	/*
+	 * The level-1 table stays 4096 entries even when ias < 32 (TTBCR.N = 0):
+	 * the IOVAs above ias are refused instead, which keeps one index rule.
+	 */
+	if (d->alloc_table(d->cookie, V7S_L1_SIZE, &d->base.root))
+		goto fail;
+	if (!table_reachable(d, d->base.root, V7S_L1_SIZE)) {
+		d->free_table(d->cookie, d->base.root, V7S_L1_SIZE);
+		goto fail;
+	}
+	return &d->base;
+fail:
+	pthread_mutex_destroy(&d->spare_lock);
+	free(d);
+	return NULL;
+}
+
+/*
+ * Level-2 tables are only freed here, never on unmap: an emptied table may
+ * still be in a walk (the kernel flushes walk caches before freeing one), and
+ * a range mapped once is usually mapped again.  Simpler and safe.
+ */
+static void v7s_free(struct dmasim_pgtable *pgt)
+{
+	struct v7s *d;
+	u32 *l1;
+
+	if (!pgt)
+		return;
+	d = to_v7s(pgt);
+	l1 = table_ptr(d, d->base.root);
+	for (unsigned int i = 0; i < V7S_L1_ENTRIES; i++)
+		if (l1_is_table(l1[i]))
+			d->free_table(d->cookie, l1[i] & V7S_L1_TABLE_MASK, V7S_L2_SIZE);
+	d->free_table(d->cookie, d->base.root, V7S_L1_SIZE);
+	for (size_t i = 0; i < d->nr_spare; i++)
+		d->free_table(d->cookie, d->spare[i], V7S_L2_SIZE);
+	free(d->spare);
+	pthread_mutex_destroy(&d->spare_lock);
+	free(d);
+}
+
+/* ---- ops ------------------------------------------------------------------ */
+
+/* The level whose entries map @pgsize (1 or 2), or 0. */
+static unsigned int pgsize_level(const struct v7s *d, size_t pgsize)
+{
+	if (!(pgsize & d->base.pgsize_bitmap) || (pgsize & (pgsize - 1)))
+		return 0;
+	return pgsize == (1UL << V7S_L1_SHIFT) ? 1 : 2;
+}
+
+/* Whether [addr, addr + size) lies below 1 << @bits (no wrap). */
+static inline bool range_fits(u64 addr, u64 size, unsigned int bits)
+{
+	u64 limit = 1ULL << bits;
+
+	return size && addr < limit && size <= limit - addr;
+}
+
+/*
+ * The level-2 table for @iova, created if missing.  Return: 0 and *@table;
+ * -EEXIST if a section covers @iova; -ENOMEM.
+ */
+static int l2_lookup_create(struct v7s *d, unsigned long iova, phys_addr_t *table)
+{
+	u32 *ptep = &table_ptr(d, d->base.root)[l1_index(iova)];
+	u32 pte = pte_load(ptep);
+
+	if (!pte) {
+		phys_addr_t next;
+		u32 desc;
+
+		if (l2_get(d, &next))
+			return -ENOMEM;
+		desc = (u32)next | V7S_L1_TYPE_TABLE;
+		/* Another op on a disjoint range may install the same table first. */
+		if (pte_cas(ptep, &pte, desc))
+			pte = desc;
+		else
+			l2_put(d, next);
+	}
+	if (!l1_is_table(pte))
+		return -EEXIST;
+	*table = pte & V7S_L1_TABLE_MASK;
+	return 0;
+}
+
+static int v7s_map_pages(struct dmasim_pgtable *pgt, unsigned long iova, phys_addr_t paddr,
+			 size_t pgsize, size_t pgcount, int prot, size_t *mapped)
+{
+	struct v7s *d = to_v7s(pgt);
+	unsigned int lvl = pgsize_level(d, pgsize);
+	size_t done = 0;
+	u32 attrs;
+	int ret = 0;
+
+	if (mapped)
+		*mapped = 0;
+	if (!lvl || !pgcount || pgcount > SIZE_MAX / pgsize)
+		return -EINVAL;
+	if (!IS_ALIGNED(iova, pgsize) || !IS_ALIGNED(paddr, pgsize))
+		return -EINVAL;
+	if (!range_fits(iova, pgsize * pgcount, pgt->ias) ||
+	    !range_fits(paddr, pgsize * pgcount, pgt->oas))
+		return -EINVAL;
+	if (!(prot & (DMASIM_PROT_READ | DMASIM_PROT_WRITE)))
+		return -EINVAL;
+	attrs = prot_to_pte(prot, lvl);
+
+	while (pgcount && !ret) {
+		unsigned int idx, n;
+		u32 *t;
+
+		if (lvl == 1) {
+			t = table_ptr(d, d->base.root);
+			idx = l1_index(iova);
+			n = V7S_L1_ENTRIES - idx;
+		} else {
+			phys_addr_t table;
+
+			ret = l2_lookup_create(d, iova, &table);
+			if (ret)
+				break;
+			t = table_ptr(d, table);
+			idx = l2_index(iova);
+			n = V7S_L2_ENTRIES - idx;
+		}
+		if (n > pgcount)
+			n = (unsigned int)pgcount;
+		for (unsigned int i = 0; i < n; i++) {
+			u32 *ptep = &t[idx + i];
+			u32 old = pte_load(ptep);
+			u32 new = attrs | (u32)paddr;
+
+			if (lvl == 1 && l1_is_table(old)) {
+				/* A section over a table left empty by unmaps replaces it. */
+				phys_addr_t l2 = old & V7S_L1_TABLE_MASK;
+
+				if (!l2_empty(d, l2) || !pte_cas(ptep, &old, new)) {
+					ret = -EEXIST;
+					break;
+				}
+				l2_put(d, l2);
+			} else if (old) {
+				ret = -EEXIST;
+				break;
+			} else {
+				pte_store(ptep, new);
+			}
+			iova += pgsize;
+			paddr += pgsize;
+			done += pgsize;
+			pgcount--;
+		}
+	}
+	if (mapped)
+		*mapped = done;
+	return ret;
+}
+
+static size_t v7s_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, size_t pgsize,
+			      size_t pgcount)
+{
+	struct v7s *d = to_v7s(pgt);
+	unsigned int lvl = pgsize_level(d, pgsize);
+	u32 *l1 = table_ptr(d, d->base.root);
+	unsigned long end;
+	size_t done = 0;
+
+	if (!lvl || !pgcount || pgcount > SIZE_MAX / pgsize || !IS_ALIGNED(iova, pgsize) ||
+	    !range_fits(iova, pgsize * pgcount, pgt->ias))
+		return 0;
+	end = iova + pgsize * pgcount;
+
+	while (iova < end) {
+		u32 *ptep = &l1[l1_index(iova)];
+		u32 pte = pte_load(ptep);
+
+		if (l1_is_section(pte)) {
+			/* A section goes only if the request covers all of it: no splitting. */
+			if (!IS_ALIGNED(iova, 1UL << V7S_L1_SHIFT) || end - iova < (1UL << V7S_L1_SHIFT))
+				return done;
+			pte_store(ptep, 0);
+			iova += 1UL << V7S_L1_SHIFT;
+			done += 1UL << V7S_L1_SHIFT;
+			continue;
+		}
+		if (!l1_is_table(pte))
+			return done;
+		if (lvl == 1) {
+			/* A table where a section would be: unmap everything under it. */
+			if (!l2_clear(d, pte & V7S_L1_TABLE_MASK))
+				return done;
+			iova += pgsize;
+			done += pgsize;
+			continue;
+		}
+		ptep = &table_ptr(d, pte & V7S_L1_TABLE_MASK)[l2_index(iova)];
+		if (!l2_is_page(pte_load(ptep)))
+			return done;
+		pte_store(ptep, 0);
+		iova += pgsize;
+		done += pgsize;
+	}
+	return done;
+}
+
+/* The walk shared by iova_to_phys() and walk(); @w may be NULL. */
+static int v7s_lookup(struct v7s *d, unsigned long iova, struct dmasim_pgtable_walk *w,
+		      phys_addr_t *phys, int *prot)
+{
+	phys_addr_t table = d->base.root;
+	unsigned int idx;
+	u32 pte;
+
+	if (w)
+		memset(w, 0, sizeof(*w));
+	if (iova >> d->base.ias)
+		return -ENOENT;
+	idx = l1_index(iova);
+	pte = pte_load(&table_ptr(d, table)[idx]);
+	if (w) {
+		w->nr_levels = 1;
+		w->level[0].table = table;
+		w->level[0].index = idx;
+		w->level[0].entry = pte;
+		w->level[0].shift = V7S_L1_SHIFT;
+	}
+	if (l1_is_section(pte)) {
+		*phys = (pte & V7S_L1_SECTION_MASK) | (iova & ((1UL << V7S_L1_SHIFT) - 1));
+		if (prot)
+			*prot = pte_to_prot(pte, 1);
+		if (w) {
+			w->mapped = true;
+			w->phys = *phys;
+			w->pgsize = 1UL << V7S_L1_SHIFT;
+			w->prot = pte_to_prot(pte, 1);
+		}
+		return 0;
+	}
+	if (!l1_is_table(pte))
+		return -ENOENT;
+	table = pte & V7S_L1_TABLE_MASK;
+	idx = l2_index(iova);
+	pte = pte_load(&table_ptr(d, table)[idx]);
+	if (w) {
+		w->nr_levels = 2;
+		w->level[1].table = table;
+		w->level[1].index = idx;
+		w->level[1].entry = pte;
+		w->level[1].shift = V7S_L2_SHIFT;
+	}
+	if (!l2_is_page(pte))
+		return -ENOENT;
+	*phys = (pte & V7S_L2_PAGE_MASK) | (iova & ((1UL << V7S_L2_SHIFT) - 1));
+	if (prot)
+		*prot = pte_to_prot(pte, 2);
+	if (w) {
+		w->mapped = true;
+		w->phys = *phys;
+		w->pgsize = 1UL << V7S_L2_SHIFT;
+		w->prot = pte_to_prot(pte, 2);
+	}
+	return 0;
+}
+
+static int v7s_iova_to_phys(struct dmasim_pgtable *pgt, unsigned long iova, phys_addr_t *phys,
+			    int *prot)
+{
+	return v7s_lookup(to_v7s(pgt), iova, NULL, phys, prot);
+}
+
+static int v7s_walk(struct dmasim_pgtable *pgt, unsigned long iova,
+		    struct dmasim_pgtable_walk *w)
+{
+	phys_addr_t phys;
+
+	return v7s_lookup(to_v7s(pgt), iova, w, &phys, NULL);
+}
+
+const struct dmasim_pgtable_ops dmasim__pgtable_arm_v7s = {
+	.base = {
+		.abi = DMASIM_BACKEND_ABI,
+		.kind = DMASIM_BACKEND_PGTABLE,
+		.name = "arm-v7s",
+		.caps = 0,
+		.help = "ARM short-descriptor (v7s): 2 levels, 32-bit IOVA and PA, 4K pages, 1M sections",
+	},
+	.alloc = v7s_alloc,
+	.free = v7s_free,
+	.map_pages = v7s_map_pages,
+	.unmap_pages = v7s_unmap_pages,
+	.iova_to_phys = v7s_iova_to_phys,
+	.walk = v7s_walk,
+};
