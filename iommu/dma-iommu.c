@@ -490,6 +490,73 @@ static unsigned long iommu_merge_boundary(struct dmasim_device *d)
 	return d->domain && d->domain->pgt ? d->domain->granule - 1 : 0;
 }
 
+/* ---- the two-step IOVA API ----------------------------------------------------------- */
+
+static int iommu_iova_alloc(struct dmasim_device *d, phys_addr_t phys, size_t size,
+			    dma_addr_t *addr)
+{
+	struct dmasim_domain *dom = dma_domain(d, "dma_iova_try_alloc");
+	size_t off, len;
+	dma_addr_t iova;
+
+	if (!dom)
+		return -EINVAL;
+	off = phys & (dom->granule - 1);
+	len = ALIGN(off + size, dom->granule);
+	if (dmasim__iommu_alloc_iova(dom, dmasim__iommu_iova_size(dom, len), stream_limit(d), &iova))
+		return -ENOMEM;
+	*addr = iova + off;
+	return 0;
+}
+
+static int iommu_iova_link(struct dmasim_device *d, dma_addr_t dma, phys_addr_t phys, size_t size,
+			   enum dma_data_direction dir, unsigned long attrs)
+{
+	struct dmasim_domain *dom = dma_domain(d, "dma_iova_link");
+	size_t off;
+
+	if (!dom)
+		return -EINVAL;
+	off = phys & (dom->granule - 1);
+	if ((dma & (dom->granule - 1)) != off)
+		return -EIO;
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		dmasim__cache_for_device(d, phys, size, dir);
+	return dmasim__iommu_map_range(dom, dma - off, phys - off, ALIGN(off + size, dom->granule),
+				       dir_prot(dir, attrs));
+}
+
+static void iommu_iova_unlink(struct dmasim_device *d, dma_addr_t dma, size_t size,
+			      enum dma_data_direction dir, unsigned long attrs)
+{
+	struct dmasim_domain *dom = d->domain;
+	dma_addr_t start;
+	size_t len;
+
+	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API))
+		return;
+	start = dma & ~(dma_addr_t)(dom->granule - 1);
+	len = ALIGN((size_t)(dma - start) + size, dom->granule);
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		sync_phys(d, dom, dma, size, dir, true);
+	dmasim__iommu_unmap_range(dom, start, len);
+	/* The range stays allocated: only the IOTLB must forget it. */
+	dmasim__iotlb_invalidate(dom, start, len);
+}
+
+static void iommu_iova_free(struct dmasim_device *d, dma_addr_t addr, size_t size)
+{
+	struct dmasim_domain *dom = d->domain;
+	dma_addr_t start;
+	size_t len;
+
+	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API))
+		return;
+	start = addr & ~(dma_addr_t)(dom->granule - 1);
+	len = ALIGN((size_t)(addr - start) + size, dom->granule);
+	dmasim__iommu_release_iova(dom, start, dmasim__iommu_iova_size(dom, len), len);
+}
+
 const struct dmasim_dma_ops dmasim__iommu_dma_ops = {
 	.name = "iommu",
 	.map_phys = iommu_map_phys,
@@ -510,4 +577,8 @@ const struct dmasim_dma_ops dmasim__iommu_dma_ops = {
 	.opt_mapping_size = iommu_opt_mapping_size,
 	.merge_boundary = iommu_merge_boundary,
 	.may_bounce = may_bounce,
+	.iova_alloc = iommu_iova_alloc,
+	.iova_link = iommu_iova_link,
+	.iova_unlink = iommu_iova_unlink,
+	.iova_free = iommu_iova_free,
 };

@@ -160,9 +160,16 @@ static int table_alloc(void *cookie, size_t size, phys_addr_t *phys)
 	unsigned int order = size > PAGE_SIZE ? (unsigned int)get_order(size) : 0;
 	struct page *page;
 
-	/* A table smaller than a page still takes a page: simple, and aligned to its size. */
-	page = dmasim__alloc_pages_below(iommu->plat, GFP_KERNEL | __GFP_HIGHMEM | __GFP_ZERO, order,
-					 ~0ULL);
+	/*
+	 * A table smaller than a page still takes a page: simple, and aligned to
+	 * its size.  Below 4 GiB first: a 32-bit format (arm-v7s) can only point
+	 * at tables there.
+	 */
+	page = dmasim__alloc_pages_below(iommu->plat, GFP_KERNEL | __GFP_ZERO, order,
+					 DMA_BIT_MASK(32));
+	if (!page)
+		page = dmasim__alloc_pages_below(iommu->plat, GFP_KERNEL | __GFP_HIGHMEM | __GFP_ZERO,
+						 order, ~0ULL);
 	if (!page)
 		return -ENOMEM;
 	*phys = page_to_phys(page);
@@ -289,6 +296,27 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_spec *s,
 	iommu->fq = calloc(iommu->fq_size, sizeof(*iommu->fq));
 	if (!iommu->tlb || !iommu->fq)
 		return -ENOMEM;
+	/* A format that cannot point at any RAM cannot work on this machine. */
+	{
+		struct dmasim_pgtable_config pc = {
+			.oas = 48, .alloc_table = table_alloc, .free_table = table_free,
+			.ram = table_ram, .cookie = iommu, .options = iommu->fmt_opts,
+		};
+		struct dmasim_pgtable *probe = iommu->fmt->alloc(&pc);
+
+		if (!probe) {
+			snprintf(err, errlen, "iommu=%s%s%s: the format refused its options or cannot place its tables on this machine",
+				 iommu->fmt->base.name, iommu->fmt_opts[0] ? ":" : "", iommu->fmt_opts);
+			return -EINVAL;
+		}
+		if (probe->oas < 64 && p->regions[0].base >> probe->oas) {
+			snprintf(err, errlen, "iommu=%s: the format outputs %u-bit physical addresses; no RAM lies below 0x%llx",
+				 iommu->fmt->base.name, probe->oas, 1ULL << probe->oas);
+			iommu->fmt->free(probe);
+			return -EINVAL;
+		}
+		iommu->fmt->free(probe);
+	}
 	return 0;
 }
 

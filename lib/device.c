@@ -230,7 +230,8 @@ static void report_leaks(struct dmasim_device *d)
 			    (unsigned long long)m->phys, dmasim__dir_name(m->dir),
 			    m->tlb != DMASIM_NO_TLB ? " (bounced)" : "");
 		/* Give bounce slots back so the platform stays usable; leaked pages stay leaked. */
-		if (m->kind != MAP_COHERENT && m->kind != MAP_PAGES && m->kind != MAP_RESOURCE)
+		if (m->kind != MAP_COHERENT && m->kind != MAP_PAGES && m->kind != MAP_RESOURCE &&
+		    m->kind != MAP_IOVA)
 			d->ops->unmap_phys(d, m, DMA_ATTR_SKIP_CPU_SYNC);
 		dmasim__map_free(m);
 		pthread_mutex_lock(&d->lock);
@@ -278,6 +279,7 @@ const char *dmasim__map_kind_name(enum dmasim_map_kind k)
 	static const char *const names[] = {
 		[MAP_SINGLE] = "single", [MAP_PAGE] = "page", [MAP_SG] = "scatter-gather",
 		[MAP_RESOURCE] = "resource", [MAP_COHERENT] = "coherent", [MAP_PAGES] = "pages",
+		[MAP_IOVA] = "iova link",
 	};
 
 	return (unsigned int)k < ARRAY_SIZE(names) ? names[k] : "?";

@@ -811,45 +811,157 @@ void dma_sync_sgtable_for_device(struct device *dev, struct sg_table *sgt,
 		sync_sg(dev, "dma_sync_sgtable_for_device", NULL, 0, dir, false);
 }
 
-/* ---- the two-step IOVA API (no IOMMU DMA yet: the kernel's fallback answers) ------------ */
+/* ---- the two-step IOVA API -------------------------------------------------------------- */
+
+/*
+ * Without an IOMMU (or behind an identity domain) these answer as the
+ * kernel's fallbacks do: dma_iova_try_alloc() fails and the caller uses
+ * dma_map_*().  Behind a DMA domain the range is real IOVA space, linked
+ * piece by piece; each link is recorded like a mapping so the device side
+ * and the checks see it.
+ */
+static struct dmasim_device *iova_dev(struct device *dev, const char *call,
+				      struct dma_iova_state *state)
+{
+	struct dmasim_device *d = dmasim__dev(dev, call);
+
+	if (!d)
+		return NULL;
+	if (!state) {
+		dmasim__dev_report(d, "%s: NULL state", call);
+		return NULL;
+	}
+	/* Without a range these are the kernel's fallbacks: quiet no-ops. */
+	return dma_use_iova(state) && d->ops->iova_alloc ? d : NULL;
+}
 
 bool dma_iova_try_alloc(struct device *dev, struct dma_iova_state *state, phys_addr_t phys,
 			size_t size)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_iova_try_alloc");
+	dma_addr_t addr;
 
 	if (state)
 		memset(state, 0, sizeof(*state));
-	(void)d;
-	return false; /* callers fall back to dma_map_*() */
+	if (!d || !state || !d->ops->iova_alloc)
+		return false; /* callers fall back to dma_map_*() */
+	if (!size) {
+		dmasim__dev_report(d, "dma_iova_try_alloc: size 0");
+		return false;
+	}
+	if (d->ops->iova_alloc(d, phys, size, &addr))
+		return false;
+	state->addr = addr;
+	state->size = size;
+	return true;
 }
 
 void dma_iova_free(struct device *dev, struct dma_iova_state *state)
 {
-	(void)dmasim__dev(dev, "dma_iova_free");
+	struct dmasim_device *d = iova_dev(dev, "dma_iova_free", state);
+
+	if (!d)
+		return;
+	d->ops->iova_free(d, state->addr, state->size);
+	memset(state, 0, sizeof(*state));
 }
 
 int dma_iova_link(struct device *dev, struct dma_iova_state *state, phys_addr_t phys,
 		  size_t offset, size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	(void)dmasim__dev(dev, "dma_iova_link");
-	return -EOPNOTSUPP;
+	struct dmasim_device *d = iova_dev(dev, "dma_iova_link", state);
+	dma_addr_t dma;
+	int ret;
+
+	if (!d)
+		return state && dev ? -EOPNOTSUPP : -EINVAL;
+	if (!check_dir(d, "dma_iova_link", dir))
+		return -EINVAL;
+	if (!size || offset > state->size || size > state->size - offset) {
+		dmasim__dev_report(d, "dma_iova_link: [offset %zu + %zu] is outside the %llu-byte IOVA range",
+				   offset, size, (unsigned long long)state->size);
+		return -EINVAL;
+	}
+	if (!dmasim__phys_range_ok(d->plat, phys, size)) {
+		dmasim__dev_report(d, "dma_iova_link: [phys 0x%llx + %zu] is not inside one RAM region",
+				   (unsigned long long)phys, size);
+		return -EINVAL;
+	}
+	dma = state->addr + offset;
+	/* As the kernel: only the first link may start inside a granule. */
+	ret = d->ops->iova_link(d, dma, phys, size, dir, attrs);
+	if (ret == -EIO)
+		dmasim__dev_report(d, "dma_iova_link: phys 0x%llx does not sit at the IOVA's offset in the granule (only the first link may be unaligned)",
+				   (unsigned long long)phys);
+	if (ret)
+		return ret;
+	if (!dmasim__map_add(d, &(struct dmasim_map){ .dma = dma, .size = size, .phys = phys,
+						      .tlb = DMASIM_NO_TLB, .dir = dir,
+						      .kind = MAP_IOVA, .attrs = attrs,
+						      .checked = true })) {
+		d->ops->iova_unlink(d, dma, size, dir, DMA_ATTR_SKIP_CPU_SYNC);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int dma_iova_sync(struct device *dev, struct dma_iova_state *state, size_t offset, size_t size)
 {
-	(void)dmasim__dev(dev, "dma_iova_sync");
-	return -EOPNOTSUPP;
+	/* Links are visible to the device at once: the IOTLB caches nothing unmapped. */
+	if (iova_dev(dev, "dma_iova_sync", state))
+		return 0;
+	return state && dev ? -EOPNOTSUPP : -EINVAL;
+}
+
+/* Unlink every record inside [offset, offset + size) of the range. */
+static void iova_unlink_range(struct dmasim_device *d, const char *call,
+			      struct dma_iova_state *state, size_t offset, size_t size,
+			      enum dma_data_direction dir, unsigned long attrs)
+{
+	dma_addr_t dma = state->addr + offset, end = dma + size;
+
+	if (offset > state->size || size > state->size - offset) {
+		dmasim__dev_report(d, "%s: [offset %zu + %zu] is outside the %llu-byte IOVA range",
+				   call, offset, size, (unsigned long long)state->size);
+		return;
+	}
+	while (dma < end) {
+		struct dmasim_map *m;
+
+		pthread_mutex_lock(&d->lock);
+		m = dmasim__map_lookup_locked(d, dma);
+		pthread_mutex_unlock(&d->lock);
+		if (!m || m->kind != MAP_IOVA) {
+			dma += PAGE_SIZE - (dma & ~PAGE_MASK); /* a hole: nothing linked here */
+			continue;
+		}
+		m = dmasim__map_release(d, call, m->dma, m->size, dir, MAP_IOVA, NULL);
+		if (!m)
+			break;
+		d->ops->iova_unlink(d, m->dma, m->size, m->dir, attrs);
+		dma = m->dma + m->size;
+		dmasim__map_free(m);
+	}
 }
 
 void dma_iova_unlink(struct device *dev, struct dma_iova_state *state, size_t offset,
 		     size_t size, enum dma_data_direction dir, unsigned long attrs)
 {
-	(void)dmasim__dev(dev, "dma_iova_unlink");
+	struct dmasim_device *d = iova_dev(dev, "dma_iova_unlink", state);
+
+	if (d && check_dir(d, "dma_iova_unlink", dir))
+		iova_unlink_range(d, "dma_iova_unlink", state, offset, size, dir, attrs);
 }
 
 void dma_iova_destroy(struct device *dev, struct dma_iova_state *state, size_t mapped_len,
 		      enum dma_data_direction dir, unsigned long attrs)
 {
-	(void)dmasim__dev(dev, "dma_iova_destroy");
+	struct dmasim_device *d = iova_dev(dev, "dma_iova_destroy", state);
+
+	if (!d || !check_dir(d, "dma_iova_destroy", dir))
+		return;
+	if (mapped_len)
+		iova_unlink_range(d, "dma_iova_destroy", state, 0, mapped_len, dir, attrs);
+	d->ops->iova_free(d, state->addr, state->size);
+	memset(state, 0, sizeof(*state));
 }

@@ -243,6 +243,7 @@ enum dmasim_map_kind {
 	MAP_RESOURCE,
 	MAP_COHERENT,
 	MAP_PAGES,       /* dma_alloc_pages / noncoherent / noncontiguous */
+	MAP_IOVA,        /* dma_iova_link() into a dma_iova_try_alloc() range */
 };
 
 struct dmasim_map {
@@ -422,6 +423,18 @@ struct dmasim_dma_ops {
 	unsigned long (*merge_boundary)(struct dmasim_device *d);
 	/* Whether a bounce could be needed (for dma_need_sync/unmap). */
 	bool (*may_bounce)(struct dmasim_device *d);
+	/*
+	 * Optional: the two-step IOVA API.  iova_alloc reserves @size bytes of
+	 * IOVA space for memory starting at @phys's granule offset (*@addr keeps
+	 * that offset); iova_link maps [phys, phys+size) at @dma; iova_unlink
+	 * unmaps [dma, dma+size) (strict); iova_free gives the range back.
+	 */
+	int (*iova_alloc)(struct dmasim_device *d, phys_addr_t phys, size_t size, dma_addr_t *addr);
+	int (*iova_link)(struct dmasim_device *d, dma_addr_t dma, phys_addr_t phys, size_t size,
+			 enum dma_data_direction dir, unsigned long attrs);
+	void (*iova_unlink)(struct dmasim_device *d, dma_addr_t dma, size_t size,
+			    enum dma_data_direction dir, unsigned long attrs);
+	void (*iova_free)(struct dmasim_device *d, dma_addr_t addr, size_t size);
 };
 
 extern const struct dmasim_dma_ops dmasim__direct_ops;

@@ -1000,6 +1000,71 @@ static void test_threads(void **state)
 	}
 }
 
+/*
+ * Threads released together onto one empty upper entry, each mapping its own
+ * page below it: all of them try to install the same new table, round after
+ * round.  A lost installation loses the loser's page or leaks its table.
+ */
+#define RACE_THREADS 4
+#define RACE_ROUNDS 200
+
+struct racer {
+	struct dmasim_pgtable *pgt;
+	pthread_barrier_t *barrier;
+	unsigned long span; /* what one upper entry covers */
+	unsigned long ps;
+	int id;
+	int errors;
+};
+
+static void *racer_run(void *arg)
+{
+	struct racer *r = arg;
+	const struct dmasim_pgtable_ops *ops = r->pgt->ops;
+
+	for (unsigned long round = 1; round <= RACE_ROUNDS; round++) {
+		unsigned long iova = round * r->span + (unsigned long)r->id * (r->span / RACE_THREADS);
+		size_t mapped;
+
+		pthread_barrier_wait(r->barrier);
+		if (ops->map_pages(r->pgt, iova, iova & 0xffffffffUL, r->ps, 1, RW, &mapped) ||
+		    mapped != r->ps)
+			r->errors++;
+	}
+	return NULL;
+}
+
+static void test_threads_race(void **state)
+{
+	for_each_format(f) {
+		struct dmasim_pgtable *pgt = mk(f);
+		unsigned long s = smallest(pgt->pgsize_bitmap);
+		struct racer r[RACE_THREADS];
+		pthread_t t[RACE_THREADS];
+		pthread_barrier_t barrier;
+
+		cur_ps = s;
+		pthread_barrier_init(&barrier, NULL, RACE_THREADS);
+		for (int i = 0; i < RACE_THREADS; i++) {
+			r[i] = (struct racer){ pgt, &barrier, s * f->leaf_entries, s, i, 0 };
+			assert_int_equal(pthread_create(&t[i], NULL, racer_run, &r[i]), 0);
+		}
+		for (int i = 0; i < RACE_THREADS; i++) {
+			pthread_join(t[i], NULL);
+			CHECK_EQ(r[i].errors, 0);
+		}
+		pthread_barrier_destroy(&barrier);
+		for (unsigned long round = 1; round <= RACE_ROUNDS; round++) {
+			for (int i = 0; i < RACE_THREADS; i++) {
+				unsigned long iova = round * r[0].span + (unsigned long)i * (r[0].span / RACE_THREADS);
+
+				expect_phys(pgt, iova + 5, (iova & 0xffffffffUL) + 5, RW);
+			}
+		}
+		destroy(pgt);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1015,6 +1080,7 @@ int main(void)
 		cmocka_unit_test_setup(test_free_and_enomem, reset),
 		cmocka_unit_test_setup(test_stress, reset),
 		cmocka_unit_test_setup(test_threads, reset),
+		cmocka_unit_test_setup(test_threads_race, reset),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
