@@ -175,7 +175,8 @@ struct dmasim_iova {
 
 /**
  * struct dmasim_iova_stats - occupancy, for tools that draw the IOVA space.
- * @allocated: bytes handed out and not freed (reservations excluded).
+ * @allocated: bytes handed out and not freed (reservations excluded; a
+ *             backend that rounds sizes up counts what it set aside).
  * @reserved: bytes reserved.
  * @free: bytes neither allocated nor reserved in [start, end].
  * @largest_free: the largest run of free bytes.
@@ -205,13 +206,20 @@ struct dmasim_iova_stats {
 struct dmasim_iova_ops {
 	struct dmasim_backend base;
 	struct dmasim_iova *(*alloc)(const struct dmasim_iova_config *cfg);
+	/* No thread may still be using the instance (per-thread caches go with it). */
 	void (*free)(struct dmasim_iova *iova);
 	int (*alloc_range)(struct dmasim_iova *iova, size_t size, dma_addr_t limit,
 			   bool size_aligned, dma_addr_t *addr);
 	int (*free_range)(struct dmasim_iova *iova, dma_addr_t addr, size_t size);
+	/* A range partly outside [start, end] is clipped to it; overlapping or touching reservations merge. */
 	int (*reserve)(struct dmasim_iova *iova, dma_addr_t addr, size_t size);
 	void (*stats)(struct dmasim_iova *iova, struct dmasim_iova_stats *st);
-	/* Optional: call @fn for every allocated or reserved range, in address order. */
+	/*
+	 * Optional: call @fn for every allocated or reserved range, in address
+	 * order.  @fn runs without the allocator's lock and may call back into it;
+	 * an allocation is reported with the size it was asked for; a non-zero
+	 * return from @fn stops the walk and is returned.
+	 */
 	int (*for_each)(struct dmasim_iova *iova,
 			int (*fn)(void *ctx, dma_addr_t addr, size_t size, bool reserved),
 			void *ctx);

@@ -94,6 +94,7 @@ struct rbt {
 
 	bool use_cache;
 	atomic_long nr_cached;          /* nodes in ST_CACHED: is a flush worth it? */
+	atomic_long nr_cached32;        /* those of them below 4 GiB */
 	pthread_key_t key;
 	pthread_mutex_t reg_lock;       /* the list of every thread's tcache */
 	LIST_HEAD(, tcache) tcaches;
@@ -251,6 +252,14 @@ static int tree_alloc(struct rbt *r, struct iova_node *node, u64 req, u64 span, 
 	return 0;
 }
 
+/* Count a node into (@d = 1) or out of (@d = -1) the caches. */
+static void count_cached(struct rbt *r, const struct iova_node *n, long d)
+{
+	atomic_fetch_add_explicit(&r->nr_cached, d, memory_order_relaxed);
+	if (n->hi <= r->dma32_pfn)
+		atomic_fetch_add_explicit(&r->nr_cached32, d, memory_order_relaxed);
+}
+
 /* Cached ranges go back to the tree for good. */
 static void release_nodes(struct rbt *r, struct iova_node **e, unsigned int n)
 {
@@ -258,11 +267,11 @@ static void release_nodes(struct rbt *r, struct iova_node **e, unsigned int n)
 		return;
 	pthread_rwlock_wrlock(&r->lock);
 	for (unsigned int i = 0; i < n; i++) {
+		count_cached(r, e[i], -1);
 		tree_remove(r, e[i]);
 		free(e[i]);
 	}
 	pthread_rwlock_unlock(&r->lock);
-	atomic_fetch_sub_explicit(&r->nr_cached, (long)n, memory_order_relaxed);
 }
 
 /* ---- per-thread caches --------------------------------------------------- */
@@ -474,7 +483,7 @@ static int rbt_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t lim
 			/* Release: the node's range was published before it reached the magazine. */
 			atomic_store_explicit(&node->word, NODE_WORD(n, ST_LIVE),
 					      memory_order_release);
-			atomic_fetch_sub_explicit(&r->nr_cached, 1, memory_order_relaxed);
+			count_cached(r, node, -1);
 			*addr = node->lo << r->shift;
 			return 0;
 		}
@@ -486,8 +495,15 @@ static int rbt_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t lim
 	pthread_rwlock_wrlock(&r->lock);
 	ret = tree_alloc(r, node, n, span, limit_pfn, size_aligned);
 	pthread_rwlock_unlock(&r->lock);
-	if (ret == -ENOMEM && atomic_load_explicit(&r->nr_cached, memory_order_relaxed) > 0) {
-		/* The space is held by caches: empty them all and try once more, as alloc_iova_fast(). */
+	/*
+	 * Space held by caches: empty them all and try once more, as
+	 * alloc_iova_fast().  Only when some cached range lies below the limit
+	 * (as far as the 32-bit count tells): a caller that tries below 4 GiB
+	 * first (SAC) must not wipe every cache each time the low space is full.
+	 */
+	if (ret == -ENOMEM &&
+	    atomic_load_explicit(limit_pfn <= r->dma32_pfn ? &r->nr_cached32 : &r->nr_cached,
+				 memory_order_relaxed) > 0) {
 		rbt_flush(iova);
 		pthread_rwlock_wrlock(&r->lock);
 		ret = tree_alloc(r, node, n, span, limit_pfn, size_aligned);
@@ -523,7 +539,7 @@ static int rbt_free_range(struct dmasim_iova *iova, dma_addr_t addr, size_t size
 		pthread_rwlock_unlock(&r->lock);
 		if (!ok)
 			return -EINVAL;
-		atomic_fetch_add_explicit(&r->nr_cached, 1, memory_order_relaxed);
+		count_cached(r, node, 1);
 		tcache_push(r, tc, node);
 		return 0;
 	}
@@ -753,6 +769,7 @@ static struct dmasim_iova *rbt_alloc(const struct dmasim_iova_config *cfg)
 	RB_INSERT(iova_tree, &r->tree, &r->anchor);
 	r->cached = r->cached32 = &r->anchor;
 	atomic_init(&r->nr_cached, 0);
+	atomic_init(&r->nr_cached32, 0);
 
 	pthread_rwlockattr_init(&attr);
 	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
