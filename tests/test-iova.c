@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "testutil.h"
+#include <linux/dma-mapping.h>
+#include <linux/slab.h>
 #include "internal.h"
 
 struct backend_case {
@@ -28,8 +30,8 @@ static const struct backend_case backends[] = {
 };
 
 #define G 4096ULL
-#define SZ_1M (1ULL << 20)
-#define SZ_4G (1ULL << 32)
+#define T_1M (1ULL << 20)
+#define T_4G (1ULL << 32)
 #define LIMIT_NONE (~0ULL)
 
 static const struct backend_case *bc(void **state)
@@ -183,7 +185,7 @@ static void test_bad_config(void **state)
 
 static void test_basic(void **state)
 {
-	struct dmasim_iova *iova = mk(state, G, 64 * SZ_1M - 1);
+	struct dmasim_iova *iova = mk(state, G, 64 * T_1M - 1);
 	dma_addr_t a[100];
 	struct shadow sh;
 	struct dmasim_iova_stats st;
@@ -229,7 +231,7 @@ static void test_tiny(void **state)
 
 static void test_size_aligned(void **state)
 {
-	struct dmasim_iova *iova = mk(state, G, 4 * 1024 * SZ_1M - 1);
+	struct dmasim_iova *iova = mk(state, G, 4 * 1024 * T_1M - 1);
 	struct shadow sh;
 
 	shadow_init(&sh, iova);
@@ -261,8 +263,8 @@ static void test_top_down(void **state)
 		skip();
 	iova = mk(state, G, (1ULL << 48) - 1);
 	assert_int_equal(must_alloc(iova, G, LIMIT_NONE, false), (1ULL << 48) - G);
-	assert_int_equal(must_alloc(iova, 16 * G, SZ_4G - 1, true), SZ_4G - 16 * G);
-	assert_int_equal(must_alloc(iova, 64 * G, SZ_4G - 1, true), SZ_4G - 128 * G);
+	assert_int_equal(must_alloc(iova, 16 * G, T_4G - 1, true), T_4G - 16 * G);
+	assert_int_equal(must_alloc(iova, 64 * G, T_4G - 1, true), T_4G - 128 * G);
 	/* The top 64-granule slot holds the first granule: the next one down. */
 	assert_int_equal(must_alloc(iova, 64 * G, LIMIT_NONE, true), (1ULL << 48) - 128 * G);
 	iova->ops->free(iova);
@@ -270,7 +272,7 @@ static void test_top_down(void **state)
 
 static void test_random_no_overlap(void **state)
 {
-	struct dmasim_iova *iova = mk(state, G, 256 * SZ_1M - 1);
+	struct dmasim_iova *iova = mk(state, G, 256 * T_1M - 1);
 	struct live {
 		dma_addr_t a;
 		size_t size;
@@ -288,7 +290,7 @@ static void test_random_no_overlap(void **state)
 			size_t n = r % 16 ? 1 + (r >> 8) % 40 : 1 + (r >> 8) % 600;
 			bool aligned = (r >> 20) & 1;
 			dma_addr_t limit = (r >> 21) % 4 ? LIMIT_NONE :
-				iova->start + ((r >> 24) % (200 * SZ_1M)) + G - 1;
+				iova->start + ((r >> 24) % (200 * T_1M)) + G - 1;
 			dma_addr_t a;
 
 			if (alloc(iova, n * G, limit, aligned, &a)) {
@@ -346,9 +348,9 @@ static void test_limit(void **state)
 		size_t size = (1 + r % 64) * G;
 		bool low = (r >> 8) & 1;
 
-		a = must_alloc(iova, size, low ? SZ_4G - 1 : LIMIT_NONE, (r >> 9) & 1);
+		a = must_alloc(iova, size, low ? T_4G - 1 : LIMIT_NONE, (r >> 9) & 1);
 		if (low)
-			assert_true(a + size - 1 <= SZ_4G - 1);
+			assert_true(a + size - 1 <= T_4G - 1);
 		if ((r >> 10) & 1)
 			must_free(iova, a, size);
 	}
@@ -362,8 +364,8 @@ static void test_limit(void **state)
 	for (int i = 0; i < 8; i++)
 		must_free(iova, hi[i], G);
 	for (int i = 0; i < 8; i++) {
-		a = must_alloc(iova, G, SZ_4G - 1, false);
-		assert_true(a < SZ_4G);
+		a = must_alloc(iova, G, T_4G - 1, false);
+		assert_true(a < T_4G);
 	}
 	for (int i = 0; i < 8; i++) {
 		a = must_alloc(iova, G, LIMIT_NONE, false);
@@ -379,48 +381,48 @@ static void test_limit(void **state)
 /* A 32-bit window of 256 granules inside a larger aperture: full, then not. */
 static void test_limit_exhaustion(void **state)
 {
-	struct dmasim_iova *iova = mk(state, SZ_4G - SZ_1M, SZ_4G + SZ_1M - 1);
+	struct dmasim_iova *iova = mk(state, T_4G - T_1M, T_4G + T_1M - 1);
 	dma_addr_t low[256], a;
 	int n = 0;
 
-	while (!alloc(iova, G, SZ_4G - 1, false, &a)) {
+	while (!alloc(iova, G, T_4G - 1, false, &a)) {
 		assert_true(n < 256);
-		assert_true(a < SZ_4G);
+		assert_true(a < T_4G);
 		low[n++] = a;
 	}
 	assert_int_equal(n, 256);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(alloc(iova, G, SZ_4G - 1, false, &a), -ENOMEM);
-	assert_int_equal(alloc(iova, 2 * G, SZ_4G - 1, true, &a), -ENOMEM);
+		assert_int_equal(alloc(iova, G, T_4G - 1, false, &a), -ENOMEM);
+	assert_int_equal(alloc(iova, 2 * G, T_4G - 1, true, &a), -ENOMEM);
 	/*
 	 * A range freed above 4 GiB may sit in a cache; a failing 32-bit request
 	 * (the core tries one before every larger one) leaves it there.
 	 */
 	a = must_alloc(iova, G, LIMIT_NONE, false);
-	assert_true(a >= SZ_4G);
+	assert_true(a >= T_4G);
 	must_free(iova, a, G);
-	assert_int_equal(alloc(iova, G, SZ_4G - 1, false, &a), -ENOMEM);
+	assert_int_equal(alloc(iova, G, T_4G - 1, false, &a), -ENOMEM);
 	if (cache_range(iova))
 		assert_int_equal(stats(iova).cached, G);
 	/* The high half is still there. */
 	for (int i = 0; i < 256; i++)
-		assert_true(must_alloc(iova, G, LIMIT_NONE, false) >= SZ_4G);
+		assert_true(must_alloc(iova, G, LIMIT_NONE, false) >= T_4G);
 	assert_int_equal(alloc(iova, G, LIMIT_NONE, false, &a), -ENOMEM);
 	/* One freed below 4 GiB is found again by a 32-bit request. */
 	must_free(iova, low[100], G);
-	assert_int_equal(must_alloc(iova, G, SZ_4G - 1, false), low[100]);
+	assert_int_equal(must_alloc(iova, G, T_4G - 1, false), low[100]);
 	must_free(iova, low[7], G);
 	must_free(iova, low[8], G);
 	flush(iova);
 	/* The one 2-granule hole below 4 GiB is where the two neighbours were. */
-	assert_int_equal(alloc(iova, 2 * G, SZ_4G - 1, false, &a), 0);
+	assert_int_equal(alloc(iova, 2 * G, T_4G - 1, false, &a), 0);
 	assert_int_equal(a, low[7] < low[8] ? low[7] : low[8]);
 	iova->ops->free(iova);
 }
 
 static void test_exhaustion(void **state)
 {
-	struct dmasim_iova *iova = mk(state, G, SZ_1M - 1); /* 255 granules */
+	struct dmasim_iova *iova = mk(state, G, T_1M - 1); /* 255 granules */
 	dma_addr_t a[255], b;
 	struct shadow sh;
 	int n = 0;
@@ -462,43 +464,43 @@ static void test_exhaustion(void **state)
 
 static void test_reserve(void **state)
 {
-	struct dmasim_iova *iova = mk(state, G, 16 * SZ_1M - 1);
+	struct dmasim_iova *iova = mk(state, G, 16 * T_1M - 1);
 	struct dmasim_iova_stats st;
 	dma_addr_t a, x;
 	struct shadow sh;
 	int n = 0;
 
 	shadow_init(&sh, iova);
-	assert_int_equal(iova->ops->reserve(iova, SZ_1M, SZ_1M), 0);
-	shadow_mark(&sh, SZ_1M, SZ_1M, 9);
+	assert_int_equal(iova->ops->reserve(iova, T_1M, T_1M), 0);
+	shadow_mark(&sh, T_1M, T_1M, 9);
 	/* Overlapping and touching reservations are fine. */
-	assert_int_equal(iova->ops->reserve(iova, SZ_1M + 64 * G, 16 * G), 0);
-	assert_int_equal(iova->ops->reserve(iova, 2 * SZ_1M, 4 * G), 0);
-	shadow_mark(&sh, 2 * SZ_1M, 4 * G, 9);
-	assert_int_equal(iova->ops->reserve(iova, SZ_1M - 4 * G, 8 * G), 0);
-	shadow_mark(&sh, SZ_1M - 4 * G, 4 * G, 9);
+	assert_int_equal(iova->ops->reserve(iova, T_1M + 64 * G, 16 * G), 0);
+	assert_int_equal(iova->ops->reserve(iova, 2 * T_1M, 4 * G), 0);
+	shadow_mark(&sh, 2 * T_1M, 4 * G, 9);
+	assert_int_equal(iova->ops->reserve(iova, T_1M - 4 * G, 8 * G), 0);
+	shadow_mark(&sh, T_1M - 4 * G, 4 * G, 9);
 	assert_int_equal(iova->ops->reserve(iova, 0x1234, G), -EINVAL);
-	assert_int_equal(iova->ops->reserve(iova, SZ_1M, 0), -EINVAL);
+	assert_int_equal(iova->ops->reserve(iova, T_1M, 0), -EINVAL);
 	st = stats(iova);
-	assert_int_equal(st.reserved, SZ_1M + 8 * G);
+	assert_int_equal(st.reserved, T_1M + 8 * G);
 
 	while (!alloc(iova, G, LIMIT_NONE, false, &a)) {
 		shadow_mark(&sh, a, G, 1);
 		n++;
 	}
-	assert_int_equal(n, (16 * SZ_1M - G - SZ_1M - 8 * G) / G);
+	assert_int_equal(n, (16 * T_1M - G - T_1M - 8 * G) / G);
 	/* Over a live allocation: refused, and nothing changes. */
-	assert_int_equal(iova->ops->reserve(iova, 8 * SZ_1M, G), -EBUSY);
-	assert_int_equal(iova->ops->reserve(iova, 8 * SZ_1M - 2 * SZ_1M, 4 * SZ_1M), -EBUSY);
-	must_free(iova, 8 * SZ_1M, G);
-	shadow_clear(&sh, 8 * SZ_1M, G);
+	assert_int_equal(iova->ops->reserve(iova, 8 * T_1M, G), -EBUSY);
+	assert_int_equal(iova->ops->reserve(iova, 8 * T_1M - 2 * T_1M, 4 * T_1M), -EBUSY);
+	must_free(iova, 8 * T_1M, G);
+	shadow_clear(&sh, 8 * T_1M, G);
 	/* Over a range just freed (maybe held in a cache): it is free, so it may be reserved. */
-	assert_int_equal(iova->ops->reserve(iova, 8 * SZ_1M, G), 0);
-	shadow_mark(&sh, 8 * SZ_1M, G, 9);
-	assert_int_equal(iova->ops->free_range(iova, 8 * SZ_1M, G), -EINVAL);
+	assert_int_equal(iova->ops->reserve(iova, 8 * T_1M, G), 0);
+	shadow_mark(&sh, 8 * T_1M, G, 9);
+	assert_int_equal(iova->ops->free_range(iova, 8 * T_1M, G), -EINVAL);
 	assert_int_equal(alloc(iova, G, LIMIT_NONE, false, &a), -ENOMEM);
 	st = stats(iova);
-	assert_int_equal(st.reserved, SZ_1M + 9 * G);
+	assert_int_equal(st.reserved, T_1M + 9 * G);
 	assert_int_equal(st.free, 0);
 
 	/* Free half of the granules; new allocations avoid every reservation. */
@@ -516,7 +518,7 @@ static void test_reserve(void **state)
 
 static void test_bad_free(void **state)
 {
-	struct dmasim_iova *iova = mk(state, G, 64 * SZ_1M - 1);
+	struct dmasim_iova *iova = mk(state, G, 64 * T_1M - 1);
 	dma_addr_t a, b, c, x, y, r, d;
 	struct dmasim_iova_stats st;
 	struct shadow sh;
@@ -529,7 +531,7 @@ static void test_bad_free(void **state)
 	shadow_mark(&sh, a, 4 * G, 1);
 	shadow_mark(&sh, b, G, 2);
 	shadow_mark(&sh, c, 64 * G, 3);
-	r = 32 * SZ_1M;
+	r = 32 * T_1M;
 	assert_int_equal(iova->ops->reserve(iova, r, 8 * G), 0);
 	shadow_mark(&sh, r, 8 * G, 9);
 
@@ -598,7 +600,7 @@ static void test_bad_free(void **state)
 
 static void test_stats(void **state)
 {
-	struct dmasim_iova *iova = mk(state, G, 64 * SZ_1M - 1);
+	struct dmasim_iova *iova = mk(state, G, 64 * T_1M - 1);
 	struct dmasim_iova_stats st;
 	dma_addr_t a[8], small[10];
 	u64 live = 0;
@@ -608,7 +610,7 @@ static void test_stats(void **state)
 	assert_int_equal(st.largest_free, st.free);
 	assert_int_equal(st.nr_ranges + st.allocated + st.reserved + st.cached, 0);
 
-	assert_int_equal(iova->ops->reserve(iova, 8 * SZ_1M, SZ_1M), 0);
+	assert_int_equal(iova->ops->reserve(iova, 8 * T_1M, T_1M), 0);
 	for (int k = 0; k < 8; k++) {
 		a[k] = must_alloc(iova, G << k, LIMIT_NONE, true);
 		live += G << k;
@@ -617,7 +619,7 @@ static void test_stats(void **state)
 		small[i] = must_alloc(iova, G, LIMIT_NONE, false);
 	st = stats(iova);
 	assert_int_equal(st.allocated, live + 10 * G);
-	assert_int_equal(st.reserved, SZ_1M);
+	assert_int_equal(st.reserved, T_1M);
 	assert_int_equal(st.nr_ranges, 18);
 
 	for (int i = 0; i < 10; i++)
@@ -634,8 +636,8 @@ static void test_stats(void **state)
 	st = stats(iova);
 	assert_int_equal(st.cached, 0);
 	assert_int_equal(st.allocated, live);
-	assert_int_equal(st.reserved, SZ_1M);
-	assert_int_equal(st.free, iova->end - iova->start + 1 - live - SZ_1M);
+	assert_int_equal(st.reserved, T_1M);
+	assert_int_equal(st.free, iova->end - iova->start + 1 - live - T_1M);
 	for (int k = 0; k < 8; k++)
 		if (k != 3)
 			must_free(iova, a[k], G << k);
@@ -645,7 +647,7 @@ static void test_stats(void **state)
 static void test_largest_free(void **state)
 {
 	/* 1023 granules, reserved except holes of 40, 70 and 50 granules. */
-	struct dmasim_iova *iova = mk(state, G, 4 * SZ_1M - 1);
+	struct dmasim_iova *iova = mk(state, G, 4 * T_1M - 1);
 	struct dmasim_iova_stats st;
 	dma_addr_t a;
 
@@ -696,7 +698,7 @@ static int walk_fn(void *ctx, dma_addr_t addr, size_t size, bool reserved)
 
 static void test_for_each(void **state)
 {
-	struct dmasim_iova *iova = mk(state, G, 64 * SZ_1M - 1);
+	struct dmasim_iova *iova = mk(state, G, 64 * T_1M - 1);
 	struct walk w = { 0 };
 	dma_addr_t a[6];
 	size_t sizes[6] = { G, 3 * G, 16 * G, 2 * G, 100 * G, G };
@@ -708,8 +710,8 @@ static void test_for_each(void **state)
 		iova->ops->free(iova);
 		skip();
 	}
-	assert_int_equal(iova->ops->reserve(iova, 16 * SZ_1M, SZ_1M), 0);
-	assert_int_equal(iova->ops->reserve(iova, 17 * SZ_1M, SZ_1M), 0);
+	assert_int_equal(iova->ops->reserve(iova, 16 * T_1M, T_1M), 0);
+	assert_int_equal(iova->ops->reserve(iova, 17 * T_1M, T_1M), 0);
 	for (int i = 0; i < 6; i++)
 		a[i] = must_alloc(iova, sizes[i], LIMIT_NONE, i & 1);
 	must_free(iova, a[3], sizes[3]);
@@ -733,9 +735,9 @@ static void test_for_each(void **state)
 	}
 	assert_int_equal(nalloc, 5);
 	/* Touching reservations may come back as one range or two. */
-	assert_int_equal(rlo, 16 * SZ_1M);
-	assert_int_equal(rhi, 18 * SZ_1M);
-	assert_int_equal(rtotal, 2 * SZ_1M);
+	assert_int_equal(rlo, 16 * T_1M);
+	assert_int_equal(rhi, 18 * T_1M);
+	assert_int_equal(rtotal, 2 * T_1M);
 
 	/* A non-zero return stops the walk and is passed back. */
 	memset(&w, 0, sizeof(w));
@@ -817,7 +819,7 @@ static void *mt_thread(void *p)
 		} else if (nlive < THREAD_LIVE && ((r >> 3) & 1 || !nlive)) {
 			size_t n = 1 + (r >> 4) % 32;
 			bool aligned = (r >> 9) & 1;
-			dma_addr_t limit = (r >> 10) & 3 ? LIMIT_NONE : mt->base + 64 * SZ_1M - 1;
+			dma_addr_t limit = (r >> 10) & 3 ? LIMIT_NONE : mt->base + 64 * T_1M - 1;
 			dma_addr_t a = 0;
 			int ret = iova->ops->alloc_range(iova, n * G, limit, aligned, &a);
 
@@ -848,7 +850,7 @@ static void *mt_thread(void *p)
 
 static void test_threads(void **state)
 {
-	struct dmasim_iova *iova = mk(state, G, 256 * SZ_1M - 1);
+	struct dmasim_iova *iova = mk(state, G, 256 * T_1M - 1);
 	size_t ngranules = (iova->end - iova->start + 1) / G;
 	struct mt *mt = calloc(1, sizeof(*mt));
 	struct mt_arg args[NR_THREADS];
@@ -919,7 +921,7 @@ static void *exit_thread(void *p)
 
 static void test_thread_exit(void **state)
 {
-	struct dmasim_iova *iova = mk(state, G, 1024 * SZ_1M - 1);
+	struct dmasim_iova *iova = mk(state, G, 1024 * T_1M - 1);
 	struct exit_arg args[3];
 	pthread_t t[3];
 	struct dmasim_iova_stats st;
@@ -969,11 +971,64 @@ static void test_thread_exit(void **state)
 		cmocka_unit_test_prestate(test_thread_exit, c),    \
 	}
 
+/* ---- a user's own allocator, plugged in by name ------------------------------------- */
+
+static atomic_int wrap_allocs, wrap_frees;
+
+static int wrap_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t limit,
+			    bool size_aligned, dma_addr_t *addr)
+{
+	atomic_fetch_add(&wrap_allocs, 1);
+	return dmasim__iova_bitmap.alloc_range(iova, size, limit, size_aligned, addr);
+}
+
+static int wrap_free_range(struct dmasim_iova *iova, dma_addr_t addr, size_t size)
+{
+	atomic_fetch_add(&wrap_frees, 1);
+	return dmasim__iova_bitmap.free_range(iova, addr, size);
+}
+
+static void test_user_backend_by_name(void **state)
+{
+	/* A descriptor of the program's own, delegating to the bitmap for the work. */
+	static struct dmasim_iova_ops wrap;
+	struct dmasim_platform *p;
+	struct device *dev;
+	char *buf, got[8];
+	dma_addr_t h;
+
+	(void)state;
+	wrap = dmasim__iova_bitmap;
+	wrap.base.name = "counting";
+	wrap.alloc_range = wrap_alloc_range;
+	wrap.free_range = wrap_free_range;
+	assert_int_equal(dmasim_backend_register(&wrap.base), 0);
+	assert_int_equal(dmasim_backend_register(&wrap.base), -EEXIST);
+	p = tu_platform("iommu=on iova=counting");
+	assert_non_null(p);
+	assert_non_null(strstr(dmasim_platform_spec(p), "iova=counting"));
+	dev = dmasim_device_create(p, "name=plug");
+	assert_non_null(dev);
+	buf = kmalloc(64, GFP_KERNEL);
+	strcpy(buf, "plugged");
+	h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dev, h));
+	assert_int_equal(dmasim_dev_read(dev, h, got, 8), 0);
+	assert_string_equal(got, "plugged");
+	dma_unmap_single(dev, h, 64, DMA_TO_DEVICE);
+	assert_true(atomic_load(&wrap_allocs) >= 1);
+	assert_true(atomic_load(&wrap_frees) >= 1);
+	kfree(buf);
+	dmasim_platform_destroy(p);
+}
+
 int main(void)
 {
 	int failed = 0;
+	const struct CMUnitTest plug[] = { cmocka_unit_test(test_user_backend_by_name) };
 
 	unsetenv("DMASIM_SPEC");
+	failed += cmocka_run_group_tests_name("user-backend", plug, NULL, NULL);
 	for (size_t i = 0; i < ARRAY_SIZE(backends); i++) {
 		const struct CMUnitTest tests[] = IOVA_TESTS((void *)&backends[i]);
 
