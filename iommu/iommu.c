@@ -557,17 +557,41 @@ size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len)
 	return p2;
 }
 
-int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, dma_addr_t *iova)
+static int alloc_iova_once(struct dmasim_iova *a, size_t size, u64 limit, bool aligned,
+			   dma_addr_t *iova)
 {
-	struct dmasim_iova *a = dom->iova;
-	bool aligned = !(size & (size - 1));
-
-	if (limit > dom->dom.geometry.aperture_end)
-		limit = dom->dom.geometry.aperture_end;
 	/* The kernel tries a 32-bit address first: cheaper for PCI devices (SAC). */
 	if (limit > DMA_BIT_MASK(32) && !a->ops->alloc_range(a, size, DMA_BIT_MASK(32), aligned, iova))
 		return 0;
 	return a->ops->alloc_range(a, size, limit, aligned, iova);
+}
+
+int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, dma_addr_t *iova)
+{
+	struct dmasim_iommu *iommu = dom->iommu;
+	struct dmasim_iova *a = dom->iova;
+	bool aligned = !(size & (size - 1));
+	int ret;
+
+	if (limit > dom->dom.geometry.aperture_end)
+		limit = dom->dom.geometry.aperture_end;
+	ret = alloc_iova_once(a, size, limit, aligned, iova);
+	if (ret != -ENOMEM || !iommu->lazy)
+		return ret;
+	/*
+	 * Lazy mode: unmapped ranges wait in the flush queue for an IOTLB flush
+	 * that only activity triggers here (there is no timer), so a driver that
+	 * unmapped could find the space still taken indefinitely.  Flush rather
+	 * than fail, as the kernel flushes its IOVA caches before giving up.
+	 */
+	pthread_mutex_lock(&iommu->lock);
+	if (!iommu->fq_n) {
+		pthread_mutex_unlock(&iommu->lock);
+		return ret;
+	}
+	fq_flush_locked(iommu);
+	pthread_mutex_unlock(&iommu->lock);
+	return alloc_iova_once(a, size, limit, aligned, iova);
 }
 
 static u64 now_ns(void)
@@ -758,6 +782,35 @@ void dmasim__iommu_dump(struct dmasim_platform *p, FILE *out)
 	fprintf(out, "  IOMMU: %s\n", spec);
 	fprintf(out, "  IOTLB: %lu entries, %lu hits, %lu misses; %lu faults; %lu unmaps queued\n",
 		st.iotlb_entries, st.iotlb_hits, st.iotlb_misses, st.faults, st.fq_pending);
+}
+
+void dmasim__iommu_dump_device(struct dmasim_device *d, FILE *out)
+{
+	struct dmasim_domain *dom = d->domain;
+	struct dmasim_iova_stats st;
+	static const char *const types[] = { "blocked", "unmanaged", "?", "dma", "identity" };
+	unsigned int t;
+
+	if (!d->behind_iommu)
+		return;
+	if (!dom) {
+		fprintf(out, "    group %d: blocked (no domain)\n", d->group.id);
+		return;
+	}
+	t = dom->dom.type & __IOMMU_DOMAIN_PT ? 4 : dom->dom.type & 3;
+	fprintf(out, "    group %d: domain %u (%s%s), aperture 0x%llx-0x%llx, page table root 0x%llx",
+		d->group.id, dom->id, types[t], dom->dom.type & __IOMMU_DOMAIN_DMA_FQ ? ", lazy" : "",
+		(unsigned long long)dom->dom.geometry.aperture_start,
+		(unsigned long long)dom->dom.geometry.aperture_end,
+		(unsigned long long)(dom->pgt ? dom->pgt->root : 0));
+	if (dom->iova) {
+		dom->iova->ops->stats(dom->iova, &st);
+		fprintf(out, "\n      IOVA (%s): %llu ranges, %llu KiB allocated, %llu KiB reserved, %llu KiB cached, largest free run %llu MiB",
+			dom->iova->ops->base.name, (unsigned long long)st.nr_ranges,
+			(unsigned long long)(st.allocated >> 10), (unsigned long long)(st.reserved >> 10),
+			(unsigned long long)(st.cached >> 10), (unsigned long long)(st.largest_free >> 20));
+	}
+	fputc('\n', out);
 }
 
 /* ---- devices and groups ---------------------------------------------------------------- */

@@ -458,6 +458,7 @@ int dmasim__iommu_add_device(struct dmasim_device *d, const char *domain, char *
 			     size_t errlen);
 void dmasim__iommu_remove_device(struct dmasim_device *d);
 void dmasim__iommu_dump(struct dmasim_platform *p, FILE *out);
+void dmasim__iommu_dump_device(struct dmasim_device *d, FILE *out);
 
 /*
  * The record-based half of a device access (dev-access.c): the mapping that

@@ -404,11 +404,13 @@ void dmasim_platform_dump(struct dmasim_platform *p, FILE *out)
 	dmasim__swiotlb_dump(p, out);
 	dmasim__iommu_dump(p, out);
 	pthread_mutex_lock(&p->dev_lock);
-	LIST_FOREACH(d, &p->devices, link)
+	LIST_FOREACH(d, &p->devices, link) {
 		fprintf(out, "  device %s: mask 0x%llx coherent mask 0x%llx offset 0x%llx limit 0x%llx %s, %lu live mappings\n",
 			d->name, (unsigned long long)d->dma_mask,
 			(unsigned long long)d->dev.coherent_dma_mask,
 			(unsigned long long)d->bus_offset, (unsigned long long)d->dev.bus_dma_limit,
 			d->dev.dma_coherent ? "coherent" : "non-coherent", d->nr_maps);
+		dmasim__iommu_dump_device(d, out);
+	}
 	pthread_mutex_unlock(&p->dev_lock);
 }
