@@ -443,9 +443,16 @@ static int iommu_dev_access(struct dmasim_device *d, const char *call, dma_addr_
 	 * vouches for the address: a stale IOTLB entry in lazy mode.
 	 */
 	if (dom && (dom->dom.type & __IOMMU_DOMAIN_DMA_API) &&
-	    dmasim__record_access(d, call, addr, *chunk, write, &rec, &rchunk, false) == -EFAULT)
-		dmasim__debug_report(d, "%s: device reached bus address 0x%016llx after it was unmapped (stale IOTLB entry; mode=lazy)",
-				     call, (unsigned long long)addr);
+	    dmasim__record_access(d, call, addr, *chunk, write, &rec, &rchunk, false) == -EFAULT) {
+		phys_addr_t now;
+
+		if (dom->pgt->ops->iova_to_phys(dom->pgt, addr, &now, NULL))
+			dmasim__debug_report(d, "%s: device reached bus address 0x%016llx after it was unmapped (stale IOTLB entry; mode=lazy)",
+					     call, (unsigned long long)addr);
+		else
+			dmasim__debug_report(d, "%s: device reached bus address 0x%016llx outside every buffer mapped for it (the IOMMU page is shared with a live mapping)",
+					     call, (unsigned long long)addr);
+	}
 	return 0;
 }
 

@@ -317,6 +317,21 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_spec *s,
 		}
 		iommu->fmt->free(probe);
 	}
+	/* The allocator's options too: better refused here than on every device. */
+	{
+		struct dmasim_iova_config ic = { .granule = PAGE_SIZE, .start = PAGE_SIZE,
+						 .end = DMA_BIT_MASK(32), .options = iommu->iova_opts,
+						 .seed = p->seed };
+		struct dmasim_iova *probe = iommu->iova_ops->alloc(&ic);
+
+		if (!probe) {
+			snprintf(err, errlen, "iova=%s%s%s: the allocator refused its options",
+				 iommu->iova_ops->base.name, iommu->iova_opts[0] ? ":" : "",
+				 iommu->iova_opts);
+			return -EINVAL;
+		}
+		iommu->iova_ops->free(probe);
+	}
 	return 0;
 }
 
@@ -614,13 +629,14 @@ static void fq_flush_locked(struct dmasim_iommu *iommu)
 
 		e->dom->iova->ops->free_range(e->dom->iova, e->iova, e->size);
 	}
-	iommu->fq_n = 0;
+	__atomic_store_n(&iommu->fq_n, 0, __ATOMIC_RELAXED);
 	atomic_fetch_add(&iommu->fq_flushes, 1);
 }
 
 static void fq_maybe_timeout(struct dmasim_iommu *iommu)
 {
-	if (!iommu->lazy || !iommu->fq_timeout_ms || !iommu->fq_n)
+	/* A lock-free peek (device accesses come here): fq_n is written atomically under the lock. */
+	if (!iommu->lazy || !iommu->fq_timeout_ms || !__atomic_load_n(&iommu->fq_n, __ATOMIC_RELAXED))
 		return;
 	pthread_mutex_lock(&iommu->lock);
 	if (iommu->fq_n && now_ns() - iommu->fq_oldest_ns >= (u64)iommu->fq_timeout_ms * 1000000ULL)
@@ -644,7 +660,8 @@ void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size
 		fq_flush_locked(iommu);
 	if (!iommu->fq_n)
 		iommu->fq_oldest_ns = now_ns();
-	iommu->fq[iommu->fq_n++] = (struct fq_entry){ .dom = dom, .iova = iova, .size = alloc_size };
+	iommu->fq[iommu->fq_n] = (struct fq_entry){ .dom = dom, .iova = iova, .size = alloc_size };
+	__atomic_store_n(&iommu->fq_n, iommu->fq_n + 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&iommu->lock);
 	fq_maybe_timeout(iommu);
 }
