@@ -39,6 +39,16 @@ struct iotlb_set {
 struct iotlb {
 	unsigned int nsets;
 	struct iotlb_set *sets;
+	/*
+	 * Bumped by every invalidation before it drops entries.  A fill records
+	 * it before its page-table walk and inserts only if it is unchanged
+	 * (checked under the set lock): otherwise a walk that read an entry just
+	 * before an unmap could insert it just after the invalidation, and the
+	 * stale translation would outlive it, even in strict mode, into the
+	 * next mapping of that IOVA.  Hardware orders walks before an
+	 * invalidation's completion; this is that ordering.
+	 */
+	atomic_ulong gen;
 };
 
 static u64 tlb_tag(const struct dmasim_domain *dom, dma_addr_t iova)
@@ -97,12 +107,16 @@ static bool iotlb_lookup(struct iotlb *t, u64 tag, u64 *phys_pfn, int *prot)
 	return hit;
 }
 
-static void iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot)
+static void iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, unsigned long gen)
 {
 	struct iotlb_set *set = tlb_set(t, tag);
 	int w;
 
 	pthread_mutex_lock(&set->lock);
+	if (atomic_load(&t->gen) != gen) { /* an invalidation ran since the walk began */
+		pthread_mutex_unlock(&set->lock);
+		return;
+	}
 	for (w = 0; w < IOTLB_WAYS; w++)
 		if (!set->way[w].tag || set->way[w].tag == tag)
 			break;
@@ -115,6 +129,7 @@ static void iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot)
 /* Drop every entry whose tag satisfies [lo, hi] (tags of one domain are contiguous). */
 static void iotlb_drop_range(struct iotlb *t, u64 lo, u64 hi)
 {
+	atomic_fetch_add(&t->gen, 1);
 	for (unsigned int i = 0; i < t->nsets; i++) {
 		struct iotlb_set *set = &t->sets[i];
 
@@ -140,6 +155,7 @@ void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t
 				 size ? tlb_tag(dom, iova + size - 1) : lo | ((1ULL << 40) - 1));
 		return;
 	}
+	atomic_fetch_add(&t->gen, 1);
 	for (u64 i = 0; i < pages; i++) {
 		u64 tag = tlb_tag(dom, (iova & PAGE_MASK) + i * PAGE_SIZE);
 		struct iotlb_set *set = tlb_set(t, tag);
@@ -730,13 +746,14 @@ int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dm
 	if (iotlb_lookup(iommu->tlb, tag, &pfn, &prot)) {
 		atomic_fetch_add(&iommu->hits, 1);
 	} else {
+		unsigned long gen = atomic_load(&iommu->tlb->gen);
 		phys_addr_t pa;
 
 		atomic_fetch_add(&iommu->misses, 1);
 		if (dom->pgt->ops->iova_to_phys(dom->pgt, addr & PAGE_MASK, &pa, &prot))
 			return fault(d, dom, call, addr, write, DMASIM_FAULT_UNMAPPED);
 		pfn = pa >> PAGE_SHIFT;
-		iotlb_insert(iommu->tlb, tag, pfn, prot);
+		iotlb_insert(iommu->tlb, tag, pfn, prot, gen);
 	}
 	if (!(prot & (write ? DMASIM_PROT_WRITE : DMASIM_PROT_READ)))
 		return fault(d, dom, call, addr, write, DMASIM_FAULT_PERMISSION);
@@ -938,6 +955,12 @@ int iommu_attach_device(struct iommu_domain *domain, struct device *dev)
 	}
 	atomic_fetch_add(&dom->users, 1);
 	__atomic_store_n(&d->domain, dom, __ATOMIC_RELEASE);
+	/*
+	 * A device whose default domain is identity uses dma-direct's ops, which
+	 * never look at the domain: its accesses must now translate (or fault)
+	 * through the unmanaged domain instead.
+	 */
+	d->ops = &dmasim__iommu_dma_ops;
 	return 0;
 }
 
@@ -953,6 +976,8 @@ void iommu_detach_device(struct iommu_domain *domain, struct device *dev)
 				   dom->id);
 		return;
 	}
+	if (d->default_domain && d->default_domain->dom.type == IOMMU_DOMAIN_IDENTITY)
+		d->ops = &dmasim__direct_ops; /* back to bus address = physical address */
 	__atomic_store_n(&d->domain, d->default_domain, __ATOMIC_RELEASE);
 	atomic_fetch_sub(&dom->users, 1);
 	dmasim__iotlb_invalidate(dom, 0, 0);

@@ -104,6 +104,8 @@ DMASIM_API void iommu_domain_free(struct iommu_domain *domain);
  * Return: 0; -EBUSY if the device is not in its default domain; -ENODEV if
  * it is not behind an IOMMU; -EINVAL for a bad argument or a domain of
  * another IOMMU.
+ * Context: as in the kernel, no DMA API call or device access on @dev may
+ * run concurrently with attach or detach.
  */
 DMASIM_API int iommu_attach_device(struct iommu_domain *domain, struct device *dev);
 /** iommu_detach_device() - back to the device's default domain. */
