@@ -72,12 +72,22 @@ static int map_range(struct dmasim_device *d, struct dmasim_domain *dom, phys_ad
 	return 0;
 }
 
-static void unmap_range(struct dmasim_domain *dom, dma_addr_t dma, size_t size)
+/*
+ * Unmap and give the IOVA back.  With records (debug on) the range is known
+ * to be mapped; without them (debug=off) a range that is not mapped is
+ * reported and left alone rather than freed.
+ */
+static void unmap_range(struct dmasim_device *d, struct dmasim_domain *dom, dma_addr_t dma,
+			size_t size)
 {
 	dma_addr_t iova = dma & ~(dma_addr_t)(dom->granule - 1);
 	size_t len = ALIGN((size_t)(dma - iova) + size, dom->granule);
 
-	dmasim__iommu_unmap_range(dom, iova, len);
+	if (!dmasim__iommu_unmap_range(dom, iova, len)) {
+		dmasim__dev_report(d, "device driver tries to free DMA memory it has not mapped [device address=0x%016llx] [size=%zu bytes]",
+				   (unsigned long long)dma, size);
+		return;
+	}
 	dmasim__iommu_release_iova(dom, iova, dmasim__iommu_iova_size(dom, len), len);
 }
 
@@ -129,18 +139,36 @@ static void sync_phys(struct dmasim_device *d, struct dmasim_domain *dom, dma_ad
 	}
 }
 
+/*
+ * The bounce slot behind a mapping.  Without a record (debug=off) it is
+ * found the way the kernel finds it: through the page table.
+ */
+static phys_addr_t bounce_of(struct dmasim_device *d, struct dmasim_domain *dom,
+			     const struct dmasim_map *m)
+{
+	phys_addr_t phys;
+
+	if (m->tlb != DMASIM_TLB_LOOKUP)
+		return m->tlb;
+	if (!d->force_bounce || dom->pgt->ops->iova_to_phys(dom->pgt, m->dma, &phys, NULL))
+		return DMASIM_NO_TLB;
+	return dmasim__swiotlb_is_bounce(d->plat, phys) ? phys : DMASIM_NO_TLB;
+}
+
 static void iommu_unmap_phys(struct dmasim_device *d, const struct dmasim_map *m,
 			     unsigned long attrs)
 {
 	struct dmasim_domain *dom = d->domain;
+	phys_addr_t tlb;
 
 	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API))
 		return;
+	tlb = bounce_of(d, dom, m);
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		sync_phys(d, dom, m->dma, m->size, m->dir, true);
-	unmap_range(dom, m->dma, m->size);
-	if (m->tlb != DMASIM_NO_TLB)
-		dmasim__swiotlb_unmap(d, m->tlb, m->size, m->dir, attrs);
+	unmap_range(d, dom, m->dma, m->size);
+	if (tlb != DMASIM_NO_TLB)
+		dmasim__swiotlb_unmap(d, tlb, m->size, m->dir, attrs);
 }
 
 static void iommu_sync_for_cpu(struct dmasim_device *d, const struct dmasim_map *m, size_t off,
@@ -148,11 +176,14 @@ static void iommu_sync_for_cpu(struct dmasim_device *d, const struct dmasim_map 
 {
 	struct dmasim_domain *dom = d->domain;
 
+	phys_addr_t tlb;
+
 	if (!dom || !dom->pgt)
 		return;
+	tlb = bounce_of(d, dom, m);
 	sync_phys(d, dom, m->dma + off, size, dir, true);
-	if (m->tlb != DMASIM_NO_TLB)
-		dmasim__swiotlb_sync_for_cpu(d, m->tlb + off, size, dir);
+	if (tlb != DMASIM_NO_TLB)
+		dmasim__swiotlb_sync_for_cpu(d, tlb + off, size, dir);
 }
 
 static void iommu_sync_for_device(struct dmasim_device *d, const struct dmasim_map *m,
@@ -160,10 +191,13 @@ static void iommu_sync_for_device(struct dmasim_device *d, const struct dmasim_m
 {
 	struct dmasim_domain *dom = d->domain;
 
+	phys_addr_t tlb;
+
 	if (!dom || !dom->pgt)
 		return;
-	if (m->tlb != DMASIM_NO_TLB)
-		dmasim__swiotlb_sync_for_device(d, m->tlb + off, size, dir);
+	tlb = bounce_of(d, dom, m);
+	if (tlb != DMASIM_NO_TLB)
+		dmasim__swiotlb_sync_for_device(d, tlb + off, size, dir);
 	sync_phys(d, dom, m->dma + off, size, dir, false);
 }
 
@@ -328,7 +362,7 @@ static int iommu_map_resource(struct dmasim_device *d, phys_addr_t phys, size_t 
 static void iommu_unmap_resource(struct dmasim_device *d, const struct dmasim_map *m)
 {
 	if (d->domain && d->domain->iova)
-		unmap_range(d->domain, m->dma, m->size);
+		unmap_range(d, d->domain, m->dma, m->size);
 }
 
 /* ---- allocations --------------------------------------------------------------------- */
@@ -394,7 +428,7 @@ static int iommu_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp
 	if (!a->cpu || !dmasim__alias_add(d->plat, a->cpu, len, ALIAS_VMAP, a->pages, n)) {
 		if (a->cpu)
 			munmap(a->cpu, len);
-		unmap_range(dom, a->dma, len);
+		unmap_range(d, dom, a->dma, len);
 		ret = -ENOMEM;
 		goto fail_pages;
 	}
@@ -414,7 +448,7 @@ static void iommu_free(struct dmasim_device *d, size_t size, const struct dmasim
 
 	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API))
 		return;
-	unmap_range(dom, a->dma, len);
+	unmap_range(d, dom, a->dma, len);
 	if (a->page) {
 		dmasim__free_pages(a->page, (unsigned int)get_order(len));
 		return;
@@ -442,7 +476,7 @@ static int iommu_dev_access(struct dmasim_device *d, const char *call, dma_addr_
 	 * The hardware let it through; say so when the DMA API no longer
 	 * vouches for the address: a stale IOTLB entry in lazy mode.
 	 */
-	if (dom && (dom->dom.type & __IOMMU_DOMAIN_DMA_API) &&
+	if (dom && (dom->dom.type & __IOMMU_DOMAIN_DMA_API) && d->plat->debug &&
 	    dmasim__record_access(d, call, addr, *chunk, write, &rec, &rchunk, false) == -EFAULT) {
 		phys_addr_t now;
 
@@ -566,6 +600,7 @@ static void iommu_iova_free(struct dmasim_device *d, dma_addr_t addr, size_t siz
 
 const struct dmasim_dma_ops dmasim__iommu_dma_ops = {
 	.name = "iommu",
+	.confines = true,
 	.map_phys = iommu_map_phys,
 	.unmap_phys = iommu_unmap_phys,
 	.sync_for_cpu = iommu_sync_for_cpu,

@@ -39,6 +39,15 @@ struct fq_entry {
 
 struct iotlb;
 
+/* One thread's flush queue (lazy mode), as the kernel keeps one per CPU. */
+struct fq_thread {
+	pthread_mutex_t lock;            /* contended only by flushes of all queues */
+	struct dmasim_iommu *iommu;
+	struct fq_entry *e;
+	unsigned int n;
+	LIST_ENTRY(fq_thread) link;
+};
+
 struct dmasim_iommu {
 	struct dmasim_platform *plat;
 	const struct dmasim_pgtable_ops *fmt;
@@ -50,13 +59,15 @@ struct dmasim_iommu {
 	unsigned int fq_timeout_ms;
 	struct iotlb *tlb;
 
-	pthread_mutex_t lock;            /* domains, faults, flush queue */
+	pthread_mutex_t lock;            /* domains, faults, the list of flush queues */
 	LIST_HEAD(, dmasim_domain) domains;
 	u32 next_id;
 	struct dmasim_fault faults[FAULT_RING];
-	struct fq_entry *fq;
-	unsigned int fq_n;
-	u64 fq_oldest_ns;
+	pthread_key_t fq_key;            /* this thread's struct fq_thread */
+	bool fq_key_ok;
+	LIST_HEAD(, fq_thread) fq_threads; /* every queue, under @lock */
+	atomic_ulong fq_pending;         /* entries queued, all threads */
+	atomic_ullong fq_first_ns;       /* when the queues last went from empty to not (0 = empty) */
 
 	atomic_ulong hits, misses, invalidations, fq_flushes, nfaults, maps, unmaps;
 };

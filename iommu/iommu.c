@@ -207,6 +207,8 @@ static unsigned char *table_ram(void *cookie, phys_addr_t phys)
 	return dmasim__ram_ptr(iommu->plat, phys);
 }
 
+static void fq_thread_exit(void *arg);
+
 /* ---- configuration ------------------------------------------------------------------ */
 
 /* Split "NAME:opt:opt" into the backend of @kind and its options. */
@@ -309,8 +311,9 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_spec *s,
 		return -EINVAL;
 	}
 	iommu->fq_timeout_ms = (unsigned int)n;
-	iommu->fq = calloc(iommu->fq_size, sizeof(*iommu->fq));
-	if (!iommu->tlb || !iommu->fq)
+	LIST_INIT(&iommu->fq_threads);
+	iommu->fq_key_ok = pthread_key_create(&iommu->fq_key, fq_thread_exit) == 0;
+	if (!iommu->tlb || (iommu->lazy && !iommu->fq_key_ok))
 		return -ENOMEM;
 	/* A format that cannot point at any RAM cannot work on this machine. */
 	{
@@ -423,7 +426,7 @@ fail:
 	return NULL;
 }
 
-static void fq_flush_locked(struct dmasim_iommu *iommu);
+static void fq_flush_all_locked(struct dmasim_iommu *iommu);
 
 void dmasim__domain_free(struct dmasim_domain *dom)
 {
@@ -431,11 +434,7 @@ void dmasim__domain_free(struct dmasim_domain *dom)
 
 	pthread_mutex_lock(&iommu->lock);
 	/* Deferred frees of this domain must happen before its allocator goes. */
-	for (unsigned int i = 0; i < iommu->fq_n; i++)
-		if (iommu->fq[i].dom == dom) {
-			fq_flush_locked(iommu);
-			break;
-		}
+	fq_flush_all_locked(iommu);
 	LIST_REMOVE(dom, link);
 	pthread_mutex_unlock(&iommu->lock);
 	dmasim__iotlb_invalidate(dom, 0, 0);
@@ -484,8 +483,21 @@ void dmasim__iommu_destroy(struct dmasim_platform *p)
 				    "iommu: domain %u was never freed (iommu_domain_free)", dom->id);
 		dmasim__domain_free(dom);
 	}
+	pthread_mutex_lock(&iommu->lock);
+	fq_flush_all_locked(iommu);
+	while (!LIST_EMPTY(&iommu->fq_threads)) {
+		struct fq_thread *q = LIST_FIRST(&iommu->fq_threads);
+
+		LIST_REMOVE(q, link);
+		pthread_mutex_destroy(&q->lock);
+		free(q->e);
+		free(q);
+	}
+	pthread_mutex_unlock(&iommu->lock);
+	/* No destructor may run for a queue freed here. */
+	if (iommu->fq_key_ok)
+		pthread_key_delete(iommu->fq_key);
 	iotlb_free(iommu->tlb);
-	free(iommu->fq);
 	pthread_mutex_destroy(&iommu->lock);
 	free(iommu);
 	p->iommu = NULL;
@@ -615,12 +627,10 @@ int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, 
 	 * unmapped could find the space still taken indefinitely.  Flush rather
 	 * than fail, as the kernel flushes its IOVA caches before giving up.
 	 */
-	pthread_mutex_lock(&iommu->lock);
-	if (!iommu->fq_n) {
-		pthread_mutex_unlock(&iommu->lock);
+	if (!atomic_load(&iommu->fq_pending))
 		return ret;
-	}
-	fq_flush_locked(iommu);
+	pthread_mutex_lock(&iommu->lock);
+	fq_flush_all_locked(iommu);
 	pthread_mutex_unlock(&iommu->lock);
 	return alloc_iova_once(a, size, limit, aligned, iova);
 }
@@ -633,30 +643,84 @@ static u64 now_ns(void)
 	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
 }
 
-static void fq_flush_locked(struct dmasim_iommu *iommu)
+/* Flush one queue (its lock held): one full IOTLB flush, then its IOVAs may be reused. */
+static void fq_flush_queue(struct dmasim_iommu *iommu, struct fq_thread *q)
 {
-	if (!iommu->fq_n)
+	if (!q->n)
 		return;
-	/* One full IOTLB flush, then the IOVAs may be reused: what the kernel's FQ does. */
 	iotlb_drop_range(iommu->tlb, 1, ~0ULL);
 	atomic_fetch_add(&iommu->invalidations, 1);
-	for (unsigned int i = 0; i < iommu->fq_n; i++) {
-		struct fq_entry *e = &iommu->fq[i];
-
-		e->dom->iova->ops->free_range(e->dom->iova, e->iova, e->size);
-	}
-	__atomic_store_n(&iommu->fq_n, 0, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; i < q->n; i++)
+		q->e[i].dom->iova->ops->free_range(q->e[i].dom->iova, q->e[i].iova, q->e[i].size);
+	if (atomic_fetch_sub(&iommu->fq_pending, q->n) == q->n)
+		atomic_store(&iommu->fq_first_ns, 0);
+	q->n = 0;
 	atomic_fetch_add(&iommu->fq_flushes, 1);
+}
+
+static void fq_flush_all_locked(struct dmasim_iommu *iommu)
+{
+	struct fq_thread *q;
+
+	LIST_FOREACH(q, &iommu->fq_threads, link) {
+		pthread_mutex_lock(&q->lock);
+		fq_flush_queue(iommu, q);
+		pthread_mutex_unlock(&q->lock);
+	}
+}
+
+/* Thread exit: what the thread queued is flushed, its queue freed. */
+static void fq_thread_exit(void *arg)
+{
+	struct fq_thread *q = arg;
+	struct dmasim_iommu *iommu = q->iommu;
+
+	pthread_mutex_lock(&iommu->lock);
+	pthread_mutex_lock(&q->lock);
+	fq_flush_queue(iommu, q);
+	pthread_mutex_unlock(&q->lock);
+	LIST_REMOVE(q, link);
+	pthread_mutex_unlock(&iommu->lock);
+	pthread_mutex_destroy(&q->lock);
+	free(q->e);
+	free(q);
+}
+
+static struct fq_thread *fq_this_thread(struct dmasim_iommu *iommu)
+{
+	struct fq_thread *q = pthread_getspecific(iommu->fq_key);
+
+	if (q)
+		return q;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	q->e = calloc(iommu->fq_size, sizeof(*q->e));
+	if (!q->e) {
+		free(q);
+		return NULL;
+	}
+	q->iommu = iommu;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_mutex_lock(&iommu->lock);
+	LIST_INSERT_HEAD(&iommu->fq_threads, q, link);
+	pthread_mutex_unlock(&iommu->lock);
+	pthread_setspecific(iommu->fq_key, q);
+	return q;
 }
 
 static void fq_maybe_timeout(struct dmasim_iommu *iommu)
 {
-	/* A lock-free peek (device accesses come here): fq_n is written atomically under the lock. */
-	if (!iommu->lazy || !iommu->fq_timeout_ms || !__atomic_load_n(&iommu->fq_n, __ATOMIC_RELAXED))
+	u64 first;
+
+	/* A lock-free peek: device accesses and unmaps come here. */
+	if (!iommu->lazy || !iommu->fq_timeout_ms)
+		return;
+	first = atomic_load(&iommu->fq_first_ns);
+	if (!first || now_ns() - first < (u64)iommu->fq_timeout_ms * 1000000ULL)
 		return;
 	pthread_mutex_lock(&iommu->lock);
-	if (iommu->fq_n && now_ns() - iommu->fq_oldest_ns >= (u64)iommu->fq_timeout_ms * 1000000ULL)
-		fq_flush_locked(iommu);
+	fq_flush_all_locked(iommu);
 	pthread_mutex_unlock(&iommu->lock);
 }
 
@@ -664,21 +728,22 @@ void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size
 				size_t mapped_size)
 {
 	struct dmasim_iommu *iommu = dom->iommu;
+	struct fq_thread *q = iommu->lazy ? fq_this_thread(iommu) : NULL;
+	u64 zero = 0;
 
-	if (!iommu->lazy) {
+	if (!q) { /* strict, or no memory for a queue: invalidate now */
 		dmasim__iotlb_invalidate(dom, iova, mapped_size);
 		dom->iova->ops->free_range(dom->iova, iova, alloc_size);
 		return;
 	}
-	/* Lazy: the IOTLB keeps what it cached until the queue is flushed. */
-	pthread_mutex_lock(&iommu->lock);
-	if (iommu->fq_n == iommu->fq_size)
-		fq_flush_locked(iommu);
-	if (!iommu->fq_n)
-		iommu->fq_oldest_ns = now_ns();
-	iommu->fq[iommu->fq_n] = (struct fq_entry){ .dom = dom, .iova = iova, .size = alloc_size };
-	__atomic_store_n(&iommu->fq_n, iommu->fq_n + 1, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&iommu->lock);
+	/* Lazy: the IOTLB keeps what it cached until this thread's queue is flushed. */
+	pthread_mutex_lock(&q->lock);
+	if (q->n == iommu->fq_size)
+		fq_flush_queue(iommu, q);
+	q->e[q->n++] = (struct fq_entry){ .dom = dom, .iova = iova, .size = alloc_size };
+	if (atomic_fetch_add(&iommu->fq_pending, 1) == 0)
+		atomic_compare_exchange_strong(&iommu->fq_first_ns, &zero, now_ns());
+	pthread_mutex_unlock(&q->lock);
 	fq_maybe_timeout(iommu);
 }
 
@@ -687,7 +752,7 @@ void dmasim_iommu_flush(struct dmasim_platform *p)
 	if (!p || !p->iommu)
 		return;
 	pthread_mutex_lock(&p->iommu->lock);
-	fq_flush_locked(p->iommu);
+	fq_flush_all_locked(p->iommu);
 	pthread_mutex_unlock(&p->iommu->lock);
 }
 
@@ -777,9 +842,7 @@ int dmasim_iommu_get_stats(struct dmasim_platform *p, struct dmasim_iommu_stats 
 	st->iotlb_entries = iommu->tlb->nsets * IOTLB_WAYS;
 	st->iotlb_invalidations = atomic_load(&iommu->invalidations);
 	st->fq_flushes = atomic_load(&iommu->fq_flushes);
-	pthread_mutex_lock(&iommu->lock);
-	st->fq_pending = iommu->fq_n;
-	pthread_mutex_unlock(&iommu->lock);
+	st->fq_pending = atomic_load(&iommu->fq_pending);
 	st->faults = atomic_load(&iommu->nfaults);
 	st->maps = atomic_load(&iommu->maps);
 	st->unmaps = atomic_load(&iommu->unmaps);

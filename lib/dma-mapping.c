@@ -27,6 +27,12 @@ static u64 dev_mask(struct dmasim_device *d)
 	return d->dev.dma_mask ? *d->dev.dma_mask : 0;
 }
 
+/* Whether streaming mappings of @d go unrecorded (debug=off behind an IOMMU). */
+static bool trusting(const struct dmasim_device *d)
+{
+	return d->ops->confines && !d->plat->debug;
+}
+
 static bool mask_supported(struct dmasim_device *d, u64 mask)
 {
 	return mask && d->ops->mask_supported(d, mask);
@@ -243,7 +249,7 @@ int dma_mapping_error(struct device *dev, dma_addr_t dma_addr)
 	if (dma_addr == DMA_MAPPING_ERROR)
 		return -ENOMEM;
 	d = dev && dev->dmasim_magic == DMASIM_DEVICE_MAGIC ? to_dmasim(dev) : NULL;
-	if (d) {
+	if (d && d->plat->debug) { /* only the unchecked-error report needs to know */
 		struct dmasim_map *m;
 
 		pthread_mutex_lock(&d->lock);
@@ -284,6 +290,8 @@ static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_add
 		return DMA_MAPPING_ERROR;
 	tmpl = (struct dmasim_map){ .dma = dma, .size = size, .phys = phys, .tlb = tlb,
 				    .cpu = cpu, .dir = dir, .kind = kind, .attrs = attrs };
+	if (trusting(d))
+		return dma;
 	if (!dmasim__map_add(d, &tmpl)) {
 		d->ops->unmap_phys(d, &tmpl, DMA_ATTR_SKIP_CPU_SYNC);
 		return DMA_MAPPING_ERROR;
@@ -428,6 +436,18 @@ static void unmap_common(struct device *dev, const char *call, dma_addr_t addr, 
 
 	if (!d || !check_dir(d, call, dir))
 		return;
+	if (trusting(d) && kind != MAP_RESOURCE) {
+		struct dmasim_map rec = { .dma = addr, .size = size, .tlb = DMASIM_TLB_LOOKUP,
+					  .dir = dir, .kind = kind, .attrs = attrs };
+
+		if (addr == DMA_MAPPING_ERROR || !size) {
+			dmasim__dev_report(d, "%s: invalid DMA address 0x%llx or size %zu", call,
+					   (unsigned long long)addr, size);
+			return;
+		}
+		d->ops->unmap_phys(d, &rec, attrs);
+		return;
+	}
 	m = dmasim__map_release(d, call, addr, size, dir, kind, NULL);
 	if (!m)
 		return;
@@ -543,7 +563,7 @@ static int map_sg_merged(struct dmasim_device *d, const char *call, struct scatt
 		}
 	}
 	count = d->ops->map_sg(d, sgl, nents, dir, attrs);
-	if (count < 0)
+	if (count < 0 || trusting(d))
 		return count;
 	for_each_sg(sgl, s, count, i) {
 		struct dmasim_map tmpl = { .dma = sg_dma_address(s), .size = sg_dma_len(s),
@@ -650,7 +670,17 @@ void dma_unmap_sg_attrs(struct device *dev, struct scatterlist *sg, int nents,
 				   sg ? "no entries" : "NULL scatterlist", nents);
 		return;
 	}
-	if (d->ops->unmap_sg)
+	if (trusting(d)) {
+		struct scatterlist *s;
+		int i, count = 0;
+
+		for_each_sg(sg, s, nents, i) {
+			if (i && !sg_dma_len(s))
+				break;
+			count++;
+		}
+		d->ops->unmap_sg(d, sg, nents, count, dir, attrs);
+	} else if (d->ops->unmap_sg)
 		unmap_sg_merged(d, "dma_unmap_sg", sg, nents, attrs, true);
 	else
 		unmap_sg_entries(d, "dma_unmap_sg", sg, nents, attrs, true, nents);
@@ -698,6 +728,15 @@ static void sync_one(struct dmasim_device *d, const char *call, dma_addr_t addr,
 	if (!size) {
 		dmasim__dev_report(d, "%s: size 0 [device address=0x%016llx]", call,
 				   (unsigned long long)addr);
+		return;
+	}
+	if (trusting(d)) {
+		rec = (struct dmasim_map){ .dma = addr, .size = size, .tlb = DMASIM_TLB_LOOKUP,
+					   .dir = dir, .kind = MAP_SINGLE };
+		if (for_cpu)
+			d->ops->sync_for_cpu(d, &rec, 0, size, dir);
+		else
+			d->ops->sync_for_device(d, &rec, 0, size, dir);
 		return;
 	}
 	pthread_mutex_lock(&d->lock);

@@ -266,6 +266,8 @@ struct dmasim_map {
 };
 
 #define DMASIM_NO_TLB ((phys_addr_t)-1)
+/* In a record made up from a caller's arguments: the translation layer finds the bounce slot. */
+#define DMASIM_TLB_LOOKUP ((phys_addr_t)-2)
 
 RB_HEAD(dmasim_map_tree, dmasim_map);
 
@@ -373,6 +375,14 @@ struct dmasim_alloc {
 
 struct dmasim_dma_ops {
 	const char *name;
+	/*
+	 * The translation itself confines the device (an IOMMU): with debug=off
+	 * the API layer then keeps no records for streaming mappings and trusts
+	 * the caller's unmap/sync arguments, as a production kernel does, so
+	 * the hot path takes no per-device lock.  Records passed to the ops may
+	 * then carry tlb == DMASIM_TLB_LOOKUP.
+	 */
+	bool confines;
 	/* Map [phys, phys+size): fill *dma and *tlb (bounce slot or DMASIM_NO_TLB). */
 	int (*map_phys)(struct dmasim_device *d, phys_addr_t phys, size_t size,
 			enum dma_data_direction dir, unsigned long attrs, dma_addr_t *dma,
