@@ -59,8 +59,9 @@ static int map_range(struct dmasim_device *d, struct dmasim_domain *dom, phys_ad
 
 	ret = dmasim__iommu_alloc_iova(dom, asize, limit, &iova);
 	if (ret) {
-		dmasim__dev_report(d, "IOVA space exhausted: no %zu bytes below 0x%llx", asize,
-				   (unsigned long long)limit);
+		/* Running out is not misuse (as a full swiotlb): a warning, not a report. */
+		dmasim__log(d->plat, DMASIM_LOG_WARN, "%s: IOVA space exhausted: no %zu bytes below 0x%llx",
+			    d->name, asize, (unsigned long long)limit);
 		return ret;
 	}
 	ret = dmasim__iommu_map_range(dom, iova, phys - off, len, prot);
@@ -264,7 +265,8 @@ static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int ne
 	asize = sg_iova_size(dom, total, boundary);
 	ret = dmasim__iommu_alloc_iova(dom, asize, stream_limit(d), &iova);
 	if (ret) {
-		dmasim__dev_report(d, "dma_map_sg: IOVA space exhausted: no %zu bytes", asize);
+		dmasim__log(d->plat, DMASIM_LOG_WARN, "%s: dma_map_sg: IOVA space exhausted: no %zu bytes",
+			    d->name, asize);
 		free(pos);
 		return ret;
 	}

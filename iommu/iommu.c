@@ -618,6 +618,8 @@ int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, 
 
 	if (limit > dom->dom.geometry.aperture_end)
 		limit = dom->dom.geometry.aperture_end;
+	if (dmasim__should_fail(iommu->plat, FAIL_IOVA, NULL, "iova"))
+		return -ENOMEM;
 	ret = alloc_iova_once(a, size, limit, aligned, iova);
 	if (ret != -ENOMEM || !iommu->lazy)
 		return ret;

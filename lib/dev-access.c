@@ -60,6 +60,8 @@ static int access(struct device *dev, const char *call, dma_addr_t addr, void *b
 				     (unsigned long long)addr, len);
 		return -EFAULT;
 	}
+	if (len && dmasim__should_fail(d->plat, FAIL_ACCESS, d, call))
+		return -EFAULT;
 	while (len) {
 		phys_addr_t phys;
 		size_t chunk;

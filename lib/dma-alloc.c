@@ -62,7 +62,8 @@ static int alloc_common(struct dmasim_device *d, const char *call, size_t size, 
 					   call, size, PAGE_SIZE << DMASIM_MAX_ORDER);
 		return -EINVAL;
 	}
-	ret = d->ops->alloc(d, size, mask, gfp, attrs, a);
+	ret = dmasim__should_fail(d->plat, FAIL_ALLOC, d, call) ? -ENOMEM :
+								   d->ops->alloc(d, size, mask, gfp, attrs, a);
 	if (ret) {
 		if (!(attrs & DMA_ATTR_NO_WARN) && !(gfp & __GFP_NOWARN))
 			dmasim__log(d->plat, DMASIM_LOG_WARN,

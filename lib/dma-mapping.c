@@ -286,7 +286,8 @@ static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_add
 		dmasim__dev_report(d, "%s: device has no DMA mask", call);
 		return DMA_MAPPING_ERROR;
 	}
-	if (d->ops->map_phys(d, phys, size, dir, attrs, &dma, &tlb))
+	if (dmasim__should_fail(d->plat, FAIL_MAP, d, call) ||
+	    d->ops->map_phys(d, phys, size, dir, attrs, &dma, &tlb))
 		return DMA_MAPPING_ERROR;
 	tmpl = (struct dmasim_map){ .dma = dma, .size = size, .phys = phys, .tlb = tlb,
 				    .cpu = cpu, .dir = dir, .kind = kind, .attrs = attrs };
@@ -357,7 +358,8 @@ dma_addr_t dma_map_resource(struct device *dev, phys_addr_t phys_addr, size_t si
 			return DMA_MAPPING_ERROR;
 		}
 	}
-	if (d->ops->map_resource(d, phys_addr, size, dir, &dma))
+	if (dmasim__should_fail(d->plat, FAIL_MAP, d, "dma_map_resource") ||
+	    d->ops->map_resource(d, phys_addr, size, dir, &dma))
 		return DMA_MAPPING_ERROR;
 	return dmasim__map_add(d, &(struct dmasim_map){ .dma = dma, .size = size,
 							.phys = phys_addr, .tlb = DMASIM_NO_TLB,
@@ -604,6 +606,8 @@ static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist 
 				   nents, sg_nents(sgl));
 		return -EINVAL;
 	}
+	if (dmasim__should_fail(d->plat, FAIL_MAP, d, call))
+		return -ENOMEM;
 	if (d->ops->map_sg)
 		return map_sg_merged(d, call, sgl, nents, dir, attrs);
 	for_each_sg(sgl, s, nents, i) {

@@ -357,6 +357,8 @@ void *dma_pool_alloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_t *handle)
 				   pool->name);
 		return NULL;
 	}
+	if (dmasim__should_fail(pool->d->plat, FAIL_POOL, pool->d, "dma_pool_alloc"))
+		return NULL;
 	pthread_mutex_lock(&pool->lock);
 	blk = block_pop(pool, &bad);
 	if (!blk) {

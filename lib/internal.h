@@ -487,6 +487,30 @@ phys_addr_t dmasim__dma_to_phys(struct dmasim_device *d, dma_addr_t dma);
 bool dmasim__dma_capable(struct dmasim_device *d, dma_addr_t dma, size_t size, u64 mask);
 u64 dmasim__dev_limit(struct dmasim_device *d, u64 mask);
 
+/* ---- fault injection (fault-inject.c) -------------------------------------- */
+
+enum dmasim_fail_kind {
+	FAIL_MAP,      /* streaming mappings: single, page, resource, sg */
+	FAIL_ALLOC,    /* coherent, page, noncoherent and noncontiguous allocations */
+	FAIL_POOL,     /* dma_pool_alloc */
+	FAIL_PAGES,    /* alloc_pages and friends */
+	FAIL_KMALLOC,  /* kmalloc and friends */
+	FAIL_IOVA,     /* IOVA allocation behind an IOMMU: the space is "exhausted" */
+	FAIL_SWIOTLB,  /* bounce slots: the pool is "full" */
+	FAIL_ACCESS,   /* a device access faults */
+	DMASIM_FAIL_NR_KINDS
+};
+
+struct dmasim_fail;
+
+/* Replace the rules with "RULE[,RULE...]". Return 0 or -EINVAL with @err. */
+int dmasim__fail_parse(struct dmasim_platform *p, const char *rules, char *err, size_t errlen);
+void dmasim__fail_destroy(struct dmasim_platform *p);
+/* Whether this call (of @kind, by @d or NULL) fails on purpose; logs when it does. */
+bool dmasim__should_fail(struct dmasim_platform *p, enum dmasim_fail_kind kind,
+			 const struct dmasim_device *d, const char *call);
+const char *dmasim__fail_kind_name(enum dmasim_fail_kind k);
+
 /* ---- platform (platform.c, log.c) --------------------------------------- */
 
 struct dmasim_platform {
@@ -514,6 +538,7 @@ struct dmasim_platform {
 	struct dmasim_swiotlb *swiotlb;
 	struct dmasim_cache *cache;
 	struct dmasim_iommu *iommu;
+	struct dmasim_fail *fail;
 
 	pthread_mutex_t log_lock;
 	dmasim_log_fn log_fn;

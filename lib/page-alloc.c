@@ -270,7 +270,9 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 				       DMASIM_MAX_PAGE_ORDER);
 		return NULL;
 	}
-	page = dmasim__alloc_pages_below(p, gfp, order, ~0ULL);
+	page = dmasim__should_fail(p, FAIL_PAGES, NULL, "alloc_pages") ?
+		       NULL :
+		       dmasim__alloc_pages_below(p, gfp, order, ~0ULL);
 	if (!page && !(gfp & __GFP_NOWARN))
 		dmasim__log(p, DMASIM_LOG_WARN,
 			    "alloc_pages: page allocation failure: order %u, gfp 0x%x", order, gfp);

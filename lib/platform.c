@@ -17,7 +17,7 @@ static struct dmasim_platform *current_plat;
 
 static const char *const platform_keys[] = { "ram", "swiotlb", "iommu", "iova", "mode",
 					     "iotlb", "fq", "fq_timeout", "cache", "debug",
-					     "seed", "log", NULL };
+					     "seed", "log", "fail", NULL };
 
 #define DEFAULT_RAM "256M@0x80000000"
 #define DEFAULT_SWIOTLB (4ULL << 20)
@@ -222,7 +222,7 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 	bad = dmasim__spec_unknown(s, platform_keys);
 	if (bad) {
 		snprintf(err, errlen,
-			 "unknown key '%s' (platform keys: ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug seed log)",
+			 "unknown key '%s' (platform keys: ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug seed log fail)",
 			 bad);
 		return -EINVAL;
 	}
@@ -264,6 +264,12 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 	ret = dmasim__iommu_create(p, s, err, errlen);
 	if (ret)
 		return ret;
+	v = dmasim__spec_get(s, "fail");
+	if (v) {
+		ret = dmasim__fail_parse(p, v, err, errlen);
+		if (ret)
+			return ret;
+	}
 
 	/* The normalised spec: every key with the value in force. */
 	{
@@ -289,9 +295,11 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 			snprintf(sw, sizeof(sw), "off");
 		v = dmasim__spec_get(s, "cache");
 		dmasim__iommu_spec(p, iommu, sizeof(iommu));
-		if (asprintf(&p->spec, "ram=%s swiotlb=%s %s cache=%s debug=%s seed=%lu log=%s",
+		const char *fail = dmasim__spec_get(s, "fail");
+
+		if (asprintf(&p->spec, "ram=%s swiotlb=%s %s cache=%s debug=%s seed=%lu log=%s%s%s",
 			     ram, sw, iommu, v ? v : "coherent", p->debug ? "on" : "off", p->seed,
-			     p->quiet ? "quiet" : "stderr") < 0) {
+			     p->quiet ? "quiet" : "stderr", fail ? " fail=" : "", fail ? fail : "") < 0) {
 			p->spec = NULL;
 			return -ENOMEM;
 		}
@@ -336,6 +344,7 @@ struct dmasim_platform *dmasim_platform_create(const char *spec)
 			spec ? spec : "", env && *env ? "\" + DMASIM_SPEC \"" : "",
 			env && *env ? env : "", err[0] ? err : strerror(-ret));
 		dmasim__iommu_destroy(p);
+		dmasim__fail_destroy(p);
 		dmasim__cache_destroy(p);
 		dmasim__slab_destroy(p);
 		dmasim__swiotlb_destroy(p);
@@ -366,6 +375,7 @@ void dmasim_platform_destroy(struct dmasim_platform *p)
 	pthread_mutex_unlock(&plat_lock);
 
 	dmasim__iommu_destroy(p);
+	dmasim__fail_destroy(p);
 	dmasim__alias_destroy_all(p);
 	dmasim__cache_destroy(p);
 	dmasim__slab_destroy(p);

@@ -162,6 +162,8 @@ void *kmalloc(size_t size, gfp_t gfp)
 		dmasim__report(p, "kmalloc: __GFP_HIGHMEM is invalid for kmalloc (size %zu)", size);
 		return NULL;
 	}
+	if (dmasim__should_fail(p, FAIL_KMALLOC, NULL, "kmalloc"))
+		return NULL;
 	k = pick_class(p, size, gfp);
 	if (k) {
 		obj = slab_alloc(p, k);

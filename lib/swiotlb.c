@@ -380,6 +380,8 @@ int dmasim__swiotlb_map(struct dmasim_device *d, phys_addr_t orig, size_t size,
 	if (DMASIM_WARN_ON(p, !dmasim__phys_range_ok(p, orig, size)))
 		return -EINVAL;
 
+	if (dmasim__should_fail(p, FAIL_SWIOTLB, d, "swiotlb"))
+		return -ENOMEM; /* as if every slot were taken */
 	pthread_mutex_lock(&sw->lock);
 	ret = alloc_slots(sw, d, orig, size, &t, &alloc_size);
 	used = sw->used;

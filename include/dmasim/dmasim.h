@@ -49,6 +49,7 @@ struct dmasim_platform;
  *   cache=NAME[:line=N][:OPTIONS]  CPU cache model (default coherent)
  *   debug=on|off    misuse reports (default on)
  *   seed=N          seed for everything random (default 1)
+ *   fail=RULES      fault injection (see dmasim_fail_set())
  *   log=stderr|quiet   where messages go while no handler is set
  * Sizes take K, M, G suffixes; addresses are decimal or 0x hex.  The
  * environment variable DMASIM_SPEC is appended, so its words win.
@@ -143,6 +144,29 @@ struct dmasim_xlate {
  * Return: 0 and *@out filled, or -EFAULT/-EINVAL as dmasim_dev_read().
  */
 DMASIM_API int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlate *out);
+
+/* --- fault injection ---------------------------------------------------- */
+
+/**
+ * dmasim_fail_set() - make operations fail on purpose, to test error paths.
+ * @rules: comma-separated KIND[:nth=N|:every=N|:prob=P][:times=N][:dev=NAME]
+ *   KIND: map (streaming mappings), alloc (coherent/page/noncontiguous
+ *   allocations), pool (dma_pool_alloc), pages (alloc_pages), kmalloc, iova
+ *   (IOVA space behind an IOMMU), swiotlb (bounce slots), access (device
+ *   reads/writes fault).  nth=N fails the Nth matching call, every=N every
+ *   Nth, prob=P each with probability P (drawn from the platform's seed, so
+ *   a single-threaded run repeats exactly); times=N stops after N failures;
+ *   dev=NAME limits the rule to one device (not for pages, kmalloc, iova).
+ *   A rule with no nth/every/prob fails the next matching call.  "" clears.
+ * The same rules can be given in the platform spec as fail=RULES.  A failure
+ * looks exactly like the resource running out (DMA_MAPPING_ERROR, NULL, 0 from
+ * dma_map_sg, -ENOMEM, -EFAULT) and is logged at info level, not counted as
+ * misuse.  Counting restarts with each call.
+ * Return: 0, or -EINVAL with a message (the old rules stay).
+ */
+DMASIM_API int dmasim_fail_set(struct dmasim_platform *p, const char *rules);
+/** dmasim_fail_injected() - failures injected on @p so far. */
+DMASIM_API unsigned long dmasim_fail_injected(struct dmasim_platform *p);
 
 /* --- diagnostics ------------------------------------------------------- */
 
