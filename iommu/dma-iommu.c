@@ -386,11 +386,18 @@ static int iommu_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp
 						    (unsigned int)get_order(len), ~0ULL);
 		if (!a->page)
 			return -ENOMEM;
-		a->cpu = page_address(a->page);
-		ret = map_range(d, dom, page_to_phys(a->page), len, DMASIM_PROT_READ | DMASIM_PROT_WRITE,
-				dmasim__dev_limit(d, mask), &a->dma);
-		if (ret)
+		a->cpu = dmasim__wants_uncached(d, attrs) ?
+				 dmasim__uncached_alias(d->plat, a->page, n) :
+				 page_address(a->page);
+		ret = a->cpu ? map_range(d, dom, page_to_phys(a->page), len,
+					 DMASIM_PROT_READ | DMASIM_PROT_WRITE,
+					 dmasim__dev_limit(d, mask), &a->dma) :
+			       -ENOMEM;
+		if (ret) {
+			if (a->cpu && a->cpu != page_address(a->page))
+				dmasim__alias_remove(d->plat, a->cpu);
 			dmasim__free_pages(a->page, (unsigned int)get_order(len));
+		}
 		return ret;
 	}
 	/*
@@ -426,7 +433,8 @@ static int iommu_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp
 		}
 		a->dma = iova;
 	}
-	a->cpu = dmasim__map_pages(d->plat, a->pages, n, NULL);
+	a->cpu = dmasim__wants_uncached(d, attrs) ? dmasim__map_pages_uncached(d->plat, a->pages, n, NULL) :
+						    dmasim__map_pages(d->plat, a->pages, n, NULL);
 	if (!a->cpu || !dmasim__alias_add(d->plat, a->cpu, len, ALIAS_VMAP, a->pages, n)) {
 		if (a->cpu)
 			munmap(a->cpu, len);
@@ -452,6 +460,8 @@ static void iommu_free(struct dmasim_device *d, size_t size, const struct dmasim
 		return;
 	unmap_range(d, dom, a->dma, len);
 	if (a->page) {
+		if (a->cpu != page_address(a->page))
+			dmasim__alias_remove(d->plat, a->cpu);
 		dmasim__free_pages(a->page, (unsigned int)get_order(len));
 		return;
 	}

@@ -20,6 +20,7 @@ static int nr_registered[DMASIM_BACKEND_NR_KINDS];
 /* The first of each kind is its default. */
 static const struct dmasim_backend *const builtins[] = {
 	&dmasim__cache_coherent.base,
+	&dmasim__cache_noncoherent.base,
 	&dmasim__iova_rbtree.base,
 	&dmasim__iova_bitmap.base,
 	&dmasim__pgtable_arm_lpae_4k.base,

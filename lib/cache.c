@@ -16,6 +16,27 @@ static unsigned char *ram_access(void *cookie, phys_addr_t phys)
 	return dmasim__ram_ptr(cookie, phys);
 }
 
+static unsigned char *cpu_access(void *cookie, phys_addr_t phys)
+{
+	return dmasim__cpu_ptr(cookie, phys);
+}
+
+bool dmasim__cache_is_coherent(const char *value)
+{
+	char name[64];
+	const char *colon = value ? strchr(value, ':') : NULL;
+	size_t n = value ? (colon ? (size_t)(colon - value) : strlen(value)) : 0;
+	const struct dmasim_backend *b;
+
+	if (n >= sizeof(name))
+		return true;
+	memcpy(name, value ? value : "", n);
+	name[n] = '\0';
+	b = dmasim_backend_find(DMASIM_BACKEND_CACHE, n ? name : "coherent");
+	/* An unknown name fails later, in dmasim__cache_create(), with the message. */
+	return !b || (b->caps & DMASIM_CACHE_CAP_COHERENT);
+}
+
 int dmasim__cache_create(struct dmasim_platform *p, const char *value, char *err, size_t errlen)
 {
 	char name[64], opts[256] = "", list[256];
@@ -62,6 +83,7 @@ int dmasim__cache_create(struct dmasim_platform *p, const char *value, char *err
 	cfg.seed = p->seed;
 	cfg.ram = ram_access;
 	cfg.ram_cookie = p;
+	cfg.cpu = cpu_access;
 	p->cache = ops->alloc(&cfg);
 	if (!p->cache) {
 		snprintf(err, errlen, "cache=%s: the model refused its options", value);

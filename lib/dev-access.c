@@ -70,7 +70,9 @@ static int access(struct device *dev, const char *call, dma_addr_t addr, void *b
 
 		if (ret)
 			return ret;
-		ram = dmasim__ram_ptr(d->plat, phys);
+		/* A coherent device snoops the CPU's caches: it sees the CPU's view. */
+		ram = d->dev.dma_coherent ? dmasim__cpu_ptr(d->plat, phys) :
+					    dmasim__ram_ptr(d->plat, phys);
 		if (write)
 			memcpy(ram, buf, chunk);
 		else

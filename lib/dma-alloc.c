@@ -73,7 +73,7 @@ static int alloc_common(struct dmasim_device *d, const char *call, size_t size, 
 				    (unsigned long long)d->bus_offset);
 		return ret;
 	}
-	if (!record_alloc(d, a, size, dir, kind, attrs)) {
+	if (!record_alloc(d, a, size, dir, kind, attrs & ~DMASIM_ATTR_COHERENT)) {
 		d->ops->free(d, size, a);
 		return -ENOMEM;
 	}
@@ -86,8 +86,9 @@ void *dma_alloc_attrs(struct device *dev, size_t size, dma_addr_t *dma_handle, g
 	struct dmasim_device *d = dmasim__dev(dev, "dma_alloc_attrs");
 	struct dmasim_alloc a;
 
-	if (!d || alloc_common(d, "dma_alloc_attrs", size, dev->coherent_dma_mask, gfp, attrs,
-			       dma_handle != NULL, DMA_BIDIRECTIONAL, MAP_COHERENT, &a))
+	if (!d || alloc_common(d, "dma_alloc_attrs", size, dev->coherent_dma_mask, gfp,
+			       attrs | DMASIM_ATTR_COHERENT, dma_handle != NULL, DMA_BIDIRECTIONAL,
+			       MAP_COHERENT, &a))
 		return NULL;
 	*dma_handle = a.dma;
 	return a.cpu;
@@ -454,8 +455,13 @@ int dma_mmap_attrs(struct device *dev, struct vm_area_struct *vma, void *cpu_add
 		pages[i] = m.pages ? m.pages[off + i] :
 				     dmasim__phys_to_page(d->plat, m.phys + PFN_PHYS(off + i));
 	/* vm_start 0 asks dmasim to pick the address, as mmap(NULL, ...) would. */
-	va = dmasim__map_pages(d->plat, pages, (unsigned int)user_count,
-			       vma->vm_start ? (void *)vma->vm_start : NULL);
+	/* Coherent memory reaches user space the way the kernel sees it: uncached. */
+	if (dmasim__wants_uncached(d, DMASIM_ATTR_COHERENT))
+		va = dmasim__map_pages_uncached(d->plat, pages, (unsigned int)user_count,
+						vma->vm_start ? (void *)vma->vm_start : NULL);
+	else
+		va = dmasim__map_pages(d->plat, pages, (unsigned int)user_count,
+				       vma->vm_start ? (void *)vma->vm_start : NULL);
 	free(pages);
 	if (!va)
 		return -ENOMEM;

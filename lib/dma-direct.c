@@ -148,11 +148,20 @@ static int direct_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gf
 	a->page = page;
 	a->cpu = page_address(page);
 	a->dma = dmasim__phys_to_dma(d, page_to_phys(page));
+	if (dmasim__wants_uncached(d, attrs)) {
+		a->cpu = dmasim__uncached_alias(d->plat, page, PAGE_ALIGN(size) >> PAGE_SHIFT);
+		if (!a->cpu) {
+			dmasim__free_pages(page, order);
+			return -ENOMEM;
+		}
+	}
 	return 0;
 }
 
 static void direct_free(struct dmasim_device *d, size_t size, const struct dmasim_alloc *a)
 {
+	if (a->cpu != page_address(a->page))
+		dmasim__alias_remove(d->plat, a->cpu);
 	dmasim__free_pages(a->page, (unsigned int)get_order(size));
 }
 

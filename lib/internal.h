@@ -100,6 +100,7 @@ struct dmasim_region {
 	bool high;
 	off_t fd_off;            /* offset of the region in the RAM memfd */
 	unsigned char *ram;      /* RAM as devices see it */
+	unsigned char *cpu;      /* RAM as the CPU sees it (== ram when caches are coherent) */
 	unsigned char *linear;   /* the linear map (NULL for high memory) */
 	struct page *memmap;
 	unsigned long pfn_base;
@@ -144,7 +145,9 @@ void dmasim__free_pages(struct page *page, unsigned int order);
 int dmasim__reserve_phys(struct dmasim_platform *p, phys_addr_t base, u64 size);
 int dmasim__buddy_init(struct dmasim_platform *p);
 void dmasim__buddy_dump(struct dmasim_platform *p, FILE *out);
-int dmasim__memory_init(struct dmasim_platform *p, const char *ram, char *err, size_t errlen);
+/* @cpu_copy: keep the CPU's view of RAM in a memfd of its own (non-coherent cache model). */
+int dmasim__memory_init(struct dmasim_platform *p, const char *ram, bool cpu_copy, char *err,
+			size_t errlen);
 void dmasim__memory_destroy(struct dmasim_platform *p);
 unsigned long dmasim__free_page_count(struct dmasim_platform *p, int zone);
 
@@ -153,6 +156,10 @@ struct dmasim_region *dmasim__phys_region(struct dmasim_platform *p, phys_addr_t
 bool dmasim__phys_range_ok(struct dmasim_platform *p, phys_addr_t phys, u64 size);
 /* Host address of @phys as RAM (device view). Caller checked the range. */
 unsigned char *dmasim__ram_ptr(struct dmasim_platform *p, phys_addr_t phys);
+/* Host address of @phys as the CPU sees it (through its cache). */
+unsigned char *dmasim__cpu_ptr(struct dmasim_platform *p, phys_addr_t phys);
+/* Whether the CPU's view of RAM is a copy of its own (non-coherent cache model). */
+#define dmasim__cpu_view_apart(p) ((p)->cpu_view != (p)->ram_view)
 /* Linear address of @phys, NULL for high memory. */
 void *dmasim__phys_to_linear(struct dmasim_platform *p, phys_addr_t phys);
 /* Physical address of a linear-map address of @p. Return 0 or -EFAULT. */
@@ -169,9 +176,14 @@ void dmasim__slab_init(struct dmasim_platform *p);
 void dmasim__slab_destroy(struct dmasim_platform *p);
 void dmasim__alias_destroy_all(struct dmasim_platform *p);
 struct dmasim_alias *dmasim__alias_find(struct dmasim_platform *p, const void *addr);
-/* Map @n pages at a fresh host address (or at @fixed) with MAP_SHARED on the memfd. */
+/* Map @n pages at a fresh host address (or at @fixed): the CPU's (cached) view. */
 unsigned char *dmasim__map_pages(struct dmasim_platform *p, struct page **pages, unsigned int n,
 				 void *fixed);
+/* @n contiguous pages from @first seen uncached, registered as an alias area (remove with dmasim__alias_remove). */
+void *dmasim__uncached_alias(struct dmasim_platform *p, struct page *first, size_t n);
+/* The same straight onto RAM: an uncached alias, as ARM maps coherent memory. */
+unsigned char *dmasim__map_pages_uncached(struct dmasim_platform *p, struct page **pages,
+					  unsigned int n, void *fixed);
 struct dmasim_alias *dmasim__alias_add(struct dmasim_platform *p, unsigned char *va, size_t size,
 				       enum dmasim_alias_kind kind, struct page **pages,
 				       unsigned int n);
@@ -221,12 +233,15 @@ unsigned long dmasim__swiotlb_used(struct dmasim_platform *p);
 /* ---- cache model (cache.c, cache-coherent.c) ------------------------- */
 
 int dmasim__cache_create(struct dmasim_platform *p, const char *value, char *err, size_t errlen);
+/* Whether the model "cache=VALUE" names keeps CPU and RAM one copy (NULL: the default). */
+bool dmasim__cache_is_coherent(const char *value);
 void dmasim__cache_destroy(struct dmasim_platform *p);
 void dmasim__cache_for_device(struct dmasim_device *d, phys_addr_t phys, size_t size,
 			      enum dma_data_direction dir);
 void dmasim__cache_for_cpu(struct dmasim_device *d, phys_addr_t phys, size_t size,
 			   enum dma_data_direction dir);
 extern const struct dmasim_cache_ops dmasim__cache_coherent;
+extern const struct dmasim_cache_ops dmasim__cache_noncoherent;
 /* Built-in IOMMU backends (iommu/iova/, iommu/pgtable/). */
 extern const struct dmasim_iova_ops dmasim__iova_rbtree;
 extern const struct dmasim_iova_ops dmasim__iova_bitmap;
@@ -364,6 +379,17 @@ int dmasim__devres_remove(struct dmasim_device *d, void (*release)(struct device
  * Per-device translation: how a physical range becomes a bus range and back.
  * All hooks are called with validated arguments and without d->lock.
  */
+/*
+ * Internal attribute for ops->alloc: the caller wants coherent memory, so a
+ * non-coherent device on a non-coherent platform gets an uncached CPU alias.
+ */
+#define DMASIM_ATTR_COHERENT (1UL << 31)
+
+/* Whether an allocation for @d with @attrs must be seen through an uncached alias. */
+#define dmasim__wants_uncached(d, attrs)                                            \
+	(((attrs) & DMASIM_ATTR_COHERENT) && dmasim__cpu_view_apart((d)->plat) && \
+	 !(d)->dev.dma_coherent)
+
 /* An allocation the translation layer made: contiguous (@page) or not (@pages). */
 struct dmasim_alloc {
 	void *cpu;              /* CPU address (linear map, or a vmap alias) */
@@ -521,6 +547,8 @@ struct dmasim_platform {
 
 	int memfd;
 	unsigned char *ram_view;    /* the whole memfd: RAM as devices see it */
+	int cpu_fd;                 /* the CPU's view (== memfd when caches are coherent) */
+	unsigned char *cpu_view;
 	size_t ram_total;
 	unsigned char *linear_base; /* host address of physical linear_phys0 */
 	size_t linear_span;

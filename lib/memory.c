@@ -1,7 +1,8 @@
 /*
  * lib/memory.c - simulated physical RAM, page frames and the linear map.
  *
- * All RAM lives in one memfd.  It is mapped twice at start-up: once whole, as
+ * All RAM lives in one memfd (and, under a non-coherent cache model, the
+ * CPU's view of it in a second one).  It is mapped twice at start-up: once whole, as
  * the RAM devices see ("ram view"), and once per low-memory region inside one
  * reserved host range, the linear map, where virtual = linear_base +
  * (physical - lowest physical) exactly as the kernel's __va().  High memory
@@ -92,7 +93,8 @@ static int cmp_region(const void *a, const void *b)
 	return x->base < y->base ? -1 : x->base > y->base;
 }
 
-int dmasim__memory_init(struct dmasim_platform *p, const char *ram, char *err, size_t errlen)
+int dmasim__memory_init(struct dmasim_platform *p, const char *ram, bool cpu_copy, char *err,
+			size_t errlen)
 {
 	char *copy = strdup(ram), *save = NULL, *w;
 	phys_addr_t lo = ~0ULL, hi = 0;
@@ -151,6 +153,27 @@ int dmasim__memory_init(struct dmasim_platform *p, const char *ram, char *err, s
 		snprintf(err, errlen, "ram: cannot map backing memory: %s", strerror(errno));
 		return -ENOMEM;
 	}
+	/*
+	 * A non-coherent cache model keeps the CPU's view of RAM apart: a second
+	 * memfd, laid out like the first, behind the linear map and every CPU
+	 * alias.  With a coherent model the two views are one.
+	 */
+	p->cpu_fd = p->memfd;
+	p->cpu_view = p->ram_view;
+	if (cpu_copy) {
+		p->cpu_fd = memfd_create("dmasim-cpu-view", MFD_CLOEXEC);
+		if (p->cpu_fd < 0 || ftruncate(p->cpu_fd, off) < 0) {
+			snprintf(err, errlen, "ram: cannot create the CPU view: %s", strerror(errno));
+			return -ENOMEM;
+		}
+		p->cpu_view = mmap(NULL, p->ram_total, PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_NORESERVE, p->cpu_fd, 0);
+		if (p->cpu_view == MAP_FAILED) {
+			p->cpu_view = NULL;
+			snprintf(err, errlen, "ram: cannot map the CPU view: %s", strerror(errno));
+			return -ENOMEM;
+		}
+	}
 	/* Reserve the whole linear span, then map each low region into it. */
 	p->linear_phys0 = lo;
 	p->linear_span = (size_t)(hi - lo);
@@ -177,6 +200,7 @@ int dmasim__memory_init(struct dmasim_platform *p, const char *ram, char *err, s
 		struct dmasim_region *r = &p->regions[i];
 
 		r->ram = p->ram_view + r->fd_off;
+		r->cpu = p->cpu_view + r->fd_off;
 		r->pfn_base = (unsigned long)(r->base >> PAGE_SHIFT);
 		r->nr_pages = (unsigned long)(r->size >> PAGE_SHIFT);
 		r->memmap = calloc(r->nr_pages, sizeof(struct page));
@@ -191,7 +215,7 @@ int dmasim__memory_init(struct dmasim_platform *p, const char *ram, char *err, s
 		if (r->high)
 			continue;
 		r->linear = mmap(p->linear_base + (r->base - lo), r->size, PROT_READ | PROT_WRITE,
-				 MAP_SHARED | MAP_FIXED | MAP_NORESERVE, p->memfd, r->fd_off);
+				 MAP_SHARED | MAP_FIXED | MAP_NORESERVE, p->cpu_fd, r->fd_off);
 		if (r->linear == MAP_FAILED) {
 			r->linear = NULL;
 			snprintf(err, errlen, "ram: cannot map region %d: %s", i, strerror(errno));
@@ -207,6 +231,10 @@ void dmasim__memory_destroy(struct dmasim_platform *p)
 		free(p->regions[i].memmap);
 	if (p->linear_base)
 		munmap(p->linear_base, p->linear_span);
+	if (p->cpu_view && p->cpu_view != p->ram_view)
+		munmap(p->cpu_view, p->ram_total);
+	if (p->cpu_fd >= 0 && p->cpu_fd != p->memfd)
+		close(p->cpu_fd);
 	if (p->ram_view)
 		munmap(p->ram_view, p->ram_total);
 	if (p->memfd >= 0)
@@ -236,6 +264,13 @@ unsigned char *dmasim__ram_ptr(struct dmasim_platform *p, phys_addr_t phys)
 	struct dmasim_region *r = dmasim__phys_region(p, phys);
 
 	return r ? r->ram + (phys - r->base) : NULL;
+}
+
+unsigned char *dmasim__cpu_ptr(struct dmasim_platform *p, phys_addr_t phys)
+{
+	struct dmasim_region *r = dmasim__phys_region(p, phys);
+
+	return r ? r->cpu + (phys - r->base) : NULL;
 }
 
 void *dmasim__phys_to_linear(struct dmasim_platform *p, phys_addr_t phys)

@@ -215,8 +215,12 @@ struct page *dmasim__alloc_pages_below(struct dmasim_platform *p, gfp_t gfp, uns
 			if (p->arenas[i].zone == zones[z])
 				page = arena_alloc(&p->arenas[i], order, max_end);
 	pthread_mutex_unlock(&p->mm_lock);
-	if (page && (gfp & __GFP_ZERO))
+	if (page && (gfp & __GFP_ZERO)) {
+		/* Zeroed in both views: whatever sees the page first sees zeros. */
 		memset(dmasim__ram_ptr(p, page_to_phys(page)), 0, PAGE_SIZE << order);
+		if (dmasim__cpu_view_apart(p))
+			memset(dmasim__cpu_ptr(p, page_to_phys(page)), 0, PAGE_SIZE << order);
+	}
 	return page;
 }
 

@@ -249,7 +249,8 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 	if (ret)
 		return ret;
 	v = dmasim__spec_get(s, "ram");
-	ret = dmasim__memory_init(p, v ? v : DEFAULT_RAM, err, errlen);
+	ret = dmasim__memory_init(p, v ? v : DEFAULT_RAM,
+				  !dmasim__cache_is_coherent(dmasim__spec_get(s, "cache")), err, errlen);
 	if (ret)
 		return ret;
 	ret = dmasim__swiotlb_init(p, sw_size, sw_base, sw_base_set, sw_force, err, errlen);
@@ -320,6 +321,7 @@ struct dmasim_platform *dmasim_platform_create(const char *spec)
 	if (!p)
 		return NULL;
 	p->memfd = -1;
+	p->cpu_fd = -1;
 	pthread_mutex_init(&p->mm_lock, NULL);
 	pthread_mutex_init(&p->log_lock, NULL);
 	pthread_mutex_init(&p->dev_lock, NULL);

@@ -200,8 +200,9 @@ void dmasim__swiotlb_destroy(struct dmasim_platform *p)
 static void bounce_copy(struct dmasim_platform *p, phys_addr_t tlb, phys_addr_t orig, size_t size,
 			enum dma_data_direction dir)
 {
-	unsigned char *t = dmasim__ram_ptr(p, tlb);
-	unsigned char *o = dmasim__ram_ptr(p, orig);
+	/* A CPU copy: through the CPU's view, as the kernel's memcpy goes through its cache. */
+	unsigned char *t = dmasim__cpu_ptr(p, tlb);
+	unsigned char *o = dmasim__cpu_ptr(p, orig);
 
 	if (DMASIM_WARN_ON(p, !t || !o) || !size)
 		return;

@@ -137,8 +137,8 @@ static off_t page_fd_off(const struct page *page)
  * cannot be put back on failure; the only caller (pin) still holds the bytes
  * in the pages and restores the range itself.
  */
-unsigned char *dmasim__map_pages(struct dmasim_platform *p, struct page **pages, unsigned int n,
-				 void *fixed)
+static unsigned char *map_pages_fd(struct dmasim_platform *p, struct page **pages,
+				   unsigned int n, void *fixed, int fd)
 {
 	size_t size = (size_t)n << PAGE_SHIFT;
 	unsigned char *va;
@@ -164,12 +164,42 @@ unsigned char *dmasim__map_pages(struct dmasim_platform *p, struct page **pages,
 			if (page_fd_off(pages[i + run]) != off + (off_t)((size_t)run << PAGE_SHIFT))
 				break;
 		if (mmap(va + ((size_t)i << PAGE_SHIFT), (size_t)run << PAGE_SHIFT,
-			 PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, p->memfd, off) == MAP_FAILED) {
+			 PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, off) == MAP_FAILED) {
 			if (!fixed)
 				munmap(va, size);
 			return NULL;
 		}
 	}
+	return va;
+}
+
+unsigned char *dmasim__map_pages(struct dmasim_platform *p, struct page **pages, unsigned int n,
+				 void *fixed)
+{
+	return map_pages_fd(p, pages, n, fixed, p->cpu_fd);
+}
+
+unsigned char *dmasim__map_pages_uncached(struct dmasim_platform *p, struct page **pages,
+					  unsigned int n, void *fixed)
+{
+	return map_pages_fd(p, pages, n, fixed, p->memfd);
+}
+
+void *dmasim__uncached_alias(struct dmasim_platform *p, struct page *first, size_t n)
+{
+	struct page **pages = calloc(n, sizeof(*pages));
+	unsigned char *va = NULL;
+
+	if (!pages)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		pages[i] = nth_page(first, i);
+	va = dmasim__map_pages_uncached(p, pages, (unsigned int)n, NULL);
+	if (va && !dmasim__alias_add(p, va, n << PAGE_SHIFT, ALIAS_VMAP, pages, (unsigned int)n)) {
+		munmap(va, n << PAGE_SHIFT);
+		va = NULL;
+	}
+	free(pages);
 	return va;
 }
 
@@ -203,7 +233,7 @@ static void copy_from_pages(struct dmasim_platform *p, const struct dmasim_alias
 {
 	for (unsigned int i = 0; i < a->nr_pages; i++) {
 		unsigned char *d = dst + ((size_t)i << PAGE_SHIFT);
-		const unsigned char *src = dmasim__ram_ptr(p, page_to_phys(a->pages[i]));
+		const unsigned char *src = dmasim__cpu_ptr(p, page_to_phys(a->pages[i]));
 
 		if (host)
 			host_write(d, src, PAGE_SIZE);
@@ -655,9 +685,9 @@ static unsigned char *page_bytes(const char *call, struct page *page, size_t off
 			       call, offset, len, page_to_pfn(page));
 		return NULL;
 	}
-	/* Every alias shares the memfd page, so a high page's bytes are its RAM bytes. */
+	/* Every CPU alias shares the CPU view's page, so a high page's bytes are there. */
 	lin = page_address(page);
-	return (lin ? lin : dmasim__ram_ptr(p, page_to_phys(page))) + offset;
+	return (lin ? lin : dmasim__cpu_ptr(p, page_to_phys(page))) + offset;
 }
 
 void memcpy_from_page(char *to, struct page *page, size_t offset, size_t len)
@@ -690,7 +720,8 @@ static bool range_owned_locked(struct dmasim_platform *p, uintptr_t s, uintptr_t
 		[ALIAS_KMAP] = "a kmap() of a high-memory page", [ALIAS_PIN] = "a range pinned",
 		[ALIAS_MMAP] = "a dma_mmap_*() user mapping",
 	};
-	uintptr_t lin = (uintptr_t)p->linear_base, ram = (uintptr_t)p->ram_view;
+	uintptr_t lin = (uintptr_t)p->linear_base, ram = (uintptr_t)p->ram_view,
+		  cpu = (uintptr_t)p->cpu_view;
 	struct dmasim_alias *a;
 
 	if (lin && s < lin + p->linear_span && lin < e) {
@@ -698,7 +729,8 @@ static bool range_owned_locked(struct dmasim_platform *p, uintptr_t s, uintptr_t
 			 "already simulated RAM");
 		return true;
 	}
-	if (ram && s < ram + p->ram_total && ram < e) {
+	if ((ram && s < ram + p->ram_total && ram < e) ||
+	    (cpu && s < cpu + p->ram_total && cpu < e)) {
 		snprintf(why, len, "it is in dmasim's RAM view, already simulated RAM");
 		return true;
 	}
@@ -856,7 +888,7 @@ long pin_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_fla
 	 * between the copy and the mmap: the kernel has no such window.
 	 */
 	for (unsigned int i = 0; i < n; i++)
-		host_read(dmasim__ram_ptr(p, page_to_phys(a->pages[i])),
+		host_read(dmasim__cpu_ptr(p, page_to_phys(a->pages[i])),
 			  (const void *)(s + ((uintptr_t)i << PAGE_SHIFT)), PAGE_SIZE);
 	if (!dmasim__map_pages(p, a->pages, n, (void *)s)) {
 		int err = errno;

@@ -708,14 +708,14 @@ static void test_backend_registry(void **state)
 	assert_int_equal(dmasim_backend_register(b), -EEXIST);
 
 	n = dmasim_backend_list(DMASIM_BACKEND_CACHE, buf, sizeof(buf));
-	assert_string_equal(buf, "coherent,test-model");
-	assert_int_equal(n, (int)strlen("coherent,test-model"));
+	assert_string_equal(buf, "coherent,noncoherent,test-model");
+	assert_int_equal(n, (int)strlen("coherent,noncoherent,test-model"));
 	/* Truncated as snprintf: the length it needed. */
 	n = dmasim_backend_list(DMASIM_BACKEND_CACHE, buf, 5);
 	assert_string_equal(buf, "cohe");
-	assert_int_equal(n, (int)strlen("coherent,test-model"));
+	assert_int_equal(n, (int)strlen("coherent,noncoherent,test-model"));
 	assert_int_equal(dmasim_backend_list(DMASIM_BACKEND_CACHE, NULL, 0),
-			 (int)strlen("coherent,test-model"));
+			 (int)strlen("coherent,noncoherent,test-model"));
 	n = dmasim_backend_list(DMASIM_BACKEND_PGTABLE, buf, sizeof(buf));
 	assert_string_equal(buf, "arm-lpae-4k,arm-v7s");
 	assert_int_equal(n, (int)strlen(buf));
@@ -758,7 +758,7 @@ static void test_backend_registry(void **state)
 	assert_null(dmasim_backend_find(DMASIM_BACKEND_CACHE, "no-sync"));
 	assert_null(dmasim_backend_find(DMASIM_BACKEND_CACHE, "bad-abi"));
 	dmasim_backend_list(DMASIM_BACKEND_CACHE, buf, sizeof(buf));
-	assert_string_equal(buf, "coherent,test-model");
+	assert_string_equal(buf, "coherent,noncoherent,test-model");
 }
 
 static void test_cache_seam(void **state)
@@ -854,7 +854,7 @@ static void test_cache_seam(void **state)
 	/* An unknown model lists every registered one. */
 	p = create_capture("cache=unknown", msg, sizeof(msg));
 	assert_null(p);
-	assert_has(msg, "registered: coherent,test-model");
+	assert_has(msg, "registered: coherent,noncoherent,test-model");
 }
 
 /* ---- devices --------------------------------------------------------------------- */

@@ -160,7 +160,8 @@ static void test_init_errors(void **state)
 	(void)state;
 	assert_non_null(p);
 	p->memfd = -1;
-	assert_int_equal(dmasim__memory_init(p, "16M@0x0,256M@0x80000000", err, sizeof(err)), 0);
+	p->cpu_fd = -1;
+	assert_int_equal(dmasim__memory_init(p, "16M@0x0,256M@0x80000000", false, err, sizeof(err)), 0);
 
 	assert_int_equal(dmasim__swiotlb_init(p, 4 << 20, 0x80000800, true, false, err, sizeof(err)),
 			 -EINVAL);

@@ -96,12 +96,14 @@ typedef unsigned char *(*dmasim_ram_fn)(void *cookie, phys_addr_t phys);
  * @line: cache line size in bytes (power of two).
  * @ram: RAM access, copied from the config.
  * @ram_cookie: its cookie.
+ * @cpu: the CPU view's access, copied from the config.
  */
 struct dmasim_cache {
 	const struct dmasim_cache_ops *ops;
 	unsigned int line;
 	dmasim_ram_fn ram;
 	void *ram_cookie;
+	dmasim_ram_fn cpu;
 };
 
 /**
@@ -111,7 +113,12 @@ struct dmasim_cache {
  * @options: the other ':'-separated words after "NAME:" ("" if none).
  * @seed: the platform's seed.
  * @ram: RAM access for the backend (see dmasim_ram_fn).
- * @ram_cookie: passed back to @ram.
+ * @ram_cookie: passed back to @ram and @cpu.
+ * @cpu: the CPU's view of the same address.  For a model without
+ *       DMASIM_CACHE_CAP_COHERENT it is a separate copy of RAM that the
+ *       linear map and every CPU alias show; the model moves bytes between
+ *       the two views (clean: CPU view to RAM; invalidate: RAM to CPU view).
+ *       For a coherent model it is the same memory as @ram.
  */
 struct dmasim_cache_config {
 	unsigned int line;
@@ -119,6 +126,7 @@ struct dmasim_cache_config {
 	unsigned long seed;
 	dmasim_ram_fn ram;
 	void *ram_cookie;
+	dmasim_ram_fn cpu;
 };
 
 /**
