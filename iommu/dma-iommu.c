@@ -342,8 +342,10 @@ static void iommu_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int
 	start = sg_dma_address(sgl) & ~(dma_addr_t)(dom->granule - 1);
 	end = sg_dma_address(last) + sg_dma_len(last);
 	len = ALIGN((size_t)(end - start), dom->granule);
+	/* Exactly the segments' bytes: the rest of their pages is someone else's. */
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
-		sync_phys(d, dom, start, len, dir, true);
+		for_each_sg(sgl, s, count, i)
+			sync_phys(d, dom, sg_dma_address(s), sg_dma_len(s), dir, true);
 	dmasim__iommu_unmap_range(dom, start, len);
 	dmasim__iommu_release_iova(dom, start, sg_iova_size(dom, len, dma_get_seg_boundary(&d->dev)),
 				   len);

@@ -237,7 +237,11 @@ unsigned int dma_get_min_align_mask(struct device *dev)
 
 int dma_get_cache_alignment(void)
 {
-	return ARCH_DMA_MINALIGN;
+	struct dmasim_platform *p = dmasim_platform_current();
+
+	/* The current machine's cache line, at least ARCH_DMA_MINALIGN. */
+	return p && p->cache && p->cache->line > ARCH_DMA_MINALIGN ? (int)p->cache->line :
+								    ARCH_DMA_MINALIGN;
 }
 
 /* ---- map error checking ------------------------------------------------------- */

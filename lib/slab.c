@@ -89,8 +89,11 @@ void dmasim__slab_destroy(struct dmasim_platform *p)
 
 static struct dmasim_slab_class *pick_class(struct dmasim_platform *p, size_t size, gfp_t gfp)
 {
+	unsigned int line = p->cache ? p->cache->line : ARCH_DMA_MINALIGN;
+
+	/* Only classes that keep every object on its own cache lines (ARCH_DMA_MINALIGN). */
 	for (size_t i = 0; i < NR_CLASSES; i++)
-		if (size <= class_sizes[i])
+		if (size <= class_sizes[i] && !(class_sizes[i] % line))
 			return &p->slabs->cls[(gfp & __GFP_DMA) ? 1 : 0][i];
 	return NULL;
 }
