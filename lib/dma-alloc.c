@@ -48,6 +48,9 @@ static int alloc_common(struct dmasim_device *d, const char *call, size_t size, 
 		dmasim__dev_report(d, "%s: size 0", call);
 		return -EINVAL;
 	}
+	if (dmasim_in_irq() && !(gfp & __GFP_HIGH))
+		dmasim__debug_report(d, "%s: sleeping allocation (gfp 0x%x, not GFP_ATOMIC) in interrupt context",
+				     call, gfp);
 	if (!have_handle) {
 		dmasim__dev_report(d, "%s: NULL dma_handle", call);
 		return -EINVAL;
@@ -112,7 +115,13 @@ static bool alloc_kind(enum dmasim_map_kind k)
 static void free_common(struct dmasim_device *d, const char *call, size_t size, void *cpu_addr,
 			dma_addr_t dma, int dir, enum dmasim_map_kind kind)
 {
-	struct dmasim_map *m = dmasim__map_release(d, call, dma, size, dir, kind, NULL);
+	struct dmasim_map *m;
+
+	/* The kernel warns: freeing may sleep (vunmap, IOMMU flushes) and needs IRQs on. */
+	if (dmasim_in_irq())
+		dmasim__debug_report(d, "%s: called from interrupt context [device address=0x%016llx] [size=%zu bytes]",
+				     call, (unsigned long long)dma, size);
+	m = dmasim__map_release(d, call, dma, size, dir, kind, NULL);
 
 	if (!m)
 		return;

@@ -767,6 +767,17 @@ static void sync_one(struct dmasim_device *d, const char *call, dma_addr_t addr,
 		dmasim__debug_report(d, "%s: device driver syncs DMA memory with different direction [device address=0x%016llx] [size=%zu bytes] [mapped with %s] [synced with %s]",
 				     call, (unsigned long long)rec.dma, rec.size,
 				     dmasim__dir_name(rec.dir), dmasim__dir_name(dir));
+	/* As check_sync(): syncing for the side that cannot have written is a sign of confusion. */
+	if (rec.dir != DMA_BIDIRECTIONAL && for_cpu && rec.dir != DMA_FROM_DEVICE &&
+	    dir != DMA_TO_DEVICE)
+		dmasim__debug_report(d, "%s: device driver syncs device read-only DMA memory for cpu [device address=0x%016llx] [size=%zu bytes] [mapped with %s] [synced with %s]",
+				     call, (unsigned long long)rec.dma, rec.size,
+				     dmasim__dir_name(rec.dir), dmasim__dir_name(dir));
+	if (rec.dir != DMA_BIDIRECTIONAL && !for_cpu && rec.dir != DMA_TO_DEVICE &&
+	    dir != DMA_FROM_DEVICE)
+		dmasim__debug_report(d, "%s: device driver syncs device write-only DMA memory to device [device address=0x%016llx] [size=%zu bytes] [mapped with %s] [synced with %s]",
+				     call, (unsigned long long)rec.dma, rec.size,
+				     dmasim__dir_name(rec.dir), dmasim__dir_name(dir));
 	/* Cache maintenance follows the mapping's direction, which is what hardware got. */
 	if (for_cpu)
 		d->ops->sync_for_cpu(d, &rec, (size_t)(addr - rec.dma), size, rec.dir);

@@ -230,6 +230,8 @@ struct dma_pool *dma_pool_create(const char *name, struct device *dev, size_t si
 		return NULL;
 	if (!name)
 		name = "(null)";
+	if (dmasim_in_irq()) /* it allocates and may sleep */
+		dmasim__debug_report(d, "dma_pool_create: pool %s: called from interrupt context", name);
 	if (align == 0) {
 		align = 1;
 	} else if (align & (align - 1)) {
@@ -341,6 +343,9 @@ void dma_pool_destroy(struct dma_pool *pool)
 {
 	if (!pool)
 		return;
+	if (dmasim_in_irq()) /* it frees coherent memory, which may sleep */
+		dmasim__dev_report(pool->d, "dma_pool_destroy %s: called from interrupt context",
+				   pool->name);
 	pool_destroy(pool, false);
 }
 

@@ -120,6 +120,26 @@ void dmasim_dev_printk(int level, const struct device *dev, const char *fmt, ...
 	dmasim__log(p, level, "%s: %s", dev_name(dev), msg);
 }
 
+/* ---- simulated interrupt context ----------------------------------------- */
+
+static _Thread_local int irq_depth;
+
+void dmasim_irq_enter(void)
+{
+	irq_depth++;
+}
+
+void dmasim_irq_exit(void)
+{
+	if (irq_depth > 0)
+		irq_depth--;
+}
+
+bool dmasim_in_irq(void)
+{
+	return irq_depth > 0;
+}
+
 /* ---- current platform ---------------------------------------------------- */
 
 struct dmasim_platform *dmasim_platform_current(void)

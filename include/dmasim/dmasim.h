@@ -145,6 +145,22 @@ struct dmasim_xlate {
  */
 DMASIM_API int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlate *out);
 
+/* --- simulated interrupt context ----------------------------------------- */
+
+/**
+ * dmasim_irq_enter() - the calling thread is now in a (simulated) interrupt
+ * handler: until dmasim_irq_exit(), calls that may sleep or must not run
+ * with interrupts disabled are reported, as the kernel warns about them:
+ * dma_free_coherent()/dma_free_attrs() (and the page and noncontiguous
+ * frees), allocations without GFP_ATOMIC/GFP_NOWAIT, dma_pool_create() and
+ * dma_pool_destroy().  Calls nest.
+ */
+DMASIM_API void dmasim_irq_enter(void);
+/** dmasim_irq_exit() - leave the handler entered with dmasim_irq_enter(). */
+DMASIM_API void dmasim_irq_exit(void);
+/** dmasim_in_irq() - whether the calling thread is in a simulated handler. */
+DMASIM_API bool dmasim_in_irq(void);
+
 /* --- fault injection ---------------------------------------------------- */
 
 /**

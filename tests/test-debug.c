@@ -1,0 +1,292 @@
+/*
+ * tests/test-debug.c - a corpus of small buggy drivers, one misuse each, and
+ * the report each must get: the message (worded as the kernel's DMA-API
+ * debugging words it) and exactly one count in dmasim_debug_errors().
+ */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/dma-mapping.h>
+#include <linux/dmapool.h>
+#include <linux/slab.h>
+
+struct bug {
+	const char *name;
+	const char *spec;     /* platform spec */
+	const char *expect;   /* a substring of the one report */
+	void (*driver)(struct device *dev);
+};
+
+static void unmap_never_mapped(struct device *dev)
+{
+	dma_unmap_single(dev, 0x12345000, 64, DMA_TO_DEVICE);
+}
+
+static void unmap_error_value(struct device *dev)
+{
+	dma_unmap_single(dev, DMA_MAPPING_ERROR, 64, DMA_TO_DEVICE);
+}
+
+/* Maps a checked 256-byte buffer for the drivers below. */
+static dma_addr_t map256(struct device *dev, void **buf, enum dma_data_direction dir)
+{
+	dma_addr_t h;
+
+	*buf = kmalloc(256, GFP_KERNEL);
+	h = dma_map_single(dev, *buf, 256, dir);
+	assert_false(dma_mapping_error(dev, h));
+	return h;
+}
+
+static void unmap_wrong_size(struct device *dev)
+{
+	void *b;
+	dma_addr_t h = map256(dev, &b, DMA_TO_DEVICE);
+
+	dma_unmap_single(dev, h, 128, DMA_TO_DEVICE);
+	kfree(b);
+}
+
+static void unmap_wrong_function(struct device *dev)
+{
+	void *b;
+	dma_addr_t h = map256(dev, &b, DMA_TO_DEVICE);
+
+	dma_unmap_page(dev, h, 256, DMA_TO_DEVICE);
+	kfree(b);
+}
+
+static void unmap_wrong_direction(struct device *dev)
+{
+	void *b;
+	dma_addr_t h = map256(dev, &b, DMA_TO_DEVICE);
+
+	dma_unmap_single(dev, h, 256, DMA_FROM_DEVICE);
+	kfree(b);
+}
+
+static void unchecked_map_error(struct device *dev)
+{
+	void *b = kmalloc(64, GFP_KERNEL);
+	dma_addr_t h = dma_map_single(dev, b, 64, DMA_TO_DEVICE);
+
+	dma_unmap_single(dev, h, 64, DMA_TO_DEVICE);
+	kfree(b);
+}
+
+static void free_coherent_wrong_cpu(struct device *dev)
+{
+	dma_addr_t h;
+	char *c = dma_alloc_coherent(dev, 4096, &h, GFP_KERNEL);
+
+	dma_free_coherent(dev, 4096, c + 64, h);
+}
+
+static void sg_unmap_wrong_nents(struct device *dev)
+{
+	struct scatterlist sgl[2];
+	void *a = kmalloc(64, GFP_KERNEL), *b = kmalloc(64, GFP_KERNEL);
+
+	sg_init_table(sgl, 2);
+	sg_set_buf(&sgl[0], a, 64);
+	sg_set_buf(&sgl[1], b, 64);
+	assert_int_equal(dma_map_sg(dev, sgl, 2, DMA_TO_DEVICE), 2);
+	dma_unmap_sg(dev, sgl, 1, DMA_TO_DEVICE);
+	dma_unmap_sg(dev, &sgl[1], 1, DMA_TO_DEVICE); /* the rest, with the same mistake */
+	kfree(a);
+	kfree(b);
+}
+
+static void sync_never_mapped(struct device *dev)
+{
+	dma_sync_single_for_cpu(dev, 0x12345000, 64, DMA_FROM_DEVICE);
+}
+
+static void sync_outside(struct device *dev)
+{
+	void *b;
+	dma_addr_t h = map256(dev, &b, DMA_FROM_DEVICE);
+
+	dma_sync_single_for_cpu(dev, h + 200, 100, DMA_FROM_DEVICE);
+	dma_unmap_single(dev, h, 256, DMA_FROM_DEVICE);
+	kfree(b);
+}
+
+static void sync_read_only_for_cpu(struct device *dev)
+{
+	void *b;
+	dma_addr_t h = map256(dev, &b, DMA_TO_DEVICE);
+
+	/* Different direction and syncing device read-only memory: two reports, as the kernel. */
+	dma_sync_single_for_cpu(dev, h, 256, DMA_FROM_DEVICE);
+	dma_unmap_single(dev, h, 256, DMA_TO_DEVICE);
+	kfree(b);
+}
+
+static void sync_write_only_for_device(struct device *dev)
+{
+	void *b;
+	dma_addr_t h = map256(dev, &b, DMA_FROM_DEVICE);
+
+	dma_sync_single_for_device(dev, h, 256, DMA_TO_DEVICE);
+	dma_unmap_single(dev, h, 256, DMA_FROM_DEVICE);
+	kfree(b);
+}
+
+static void map_stack(struct device *dev)
+{
+	char on_stack[64];
+
+	assert_true(dma_mapping_error(dev, dma_map_single(dev, on_stack, 64, DMA_TO_DEVICE)));
+}
+
+static void sg_segment_too_long(struct device *dev)
+{
+	struct page *pg = alloc_pages(GFP_KERNEL, 5);
+	struct scatterlist sg;
+
+	sg_init_table(&sg, 1);
+	sg_set_page(&sg, pg, 128 * 1024, 0); /* the default max segment is 64 KiB */
+	assert_int_equal(dma_map_sg(dev, &sg, 1, DMA_TO_DEVICE), 1);
+	dma_unmap_sg(dev, &sg, 1, DMA_TO_DEVICE);
+	__free_pages(pg, 5);
+}
+
+static void leak_at_destroy(struct device *dev)
+{
+	void *b;
+
+	map256(dev, &b, DMA_TO_DEVICE); /* never unmapped: reported when the device goes */
+}
+
+static void pool_destroy_busy(struct device *dev)
+{
+	struct dma_pool *pool = dma_pool_create("busy", dev, 32, 8, 0);
+	dma_addr_t h;
+
+	assert_non_null(dma_pool_alloc(pool, GFP_KERNEL, &h));
+	dma_pool_destroy(pool);
+}
+
+static void free_coherent_in_irq(struct device *dev)
+{
+	dma_addr_t h;
+	void *c = dma_alloc_coherent(dev, 4096, &h, GFP_KERNEL);
+
+	dmasim_irq_enter();
+	dma_free_coherent(dev, 4096, c, h);
+	dmasim_irq_exit();
+}
+
+static void sleeping_alloc_in_irq(struct device *dev)
+{
+	dma_addr_t h;
+	void *c;
+
+	dmasim_irq_enter();
+	c = dma_alloc_coherent(dev, 4096, &h, GFP_KERNEL);
+	dmasim_irq_exit();
+	dma_free_coherent(dev, 4096, c, h);
+	/* GFP_ATOMIC in a handler is fine. */
+	dmasim_irq_enter();
+	c = dma_alloc_coherent(dev, 4096, &h, GFP_ATOMIC);
+	dmasim_irq_exit();
+	dma_free_coherent(dev, 4096, c, h);
+}
+
+static void device_reads_unmapped(struct device *dev)
+{
+	char c;
+
+	assert_int_equal(dmasim_dev_read(dev, 0x12345000, &c, 1), -EFAULT);
+}
+
+static void device_writes_to_device_buffer(struct device *dev)
+{
+	void *b;
+	dma_addr_t h = map256(dev, &b, DMA_TO_DEVICE);
+
+	assert_int_equal(dmasim_dev_write(dev, h, "x", 1), -EPERM);
+	dma_unmap_single(dev, h, 256, DMA_TO_DEVICE);
+	kfree(b);
+}
+
+static void stale_iotlb_after_unmap(struct device *dev)
+{
+	void *b;
+	dma_addr_t h = map256(dev, &b, DMA_TO_DEVICE);
+	char c;
+
+	assert_int_equal(dmasim_dev_read(dev, h, &c, 1), 0);  /* fills the IOTLB */
+	dma_unmap_single(dev, h, 256, DMA_TO_DEVICE);
+	assert_int_equal(dmasim_dev_read(dev, h, &c, 1), 0);  /* lazy: still reachable */
+	kfree(b);
+}
+
+static const struct bug bugs[] = {
+	{ "unmap_never_mapped", NULL, "tries to free DMA memory it has not allocated", unmap_never_mapped },
+	{ "unmap_error_value", NULL, "tries to free an invalid DMA memory address", unmap_error_value },
+	{ "unmap_wrong_size", NULL, "frees DMA memory with different size", unmap_wrong_size },
+	{ "unmap_wrong_function", NULL, "frees DMA memory with wrong function", unmap_wrong_function },
+	{ "unmap_wrong_direction", NULL, "frees DMA memory with different direction", unmap_wrong_direction },
+	{ "unchecked_map_error", NULL, "failed to check map error", unchecked_map_error },
+	{ "free_coherent_wrong_cpu", NULL, "frees DMA memory with different CPU address", free_coherent_wrong_cpu },
+	{ "sg_unmap_wrong_nents", NULL, "frees DMA sg list with different entry count", sg_unmap_wrong_nents },
+	{ "sync_never_mapped", NULL, "tries to sync DMA memory it has not allocated", sync_never_mapped },
+	{ "sync_outside", NULL, "syncs DMA memory outside allocated range", sync_outside },
+	{ "sync_read_only_for_cpu", NULL, "syncs device read-only DMA memory for cpu", sync_read_only_for_cpu },
+	{ "sync_write_only_for_device", NULL, "syncs device write-only DMA memory to device", sync_write_only_for_device },
+	{ "map_stack", NULL, "rejecting DMA map of", map_stack },
+	{ "sg_segment_too_long", NULL, "longer than device claims to support", sg_segment_too_long },
+	{ "leak_at_destroy", NULL, "device destroyed with 1 outstanding", leak_at_destroy },
+	{ "pool_destroy_busy", NULL, "dma_pool_destroy busy", pool_destroy_busy },
+	{ "free_coherent_in_irq", NULL, "called from interrupt context", free_coherent_in_irq },
+	{ "sleeping_alloc_in_irq", NULL, "sleeping allocation", sleeping_alloc_in_irq },
+	{ "device_reads_unmapped", NULL, "not mapped for it", device_reads_unmapped },
+	{ "device_writes_to_device_buffer", NULL, "of a DMA_TO_DEVICE mapping", device_writes_to_device_buffer },
+	{ "device_reads_unmapped_iommu", "iommu=on", "IOMMU fault: read", device_reads_unmapped },
+	{ "device_writes_iommu", "iommu=on", "permission denied", device_writes_to_device_buffer },
+	{ "stale_iotlb_after_unmap", "iommu=on mode=lazy fq_timeout=0", "stale IOTLB", stale_iotlb_after_unmap },
+};
+
+static void run_bug(void **state)
+{
+	const struct bug *b = *state;
+	struct dmasim_platform *p = tu_platform(b->spec);
+	struct device *dev;
+	unsigned long expected = 1;
+
+	assert_non_null(p);
+	dev = dmasim_device_create(p, "name=buggy");
+	assert_non_null(dev);
+	b->driver(dev);
+	dmasim_device_destroy(dev);
+	if (!tu_log_has(b->expect)) {
+		tu_log_dump();
+		fail_msg("%s: no report containing \"%s\"", b->name, b->expect);
+	}
+	/* A few bugs are two misuses at once, reported as the kernel reports them. */
+	if (!strcmp(b->name, "sync_read_only_for_cpu") || !strcmp(b->name, "sync_write_only_for_device") ||
+	    !strcmp(b->name, "pool_destroy_busy") ||
+	    !strcmp(b->name, "sg_unmap_wrong_nents"))
+		expected = 2;
+	if (dmasim_debug_errors(p) != expected) {
+		tu_log_dump();
+		fail_msg("%s: %lu reports, expected %lu", b->name, dmasim_debug_errors(p), expected);
+	}
+	assert_int_equal(tu_log.total, tu_log.n); /* nothing beyond the capture */
+	dmasim_platform_destroy(p);
+}
+
+int main(void)
+{
+	struct CMUnitTest tests[ARRAY_SIZE(bugs)];
+
+	unsetenv("DMASIM_SPEC");
+	for (size_t i = 0; i < ARRAY_SIZE(bugs); i++)
+		tests[i] = (struct CMUnitTest){ .name = bugs[i].name, .test_func = run_bug,
+						.initial_state = (void *)&bugs[i] };
+	return _cmocka_run_group_tests("misuse", tests, ARRAY_SIZE(tests), NULL, NULL);
+}
