@@ -11,6 +11,8 @@
  * address (ties broken by a sequence number: direct mapping gives two
  * mappings of one buffer the same bus address).
  */
+#include <dlfcn.h>
+#include <execinfo.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,11 +226,16 @@ static void report_leaks(struct dmasim_device *d)
 	RB_FOREACH_SAFE(m, dmasim_map_tree, &d->maps, tmp) {
 		RB_REMOVE(dmasim_map_tree, &d->maps, m);
 		pthread_mutex_unlock(&d->lock);
-		dmasim__log(d->plat, DMASIM_LOG_ERR,
-			    "DMA-API: %s:   leaked %s: bus 0x%llx size %zu phys 0x%llx %s%s", d->name,
-			    dmasim__map_kind_name(m->kind), (unsigned long long)m->dma, m->size,
-			    (unsigned long long)m->phys, dmasim__dir_name(m->dir),
-			    m->tlb != DMASIM_NO_TLB ? " (bounced)" : "");
+		{
+			char site[400];
+
+			dmasim__log(d->plat, DMASIM_LOG_ERR,
+				    "DMA-API: %s:   leaked %s: bus 0x%llx size %zu phys 0x%llx %s%s%s",
+				    d->name, dmasim__map_kind_name(m->kind), (unsigned long long)m->dma,
+				    m->size, (unsigned long long)m->phys, dmasim__dir_name(m->dir),
+				    m->tlb != DMASIM_NO_TLB ? " (bounced)" : "",
+				    dmasim__map_site(m, site, sizeof(site)));
+		}
 		/* Give bounce slots back so the platform stays usable; leaked pages stay leaked. */
 		if (m->kind != MAP_COHERENT && m->kind != MAP_PAGES && m->kind != MAP_RESOURCE &&
 		    m->kind != MAP_IOVA)
@@ -293,6 +300,55 @@ const char *dmasim__dir_name(int dir)
 	return dir >= 0 && dir < 4 ? names[dir] : "invalid direction";
 }
 
+/*
+ * With debug on, remember where a mapping was made: the stack from the
+ * driver's call site outwards (@caller is the return address the public
+ * entry point saw, so dmasim's own frames are skipped).
+ */
+static void capture_site(struct dmasim_map *m)
+{
+	void *frames[24];
+	int n = backtrace(frames, ARRAY_SIZE(frames)), i;
+
+	for (i = 0; i < n && frames[i] != m->caller; i++)
+		;
+	if (i == n)
+		i = n > 3 ? 3 : 0; /* inlined away: skip roughly our own frames */
+	for (m->nsite = 0; i < n && m->nsite < DMASIM_SITE_FRAMES; i++)
+		m->site[m->nsite++] = frames[i];
+}
+
+const char *dmasim__map_site(const struct dmasim_map *m, char *buf, size_t len)
+{
+	size_t off;
+
+	buf[0] = '\0';
+	if (!m->nsite)
+		return buf;
+	off = (size_t)snprintf(buf, len, " [mapped at");
+	for (unsigned int i = 0; i < m->nsite && off < len; i++) {
+		Dl_info info;
+		/* A return address points after the call: step back into it. */
+		const char *pc = (const char *)m->site[i] - 1;
+
+		if (dladdr(pc, &info) && info.dli_sname)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s+0x%tx", i ? " <- " : " ",
+						info.dli_sname, pc - (const char *)info.dli_saddr);
+		else if (dladdr(pc, &info) && info.dli_fname)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s+0x%tx", i ? " <- " : " ",
+						strrchr(info.dli_fname, '/') ?
+							strrchr(info.dli_fname, '/') + 1 :
+							info.dli_fname,
+						pc - (const char *)info.dli_fbase);
+		else
+			off += (size_t)snprintf(buf + off, len - off, "%s%p", i ? " <- " : " ",
+						(const void *)pc);
+	}
+	if (off < len)
+		snprintf(buf + off, len - off, "]");
+	return buf;
+}
+
 struct dmasim_map *dmasim__map_add(struct dmasim_device *d, const struct dmasim_map *tmpl)
 {
 	struct dmasim_map *m = malloc(sizeof(*m));
@@ -300,6 +356,9 @@ struct dmasim_map *dmasim__map_add(struct dmasim_device *d, const struct dmasim_
 	if (!m)
 		return NULL;
 	*m = *tmpl;
+	m->nsite = 0;
+	if (d->plat->debug && m->caller)
+		capture_site(m);
 	pthread_mutex_lock(&d->lock);
 	m->seq = ++d->seq;
 	RB_INSERT(dmasim_map_tree, &d->maps, m);

@@ -20,12 +20,12 @@ static phys_addr_t alloc_phys(const struct dmasim_alloc *a)
 
 static struct dmasim_map *record_alloc(struct dmasim_device *d, const struct dmasim_alloc *a,
 				       size_t size, enum dma_data_direction dir,
-				       enum dmasim_map_kind kind, unsigned long attrs)
+				       enum dmasim_map_kind kind, unsigned long attrs, void *caller)
 {
 	return dmasim__map_add(d, &(struct dmasim_map){
 		.dma = a->dma, .size = size, .alloc_size = PAGE_ALIGN(size), .phys = alloc_phys(a),
 		.tlb = DMASIM_NO_TLB, .cpu = a->cpu, .dir = dir, .kind = kind, .attrs = attrs,
-		.checked = true, .pages = a->pages, .nr_pages = a->nr_pages });
+		.checked = true, .pages = a->pages, .nr_pages = a->nr_pages, .caller = caller });
 }
 
 /* The allocation a record describes, as the translation layer made it. */
@@ -40,7 +40,7 @@ static struct dmasim_alloc record_to_alloc(struct dmasim_device *d, const struct
 static int alloc_common(struct dmasim_device *d, const char *call, size_t size, u64 mask,
 			gfp_t gfp, unsigned long attrs, bool have_handle,
 			enum dma_data_direction dir, enum dmasim_map_kind kind,
-			struct dmasim_alloc *a)
+			struct dmasim_alloc *a, void *caller)
 {
 	int ret;
 
@@ -76,35 +76,43 @@ static int alloc_common(struct dmasim_device *d, const char *call, size_t size, 
 				    (unsigned long long)d->bus_offset);
 		return ret;
 	}
-	if (!record_alloc(d, a, size, dir, kind, attrs & ~DMASIM_ATTR_COHERENT)) {
+	if (!record_alloc(d, a, size, dir, kind, attrs & ~DMASIM_ATTR_COHERENT, caller)) {
 		d->ops->free(d, size, a);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
-void *dma_alloc_attrs(struct device *dev, size_t size, dma_addr_t *dma_handle, gfp_t gfp,
-		      unsigned long attrs)
+/* The public allocators' shared body; @caller is the driver's call site. */
+static void *alloc_attrs(struct device *dev, size_t size, dma_addr_t *dma_handle, gfp_t gfp,
+			 unsigned long attrs, void *caller)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_alloc_attrs");
 	struct dmasim_alloc a;
 
 	if (!d || alloc_common(d, "dma_alloc_attrs", size, dev->coherent_dma_mask, gfp,
 			       attrs | DMASIM_ATTR_COHERENT, dma_handle != NULL, DMA_BIDIRECTIONAL,
-			       MAP_COHERENT, &a))
+			       MAP_COHERENT, &a, caller))
 		return NULL;
 	*dma_handle = a.dma;
 	return a.cpu;
 }
 
+void *dma_alloc_attrs(struct device *dev, size_t size, dma_addr_t *dma_handle, gfp_t gfp,
+		      unsigned long attrs)
+{
+	return alloc_attrs(dev, size, dma_handle, gfp, attrs, __builtin_return_address(0));
+}
+
 void *dma_alloc_coherent(struct device *dev, size_t size, dma_addr_t *dma_handle, gfp_t gfp)
 {
-	return dma_alloc_attrs(dev, size, dma_handle, gfp, 0);
+	return alloc_attrs(dev, size, dma_handle, gfp, 0, __builtin_return_address(0));
 }
 
 void *dma_alloc_wc(struct device *dev, size_t size, dma_addr_t *dma_addr, gfp_t gfp)
 {
-	return dma_alloc_attrs(dev, size, dma_addr, gfp, DMA_ATTR_WRITE_COMBINE);
+	return alloc_attrs(dev, size, dma_addr, gfp, DMA_ATTR_WRITE_COMBINE,
+			   __builtin_return_address(0));
 }
 
 static bool alloc_kind(enum dmasim_map_kind k)
@@ -188,7 +196,7 @@ void *dmam_alloc_coherent(struct device *dev, size_t size, dma_addr_t *dma_handl
 	c = malloc(sizeof(*c));
 	if (!c)
 		return NULL;
-	cpu = dma_alloc_coherent(dev, size, dma_handle, gfp);
+	cpu = alloc_attrs(dev, size, dma_handle, gfp, 0, __builtin_return_address(0));
 	if (!cpu) {
 		free(c);
 		return NULL;
@@ -236,8 +244,8 @@ void dmam_free_coherent(struct device *dev, size_t size, void *vaddr, dma_addr_t
 
 /* ---- pages owned like streaming mappings ------------------------------------------- */
 
-struct page *dma_alloc_pages(struct device *dev, size_t size, dma_addr_t *dma_handle,
-			     enum dma_data_direction dir, gfp_t gfp)
+static struct page *alloc_pages_for(struct device *dev, size_t size, dma_addr_t *dma_handle,
+				    enum dma_data_direction dir, gfp_t gfp, void *caller)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_alloc_pages");
 	struct dmasim_alloc a;
@@ -255,10 +263,16 @@ struct page *dma_alloc_pages(struct device *dev, size_t size, dma_addr_t *dma_ha
 	}
 	/* A struct page is promised, so the memory must be physically contiguous. */
 	if (alloc_common(d, "dma_alloc_pages", size, dev->coherent_dma_mask, gfp,
-			 DMA_ATTR_FORCE_CONTIGUOUS, dma_handle != NULL, dir, MAP_PAGES, &a))
+			 DMA_ATTR_FORCE_CONTIGUOUS, dma_handle != NULL, dir, MAP_PAGES, &a, caller))
 		return NULL;
 	*dma_handle = a.dma;
 	return a.page;
+}
+
+struct page *dma_alloc_pages(struct device *dev, size_t size, dma_addr_t *dma_handle,
+			     enum dma_data_direction dir, gfp_t gfp)
+{
+	return alloc_pages_for(dev, size, dma_handle, dir, gfp, __builtin_return_address(0));
 }
 
 void dma_free_pages(struct device *dev, size_t size, struct page *page, dma_addr_t dma_handle,
@@ -274,7 +288,8 @@ void dma_free_pages(struct device *dev, size_t size, struct page *page, dma_addr
 void *dma_alloc_noncoherent(struct device *dev, size_t size, dma_addr_t *dma_handle,
 			    enum dma_data_direction dir, gfp_t gfp)
 {
-	struct page *page = dma_alloc_pages(dev, size, dma_handle, dir, gfp);
+	struct page *page = alloc_pages_for(dev, size, dma_handle, dir, gfp,
+					    __builtin_return_address(0));
 
 	return page ? page_address(page) : NULL;
 }
@@ -321,7 +336,7 @@ struct sg_table *dma_alloc_noncontiguous(struct device *dev, size_t size,
 		return NULL;
 	if (alloc_common(d, "dma_alloc_noncontiguous", size, dev->coherent_dma_mask,
 			 gfp & ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM), attrs, true, dir,
-			 MAP_PAGES, &a)) {
+			 MAP_PAGES, &a, __builtin_return_address(0))) {
 		free(sgt);
 		return NULL;
 	}

@@ -269,7 +269,7 @@ int dma_mapping_error(struct device *dev, dma_addr_t dma_addr)
 
 static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_addr_t phys,
 			     void *cpu, size_t size, enum dma_data_direction dir,
-			     unsigned long attrs, enum dmasim_map_kind kind)
+			     unsigned long attrs, enum dmasim_map_kind kind, void *caller)
 {
 	struct dmasim_map tmpl;
 	dma_addr_t dma;
@@ -294,7 +294,8 @@ static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_add
 	    d->ops->map_phys(d, phys, size, dir, attrs, &dma, &tlb))
 		return DMA_MAPPING_ERROR;
 	tmpl = (struct dmasim_map){ .dma = dma, .size = size, .phys = phys, .tlb = tlb,
-				    .cpu = cpu, .dir = dir, .kind = kind, .attrs = attrs };
+				    .cpu = cpu, .dir = dir, .kind = kind, .attrs = attrs,
+				    .caller = caller };
 	if (trusting(d))
 		return dma;
 	if (!dmasim__map_add(d, &tmpl)) {
@@ -318,7 +319,8 @@ dma_addr_t dma_map_single_attrs(struct device *dev, void *ptr, size_t size,
 		dmasim__dev_report(d, "dma_map_single: rejecting DMA map of %s", why);
 		return DMA_MAPPING_ERROR;
 	}
-	return map_common(d, "dma_map_single", phys, ptr, size, dir, attrs, MAP_SINGLE);
+	return map_common(d, "dma_map_single", phys, ptr, size, dir, attrs, MAP_SINGLE,
+			  __builtin_return_address(0));
 }
 
 dma_addr_t dma_map_page_attrs(struct device *dev, struct page *page, size_t offset, size_t size,
@@ -338,7 +340,7 @@ dma_addr_t dma_map_page_attrs(struct device *dev, struct page *page, size_t offs
 	}
 	return map_common(d, "dma_map_page", page_to_phys(page) + offset,
 			  page_address(page) ? (char *)page_address(page) + offset : NULL, size,
-			  dir, attrs, MAP_PAGE);
+			  dir, attrs, MAP_PAGE, __builtin_return_address(0));
 }
 
 dma_addr_t dma_map_resource(struct device *dev, phys_addr_t phys_addr, size_t size,
@@ -368,7 +370,8 @@ dma_addr_t dma_map_resource(struct device *dev, phys_addr_t phys_addr, size_t si
 	return dmasim__map_add(d, &(struct dmasim_map){ .dma = dma, .size = size,
 							.phys = phys_addr, .tlb = DMASIM_NO_TLB,
 							.dir = dir, .kind = MAP_RESOURCE,
-							.attrs = attrs }) ?
+							.attrs = attrs,
+							.caller = __builtin_return_address(0) }) ?
 		       dma :
 		       DMA_MAPPING_ERROR;
 }
@@ -384,6 +387,7 @@ struct dmasim_map *dmasim__map_release(struct dmasim_device *d, const char *call
 				       const struct scatterlist *sg)
 {
 	struct dmasim_map *m;
+	char site[400];
 
 	if (addr == DMA_MAPPING_ERROR) {
 		dmasim__dev_report(d, "%s: device driver tries to free an invalid DMA memory address", call);
@@ -399,9 +403,10 @@ struct dmasim_map *dmasim__map_release(struct dmasim_device *d, const char *call
 	if (m->kind != kind && !(m->kind == MAP_PAGE && kind == MAP_SINGLE) &&
 	    !(m->kind == MAP_SINGLE && kind == MAP_PAGE)) {
 		dmasim__dev_report(d,
-				   "%s: device driver frees DMA memory with wrong function [device address=0x%016llx] [size=%zu bytes] [mapped as %s] [unmapped as %s]",
+				   "%s: device driver frees DMA memory with wrong function [device address=0x%016llx] [size=%zu bytes] [mapped as %s] [unmapped as %s]%s",
 				   call, (unsigned long long)addr, m->size,
-				   dmasim__map_kind_name(m->kind), dmasim__map_kind_name(kind));
+				   dmasim__map_kind_name(m->kind), dmasim__map_kind_name(kind),
+				   dmasim__map_site(m, site, sizeof(site)));
 		if (alloc_kind(m->kind) != alloc_kind(kind)) {
 			/* Releasing an allocation through an unmap (or back) would corrupt it. */
 			struct dmasim_map tmpl = *m;
@@ -412,24 +417,26 @@ struct dmasim_map *dmasim__map_release(struct dmasim_device *d, const char *call
 		}
 	} else if (m->kind != kind) {
 		dmasim__debug_report(d,
-				     "%s: device driver frees DMA memory with wrong function [device address=0x%016llx] [size=%zu bytes] [mapped as %s] [unmapped as %s]",
+				     "%s: device driver frees DMA memory with wrong function [device address=0x%016llx] [size=%zu bytes] [mapped as %s] [unmapped as %s]%s",
 				     call, (unsigned long long)addr, m->size,
-				     dmasim__map_kind_name(m->kind), dmasim__map_kind_name(kind));
+				     dmasim__map_kind_name(m->kind), dmasim__map_kind_name(kind),
+				     dmasim__map_site(m, site, sizeof(site)));
 	}
 	if (m->size != size)
 		dmasim__debug_report(d,
-				     "%s: device driver frees DMA memory with different size [device address=0x%016llx] [map size=%zu bytes] [unmap size=%zu bytes]",
-				     call, (unsigned long long)addr, m->size, size);
+				     "%s: device driver frees DMA memory with different size [device address=0x%016llx] [map size=%zu bytes] [unmap size=%zu bytes]%s",
+				     call, (unsigned long long)addr, m->size, size,
+				     dmasim__map_site(m, site, sizeof(site)));
 	if (dir >= 0 && m->dir != (enum dma_data_direction)dir)
 		dmasim__debug_report(d,
-				     "%s: device driver frees DMA memory with different direction [device address=0x%016llx] [size=%zu bytes] [mapped with %s] [unmapped with %s]",
+				     "%s: device driver frees DMA memory with different direction [device address=0x%016llx] [size=%zu bytes] [mapped with %s] [unmapped with %s]%s",
 				     call, (unsigned long long)addr, m->size, dmasim__dir_name(m->dir),
-				     dmasim__dir_name(dir));
+				     dmasim__dir_name(dir), dmasim__map_site(m, site, sizeof(site)));
 	if (!m->checked && (kind == MAP_SINGLE || kind == MAP_PAGE || kind == MAP_RESOURCE))
 		dmasim__debug_report(d,
-				     "%s: device driver failed to check map error [device address=0x%016llx] [size=%zu bytes] [mapped as %s]",
+				     "%s: device driver failed to check map error [device address=0x%016llx] [size=%zu bytes] [mapped as %s]%s",
 				     call, (unsigned long long)addr, m->size,
-				     dmasim__map_kind_name(m->kind));
+				     dmasim__map_kind_name(m->kind), dmasim__map_site(m, site, sizeof(site)));
 	return m;
 }
 
@@ -555,7 +562,7 @@ static void unmap_sg_merged(struct dmasim_device *d, const char *call, struct sc
 
 /* A list the translation layer maps as a whole; then one record per DMA segment. */
 static int map_sg_merged(struct dmasim_device *d, const char *call, struct scatterlist *sgl,
-			 int nents, enum dma_data_direction dir, unsigned long attrs)
+			 int nents, enum dma_data_direction dir, unsigned long attrs, void *caller)
 {
 	struct scatterlist *s;
 	int i, count;
@@ -575,7 +582,7 @@ static int map_sg_merged(struct dmasim_device *d, const char *call, struct scatt
 		struct dmasim_map tmpl = { .dma = sg_dma_address(s), .size = sg_dma_len(s),
 					   .phys = sg_phys(s), .tlb = DMASIM_NO_TLB, .dir = dir,
 					   .kind = MAP_SG, .attrs = attrs, .sg_head = sgl,
-					   .sg_nents = nents, .checked = true };
+					   .sg_nents = nents, .checked = true, .caller = caller };
 
 		if (!dmasim__map_add(d, &tmpl)) {
 			struct scatterlist *t;
@@ -593,7 +600,7 @@ static int map_sg_merged(struct dmasim_device *d, const char *call, struct scatt
 
 /* Map a list; return the DMA segment count or a negative errno. */
 static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist *sgl, int nents,
-		  enum dma_data_direction dir, unsigned long attrs)
+		  enum dma_data_direction dir, unsigned long attrs, void *caller)
 {
 	struct scatterlist *s;
 	int i;
@@ -613,7 +620,7 @@ static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist 
 	if (dmasim__should_fail(d->plat, FAIL_MAP, d, call))
 		return -ENOMEM;
 	if (d->ops->map_sg)
-		return map_sg_merged(d, call, sgl, nents, dir, attrs);
+		return map_sg_merged(d, call, sgl, nents, dir, attrs, caller);
 	for_each_sg(sgl, s, nents, i) {
 		struct dmasim_map tmpl;
 		phys_addr_t phys, tlb;
@@ -642,7 +649,8 @@ static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist 
 		s->dma_flags = tlb != DMASIM_NO_TLB;
 		tmpl = (struct dmasim_map){ .dma = dma, .size = s->length, .phys = phys,
 					    .tlb = tlb, .dir = dir, .kind = MAP_SG, .attrs = attrs,
-					    .sg_head = sgl, .sg_nents = nents, .checked = true };
+					    .sg_head = sgl, .sg_nents = nents, .checked = true,
+					    .caller = caller };
 		if (!dmasim__map_add(d, &tmpl)) {
 			d->ops->unmap_phys(d, &tmpl, DMA_ATTR_SKIP_CPU_SYNC);
 			unmap_sg_entries(d, call, sgl, i, DMA_ATTR_SKIP_CPU_SYNC, false, 0);
@@ -662,7 +670,7 @@ unsigned int dma_map_sg_attrs(struct device *dev, struct scatterlist *sg, int ne
 
 	if (!d)
 		return 0;
-	ret = map_sg(d, "dma_map_sg", sg, nents, dir, attrs);
+	ret = map_sg(d, "dma_map_sg", sg, nents, dir, attrs, __builtin_return_address(0));
 	return ret < 0 ? 0 : (unsigned int)ret;
 }
 
@@ -706,7 +714,8 @@ int dma_map_sgtable(struct device *dev, struct sg_table *sgt, enum dma_data_dire
 		dmasim__dev_report(d, "dma_map_sgtable: NULL sg_table");
 		return -EINVAL;
 	}
-	ret = map_sg(d, "dma_map_sgtable", sgt->sgl, (int)sgt->orig_nents, dir, attrs);
+	ret = map_sg(d, "dma_map_sgtable", sgt->sgl, (int)sgt->orig_nents, dir, attrs,
+		     __builtin_return_address(0));
 	if (ret < 0)
 		return ret;
 	sgt->nents = (unsigned int)ret;
@@ -956,7 +965,8 @@ int dma_iova_link(struct device *dev, struct dma_iova_state *state, phys_addr_t 
 	if (!dmasim__map_add(d, &(struct dmasim_map){ .dma = dma, .size = size, .phys = phys,
 						      .tlb = DMASIM_NO_TLB, .dir = dir,
 						      .kind = MAP_IOVA, .attrs = attrs,
-						      .checked = true })) {
+						      .checked = true,
+						      .caller = __builtin_return_address(0) })) {
 		d->ops->iova_unlink(d, dma, size, dir, DMA_ATTR_SKIP_CPU_SYNC);
 		return -ENOMEM;
 	}

@@ -251,6 +251,8 @@ void dmasim__backends_init(void);
 
 /* ---- devices and mapping records (device.c, map-record.c) -------------- */
 
+#define DMASIM_SITE_FRAMES 6 /* call-site frames kept per mapping (debug on) */
+
 enum dmasim_map_kind {
 	MAP_SINGLE,
 	MAP_PAGE,
@@ -278,6 +280,9 @@ struct dmasim_map {
 	size_t alloc_size;    /* MAP_COHERENT/MAP_PAGES: size as requested */
 	struct page **pages;  /* allocations that are not physically contiguous */
 	unsigned int nr_pages;
+	void *caller;         /* in a template: the driver's return address (or NULL) */
+	void *site[DMASIM_SITE_FRAMES]; /* with debug on: where it was made, innermost first */
+	unsigned int nsite;
 };
 
 #define DMASIM_NO_TLB ((phys_addr_t)-1)
@@ -344,6 +349,8 @@ struct dmasim_map *dmasim__map_take(struct dmasim_device *d, dma_addr_t dma,
 /* Look up (under d->lock) the record covering @dma; NULL if none. */
 struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t dma);
 void dmasim__map_free(struct dmasim_map *m);
+/* " [mapped at fn+0x12 <- fn+0x40 ...]" for a record's site, or "" without one. */
+const char *dmasim__map_site(const struct dmasim_map *m, char *buf, size_t len);
 /*
  * Find and remove the record an unmap/free names (dma-mapping.c), reporting
  * every difference the kernel's DMA-API debugging reports (size, direction,
