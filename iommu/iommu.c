@@ -650,6 +650,10 @@ static void fq_flush_queue(struct dmasim_iommu *iommu, struct fq_thread *q)
 {
 	if (!q->n)
 		return;
+	if (DMASIM_TRACING(iommu->plat))
+		dmasim__trace(iommu->plat, &(struct dmasim_trace_event){
+						   .ev = "iotlb_flush", .size = q->n,
+						   .msg = "flush queue: whole IOTLB" });
 	iotlb_drop_range(iommu->tlb, 1, ~0ULL);
 	atomic_fetch_add(&iommu->invalidations, 1);
 	for (unsigned int i = 0; i < q->n; i++)
@@ -785,6 +789,9 @@ static int fault(struct dmasim_device *d, struct dmasim_domain *dom, const char 
 	iommu->faults[seq % FAULT_RING] = (struct dmasim_fault){
 		.dev = &d->dev, .iova = iova, .flags = flags, .reason = reason, .seq = seq };
 	pthread_mutex_unlock(&iommu->lock);
+	DMASIM_TRACE_DEV(d, .ev = "fault", .call = call, .bus = iova, .has_bus = true,
+			 .dir = write ? DMA_FROM_DEVICE : DMA_TO_DEVICE, .has_dir = true, .msg = reason_name(reason),
+			 .ret = reason == DMASIM_FAULT_PERMISSION ? -EPERM : -EFAULT);
 	if (dom && dom->dom.handler)
 		handled = dom->dom.handler(&dom->dom, &d->dev, (unsigned long)iova, flags,
 					   dom->dom.handler_token);

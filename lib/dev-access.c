@@ -44,6 +44,9 @@ int dmasim__record_access(struct dmasim_device *d, const char *call, dma_addr_t 
 	return 0;
 }
 
+static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t addr, void *buf,
+			 size_t len, bool write);
+
 static int access(struct device *dev, const char *call, dma_addr_t addr, void *buf, size_t len,
 		  bool write)
 {
@@ -62,6 +65,19 @@ static int access(struct device *dev, const char *call, dma_addr_t addr, void *b
 	}
 	if (len && dmasim__should_fail(d->plat, FAIL_ACCESS, d, call))
 		return -EFAULT;
+	if (DMASIM_TRACING(d->plat)) {
+		int ret = access_pieces(d, call, addr, buf, len, write);
+
+		DMASIM_TRACE_DEV(d, .ev = write ? "dev_write" : "dev_read", .bus = addr, .has_bus = true,
+				 .size = len, .ret = ret);
+		return ret;
+	}
+	return access_pieces(d, call, addr, buf, len, write);
+}
+
+static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t addr, void *buf,
+			 size_t len, bool write)
+{
 	while (len) {
 		phys_addr_t phys;
 		size_t chunk;

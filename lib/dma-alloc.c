@@ -80,6 +80,9 @@ static int alloc_common(struct dmasim_device *d, const char *call, size_t size, 
 		d->ops->free(d, size, a);
 		return -ENOMEM;
 	}
+	DMASIM_TRACE_DEV(d, .ev = "alloc", .call = call, .cpu = a->cpu, .has_cpu = true,
+			 .phys = alloc_phys(a), .has_phys = true, .bus = a->dma, .has_bus = true,
+			 .size = size, .dir = (int)dir, .has_dir = kind != MAP_COHERENT);
 	return 0;
 }
 
@@ -130,6 +133,10 @@ static void free_common(struct dmasim_device *d, const char *call, size_t size, 
 		dmasim__debug_report(d, "%s: called from interrupt context [device address=0x%016llx] [size=%zu bytes]",
 				     call, (unsigned long long)dma, size);
 	m = dmasim__map_release(d, call, dma, size, dir, kind, NULL);
+	if (m)
+		DMASIM_TRACE_DEV(d, .ev = "free", .call = call, .cpu = m->cpu, .has_cpu = true,
+				 .phys = m->phys, .has_phys = true, .bus = m->dma, .has_bus = true,
+				 .size = m->size);
 
 	if (!m)
 		return;

@@ -291,8 +291,15 @@ static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_add
 		return DMA_MAPPING_ERROR;
 	}
 	if (dmasim__should_fail(d->plat, FAIL_MAP, d, call) ||
-	    d->ops->map_phys(d, phys, size, dir, attrs, &dma, &tlb))
+	    d->ops->map_phys(d, phys, size, dir, attrs, &dma, &tlb)) {
+		DMASIM_TRACE_DEV(d, .ev = "map", .call = call, .cpu = cpu, .has_cpu = cpu != NULL,
+				 .phys = phys, .has_phys = true, .size = size, .dir = dir, .has_dir = true,
+				 .ret = -ENOMEM);
 		return DMA_MAPPING_ERROR;
+	}
+	DMASIM_TRACE_DEV(d, .ev = "map", .call = call, .cpu = cpu, .has_cpu = cpu != NULL,
+			 .phys = phys, .has_phys = true, .bus = dma, .has_bus = true, .size = size,
+			 .dir = dir, .has_dir = true, .bounced = tlb != DMASIM_NO_TLB);
 	tmpl = (struct dmasim_map){ .dma = dma, .size = size, .phys = phys, .tlb = tlb,
 				    .cpu = cpu, .dir = dir, .kind = kind, .attrs = attrs,
 				    .caller = caller };
@@ -464,6 +471,9 @@ static void unmap_common(struct device *dev, const char *call, dma_addr_t addr, 
 	m = dmasim__map_release(d, call, addr, size, dir, kind, NULL);
 	if (!m)
 		return;
+	DMASIM_TRACE_DEV(d, .ev = "unmap", .call = call, .cpu = m->cpu, .has_cpu = m->cpu != NULL,
+			 .phys = m->phys, .has_phys = true, .bus = m->dma, .has_bus = true,
+			 .size = m->size, .dir = m->dir, .has_dir = true, .bounced = m->tlb != DMASIM_NO_TLB);
 	/* The recorded size and direction are used: a wrong argument must not corrupt memory. */
 	if (m->kind != MAP_RESOURCE)
 		d->ops->unmap_phys(d, m, attrs);
@@ -576,7 +586,13 @@ static int map_sg_merged(struct dmasim_device *d, const char *call, struct scatt
 		}
 	}
 	count = d->ops->map_sg(d, sgl, nents, dir, attrs);
-	if (count < 0 || trusting(d))
+	if (count < 0)
+		return count;
+	for_each_sg(sgl, s, count, i) {
+		DMASIM_TRACE_DEV(d, .ev = "map", .call = call, .bus = sg_dma_address(s),
+				 .has_bus = true, .size = sg_dma_len(s), .dir = dir, .has_dir = true);
+	}
+	if (trusting(d))
 		return count;
 	for_each_sg(sgl, s, count, i) {
 		struct dmasim_map tmpl = { .dma = sg_dma_address(s), .size = sg_dma_len(s),
@@ -647,6 +663,9 @@ static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist 
 		s->dma_address = dma;
 		s->dma_length = s->length;
 		s->dma_flags = tlb != DMASIM_NO_TLB;
+		DMASIM_TRACE_DEV(d, .ev = "map", .call = call, .phys = phys, .has_phys = true,
+				 .bus = dma, .has_bus = true, .size = s->length, .dir = dir, .has_dir = true,
+				 .bounced = tlb != DMASIM_NO_TLB);
 		tmpl = (struct dmasim_map){ .dma = dma, .size = s->length, .phys = phys,
 					    .tlb = tlb, .dir = dir, .kind = MAP_SG, .attrs = attrs,
 					    .sg_head = sgl, .sg_nents = nents, .checked = true,
@@ -787,6 +806,10 @@ static void sync_one(struct dmasim_device *d, const char *call, dma_addr_t addr,
 		dmasim__debug_report(d, "%s: device driver syncs device write-only DMA memory to device [device address=0x%016llx] [size=%zu bytes] [mapped with %s] [synced with %s]",
 				     call, (unsigned long long)rec.dma, rec.size,
 				     dmasim__dir_name(rec.dir), dmasim__dir_name(dir));
+	DMASIM_TRACE_DEV(d, .ev = for_cpu ? "sync_for_cpu" : "sync_for_device", .call = call,
+			 .phys = rec.phys + (addr - rec.dma), .has_phys = true, .bus = addr,
+			 .has_bus = true, .size = size, .dir = rec.dir, .has_dir = true,
+			 .bounced = rec.tlb != DMASIM_NO_TLB);
 	/* Cache maintenance follows the mapping's direction, which is what hardware got. */
 	if (for_cpu)
 		d->ops->sync_for_cpu(d, &rec, (size_t)(addr - rec.dma), size, rec.dir);

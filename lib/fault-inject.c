@@ -192,6 +192,10 @@ bool dmasim__should_fail(struct dmasim_platform *p, enum dmasim_fail_kind kind,
 	pthread_mutex_unlock(&f->lock);
 	if (fail) {
 		atomic_fetch_add(&f->injected, 1);
+		if (DMASIM_TRACING(p))
+			dmasim__trace(p, &(struct dmasim_trace_event){
+						 .ev = "fail", .call = call, .dev = d ? d->name : NULL,
+						 .msg = kind_names[kind] });
 		dmasim__log(p, DMASIM_LOG_INFO, "%s%s%s: fault injection: failing this %s (rule %d)",
 			    d ? d->name : "", d ? ": " : "", call, kind_names[kind], i);
 	}

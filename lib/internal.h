@@ -544,6 +544,22 @@ bool dmasim__should_fail(struct dmasim_platform *p, enum dmasim_fail_kind kind,
 			 const struct dmasim_device *d, const char *call);
 const char *dmasim__fail_kind_name(enum dmasim_fail_kind k);
 
+/* ---- tracing (trace.c) ----------------------------------------------------- */
+
+struct dmasim_trace;
+int dmasim__trace_open(struct dmasim_platform *p, const char *path, char *err, size_t errlen);
+void dmasim__trace_destroy(struct dmasim_platform *p);
+/* Emit @ev (seq and time are filled in). Call only when DMASIM_TRACING(p). */
+void dmasim__trace(struct dmasim_platform *p, const struct dmasim_trace_event *ev);
+#define DMASIM_TRACING(p) __atomic_load_n(&(p)->tracing, __ATOMIC_ACQUIRE)
+/* An event about a device (most are). */
+#define DMASIM_TRACE_DEV(d, ...)                                                        \
+	do {                                                                            \
+		if (DMASIM_TRACING((d)->plat))                                          \
+			dmasim__trace((d)->plat, &(struct dmasim_trace_event){          \
+						 .dev = (d)->name, __VA_ARGS__ });            \
+	} while (0)
+
 /* ---- platform (platform.c, log.c) --------------------------------------- */
 
 struct dmasim_platform {
@@ -574,6 +590,8 @@ struct dmasim_platform {
 	struct dmasim_cache *cache;
 	struct dmasim_iommu *iommu;
 	struct dmasim_fail *fail;
+	struct dmasim_trace *trace;
+	bool tracing;
 
 	pthread_mutex_t log_lock;
 	dmasim_log_fn log_fn;

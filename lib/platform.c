@@ -17,7 +17,7 @@ static struct dmasim_platform *current_plat;
 
 static const char *const platform_keys[] = { "ram", "swiotlb", "iommu", "iova", "mode",
 					     "iotlb", "fq", "fq_timeout", "cache", "debug",
-					     "seed", "log", "fail", NULL };
+					     "seed", "log", "fail", "trace", NULL };
 
 #define DEFAULT_RAM "256M@0x80000000"
 #define DEFAULT_SWIOTLB (4ULL << 20)
@@ -56,6 +56,15 @@ void dmasim__report(struct dmasim_platform *p, const char *fmt, ...)
 	if (p)
 		atomic_fetch_add(&p->debug_errors, 1);
 	va_start(ap, fmt);
+	if (p && DMASIM_TRACING(p)) {
+		char msg[900];
+		va_list aq;
+
+		va_copy(aq, ap);
+		vsnprintf(msg, sizeof(msg), fmt, aq);
+		va_end(aq);
+		dmasim__trace(p, &(struct dmasim_trace_event){ .ev = "report", 							       .msg = msg });
+	}
 	dmasim__vlog(p, DMASIM_LOG_ERR, fmt, ap);
 	va_end(ap);
 }
@@ -242,7 +251,7 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 	bad = dmasim__spec_unknown(s, platform_keys);
 	if (bad) {
 		snprintf(err, errlen,
-			 "unknown key '%s' (platform keys: ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug seed log fail)",
+			 "unknown key '%s' (platform keys: ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug seed log fail trace)",
 			 bad);
 		return -EINVAL;
 	}
@@ -288,6 +297,12 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 	v = dmasim__spec_get(s, "fail");
 	if (v) {
 		ret = dmasim__fail_parse(p, v, err, errlen);
+		if (ret)
+			return ret;
+	}
+	v = dmasim__spec_get(s, "trace");
+	if (v) {
+		ret = dmasim__trace_open(p, v, err, errlen);
 		if (ret)
 			return ret;
 	}
@@ -367,6 +382,7 @@ struct dmasim_platform *dmasim_platform_create(const char *spec)
 			env && *env ? env : "", err[0] ? err : strerror(-ret));
 		dmasim__iommu_destroy(p);
 		dmasim__fail_destroy(p);
+		dmasim__trace_destroy(p);
 		dmasim__cache_destroy(p);
 		dmasim__slab_destroy(p);
 		dmasim__swiotlb_destroy(p);
@@ -398,6 +414,7 @@ void dmasim_platform_destroy(struct dmasim_platform *p)
 
 	dmasim__iommu_destroy(p);
 	dmasim__fail_destroy(p);
+	dmasim__trace_destroy(p);
 	dmasim__alias_destroy_all(p);
 	dmasim__cache_destroy(p);
 	dmasim__slab_destroy(p);

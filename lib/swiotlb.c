@@ -191,16 +191,14 @@ void dmasim__swiotlb_destroy(struct dmasim_platform *p)
 
 /*
  * The one place bounce data moves: DMA_TO_DEVICE copies the original into
- * the pool, DMA_FROM_DEVICE the pool back into the original.  Both ends are
- * reached through the RAM view, which with the coherent cache model is also
- * what the CPU sees, and which works for high memory as well.  A
- * non-coherent cache model must hook the original's side here: the CPU
- * copies it, so it goes through the CPU's view, not RAM.
+ * the pool, DMA_FROM_DEVICE the pool back into the original.  The CPU does
+ * the copy, so both ends are reached through the CPU's view (the same memory
+ * as RAM under the coherent model); the cache maintenance the translation
+ * layer does around it moves the slot between that view and RAM.
  */
 static void bounce_copy(struct dmasim_platform *p, phys_addr_t tlb, phys_addr_t orig, size_t size,
 			enum dma_data_direction dir)
 {
-	/* A CPU copy: through the CPU's view, as the kernel's memcpy goes through its cache. */
 	unsigned char *t = dmasim__cpu_ptr(p, tlb);
 	unsigned char *o = dmasim__cpu_ptr(p, orig);
 
@@ -425,6 +423,9 @@ int dmasim__swiotlb_map(struct dmasim_device *d, phys_addr_t orig, size_t size,
 	 */
 	bounce_copy(p, t, orig, size, DMA_TO_DEVICE);
 	*tlb = t;
+	DMASIM_TRACE_DEV(d, .ev = "bounce", .call = "swiotlb", .phys = orig, .has_phys = true,
+			 .bus = dmasim__phys_to_dma(d, t), .has_bus = true, .size = size, .dir = dir, .has_dir = true,
+			 .bounced = true);
 	return 0;
 }
 

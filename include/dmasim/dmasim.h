@@ -50,6 +50,7 @@ struct dmasim_platform;
  *   debug=on|off    misuse reports (default on)
  *   seed=N          seed for everything random (default 1)
  *   fail=RULES      fault injection (see dmasim_fail_set())
+ *   trace=PATH      write every event as a JSON line to PATH (docs/trace.md)
  *   log=stderr|quiet   where messages go while no handler is set
  * Sizes take K, M, G suffixes; addresses are decimal or 0x hex.  The
  * environment variable DMASIM_SPEC is appended, so its words win.
@@ -144,6 +145,49 @@ struct dmasim_xlate {
  * Return: 0 and *@out filled, or -EFAULT/-EINVAL as dmasim_dev_read().
  */
 DMASIM_API int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlate *out);
+
+/* --- tracing -------------------------------------------------------------- */
+
+/**
+ * struct dmasim_trace_event - one thing that happened (docs/trace.md).
+ * @seq: running number from 1.  @t_ns: nanoseconds since tracing started.
+ * @ev: "map", "unmap", "sync_for_cpu", "sync_for_device", "alloc", "free",
+ *      "bounce", "dev_read", "dev_write", "fault", "iotlb_flush", "fail",
+ *      "report".
+ * @call: the API call (or NULL).  @dev: the device name (or NULL).
+ * @cpu/@phys/@bus: the addresses in the three spaces, valid when the has_
+ *      flag is set.  @size: bytes (0 = none).  @dir: enum dma_data_direction,
+ *      valid when @has_dir.  @bounced: through a swiotlb slot.  @ret: 0 or a
+ *      negative errno.
+ * @msg: free text (reports, fault reasons), or NULL.
+ */
+struct dmasim_trace_event {
+	unsigned long seq;
+	unsigned long long t_ns;
+	const char *ev;
+	const char *call;
+	const char *dev;
+	void *cpu;
+	phys_addr_t phys;
+	dma_addr_t bus;
+	bool has_cpu, has_phys, has_bus;
+	size_t size;
+	int dir;
+	bool has_dir;
+	bool bounced;
+	int ret;
+	const char *msg;
+};
+
+/** dmasim_trace_fn - receives every event; runs under a lock: must not call dmasim. */
+typedef void (*dmasim_trace_fn)(void *ctx, const struct dmasim_trace_event *ev);
+
+/**
+ * dmasim_trace_set() - deliver @p's events to @fn (NULL stops the callback).
+ * The spec word trace=PATH writes the same events as JSON lines to a file.
+ * Return: 0, -EINVAL, -ENOMEM.
+ */
+DMASIM_API int dmasim_trace_set(struct dmasim_platform *p, dmasim_trace_fn fn, void *ctx);
 
 /* --- simulated interrupt context ----------------------------------------- */
 
