@@ -21,6 +21,16 @@ static unsigned char *cpu_access(void *cookie, phys_addr_t phys)
 	return dmasim__cpu_ptr(cookie, phys);
 }
 
+static void cache_report(void *cookie, struct device *dev, const char *msg)
+{
+	struct dmasim_platform *p = cookie;
+
+	if (dev && dev->dmasim_magic == DMASIM_DEVICE_MAGIC)
+		dmasim__debug_report(to_dmasim(dev), "%s", msg);
+	else if (p->debug)
+		dmasim__report(p, "cache: %s", msg);
+}
+
 bool dmasim__cache_is_coherent(const char *value)
 {
 	char name[64];
@@ -84,6 +94,8 @@ int dmasim__cache_create(struct dmasim_platform *p, const char *value, char *err
 	cfg.ram = ram_access;
 	cfg.ram_cookie = p;
 	cfg.cpu = cpu_access;
+	cfg.debug = p->debug;
+	cfg.report = cache_report;
 	p->cache = ops->alloc(&cfg);
 	if (!p->cache) {
 		snprintf(err, errlen, "cache=%s: the model refused its options", value);

@@ -265,7 +265,125 @@ static void coherent_model_needs_nothing(void **state)
 	kfree(buf);
 	dmasim_platform_destroy(q);
 	assert_null(dmasim_platform_create("cache=noncoherent:evict=sometimes log=quiet"));
+	q = tu_platform("cache=noncoherent:line=128");
+	assert_int_equal(dma_get_cache_alignment(), 128);
+	{
+		char *a = kmalloc(1, GFP_KERNEL), *b = kmalloc(1, GFP_KERNEL);
+
+		assert_int_equal((uintptr_t)a % 128, 0);
+		assert_int_equal((uintptr_t)b % 128, 0);
+		kfree(a);
+		kfree(b);
+	}
+	dmasim_platform_destroy(q);
 	assert_null(dmasim_platform_create("cache=noncoherent:line=48 log=quiet"));
+}
+
+/* ---- what the model reports (debug on) and random eviction --------------------- */
+
+static void reports_cpu_writes_while_device_owns(void **state)
+{
+	struct dmasim_platform *q = tu_platform("cache=noncoherent");
+	struct device *d = dmasim_device_create(q, "name=own");
+	char *buf = kmalloc(64, GFP_KERNEL);
+	dma_addr_t h;
+
+	memset(buf, 0, 64);
+	h = dma_map_single(d, buf, 64, DMA_FROM_DEVICE);
+	assert_false(dma_mapping_error(d, h));
+	strcpy(buf, "oops");                       /* the device owns it now */
+	assert_int_equal(dmasim_dev_write(d, h, "DEVICE!", 8), 0);
+	dma_unmap_single(d, h, 64, DMA_FROM_DEVICE);
+	assert_log_has("CPU wrote 4 bytes of a DMA_FROM_DEVICE buffer while the device owned it");
+	assert_log_has("the invalidate discards them");
+	assert_int_equal(dmasim_debug_errors(q), 1);
+	assert_string_equal(buf, "DEVICE!");       /* and indeed they are gone */
+
+	tu_log_clear();
+	h = dma_map_single(d, buf, 64, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(d, h));
+	buf[10] = 'x';                             /* too late: the device may read the old byte */
+	dma_unmap_single(d, h, 64, DMA_TO_DEVICE);
+	assert_log_has("the device may have read the old bytes");
+	assert_int_equal(dmasim_debug_errors(q), 2);
+
+	/* The right way: write, then sync for the device. No report. */
+	tu_log_clear();
+	h = dma_map_single(d, buf, 64, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(d, h));
+	dma_sync_single_for_cpu(d, h, 64, DMA_TO_DEVICE);
+	buf[11] = 'y';
+	dma_sync_single_for_device(d, h, 64, DMA_TO_DEVICE);
+	dma_unmap_single(d, h, 64, DMA_TO_DEVICE);
+	assert_int_equal(dmasim_debug_errors(q), 2);
+	kfree(buf);
+	dmasim_platform_destroy(q);
+}
+
+static void reports_shared_line_data_loss(void **state)
+{
+	struct dmasim_platform *q = tu_platform("cache=noncoherent");
+	struct device *d = dmasim_device_create(q, "name=share");
+	struct page *page = alloc_page(GFP_KERNEL);
+	char *va = page_address(page);
+	dma_addr_t h = dma_map_page(d, page, 0, 8, DMA_FROM_DEVICE);
+
+	assert_false(dma_mapping_error(d, h));
+	strcpy(va + 16, "precious");
+	dma_unmap_page(d, h, 8, DMA_FROM_DEVICE);
+	assert_log_has("data loss: invalidating buffer");
+	assert_log_has("discards 8 bytes the CPU wrote next to it in a shared cache line");
+	assert_int_equal(dmasim_debug_errors(q), 1);
+	__free_page(page);
+	dmasim_platform_destroy(q);
+}
+
+/* One run of the shared-line bug under evict=random: what the driver finally reads. */
+static char evict_run(unsigned long seed)
+{
+	char spec[64];
+	struct dmasim_platform *q;
+	struct device *d;
+	struct page *page, *other;
+	dma_addr_t h, oh;
+	char *va, result;
+
+	snprintf(spec, sizeof(spec), "cache=noncoherent:evict=random seed=%lu debug=off", seed);
+	q = tu_platform(spec);
+	d = dmasim_device_create(q, "name=ev");
+	page = alloc_page(GFP_KERNEL);
+	other = alloc_page(GFP_KERNEL);
+	va = page_address(page);
+	memset(va, 'o', 64);
+	h = dma_map_page(d, page, 0, 8, DMA_FROM_DEVICE);
+	va[16] = 'n';                              /* the CPU dirties the shared line */
+	assert_int_equal(dmasim_dev_write(d, h, "DDDDDDDD", 8), 0);
+	/* Other DMA goes on meanwhile: every maintenance operation may evict. */
+	for (int i = 0; i < 24; i++) {
+		oh = dma_map_page(d, other, 0, 64, DMA_TO_DEVICE);
+		dma_unmap_page(d, oh, 64, DMA_TO_DEVICE);
+	}
+	dma_unmap_page(d, h, 8, DMA_FROM_DEVICE);
+	result = va[0];                            /* 'D', or 'o' if an eviction clobbered it */
+	__free_page(page);
+	__free_page(other);
+	dmasim_platform_destroy(q);
+	return result;
+}
+
+static void random_eviction_is_visible_and_reproducible(void **state)
+{
+	int clobbered = 0;
+
+	for (unsigned long seed = 1; seed <= 8; seed++) {
+		char r = evict_run(seed);
+
+		assert_int_equal(r, evict_run(seed));  /* same seed, same run */
+		clobbered += r == 'o';
+	}
+	/* With 25 chances at 1/4 each, the dirty line is written back nearly every time. */
+	assert_true(clobbered >= 6);
+
 }
 
 #define ON_EVERY_MACHINE(fn)                                                             \
@@ -291,7 +409,12 @@ int main(void)
 		failed += _cmocka_run_group_tests(machines[i].spec, tests, ARRAY_SIZE(tests), NULL, NULL);
 	}
 	{
-		const struct CMUnitTest plain[] = { cmocka_unit_test(coherent_model_needs_nothing) };
+		const struct CMUnitTest plain[] = {
+			cmocka_unit_test(coherent_model_needs_nothing),
+			cmocka_unit_test(reports_cpu_writes_while_device_owns),
+			cmocka_unit_test(reports_shared_line_data_loss),
+			cmocka_unit_test(random_eviction_is_visible_and_reproducible),
+		};
 
 		failed += cmocka_run_group_tests_name("coherent", plain, NULL, NULL);
 	}
