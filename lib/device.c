@@ -238,8 +238,10 @@ static void report_leaks(struct dmasim_device *d)
 		}
 		/* Give bounce slots back so the platform stays usable; leaked pages stay leaked. */
 		if (m->kind != MAP_COHERENT && m->kind != MAP_PAGES && m->kind != MAP_RESOURCE &&
-		    m->kind != MAP_IOVA)
+		    m->kind != MAP_IOVA) {
+			dmasim__cachelines_del(d, m->phys, m->size, m->dir, m->attrs);
 			d->ops->unmap_phys(d, m, DMA_ATTR_SKIP_CPU_SYNC);
+		}
 		dmasim__map_free(m);
 		pthread_mutex_lock(&d->lock);
 	}

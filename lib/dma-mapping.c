@@ -305,6 +305,7 @@ static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_add
 				    .caller = caller };
 	if (trusting(d))
 		return dma;
+	dmasim__cachelines_add(d, call, phys, size, dir, attrs);
 	if (!dmasim__map_add(d, &tmpl)) {
 		d->ops->unmap_phys(d, &tmpl, DMA_ATTR_SKIP_CPU_SYNC);
 		return DMA_MAPPING_ERROR;
@@ -474,6 +475,8 @@ static void unmap_common(struct device *dev, const char *call, dma_addr_t addr, 
 	DMASIM_TRACE_DEV(d, .ev = "unmap", .call = call, .cpu = m->cpu, .has_cpu = m->cpu != NULL,
 			 .phys = m->phys, .has_phys = true, .bus = m->dma, .has_bus = true,
 			 .size = m->size, .dir = m->dir, .has_dir = true, .bounced = m->tlb != DMASIM_NO_TLB);
+	if (m->kind != MAP_RESOURCE)
+		dmasim__cachelines_del(d, m->phys, m->size, m->dir, m->attrs);
 	/* The recorded size and direction are used: a wrong argument must not corrupt memory. */
 	if (m->kind != MAP_RESOURCE)
 		d->ops->unmap_phys(d, m, attrs);
@@ -681,6 +684,25 @@ static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist 
 	return nents;
 }
 
+/* The CPU entries of a mapped list count for the cache-line check, as the kernel's. */
+static void sg_cachelines(struct dmasim_device *d, const char *call, struct scatterlist *sgl,
+			  int nents, enum dma_data_direction dir, unsigned long attrs, bool add)
+{
+	struct scatterlist *s;
+	int i;
+
+	if (!d->plat->debug)
+		return;
+	for_each_sg(sgl, s, nents, i) {
+		if (!s)
+			break;
+		if (add)
+			dmasim__cachelines_add(d, call, sg_phys(s), s->length, dir, attrs);
+		else
+			dmasim__cachelines_del(d, sg_phys(s), s->length, dir, attrs);
+	}
+}
+
 unsigned int dma_map_sg_attrs(struct device *dev, struct scatterlist *sg, int nents,
 			      enum dma_data_direction dir, unsigned long attrs)
 {
@@ -690,6 +712,8 @@ unsigned int dma_map_sg_attrs(struct device *dev, struct scatterlist *sg, int ne
 	if (!d)
 		return 0;
 	ret = map_sg(d, "dma_map_sg", sg, nents, dir, attrs, __builtin_return_address(0));
+	if (ret > 0)
+		sg_cachelines(d, "dma_map_sg", sg, nents, dir, attrs, true);
 	return ret < 0 ? 0 : (unsigned int)ret;
 }
 
@@ -705,6 +729,7 @@ void dma_unmap_sg_attrs(struct device *dev, struct scatterlist *sg, int nents,
 				   sg ? "no entries" : "NULL scatterlist", nents);
 		return;
 	}
+	sg_cachelines(d, "dma_unmap_sg", sg, nents, dir, attrs, false);
 	if (trusting(d)) {
 		struct scatterlist *s;
 		int i, count = 0;
@@ -737,6 +762,7 @@ int dma_map_sgtable(struct device *dev, struct sg_table *sgt, enum dma_data_dire
 		     __builtin_return_address(0));
 	if (ret < 0)
 		return ret;
+	sg_cachelines(d, "dma_map_sgtable", sgt->sgl, (int)sgt->orig_nents, dir, attrs, true);
 	sgt->nents = (unsigned int)ret;
 	return 0;
 }

@@ -544,6 +544,16 @@ bool dmasim__should_fail(struct dmasim_platform *p, enum dmasim_fail_kind kind,
 			 const struct dmasim_device *d, const char *call);
 const char *dmasim__fail_kind_name(enum dmasim_fail_kind k);
 
+/* ---- overlapping cache lines (debug-cacheline.c) --------------------------------- */
+
+struct dmasim_cachelines;
+/* A streaming mapping starts/ends: count its cache lines, report overlaps (debug on). */
+void dmasim__cachelines_add(struct dmasim_device *d, const char *call, phys_addr_t phys,
+			    size_t size, enum dma_data_direction dir, unsigned long attrs);
+void dmasim__cachelines_del(struct dmasim_device *d, phys_addr_t phys, size_t size,
+			    enum dma_data_direction dir, unsigned long attrs);
+void dmasim__cachelines_destroy(struct dmasim_platform *p);
+
 /* ---- tracing (trace.c) ----------------------------------------------------- */
 
 struct dmasim_trace;
@@ -592,6 +602,7 @@ struct dmasim_platform {
 	struct dmasim_fail *fail;
 	struct dmasim_trace *trace;
 	bool tracing;
+	struct dmasim_cachelines *cachelines;
 
 	pthread_mutex_t log_lock;
 	dmasim_log_fn log_fn;

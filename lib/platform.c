@@ -415,6 +415,7 @@ void dmasim_platform_destroy(struct dmasim_platform *p)
 	dmasim__iommu_destroy(p);
 	dmasim__fail_destroy(p);
 	dmasim__trace_destroy(p);
+	dmasim__cachelines_destroy(p);
 	dmasim__alias_destroy_all(p);
 	dmasim__cache_destroy(p);
 	dmasim__slab_destroy(p);

@@ -225,6 +225,41 @@ static void stale_iotlb_after_unmap(struct device *dev)
 	kfree(b);
 }
 
+static void cpu_writes_while_device_owns(struct device *dev)
+{
+	void *b;
+	dma_addr_t h = map256(dev, &b, DMA_FROM_DEVICE);
+
+	((char *)b)[3] = 'x';
+	dma_unmap_single(dev, h, 256, DMA_FROM_DEVICE);
+	kfree(b);
+}
+
+static void overlapping_cacheline(struct device *dev)
+{
+	char *buf = kmalloc(128, GFP_KERNEL);
+	dma_addr_t a = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);
+	dma_addr_t b = dma_map_single(dev, buf + 32, 32, DMA_FROM_DEVICE); /* same line */
+	dma_addr_t t1, t2;
+
+	assert_false(dma_mapping_error(dev, a));
+	assert_false(dma_mapping_error(dev, b));
+	/* Read-only mappings may share lines: nothing to report for these two. */
+	t1 = dma_map_single(dev, buf + 64, 64, DMA_TO_DEVICE);
+	t2 = dma_map_single(dev, buf + 64, 64, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dev, t1));
+	assert_false(dma_mapping_error(dev, t2));
+	dma_unmap_single(dev, t2, 64, DMA_TO_DEVICE);
+	dma_unmap_single(dev, t1, 64, DMA_TO_DEVICE);
+	dma_unmap_single(dev, b, 32, DMA_FROM_DEVICE);
+	dma_unmap_single(dev, a, 64, DMA_FROM_DEVICE);
+	/* Both gone: mapping the line again is fine. */
+	a = dma_map_single(dev, buf, 64, DMA_FROM_DEVICE);
+	assert_false(dma_mapping_error(dev, a));
+	dma_unmap_single(dev, a, 64, DMA_FROM_DEVICE);
+	kfree(buf);
+}
+
 static const struct bug bugs[] = {
 	{ "unmap_never_mapped", NULL, "tries to free DMA memory it has not allocated", unmap_never_mapped },
 	{ "unmap_error_value", NULL, "tries to free an invalid DMA memory address", unmap_error_value },
@@ -249,6 +284,8 @@ static const struct bug bugs[] = {
 	{ "device_reads_unmapped_iommu", "iommu=on", "IOMMU fault: read", device_reads_unmapped },
 	{ "device_writes_iommu", "iommu=on", "permission denied", device_writes_to_device_buffer },
 	{ "stale_iotlb_after_unmap", "iommu=on mode=lazy fq_timeout=0", "stale IOTLB", stale_iotlb_after_unmap },
+	{ "overlapping_cacheline", NULL, "cacheline tracking EEXIST, overlapping mappings aren't supported", overlapping_cacheline },
+	{ "cpu_writes_while_device_owns", "cache=noncoherent", "while the device owned it", cpu_writes_while_device_owns },
 };
 
 static void run_bug(void **state)
