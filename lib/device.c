@@ -413,6 +413,21 @@ struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t
 	return NULL;
 }
 
+void dmasim__map_mark_checked(struct dmasim_device *d, dma_addr_t dma)
+{
+	struct dmasim_map key = { .dma = dma, .seq = 0 }, *m;
+
+	/* Several mappings may share an address: mark the first one not yet checked. */
+	pthread_mutex_lock(&d->lock);
+	for (m = RB_NFIND(dmasim_map_tree, &d->maps, &key); m && m->dma == dma;
+	     m = RB_NEXT(dmasim_map_tree, &d->maps, m))
+		if (!m->checked) {
+			m->checked = true;
+			break;
+		}
+	pthread_mutex_unlock(&d->lock);
+}
+
 void dmasim__map_free(struct dmasim_map *m)
 {
 	free(m);

@@ -253,15 +253,8 @@ int dma_mapping_error(struct device *dev, dma_addr_t dma_addr)
 	if (dma_addr == DMA_MAPPING_ERROR)
 		return -ENOMEM;
 	d = dev && dev->dmasim_magic == DMASIM_DEVICE_MAGIC ? to_dmasim(dev) : NULL;
-	if (d && d->plat->debug) { /* only the unchecked-error report needs to know */
-		struct dmasim_map *m;
-
-		pthread_mutex_lock(&d->lock);
-		m = dmasim__map_lookup_locked(d, dma_addr);
-		if (m && m->dma == dma_addr)
-			m->checked = true;
-		pthread_mutex_unlock(&d->lock);
-	}
+	if (d && d->plat->debug) /* only the unchecked-error report needs to know */
+		dmasim__map_mark_checked(d, dma_addr);
 	return 0;
 }
 

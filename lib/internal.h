@@ -349,6 +349,8 @@ struct dmasim_map *dmasim__map_take(struct dmasim_device *d, dma_addr_t dma,
 /* Look up (under d->lock) the record covering @dma; NULL if none. */
 struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t dma);
 void dmasim__map_free(struct dmasim_map *m);
+/* dma_mapping_error() was called for @dma: mark the first unchecked record there. */
+void dmasim__map_mark_checked(struct dmasim_device *d, dma_addr_t dma);
 /* " [mapped at fn+0x12 <- fn+0x40 ...]" for a record's site, or "" without one. */
 const char *dmasim__map_site(const struct dmasim_map *m, char *buf, size_t len);
 /*
