@@ -89,10 +89,13 @@ static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t a
 		/* A coherent device snoops the CPU's caches: it sees the CPU's view. */
 		ram = d->dev.dma_coherent ? dmasim__cpu_ptr(d->plat, phys) :
 					    dmasim__ram_ptr(d->plat, phys);
-		if (write)
+		if (write) {
 			memcpy(ram, buf, chunk);
-		else
+			if (d->plat->debug)
+				dmasim__map_note_dev_write(d, addr);
+		} else {
 			memcpy(buf, ram, chunk);
+		}
 		buf = (unsigned char *)buf + chunk;
 		addr += chunk;
 		len -= chunk;

@@ -413,6 +413,17 @@ struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t
 	return NULL;
 }
 
+void dmasim__map_note_dev_write(struct dmasim_device *d, dma_addr_t dma)
+{
+	struct dmasim_map *m;
+
+	pthread_mutex_lock(&d->lock);
+	m = dmasim__map_lookup_locked(d, dma);
+	if (m)
+		m->dev_wrote = true;
+	pthread_mutex_unlock(&d->lock);
+}
+
 void dmasim__map_mark_checked(struct dmasim_device *d, dma_addr_t dma)
 {
 	struct dmasim_map key = { .dma = dma, .seq = 0 }, *m;

@@ -796,8 +796,11 @@ static void sync_one(struct dmasim_device *d, const char *call, dma_addr_t addr,
 	}
 	pthread_mutex_lock(&d->lock);
 	m = dmasim__map_lookup_locked(d, addr);
-	if (m)
+	if (m) {
 		rec = *m;
+		/* The CPU now sees what the device wrote (or is about to give it back). */
+		m->dev_wrote = false;
+	}
 	pthread_mutex_unlock(&d->lock);
 	if (!m || rec.kind == MAP_COHERENT) {
 		dmasim__dev_report(d, "%s: device driver tries to sync DMA memory it has not allocated [device address=0x%016llx] [size=%zu bytes]",
@@ -825,6 +828,18 @@ static void sync_one(struct dmasim_device *d, const char *call, dma_addr_t addr,
 		dmasim__debug_report(d, "%s: device driver syncs device write-only DMA memory to device [device address=0x%016llx] [size=%zu bytes] [mapped with %s] [synced with %s]",
 				     call, (unsigned long long)rec.dma, rec.size,
 				     dmasim__dir_name(rec.dir), dmasim__dir_name(dir));
+	/*
+	 * Giving a buffer back to the device although the device wrote it and the
+	 * CPU never synced: the CPU cannot have seen that data.  The classic
+	 * missing dma_sync_single_for_cpu() in a receive path.
+	 */
+	if (!for_cpu && rec.dev_wrote && rec.dir != DMA_TO_DEVICE) {
+		char site[400];
+
+		dmasim__debug_report(d, "%s: device driver gives DMA memory back to the device without syncing it for the CPU after the device wrote it (missing dma_sync_*_for_cpu()?) [device address=0x%016llx] [size=%zu bytes]%s",
+				     call, (unsigned long long)rec.dma, rec.size,
+				     dmasim__map_site(&rec, site, sizeof(site)));
+	}
 	DMASIM_TRACE_DEV(d, .ev = for_cpu ? "sync_for_cpu" : "sync_for_device", .call = call,
 			 .phys = rec.phys + (addr - rec.dma), .has_phys = true, .bus = addr,
 			 .has_bus = true, .size = size, .dir = rec.dir, .has_dir = true,

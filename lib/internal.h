@@ -275,6 +275,7 @@ struct dmasim_map {
 	unsigned long attrs;
 	unsigned long seq;
 	bool checked;         /* dma_mapping_error() was called on it */
+	bool dev_wrote;       /* the device wrote it since the CPU last synced it (debug on) */
 	const struct scatterlist *sg_head; /* MAP_SG: the list it came from */
 	int sg_nents;         /* MAP_SG: nents passed to dma_map_sg */
 	size_t alloc_size;    /* MAP_COHERENT/MAP_PAGES: size as requested */
@@ -349,6 +350,8 @@ struct dmasim_map *dmasim__map_take(struct dmasim_device *d, dma_addr_t dma,
 /* Look up (under d->lock) the record covering @dma; NULL if none. */
 struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t dma);
 void dmasim__map_free(struct dmasim_map *m);
+/* The device wrote @dma (debug on): remembered until the CPU syncs the mapping. */
+void dmasim__map_note_dev_write(struct dmasim_device *d, dma_addr_t dma);
 /* dma_mapping_error() was called for @dma: mark the first unchecked record there. */
 void dmasim__map_mark_checked(struct dmasim_device *d, dma_addr_t dma);
 /* " [mapped at fn+0x12 <- fn+0x40 ...]" for a record's site, or "" without one. */

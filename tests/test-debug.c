@@ -235,6 +235,19 @@ static void cpu_writes_while_device_owns(struct device *dev)
 	kfree(b);
 }
 
+/* The receive path of the howto, without its dma_sync_single_for_cpu(). */
+static void missing_sync_for_cpu(struct device *dev)
+{
+	void *b;
+	dma_addr_t h = map256(dev, &b, DMA_FROM_DEVICE);
+
+	assert_int_equal(dmasim_dev_write(dev, h, "packet", 7), 0);
+	/* ...the driver looks at b here without syncing, then recycles the buffer: */
+	dma_sync_single_for_device(dev, h, 256, DMA_FROM_DEVICE);
+	dma_unmap_single(dev, h, 256, DMA_FROM_DEVICE);
+	kfree(b);
+}
+
 static void overlapping_cacheline(struct device *dev)
 {
 	char *buf = kmalloc(128, GFP_KERNEL);
@@ -284,6 +297,8 @@ static const struct bug bugs[] = {
 	{ "device_reads_unmapped_iommu", "iommu=on", "IOMMU fault: read", device_reads_unmapped },
 	{ "device_writes_iommu", "iommu=on", "permission denied", device_writes_to_device_buffer },
 	{ "stale_iotlb_after_unmap", "iommu=on mode=lazy fq_timeout=0", "stale IOTLB", stale_iotlb_after_unmap },
+	{ "missing_sync_for_cpu", NULL, "without syncing it for the CPU after the device wrote it", missing_sync_for_cpu },
+	{ "missing_sync_for_cpu_iommu", "iommu=on cache=noncoherent", "missing dma_sync_*_for_cpu()", missing_sync_for_cpu },
 	{ "overlapping_cacheline", NULL, "cacheline tracking EEXIST, overlapping mappings aren't supported", overlapping_cacheline },
 	{ "cpu_writes_while_device_owns", "cache=noncoherent", "while the device owned it", cpu_writes_while_device_owns },
 };
@@ -305,7 +320,8 @@ static void run_bug(void **state)
 		fail_msg("%s: no report containing \"%s\"", b->name, b->expect);
 	}
 	/* Reports about a mapping say where it was made (debug on). */
-	if (!strcmp(b->name, "unmap_wrong_size") || !strcmp(b->name, "leak_at_destroy"))
+	if (!strcmp(b->name, "unmap_wrong_size") || !strcmp(b->name, "leak_at_destroy") ||
+	    !strcmp(b->name, "missing_sync_for_cpu"))
 		assert_log_has("[mapped at ");
 	/* A few bugs are two misuses at once, reported as the kernel reports them. */
 	if (!strcmp(b->name, "sync_read_only_for_cpu") || !strcmp(b->name, "sync_write_only_for_device") ||
