@@ -5,10 +5,10 @@
  * Two streaming mappings that share a cache line cannot both be kept
  * coherent: the maintenance of one discards or overwrites the other.  As
  * the kernel's dma-debug does, every cache line of an active streaming
- * mapping is counted (mappings the device only reads, and those made with
+ * mapping is tracked (mappings the device only reads, and those made with
  * DMA_ATTR_SKIP_CPU_SYNC, are exempt), and mapping a line that is already
- * active is reported.  Only with debug on; the count lives in a libbsd
- * red-black tree of lines per platform.
+ * active is reported.  Only with debug on; the active ranges (one node per
+ * mapping, line-aligned) live in a libbsd red-black tree per platform.
  */
 #include <stdlib.h>
 
@@ -16,23 +16,28 @@
 
 #define MAX_OVERLAP 7 /* as the kernel's ACTIVE_CACHELINE_MAX_OVERLAP */
 
-struct active_line {
-	RB_ENTRY(active_line) node;
-	phys_addr_t line;
-	unsigned int count;
+/* One active mapping's lines, [start, end): a node per mapping, not per line. */
+struct active_range {
+	RB_ENTRY(active_range) node;
+	phys_addr_t start, end;
+	unsigned long seq;
 };
 
-static int line_cmp(const struct active_line *a, const struct active_line *b)
+static int range_cmp(const struct active_range *a, const struct active_range *b)
 {
-	return a->line < b->line ? -1 : a->line > b->line;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-RB_HEAD(active_lines, active_line);
-RB_GENERATE_STATIC(active_lines, active_line, node, line_cmp)
+RB_HEAD(active_ranges, active_range);
+RB_GENERATE_STATIC(active_ranges, active_range, node, range_cmp)
 
 struct dmasim_cachelines {
 	pthread_mutex_t lock;
-	struct active_lines tree;
+	struct active_ranges tree;
+	phys_addr_t max_len; /* the longest range: how far back an overlap can start */
+	unsigned long seq;
 };
 
 static unsigned int line_size(struct dmasim_platform *p)
@@ -48,6 +53,7 @@ static bool tracked(struct dmasim_device *d, enum dma_data_direction dir, unsign
 static struct dmasim_cachelines *lines_of(struct dmasim_platform *p)
 {
 	struct dmasim_cachelines *c = __atomic_load_n(&p->cachelines, __ATOMIC_ACQUIRE);
+	struct dmasim_cachelines *expected = NULL;
 
 	if (c)
 		return c;
@@ -57,17 +63,35 @@ static struct dmasim_cachelines *lines_of(struct dmasim_platform *p)
 	pthread_mutex_init(&c->lock, NULL);
 	RB_INIT(&c->tree);
 	/* First one wins; a loser frees its copy. */
-	{
-		struct dmasim_cachelines *expected = NULL;
-
-		if (!__atomic_compare_exchange_n(&p->cachelines, &expected, c, false,
-						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			pthread_mutex_destroy(&c->lock);
-			free(c);
-			c = expected;
-		}
+	if (!__atomic_compare_exchange_n(&p->cachelines, &expected, c, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+		c = expected;
 	}
 	return c;
+}
+
+/* How many active ranges share a line with [start, end), and the first such line. Lock held. */
+static unsigned int overlaps(struct dmasim_cachelines *c, phys_addr_t start, phys_addr_t end,
+			     phys_addr_t *first)
+{
+	struct active_range key = { .start = end, .seq = 0 }, *r;
+	unsigned int n = 0;
+
+	*first = ~0ULL;
+	/* Every range starting before @end and reaching past @start overlaps. */
+	r = RB_NFIND(active_ranges, &c->tree, &key);
+	r = r ? RB_PREV(active_ranges, &c->tree, r) : RB_MAX(active_ranges, &c->tree);
+	for (; r && r->start + c->max_len > start; r = RB_PREV(active_ranges, &c->tree, r))
+		if (r->end > start) {
+			phys_addr_t f = r->start > start ? r->start : start;
+
+			n++;
+			if (f < *first)
+				*first = f;
+		}
+	return n;
 }
 
 void dmasim__cachelines_add(struct dmasim_device *d, const char *call, phys_addr_t phys,
@@ -75,39 +99,30 @@ void dmasim__cachelines_add(struct dmasim_device *d, const char *call, phys_addr
 {
 	struct dmasim_cachelines *c;
 	unsigned int ls = line_size(d->plat);
-	phys_addr_t first = 0, over = 0;
-	bool overlap = false, too_many = false;
+	struct active_range *r;
+	phys_addr_t first = 0;
+	unsigned int n;
 
 	if (!tracked(d, dir, attrs) || !size || !(c = lines_of(d->plat)))
 		return;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return;
+	r->start = phys & ~(phys_addr_t)(ls - 1);
+	r->end = (phys + size + ls - 1) & ~(phys_addr_t)(ls - 1);
 	pthread_mutex_lock(&c->lock);
-	for (phys_addr_t l = phys & ~(phys_addr_t)(ls - 1); l < phys + size; l += ls) {
-		struct active_line key = { .line = l }, *a = RB_FIND(active_lines, &c->tree, &key);
-
-		if (a) {
-			if (!overlap)
-				first = l;
-			overlap = true;
-			if (++a->count > MAX_OVERLAP && !too_many) {
-				too_many = true;
-				over = l;
-			}
-			continue;
-		}
-		a = calloc(1, sizeof(*a));
-		if (!a)
-			break;
-		a->line = l;
-		a->count = 1;
-		RB_INSERT(active_lines, &c->tree, a);
-	}
+	n = overlaps(c, r->start, r->end, &first);
+	r->seq = ++c->seq;
+	RB_INSERT(active_ranges, &c->tree, r);
+	if (r->end - r->start > c->max_len)
+		c->max_len = r->end - r->start;
 	pthread_mutex_unlock(&c->lock);
-	if (overlap)
+	if (n)
 		dmasim__debug_report(d, "%s: cacheline tracking EEXIST, overlapping mappings aren't supported [cacheline phys 0x%llx] [mapping phys 0x%llx+%zu]",
 				     call, (unsigned long long)first, (unsigned long long)phys, size);
-	if (too_many)
+	if (n >= MAX_OVERLAP)
 		dmasim__debug_report(d, "%s: exceeded %d overlapping mappings of cacheline phys 0x%llx",
-				     call, MAX_OVERLAP, (unsigned long long)over);
+				     call, MAX_OVERLAP, (unsigned long long)first);
 }
 
 void dmasim__cachelines_del(struct dmasim_device *d, phys_addr_t phys, size_t size,
@@ -115,31 +130,34 @@ void dmasim__cachelines_del(struct dmasim_device *d, phys_addr_t phys, size_t si
 {
 	struct dmasim_cachelines *c = __atomic_load_n(&d->plat->cachelines, __ATOMIC_ACQUIRE);
 	unsigned int ls = line_size(d->plat);
+	struct active_range key, *r;
 
 	if (!c || !tracked(d, dir, attrs) || !size)
 		return;
+	key.start = phys & ~(phys_addr_t)(ls - 1);
+	key.end = (phys + size + ls - 1) & ~(phys_addr_t)(ls - 1);
+	key.seq = 0;
 	pthread_mutex_lock(&c->lock);
-	for (phys_addr_t l = phys & ~(phys_addr_t)(ls - 1); l < phys + size; l += ls) {
-		struct active_line key = { .line = l }, *a = RB_FIND(active_lines, &c->tree, &key);
-
-		if (a && !--a->count) {
-			RB_REMOVE(active_lines, &c->tree, a);
-			free(a);
+	for (r = RB_NFIND(active_ranges, &c->tree, &key); r && r->start == key.start;
+	     r = RB_NEXT(active_ranges, &c->tree, r))
+		if (r->end == key.end) {
+			RB_REMOVE(active_ranges, &c->tree, r);
+			free(r);
+			break;
 		}
-	}
 	pthread_mutex_unlock(&c->lock);
 }
 
 void dmasim__cachelines_destroy(struct dmasim_platform *p)
 {
 	struct dmasim_cachelines *c = p->cachelines;
-	struct active_line *a, *tmp;
+	struct active_range *r, *tmp;
 
 	if (!c)
 		return;
-	RB_FOREACH_SAFE(a, active_lines, &c->tree, tmp) {
-		RB_REMOVE(active_lines, &c->tree, a);
-		free(a);
+	RB_FOREACH_SAFE(r, active_ranges, &c->tree, tmp) {
+		RB_REMOVE(active_ranges, &c->tree, r);
+		free(r);
 	}
 	pthread_mutex_destroy(&c->lock);
 	free(c);

@@ -35,7 +35,7 @@ int dmasim__record_access(struct dmasim_device *d, const char *call, dma_addr_t 
 		*chunk = len;
 	if ((write && rec->dir == DMA_TO_DEVICE) || (!write && rec->dir == DMA_FROM_DEVICE)) {
 		if (report)
-			dmasim__debug_report(d, "%s: device %s bus address 0x%016llx of a %s mapping [mapped at 0x%016llx] [size=%zu bytes]",
+			dmasim__debug_report(d, "%s: device %s bus address 0x%016llx of a %s mapping [mapping at 0x%016llx] [size=%zu bytes]",
 					     call, write ? "writes" : "reads", (unsigned long long)addr,
 					     dmasim__dir_name(rec->dir), (unsigned long long)rec->dma,
 					     rec->size);

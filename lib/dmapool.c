@@ -344,8 +344,8 @@ void dma_pool_destroy(struct dma_pool *pool)
 	if (!pool)
 		return;
 	if (dmasim_in_irq()) /* it frees coherent memory, which may sleep */
-		dmasim__dev_report(pool->d, "dma_pool_destroy %s: called from interrupt context",
-				   pool->name);
+		dmasim__debug_report(pool->d, "dma_pool_destroy %s: called from interrupt context",
+				     pool->name);
 	pool_destroy(pool, false);
 }
 
