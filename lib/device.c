@@ -413,6 +413,28 @@ struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t
 	return NULL;
 }
 
+void dmasim__dump_maps(struct dmasim_device *d, FILE *out)
+{
+	struct dmasim_map *m;
+	unsigned int shown = 0;
+	char site[400];
+
+	/* As the kernel's debugfs dump: every live mapping, with where it was made. */
+	pthread_mutex_lock(&d->lock);
+	RB_FOREACH(m, dmasim_map_tree, &d->maps) {
+		if (shown++ == 32) {
+			fprintf(out, "    ... %lu mappings in all\n", d->nr_maps);
+			break;
+		}
+		fprintf(out, "    %-14s bus 0x%llx size %zu phys 0x%llx %s%s%s\n",
+			dmasim__map_kind_name(m->kind), (unsigned long long)m->dma, m->size,
+			(unsigned long long)m->phys, dmasim__dir_name(m->dir),
+			m->tlb != DMASIM_NO_TLB ? " (bounced)" : "",
+			dmasim__map_site(m, site, sizeof(site)));
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
 void dmasim__map_note_dev_write(struct dmasim_device *d, dma_addr_t dma)
 {
 	struct dmasim_map *m;

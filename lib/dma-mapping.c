@@ -898,6 +898,20 @@ static void sync_sg(struct device *dev, const char *call, struct scatterlist *sg
 				   sgl ? "entries" : "NULL", nelems);
 		return;
 	}
+	if (!trusting(d)) {
+		struct dmasim_map *m;
+		int mapped = -1;
+
+		pthread_mutex_lock(&d->lock);
+		m = dmasim__map_lookup_locked(d, sg_dma_address(sgl));
+		if (m && m->kind == MAP_SG && m->dma == sg_dma_address(sgl))
+			mapped = m->sg_nents;
+		pthread_mutex_unlock(&d->lock);
+		/* As for unmapping: pass the count given to dma_map_sg(), not the one it returned. */
+		if (mapped >= 0 && mapped != nelems)
+			dmasim__debug_report(d, "%s: device driver syncs DMA sg list with different entry count [map count=%d] [sync count=%d]",
+					     call, mapped, nelems);
+	}
 	for_each_sg(sgl, s, nelems, i) {
 		if (i && !sg_dma_len(s))
 			break; /* merged lists have fewer DMA segments than entries */
@@ -921,7 +935,7 @@ void dma_sync_sgtable_for_cpu(struct device *dev, struct sg_table *sgt,
 			      enum dma_data_direction dir)
 {
 	if (sgt)
-		sync_sg(dev, "dma_sync_sgtable_for_cpu", sgt->sgl, (int)sgt->nents, dir, true);
+		sync_sg(dev, "dma_sync_sgtable_for_cpu", sgt->sgl, (int)sgt->orig_nents, dir, true);
 	else
 		sync_sg(dev, "dma_sync_sgtable_for_cpu", NULL, 0, dir, true);
 }
@@ -930,7 +944,8 @@ void dma_sync_sgtable_for_device(struct device *dev, struct sg_table *sgt,
 				 enum dma_data_direction dir)
 {
 	if (sgt)
-		sync_sg(dev, "dma_sync_sgtable_for_device", sgt->sgl, (int)sgt->nents, dir, false);
+		sync_sg(dev, "dma_sync_sgtable_for_device", sgt->sgl, (int)sgt->orig_nents, dir,
+			false);
 	else
 		sync_sg(dev, "dma_sync_sgtable_for_device", NULL, 0, dir, false);
 }

@@ -350,6 +350,8 @@ struct dmasim_map *dmasim__map_take(struct dmasim_device *d, dma_addr_t dma,
 /* Look up (under d->lock) the record covering @dma; NULL if none. */
 struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t dma);
 void dmasim__map_free(struct dmasim_map *m);
+/* Print @d's live mappings (the first 32), each with its call site. */
+void dmasim__dump_maps(struct dmasim_device *d, FILE *out);
 /* The device wrote @dma (debug on): remembered until the CPU syncs the mapping. */
 void dmasim__map_note_dev_write(struct dmasim_device *d, dma_addr_t dma);
 /* dma_mapping_error() was called for @dma: mark the first unchecked record there. */

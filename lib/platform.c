@@ -461,6 +461,7 @@ void dmasim_platform_dump(struct dmasim_platform *p, FILE *out)
 			(unsigned long long)d->bus_offset, (unsigned long long)d->dev.bus_dma_limit,
 			d->dev.dma_coherent ? "coherent" : "non-coherent", d->nr_maps);
 		dmasim__iommu_dump_device(d, out);
+		dmasim__dump_maps(d, out);
 	}
 	pthread_mutex_unlock(&p->dev_lock);
 }

@@ -99,6 +99,21 @@ static void sg_unmap_wrong_nents(struct device *dev)
 	kfree(b);
 }
 
+static void sg_sync_wrong_nents(struct device *dev)
+{
+	struct scatterlist sgl[2];
+	void *a = kmalloc(64, GFP_KERNEL), *b = kmalloc(64, GFP_KERNEL);
+
+	sg_init_table(sgl, 2);
+	sg_set_buf(&sgl[0], a, 64);
+	sg_set_buf(&sgl[1], b, 64);
+	assert_int_equal(dma_map_sg(dev, sgl, 2, DMA_FROM_DEVICE), 2);
+	dma_sync_sg_for_cpu(dev, sgl, 1, DMA_FROM_DEVICE);
+	dma_unmap_sg(dev, sgl, 2, DMA_FROM_DEVICE);
+	kfree(a);
+	kfree(b);
+}
+
 static void sync_never_mapped(struct device *dev)
 {
 	dma_sync_single_for_cpu(dev, 0x12345000, 64, DMA_FROM_DEVICE);
@@ -282,6 +297,7 @@ static const struct bug bugs[] = {
 	{ "unchecked_map_error", NULL, "failed to check map error", unchecked_map_error },
 	{ "free_coherent_wrong_cpu", NULL, "frees DMA memory with different CPU address", free_coherent_wrong_cpu },
 	{ "sg_unmap_wrong_nents", NULL, "frees DMA sg list with different entry count", sg_unmap_wrong_nents },
+	{ "sg_sync_wrong_nents", NULL, "syncs DMA sg list with different entry count [map count=2] [sync count=1]", sg_sync_wrong_nents },
 	{ "sync_never_mapped", NULL, "tries to sync DMA memory it has not allocated", sync_never_mapped },
 	{ "sync_outside", NULL, "syncs DMA memory outside allocated range", sync_outside },
 	{ "sync_read_only_for_cpu", NULL, "syncs device read-only DMA memory for cpu", sync_read_only_for_cpu },

@@ -557,6 +557,18 @@ static void test_leaks_reported_at_destroy(void **state)
 	dma_addr_t h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
 
 	assert_false(dma_mapping_error(dev, h));
+	{
+		/* The dump lists live mappings with their call sites, like dma-debug's dump. */
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		dmasim_platform_dump(p, f);
+		fclose(f);
+		assert_non_null(strstr(text, "    single "));
+		assert_non_null(strstr(text, "[mapped at "));
+		free(text);
+	}
 	tu_log_clear();
 	dmasim_device_destroy(dev);
 	assert_log_has("device destroyed with 1 outstanding");
