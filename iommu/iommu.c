@@ -735,7 +735,7 @@ void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size
 {
 	struct dmasim_iommu *iommu = dom->iommu;
 	struct fq_thread *q = iommu->lazy ? fq_this_thread(iommu) : NULL;
-	u64 zero = 0;
+	unsigned long long zero = 0;
 
 	if (!q) { /* strict, or no memory for a queue: invalidate now */
 		dmasim__iotlb_invalidate(dom, iova, mapped_size);
