@@ -50,7 +50,7 @@ struct nc_cache {
 	bool track;                /* debug on, or random eviction: remember hand-overs */
 	bool evict;
 	u64 rng;
-	void (*report)(void *cookie, struct device *dev, const char *msg);
+	void (*report)(void *cookie, struct device *dev, phys_addr_t phys, const char *msg);
 	pthread_mutex_t lock;
 	LIST_HEAD(, owned) owned;
 };
@@ -188,10 +188,11 @@ static void hand_over(struct nc_cache *nc, struct device *dev, phys_addr_t phys,
 	memcpy(o->snap, c->cpu(c->ram_cookie, o->start), (size_t)(o->end - o->start));
 }
 
-static void report(struct nc_cache *nc, struct device *dev, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void report(struct nc_cache *nc, struct device *dev, phys_addr_t phys, const char *fmt,
+		   ...) __attribute__((format(printf, 4, 5)));
 
-static void report(struct nc_cache *nc, struct device *dev, const char *fmt, ...)
+static void report(struct nc_cache *nc, struct device *dev, phys_addr_t phys, const char *fmt,
+		   ...)
 {
 	char msg[400];
 	va_list ap;
@@ -201,7 +202,7 @@ static void report(struct nc_cache *nc, struct device *dev, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	nc->report(nc->base.ram_cookie, dev, msg);
+	nc->report(nc->base.ram_cookie, dev, phys, msg);
 }
 
 /* Count the bytes of [a, b) the CPU changed since the hand-over. */
@@ -236,7 +237,7 @@ static void take_back(struct nc_cache *nc, struct device *dev, phys_addr_t phys,
 		return;
 	n = changed(nc, o, phys, phys + size, &first);
 	if (n)
-		report(nc, dev, "cache: CPU wrote %zu bytes of a %s buffer while the device owned it [first at phys 0x%llx] [buffer phys 0x%llx+%llu]%s",
+		report(nc, dev, o->bstart, "cache: CPU wrote %zu bytes of a %s buffer while the device owned it [first at phys 0x%llx] [buffer phys 0x%llx+%llu]%s",
 		       n, dmasim__dir_name(o->dir), (unsigned long long)first,
 		       (unsigned long long)o->bstart, (unsigned long long)(o->bend - o->bstart),
 		       dir != DMA_TO_DEVICE ? ": the invalidate discards them" :
@@ -246,7 +247,7 @@ static void take_back(struct nc_cache *nc, struct device *dev, phys_addr_t phys,
 		n = changed(nc, o, o->start, o->bstart, &first) +
 		    changed(nc, o, o->bend, o->end, &first);
 		if (n)
-			report(nc, dev, "cache: data loss: invalidating buffer phys 0x%llx+%llu discards %zu bytes the CPU wrote next to it in a shared cache line [at phys 0x%llx]",
+			report(nc, dev, o->bstart, "cache: data loss: invalidating buffer phys 0x%llx+%llu discards %zu bytes the CPU wrote next to it in a shared cache line [at phys 0x%llx]",
 			       (unsigned long long)o->bstart,
 			       (unsigned long long)(o->bend - o->bstart), n,
 			       (unsigned long long)first);

@@ -21,14 +21,23 @@ static unsigned char *cpu_access(void *cookie, phys_addr_t phys)
 	return dmasim__cpu_ptr(cookie, phys);
 }
 
-static void cache_report(void *cookie, struct device *dev, const char *msg)
+/* A misuse the model saw, about the buffer at @phys: say where that buffer was mapped. */
+static void cache_report(void *cookie, struct device *dev, phys_addr_t phys, const char *msg)
 {
 	struct dmasim_platform *p = cookie;
+	struct dmasim_device *d;
+	struct dmasim_map rec;
+	char site[400] = "";
 
-	if (dev && dev->dmasim_magic == DMASIM_DEVICE_MAGIC)
-		dmasim__debug_report(to_dmasim(dev), "%s", msg);
-	else if (p->debug)
-		dmasim__report(p, "cache: %s", msg);
+	if (!dev || dev->dmasim_magic != DMASIM_DEVICE_MAGIC) {
+		if (p->debug)
+			dmasim__report(p, "cache: %s", msg);
+		return;
+	}
+	d = to_dmasim(dev);
+	if (dmasim__map_find_phys(d, phys, &rec))
+		dmasim__map_site(&rec, site, sizeof(site));
+	dmasim__debug_report(d, "%s%s", msg, site);
 }
 
 bool dmasim__cache_is_coherent(const char *value)

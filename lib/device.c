@@ -413,6 +413,43 @@ struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t
 	return NULL;
 }
 
+/* The record an unmap is tearing down on this thread (already out of the tree). */
+static _Thread_local const struct dmasim_map *releasing;
+
+void dmasim__map_releasing(const struct dmasim_map *m)
+{
+	releasing = m;
+}
+
+bool dmasim__map_find_phys(struct dmasim_device *d, phys_addr_t phys, struct dmasim_map *out)
+{
+	struct dmasim_map *m;
+	bool found = false;
+
+	if (releasing) {
+		phys_addr_t where = releasing->tlb != DMASIM_NO_TLB ? releasing->tlb : releasing->phys;
+
+		if (phys >= where && phys - where < releasing->size) {
+			*out = *releasing;
+			return true;
+		}
+	}
+
+	/* Error paths only: a scan of the device's records. */
+	pthread_mutex_lock(&d->lock);
+	RB_FOREACH(m, dmasim_map_tree, &d->maps) {
+		phys_addr_t where = m->tlb != DMASIM_NO_TLB ? m->tlb : m->phys;
+
+		if (phys >= where && phys - where < m->size) {
+			*out = *m;
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	return found;
+}
+
 void dmasim__dump_maps(struct dmasim_device *d, FILE *out)
 {
 	struct dmasim_map *m;

@@ -471,10 +471,12 @@ static void unmap_common(struct device *dev, const char *call, dma_addr_t addr, 
 	if (m->kind != MAP_RESOURCE)
 		dmasim__cachelines_del(d, m->phys, m->size, m->dir, m->attrs);
 	/* The recorded size and direction are used: a wrong argument must not corrupt memory. */
+	dmasim__map_releasing(m);
 	if (m->kind != MAP_RESOURCE)
 		d->ops->unmap_phys(d, m, attrs);
 	else if (d->ops->unmap_resource)
 		d->ops->unmap_resource(d, m);
+	dmasim__map_releasing(NULL);
 	dmasim__map_free(m);
 }
 
@@ -532,7 +534,9 @@ static void unmap_sg_entries(struct dmasim_device *d, const char *call, struct s
 					     call, m->sg_nents, nents_arg);
 			nents_reported = true;
 		}
+		dmasim__map_releasing(m);
 		d->ops->unmap_phys(d, m, attrs);
+		dmasim__map_releasing(NULL);
 		dmasim__map_free(m);
 	}
 }

@@ -350,6 +350,10 @@ struct dmasim_map *dmasim__map_take(struct dmasim_device *d, dma_addr_t dma,
 /* Look up (under d->lock) the record covering @dma; NULL if none. */
 struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t dma);
 void dmasim__map_free(struct dmasim_map *m);
+/* While an unmap tears @m down (NULL after), reports about its memory still find it. */
+void dmasim__map_releasing(const struct dmasim_map *m);
+/* The record whose memory (or bounce slot) holds @phys, copied to *@out; slow. */
+bool dmasim__map_find_phys(struct dmasim_device *d, phys_addr_t phys, struct dmasim_map *out);
 /* Print @d's live mappings (the first 32), each with its call site. */
 void dmasim__dump_maps(struct dmasim_device *d, FILE *out);
 /* The device wrote @dma (debug on): remembered until the CPU syncs the mapping. */

@@ -305,6 +305,7 @@ static void reports_cpu_writes_while_device_owns(void **state)
 	buf[10] = 'x';                             /* too late: the device may read the old byte */
 	dma_unmap_single(d, h, 64, DMA_TO_DEVICE);
 	assert_log_has("the device may have read the old bytes");
+	assert_log_has("[mapped at "); /* the report points at the mapping call */
 	assert_int_equal(dmasim_debug_errors(q), 2);
 
 	/* The right way: write, then sync for the device. No report. */

@@ -115,8 +115,9 @@ struct dmasim_cache {
  * @ram: RAM access for the backend (see dmasim_ram_fn).
  * @ram_cookie: passed back to @ram and @cpu.
  * @debug: whether the platform reports misuse (debug=on).
- * @report: report a misuse seen by the model (counted like every DMA-API
- *          report); @cookie is @ram_cookie.
+ * @report: report a misuse seen by the model about the buffer at @phys
+ *          (counted like every DMA-API report; the core adds where the
+ *          buffer was mapped); @cookie is @ram_cookie.
  * @cpu: the CPU's view of the same address.  For a model without
  *       DMASIM_CACHE_CAP_COHERENT it is a separate copy of RAM that the
  *       linear map and every CPU alias show; the model moves bytes between
@@ -132,7 +133,7 @@ struct dmasim_cache_config {
 	dmasim_ram_fn cpu;
 	/* Appended in ABI 1: the platform's debug setting, and a way to report misuse. */
 	bool debug;
-	void (*report)(void *cookie, struct device *dev, const char *msg);
+	void (*report)(void *cookie, struct device *dev, phys_addr_t phys, const char *msg);
 };
 
 /**
