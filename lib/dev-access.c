@@ -78,29 +78,44 @@ static int access(struct device *dev, const char *call, dma_addr_t addr, void *b
 static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t addr, void *buf,
 			 size_t len, bool write)
 {
+	unsigned char *run_ram = NULL, *run_buf = NULL;
+	size_t run_len = 0;
+	int ret = 0;
+
+	/*
+	 * Translate piece by piece (page by page behind an IOMMU), but copy each
+	 * run of pieces that is contiguous in RAM with one memcpy.  On a fault
+	 * the run before it is still transferred, as a bus master would have.
+	 */
 	while (len) {
 		phys_addr_t phys;
 		size_t chunk;
-		int ret = d->ops->dev_access(d, call, addr, len, write, &phys, &chunk);
 		unsigned char *ram;
 
+		ret = d->ops->dev_access(d, call, addr, len, write, &phys, &chunk);
 		if (ret)
-			return ret;
+			break;
 		/* A coherent device snoops the CPU's caches: it sees the CPU's view. */
 		ram = d->dev.dma_coherent ? dmasim__cpu_ptr(d->plat, phys) :
 					    dmasim__ram_ptr(d->plat, phys);
-		if (write) {
-			memcpy(ram, buf, chunk);
-			if (d->plat->debug)
-				dmasim__map_note_dev_write(d, addr);
+		if (run_len && ram == run_ram + run_len) {
+			run_len += chunk;
 		} else {
-			memcpy(buf, ram, chunk);
+			if (run_len)
+				write ? memcpy(run_ram, run_buf, run_len) : memcpy(run_buf, run_ram, run_len);
+			run_ram = ram;
+			run_buf = buf;
+			run_len = chunk;
 		}
+		if (write && d->plat->debug)
+			dmasim__map_note_dev_write(d, addr);
 		buf = (unsigned char *)buf + chunk;
 		addr += chunk;
 		len -= chunk;
 	}
-	return 0;
+	if (run_len)
+		write ? memcpy(run_ram, run_buf, run_len) : memcpy(run_buf, run_ram, run_len);
+	return ret;
 }
 
 int dmasim_dev_read(struct device *dev, dma_addr_t addr, void *buf, size_t len)
