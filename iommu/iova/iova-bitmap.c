@@ -11,6 +11,7 @@
 #include <bitstring.h>
 
 #include "internal.h"
+#include "iova-ranges.h"
 
 /*
  * Three bitmaps of this many bits take 96 MiB of (lazily zeroed) memory; an
@@ -240,48 +241,25 @@ static void bm_stats(struct dmasim_iova *iova, struct dmasim_iova_stats *st)
 	st->largest_free <<= b->shift;
 }
 
-struct range_rec {
-	dma_addr_t addr;
-	size_t size;
-	bool reserved;
-};
-
 /* The ranges are copied out first, so @fn runs without the lock and may call back in. */
 static int bm_for_each(struct dmasim_iova *iova,
 		       int (*fn)(void *ctx, dma_addr_t addr, size_t size, bool reserved), void *ctx)
 {
 	struct bm *b = to_bm(iova);
-	struct range_rec *v = NULL;
-	size_t nr = 0, cap = 0;
+	struct iova_range_list list = { 0 };
 	u64 pos, s, e;
 	int ret = 0;
 
 	pthread_mutex_lock(&b->lock);
-	for (pos = 0; (s = next_bit(b->used, pos, b->nbits, true)) < b->nbits; pos = e) {
+	for (pos = 0; !ret && (s = next_bit(b->used, pos, b->nbits, true)) < b->nbits; pos = e) {
 		bool reserved = bit_test(b->resv, s);
 
 		e = reserved ? next_bit(b->resv, s, b->nbits, false) : alloc_end(b, s);
-		if (nr == cap) {
-			struct range_rec *bigger;
-
-			cap = cap ? cap * 2 : 64;
-			bigger = realloc(v, cap * sizeof(*v));
-			if (!bigger) {
-				ret = -ENOMEM;
-				break;
-			}
-			v = bigger;
-		}
-		v[nr].addr = (b->start_pfn + s) << b->shift;
-		v[nr].size = (e - s) << b->shift;
-		v[nr].reserved = reserved;
-		nr++;
+		ret = iova_ranges_push(&list, (b->start_pfn + s) << b->shift, (e - s) << b->shift,
+				       reserved);
 	}
 	pthread_mutex_unlock(&b->lock);
-	for (size_t i = 0; !ret && i < nr; i++)
-		ret = fn(ctx, v[i].addr, v[i].size, v[i].reserved);
-	free(v);
-	return ret;
+	return iova_ranges_emit(&list, ret, fn, ctx);
 }
 
 static struct dmasim_iova *bm_alloc(const struct dmasim_iova_config *cfg)

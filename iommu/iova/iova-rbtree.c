@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "iova-ranges.h"
 
 #define RCACHE_ORDERS 6 /* sizes of 1..32 granules */
 #define MAG_SIZE 128    /* ranges per magazine */
@@ -661,50 +662,31 @@ static void rbt_stats(struct dmasim_iova *iova, struct dmasim_iova_stats *st)
 	st->cached <<= r->shift;
 }
 
-struct range_rec {
-	dma_addr_t addr;
-	size_t size;
-	bool reserved;
-};
-
 /* The ranges are copied out first, so @fn runs without the lock and may call back in. */
 static int rbt_for_each(struct dmasim_iova *iova,
 			int (*fn)(void *ctx, dma_addr_t addr, size_t size, bool reserved), void *ctx)
 {
 	struct rbt *r = to_rbt(iova);
-	struct range_rec *v = NULL;
-	size_t nr = 0, cap = 0;
+	struct iova_range_list list = { 0 };
 	struct iova_node *n;
 	int ret = 0;
 
 	pthread_rwlock_rdlock(&r->lock);
 	RB_FOREACH(n, iova_tree, &r->tree) {
 		u64 w = atomic_load(&n->word);
+		bool reserved = (w & ST_MASK) == ST_RESERVED;
 
-		if ((w & ST_MASK) != ST_LIVE && (w & ST_MASK) != ST_RESERVED)
+		if ((w & ST_MASK) != ST_LIVE && !reserved)
 			continue;
-		if (nr == cap) {
-			struct range_rec *bigger;
-
-			cap = cap ? cap * 2 : 64;
-			bigger = realloc(v, cap * sizeof(*v));
-			if (!bigger) {
-				ret = -ENOMEM;
-				break;
-			}
-			v = bigger;
-		}
-		v[nr].addr = n->lo << r->shift;
 		/* An allocation is reported with the size it was asked for: what free_range() takes. */
-		v[nr].reserved = (w & ST_MASK) == ST_RESERVED;
-		v[nr].size = v[nr].reserved ? (n->hi - n->lo + 1) << r->shift : (w >> 2) << r->shift;
-		nr++;
+		ret = iova_ranges_push(&list, n->lo << r->shift,
+				       reserved ? (n->hi - n->lo + 1) << r->shift : (w >> 2) << r->shift,
+				       reserved);
+		if (ret)
+			break;
 	}
 	pthread_rwlock_unlock(&r->lock);
-	for (size_t i = 0; !ret && i < nr; i++)
-		ret = fn(ctx, v[i].addr, v[i].size, v[i].reserved);
-	free(v);
-	return ret;
+	return iova_ranges_emit(&list, ret, fn, ctx);
 }
 
 static size_t rbt_cache_range(struct dmasim_iova *iova)
