@@ -30,11 +30,38 @@ struct iotlb_entry {
 	int prot;
 };
 
+/*
+ * A set: writers (fills, invalidations) serialise on @lock and bump @seq
+ * around their stores, so a lookup reads the ways without any lock and
+ * retries if a writer was at work (a sequence lock): a hit costs about a
+ * hash and four compares.  Entry fields are accessed with atomics.
+ */
 struct iotlb_set {
 	pthread_mutex_t lock;
+	unsigned int seq;  /* odd while a writer changes the ways */
 	unsigned int next; /* round-robin victim */
 	struct iotlb_entry way[IOTLB_WAYS];
 };
+
+/*
+ * Without fences (ThreadSanitizer does not model them): the entry stores are
+ * releases, so the odd @seq before them is visible first; lookups load the
+ * entries with acquire, so their second @seq load cannot move before them.
+ */
+static void set_write_begin(struct iotlb_set *set)
+{
+	__atomic_store_n(&set->seq, set->seq + 1, __ATOMIC_RELAXED);
+}
+
+static void set_write_end(struct iotlb_set *set)
+{
+	__atomic_store_n(&set->seq, set->seq + 1, __ATOMIC_RELEASE);
+}
+
+static void way_clear(struct iotlb_entry *e)
+{
+	__atomic_store_n(&e->tag, 0, __ATOMIC_RELEASE);
+}
 
 struct iotlb {
 	unsigned int nsets;
@@ -93,17 +120,23 @@ static void iotlb_free(struct iotlb *t)
 static bool iotlb_lookup(struct iotlb *t, u64 tag, u64 *phys_pfn, int *prot)
 {
 	struct iotlb_set *set = tlb_set(t, tag);
-	bool hit = false;
+	unsigned int s1, s2;
+	bool hit;
 
-	pthread_mutex_lock(&set->lock);
-	for (int w = 0; w < IOTLB_WAYS; w++)
-		if (set->way[w].tag == tag) {
-			*phys_pfn = set->way[w].phys_pfn;
-			*prot = set->way[w].prot;
-			hit = true;
-			break;
-		}
-	pthread_mutex_unlock(&set->lock);
+	do {
+		s1 = __atomic_load_n(&set->seq, __ATOMIC_ACQUIRE);
+		if (s1 & 1)
+			continue; /* a writer is at work: look again */
+		hit = false;
+		for (int w = 0; w < IOTLB_WAYS; w++)
+			if (__atomic_load_n(&set->way[w].tag, __ATOMIC_ACQUIRE) == tag) {
+				*phys_pfn = __atomic_load_n(&set->way[w].phys_pfn, __ATOMIC_ACQUIRE);
+				*prot = __atomic_load_n(&set->way[w].prot, __ATOMIC_ACQUIRE);
+				hit = true;
+				break;
+			}
+		s2 = __atomic_load_n(&set->seq, __ATOMIC_RELAXED);
+	} while ((s1 & 1) || s1 != s2);
 	return hit;
 }
 
@@ -122,7 +155,11 @@ static void iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, unsig
 			break;
 	if (w == IOTLB_WAYS)
 		w = (int)(set->next++ % IOTLB_WAYS);
-	set->way[w] = (struct iotlb_entry){ .tag = tag, .phys_pfn = phys_pfn, .prot = prot };
+	set_write_begin(set);
+	__atomic_store_n(&set->way[w].tag, tag, __ATOMIC_RELEASE);
+	__atomic_store_n(&set->way[w].phys_pfn, phys_pfn, __ATOMIC_RELEASE);
+	__atomic_store_n(&set->way[w].prot, prot, __ATOMIC_RELEASE);
+	set_write_end(set);
 	pthread_mutex_unlock(&set->lock);
 }
 
@@ -134,9 +171,11 @@ static void iotlb_drop_range(struct iotlb *t, u64 lo, u64 hi)
 		struct iotlb_set *set = &t->sets[i];
 
 		pthread_mutex_lock(&set->lock);
+		set_write_begin(set);
 		for (int w = 0; w < IOTLB_WAYS; w++)
 			if (set->way[w].tag >= lo && set->way[w].tag <= hi)
-				set->way[w].tag = 0;
+				way_clear(&set->way[w]);
+		set_write_end(set);
 		pthread_mutex_unlock(&set->lock);
 	}
 }
@@ -161,9 +200,11 @@ void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t
 		struct iotlb_set *set = tlb_set(t, tag);
 
 		pthread_mutex_lock(&set->lock);
+		set_write_begin(set);
 		for (int w = 0; w < IOTLB_WAYS; w++)
 			if (set->way[w].tag == tag)
-				set->way[w].tag = 0;
+				way_clear(&set->way[w]);
+		set_write_end(set);
 		pthread_mutex_unlock(&set->lock);
 	}
 }
