@@ -16,6 +16,21 @@
 
 #define DMASIM_DOMAIN_MAGIC 0x444f4d4eu /* "DOMN" */
 #define FAULT_RING 64
+#define COUNTER_SHARDS 16
+
+/* This thread's counter shard (threads spread over COUNTER_SHARDS cache lines). */
+static inline unsigned int counter_shard(void)
+{
+	static _Thread_local unsigned int idx = ~0u;
+	static atomic_uint next;
+
+	if (idx == ~0u)
+		idx = atomic_fetch_add(&next, 1) % COUNTER_SHARDS;
+	return idx;
+}
+
+#define COUNT(iommu, field) \
+	atomic_fetch_add_explicit(&(iommu)->shard[counter_shard()].field, 1, memory_order_relaxed)
 
 struct dmasim_domain {
 	struct iommu_domain dom;         /* public part */
@@ -69,7 +84,12 @@ struct dmasim_iommu {
 	atomic_ulong fq_pending;         /* entries queued, all threads */
 	atomic_ullong fq_first_ns;       /* when the queues last went from empty to not (0 = empty) */
 
-	atomic_ulong hits, misses, invalidations, fq_flushes, nfaults, maps, unmaps;
+	atomic_ulong invalidations, fq_flushes, nfaults;
+	/* Counted on every access and mapping: sharded so threads do not share a line. */
+	struct counter_shard {
+		atomic_ulong hits, misses, maps, unmaps;
+		char pad[64 - 4 * sizeof(atomic_ulong)];
+	} shard[COUNTER_SHARDS];
 };
 
 static inline struct dmasim_domain *to_domain(struct iommu_domain *dom)

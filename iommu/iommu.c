@@ -599,7 +599,7 @@ int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_add
 			return ret;
 		}
 	}
-	atomic_fetch_add(&dom->iommu->maps, 1);
+	COUNT(dom->iommu, maps);
 	return 0;
 }
 
@@ -622,7 +622,7 @@ size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, siz
 			break;
 		done += got;
 	}
-	atomic_fetch_add(&dom->iommu->unmaps, 1);
+	COUNT(dom->iommu, unmaps);
 	return done;
 }
 
@@ -859,12 +859,12 @@ int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dm
 	fq_maybe_timeout(iommu);
 	tag = tlb_tag(dom, addr);
 	if (iotlb_lookup(iommu->tlb, tag, &pfn, &prot)) {
-		atomic_fetch_add(&iommu->hits, 1);
+		COUNT(iommu, hits);
 	} else {
 		unsigned long gen = atomic_load(&iommu->tlb->gen);
 		phys_addr_t pa;
 
-		atomic_fetch_add(&iommu->misses, 1);
+		COUNT(iommu, misses);
 		if (dom->pgt->ops->iova_to_phys(dom->pgt, addr & PAGE_MASK, &pa, &prot))
 			return fault(d, dom, call, addr, write, DMASIM_FAULT_UNMAPPED);
 		pfn = pa >> PAGE_SHIFT;
@@ -887,15 +887,19 @@ int dmasim_iommu_get_stats(struct dmasim_platform *p, struct dmasim_iommu_stats 
 
 	if (!iommu || !st)
 		return -ENODEV;
-	st->iotlb_hits = atomic_load(&iommu->hits);
-	st->iotlb_misses = atomic_load(&iommu->misses);
+	memset(st, 0, sizeof(*st));
+	for (int i = 0; i < COUNTER_SHARDS; i++) {
+		st->iotlb_hits += atomic_load(&iommu->shard[i].hits);
+		st->iotlb_misses += atomic_load(&iommu->shard[i].misses);
+		st->maps += atomic_load(&iommu->shard[i].maps);
+		st->unmaps += atomic_load(&iommu->shard[i].unmaps);
+	}
 	st->iotlb_entries = iommu->tlb->nsets * IOTLB_WAYS;
 	st->iotlb_invalidations = atomic_load(&iommu->invalidations);
 	st->fq_flushes = atomic_load(&iommu->fq_flushes);
 	st->fq_pending = atomic_load(&iommu->fq_pending);
 	st->faults = atomic_load(&iommu->nfaults);
-	st->maps = atomic_load(&iommu->maps);
-	st->unmaps = atomic_load(&iommu->unmaps);
+
 	return 0;
 }
 
