@@ -185,6 +185,12 @@ void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t
 	struct iotlb *t = dom->iommu->tlb;
 	u64 pages = (u64)DIV_ROUND_UP((iova & ~PAGE_MASK) + size, PAGE_SIZE);
 
+	if (DMASIM_TRACING(dom->iommu->plat))
+		dmasim__trace(dom->iommu->plat, &(struct dmasim_trace_event){
+							.ev = "iotlb_flush", .bus = iova,
+							.has_bus = size != 0, .size = size,
+							.msg = size ? "range" : "domain" });
+
 	atomic_fetch_add(&dom->iommu->invalidations, 1);
 	if (!size || pages > (u64)t->nsets * IOTLB_WAYS) {
 		/* Cheaper to sweep the whole TLB than to probe page by page. */

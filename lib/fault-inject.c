@@ -110,6 +110,12 @@ static int parse_rule(const char *text, struct fail_rule *r, char *err, size_t e
 	}
 	if (!have_when)
 		r->nth = 1; /* "fail=map" fails the next mapping */
+	if (r->dev[0] && (r->kind == FAIL_PAGES || r->kind == FAIL_KMALLOC || r->kind == FAIL_IOVA)) {
+		/* These happen for no device: such a rule could never fire. */
+		snprintf(err, errlen, "fail rule '%s': dev= does not apply to %s", text,
+			 kind_names[r->kind]);
+		return -EINVAL;
+	}
 	return 0;
 bad:
 	snprintf(err, errlen,

@@ -49,32 +49,38 @@ void dmasim__log(struct dmasim_platform *p, int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Count, trace and log one misuse report (@dev: the device it is about, or NULL). */
+static void report_msg(struct dmasim_platform *p, const char *dev, const char *msg)
+{
+	if (!p) {
+		fprintf(stderr, "dmasim: %s\n", msg);
+		return;
+	}
+	atomic_fetch_add(&p->debug_errors, 1);
+	if (DMASIM_TRACING(p))
+		dmasim__trace(p, &(struct dmasim_trace_event){ .ev = "report", .dev = dev,
+							       .msg = msg });
+	dmasim__log(p, DMASIM_LOG_ERR, "%s", msg);
+}
+
 void dmasim__report(struct dmasim_platform *p, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	if (p)
-		atomic_fetch_add(&p->debug_errors, 1);
 	va_start(ap, fmt);
-	if (p && DMASIM_TRACING(p)) {
-		char msg[900];
-		va_list aq;
-
-		va_copy(aq, ap);
-		vsnprintf(msg, sizeof(msg), fmt, aq);
-		va_end(aq);
-		dmasim__trace(p, &(struct dmasim_trace_event){ .ev = "report", 							       .msg = msg });
-	}
-	dmasim__vlog(p, DMASIM_LOG_ERR, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	report_msg(p, NULL, msg);
 }
 
 static void dev_vreport(struct dmasim_device *d, const char *fmt, va_list ap)
 {
-	char msg[900];
+	char body[900], msg[1024];
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	dmasim__report(d->plat, "DMA-API: %s: %s", d->name, msg);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	snprintf(msg, sizeof(msg), "DMA-API: %s: %s", d->name, body);
+	report_msg(d->plat, d->name, msg);
 }
 
 void dmasim__dev_report(struct dmasim_device *d, const char *fmt, ...)

@@ -34,6 +34,8 @@ static void test_rule_syntax(void **state)
 	assert_int_equal(dmasim_fail_set(p, "map:nth=0"), -EINVAL);
 	assert_int_equal(dmasim_fail_set(p, "map:prob=2"), -EINVAL);
 	assert_int_equal(dmasim_fail_set(p, "map:when=3"), -EINVAL);
+	assert_int_equal(dmasim_fail_set(p, "pages:dev=x"), -EINVAL);
+	assert_log_has("dev= does not apply to pages");
 	assert_log_has("expected KIND");
 	dmasim_platform_destroy(p);
 	/* From the spec, shown in the normalised spec; a bad rule refuses the platform. */

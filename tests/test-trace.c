@@ -16,6 +16,7 @@
 
 static struct dmasim_trace_event evs[MAX_EV];
 static char evnames[MAX_EV][16];
+static char evdevs[MAX_EV][16];
 static int nev;
 
 static void collect(void *ctx, const struct dmasim_trace_event *ev)
@@ -24,6 +25,7 @@ static void collect(void *ctx, const struct dmasim_trace_event *ev)
 	if (nev < MAX_EV) {
 		evs[nev] = *ev;
 		snprintf(evnames[nev], sizeof(evnames[0]), "%s", ev->ev);
+		snprintf(evdevs[nev], sizeof(evdevs[0]), "%s", ev->dev ? ev->dev : "");
 		evs[nev].ev = evnames[nev];
 		evs[nev].msg = NULL; /* not kept past the call */
 		evs[nev].call = NULL;
@@ -90,6 +92,32 @@ static void test_callback_sees_everything(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/* Strict mode: each unmap is one ranged iotlb_flush; reports name their device. */
+static void test_strict_flush_and_report_dev(void **state)
+{
+	struct dmasim_platform *p = tu_platform("iommu=on mode=strict");
+	struct device *dev = dmasim_device_create(p, "name=st");
+	char *buf = kmalloc(128, GFP_KERNEL);
+	dma_addr_t h;
+	int i, r;
+
+	nev = 0;
+	assert_int_equal(dmasim_trace_set(p, collect, NULL), 0);
+	h = dma_map_single(dev, buf, 128, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dev, h));
+	dma_unmap_single(dev, h, 128, DMA_TO_DEVICE);
+	i = find("iotlb_flush", find("unmap", 0));
+	assert_true(i >= 0);
+	assert_true(evs[i].has_bus && evs[i].bus == (h & ~(dma_addr_t)4095));
+	assert_int_equal(evs[i].size, 4096);
+	dma_unmap_single(dev, h, 128, DMA_TO_DEVICE); /* double unmap: a report */
+	r = find("report", i);
+	assert_true(r > i);
+	assert_string_equal(evdevs[r], "st");
+	kfree(buf);
+	dmasim_platform_destroy(p);
+}
+
 static void test_json_lines_file(void **state)
 {
 	char path[] = "/tmp/dmasim-trace-XXXXXX", spec[64], line[2048];
@@ -150,6 +178,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_callback_sees_everything),
+		cmocka_unit_test(test_strict_flush_and_report_dev),
 		cmocka_unit_test(test_json_lines_file),
 	};
 
