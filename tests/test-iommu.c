@@ -1209,7 +1209,7 @@ static void test_lazy_timeout(void **state)
 	struct dmasim_platform *p = cplat(c, "fq=64 fq_timeout=1");
 	struct device *dev = mkdev(p, "name=fqt");
 	char *buf = kmalloc(4096, GFP_KERNEL);
-	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	struct timespec ts = { 0, 25 * 1000 * 1000 }; /* timeout + a few coarse-clock ticks */
 	struct dmasim_iommu_stats s;
 	unsigned char got[16];
 	dma_addr_t h = dma_map_single(dev, buf, 4096, DMA_TO_DEVICE);
