@@ -433,19 +433,26 @@ static struct dmasim_alias *alias_take(struct dmasim_platform *p, const void *ad
 	return NULL;
 }
 
-void vfree(const void *addr)
+/* vfree()/vunmap(): NULL is a no-op; anything but the start of a live @kind area is reported. */
+static void alias_unmap_call(const void *addr, enum dmasim_alias_kind kind, const char *call,
+			     const char *what)
 {
 	struct dmasim_platform *p;
 	struct dmasim_alias *a;
 
 	if (!addr)
 		return;
-	p = dmasim__current("vfree");
+	p = dmasim__current(call);
 	if (!p)
 		return;
-	a = alias_take(p, addr, ALIAS_VMALLOC, "vfree", "vmalloc()");
+	a = alias_take(p, addr, kind, call, what);
 	if (a)
 		alias_release(p, a);
+}
+
+void vfree(const void *addr)
+{
+	alias_unmap_call(addr, ALIAS_VMALLOC, "vfree", "vmalloc()");
 }
 
 void *vmap(struct page **pages, unsigned int count, unsigned long flags, int prot)
@@ -487,17 +494,7 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags, int pro
 
 void vunmap(const void *addr)
 {
-	struct dmasim_platform *p;
-	struct dmasim_alias *a;
-
-	if (!addr)
-		return;
-	p = dmasim__current("vunmap");
-	if (!p)
-		return;
-	a = alias_take(p, addr, ALIAS_VMAP, "vunmap", "vmap()");
-	if (a)
-		alias_release(p, a);
+	alias_unmap_call(addr, ALIAS_VMAP, "vunmap", "vmap()");
 }
 
 bool is_vmalloc_addr(const void *addr)
