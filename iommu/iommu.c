@@ -254,6 +254,19 @@ static unsigned char *table_ram(void *cookie, phys_addr_t phys)
 	return dmasim__ram_ptr(iommu->plat, phys);
 }
 
+static unsigned char *table_ram_region(void *cookie, phys_addr_t phys, phys_addr_t *base,
+				       u64 *size)
+{
+	struct dmasim_iommu *iommu = cookie;
+	struct dmasim_region *r = dmasim__phys_region(iommu->plat, phys);
+
+	if (!r)
+		return NULL;
+	*base = r->base;
+	*size = r->size;
+	return r->ram;
+}
+
 static void fq_thread_exit(void *arg);
 
 /* ---- configuration ------------------------------------------------------------------ */
@@ -424,6 +437,7 @@ struct dmasim_domain *dmasim__domain_new(struct dmasim_iommu *iommu, unsigned in
 	struct dmasim_pgtable_config pc = {
 		.oas = 48, .alloc_table = table_alloc, .free_table = table_free,
 		.ram = table_ram, .cookie = iommu, .options = iommu->fmt_opts,
+		.ram_region = table_ram_region,
 	};
 
 	if (!dom)
@@ -612,18 +626,29 @@ int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_add
 size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, size_t size)
 {
 	struct dmasim_pgtable *pgt = dom->pgt;
+	unsigned long larger = pgt->pgsize_bitmap & ~(unsigned long)dom->granule;
 	size_t done = 0;
 
 	while (done < size) {
 		struct dmasim_pgtable_walk w;
-		size_t count, got;
+		size_t count, got, pgsize;
 
-		/* Unmap with the page size the range was mapped with, as many as follow. */
-		if (pgt->ops->walk(pgt, iova + done, &w) || ((iova + done) & (w.pgsize - 1)) ||
-		    w.pgsize > size - done)
-			break;
-		count = (size - done) / w.pgsize;
-		got = pgt->ops->unmap_pages(pgt, iova + done, w.pgsize, count);
+		/*
+		 * Unmap with the page size the range was mapped with, as many as
+		 * follow.  Less than the next page size can only have been mapped
+		 * with granules (a larger leaf there is not unmapped: no
+		 * splitting), so the walk that finds out is needed only above it.
+		 */
+		if (!larger || size - done < (larger & -larger)) {
+			pgsize = dom->granule;
+		} else {
+			if (pgt->ops->walk(pgt, iova + done, &w) || ((iova + done) & (w.pgsize - 1)) ||
+			    w.pgsize > size - done)
+				break;
+			pgsize = w.pgsize;
+		}
+		count = (size - done) / pgsize;
+		got = pgt->ops->unmap_pages(pgt, iova + done, pgsize, count);
 		if (!got)
 			break;
 		done += got;

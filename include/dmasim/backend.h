@@ -263,8 +263,14 @@ struct dmasim_iova_ops {
  *               @size.  Return 0 and *@phys, or -ENOMEM.
  * @free_table: give it back.
  * @ram: reach table memory (RAM as the IOMMU's walker sees it).
- * @cookie: passed to the three callbacks.
+ * @cookie: passed to the callbacks.
  * @options: the words after "FORMAT:" in "iommu=FORMAT:..." ("" if none).
+ * @ram_region: optional (NULL-check it; appended after ABI 1): the whole RAM
+ *              region holding @phys, as *@base, *@size and the host address
+ *              of *@base (returned; NULL if @phys is not RAM).  Regions never
+ *              move or go away while the table lives, so a format may keep
+ *              the windows and translate table addresses without a call per
+ *              level of a walk.
  */
 struct dmasim_pgtable_config {
 	unsigned long pgsize_bitmap;
@@ -275,6 +281,7 @@ struct dmasim_pgtable_config {
 	dmasim_ram_fn ram;
 	void *cookie;
 	const char *options;
+	unsigned char *(*ram_region)(void *cookie, phys_addr_t phys, phys_addr_t *base, u64 *size);
 };
 
 /**
