@@ -56,10 +56,10 @@ struct iotlb;
 
 /* One thread's flush queue (lazy mode), as the kernel keeps one per CPU. */
 struct fq_thread {
-	pthread_mutex_t lock;            /* contended only by flushes of all queues */
+	pthread_spinlock_t lock;         /* contended only by flushes of all queues */
 	struct dmasim_iommu *iommu;
 	struct fq_entry *e;
-	unsigned int n;
+	atomic_uint n;                   /* written under @lock; counted without it */
 	LIST_ENTRY(fq_thread) link;
 };
 
@@ -81,8 +81,12 @@ struct dmasim_iommu {
 	pthread_key_t fq_key;            /* this thread's struct fq_thread */
 	bool fq_key_ok;
 	LIST_HEAD(, fq_thread) fq_threads; /* every queue, under @lock */
-	atomic_ulong fq_pending;         /* entries queued, all threads */
-	atomic_ullong fq_first_ns;       /* when the queues last went from empty to not (0 = empty) */
+	/*
+	 * When a queue went from empty to not while this was 0: no later than
+	 * the oldest queued unmap (0 = nothing queued since the last flush of
+	 * all queues).  Written about once per queue flush, not per unmap.
+	 */
+	atomic_ullong fq_first_ns;
 
 	atomic_ulong invalidations, fq_flushes, nfaults;
 	/* Counted on every access and mapping: sharded so threads do not share a line. */

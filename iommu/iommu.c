@@ -27,6 +27,7 @@
 struct iotlb_entry {
 	u64 tag;       /* domain id << 40 | IOVA page number; 0 = empty */
 	u64 phys_pfn;
+	unsigned long epoch; /* live only while it equals the IOTLB's epoch */
 	int prot;
 };
 
@@ -76,6 +77,12 @@ struct iotlb {
 	 * invalidation's completion; this is that ordering.
 	 */
 	atomic_ulong gen;
+	/*
+	 * Bumped (after @gen) by a flush of the whole IOTLB: the entries of
+	 * older epochs are dead, so the flush every lazy queue makes is O(1)
+	 * instead of a sweep of every set under its lock.
+	 */
+	atomic_ulong epoch;
 };
 
 static u64 tlb_tag(const struct dmasim_domain *dom, dma_addr_t iova)
@@ -120,6 +127,7 @@ static void iotlb_free(struct iotlb *t)
 static bool iotlb_lookup(struct iotlb *t, u64 tag, u64 *phys_pfn, int *prot)
 {
 	struct iotlb_set *set = tlb_set(t, tag);
+	unsigned long epoch = atomic_load_explicit(&t->epoch, memory_order_acquire);
 	unsigned int s1, s2;
 	bool hit;
 
@@ -129,7 +137,8 @@ static bool iotlb_lookup(struct iotlb *t, u64 tag, u64 *phys_pfn, int *prot)
 			continue; /* a writer is at work: look again */
 		hit = false;
 		for (int w = 0; w < IOTLB_WAYS; w++)
-			if (__atomic_load_n(&set->way[w].tag, __ATOMIC_ACQUIRE) == tag) {
+			if (__atomic_load_n(&set->way[w].tag, __ATOMIC_ACQUIRE) == tag &&
+			    __atomic_load_n(&set->way[w].epoch, __ATOMIC_ACQUIRE) == epoch) {
 				*phys_pfn = __atomic_load_n(&set->way[w].phys_pfn, __ATOMIC_ACQUIRE);
 				*prot = __atomic_load_n(&set->way[w].prot, __ATOMIC_ACQUIRE);
 				hit = true;
@@ -143,6 +152,7 @@ static bool iotlb_lookup(struct iotlb *t, u64 tag, u64 *phys_pfn, int *prot)
 static void iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, unsigned long gen)
 {
 	struct iotlb_set *set = tlb_set(t, tag);
+	unsigned long epoch;
 	int w;
 
 	pthread_mutex_lock(&set->lock);
@@ -150,17 +160,27 @@ static void iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, unsig
 		pthread_mutex_unlock(&set->lock);
 		return;
 	}
+	/* Unchanged @gen: no whole flush since the walk, so the epoch is the walk's. */
+	epoch = atomic_load(&t->epoch);
 	for (w = 0; w < IOTLB_WAYS; w++)
-		if (!set->way[w].tag || set->way[w].tag == tag)
+		if (!set->way[w].tag || set->way[w].tag == tag || set->way[w].epoch != epoch)
 			break;
 	if (w == IOTLB_WAYS)
 		w = (int)(set->next++ % IOTLB_WAYS);
 	set_write_begin(set);
 	__atomic_store_n(&set->way[w].tag, tag, __ATOMIC_RELEASE);
+	__atomic_store_n(&set->way[w].epoch, epoch, __ATOMIC_RELEASE);
 	__atomic_store_n(&set->way[w].phys_pfn, phys_pfn, __ATOMIC_RELEASE);
 	__atomic_store_n(&set->way[w].prot, prot, __ATOMIC_RELEASE);
 	set_write_end(set);
 	pthread_mutex_unlock(&set->lock);
+}
+
+/* Flush the whole IOTLB: every entry's epoch is now a past one. */
+static void iotlb_flush_all(struct iotlb *t)
+{
+	atomic_fetch_add(&t->gen, 1); /* fills under way now insert nothing */
+	atomic_fetch_add(&t->epoch, 1);
 }
 
 /* Drop every entry whose tag satisfies [lo, hi] (tags of one domain are contiguous). */
@@ -488,6 +508,7 @@ fail:
 }
 
 static void fq_flush_all_locked(struct dmasim_iommu *iommu);
+static unsigned long fq_pending_locked(struct dmasim_iommu *iommu);
 
 void dmasim__domain_free(struct dmasim_domain *dom)
 {
@@ -550,7 +571,7 @@ void dmasim__iommu_destroy(struct dmasim_platform *p)
 		struct fq_thread *q = LIST_FIRST(&iommu->fq_threads);
 
 		LIST_REMOVE(q, link);
-		pthread_mutex_destroy(&q->lock);
+		pthread_spin_destroy(&q->lock);
 		free(q->e);
 		free(q);
 	}
@@ -701,9 +722,11 @@ int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, 
 	 * unmapped could find the space still taken indefinitely.  Flush rather
 	 * than fail, as the kernel flushes its IOVA caches before giving up.
 	 */
-	if (!atomic_load(&iommu->fq_pending))
-		return ret;
 	pthread_mutex_lock(&iommu->lock);
+	if (!fq_pending_locked(iommu)) {
+		pthread_mutex_unlock(&iommu->lock);
+		return ret;
+	}
 	fq_flush_all_locked(iommu);
 	pthread_mutex_unlock(&iommu->lock);
 	return alloc_iova_once(a, size, limit, aligned, iova);
@@ -731,25 +754,39 @@ static void fq_flush_queue(struct dmasim_iommu *iommu, struct fq_thread *q)
 		dmasim__trace(iommu->plat, &(struct dmasim_trace_event){
 						   .ev = "iotlb_flush", .size = q->n,
 						   .msg = "flush queue: whole IOTLB" });
-	iotlb_drop_range(iommu->tlb, 1, ~0ULL);
+	iotlb_flush_all(iommu->tlb);
 	atomic_fetch_add(&iommu->invalidations, 1);
 	for (unsigned int i = 0; i < q->n; i++)
 		q->e[i].dom->iova->ops->free_range(q->e[i].dom->iova, q->e[i].iova, q->e[i].size);
-	if (atomic_fetch_sub(&iommu->fq_pending, q->n) == q->n)
-		atomic_store(&iommu->fq_first_ns, 0);
-	q->n = 0;
+	atomic_store_explicit(&q->n, 0, memory_order_relaxed);
 	atomic_fetch_add(&iommu->fq_flushes, 1);
 }
 
+/*
+ * Every queue (@iommu->lock held).  The oldest-entry clock is cleared first:
+ * what is queued meanwhile into a queue already flushed sets it again.
+ */
 static void fq_flush_all_locked(struct dmasim_iommu *iommu)
 {
 	struct fq_thread *q;
 
+	atomic_store(&iommu->fq_first_ns, 0);
 	LIST_FOREACH(q, &iommu->fq_threads, link) {
-		pthread_mutex_lock(&q->lock);
+		pthread_spin_lock(&q->lock);
 		fq_flush_queue(iommu, q);
-		pthread_mutex_unlock(&q->lock);
+		pthread_spin_unlock(&q->lock);
 	}
+}
+
+/* Unmaps queued in all threads (@iommu->lock held). */
+static unsigned long fq_pending_locked(struct dmasim_iommu *iommu)
+{
+	struct fq_thread *q;
+	unsigned long n = 0;
+
+	LIST_FOREACH(q, &iommu->fq_threads, link)
+		n += atomic_load_explicit(&q->n, memory_order_relaxed);
+	return n;
 }
 
 /* Thread exit: what the thread queued is flushed, its queue freed. */
@@ -759,12 +796,12 @@ static void fq_thread_exit(void *arg)
 	struct dmasim_iommu *iommu = q->iommu;
 
 	pthread_mutex_lock(&iommu->lock);
-	pthread_mutex_lock(&q->lock);
+	pthread_spin_lock(&q->lock);
 	fq_flush_queue(iommu, q);
-	pthread_mutex_unlock(&q->lock);
+	pthread_spin_unlock(&q->lock);
 	LIST_REMOVE(q, link);
 	pthread_mutex_unlock(&iommu->lock);
-	pthread_mutex_destroy(&q->lock);
+	pthread_spin_destroy(&q->lock);
 	free(q->e);
 	free(q);
 }
@@ -784,7 +821,7 @@ static struct fq_thread *fq_this_thread(struct dmasim_iommu *iommu)
 		return NULL;
 	}
 	q->iommu = iommu;
-	pthread_mutex_init(&q->lock, NULL);
+	pthread_spin_init(&q->lock, PTHREAD_PROCESS_PRIVATE);
 	pthread_mutex_lock(&iommu->lock);
 	LIST_INSERT_HEAD(&iommu->fq_threads, q, link);
 	pthread_mutex_unlock(&iommu->lock);
@@ -803,7 +840,9 @@ static void fq_maybe_timeout(struct dmasim_iommu *iommu)
 	if (!first || now_ns() - first < (u64)iommu->fq_timeout_ms * 1000000ULL)
 		return;
 	pthread_mutex_lock(&iommu->lock);
-	fq_flush_all_locked(iommu);
+	first = atomic_load(&iommu->fq_first_ns); /* another thread may have flushed */
+	if (first && now_ns() - first >= (u64)iommu->fq_timeout_ms * 1000000ULL)
+		fq_flush_all_locked(iommu);
 	pthread_mutex_unlock(&iommu->lock);
 }
 
@@ -813,20 +852,29 @@ void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size
 	struct dmasim_iommu *iommu = dom->iommu;
 	struct fq_thread *q = iommu->lazy ? fq_this_thread(iommu) : NULL;
 	unsigned long long zero = 0;
+	unsigned int n;
 
 	if (!q) { /* strict, or no memory for a queue: invalidate now */
 		dmasim__iotlb_invalidate(dom, iova, mapped_size);
 		dom->iova->ops->free_range(dom->iova, iova, alloc_size);
 		return;
 	}
-	/* Lazy: the IOTLB keeps what it cached until this thread's queue is flushed. */
-	pthread_mutex_lock(&q->lock);
-	if (q->n == iommu->fq_size)
+	/*
+	 * Lazy: the IOTLB keeps what it cached until this thread's queue is
+	 * flushed.  Nothing shared is written here but when the queue goes from
+	 * empty to not: the clock of the oldest entry, if no older one runs.
+	 */
+	pthread_spin_lock(&q->lock);
+	n = atomic_load_explicit(&q->n, memory_order_relaxed);
+	if (n == iommu->fq_size) {
 		fq_flush_queue(iommu, q);
-	q->e[q->n++] = (struct fq_entry){ .dom = dom, .iova = iova, .size = alloc_size };
-	if (atomic_fetch_add(&iommu->fq_pending, 1) == 0)
+		n = 0;
+	}
+	q->e[n] = (struct fq_entry){ .dom = dom, .iova = iova, .size = alloc_size };
+	atomic_store_explicit(&q->n, n + 1, memory_order_relaxed);
+	pthread_spin_unlock(&q->lock);
+	if (!n && !atomic_load_explicit(&iommu->fq_first_ns, memory_order_relaxed))
 		atomic_compare_exchange_strong(&iommu->fq_first_ns, &zero, now_ns());
-	pthread_mutex_unlock(&q->lock);
 	fq_maybe_timeout(iommu);
 }
 
@@ -933,7 +981,9 @@ int dmasim_iommu_get_stats(struct dmasim_platform *p, struct dmasim_iommu_stats 
 	st->iotlb_entries = iommu->tlb->nsets * IOTLB_WAYS;
 	st->iotlb_invalidations = atomic_load(&iommu->invalidations);
 	st->fq_flushes = atomic_load(&iommu->fq_flushes);
-	st->fq_pending = atomic_load(&iommu->fq_pending);
+	pthread_mutex_lock(&iommu->lock);
+	st->fq_pending = fq_pending_locked(iommu);
+	pthread_mutex_unlock(&iommu->lock);
 	st->faults = atomic_load(&iommu->nfaults);
 
 	return 0;

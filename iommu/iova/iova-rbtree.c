@@ -9,6 +9,7 @@
  * shared depot, as the kernel's per-CPU range caches, so that the common
  * map/unmap pair takes no shared lock on the allocation side.
  */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@
 #define MAG_SIZE 128    /* ranges per magazine */
 #define DEPOT_MAX 32    /* full magazines per order in the shared depot */
 #define RESERVE_TRIES 4
+#define READER_SLOTS 8  /* reader counts of the tree lock, one cache line each */
 
 /*
  * A node's state and the size its owner asked for share one atomic word, so
@@ -62,11 +64,19 @@ struct rbt;
 
 /* One thread's caches for one allocator (the kernel's per-CPU loaded/prev pair). */
 struct tcache {
-	pthread_mutex_t lock; /* uncontended except against flush_caches() */
+	pthread_spinlock_t lock; /* uncontended except against flush_caches() */
 	struct rbt *owner;
+	unsigned int slot;       /* its reader count of the tree lock */
+	/* Its share of the nodes in ST_CACHED (written by its thread only). */
+	atomic_long cached, cached32;
 	struct magazine *loaded[RCACHE_ORDERS];
 	struct magazine *prev[RCACHE_ORDERS];
 	LIST_ENTRY(tcache) link;
+};
+
+struct reader_slot {
+	_Alignas(64) atomic_long n;
+	char pad[64 - sizeof(atomic_long)];
 };
 
 struct depot {
@@ -82,11 +92,18 @@ struct rbt {
 	u64 dma32_pfn;                  /* last granule below 4 GiB (or end) */
 
 	/*
-	 * Readers (the free fast path, stats, for_each) only look nodes up;
-	 * writers insert and remove.  Writer-preferring, so a stream of frees
-	 * cannot starve the allocations that fall through to the tree.
+	 * The tree lock.  Its only reader is the free fast path, which looks a
+	 * node up; writers insert and remove, and stats and for_each take it
+	 * as writers too.  A reader counts itself in on its own cache line
+	 * (its thread's slot), so frees on different threads share nothing; a
+	 * writer takes @wlock, raises @writing and waits for the counts to
+	 * drain.  Writer-preferring: a reader that sees @writing backs off, so
+	 * a stream of frees cannot starve allocations that need the tree.
 	 */
-	pthread_rwlock_t lock;
+	struct reader_slot readers[READER_SLOTS];
+	pthread_mutex_t wlock;
+	atomic_int writing;
+	atomic_uint next_slot;
 	struct iova_tree tree;
 	struct iova_node anchor;        /* at end + 1: the tree is never empty */
 	struct iova_node *cached;       /* search start for limits above 4 GiB */
@@ -94,8 +111,12 @@ struct rbt {
 	u64 fail32_any, fail32_aligned; /* smallest spans known not to fit below 4 GiB */
 
 	bool use_cache;
-	atomic_long nr_cached;          /* nodes in ST_CACHED: is a flush worth it? */
-	atomic_long nr_cached32;        /* those of them below 4 GiB */
+	/*
+	 * Nodes in ST_CACHED (is a flush worth it?) and those below 4 GiB:
+	 * these plus every live tcache's share (summed under @reg_lock).  Here
+	 * go what release_nodes() takes out and what exiting threads leave.
+	 */
+	atomic_long nr_cached, nr_cached32;
 	pthread_key_t key;
 	pthread_mutex_t reg_lock;       /* the list of every thread's tcache */
 	LIST_HEAD(, tcache) tcaches;
@@ -139,7 +160,47 @@ static bool limit_to_pfn(unsigned int shift, dma_addr_t limit, u64 *pfn)
 	return true;
 }
 
-/* ---- the tree (caller holds r->lock) ------------------------------------ */
+/* ---- the tree lock --------------------------------------------------------- */
+
+static void tree_read_lock(struct rbt *r, unsigned int slot)
+{
+	atomic_long *c = &r->readers[slot].n;
+
+	for (;;) {
+		/* Count in, then look for a writer: the writer does the reverse (Dekker). */
+		atomic_fetch_add(c, 1);
+		if (!atomic_load(&r->writing))
+			return;
+		atomic_fetch_sub_explicit(c, 1, memory_order_release);
+		/* A writer is in or waiting: block on its mutex until it is done. */
+		pthread_mutex_lock(&r->wlock);
+		pthread_mutex_unlock(&r->wlock);
+	}
+}
+
+static void tree_read_unlock(struct rbt *r, unsigned int slot)
+{
+	atomic_fetch_sub_explicit(&r->readers[slot].n, 1, memory_order_release);
+}
+
+static void tree_write_lock(struct rbt *r)
+{
+	pthread_mutex_lock(&r->wlock);
+	atomic_store(&r->writing, 1);
+	for (int i = 0; i < READER_SLOTS; i++)
+		for (unsigned int spins = 0;
+		     atomic_load_explicit(&r->readers[i].n, memory_order_acquire); spins++)
+			if (spins >= 64)
+				sched_yield(); /* a reader was preempted inside its lookup */
+}
+
+static void tree_write_unlock(struct rbt *r)
+{
+	atomic_store_explicit(&r->writing, 0, memory_order_release);
+	pthread_mutex_unlock(&r->wlock);
+}
+
+/* ---- the tree (caller holds the tree lock) ---------------------------------- */
 
 static struct iova_node *find_exact(struct rbt *r, u64 lo)
 {
@@ -253,12 +314,35 @@ static int tree_alloc(struct rbt *r, struct iova_node *node, u64 req, u64 span, 
 	return 0;
 }
 
-/* Count a node into (@d = 1) or out of (@d = -1) the caches. */
-static void count_cached(struct rbt *r, const struct iova_node *n, long d)
+/* Count a node into (@d = 1) or out of (@d = -1) the caches: on @tc's share if it is given. */
+static void count_cached(struct rbt *r, struct tcache *tc, const struct iova_node *n, long d)
 {
-	atomic_fetch_add_explicit(&r->nr_cached, d, memory_order_relaxed);
+	if (!tc) {
+		atomic_fetch_add_explicit(&r->nr_cached, d, memory_order_relaxed);
+		if (n->hi <= r->dma32_pfn)
+			atomic_fetch_add_explicit(&r->nr_cached32, d, memory_order_relaxed);
+		return;
+	}
+	/* Only @tc's thread writes its share: no read-modify-write needed. */
+	atomic_store_explicit(&tc->cached, atomic_load_explicit(&tc->cached, memory_order_relaxed) + d,
+			      memory_order_relaxed);
 	if (n->hi <= r->dma32_pfn)
-		atomic_fetch_add_explicit(&r->nr_cached32, d, memory_order_relaxed);
+		atomic_store_explicit(&tc->cached32,
+				      atomic_load_explicit(&tc->cached32, memory_order_relaxed) + d,
+				      memory_order_relaxed);
+}
+
+/* Nodes in ST_CACHED (below 4 GiB if @low), as far as the counts tell without stopping anyone. */
+static long cached_count(struct rbt *r, bool low)
+{
+	struct tcache *tc;
+	long n = atomic_load_explicit(low ? &r->nr_cached32 : &r->nr_cached, memory_order_relaxed);
+
+	pthread_mutex_lock(&r->reg_lock);
+	LIST_FOREACH(tc, &r->tcaches, link)
+		n += atomic_load_explicit(low ? &tc->cached32 : &tc->cached, memory_order_relaxed);
+	pthread_mutex_unlock(&r->reg_lock);
+	return n;
 }
 
 /* Cached ranges go back to the tree for good. */
@@ -266,13 +350,13 @@ static void release_nodes(struct rbt *r, struct iova_node **e, unsigned int n)
 {
 	if (!n)
 		return;
-	pthread_rwlock_wrlock(&r->lock);
+	tree_write_lock(r);
 	for (unsigned int i = 0; i < n; i++) {
-		count_cached(r, e[i], -1);
+		count_cached(r, NULL, e[i], -1);
 		tree_remove(r, e[i]);
 		free(e[i]);
 	}
-	pthread_rwlock_unlock(&r->lock);
+	tree_write_unlock(r);
 }
 
 /* ---- per-thread caches --------------------------------------------------- */
@@ -293,9 +377,12 @@ static void tcache_destroy(void *arg)
 
 	pthread_mutex_lock(&r->reg_lock);
 	LIST_REMOVE(tc, link);
+	/* Its share of the count stays with the allocator. */
+	atomic_fetch_add(&r->nr_cached, atomic_load(&tc->cached));
+	atomic_fetch_add(&r->nr_cached32, atomic_load(&tc->cached32));
 	pthread_mutex_unlock(&r->reg_lock);
 
-	pthread_mutex_lock(&tc->lock);
+	pthread_spin_lock(&tc->lock);
 	for (int o = 0; o < RCACHE_ORDERS; o++) {
 		struct magazine *mags[2] = { tc->loaded[o], tc->prev[o] };
 		struct depot *d = &r->depot[o];
@@ -317,8 +404,8 @@ static void tcache_destroy(void *arg)
 			free(m);
 		}
 	}
-	pthread_mutex_unlock(&tc->lock);
-	pthread_mutex_destroy(&tc->lock);
+	pthread_spin_unlock(&tc->lock);
+	pthread_spin_destroy(&tc->lock);
 	free(tc);
 }
 
@@ -331,8 +418,9 @@ static struct tcache *get_tcache(struct rbt *r)
 	tc = calloc(1, sizeof(*tc));
 	if (!tc)
 		return NULL;
-	pthread_mutex_init(&tc->lock, NULL);
+	pthread_spin_init(&tc->lock, PTHREAD_PROCESS_PRIVATE);
 	tc->owner = r;
+	tc->slot = atomic_fetch_add(&r->next_slot, 1) % READER_SLOTS;
 	pthread_mutex_lock(&r->reg_lock);
 	LIST_INSERT_HEAD(&r->tcaches, tc, link);
 	pthread_mutex_unlock(&r->reg_lock);
@@ -351,7 +439,7 @@ static struct iova_node *tcache_pop(struct rbt *r, struct tcache *tc, unsigned i
 	struct iova_node *node = NULL;
 	struct magazine *m;
 
-	pthread_mutex_lock(&tc->lock);
+	pthread_spin_lock(&tc->lock);
 	m = tc->loaded[order];
 	if (!m || !m->n) {
 		struct magazine *p = tc->prev[order];
@@ -383,7 +471,7 @@ static struct iova_node *tcache_pop(struct rbt *r, struct tcache *tc, unsigned i
 			break;
 		}
 	}
-	pthread_mutex_unlock(&tc->lock);
+	pthread_spin_unlock(&tc->lock);
 	return node;
 }
 
@@ -393,7 +481,7 @@ static void tcache_push(struct rbt *r, struct tcache *tc, struct iova_node *node
 	unsigned int order = order_of(node->hi - node->lo + 1);
 	struct magazine *m;
 
-	pthread_mutex_lock(&tc->lock);
+	pthread_spin_lock(&tc->lock);
 	m = tc->loaded[order];
 	if (m && m->n == MAG_SIZE) {
 		struct magazine *p = tc->prev[order];
@@ -419,7 +507,7 @@ static void tcache_push(struct rbt *r, struct tcache *tc, struct iova_node *node
 		tc->loaded[order] = m = calloc(1, sizeof(*m));
 	if (m)
 		m->e[m->n++] = node;
-	pthread_mutex_unlock(&tc->lock);
+	pthread_spin_unlock(&tc->lock);
 	if (!m)
 		release_nodes(r, &node, 1);
 }
@@ -433,12 +521,12 @@ static void rbt_flush(struct dmasim_iova *iova)
 		return;
 	pthread_mutex_lock(&r->reg_lock);
 	LIST_FOREACH(tc, &r->tcaches, link) {
-		pthread_mutex_lock(&tc->lock);
+		pthread_spin_lock(&tc->lock);
 		for (int o = 0; o < RCACHE_ORDERS; o++) {
 			mag_release(r, tc->loaded[o]);
 			mag_release(r, tc->prev[o]);
 		}
-		pthread_mutex_unlock(&tc->lock);
+		pthread_spin_unlock(&tc->lock);
 	}
 	pthread_mutex_unlock(&r->reg_lock);
 	for (int o = 0; o < RCACHE_ORDERS; o++) {
@@ -484,7 +572,7 @@ static int rbt_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t lim
 			/* Release: the node's range was published before it reached the magazine. */
 			atomic_store_explicit(&node->word, NODE_WORD(n, ST_LIVE),
 					      memory_order_release);
-			count_cached(r, node, -1);
+			count_cached(r, tc, node, -1);
 			*addr = node->lo << r->shift;
 			return 0;
 		}
@@ -493,22 +581,20 @@ static int rbt_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t lim
 	node = malloc(sizeof(*node));
 	if (!node)
 		return -ENOMEM;
-	pthread_rwlock_wrlock(&r->lock);
+	tree_write_lock(r);
 	ret = tree_alloc(r, node, n, span, limit_pfn, size_aligned);
-	pthread_rwlock_unlock(&r->lock);
+	tree_write_unlock(r);
 	/*
 	 * Space held by caches: empty them all and try once more, as
 	 * alloc_iova_fast().  Only when some cached range lies below the limit
 	 * (as far as the 32-bit count tells): a caller that tries below 4 GiB
 	 * first (SAC) must not wipe every cache each time the low space is full.
 	 */
-	if (ret == -ENOMEM &&
-	    atomic_load_explicit(limit_pfn <= r->dma32_pfn ? &r->nr_cached32 : &r->nr_cached,
-				 memory_order_relaxed) > 0) {
+	if (ret == -ENOMEM && r->use_cache && cached_count(r, limit_pfn <= r->dma32_pfn) > 0) {
 		rbt_flush(iova);
-		pthread_rwlock_wrlock(&r->lock);
+		tree_write_lock(r);
 		ret = tree_alloc(r, node, n, span, limit_pfn, size_aligned);
-		pthread_rwlock_unlock(&r->lock);
+		tree_write_unlock(r);
 	}
 	if (ret) {
 		free(node);
@@ -533,24 +619,24 @@ static int rbt_free_range(struct dmasim_iova *iova, dma_addr_t addr, size_t size
 
 	if (cacheable(r, n) && (tc = get_tcache(r))) {
 		/* A shared lookup only: the compare-and-swap is what claims the range, exactly once. */
-		pthread_rwlock_rdlock(&r->lock);
+		tree_read_lock(r, tc->slot);
 		node = find_exact(r, addr >> r->shift);
 		ok = node && node != &r->anchor &&
 		     atomic_compare_exchange_strong(&node->word, &want, NODE_WORD(n, ST_CACHED));
-		pthread_rwlock_unlock(&r->lock);
+		tree_read_unlock(r, tc->slot);
 		if (!ok)
 			return -EINVAL;
-		count_cached(r, node, 1);
+		count_cached(r, tc, node, 1);
 		tcache_push(r, tc, node);
 		return 0;
 	}
 
-	pthread_rwlock_wrlock(&r->lock);
+	tree_write_lock(r);
 	node = find_exact(r, addr >> r->shift);
 	ok = node && node != &r->anchor && atomic_load(&node->word) == want;
 	if (ok)
 		tree_remove(r, node);
-	pthread_rwlock_unlock(&r->lock);
+	tree_write_unlock(r);
 	if (!ok)
 		return -EINVAL;
 	free(node);
@@ -586,7 +672,7 @@ static int rbt_reserve(struct dmasim_iova *iova, dma_addr_t addr, size_t size)
 
 		if (!fresh)
 			return -ENOMEM;
-		pthread_rwlock_wrlock(&r->lock);
+		tree_write_lock(r);
 		first = first_hi_at_least(r, lo - 1);
 		for (n = first; n != &r->anchor && n->lo <= hi + 1; n = RB_NEXT(iova_tree, &r->tree, n)) {
 			u64 st = atomic_load(&n->word) & ST_MASK;
@@ -612,7 +698,7 @@ static int rbt_reserve(struct dmasim_iova *iova, dma_addr_t addr, size_t size)
 			RB_INSERT(iova_tree, &r->tree, fresh);
 			fresh = NULL;
 		}
-		pthread_rwlock_unlock(&r->lock);
+		tree_write_unlock(r);
 		free(fresh);
 		if (busy)
 			return -EBUSY;
@@ -630,7 +716,7 @@ static void rbt_stats(struct dmasim_iova *iova, struct dmasim_iova_stats *st)
 	u64 pos = r->start_pfn;
 
 	memset(st, 0, sizeof(*st));
-	pthread_rwlock_rdlock(&r->lock);
+	tree_write_lock(r);
 	/* The anchor sits at end + 1, so the walk also sees the last gap. */
 	RB_FOREACH(n, iova_tree, &r->tree) {
 		u64 span = n->hi - n->lo + 1;
@@ -654,7 +740,7 @@ static void rbt_stats(struct dmasim_iova *iova, struct dmasim_iova_stats *st)
 			break;
 		}
 	}
-	pthread_rwlock_unlock(&r->lock);
+	tree_write_unlock(r);
 	st->allocated <<= r->shift;
 	st->reserved <<= r->shift;
 	st->free <<= r->shift;
@@ -671,7 +757,7 @@ static int rbt_for_each(struct dmasim_iova *iova,
 	struct iova_node *n;
 	int ret = 0;
 
-	pthread_rwlock_rdlock(&r->lock);
+	tree_write_lock(r);
 	RB_FOREACH(n, iova_tree, &r->tree) {
 		u64 w = atomic_load(&n->word);
 		bool reserved = (w & ST_MASK) == ST_RESERVED;
@@ -685,7 +771,7 @@ static int rbt_for_each(struct dmasim_iova *iova,
 		if (ret)
 			break;
 	}
-	pthread_rwlock_unlock(&r->lock);
+	tree_write_unlock(r);
 	return iova_ranges_emit(&list, ret, fn, ctx);
 }
 
@@ -714,7 +800,6 @@ static int parse_options(const char *opts, bool *use_cache)
 
 static struct dmasim_iova *rbt_alloc(const struct dmasim_iova_config *cfg)
 {
-	pthread_rwlockattr_t attr;
 	unsigned int shift;
 	struct rbt *r;
 	u64 g, start_pfn, end_pfn, dma32_pfn;
@@ -734,9 +819,11 @@ static struct dmasim_iova *rbt_alloc(const struct dmasim_iova_config *cfg)
 	if (!limit_to_pfn(shift, 0xffffffffULL, &dma32_pfn) || dma32_pfn > end_pfn)
 		dma32_pfn = end_pfn;
 
-	r = calloc(1, sizeof(*r));
+	/* Aligned, so each reader count has a cache line of its own. */
+	r = aligned_alloc(64, ALIGN(sizeof(*r), 64));
 	if (!r)
 		return NULL;
+	memset(r, 0, sizeof(*r));
 	r->base.granule = g;
 	r->base.start = start_pfn << shift;
 	r->base.end = ((end_pfn + 1) << shift) - 1;
@@ -753,10 +840,7 @@ static struct dmasim_iova *rbt_alloc(const struct dmasim_iova_config *cfg)
 	atomic_init(&r->nr_cached, 0);
 	atomic_init(&r->nr_cached32, 0);
 
-	pthread_rwlockattr_init(&attr);
-	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&r->lock, &attr);
-	pthread_rwlockattr_destroy(&attr);
+	pthread_mutex_init(&r->wlock, NULL);
 	pthread_mutex_init(&r->reg_lock, NULL);
 	LIST_INIT(&r->tcaches);
 	for (int o = 0; o < RCACHE_ORDERS; o++)
@@ -786,7 +870,7 @@ static void rbt_free(struct dmasim_iova *iova)
 				free(tc->loaded[o]);
 				free(tc->prev[o]);
 			}
-			pthread_mutex_destroy(&tc->lock);
+			pthread_spin_destroy(&tc->lock);
 			free(tc);
 		}
 	}
@@ -800,7 +884,7 @@ static void rbt_free(struct dmasim_iova *iova)
 		if (n != &r->anchor)
 			free(n);
 	}
-	pthread_rwlock_destroy(&r->lock);
+	pthread_mutex_destroy(&r->wlock);
 	pthread_mutex_destroy(&r->reg_lock);
 	free(r);
 }
