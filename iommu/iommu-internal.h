@@ -16,21 +16,9 @@
 
 #define DMASIM_DOMAIN_MAGIC 0x444f4d4eu /* "DOMN" */
 #define FAULT_RING 64
-#define COUNTER_SHARDS 16
 
-/* This thread's counter shard (threads spread over COUNTER_SHARDS cache lines). */
-static inline unsigned int counter_shard(void)
-{
-	static _Thread_local unsigned int idx = ~0u;
-	static atomic_uint next;
-
-	if (idx == ~0u)
-		idx = atomic_fetch_add(&next, 1) % COUNTER_SHARDS;
-	return idx;
-}
-
-#define COUNT(iommu, field) \
-	atomic_fetch_add_explicit(&(iommu)->shard[counter_shard()].field, 1, memory_order_relaxed)
+/* What the IOMMU counts on every access and mapping (per thread). */
+enum { CNT_HITS, CNT_MISSES, CNT_MAPS, CNT_UNMAPS, NR_COUNTS };
 
 struct dmasim_domain {
 	struct iommu_domain dom;         /* public part */
@@ -54,17 +42,23 @@ struct fq_entry {
 
 struct iotlb;
 
-/* One thread's flush queue (lazy mode), as the kernel keeps one per CPU. */
-struct fq_thread {
+/*
+ * One thread's state in one IOMMU: its flush queue (lazy mode), as the
+ * kernel keeps one per CPU, and its event counts, which only it writes
+ * (no locked instruction on the hot path; dmasim_iommu_get_stats() sums).
+ */
+struct iommu_thread {
 	pthread_spinlock_t lock;         /* contended only by flushes of all queues */
 	struct dmasim_iommu *iommu;
-	struct fq_entry *e;
+	struct fq_entry *e;              /* NULL in strict mode */
 	atomic_uint n;                   /* written under @lock; counted without it */
-	LIST_ENTRY(fq_thread) link;
+	atomic_ulong count[NR_COUNTS];
+	LIST_ENTRY(iommu_thread) link;
 };
 
 struct dmasim_iommu {
 	struct dmasim_platform *plat;
+	unsigned long serial;            /* unique per IOMMU ever created (from 1) */
 	const struct dmasim_pgtable_ops *fmt;
 	char fmt_opts[96];
 	const struct dmasim_iova_ops *iova_ops;
@@ -78,9 +72,9 @@ struct dmasim_iommu {
 	LIST_HEAD(, dmasim_domain) domains;
 	u32 next_id;
 	struct dmasim_fault faults[FAULT_RING];
-	pthread_key_t fq_key;            /* this thread's struct fq_thread */
-	bool fq_key_ok;
-	LIST_HEAD(, fq_thread) fq_threads; /* every queue, under @lock */
+	pthread_key_t thread_key;        /* this thread's struct iommu_thread */
+	bool thread_key_ok;
+	LIST_HEAD(, iommu_thread) threads; /* every thread's state, under @lock */
 	/*
 	 * When a queue went from empty to not while this was 0: no later than
 	 * the oldest queued unmap (0 = nothing queued since the last flush of
@@ -89,11 +83,8 @@ struct dmasim_iommu {
 	atomic_ullong fq_first_ns;
 
 	atomic_ulong invalidations, fq_flushes, nfaults;
-	/* Counted on every access and mapping: sharded so threads do not share a line. */
-	struct counter_shard {
-		atomic_ulong hits, misses, maps, unmaps;
-		char pad[64 - 4 * sizeof(atomic_ulong)];
-	} shard[COUNTER_SHARDS];
+	/* Counts of threads that exited, or that have no state (no memory). */
+	atomic_ulong count_gone[NR_COUNTS];
 };
 
 static inline struct dmasim_domain *to_domain(struct iommu_domain *dom)

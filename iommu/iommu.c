@@ -92,9 +92,10 @@ static u64 tlb_tag(const struct dmasim_domain *dom, dma_addr_t iova)
 
 static struct iotlb_set *tlb_set(struct iotlb *t, u64 tag)
 {
-	u64 h = tag * 0x9e3779b97f4a7c15ULL;
+	u64 h = (tag * 0x9e3779b97f4a7c15ULL) >> 32;
 
-	return &t->sets[(h >> 32) % t->nsets];
+	/* The hash's top bits scaled to [0, nsets): a multiply, not a divide. */
+	return &t->sets[(h * t->nsets) >> 32];
 }
 
 static struct iotlb *iotlb_new(unsigned int entries)
@@ -287,9 +288,36 @@ static unsigned char *table_ram_region(void *cookie, phys_addr_t phys, phys_addr
 	return r->ram;
 }
 
-static void fq_thread_exit(void *arg);
+/*
+ * The state this thread used last, so the common case (one IOMMU) skips
+ * pthread_getspecific().  The serial tells a new IOMMU at a freed one's
+ * address apart.  Initial-exec: a direct TLS access, not a call.
+ */
+static _Thread_local __attribute__((tls_model("initial-exec"))) struct {
+	unsigned long serial;
+	struct iommu_thread *q;
+} last_thread;
+
+static void thread_exit(void *arg);
+static struct iommu_thread *this_thread(struct dmasim_iommu *iommu);
+
+/* Count an event on this thread's counts: only it writes them, so no locked instruction. */
+static void iommu_count(struct dmasim_iommu *iommu, int what)
+{
+	struct iommu_thread *q = this_thread(iommu);
+
+	if (!q) {
+		atomic_fetch_add_explicit(&iommu->count_gone[what], 1, memory_order_relaxed);
+		return;
+	}
+	atomic_store_explicit(&q->count[what],
+			      atomic_load_explicit(&q->count[what], memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
 
 /* ---- configuration ------------------------------------------------------------------ */
+
+static atomic_ulong iommu_serials;
 
 /* Split "NAME:opt:opt" into the backend of @kind and its options. */
 static const struct dmasim_backend *pick_backend(unsigned int kind, const char *value,
@@ -338,6 +366,7 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_spec *s,
 	if (!iommu)
 		return -ENOMEM;
 	iommu->plat = p;
+	iommu->serial = atomic_fetch_add(&iommu_serials, 1) + 1;
 	pthread_mutex_init(&iommu->lock, NULL);
 	LIST_INIT(&iommu->domains);
 	iommu->next_id = 1;
@@ -391,9 +420,9 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_spec *s,
 		return -EINVAL;
 	}
 	iommu->fq_timeout_ms = (unsigned int)n;
-	LIST_INIT(&iommu->fq_threads);
-	iommu->fq_key_ok = pthread_key_create(&iommu->fq_key, fq_thread_exit) == 0;
-	if (!iommu->tlb || (iommu->lazy && !iommu->fq_key_ok))
+	LIST_INIT(&iommu->threads);
+	iommu->thread_key_ok = pthread_key_create(&iommu->thread_key, thread_exit) == 0;
+	if (!iommu->tlb || (iommu->lazy && !iommu->thread_key_ok))
 		return -ENOMEM;
 	/* A format that cannot point at any RAM cannot work on this machine. */
 	{
@@ -567,8 +596,8 @@ void dmasim__iommu_destroy(struct dmasim_platform *p)
 	}
 	pthread_mutex_lock(&iommu->lock);
 	fq_flush_all_locked(iommu);
-	while (!LIST_EMPTY(&iommu->fq_threads)) {
-		struct fq_thread *q = LIST_FIRST(&iommu->fq_threads);
+	while (!LIST_EMPTY(&iommu->threads)) {
+		struct iommu_thread *q = LIST_FIRST(&iommu->threads);
 
 		LIST_REMOVE(q, link);
 		pthread_spin_destroy(&q->lock);
@@ -577,8 +606,8 @@ void dmasim__iommu_destroy(struct dmasim_platform *p)
 	}
 	pthread_mutex_unlock(&iommu->lock);
 	/* No destructor may run for a queue freed here. */
-	if (iommu->fq_key_ok)
-		pthread_key_delete(iommu->fq_key);
+	if (iommu->thread_key_ok)
+		pthread_key_delete(iommu->thread_key);
 	iotlb_free(iommu->tlb);
 	pthread_mutex_destroy(&iommu->lock);
 	free(iommu);
@@ -620,13 +649,23 @@ int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_add
 			    size_t size, int prot)
 {
 	struct dmasim_pgtable *pgt = dom->pgt;
+	unsigned long larger = pgt->pgsize_bitmap & ~(unsigned long)dom->granule;
 	size_t done = 0;
 
 	while (done < size) {
 		size_t count, mapped = 0, pg;
 		int ret;
 
-		pg = pick_pgsize(pgt->pgsize_bitmap, iova + done, paddr + done, size - done, &count);
+		if (!larger || size - done < (larger & -larger)) {
+			/* Below the next page size only granules fit (the common case). */
+			pg = dom->granule;
+			count = (size - done) / pg;
+			if (!count || ((iova + done) | (paddr + done)) & (pg - 1))
+				pg = 0;
+		} else {
+			pg = pick_pgsize(pgt->pgsize_bitmap, iova + done, paddr + done, size - done,
+					 &count);
+		}
 		if (!pg) {
 			ret = -EINVAL;
 		} else {
@@ -640,7 +679,7 @@ int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_add
 			return ret;
 		}
 	}
-	COUNT(dom->iommu, maps);
+	iommu_count(dom->iommu, CNT_MAPS);
 	return 0;
 }
 
@@ -674,7 +713,7 @@ size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, siz
 			break;
 		done += got;
 	}
-	COUNT(dom->iommu, unmaps);
+	iommu_count(dom->iommu, CNT_UNMAPS);
 	return done;
 }
 
@@ -746,7 +785,7 @@ static u64 now_ns(void)
 }
 
 /* Flush one queue (its lock held): one full IOTLB flush, then its IOVAs may be reused. */
-static void fq_flush_queue(struct dmasim_iommu *iommu, struct fq_thread *q)
+static void fq_flush_queue(struct dmasim_iommu *iommu, struct iommu_thread *q)
 {
 	if (!q->n)
 		return;
@@ -768,10 +807,10 @@ static void fq_flush_queue(struct dmasim_iommu *iommu, struct fq_thread *q)
  */
 static void fq_flush_all_locked(struct dmasim_iommu *iommu)
 {
-	struct fq_thread *q;
+	struct iommu_thread *q;
 
 	atomic_store(&iommu->fq_first_ns, 0);
-	LIST_FOREACH(q, &iommu->fq_threads, link) {
+	LIST_FOREACH(q, &iommu->threads, link) {
 		pthread_spin_lock(&q->lock);
 		fq_flush_queue(iommu, q);
 		pthread_spin_unlock(&q->lock);
@@ -781,51 +820,66 @@ static void fq_flush_all_locked(struct dmasim_iommu *iommu)
 /* Unmaps queued in all threads (@iommu->lock held). */
 static unsigned long fq_pending_locked(struct dmasim_iommu *iommu)
 {
-	struct fq_thread *q;
+	struct iommu_thread *q;
 	unsigned long n = 0;
 
-	LIST_FOREACH(q, &iommu->fq_threads, link)
+	LIST_FOREACH(q, &iommu->threads, link)
 		n += atomic_load_explicit(&q->n, memory_order_relaxed);
 	return n;
 }
 
-/* Thread exit: what the thread queued is flushed, its queue freed. */
-static void fq_thread_exit(void *arg)
+/* Thread exit: what the thread queued is flushed, its counts kept, its state freed. */
+static void thread_exit(void *arg)
 {
-	struct fq_thread *q = arg;
+	struct iommu_thread *q = arg;
 	struct dmasim_iommu *iommu = q->iommu;
 
+	if (last_thread.q == q)
+		last_thread.serial = 0; /* this is the exiting thread */
 	pthread_mutex_lock(&iommu->lock);
 	pthread_spin_lock(&q->lock);
 	fq_flush_queue(iommu, q);
 	pthread_spin_unlock(&q->lock);
 	LIST_REMOVE(q, link);
+	for (int i = 0; i < NR_COUNTS; i++)
+		atomic_fetch_add(&iommu->count_gone[i], atomic_load(&q->count[i]));
 	pthread_mutex_unlock(&iommu->lock);
 	pthread_spin_destroy(&q->lock);
 	free(q->e);
 	free(q);
 }
 
-static struct fq_thread *fq_this_thread(struct dmasim_iommu *iommu)
+static struct iommu_thread *this_thread(struct dmasim_iommu *iommu)
 {
-	struct fq_thread *q = pthread_getspecific(iommu->fq_key);
+	struct iommu_thread *q;
 
-	if (q)
+	if (last_thread.serial == iommu->serial)
+		return last_thread.q;
+	if (!iommu->thread_key_ok)
+		return NULL;
+	q = pthread_getspecific(iommu->thread_key);
+	if (q) {
+		last_thread.serial = iommu->serial;
+		last_thread.q = q;
 		return q;
+	}
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return NULL;
-	q->e = calloc(iommu->fq_size, sizeof(*q->e));
-	if (!q->e) {
+	q->e = iommu->lazy ? calloc(iommu->fq_size, sizeof(*q->e)) : NULL;
+	if (iommu->lazy && !q->e) {
 		free(q);
 		return NULL;
 	}
 	q->iommu = iommu;
 	pthread_spin_init(&q->lock, PTHREAD_PROCESS_PRIVATE);
 	pthread_mutex_lock(&iommu->lock);
-	LIST_INSERT_HEAD(&iommu->fq_threads, q, link);
+	LIST_INSERT_HEAD(&iommu->threads, q, link);
 	pthread_mutex_unlock(&iommu->lock);
-	pthread_setspecific(iommu->fq_key, q);
+	if (!pthread_setspecific(iommu->thread_key, q)) {
+		last_thread.serial = iommu->serial;
+		last_thread.q = q;
+	}
 	return q;
 }
 
@@ -850,11 +904,11 @@ void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size
 				size_t mapped_size)
 {
 	struct dmasim_iommu *iommu = dom->iommu;
-	struct fq_thread *q = iommu->lazy ? fq_this_thread(iommu) : NULL;
+	struct iommu_thread *q = iommu->lazy ? this_thread(iommu) : NULL;
 	unsigned long long zero = 0;
 	unsigned int n;
 
-	if (!q) { /* strict, or no memory for a queue: invalidate now */
+	if (!q || !q->e) { /* strict, or no memory for a queue: invalidate now */
 		dmasim__iotlb_invalidate(dom, iova, mapped_size);
 		dom->iova->ops->free_range(dom->iova, iova, alloc_size);
 		return;
@@ -943,12 +997,12 @@ int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dm
 	fq_maybe_timeout(iommu);
 	tag = tlb_tag(dom, addr);
 	if (iotlb_lookup(iommu->tlb, tag, &pfn, &prot)) {
-		COUNT(iommu, hits);
+		iommu_count(iommu, CNT_HITS);
 	} else {
 		unsigned long gen = atomic_load(&iommu->tlb->gen);
 		phys_addr_t pa;
 
-		COUNT(iommu, misses);
+		iommu_count(iommu, CNT_MISSES);
 		if (dom->pgt->ops->iova_to_phys(dom->pgt, addr & PAGE_MASK, &pa, &prot))
 			return fault(d, dom, call, addr, write, DMASIM_FAULT_UNMAPPED);
 		pfn = pa >> PAGE_SHIFT;
@@ -972,12 +1026,21 @@ int dmasim_iommu_get_stats(struct dmasim_platform *p, struct dmasim_iommu_stats 
 	if (!iommu || !st)
 		return -ENODEV;
 	memset(st, 0, sizeof(*st));
-	for (int i = 0; i < COUNTER_SHARDS; i++) {
-		st->iotlb_hits += atomic_load(&iommu->shard[i].hits);
-		st->iotlb_misses += atomic_load(&iommu->shard[i].misses);
-		st->maps += atomic_load(&iommu->shard[i].maps);
-		st->unmaps += atomic_load(&iommu->shard[i].unmaps);
+	pthread_mutex_lock(&iommu->lock);
+	for (int i = 0; i < NR_COUNTS; i++) {
+		struct iommu_thread *q;
+		unsigned long n = atomic_load(&iommu->count_gone[i]);
+
+		LIST_FOREACH(q, &iommu->threads, link)
+			n += atomic_load_explicit(&q->count[i], memory_order_relaxed);
+		switch (i) {
+		case CNT_HITS: st->iotlb_hits = n; break;
+		case CNT_MISSES: st->iotlb_misses = n; break;
+		case CNT_MAPS: st->maps = n; break;
+		default: st->unmaps = n; break;
+		}
 	}
+	pthread_mutex_unlock(&iommu->lock);
 	st->iotlb_entries = iommu->tlb->nsets * IOTLB_WAYS;
 	st->iotlb_invalidations = atomic_load(&iommu->invalidations);
 	st->fq_flushes = atomic_load(&iommu->fq_flushes);

@@ -21,6 +21,7 @@
 #define DEPOT_MAX 32    /* full magazines per order in the shared depot */
 #define RESERVE_TRIES 4
 #define READER_SLOTS 8  /* reader counts of the tree lock, one cache line each */
+#define HINT_BITS 12    /* node hints: 4096 slots, 32 KiB per allocator */
 
 /*
  * A node's state and the size its owner asked for share one atomic word, so
@@ -105,12 +106,21 @@ struct rbt {
 	atomic_int writing;
 	atomic_uint next_slot;
 	struct iova_tree tree;
+	/*
+	 * Hints for the free fast path: a node recently allocated, by a hash
+	 * of its start, so a free usually finds its node in one load instead
+	 * of a tree search.  A hint only ever points at a node in the tree:
+	 * tree_remove() clears it (under the write lock) before the node can
+	 * be freed, and readers use it under the read lock.
+	 */
+	struct iova_node *_Atomic hint[1u << HINT_BITS];
 	struct iova_node anchor;        /* at end + 1: the tree is never empty */
 	struct iova_node *cached;       /* search start for limits above 4 GiB */
 	struct iova_node *cached32;     /* search start for limits at or below */
 	u64 fail32_any, fail32_aligned; /* smallest spans known not to fit below 4 GiB */
 
 	bool use_cache;
+	unsigned long serial;           /* unique per allocator ever created (from 1) */
 	/*
 	 * Nodes in ST_CACHED (is a flush worth it?) and those below 4 GiB:
 	 * these plus every live tcache's share (summed under @reg_lock).  Here
@@ -200,12 +210,36 @@ static void tree_write_unlock(struct rbt *r)
 	pthread_mutex_unlock(&r->wlock);
 }
 
+/* ---- node hints ------------------------------------------------------------- */
+
+static _Atomic(struct iova_node *) *hint_slot(struct rbt *r, u64 lo)
+{
+	return &r->hint[(lo * 0x9e3779b97f4a7c15ULL) >> (64 - HINT_BITS)];
+}
+
+/* @n is in the tree and cannot leave it meanwhile (it is live, or the write lock is held). */
+static void hint_set(struct rbt *r, struct iova_node *n)
+{
+	atomic_store_explicit(hint_slot(r, n->lo), n, memory_order_release);
+}
+
+static void hint_clear(struct rbt *r, struct iova_node *n)
+{
+	struct iova_node *expected = n;
+
+	/* Only if it is still @n's: another node may have taken the slot since. */
+	atomic_compare_exchange_strong(hint_slot(r, n->lo), &expected, NULL);
+}
+
 /* ---- the tree (caller holds the tree lock) ---------------------------------- */
 
 static struct iova_node *find_exact(struct rbt *r, u64 lo)
 {
 	struct iova_node key = { .lo = lo };
+	struct iova_node *n = atomic_load_explicit(hint_slot(r, lo), memory_order_acquire);
 
+	if (n && n->lo == lo)
+		return n;
 	return RB_FIND(iova_tree, &r->tree, &key);
 }
 
@@ -242,6 +276,7 @@ static void tree_remove(struct rbt *r, struct iova_node *n)
 			r->cached32 = next;
 		r->fail32_any = r->fail32_aligned = UINT64_MAX;
 	}
+	hint_clear(r, n);
 	RB_REMOVE(iova_tree, &r->tree, n);
 }
 
@@ -307,6 +342,7 @@ static int tree_alloc(struct rbt *r, struct iova_node *node, u64 req, u64 span, 
 	node->hi = lo + span - 1;
 	atomic_store_explicit(&node->word, NODE_WORD(req, ST_LIVE), memory_order_relaxed);
 	RB_INSERT(iova_tree, &r->tree, node);
+	hint_set(r, node);
 	if (is32)
 		r->cached32 = node;
 	else
@@ -369,11 +405,26 @@ static void mag_release(struct rbt *r, struct magazine *m)
 	}
 }
 
+/*
+ * The tcache this thread used last, so the common case (one allocator)
+ * skips pthread_getspecific(); the serial tells a new allocator at a freed
+ * one's address apart.  Initial-exec: a direct TLS access, not a call.
+ */
+static _Thread_local __attribute__((tls_model("initial-exec"))) struct {
+	unsigned long serial;
+	struct tcache *tc;
+} last_tcache;
+
+static atomic_ulong rbt_serials;
+
 /* Thread exit: full magazines to the depot while it has room, the rest to the tree. */
 static void tcache_destroy(void *arg)
 {
 	struct tcache *tc = arg;
 	struct rbt *r = tc->owner;
+
+	if (last_tcache.tc == tc)
+		last_tcache.serial = 0; /* this is the exiting thread */
 
 	pthread_mutex_lock(&r->reg_lock);
 	LIST_REMOVE(tc, link);
@@ -411,10 +462,16 @@ static void tcache_destroy(void *arg)
 
 static struct tcache *get_tcache(struct rbt *r)
 {
-	struct tcache *tc = pthread_getspecific(r->key);
+	struct tcache *tc;
 
-	if (tc)
+	if (last_tcache.serial == r->serial)
+		return last_tcache.tc;
+	tc = pthread_getspecific(r->key);
+	if (tc) {
+		last_tcache.serial = r->serial;
+		last_tcache.tc = tc;
 		return tc;
+	}
 	tc = calloc(1, sizeof(*tc));
 	if (!tc)
 		return NULL;
@@ -428,6 +485,8 @@ static struct tcache *get_tcache(struct rbt *r)
 		tcache_destroy(tc);
 		return NULL;
 	}
+	last_tcache.serial = r->serial;
+	last_tcache.tc = tc;
 	return tc;
 }
 
@@ -573,6 +632,7 @@ static int rbt_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t lim
 			atomic_store_explicit(&node->word, NODE_WORD(n, ST_LIVE),
 					      memory_order_release);
 			count_cached(r, tc, node, -1);
+			hint_set(r, node);
 			*addr = node->lo << r->shift;
 			return 0;
 		}
@@ -825,6 +885,7 @@ static struct dmasim_iova *rbt_alloc(const struct dmasim_iova_config *cfg)
 		return NULL;
 	memset(r, 0, sizeof(*r));
 	r->base.granule = g;
+	r->serial = atomic_fetch_add(&rbt_serials, 1) + 1;
 	r->base.start = start_pfn << shift;
 	r->base.end = ((end_pfn + 1) << shift) - 1;
 	r->shift = shift;

@@ -418,12 +418,14 @@ static void lpae_free(struct dmasim_pgtable *pgt)
 /* The level whose entries map @pgsize, or -1. */
 static int pgsize_level(const struct lpae *d, size_t pgsize)
 {
+	unsigned int bits, lvl;
+
 	if (!pgsize || (pgsize & (pgsize - 1)) || !(pgsize & d->base.pgsize_bitmap))
 		return -1;
-	for (unsigned int lvl = d->start_level; lvl < LPAE_MAX_LEVELS; lvl++)
-		if (pgsize == (size_t)1 << lvl_shift(lvl))
-			return (int)lvl;
-	return -1;
+	/* The bitmap only holds sizes of levels the walk goes through: 12, 21, 30 bits. */
+	bits = (unsigned int)__builtin_ctzl(pgsize);
+	lvl = LPAE_LAST_LEVEL - (bits - LPAE_GRANULE_SHIFT) / LPAE_BITS_PER_LEVEL;
+	return lvl >= d->start_level && lvl_shift(lvl) == bits ? (int)lvl : -1;
 }
 
 /* Whether [iova, iova + size) lies below 1 << @bits (no wrap). */
