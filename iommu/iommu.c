@@ -721,8 +721,11 @@ size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, siz
 
 size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len)
 {
-	size_t range = dom->iova->ops->cache_range ? dom->iova->ops->cache_range(dom->iova) : 0;
-	size_t p2 = dom->granule;
+	size_t range, p2 = dom->granule;
+
+	if (len <= p2)
+		return p2; /* one granule: what most mappings take */
+	range = dom->iova->ops->cache_range ? dom->iova->ops->cache_range(dom->iova) : 0;
 
 	/* As the kernel: small sizes round up to a power of two, the IOVA caches' unit. */
 	if (len > range)

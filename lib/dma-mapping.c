@@ -293,11 +293,11 @@ static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_add
 	DMASIM_TRACE_DEV(d, .ev = "map", .call = call, .cpu = cpu, .has_cpu = cpu != NULL,
 			 .phys = phys, .has_phys = true, .bus = dma, .has_bus = true, .size = size,
 			 .dir = dir, .has_dir = true, .bounced = tlb != DMASIM_NO_TLB);
+	if (trusting(d))
+		return dma;
 	tmpl = (struct dmasim_map){ .dma = dma, .size = size, .phys = phys, .tlb = tlb,
 				    .cpu = cpu, .dir = dir, .kind = kind, .attrs = attrs,
 				    .caller = caller };
-	if (trusting(d))
-		return dma;
 	dmasim__cachelines_add(d, call, phys, size, dir, attrs);
 	if (!dmasim__map_add(d, &tmpl)) {
 		d->ops->unmap_phys(d, &tmpl, DMA_ATTR_SKIP_CPU_SYNC);
@@ -328,6 +328,7 @@ dma_addr_t dma_map_page_attrs(struct device *dev, struct page *page, size_t offs
 			      enum dma_data_direction dir, unsigned long attrs)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_map_page");
+	void *cpu;
 
 	if (!d)
 		return DMA_MAPPING_ERROR;
@@ -339,9 +340,10 @@ dma_addr_t dma_map_page_attrs(struct device *dev, struct page *page, size_t offs
 		dmasim__dev_report(d, "dma_map_page: page belongs to another platform");
 		return DMA_MAPPING_ERROR;
 	}
+	cpu = page_address(page);
 	return map_common(d, "dma_map_page", page_to_phys(page) + offset,
-			  page_address(page) ? (char *)page_address(page) + offset : NULL, size,
-			  dir, attrs, MAP_PAGE, __builtin_return_address(0));
+			  cpu ? (char *)cpu + offset : NULL, size, dir, attrs, MAP_PAGE,
+			  __builtin_return_address(0));
 }
 
 dma_addr_t dma_map_resource(struct device *dev, phys_addr_t phys_addr, size_t size,

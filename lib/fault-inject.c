@@ -155,6 +155,7 @@ int dmasim__fail_parse(struct dmasim_platform *p, const char *rules, char *err, 
 	pthread_mutex_lock(&f->lock);
 	memcpy(f->rules, parsed, (size_t)n * sizeof(parsed[0]));
 	__atomic_store_n(&f->n, n, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->fail_rules, n, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&f->lock);
 	return 0;
 }
@@ -163,13 +164,14 @@ void dmasim__fail_destroy(struct dmasim_platform *p)
 {
 	if (!p->fail)
 		return;
+	__atomic_store_n(&p->fail_rules, 0, __ATOMIC_RELEASE);
 	pthread_mutex_destroy(&p->fail->lock);
 	free(p->fail);
 	p->fail = NULL;
 }
 
-bool dmasim__should_fail(struct dmasim_platform *p, enum dmasim_fail_kind kind,
-			 const struct dmasim_device *d, const char *call)
+bool dmasim__should_fail_rules(struct dmasim_platform *p, enum dmasim_fail_kind kind,
+			       const struct dmasim_device *d, const char *call)
 {
 	struct dmasim_fail *f = p->fail;
 	bool fail = false;

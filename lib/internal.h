@@ -550,9 +550,9 @@ struct dmasim_fail;
 /* Replace the rules with "RULE[,RULE...]". Return 0 or -EINVAL with @err. */
 int dmasim__fail_parse(struct dmasim_platform *p, const char *rules, char *err, size_t errlen);
 void dmasim__fail_destroy(struct dmasim_platform *p);
-/* Whether this call (of @kind, by @d or NULL) fails on purpose; logs when it does. */
-bool dmasim__should_fail(struct dmasim_platform *p, enum dmasim_fail_kind kind,
-			 const struct dmasim_device *d, const char *call);
+/* dmasim__should_fail() once some rule is set (the rules decide). */
+bool dmasim__should_fail_rules(struct dmasim_platform *p, enum dmasim_fail_kind kind,
+			       const struct dmasim_device *d, const char *call);
 const char *dmasim__fail_kind_name(enum dmasim_fail_kind k);
 
 /* ---- overlapping cache lines (debug-cacheline.c) --------------------------------- */
@@ -611,6 +611,7 @@ struct dmasim_platform {
 	struct dmasim_cache *cache;
 	struct dmasim_iommu *iommu;
 	struct dmasim_fail *fail;
+	int fail_rules;                 /* how many: 0 keeps the hot paths to one load */
 	struct dmasim_trace *trace;
 	bool tracing;
 	struct dmasim_cachelines *cachelines;
@@ -625,6 +626,15 @@ struct dmasim_platform {
 	unsigned int next_dev_id;
 	TAILQ_ENTRY(dmasim_platform) link;
 };
+
+/* Whether this call (of @kind, by @d or NULL) fails on purpose; logs when it does. */
+static inline bool dmasim__should_fail(struct dmasim_platform *p, enum dmasim_fail_kind kind,
+				       const struct dmasim_device *d, const char *call)
+{
+	if (!__atomic_load_n(&p->fail_rules, __ATOMIC_RELAXED))
+		return false;
+	return dmasim__should_fail_rules(p, kind, d, call);
+}
 
 void dmasim__log(struct dmasim_platform *p, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -84,7 +84,24 @@ struct lpae {
 	} win[LPAE_MAX_WINDOWS];
 	unsigned int nr_win;
 	unsigned char *(*ram_region)(void *cookie, phys_addr_t phys, phys_addr_t *base, u64 *size);
+	unsigned long serial;     /* unique per table ever created (from 1) */
+	atomic_ulong retire_gen;  /* bumped before a retired table can be reused */
 };
+
+/*
+ * Each thread's cache of last-level tables: which host table holds the
+ * page entries of the 2 MiB IOVA region @key, so a 4 KiB map, unmap or
+ * lookup there skips the walk.  A last-level table stays linked where it
+ * is until the page table is freed (@serial) or a block replaces it
+ * (@retire_gen), so those two are what a hit checks.
+ */
+#define LEAF_CACHE 4
+static _Thread_local __attribute__((tls_model("initial-exec"))) struct leaf_cache_entry {
+	unsigned long serial, gen, key;
+	u64 *table;
+} leaf_cache[LEAF_CACHE];
+
+static atomic_ulong lpae_serials;
 
 static inline struct lpae *to_lpae(struct dmasim_pgtable *pgt)
 {
@@ -165,6 +182,33 @@ static inline bool pte_cas(u64 *ptep, u64 *old, u64 new)
 {
 	return __atomic_compare_exchange_n(ptep, old, new, false, __ATOMIC_ACQ_REL,
 					   __ATOMIC_ACQUIRE);
+}
+
+static inline unsigned long leaf_key(unsigned long iova)
+{
+	return iova >> lvl_shift(LPAE_LAST_LEVEL - 1);
+}
+
+/* The last-level table for @iova if this thread has it cached, else NULL. */
+static inline u64 *leaf_cached(struct lpae *d, unsigned long iova)
+{
+	unsigned long key = leaf_key(iova);
+	struct leaf_cache_entry *e = &leaf_cache[key % LEAF_CACHE];
+
+	if (e->serial == d->serial && e->key == key &&
+	    e->gen == atomic_load_explicit(&d->retire_gen, memory_order_acquire))
+		return e->table;
+	return NULL;
+}
+
+/* Remember @table as @iova's last-level table, found by a walk that began at @gen. */
+static inline void leaf_fill(struct lpae *d, unsigned long iova, u64 *table, unsigned long gen)
+{
+	unsigned long key = leaf_key(iova);
+
+	if (d->start_level < LPAE_LAST_LEVEL)
+		leaf_cache[key % LEAF_CACHE] = (struct leaf_cache_entry){
+			.serial = d->serial, .gen = gen, .key = key, .table = table };
 }
 
 static inline bool pte_is_table(u64 pte, unsigned int lvl)
@@ -368,6 +412,7 @@ static struct dmasim_pgtable *lpae_alloc(const struct dmasim_pgtable_config *cfg
 	d->ram = cfg->ram;
 	d->cookie = cfg->cookie;
 	d->ram_region = cfg->ram_region;
+	d->serial = atomic_fetch_add(&lpae_serials, 1) + 1;
 	d->start_level = LPAE_MAX_LEVELS - levels;
 	d->pgd_bits = ias - lvl_shift(d->start_level);
 	d->root_size = (size_t)1 << d->pgd_bits << 3;
@@ -496,12 +541,18 @@ static int lpae_map_pages(struct dmasim_pgtable *pgt, unsigned long iova, phys_a
 		unsigned int idx = lvl_index(d, iova, (unsigned int)target);
 		unsigned int n = lvl_entries(d, (unsigned int)target) - idx;
 		phys_addr_t table;
-		u64 *t;
+		u64 *t = target == LPAE_LAST_LEVEL ? leaf_cached(d, iova) : NULL;
 
-		ret = descend_create(d, iova, (unsigned int)target, &table);
-		if (ret)
-			break;
-		t = table_ptr(d, table);
+		if (!t) {
+			unsigned long gen = atomic_load_explicit(&d->retire_gen, memory_order_acquire);
+
+			ret = descend_create(d, iova, (unsigned int)target, &table);
+			if (ret)
+				break;
+			t = table_ptr(d, table);
+			if (target == LPAE_LAST_LEVEL)
+				leaf_fill(d, iova, t, gen);
+		}
 		if (n > pgcount)
 			n = (unsigned int)pgcount;
 		for (unsigned int i = 0; i < n; i++) {
@@ -516,6 +567,8 @@ static int lpae_map_pages(struct dmasim_pgtable *pgt, unsigned long iova, phys_a
 					ret = -EEXIST;
 					break;
 				}
+				/* Cached walks into it end before it can be reused. */
+				atomic_fetch_add(&d->retire_gen, 1);
 				retire_subtree(d, pte_addr(old), (unsigned int)target + 1);
 			} else if (old & PTE_VALID) {
 				ret = -EEXIST;
@@ -552,8 +605,18 @@ static size_t lpae_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, s
 	while (iova < end) {
 		phys_addr_t table = d->base.root;
 		unsigned int lvl = d->start_level;
-		u64 *ptep, pte;
+		u64 *ptep, pte, *t;
 
+		if (target == LPAE_LAST_LEVEL && (t = leaf_cached(d, iova))) {
+			/* The page's table is known: no walk. */
+			ptep = &t[lvl_index(d, iova, LPAE_LAST_LEVEL)];
+			if (!pte_is_leaf(pte_load(ptep), LPAE_LAST_LEVEL))
+				return done;
+			pte_store(ptep, 0);
+			iova += pgsize;
+			done += pgsize;
+			continue;
+		}
 		/* Down to the target level, stopping at a hole or a larger block. */
 		for (;; lvl++) {
 			ptep = &table_ptr(d, table)[lvl_index(d, iova, lvl)];
@@ -592,14 +655,32 @@ static int lpae_lookup(struct lpae *d, unsigned long iova, struct dmasim_pgtable
 {
 	phys_addr_t table = d->base.root;
 	unsigned int nr = 0;
+	unsigned long gen = 0;
+	u64 *t;
 
 	if (w)
 		memset(w, 0, sizeof(*w));
 	if (iova >> d->base.ias)
 		return -ENOENT;
+	if (!w && (t = leaf_cached(d, iova))) {
+		/* A table at the last level has nothing but pages. */
+		u64 pte = pte_load(&t[lvl_index(d, iova, LPAE_LAST_LEVEL)]);
+
+		if (!pte_is_leaf(pte, LPAE_LAST_LEVEL))
+			return -ENOENT;
+		*phys = pte_addr(pte) | (iova & ((1UL << LPAE_GRANULE_SHIFT) - 1));
+		if (prot)
+			*prot = pte_to_prot(pte);
+		return 0;
+	}
+	if (!w)
+		gen = atomic_load_explicit(&d->retire_gen, memory_order_acquire);
 	for (unsigned int lvl = d->start_level; lvl < LPAE_MAX_LEVELS; lvl++, nr++) {
 		unsigned int idx = lvl_index(d, iova, lvl);
 		u64 pte = pte_load(&table_ptr(d, table)[idx]);
+
+		if (!w && lvl == LPAE_LAST_LEVEL && lvl > d->start_level)
+			leaf_fill(d, iova, table_ptr(d, table), gen);
 
 		if (w) {
 			w->level[nr].table = table;
