@@ -247,10 +247,12 @@ static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int ne
 	struct dmasim_domain *dom = dma_domain(d, "dma_map_sg");
 	unsigned long boundary = dma_get_seg_boundary(&d->dev);
 	unsigned int max_seg = dma_get_max_seg_size(&d->dev);
+	int prot = dir_prot(dir, attrs);
 	struct scatterlist *s, *out;
-	size_t *pos, total, asize, cur_len = 0;
-	dma_addr_t iova, cur_start = 0;
-	int i, count = 0, ret;
+	size_t *pos, total, asize, cur_len = 0, run_len = 0;
+	dma_addr_t iova, cur_start = 0, run_iova = 0;
+	phys_addr_t run_phys = 0;
+	int i, count = 0, ret, run_first = 0;
 
 	if (!dom)
 		return -EINVAL;
@@ -270,29 +272,42 @@ static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int ne
 		free(pos);
 		return ret;
 	}
+	/*
+	 * Entries that follow each other in both IOVA and physical space are
+	 * mapped as one run, as the kernel's iommu_map_sg() does: one walk per
+	 * run, and the largest page sizes the run allows.
+	 */
 	for_each_sg(sgl, s, nents, i) {
-		size_t off = sg_phys(s) & (dom->granule - 1);
+		phys_addr_t phys = sg_phys(s);
+		size_t off = phys & (dom->granule - 1);
+		size_t len = ALIGN(off + s->length, dom->granule);
 
 		if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
-			dmasim__cache_for_device(d, sg_phys(s), s->length, dir);
-		ret = dmasim__iommu_map_range(dom, iova + pos[i], sg_phys(s) - off,
-					      ALIGN(off + s->length, dom->granule),
-					      dir_prot(dir, attrs));
-		if (ret) {
-			struct scatterlist *t;
-			int j;
-
-			for_each_sg(sgl, t, i, j) {
-				size_t o = sg_phys(t) & (dom->granule - 1);
-
-				dmasim__iommu_unmap_range(dom, iova + pos[j],
-							  ALIGN(o + t->length, dom->granule));
-			}
-			dmasim__iotlb_invalidate(dom, iova, total);
-			dom->iova->ops->free_range(dom->iova, iova, asize);
-			free(pos);
-			return ret;
+			dmasim__cache_for_device(d, phys, s->length, dir);
+		if (run_len && iova + pos[i] == run_iova + run_len && phys - off == run_phys + run_len) {
+			run_len += len;
+			continue;
 		}
+		if (run_len) {
+			ret = dmasim__iommu_map_range(dom, run_iova, run_phys, run_len, prot);
+			if (ret)
+				break;
+		}
+		run_first = i;
+		run_iova = iova + pos[i];
+		run_phys = phys - off;
+		run_len = len;
+	}
+	if (!ret)
+		ret = dmasim__iommu_map_range(dom, run_iova, run_phys, run_len, prot);
+	if (ret) {
+		/* The failed run undid itself; the runs before it go. */
+		if (run_first)
+			dmasim__iommu_unmap_range(dom, iova, pos[run_first]);
+		dmasim__iotlb_invalidate(dom, iova, total);
+		dom->iova->ops->free_range(dom->iova, iova, asize);
+		free(pos);
+		return ret;
 	}
 	/* Merge: an entry joins the segment before it when they touch in IOVA space. */
 	out = sgl;

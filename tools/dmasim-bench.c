@@ -514,10 +514,17 @@ static unsigned int order_of(size_t bytes)
 	return o;
 }
 
-/* Buffers for a mapping workload: @sg with @nents entries of @entry_bytes each, else one of @len. */
-static bool map_ctx_init(struct map_ctx *c, struct device *dev, bool sg, int nents,
-			 size_t entry_bytes, enum dma_data_direction dir)
+/*
+ * Buffers for a mapping workload: @sg with @nents entries of @entry_bytes
+ * each, else one of @len.  @scatter leaves a free hole after each entry, so
+ * no two entries are physically contiguous (nothing to coalesce).
+ */
+static bool map_ctx_init_sg(struct map_ctx *c, struct device *dev, bool sg, int nents,
+			    size_t entry_bytes, enum dma_data_direction dir, bool scatter)
 {
+	struct page **holes = NULL;
+	bool ok = true;
+
 	memset(c, 0, sizeof(*c));
 	c->dev = dev;
 	c->dir = dir;
@@ -530,17 +537,34 @@ static bool map_ctx_init(struct map_ctx *c, struct device *dev, bool sg, int nen
 	c->nents = nents;
 	c->len = entry_bytes;
 	c->sgl = calloc((size_t)nents, sizeof(*c->sgl));
-	if (!c->sgl)
+	if (scatter)
+		holes = calloc((size_t)nents, sizeof(*holes));
+	if (!c->sgl || (scatter && !holes)) {
+		free(holes);
 		return false;
+	}
 	sg_init_table(c->sgl, (unsigned int)nents);
-	for (int i = 0; i < nents; i++) {
+	for (int i = 0; i < nents && ok; i++) {
 		struct page *pg = alloc_pages(GFP_KERNEL, c->order);
 
-		if (!pg)
-			return false;
-		sg_set_page(&c->sgl[i], pg, (unsigned int)entry_bytes, 0);
+		/* A page taken after each entry and given back after: entries do not touch. */
+		if (scatter && pg)
+			holes[i] = alloc_pages(GFP_KERNEL, c->order);
+		if (pg)
+			sg_set_page(&c->sgl[i], pg, (unsigned int)entry_bytes, 0);
+		ok = pg && (!scatter || holes[i]);
 	}
-	return true;
+	for (int i = 0; holes && i < nents; i++)
+		if (holes[i])
+			__free_pages(holes[i], c->order);
+	free(holes);
+	return ok;
+}
+
+static bool map_ctx_init(struct map_ctx *c, struct device *dev, bool sg, int nents,
+			 size_t entry_bytes, enum dma_data_direction dir)
+{
+	return map_ctx_init_sg(c, dev, sg, nents, entry_bytes, dir, false);
 }
 
 static void map_ctx_fini(struct map_ctx *c)
@@ -866,7 +890,7 @@ static void do_sg(void)
 {
 	struct result *r;
 	struct env e;
-	struct map_ctx c;
+	struct map_ctx c, cs = { 0 };
 	struct memcpy_ctx mc;
 	struct bench w, bl;
 	size_t total = (size_t)opt.sg_entries * BPAGE;
@@ -887,6 +911,23 @@ static void do_sg(void)
 	bl = (struct bench){ b_memcpy, &mc, 0 };
 	measure_pair(r, &w, &bl);
 	add_extra(r, ", \"sg_entries\": %d", opt.sg_entries);
+	/*
+	 * The entries above come one after another from the page allocator,
+	 * so they are physically contiguous and map as one run.  The same list
+	 * with a hole after every entry shows the per-entry cost.
+	 */
+	if (map_ctx_init_sg(&cs, e.dev, true, opt.sg_entries, BPAGE, map_dir(), true)) {
+		struct bench ws = { batch_map, &cs, w.iters };
+		double rs[MAX_REPS];
+
+		for (int i = 0; i < opt.reps; i++) {
+			double b = run(&bl);
+
+			rs[i] = run(&ws) / b;
+		}
+		add_extra(r, ", \"scattered_ratio\": %.3f", median(rs, opt.reps));
+	}
+	map_ctx_fini(&cs);
 	memcpy_ctx_fini(&mc);
 	map_ctx_fini(&c);
 out_e:
