@@ -41,6 +41,7 @@ struct dmasim_swiotlb {
 	unsigned int used;      /* slots allocated */
 	unsigned int index;     /* where the next search starts, as the kernel's area->index */
 	bool force;
+	unsigned char *cpu;     /* the CPU's view of the pool's first byte */
 	bitstr_t *busy;         /* one bit per slot: allocated */
 	struct tlb_slot *slots;
 };
@@ -167,6 +168,8 @@ int dmasim__swiotlb_init(struct dmasim_platform *p, u64 size, phys_addr_t base, 
 	sw->end = base + size - 1;
 	sw->nslots = (unsigned int)nslots;
 	sw->force = force;
+	/* The pool lies inside one region, whose host mapping never moves. */
+	sw->cpu = dmasim__cpu_ptr(p, base);
 	p->swiotlb = sw;
 	return 0;
 nomem:
@@ -199,10 +202,11 @@ void dmasim__swiotlb_destroy(struct dmasim_platform *p)
 static void bounce_copy(struct dmasim_platform *p, phys_addr_t tlb, phys_addr_t orig, size_t size,
 			enum dma_data_direction dir)
 {
-	unsigned char *t = dmasim__cpu_ptr(p, tlb);
+	const struct dmasim_swiotlb *sw = p->swiotlb;
+	unsigned char *t = sw->cpu + (tlb - sw->start);
 	unsigned char *o = dmasim__cpu_ptr(p, orig);
 
-	if (DMASIM_WARN_ON(p, !t || !o) || !size)
+	if (DMASIM_WARN_ON(p, !sw->cpu || !o) || !size)
 		return;
 	if (dir == DMA_TO_DEVICE)
 		memmove(t, o, size);
@@ -435,6 +439,8 @@ void dmasim__swiotlb_unmap(struct dmasim_device *d, phys_addr_t tlb, size_t size
 	struct dmasim_platform *p = d->plat;
 	struct dmasim_swiotlb *sw = p->swiotlb;
 	struct bounce b;
+	bool copy_back = !(attrs & DMA_ATTR_SKIP_CPU_SYNC) &&
+			 (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL);
 	int ret;
 
 	if (!sw) {
@@ -446,7 +452,10 @@ void dmasim__swiotlb_unmap(struct dmasim_device *d, phys_addr_t tlb, size_t size
 	ret = find_bounce(sw, tlb, &b);
 	if (!ret && (tlb != b.tlb || size != b.size))
 		ret = -EINVAL;
-	if (!ret) {
+	if (!ret && !copy_back) {
+		/* Nothing to copy: free in the same critical section. */
+		free_slots(sw, b.head, b.nslots);
+	} else if (!ret) {
 		/* Dead to lookups while it copies back, so a second unmap fails here. */
 		for (unsigned int k = b.head; k < b.head + b.nslots; k++)
 			sw->slots[k].orig = NO_ORIG;
@@ -468,9 +477,9 @@ void dmasim__swiotlb_unmap(struct dmasim_device *d, phys_addr_t tlb, size_t size
 		return;
 	}
 
-	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) &&
-	    (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL))
-		bounce_copy(p, b.tlb, b.orig, b.size, DMA_FROM_DEVICE);
+	if (!copy_back)
+		return;
+	bounce_copy(p, b.tlb, b.orig, b.size, DMA_FROM_DEVICE);
 
 	pthread_mutex_lock(&sw->lock);
 	free_slots(sw, b.head, b.nslots);
