@@ -7,8 +7,11 @@
  * by the device's min_align_mask survive the bounce, and data is copied
  * between the original and the bounce on map, unmap and sync.  The pool is
  * carved out of RAM before the buddy allocator starts, so nothing else is
- * ever handed those pages.  Layer: translation (dma-direct bounces through
- * it); below it only the memory model.
+ * ever handed those pages.  The search for free slots starts where the last
+ * one ended, as the kernel's area index; swiotlb=...,lifo starts it at the
+ * most recently freed mapping instead (same rules, cache-hot slots).
+ * Layer: translation (dma-direct bounces through it); below it only the
+ * memory model.
  */
 #include <bitstring.h>
 #include <limits.h>
@@ -41,6 +44,7 @@ struct dmasim_swiotlb {
 	unsigned int used;      /* slots allocated */
 	unsigned int index;     /* where the next search starts, as the kernel's area->index */
 	bool force;
+	bool lifo;              /* a free moves @index back to the freed mapping */
 	unsigned char *cpu;     /* the CPU's view of the pool's first byte */
 	bitstr_t *busy;         /* one bit per slot: allocated */
 	struct tlb_slot *slots;
@@ -328,6 +332,9 @@ static void free_slots(struct dmasim_swiotlb *sw, unsigned int head, unsigned in
 		sw->slots[k].offset = 0;
 	}
 	sw->used -= n;
+	/* lifo: the next search starts in the slots just freed, still in the CPU's cache. */
+	if (sw->lifo)
+		sw->index = head;
 }
 
 /*
@@ -556,6 +563,22 @@ bool dmasim__swiotlb_force(struct dmasim_platform *p)
 	return p->swiotlb && p->swiotlb->force;
 }
 
+void dmasim__swiotlb_set_lifo(struct dmasim_platform *p, bool lifo)
+{
+	struct dmasim_swiotlb *sw = p->swiotlb;
+
+	if (!sw)
+		return;
+	pthread_mutex_lock(&sw->lock);
+	sw->lifo = lifo;
+	pthread_mutex_unlock(&sw->lock);
+}
+
+bool dmasim__swiotlb_lifo(struct dmasim_platform *p)
+{
+	return p->swiotlb && p->swiotlb->lifo;
+}
+
 bool dmasim__swiotlb_is_bounce(struct dmasim_platform *p, phys_addr_t phys)
 {
 	const struct dmasim_swiotlb *sw = p->swiotlb;
@@ -622,8 +645,8 @@ void dmasim__swiotlb_dump(struct dmasim_platform *p, FILE *out)
 		fprintf(out, "  swiotlb off\n");
 		return;
 	}
-	fprintf(out, "  swiotlb phys 0x%09llx-0x%09llx (%llu KiB, %u slots of 2 KiB, %lu used%s)\n",
+	fprintf(out, "  swiotlb phys 0x%09llx-0x%09llx (%llu KiB, %u slots of 2 KiB, %lu used%s%s)\n",
 		(unsigned long long)sw->start, (unsigned long long)sw->end,
 		(unsigned long long)((sw->end + 1 - sw->start) >> 10), sw->nslots,
-		dmasim__swiotlb_used(p), sw->force ? ", force" : "");
+		dmasim__swiotlb_used(p), sw->force ? ", force" : "", sw->lifo ? ", lifo" : "");
 }
