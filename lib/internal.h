@@ -226,6 +226,9 @@ size_t dmasim__swiotlb_max_mapping_size(struct dmasim_device *d);
 phys_addr_t dmasim__swiotlb_end(struct dmasim_platform *p);
 phys_addr_t dmasim__swiotlb_start(struct dmasim_platform *p);
 bool dmasim__swiotlb_force(struct dmasim_platform *p);
+/* swiotlb=...,lifo: start each slot search at the most recently freed mapping. */
+void dmasim__swiotlb_set_lifo(struct dmasim_platform *p, bool lifo);
+bool dmasim__swiotlb_lifo(struct dmasim_platform *p);
 void dmasim__swiotlb_dump(struct dmasim_platform *p, FILE *out);
 /* Slots in use (for tests and tools). */
 unsigned long dmasim__swiotlb_used(struct dmasim_platform *p);

@@ -200,13 +200,14 @@ const char *dmasim_platform_spec(const struct dmasim_platform *p)
 /* ---- creation ------------------------------------------------------------- */
 
 static int parse_swiotlb(const char *v, u64 *size, phys_addr_t *base, bool *base_set,
-			 bool *force, char *err, size_t errlen)
+			 bool *force, bool *lifo, char *err, size_t errlen)
 {
 	char buf[96], *comma, *at;
 
 	*size = DEFAULT_SWIOTLB;
 	*base_set = false;
 	*force = false;
+	*lifo = false;
 	if (!v)
 		return 0;
 	if (!strcmp(v, "off")) {
@@ -221,11 +222,21 @@ static int parse_swiotlb(const char *v, u64 *size, phys_addr_t *base, bool *base
 		goto bad;
 	strcpy(buf, v);
 	comma = strchr(buf, ',');
-	if (comma) {
+	if (comma)
 		*comma++ = '\0';
-		if (strcmp(comma, "force"))
+	/* Flags after SIZE[@ADDR], each at most once, in any order. */
+	while (comma) {
+		char *flag = comma;
+
+		comma = strchr(flag, ',');
+		if (comma)
+			*comma++ = '\0';
+		if (!strcmp(flag, "force") && !*force)
+			*force = true;
+		else if (!strcmp(flag, "lifo") && !*lifo)
+			*lifo = true;
+		else
 			goto bad;
-		*force = true;
 	}
 	at = strchr(buf, '@');
 	if (at) {
@@ -240,7 +251,7 @@ static int parse_swiotlb(const char *v, u64 *size, phys_addr_t *base, bool *base
 	return 0;
 bad:
 	snprintf(err, errlen,
-		 "swiotlb=%s: expected SIZE[@ADDR][,force], off or force; SIZE a multiple of 256K",
+		 "swiotlb=%s: expected SIZE[@ADDR][,force][,lifo], off or force; SIZE a multiple of 256K",
 		 v);
 	return -EINVAL;
 }
@@ -251,7 +262,7 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 	const char *v, *bad;
 	u64 sw_size, seed = 1;
 	phys_addr_t sw_base = 0;
-	bool sw_base_set, sw_force;
+	bool sw_base_set, sw_force, sw_lifo;
 	int ret;
 
 	bad = dmasim__spec_unknown(s, platform_keys);
@@ -280,7 +291,7 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 	}
 	p->quiet = v && !strcmp(v, "quiet");
 	ret = parse_swiotlb(dmasim__spec_get(s, "swiotlb"), &sw_size, &sw_base, &sw_base_set,
-			    &sw_force, err, errlen);
+			    &sw_force, &sw_lifo, err, errlen);
 	if (ret)
 		return ret;
 	v = dmasim__spec_get(s, "ram");
@@ -291,6 +302,7 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 	ret = dmasim__swiotlb_init(p, sw_size, sw_base, sw_base_set, sw_force, err, errlen);
 	if (ret)
 		return ret;
+	dmasim__swiotlb_set_lifo(p, sw_lifo);
 	dmasim__buddy_init(p);
 	dmasim__slab_init(p);
 	v = dmasim__spec_get(s, "cache");
@@ -328,11 +340,12 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 						(unsigned long long)p->regions[i].base,
 						p->regions[i].high ? ":high" : "");
 		if (dmasim__swiotlb_active(p))
-			snprintf(sw, sizeof(sw), "%s@0x%llx%s",
+			snprintf(sw, sizeof(sw), "%s@0x%llx%s%s",
 				 dmasim__format_size(dmasim__swiotlb_end(p) + 1 - dmasim__swiotlb_start(p),
 						     sz, sizeof(sz)),
 				 (unsigned long long)dmasim__swiotlb_start(p),
-				 dmasim__swiotlb_force(p) ? ",force" : "");
+				 dmasim__swiotlb_force(p) ? ",force" : "",
+				 dmasim__swiotlb_lifo(p) ? ",lifo" : "");
 		else
 			snprintf(sw, sizeof(sw), "off");
 		v = dmasim__spec_get(s, "cache");

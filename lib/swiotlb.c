@@ -7,8 +7,11 @@
  * by the device's min_align_mask survive the bounce, and data is copied
  * between the original and the bounce on map, unmap and sync.  The pool is
  * carved out of RAM before the buddy allocator starts, so nothing else is
- * ever handed those pages.  Layer: translation (dma-direct bounces through
- * it); below it only the memory model.
+ * ever handed those pages.  The search for free slots starts where the last
+ * one ended, as the kernel's area index; swiotlb=...,lifo starts it at the
+ * most recently freed mapping instead (same rules, cache-hot slots).
+ * Layer: translation (dma-direct bounces through it); below it only the
+ * memory model.
  */
 #include <bitstring.h>
 #include <limits.h>
@@ -41,6 +44,8 @@ struct dmasim_swiotlb {
 	unsigned int used;      /* slots allocated */
 	unsigned int index;     /* where the next search starts, as the kernel's area->index */
 	bool force;
+	bool lifo;              /* a free moves @index back to the freed mapping */
+	unsigned char *cpu;     /* the CPU's view of the pool's first byte */
 	bitstr_t *busy;         /* one bit per slot: allocated */
 	struct tlb_slot *slots;
 };
@@ -167,6 +172,8 @@ int dmasim__swiotlb_init(struct dmasim_platform *p, u64 size, phys_addr_t base, 
 	sw->end = base + size - 1;
 	sw->nslots = (unsigned int)nslots;
 	sw->force = force;
+	/* The pool lies inside one region, whose host mapping never moves. */
+	sw->cpu = dmasim__cpu_ptr(p, base);
 	p->swiotlb = sw;
 	return 0;
 nomem:
@@ -199,10 +206,11 @@ void dmasim__swiotlb_destroy(struct dmasim_platform *p)
 static void bounce_copy(struct dmasim_platform *p, phys_addr_t tlb, phys_addr_t orig, size_t size,
 			enum dma_data_direction dir)
 {
-	unsigned char *t = dmasim__cpu_ptr(p, tlb);
+	const struct dmasim_swiotlb *sw = p->swiotlb;
+	unsigned char *t = sw->cpu + (tlb - sw->start);
 	unsigned char *o = dmasim__cpu_ptr(p, orig);
 
-	if (DMASIM_WARN_ON(p, !t || !o) || !size)
+	if (DMASIM_WARN_ON(p, !sw->cpu || !o) || !size)
 		return;
 	if (dir == DMA_TO_DEVICE)
 		memmove(t, o, size);
@@ -324,6 +332,9 @@ static void free_slots(struct dmasim_swiotlb *sw, unsigned int head, unsigned in
 		sw->slots[k].offset = 0;
 	}
 	sw->used -= n;
+	/* lifo: the next search starts in the slots just freed, still in the CPU's cache. */
+	if (sw->lifo)
+		sw->index = head;
 }
 
 /*
@@ -435,6 +446,8 @@ void dmasim__swiotlb_unmap(struct dmasim_device *d, phys_addr_t tlb, size_t size
 	struct dmasim_platform *p = d->plat;
 	struct dmasim_swiotlb *sw = p->swiotlb;
 	struct bounce b;
+	bool copy_back = !(attrs & DMA_ATTR_SKIP_CPU_SYNC) &&
+			 (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL);
 	int ret;
 
 	if (!sw) {
@@ -446,7 +459,10 @@ void dmasim__swiotlb_unmap(struct dmasim_device *d, phys_addr_t tlb, size_t size
 	ret = find_bounce(sw, tlb, &b);
 	if (!ret && (tlb != b.tlb || size != b.size))
 		ret = -EINVAL;
-	if (!ret) {
+	if (!ret && !copy_back) {
+		/* Nothing to copy: free in the same critical section. */
+		free_slots(sw, b.head, b.nslots);
+	} else if (!ret) {
 		/* Dead to lookups while it copies back, so a second unmap fails here. */
 		for (unsigned int k = b.head; k < b.head + b.nslots; k++)
 			sw->slots[k].orig = NO_ORIG;
@@ -468,9 +484,9 @@ void dmasim__swiotlb_unmap(struct dmasim_device *d, phys_addr_t tlb, size_t size
 		return;
 	}
 
-	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) &&
-	    (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL))
-		bounce_copy(p, b.tlb, b.orig, b.size, DMA_FROM_DEVICE);
+	if (!copy_back)
+		return;
+	bounce_copy(p, b.tlb, b.orig, b.size, DMA_FROM_DEVICE);
 
 	pthread_mutex_lock(&sw->lock);
 	free_slots(sw, b.head, b.nslots);
@@ -547,6 +563,22 @@ bool dmasim__swiotlb_force(struct dmasim_platform *p)
 	return p->swiotlb && p->swiotlb->force;
 }
 
+void dmasim__swiotlb_set_lifo(struct dmasim_platform *p, bool lifo)
+{
+	struct dmasim_swiotlb *sw = p->swiotlb;
+
+	if (!sw)
+		return;
+	pthread_mutex_lock(&sw->lock);
+	sw->lifo = lifo;
+	pthread_mutex_unlock(&sw->lock);
+}
+
+bool dmasim__swiotlb_lifo(struct dmasim_platform *p)
+{
+	return p->swiotlb && p->swiotlb->lifo;
+}
+
 bool dmasim__swiotlb_is_bounce(struct dmasim_platform *p, phys_addr_t phys)
 {
 	const struct dmasim_swiotlb *sw = p->swiotlb;
@@ -613,8 +645,8 @@ void dmasim__swiotlb_dump(struct dmasim_platform *p, FILE *out)
 		fprintf(out, "  swiotlb off\n");
 		return;
 	}
-	fprintf(out, "  swiotlb phys 0x%09llx-0x%09llx (%llu KiB, %u slots of 2 KiB, %lu used%s)\n",
+	fprintf(out, "  swiotlb phys 0x%09llx-0x%09llx (%llu KiB, %u slots of 2 KiB, %lu used%s%s)\n",
 		(unsigned long long)sw->start, (unsigned long long)sw->end,
 		(unsigned long long)((sw->end + 1 - sw->start) >> 10), sw->nslots,
-		dmasim__swiotlb_used(p), sw->force ? ", force" : "");
+		dmasim__swiotlb_used(p), sw->force ? ", force" : "", sw->lifo ? ", lifo" : "");
 }

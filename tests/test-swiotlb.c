@@ -1,8 +1,8 @@
 /*
  * tests/test-swiotlb.c - the swiotlb bounce pool (lib/swiotlb.c): placement,
  * slot allocation rules (slot and page alignment, min_align_mask, 256 KiB
- * maximum, 128-slot segments, device segment boundary, search hint),
- * exhaustion, data copies by direction, partial syncs, misuse reports and
+ * maximum, 128-slot segments, device segment boundary, search hint, the
+ * lifo search start of swiotlb=...,lifo), exhaustion, data copies by direction, partial syncs, misuse reports and
  * reachability.  Most tests drive the internal API (lib/internal.h) with
  * physical addresses so every address can be asserted exactly; the device's
  * side of a bounce is read and written through the RAM view, which is what
@@ -673,6 +673,134 @@ static void test_threads(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/* ---- swiotlb=...,lifo: the search starts at the last freed mapping ------------ */
+
+static void test_lifo_spec(void **state)
+{
+	static const char *const bad[] = { "swiotlb=1M,lifo,lifo", "swiotlb=1M,force,force",
+					   "swiotlb=1M,", "swiotlb=1M,lifo,", "swiotlb=1M,hot",
+					   "swiotlb=lifo", "swiotlb=1M,Lifo" };
+	struct dmasim_platform *p;
+	char line[256];
+
+	(void)state;
+	p = plat("swiotlb=1M@0x80100000,lifo,force");
+	assert_true(dmasim__swiotlb_lifo(p));
+	assert_true(dmasim__swiotlb_force(p));
+	assert_true(tu_spec_has(p, "swiotlb=1M@0x80100000,force,lifo"));
+	dump_line(p, line, sizeof(line));
+	assert_string_equal(line,
+			    "  swiotlb phys 0x080100000-0x0801fffff (1024 KiB, 512 slots of 2 KiB, 0 used, force, lifo)\n");
+	dmasim_platform_destroy(p);
+
+	p = plat("swiotlb=2M,lifo");
+	assert_true(dmasim__swiotlb_lifo(p));
+	assert_false(dmasim__swiotlb_force(p));
+	assert_true(tu_spec_has(p, "swiotlb=2M@0x80000000,lifo"));
+	dmasim_platform_destroy(p);
+
+	/* The faithful next-fit search stays the default. */
+	p = plat("swiotlb=2M,force");
+	assert_false(dmasim__swiotlb_lifo(p));
+	assert_true(tu_spec_has(p, "swiotlb=2M@0x80000000,force"));
+	assert_false(tu_spec_has(p, "lifo"));
+	dmasim_platform_destroy(p);
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		p = dmasim_platform_create(bad[i]);
+		if (p) {
+			dmasim_platform_destroy(p);
+			fail_msg("spec \"%s\" was accepted", bad[i]);
+		}
+	}
+}
+
+static void test_lifo_placement(void **state)
+{
+	struct dmasim_platform *p = plat("swiotlb=4M,lifo");
+	struct dmasim_device *d = mkdev(p, "name=nic");
+	struct dmasim_device *nvme = mkdev(p, "name=nvme min_align=0xfff");
+	phys_addr_t a, b, c, e, f;
+
+	(void)state;
+	a = map_ok(d, ORIG, 100, DMA_TO_DEVICE, 0);
+	b = map_ok(d, ORIG, 100, DMA_TO_DEVICE, 0);
+	assert_int_equal(a, POOL);
+	assert_int_equal(b, POOL + 0x800);
+	/* The slot just freed is the next one handed out (next-fit would give slot 2). */
+	dmasim__swiotlb_unmap(d, a, 100, DMA_TO_DEVICE, 0);
+	c = map_ok(d, ORIG, 100, DMA_TO_DEVICE, 0);
+	assert_int_equal(c, POOL);
+	/* A map and unmap in a loop keeps using the same slot. */
+	for (int i = 0; i < 10; i++) {
+		e = map_ok(d, ORIG, 1500, DMA_TO_DEVICE, 0);
+		assert_int_equal(e, POOL + 0x1000);
+		dmasim__swiotlb_unmap(d, e, 1500, DMA_TO_DEVICE, 0);
+	}
+
+	/* The kernel's rules still hold from the new start: a page is page aligned ... */
+	dmasim__swiotlb_unmap(d, b, 100, DMA_TO_DEVICE, 0);  /* start: slot 1 */
+	e = map_ok(d, ORIG, 4096, DMA_TO_DEVICE, 0);
+	assert_int_equal(e, POOL + 0x1000);
+	/* ... min_align_mask keeps the low bits (bit 11 set: an odd slot, 3 free in a row) ... */
+	dmasim__swiotlb_unmap(d, c, 100, DMA_TO_DEVICE, 0);  /* start: slot 0 */
+	f = map_ok(nvme, ORIG + 0xa10, 4096, DMA_TO_DEVICE, 0);
+	assert_int_equal(f, POOL + 0x2800 + 0x210);
+	dmasim__swiotlb_unmap(nvme, f, 4096, DMA_TO_DEVICE, 0);
+	dmasim__swiotlb_unmap(d, e, 4096, DMA_TO_DEVICE, 0);
+	assert_int_equal(dmasim__swiotlb_used(p), 0);
+
+	/* ... and no mapping crosses a 128-slot segment: slot 122 + 16 slots would. */
+	a = map_ok(d, ORIG, 120 * 2048, DMA_TO_DEVICE, 0); /* from slot 2, the last freed */
+	b = map_ok(d, ORIG, 2048, DMA_TO_DEVICE, 0);
+	assert_int_equal(a, POOL + 0x1000);
+	assert_int_equal(b, POOL + 122 * 2048);
+	dmasim__swiotlb_unmap(d, b, 2048, DMA_TO_DEVICE, 0); /* start: slot 122 */
+	c = map_ok(d, ORIG, 16 * 2048, DMA_TO_DEVICE, 0);
+	assert_int_equal(c, POOL + 0x40000);
+	dmasim__swiotlb_unmap(d, a, 120 * 2048, DMA_TO_DEVICE, 0);
+	dmasim__swiotlb_unmap(d, c, 16 * 2048, DMA_TO_DEVICE, 0);
+	assert_int_equal(dmasim__swiotlb_used(p), 0);
+	assert_int_equal(tu_log.total, 0);
+	dmasim_platform_destroy(p);
+}
+
+static void test_lifo_copies_and_threads(void **state)
+{
+	struct dmasim_platform *p = plat("swiotlb=4M,lifo");
+	struct dmasim_device *d = mkdev(p, "name=mq");
+	unsigned char *o = ram(p, ORIG);
+	pthread_t th[4];
+	struct worker w[4];
+	phys_addr_t a, b;
+
+	(void)state;
+	/* A reused slot holds the new original, never the previous user's bytes. */
+	memset(o, 0x11, 3000);
+	a = map_ok(d, ORIG, 3000, DMA_FROM_DEVICE, 0);
+	memset(ram(p, a), 0xee, 3000);
+	dmasim__swiotlb_unmap(d, a, 3000, DMA_FROM_DEVICE, 0);
+	assert_int_equal(o[2999], 0xee);
+	memset(o, 0x22, 3000);
+	b = map_ok(d, ORIG, 3000, DMA_FROM_DEVICE, 0);
+	assert_int_equal(b, a);
+	assert_int_equal(ram(p, b)[0], 0x22);
+	assert_int_equal(ram(p, b)[2999], 0x22);
+	dmasim__swiotlb_unmap(d, b, 3000, DMA_FROM_DEVICE, 0);
+
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct worker){ .d = d, .id = i };
+		assert_int_equal(pthread_create(&th[i], NULL, worker_run, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(w[i].failures, 0);
+	}
+	assert_int_equal(dmasim__swiotlb_used(p), 0);
+	assert_int_equal(tu_log.total, 0);
+	dmasim_platform_destroy(p);
+}
+
 /* ---- through the public API ---------------------------------------------------------------- */
 
 static void test_public_lowmem_bounce(void **state)
@@ -737,6 +865,9 @@ int main(void)
 		cmocka_unit_test(test_bad_unmaps),
 		cmocka_unit_test(test_unreachable_pool),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_lifo_spec),
+		cmocka_unit_test(test_lifo_placement),
+		cmocka_unit_test(test_lifo_copies_and_threads),
 		cmocka_unit_test(test_public_lowmem_bounce),
 	};
 
