@@ -406,7 +406,10 @@ static void map_insert_locked(struct dmasim_device *d, struct dmasim_map *m)
 /* Copy a record without the unused tail of its call-site frames. */
 static void map_copy(struct dmasim_map *to, const struct dmasim_map *from)
 {
-	memcpy(to, from, offsetof(struct dmasim_map, site) + from->nsite * sizeof(from->site[0]));
+	/* Fixed-size head: a variable-length memcpy would stall the loads that follow. */
+	memcpy(to, from, offsetof(struct dmasim_map, site));
+	for (unsigned int i = 0; i < from->nsite; i++)
+		to->site[i] = from->site[i];
 }
 
 struct dmasim_map *dmasim__map_add(struct dmasim_device *d, const struct dmasim_map *tmpl)
@@ -424,8 +427,10 @@ struct dmasim_map *dmasim__map_add(struct dmasim_device *d, const struct dmasim_
 	pthread_mutex_lock(&d->lock);
 	m = map_get_locked(d);
 	if (m) {
-		memcpy(m, tmpl, offsetof(struct dmasim_map, site) + nsite * sizeof(m->site[0]));
+		memcpy(m, tmpl, offsetof(struct dmasim_map, site));
 		m->nsite = nsite;
+		for (unsigned int i = 0; i < nsite; i++)
+			m->site[i] = tmpl->site[i];
 		map_insert_locked(d, m);
 	}
 	pthread_mutex_unlock(&d->lock);
@@ -497,7 +502,8 @@ bool dmasim__map_take(struct dmasim_device *d, dma_addr_t dma, enum dmasim_map_k
 		map_put_locked(d, best, &spill);
 	}
 	pthread_mutex_unlock(&d->lock);
-	free(spill);
+	if (spill)
+		free(spill);
 	return best != NULL;
 }
 

@@ -168,8 +168,8 @@ void dmasim__fail_destroy(struct dmasim_platform *p)
 	p->fail = NULL;
 }
 
-bool dmasim__should_fail(struct dmasim_platform *p, enum dmasim_fail_kind kind,
-			 const struct dmasim_device *d, const char *call)
+bool dmasim__should_fail_slow(struct dmasim_platform *p, enum dmasim_fail_kind kind,
+			      const struct dmasim_device *d, const char *call)
 {
 	struct dmasim_fail *f = p->fail;
 	bool fail = false;

@@ -250,10 +250,11 @@ int dmasim__cache_create(struct dmasim_platform *p, const char *value, char *err
 /* Whether the model "cache=VALUE" names keeps CPU and RAM one copy (NULL: the default). */
 bool dmasim__cache_is_coherent(const char *value);
 void dmasim__cache_destroy(struct dmasim_platform *p);
-void dmasim__cache_for_device(struct dmasim_device *d, phys_addr_t phys, size_t size,
-			      enum dma_data_direction dir);
-void dmasim__cache_for_cpu(struct dmasim_device *d, phys_addr_t phys, size_t size,
-			   enum dma_data_direction dir);
+void dmasim__cache_sync_for_device(struct dmasim_device *d, phys_addr_t phys, size_t size,
+				   enum dma_data_direction dir);
+void dmasim__cache_sync_for_cpu(struct dmasim_device *d, phys_addr_t phys, size_t size,
+				enum dma_data_direction dir);
+/* dmasim__cache_for_device() and dmasim__cache_for_cpu() are inline, after struct dmasim_device. */
 extern const struct dmasim_cache_ops dmasim__cache_coherent;
 extern const struct dmasim_cache_ops dmasim__cache_noncoherent;
 /* Built-in IOMMU backends (iommu/iova/, iommu/pgtable/). */
@@ -356,6 +357,21 @@ struct dmasim_device {
 static inline struct dmasim_device *to_dmasim(struct device *dev)
 {
 	return container_of(dev, struct dmasim_device, dev);
+}
+
+/* Ownership transfers; a coherent device needs no maintenance, decided without a call. */
+static inline void dmasim__cache_for_device(struct dmasim_device *d, phys_addr_t phys, size_t size,
+					    enum dma_data_direction dir)
+{
+	if (!d->dev.dma_coherent)
+		dmasim__cache_sync_for_device(d, phys, size, dir);
+}
+
+static inline void dmasim__cache_for_cpu(struct dmasim_device *d, phys_addr_t phys, size_t size,
+					 enum dma_data_direction dir)
+{
+	if (!d->dev.dma_coherent)
+		dmasim__cache_sync_for_cpu(d, phys, size, dir);
 }
 
 /* Validate a struct device from the user: NULL or foreign gives NULL and a message. */
@@ -587,9 +603,9 @@ struct dmasim_fail;
 /* Replace the rules with "RULE[,RULE...]". Return 0 or -EINVAL with @err. */
 int dmasim__fail_parse(struct dmasim_platform *p, const char *rules, char *err, size_t errlen);
 void dmasim__fail_destroy(struct dmasim_platform *p);
-/* Whether this call (of @kind, by @d or NULL) fails on purpose; logs when it does. */
-bool dmasim__should_fail(struct dmasim_platform *p, enum dmasim_fail_kind kind,
-			 const struct dmasim_device *d, const char *call);
+bool dmasim__should_fail_slow(struct dmasim_platform *p, enum dmasim_fail_kind kind,
+			      const struct dmasim_device *d, const char *call);
+/* dmasim__should_fail(): whether this call fails on purpose; inline, after struct dmasim_platform. */
 const char *dmasim__fail_kind_name(enum dmasim_fail_kind k);
 
 /* ---- overlapping cache lines (debug-cacheline.c) --------------------------------- */
@@ -677,5 +693,13 @@ void dmasim__debug_report(struct dmasim_device *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The current platform, or NULL with a message naming @call. */
 struct dmasim_platform *dmasim__current(const char *call);
+
+/* Whether this call (of @kind, by @d or NULL) fails on purpose; logs when it does. */
+static inline bool dmasim__should_fail(struct dmasim_platform *p, enum dmasim_fail_kind kind,
+				       const struct dmasim_device *d, const char *call)
+{
+	/* No rules were ever set: the common case, decided without a call. */
+	return p->fail && dmasim__should_fail_slow(p, kind, d, call);
+}
 
 #endif /* DMASIM_INTERNAL_H */
