@@ -126,20 +126,18 @@ void dmasim__cache_destroy(struct dmasim_platform *p)
 	p->cache = NULL;
 }
 
-void dmasim__cache_for_device(struct dmasim_device *d, phys_addr_t phys, size_t size,
-			      enum dma_data_direction dir)
+void dmasim__cache_sync_for_device(struct dmasim_device *d, phys_addr_t phys, size_t size,
+				   enum dma_data_direction dir)
 {
 	struct dmasim_cache *c = d->plat->cache;
 
-	if (!d->dev.dma_coherent)
-		c->ops->sync_for_device(c, &d->dev, phys, size, dir);
+	c->ops->sync_for_device(c, &d->dev, phys, size, dir);
 }
 
-void dmasim__cache_for_cpu(struct dmasim_device *d, phys_addr_t phys, size_t size,
-			   enum dma_data_direction dir)
+void dmasim__cache_sync_for_cpu(struct dmasim_device *d, phys_addr_t phys, size_t size,
+				enum dma_data_direction dir)
 {
 	struct dmasim_cache *c = d->plat->cache;
 
-	if (!d->dev.dma_coherent)
-		c->ops->sync_for_cpu(c, &d->dev, phys, size, dir);
+	c->ops->sync_for_cpu(c, &d->dev, phys, size, dir);
 }

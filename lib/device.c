@@ -14,6 +14,7 @@
 #include <dlfcn.h>
 #include <execinfo.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,7 +40,7 @@ const char *dev_name(const struct device *dev)
 	return dev->init_name ? dev->init_name : "(unnamed device)";
 }
 
-struct dmasim_device *dmasim__dev(struct device *dev, const char *call)
+struct dmasim_device *dmasim__dev_slow(struct device *dev, const char *call)
 {
 	if (!dev) {
 		struct dmasim_platform *p = dmasim_platform_current();
@@ -183,6 +184,7 @@ struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec)
 	d->dev.dma_coherent = (p->cache->ops->base.caps & DMASIM_CACHE_CAP_COHERENT) != 0;
 	d->ops = &dmasim__direct_ops;
 	RB_INIT(&d->maps);
+	SLIST_INIT(&d->free_maps);
 	LIST_INIT(&d->devres);
 	LIST_INIT(&d->pools);
 
@@ -242,11 +244,35 @@ static void report_leaks(struct dmasim_device *d)
 			dmasim__cachelines_del(d, m->phys, m->size, m->dir, m->attrs);
 			d->ops->unmap_phys(d, m, DMA_ATTR_SKIP_CPU_SYNC);
 		}
-		dmasim__map_free(m);
+		free(m);
 		pthread_mutex_lock(&d->lock);
 	}
 	d->nr_maps = 0;
 	pthread_mutex_unlock(&d->lock);
+}
+
+/* Records kept for reuse, so the hot path does not go to malloc. Lock held. */
+#define MAP_CACHE_MAX 64
+
+static void map_put_locked(struct dmasim_device *d, struct dmasim_map *m, struct dmasim_map **spill)
+{
+	if (d->nr_free_maps < MAP_CACHE_MAX) {
+		SLIST_INSERT_HEAD(&d->free_maps, m, free_link);
+		d->nr_free_maps++;
+	} else {
+		*spill = m; /* the caller frees it after unlocking */
+	}
+}
+
+static void map_cache_destroy(struct dmasim_device *d)
+{
+	struct dmasim_map *m;
+
+	while ((m = SLIST_FIRST(&d->free_maps)) != NULL) {
+		SLIST_REMOVE_HEAD(&d->free_maps, free_link);
+		free(m);
+	}
+	d->nr_free_maps = 0;
 }
 
 void dmasim_device_destroy(struct device *dev)
@@ -277,6 +303,7 @@ void dmasim_device_destroy(struct device *dev)
 	LIST_REMOVE(d, link);
 	pthread_mutex_unlock(&d->plat->dev_lock);
 	d->dev.dmasim_magic = 0;
+	map_cache_destroy(d);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
@@ -351,30 +378,109 @@ const char *dmasim__map_site(const struct dmasim_map *m, char *buf, size_t len)
 	return buf;
 }
 
-struct dmasim_map *dmasim__map_add(struct dmasim_device *d, const struct dmasim_map *tmpl)
+/* A record from the device's cache, or a new one; with d->lock held (dropped and retaken). */
+static struct dmasim_map *map_get_locked(struct dmasim_device *d)
 {
-	struct dmasim_map *m = malloc(sizeof(*m));
+	struct dmasim_map *m = SLIST_FIRST(&d->free_maps);
 
-	if (!m)
-		return NULL;
-	*m = *tmpl;
-	m->nsite = 0;
-	if (d->plat->debug && m->caller)
-		capture_site(m);
+	if (m) {
+		SLIST_REMOVE_HEAD(&d->free_maps, free_link);
+		d->nr_free_maps--;
+		return m;
+	}
+	pthread_mutex_unlock(&d->lock);
+	m = malloc(sizeof(*m));
 	pthread_mutex_lock(&d->lock);
+	return m;
+}
+
+static void map_insert_locked(struct dmasim_device *d, struct dmasim_map *m)
+{
 	m->seq = ++d->seq;
 	RB_INSERT(dmasim_map_tree, &d->maps, m);
 	d->nr_maps++;
 	if (m->size > d->max_map_size)
 		d->max_map_size = m->size;
+}
+
+/* Copy a record without the unused tail of its call-site frames. */
+static void map_copy(struct dmasim_map *to, const struct dmasim_map *from)
+{
+	/* Fixed-size head: a variable-length memcpy would stall the loads that follow. */
+	memcpy(to, from, offsetof(struct dmasim_map, site));
+	for (unsigned int i = 0; i < from->nsite; i++)
+		to->site[i] = from->site[i];
+}
+
+struct dmasim_map *dmasim__map_add(struct dmasim_device *d, const struct dmasim_map *tmpl)
+{
+	struct dmasim_map *m, sited;
+	unsigned int nsite = 0;
+
+	if (d->plat->debug && tmpl->caller) {
+		/* The backtrace is taken before the lock, into a copy. */
+		sited = *tmpl;
+		capture_site(&sited);
+		tmpl = &sited;
+		nsite = sited.nsite;
+	}
+	pthread_mutex_lock(&d->lock);
+	m = map_get_locked(d);
+	if (m) {
+		memcpy(m, tmpl, offsetof(struct dmasim_map, site));
+		m->nsite = nsite;
+		for (unsigned int i = 0; i < nsite; i++)
+			m->site[i] = tmpl->site[i];
+		map_insert_locked(d, m);
+	}
 	pthread_mutex_unlock(&d->lock);
 	return m;
 }
 
-struct dmasim_map *dmasim__map_take(struct dmasim_device *d, dma_addr_t dma,
-				    enum dmasim_map_kind kind, const struct scatterlist *sg)
+struct dmasim_map *dmasim__map_add_streaming(struct dmasim_device *d, dma_addr_t dma, size_t size,
+					     phys_addr_t phys, phys_addr_t tlb, void *cpu,
+					     enum dma_data_direction dir,
+					     enum dmasim_map_kind kind, unsigned long attrs,
+					     void *caller)
 {
-	struct dmasim_map key = { .dma = dma, .seq = 0 }, *m, *best = NULL;
+	struct dmasim_map *m;
+
+	if (d->plat->debug)
+		return dmasim__map_add(d, &(struct dmasim_map){ .dma = dma, .size = size,
+								.phys = phys, .tlb = tlb, .cpu = cpu,
+								.dir = dir, .kind = kind,
+								.attrs = attrs, .caller = caller });
+	pthread_mutex_lock(&d->lock);
+	m = map_get_locked(d);
+	if (m) {
+		/* Every field but the site frames (none without debug). */
+		m->dma = dma;
+		m->size = size;
+		m->phys = phys;
+		m->tlb = tlb;
+		m->cpu = cpu;
+		m->dir = dir;
+		m->kind = kind;
+		m->attrs = attrs;
+		m->checked = false;
+		m->dev_wrote = false;
+		m->sg_head = NULL;
+		m->sg_nents = 0;
+		m->alloc_size = 0;
+		m->pages = NULL;
+		m->nr_pages = 0;
+		m->caller = caller;
+		m->nsite = 0;
+		map_insert_locked(d, m);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return m;
+}
+
+bool dmasim__map_take(struct dmasim_device *d, dma_addr_t dma, enum dmasim_map_kind kind,
+		      const struct scatterlist *sg, struct dmasim_map *out)
+{
+	struct dmasim_map key = { .dma = dma, .seq = 0 }, *m, *best = NULL, *spill = NULL;
 
 	pthread_mutex_lock(&d->lock);
 	for (m = RB_NFIND(dmasim_map_tree, &d->maps, &key); m && m->dma == dma;
@@ -391,9 +497,14 @@ struct dmasim_map *dmasim__map_take(struct dmasim_device *d, dma_addr_t dma,
 	if (best) {
 		RB_REMOVE(dmasim_map_tree, &d->maps, best);
 		d->nr_maps--;
+		/* Copied out, so the storage is recycled under this same lock. */
+		map_copy(out, best);
+		map_put_locked(d, best, &spill);
 	}
 	pthread_mutex_unlock(&d->lock);
-	return best;
+	if (spill)
+		free(spill);
+	return best != NULL;
 }
 
 struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t dma)
@@ -496,11 +607,6 @@ void dmasim__map_mark_checked(struct dmasim_device *d, dma_addr_t dma)
 			break;
 		}
 	pthread_mutex_unlock(&d->lock);
-}
-
-void dmasim__map_free(struct dmasim_map *m)
-{
-	free(m);
 }
 
 /* ---- managed resources ---------------------------------------------------- */

@@ -126,13 +126,13 @@ static bool alloc_kind(enum dmasim_map_kind k)
 static void free_common(struct dmasim_device *d, const char *call, size_t size, void *cpu_addr,
 			dma_addr_t dma, int dir, enum dmasim_map_kind kind)
 {
-	struct dmasim_map *m;
+	struct dmasim_map *m, rec;
 
 	/* The kernel warns: freeing may sleep (vunmap, IOMMU flushes) and needs IRQs on. */
 	if (dmasim_in_irq())
 		dmasim__debug_report(d, "%s: called from interrupt context [device address=0x%016llx] [size=%zu bytes]",
 				     call, (unsigned long long)dma, size);
-	m = dmasim__map_release(d, call, dma, size, dir, kind, NULL);
+	m = dmasim__map_release(d, call, dma, size, dir, kind, NULL, &rec);
 	if (m)
 		DMASIM_TRACE_DEV(d, .ev = "free", .call = call, .cpu = m->cpu, .has_cpu = true,
 				 .phys = m->phys, .has_phys = true, .bus = m->dma, .has_bus = true,
@@ -149,7 +149,6 @@ static void free_common(struct dmasim_device *d, const char *call, size_t size, 
 
 		d->ops->free(d, m->size, &a);
 	}
-	dmasim__map_free(m);
 }
 
 void dma_free_attrs(struct device *dev, size_t size, void *cpu_addr, dma_addr_t dma_handle,

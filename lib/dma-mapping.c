@@ -264,7 +264,6 @@ static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_add
 			     void *cpu, size_t size, enum dma_data_direction dir,
 			     unsigned long attrs, enum dmasim_map_kind kind, void *caller)
 {
-	struct dmasim_map tmpl;
 	dma_addr_t dma;
 	phys_addr_t tlb;
 
@@ -295,12 +294,13 @@ static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_add
 			 .dir = dir, .has_dir = true, .bounced = tlb != DMASIM_NO_TLB);
 	if (trusting(d))
 		return dma;
-	tmpl = (struct dmasim_map){ .dma = dma, .size = size, .phys = phys, .tlb = tlb,
-				    .cpu = cpu, .dir = dir, .kind = kind, .attrs = attrs,
-				    .caller = caller };
-	dmasim__cachelines_add(d, call, phys, size, dir, attrs);
-	if (!dmasim__map_add(d, &tmpl)) {
-		d->ops->unmap_phys(d, &tmpl, DMA_ATTR_SKIP_CPU_SYNC);
+	if (d->plat->debug)
+		dmasim__cachelines_add(d, call, phys, size, dir, attrs);
+	if (!dmasim__map_add_streaming(d, dma, size, phys, tlb, cpu, dir, kind, attrs, caller)) {
+		struct dmasim_map rec = { .dma = dma, .size = size, .phys = phys, .tlb = tlb,
+					  .cpu = cpu, .dir = dir, .kind = kind, .attrs = attrs };
+
+		d->ops->unmap_phys(d, &rec, DMA_ATTR_SKIP_CPU_SYNC);
 		return DMA_MAPPING_ERROR;
 	}
 	return dma;
@@ -340,8 +340,8 @@ dma_addr_t dma_map_page_attrs(struct device *dev, struct page *page, size_t offs
 		dmasim__dev_report(d, "dma_map_page: page belongs to another platform");
 		return DMA_MAPPING_ERROR;
 	}
-	cpu = page_address(page);
-	return map_common(d, "dma_map_page", page_to_phys(page) + offset,
+	cpu = dmasim__page_linear(page);
+	return map_common(d, "dma_map_page", dmasim__page_phys(page) + offset,
 			  cpu ? (char *)cpu + offset : NULL, size, dir, attrs, MAP_PAGE,
 			  __builtin_return_address(0));
 }
@@ -387,17 +387,16 @@ static bool alloc_kind(enum dmasim_map_kind k)
 /* See internal.h: the checks every unmap and free goes through. */
 struct dmasim_map *dmasim__map_release(struct dmasim_device *d, const char *call, dma_addr_t addr,
 				       size_t size, int dir, enum dmasim_map_kind kind,
-				       const struct scatterlist *sg)
+				       const struct scatterlist *sg, struct dmasim_map *out)
 {
-	struct dmasim_map *m;
+	struct dmasim_map *m = out;
 	char site[400];
 
 	if (addr == DMA_MAPPING_ERROR) {
 		dmasim__dev_report(d, "%s: device driver tries to free an invalid DMA memory address", call);
 		return NULL;
 	}
-	m = dmasim__map_take(d, addr, kind, sg);
-	if (!m) {
+	if (!dmasim__map_take(d, addr, kind, sg, out)) {
 		dmasim__dev_report(d,
 				   "%s: device driver tries to free DMA memory it has not allocated [device address=0x%016llx] [size=%zu bytes]",
 				   call, (unsigned long long)addr, size);
@@ -412,10 +411,7 @@ struct dmasim_map *dmasim__map_release(struct dmasim_device *d, const char *call
 				   dmasim__map_site(m, site, sizeof(site)));
 		if (alloc_kind(m->kind) != alloc_kind(kind)) {
 			/* Releasing an allocation through an unmap (or back) would corrupt it. */
-			struct dmasim_map tmpl = *m;
-
-			dmasim__map_free(m);
-			dmasim__map_add(d, &tmpl);
+			dmasim__map_add(d, m);
 			return NULL;
 		}
 	} else if (m->kind != kind) {
@@ -425,6 +421,8 @@ struct dmasim_map *dmasim__map_release(struct dmasim_device *d, const char *call
 				     dmasim__map_kind_name(m->kind), dmasim__map_kind_name(kind),
 				     dmasim__map_site(m, site, sizeof(site)));
 	}
+	if (!d->plat->debug)
+		return m; /* the rest are DMA-API debug checks */
 	if (m->size != size)
 		dmasim__debug_report(d,
 				     "%s: device driver frees DMA memory with different size [device address=0x%016llx] [map size=%zu bytes] [unmap size=%zu bytes]%s",
@@ -448,7 +446,8 @@ static void unmap_common(struct device *dev, const char *call, dma_addr_t addr, 
 			 enum dmasim_map_kind kind)
 {
 	struct dmasim_device *d = dmasim__dev(dev, call);
-	struct dmasim_map *m;
+	struct dmasim_map *m, taken;
+	bool debug;
 
 	if (!d || !check_dir(d, call, dir))
 		return;
@@ -464,22 +463,25 @@ static void unmap_common(struct device *dev, const char *call, dma_addr_t addr, 
 		d->ops->unmap_phys(d, &rec, attrs);
 		return;
 	}
-	m = dmasim__map_release(d, call, addr, size, dir, kind, NULL);
+	m = dmasim__map_release(d, call, addr, size, dir, kind, NULL, &taken);
 	if (!m)
 		return;
 	DMASIM_TRACE_DEV(d, .ev = "unmap", .call = call, .cpu = m->cpu, .has_cpu = m->cpu != NULL,
 			 .phys = m->phys, .has_phys = true, .bus = m->dma, .has_bus = true,
 			 .size = m->size, .dir = m->dir, .has_dir = true, .bounced = m->tlb != DMASIM_NO_TLB);
-	if (m->kind != MAP_RESOURCE)
+	/* Only debug reports look at the cache lines or the record being released. */
+	debug = d->plat->debug;
+	if (debug && m->kind != MAP_RESOURCE)
 		dmasim__cachelines_del(d, m->phys, m->size, m->dir, m->attrs);
 	/* The recorded size and direction are used: a wrong argument must not corrupt memory. */
-	dmasim__map_releasing(m);
+	if (debug)
+		dmasim__map_releasing(m);
 	if (m->kind != MAP_RESOURCE)
 		d->ops->unmap_phys(d, m, attrs);
 	else if (d->ops->unmap_resource)
 		d->ops->unmap_resource(d, m);
-	dmasim__map_releasing(NULL);
-	dmasim__map_free(m);
+	if (debug)
+		dmasim__map_releasing(NULL);
 }
 
 void dma_unmap_single_attrs(struct device *dev, dma_addr_t addr, size_t size,
@@ -524,11 +526,12 @@ static void unmap_sg_entries(struct dmasim_device *d, const char *call, struct s
 	bool nents_reported = false;
 
 	for_each_sg(sgl, s, count, i) {
-		struct dmasim_map *m;
+		struct dmasim_map *m, rec;
 
 		if (!s)
 			break;
-		m = dmasim__map_release(d, call, sg_dma_address(s), sg_dma_len(s), -1, MAP_SG, sgl);
+		m = dmasim__map_release(d, call, sg_dma_address(s), sg_dma_len(s), -1, MAP_SG, sgl,
+					&rec);
 		if (!m)
 			continue;
 		if (report_nents && m->sg_nents != nents_arg && !nents_reported) {
@@ -539,7 +542,6 @@ static void unmap_sg_entries(struct dmasim_device *d, const char *call, struct s
 		dmasim__map_releasing(m);
 		d->ops->unmap_phys(d, m, attrs);
 		dmasim__map_releasing(NULL);
-		dmasim__map_free(m);
 	}
 }
 
@@ -552,11 +554,12 @@ static void unmap_sg_merged(struct dmasim_device *d, const char *call, struct sc
 	int i, count = 0;
 
 	for_each_sg(sgl, s, nents, i) {
-		struct dmasim_map *m;
+		struct dmasim_map *m, rec;
 
 		if (i && !sg_dma_len(s))
 			break; /* the segments end where the lengths do */
-		m = dmasim__map_release(d, call, sg_dma_address(s), sg_dma_len(s), -1, MAP_SG, sgl);
+		m = dmasim__map_release(d, call, sg_dma_address(s), sg_dma_len(s), -1, MAP_SG, sgl,
+					&rec);
 		if (!m)
 			break;
 		if (report_nents && m->sg_nents != nents && !count)
@@ -564,7 +567,6 @@ static void unmap_sg_merged(struct dmasim_device *d, const char *call, struct sc
 					     call, m->sg_nents, nents);
 		dir = m->dir;
 		nents = report_nents ? m->sg_nents : nents;
-		dmasim__map_free(m);
 		count++;
 	}
 	/* Only what the records vouch for is released: a bad list changes nothing. */
@@ -603,11 +605,12 @@ static int map_sg_merged(struct dmasim_device *d, const char *call, struct scatt
 					   .sg_nents = nents, .checked = true, .caller = caller };
 
 		if (!dmasim__map_add(d, &tmpl)) {
+			struct dmasim_map rec;
 			struct scatterlist *t;
 			int j;
 
 			for_each_sg(sgl, t, i, j)
-				dmasim__map_free(dmasim__map_take(d, sg_dma_address(t), MAP_SG, sgl));
+				dmasim__map_take(d, sg_dma_address(t), MAP_SG, sgl, &rec);
 			d->ops->unmap_sg(d, sgl, nents, count, dir, DMA_ATTR_SKIP_CPU_SYNC);
 			return -ENOMEM;
 		}
@@ -1072,7 +1075,7 @@ static void iova_unlink_range(struct dmasim_device *d, const char *call,
 		return;
 	}
 	while (dma < end) {
-		struct dmasim_map *m;
+		struct dmasim_map *m, rec;
 
 		pthread_mutex_lock(&d->lock);
 		m = dmasim__map_lookup_locked(d, dma);
@@ -1081,12 +1084,11 @@ static void iova_unlink_range(struct dmasim_device *d, const char *call,
 			dma += PAGE_SIZE - (dma & ~PAGE_MASK); /* a hole: nothing linked here */
 			continue;
 		}
-		m = dmasim__map_release(d, call, m->dma, m->size, dir, MAP_IOVA, NULL);
+		m = dmasim__map_release(d, call, m->dma, m->size, dir, MAP_IOVA, NULL, &rec);
 		if (!m)
 			break;
 		d->ops->iova_unlink(d, m->dma, m->size, m->dir, attrs);
 		dma = m->dma + m->size;
-		dmasim__map_free(m);
 	}
 }
 

@@ -169,6 +169,20 @@ int dmasim__cpu_to_phys(struct dmasim_platform *p, const void *cpu, phys_addr_t 
 /* Why @addr is not DMA-able: fills @buf with an explanation and what to use instead. */
 void dmasim__explain_addr(struct dmasim_platform *p, const void *addr, char *buf, size_t len);
 struct page *dmasim__phys_to_page(struct dmasim_platform *p, phys_addr_t phys);
+/* page_to_phys() and page_address() without the call through the PLT. */
+static inline phys_addr_t dmasim__page_phys(const struct page *page)
+{
+	const struct dmasim_region *r = page->region;
+
+	return PFN_PHYS(r->pfn_base + (unsigned long)(page - r->memmap));
+}
+
+static inline void *dmasim__page_linear(const struct page *page)
+{
+	const struct dmasim_region *r = page->region;
+
+	return r->linear ? r->linear + ((size_t)(page - r->memmap) << PAGE_SHIFT) : NULL;
+}
 /* The platform a struct page belongs to. */
 struct dmasim_platform *dmasim__page_platform(const struct page *page);
 
@@ -239,10 +253,11 @@ int dmasim__cache_create(struct dmasim_platform *p, const char *value, char *err
 /* Whether the model "cache=VALUE" names keeps CPU and RAM one copy (NULL: the default). */
 bool dmasim__cache_is_coherent(const char *value);
 void dmasim__cache_destroy(struct dmasim_platform *p);
-void dmasim__cache_for_device(struct dmasim_device *d, phys_addr_t phys, size_t size,
-			      enum dma_data_direction dir);
-void dmasim__cache_for_cpu(struct dmasim_device *d, phys_addr_t phys, size_t size,
-			   enum dma_data_direction dir);
+void dmasim__cache_sync_for_device(struct dmasim_device *d, phys_addr_t phys, size_t size,
+				   enum dma_data_direction dir);
+void dmasim__cache_sync_for_cpu(struct dmasim_device *d, phys_addr_t phys, size_t size,
+				enum dma_data_direction dir);
+/* dmasim__cache_for_device() and dmasim__cache_for_cpu() are inline, after struct dmasim_device. */
 extern const struct dmasim_cache_ops dmasim__cache_coherent;
 extern const struct dmasim_cache_ops dmasim__cache_noncoherent;
 /* Built-in IOMMU backends (iommu/iova/, iommu/pgtable/). */
@@ -267,7 +282,10 @@ enum dmasim_map_kind {
 };
 
 struct dmasim_map {
-	RB_ENTRY(dmasim_map) node;
+	union {
+		RB_ENTRY(dmasim_map) node;             /* in the device's tree */
+		SLIST_ENTRY(dmasim_map) free_link;     /* in its cache of unused records */
+	};
 	dma_addr_t dma;
 	size_t size;
 	phys_addr_t phys;     /* the driver's memory */
@@ -285,8 +303,8 @@ struct dmasim_map {
 	struct page **pages;  /* allocations that are not physically contiguous */
 	unsigned int nr_pages;
 	void *caller;         /* in a template: the driver's return address (or NULL) */
+	unsigned int nsite;   /* frames in @site; those past it are not copied with the record */
 	void *site[DMASIM_SITE_FRAMES]; /* with debug on: where it was made, innermost first */
-	unsigned int nsite;
 };
 
 #define DMASIM_NO_TLB ((phys_addr_t)-1)
@@ -324,6 +342,8 @@ struct dmasim_device {
 	const struct dmasim_dma_ops *ops;
 	pthread_mutex_t lock;
 	struct dmasim_map_tree maps;
+	SLIST_HEAD(, dmasim_map) free_maps; /* unused records, for reuse (at most 64) */
+	unsigned int nr_free_maps;
 	size_t max_map_size;
 	unsigned long nr_maps;
 	unsigned long seq;
@@ -342,17 +362,50 @@ static inline struct dmasim_device *to_dmasim(struct device *dev)
 	return container_of(dev, struct dmasim_device, dev);
 }
 
+/* Ownership transfers; a coherent device needs no maintenance, decided without a call. */
+static inline void dmasim__cache_for_device(struct dmasim_device *d, phys_addr_t phys, size_t size,
+					    enum dma_data_direction dir)
+{
+	if (!d->dev.dma_coherent)
+		dmasim__cache_sync_for_device(d, phys, size, dir);
+}
+
+static inline void dmasim__cache_for_cpu(struct dmasim_device *d, phys_addr_t phys, size_t size,
+					 enum dma_data_direction dir)
+{
+	if (!d->dev.dma_coherent)
+		dmasim__cache_sync_for_cpu(d, phys, size, dir);
+}
+
 /* Validate a struct device from the user: NULL or foreign gives NULL and a message. */
-struct dmasim_device *dmasim__dev(struct device *dev, const char *call);
+struct dmasim_device *dmasim__dev_slow(struct device *dev, const char *call);
+static inline struct dmasim_device *dmasim__dev(struct device *dev, const char *call)
+{
+	if (__builtin_expect(dev && dev->dmasim_magic == DMASIM_DEVICE_MAGIC, 1))
+		return to_dmasim(dev);
+	return dmasim__dev_slow(dev, call);
+}
 
 /* Mapping records: the API layer's knowledge of what each device may reach. */
 struct dmasim_map *dmasim__map_add(struct dmasim_device *d, const struct dmasim_map *tmpl);
-/* Exact record for an unmap: same start; NULL if none. Caller holds nothing. */
-struct dmasim_map *dmasim__map_take(struct dmasim_device *d, dma_addr_t dma,
-				    enum dmasim_map_kind kind, const struct scatterlist *sg);
+/*
+ * dmasim__map_add() of a streaming mapping from its fields, without a
+ * template to fill and copy: the hot path of dma_map_single/page.
+ */
+struct dmasim_map *dmasim__map_add_streaming(struct dmasim_device *d, dma_addr_t dma, size_t size,
+					     phys_addr_t phys, phys_addr_t tlb, void *cpu,
+					     enum dma_data_direction dir,
+					     enum dmasim_map_kind kind, unsigned long attrs,
+					     void *caller);
+/*
+ * Remove the exact record for an unmap (same start; the same kind preferred)
+ * and copy it to *@out; its storage goes back to the device's cache.
+ * Return false if there is none. Caller holds nothing.
+ */
+bool dmasim__map_take(struct dmasim_device *d, dma_addr_t dma, enum dmasim_map_kind kind,
+		      const struct scatterlist *sg, struct dmasim_map *out);
 /* Look up (under d->lock) the record covering @dma; NULL if none. */
 struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t dma);
-void dmasim__map_free(struct dmasim_map *m);
 /* While an unmap tears @m down (NULL after), reports about its memory still find it. */
 void dmasim__map_releasing(const struct dmasim_map *m);
 /* The record whose memory (or bounce slot) holds @phys, copied to *@out; slow. */
@@ -369,12 +422,12 @@ const char *dmasim__map_site(const struct dmasim_map *m, char *buf, size_t len);
  * Find and remove the record an unmap/free names (dma-mapping.c), reporting
  * every difference the kernel's DMA-API debugging reports (size, direction,
  * wrong function, unchecked map error).  @dir < 0 skips the direction check.
- * Return: the record (caller releases and frees it), or NULL if nothing may
- * be released.
+ * Return: @out, filled with a copy of the removed record (the caller
+ * releases what it describes), or NULL if nothing may be released.
  */
 struct dmasim_map *dmasim__map_release(struct dmasim_device *d, const char *call, dma_addr_t addr,
 				       size_t size, int dir, enum dmasim_map_kind kind,
-				       const struct scatterlist *sg);
+				       const struct scatterlist *sg, struct dmasim_map *out);
 const char *dmasim__map_kind_name(enum dmasim_map_kind k);
 const char *dmasim__dir_name(int dir);
 
