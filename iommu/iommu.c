@@ -18,6 +18,8 @@
 #define IOTLB_WAYS 4
 #define DEFAULT_FQ 256
 #define DEFAULT_FQ_TIMEOUT_MS 10
+/* An IOTLB entry's own prot bit: the page is RAM (checked once, at the fill). */
+#define TLB_PROT_RAM 0x10000
 /* The software MSI window every DMA domain reserves, as ARM SMMU drivers do. */
 #define MSI_IOVA_BASE 0x8000000ULL
 #define MSI_IOVA_LENGTH 0x100000ULL
@@ -1009,6 +1011,8 @@ int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dm
 		if (dom->pgt->ops->iova_to_phys(dom->pgt, addr & PAGE_MASK, &pa, &prot))
 			return fault(d, dom, call, addr, write, DMASIM_FAULT_UNMAPPED);
 		pfn = pa >> PAGE_SHIFT;
+		if (dmasim__phys_range_ok(d->plat, PFN_PHYS(pfn), PAGE_SIZE))
+			prot |= TLB_PROT_RAM; /* RAM regions never change: no check per hit */
 		iotlb_insert(iommu->tlb, tag, pfn, prot, gen);
 	}
 	if (!(prot & (write ? DMASIM_PROT_WRITE : DMASIM_PROT_READ)))
@@ -1017,7 +1021,7 @@ int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dm
 	if (*chunk > len)
 		*chunk = len;
 	*phys = PFN_PHYS(pfn) + (addr & ~PAGE_MASK);
-	if (!dmasim__phys_range_ok(d->plat, *phys, *chunk))
+	if (!(prot & TLB_PROT_RAM) && !dmasim__phys_range_ok(d->plat, *phys, *chunk))
 		return fault(d, dom, call, addr, write, DMASIM_FAULT_NOT_RAM);
 	return 0;
 }

@@ -260,6 +260,36 @@ int dma_mapping_error(struct device *dev, dma_addr_t dma_addr)
 
 /* ---- streaming mappings --------------------------------------------------------- */
 
+/*
+ * A record made up from a caller's arguments, for the translation ops when
+ * no record is kept (trusting()): the bounce slot is theirs to find.  Set
+ * field by field: a whole-record initializer also clears the call-site
+ * frames, and that block clear cost more than the rest of a sync.  The
+ * frames are left alone (nsite = 0 says none is valid).
+ */
+static void args_record(struct dmasim_map *r, dma_addr_t dma, size_t size,
+			enum dma_data_direction dir, enum dmasim_map_kind kind, unsigned long attrs)
+{
+	memset(&r->node, 0, sizeof(r->node));
+	r->dma = dma;
+	r->size = size;
+	r->phys = 0;
+	r->tlb = DMASIM_TLB_LOOKUP;
+	r->cpu = NULL;
+	r->dir = dir;
+	r->kind = kind;
+	r->attrs = attrs;
+	r->seq = 0;
+	r->checked = r->dev_wrote = false;
+	r->sg_head = NULL;
+	r->sg_nents = 0;
+	r->alloc_size = 0;
+	r->pages = NULL;
+	r->nr_pages = 0;
+	r->caller = NULL;
+	r->nsite = 0;
+}
+
 static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_addr_t phys,
 			     void *cpu, size_t size, enum dma_data_direction dir,
 			     unsigned long attrs, enum dmasim_map_kind kind, void *caller)
@@ -452,8 +482,9 @@ static void unmap_common(struct device *dev, const char *call, dma_addr_t addr, 
 	if (!d || !check_dir(d, call, dir))
 		return;
 	if (trusting(d) && kind != MAP_RESOURCE) {
-		struct dmasim_map rec = { .dma = addr, .size = size, .tlb = DMASIM_TLB_LOOKUP,
-					  .dir = dir, .kind = kind, .attrs = attrs };
+		struct dmasim_map rec;
+
+		args_record(&rec, addr, size, dir, kind, attrs);
 
 		if (addr == DMA_MAPPING_ERROR || !size) {
 			dmasim__dev_report(d, "%s: invalid DMA address 0x%llx or size %zu", call,
@@ -787,7 +818,7 @@ void dma_unmap_sgtable(struct device *dev, struct sg_table *sgt, enum dma_data_d
 static void sync_one(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t size,
 		     enum dma_data_direction dir, bool for_cpu)
 {
-	struct dmasim_map *m, rec = { 0 };
+	struct dmasim_map *m, rec;
 
 	if (!size) {
 		dmasim__dev_report(d, "%s: size 0 [device address=0x%016llx]", call,
@@ -795,8 +826,7 @@ static void sync_one(struct dmasim_device *d, const char *call, dma_addr_t addr,
 		return;
 	}
 	if (trusting(d)) {
-		rec = (struct dmasim_map){ .dma = addr, .size = size, .tlb = DMASIM_TLB_LOOKUP,
-					   .dir = dir, .kind = MAP_SINGLE };
+		args_record(&rec, addr, size, dir, MAP_SINGLE, 0);
 		if (for_cpu)
 			d->ops->sync_for_cpu(d, &rec, 0, size, dir);
 		else
