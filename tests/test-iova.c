@@ -950,6 +950,63 @@ static void test_thread_exit(void **state)
 	iova->ops->free(iova);
 }
 
+/*
+ * free_ranges() (optional): the results of free_range() in order, in one call,
+ * across more entries than one internal batch; double, wrong-size, unaligned
+ * and empty entries refused, and nothing left allocated or corrupted.
+ */
+static void test_free_ranges(void **state)
+{
+	struct dmasim_iova *iova = mk(state, G, 64 * T_1M - 1);
+	struct dmasim_iova_range r[100];
+	int want[100], got[100];
+	unsigned int n = 0;
+	dma_addr_t held, a;
+	struct dmasim_iova_stats st;
+
+	if (!iova->ops->free_ranges) {
+		iova->ops->free(iova);
+		skip();
+	}
+	held = must_alloc(iova, 2 * G, LIMIT_NONE, true);
+	for (int i = 0; i < 80; i++) {
+		size_t size = i % 20 == 19 ? 64 * G : (size_t)(1 + i % 3) * G;
+
+		r[n] = (struct dmasim_iova_range){ must_alloc(iova, size, LIMIT_NONE, i & 1), size };
+		want[n++] = 0;
+		if (i == 10) { /* a range freed twice in one batch: the second is refused */
+			r[n] = r[n - 1];
+			want[n++] = -EINVAL;
+		}
+	}
+	r[n] = (struct dmasim_iova_range){ held, G };     /* wrong size */
+	want[n++] = -EINVAL;
+	r[n] = (struct dmasim_iova_range){ held + 1, 2 * G }; /* unaligned */
+	want[n++] = -EINVAL;
+	r[n] = (struct dmasim_iova_range){ held, 0 };     /* empty */
+	want[n++] = -EINVAL;
+	r[n] = (struct dmasim_iova_range){ held, 2 * G }; /* right at last */
+	want[n++] = 0;
+	r[n] = r[0]; /* long after its free */
+	want[n++] = -EINVAL;
+	memset(got, 0x55, sizeof(got));
+	iova->ops->free_ranges(iova, r, n, got);
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(got[i], want[i]);
+	st = stats(iova);
+	assert_int_equal(st.nr_ranges, 0);
+	assert_int_equal(st.allocated, 0);
+	for (unsigned int i = 0; i < n; i++) /* all of them are free now */
+		assert_int_equal(iova->ops->free_range(iova, r[i].addr, r[i].size), -EINVAL);
+	/* Without results, and the space comes back. */
+	a = must_alloc(iova, 3 * G, LIMIT_NONE, false);
+	iova->ops->free_ranges(iova, &(struct dmasim_iova_range){ a, 3 * G }, 1, NULL);
+	flush(iova);
+	st = stats(iova);
+	assert_int_equal(st.free, iova->end - iova->start + 1 - st.reserved);
+	iova->ops->free(iova);
+}
+
 /* Every test, written once; run for each backend with the backend as state. */
 #define IOVA_TESTS(c)                                              \
 	{                                                          \
@@ -969,6 +1026,7 @@ static void test_thread_exit(void **state)
 		cmocka_unit_test_prestate(test_for_each, c),       \
 		cmocka_unit_test_prestate(test_threads, c),        \
 		cmocka_unit_test_prestate(test_thread_exit, c),    \
+		cmocka_unit_test_prestate(test_free_ranges, c),    \
 	}
 
 /* ---- a user's own allocator, plugged in by name ------------------------------------- */

@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define DMASIM_BACKEND_ABI 1
+#define DMASIM_BACKEND_ABI 2
 
 /** enum dmasim_backend_kind - which decision a backend makes. */
 enum dmasim_backend_kind {
@@ -218,6 +218,16 @@ struct dmasim_iova_stats {
  * -EINVAL (bad arguments, or a free of a range that is not allocated
  * exactly), -EBUSY (a reservation over a live allocation).
  */
+/**
+ * struct dmasim_iova_range - a range for dmasim_iova_ops.free_ranges().
+ * @addr: start, as free_range()'s @addr.
+ * @size: size, as free_range()'s @size.
+ */
+struct dmasim_iova_range {
+	dma_addr_t addr;
+	size_t size;
+};
+
 struct dmasim_iova_ops {
 	struct dmasim_backend base;
 	struct dmasim_iova *(*alloc)(const struct dmasim_iova_config *cfg);
@@ -242,6 +252,15 @@ struct dmasim_iova_ops {
 	size_t (*cache_range)(struct dmasim_iova *iova);
 	/* Optional: return per-thread caches to the shared state. */
 	void (*flush_caches)(struct dmasim_iova *iova);
+	/*
+	 * Optional, appended in ABI 2 (read only from descriptors with
+	 * base.abi >= 2): free @n ranges, exactly as @n calls of free_range()
+	 * in order would; @ret, if not NULL, receives each call's result.  The
+	 * core uses it to flush a lazy flush queue, so that what a free costs
+	 * per call (taking locks) is paid once per batch.
+	 */
+	void (*free_ranges)(struct dmasim_iova *iova, const struct dmasim_iova_range *r,
+			    unsigned int n, int *ret);
 };
 
 /* --- IO page-table format --------------------------------------------- */

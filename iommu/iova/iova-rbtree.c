@@ -17,7 +17,7 @@
 #include "iova-ranges.h"
 
 #define RCACHE_ORDERS 6 /* sizes of 1..32 granules */
-#define MAG_SIZE 128    /* ranges per magazine */
+#define MAG_SIZE 256    /* ranges per magazine */
 #define DEPOT_MAX 32    /* full magazines per order in the shared depot */
 #define RESERVE_TRIES 4
 #define READER_SLOTS 8  /* reader counts of the tree lock, one cache line each */
@@ -534,13 +534,16 @@ static struct iova_node *tcache_pop(struct rbt *r, struct tcache *tc, unsigned i
 	return node;
 }
 
-/* Push a range just freed (already ST_CACHED) into this thread's magazine. */
-static void tcache_push(struct rbt *r, struct tcache *tc, struct iova_node *node)
+/*
+ * Put a range just freed (already ST_CACHED) into this thread's magazine,
+ * @tc's lock held.  Return: false if there was no memory for a magazine
+ * (the caller gives the node back to the tree, after unlocking).
+ */
+static bool tcache_put_locked(struct rbt *r, struct tcache *tc, struct iova_node *node)
 {
 	unsigned int order = order_of(node->hi - node->lo + 1);
 	struct magazine *m;
 
-	pthread_spin_lock(&tc->lock);
 	m = tc->loaded[order];
 	if (m && m->n == MAG_SIZE) {
 		struct magazine *p = tc->prev[order];
@@ -564,11 +567,23 @@ static void tcache_push(struct rbt *r, struct tcache *tc, struct iova_node *node
 	}
 	if (!m)
 		tc->loaded[order] = m = calloc(1, sizeof(*m));
-	if (m)
-		m->e[m->n++] = node;
-	pthread_spin_unlock(&tc->lock);
 	if (!m)
-		release_nodes(r, &node, 1);
+		return false;
+	m->e[m->n++] = node;
+	return true;
+}
+
+/* Push @n ranges just freed into this thread's magazines, under one lock hold. */
+static void tcache_push(struct rbt *r, struct tcache *tc, struct iova_node **node, unsigned int n)
+{
+	unsigned int left = 0;
+
+	pthread_spin_lock(&tc->lock);
+	for (unsigned int i = 0; i < n; i++)
+		if (!tcache_put_locked(r, tc, node[i]))
+			node[left++] = node[i];
+	pthread_spin_unlock(&tc->lock);
+	release_nodes(r, node, left);
 }
 
 static void rbt_flush(struct dmasim_iova *iova)
@@ -611,6 +626,7 @@ static int rbt_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t lim
 {
 	struct rbt *r = to_rbt(iova);
 	struct iova_node *node;
+	struct tcache *tc = NULL;
 	u64 n, span, limit_pfn;
 	int ret;
 
@@ -624,8 +640,7 @@ static int rbt_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t lim
 	span = span_of(r, n);
 
 	if (cacheable(r, n)) {
-		struct tcache *tc = get_tcache(r);
-
+		tc = get_tcache(r);
 		node = tc ? tcache_pop(r, tc, order_of(span), limit_pfn, size_aligned) : NULL;
 		if (node) {
 			/* Release: the node's range was published before it reached the magazine. */
@@ -687,7 +702,7 @@ static int rbt_free_range(struct dmasim_iova *iova, dma_addr_t addr, size_t size
 		if (!ok)
 			return -EINVAL;
 		count_cached(r, tc, node, 1);
-		tcache_push(r, tc, node);
+		tcache_push(r, tc, &node, 1);
 		return 0;
 	}
 
@@ -701,6 +716,65 @@ static int rbt_free_range(struct dmasim_iova *iova, dma_addr_t addr, size_t size
 		return -EINVAL;
 	free(node);
 	return 0;
+}
+
+#define FREE_BATCH 64
+#define FREE_LATER 1 /* not a result: a range the batch leaves to free_range() */
+
+/*
+ * A flush queue's frees: the cached ones claimed under one read-lock hold
+ * and pushed under one magazine-lock hold; the others one by one.  The
+ * results are those of free_range() in order: two frees of one range can
+ * only meet on its node's word, which the compare-and-swap orders.
+ */
+static void rbt_free_ranges(struct dmasim_iova *iova, const struct dmasim_iova_range *rg,
+			    unsigned int n, int *ret)
+{
+	struct rbt *r = to_rbt(iova);
+	struct tcache *tc = r->use_cache ? get_tcache(r) : NULL;
+
+	for (unsigned int i = 0; i < n;) {
+		unsigned int end = n - i > FREE_BATCH ? i + FREE_BATCH : n, ngot = 0;
+		struct iova_node *got[FREE_BATCH];
+		int st[FREE_BATCH];
+
+		for (unsigned int k = i; k < end; k++) {
+			u64 g = rg[k].size >> r->shift;
+
+			st[k - i] = !rg[k].size || ((rg[k].addr | rg[k].size) & (iova->granule - 1)) ?
+					    -EINVAL :
+				    tc && cacheable(r, g) ? 0 :
+							    FREE_LATER;
+		}
+		if (tc) {
+			tree_read_lock(r, tc->slot);
+			for (unsigned int k = i; k < end; k++) {
+				u64 g = rg[k].size >> r->shift, want = NODE_WORD(g, ST_LIVE);
+				struct iova_node *node;
+
+				if (st[k - i])
+					continue;
+				node = find_exact(r, rg[k].addr >> r->shift);
+				if (node && node != &r->anchor &&
+				    atomic_compare_exchange_strong(&node->word, &want,
+								   NODE_WORD(g, ST_CACHED)))
+					got[ngot++] = node;
+				else
+					st[k - i] = -EINVAL;
+			}
+			tree_read_unlock(r, tc->slot);
+			for (unsigned int k = 0; k < ngot; k++)
+				count_cached(r, tc, got[k], 1);
+			tcache_push(r, tc, got, ngot);
+		}
+		for (unsigned int k = i; k < end; k++) {
+			if (st[k - i] == FREE_LATER)
+				st[k - i] = rbt_free_range(iova, rg[k].addr, rg[k].size);
+			if (ret)
+				ret[k] = st[k - i];
+		}
+		i = end;
+	}
 }
 
 /*
@@ -967,4 +1041,5 @@ const struct dmasim_iova_ops dmasim__iova_rbtree = {
 	.for_each = rbt_for_each,
 	.cache_range = rbt_cache_range,
 	.flush_caches = rbt_flush,
+	.free_ranges = rbt_free_ranges,
 };
