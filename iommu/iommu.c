@@ -34,13 +34,14 @@ struct iotlb_entry {
 };
 
 /*
- * A set: writers (fills, invalidations) serialise on @lock and bump @seq
- * around their stores, so a lookup reads the ways without any lock and
- * retries if a writer was at work (a sequence lock): a hit costs about a
- * hash and four compares.  Entry fields are accessed with atomics.
+ * A set: writers (fills, invalidations) serialise on @lock (a spinlock:
+ * it is held for a few stores) and bump @seq around their stores, so a
+ * lookup reads the ways without any lock and retries if a writer was at
+ * work (a sequence lock): a hit costs about a hash and four compares.
+ * Entry fields are accessed with atomics.
  */
 struct iotlb_set {
-	pthread_mutex_t lock;
+	pthread_spinlock_t lock;
 	unsigned int seq;  /* odd while a writer changes the ways */
 	unsigned int next; /* round-robin victim */
 	struct iotlb_entry way[IOTLB_WAYS];
@@ -113,7 +114,7 @@ static struct iotlb *iotlb_new(unsigned int entries)
 		return NULL;
 	}
 	for (unsigned int i = 0; i < t->nsets; i++)
-		pthread_mutex_init(&t->sets[i].lock, NULL);
+		pthread_spin_init(&t->sets[i].lock, PTHREAD_PROCESS_PRIVATE);
 	return t;
 }
 
@@ -122,7 +123,7 @@ static void iotlb_free(struct iotlb *t)
 	if (!t)
 		return;
 	for (unsigned int i = 0; i < t->nsets; i++)
-		pthread_mutex_destroy(&t->sets[i].lock);
+		pthread_spin_destroy(&t->sets[i].lock);
 	free(t->sets);
 	free(t);
 }
@@ -158,9 +159,9 @@ static void iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, unsig
 	unsigned long epoch;
 	int w;
 
-	pthread_mutex_lock(&set->lock);
+	pthread_spin_lock(&set->lock);
 	if (atomic_load(&t->gen) != gen) { /* an invalidation ran since the walk began */
-		pthread_mutex_unlock(&set->lock);
+		pthread_spin_unlock(&set->lock);
 		return;
 	}
 	/* Unchanged @gen: no whole flush since the walk, so the epoch is the walk's. */
@@ -176,7 +177,7 @@ static void iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, unsig
 	__atomic_store_n(&set->way[w].phys_pfn, phys_pfn, __ATOMIC_RELEASE);
 	__atomic_store_n(&set->way[w].prot, prot, __ATOMIC_RELEASE);
 	set_write_end(set);
-	pthread_mutex_unlock(&set->lock);
+	pthread_spin_unlock(&set->lock);
 }
 
 /* Flush the whole IOTLB: every entry's epoch is now a past one. */
@@ -193,13 +194,13 @@ static void iotlb_drop_range(struct iotlb *t, u64 lo, u64 hi)
 	for (unsigned int i = 0; i < t->nsets; i++) {
 		struct iotlb_set *set = &t->sets[i];
 
-		pthread_mutex_lock(&set->lock);
+		pthread_spin_lock(&set->lock);
 		set_write_begin(set);
 		for (int w = 0; w < IOTLB_WAYS; w++)
 			if (set->way[w].tag >= lo && set->way[w].tag <= hi)
 				way_clear(&set->way[w]);
 		set_write_end(set);
-		pthread_mutex_unlock(&set->lock);
+		pthread_spin_unlock(&set->lock);
 	}
 }
 
@@ -228,13 +229,13 @@ void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t
 		u64 tag = tlb_tag(dom, (iova & PAGE_MASK) + i * PAGE_SIZE);
 		struct iotlb_set *set = tlb_set(t, tag);
 
-		pthread_mutex_lock(&set->lock);
+		pthread_spin_lock(&set->lock);
 		set_write_begin(set);
 		for (int w = 0; w < IOTLB_WAYS; w++)
 			if (set->way[w].tag == tag)
 				way_clear(&set->way[w]);
 		set_write_end(set);
-		pthread_mutex_unlock(&set->lock);
+		pthread_spin_unlock(&set->lock);
 	}
 }
 
@@ -1009,13 +1010,40 @@ static int fault(struct dmasim_device *d, struct dmasim_domain *dom, const char 
 	return reason == DMASIM_FAULT_PERMISSION ? -EPERM : -EFAULT;
 }
 
+/*
+ * One page's translation: the IOTLB, else a walk that fills it.  Return: 0
+ * with *@pfn and *@prot, or the fault reason.
+ */
+static int translate_page(struct dmasim_iommu *iommu, struct dmasim_domain *dom, dma_addr_t addr,
+			  u64 *pfn, int *prot)
+{
+	u64 tag = tlb_tag(dom, addr);
+	unsigned long gen;
+	phys_addr_t pa;
+
+	if (iotlb_lookup(iommu->tlb, tag, pfn, prot)) {
+		iommu_count(iommu, CNT_HITS);
+		return 0;
+	}
+	gen = atomic_load(&iommu->tlb->gen);
+	iommu_count(iommu, CNT_MISSES);
+	if (dom->pgt->ops->iova_to_phys(dom->pgt, addr & PAGE_MASK, &pa, prot))
+		return DMASIM_FAULT_UNMAPPED;
+	*pfn = pa >> PAGE_SHIFT;
+	if (dmasim__phys_range_ok(iommu->plat, PFN_PHYS(*pfn), PAGE_SIZE))
+		*prot |= TLB_PROT_RAM; /* RAM regions never change: no check per hit */
+	iotlb_insert(iommu->tlb, tag, *pfn, *prot, gen);
+	return 0;
+}
+
 int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
 				   size_t len, bool write, phys_addr_t *phys, size_t *chunk)
 {
 	struct dmasim_domain *dom = __atomic_load_n(&d->domain, __ATOMIC_ACQUIRE);
 	struct dmasim_iommu *iommu = d->plat->iommu;
-	u64 tag, pfn;
-	int prot;
+	int need = write ? DMASIM_PROT_WRITE : DMASIM_PROT_READ;
+	u64 pfn, next;
+	int prot, why;
 
 	*chunk = len;
 	if (!dom || !dom->pgt)
@@ -1023,22 +1051,10 @@ int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dm
 	if (addr > dom->dom.geometry.aperture_end)
 		return fault(d, dom, call, addr, write, DMASIM_FAULT_APERTURE);
 	fq_maybe_timeout(iommu);
-	tag = tlb_tag(dom, addr);
-	if (iotlb_lookup(iommu->tlb, tag, &pfn, &prot)) {
-		iommu_count(iommu, CNT_HITS);
-	} else {
-		unsigned long gen = atomic_load(&iommu->tlb->gen);
-		phys_addr_t pa;
-
-		iommu_count(iommu, CNT_MISSES);
-		if (dom->pgt->ops->iova_to_phys(dom->pgt, addr & PAGE_MASK, &pa, &prot))
-			return fault(d, dom, call, addr, write, DMASIM_FAULT_UNMAPPED);
-		pfn = pa >> PAGE_SHIFT;
-		if (dmasim__phys_range_ok(d->plat, PFN_PHYS(pfn), PAGE_SIZE))
-			prot |= TLB_PROT_RAM; /* RAM regions never change: no check per hit */
-		iotlb_insert(iommu->tlb, tag, pfn, prot, gen);
-	}
-	if (!(prot & (write ? DMASIM_PROT_WRITE : DMASIM_PROT_READ)))
+	why = translate_page(iommu, dom, addr, &pfn, &prot);
+	if (why)
+		return fault(d, dom, call, addr, write, why);
+	if (!(prot & need))
 		return fault(d, dom, call, addr, write, DMASIM_FAULT_PERMISSION);
 	*chunk = PAGE_SIZE - (addr & ~PAGE_MASK);
 	if (*chunk > len)
@@ -1046,6 +1062,25 @@ int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dm
 	*phys = PFN_PHYS(pfn) + (addr & ~PAGE_MASK);
 	if (!(prot & TLB_PROT_RAM) && !dmasim__phys_range_ok(d->plat, *phys, *chunk))
 		return fault(d, dom, call, addr, write, DMASIM_FAULT_NOT_RAM);
+	/*
+	 * Without debug records to check page by page, go on while the next
+	 * pages translate to the next RAM pages with the same rights: one
+	 * call (and one copy) for a buffer that is contiguous behind the
+	 * IOMMU.  A page that would fault ends the chunk; the next call
+	 * reports it, as before.
+	 */
+	while (!d->plat->debug && *chunk < len &&
+	       addr + *chunk - 1 < dom->dom.geometry.aperture_end) {
+		size_t more = len - *chunk < PAGE_SIZE ? len - *chunk : PAGE_SIZE;
+		int p;
+
+		if (translate_page(iommu, dom, addr + *chunk, &next, &p) || next != pfn + 1 ||
+		    !(p & need) || !(p & TLB_PROT_RAM) ||
+		    !dmasim__phys_range_ok(d->plat, *phys, *chunk + more))
+			break;
+		pfn = next;
+		*chunk += more;
+	}
 	return 0;
 }
 
