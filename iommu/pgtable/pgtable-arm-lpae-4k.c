@@ -515,14 +515,43 @@ static int descend_create(struct lpae *d, unsigned long iova, unsigned int targe
 	return 0;
 }
 
+/* Whether one granule at @iova/@paddr can take the short way: its table is cached. */
+static inline u64 *one_page_table(struct lpae *d, unsigned long iova, phys_addr_t paddr,
+				  size_t pgsize, size_t pgcount)
+{
+	const unsigned long g = 1UL << LPAE_GRANULE_SHIFT;
+
+	if (pgsize != g || pgcount != 1 || ((iova | paddr) & (g - 1)) ||
+	    (iova >> d->base.ias) || (paddr >> d->base.oas) || !(d->base.pgsize_bitmap & g))
+		return NULL;
+	return leaf_cached(d, iova);
+}
+
 static int lpae_map_pages(struct dmasim_pgtable *pgt, unsigned long iova, phys_addr_t paddr,
 			  size_t pgsize, size_t pgcount, int prot, size_t *mapped)
 {
 	struct lpae *d = to_lpae(pgt);
-	int target = pgsize_level(d, pgsize);
+	int target;
 	size_t done = 0;
-	u64 attrs;
+	u64 attrs, *leaf;
 	int ret = 0;
+
+	/* The common case, one page where this thread mapped before: no walk, no loop. */
+	if ((prot & (DMASIM_PROT_READ | DMASIM_PROT_WRITE)) &&
+	    (leaf = one_page_table(d, iova, paddr, pgsize, pgcount))) {
+		u64 *ptep = &leaf[lvl_index(d, iova, LPAE_LAST_LEVEL)];
+		u64 old = pte_load(ptep);
+
+		if (mapped)
+			*mapped = 0;
+		if (old & PTE_VALID)
+			return -EEXIST;
+		pte_store(ptep, prot_to_pte(prot, LPAE_LAST_LEVEL) | paddr);
+		if (mapped)
+			*mapped = pgsize;
+		return 0;
+	}
+	target = pgsize_level(d, pgsize);
 
 	if (mapped)
 		*mapped = 0;
@@ -593,10 +622,20 @@ static size_t lpae_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, s
 			       size_t pgcount)
 {
 	struct lpae *d = to_lpae(pgt);
-	int target = pgsize_level(d, pgsize);
+	int target;
 	unsigned long end;
 	size_t done = 0;
+	u64 *leaf = one_page_table(d, iova, 0, pgsize, pgcount);
 
+	if (leaf) { /* one page where this thread walked before */
+		u64 *ptep = &leaf[lvl_index(d, iova, LPAE_LAST_LEVEL)];
+
+		if (!pte_is_leaf(pte_load(ptep), LPAE_LAST_LEVEL))
+			return 0;
+		pte_store(ptep, 0);
+		return pgsize;
+	}
+	target = pgsize_level(d, pgsize);
 	if (target < 0 || !pgcount || pgcount > SIZE_MAX / pgsize || !IS_ALIGNED(iova, pgsize) ||
 	    !range_fits(iova, pgsize * pgcount, pgt->ias))
 		return 0;
