@@ -18,7 +18,7 @@
 #define FAULT_RING 64
 
 /* What the IOMMU counts on every access and mapping (per thread). */
-enum { CNT_HITS, CNT_MISSES, CNT_MAPS, CNT_UNMAPS, NR_COUNTS };
+enum { CNT_HITS, CNT_MISSES, CNT_MAPS, CNT_UNMAPS, CNT_INVALIDATIONS, NR_COUNTS };
 
 struct dmasim_domain {
 	struct iommu_domain dom;         /* public part */
@@ -82,7 +82,7 @@ struct dmasim_iommu {
 	 */
 	atomic_ullong fq_first_ns;
 
-	atomic_ulong invalidations, fq_flushes, nfaults;
+	atomic_ulong fq_flushes, nfaults;
 	/* Counts of threads that exited, or that have no state (no memory). */
 	atomic_ulong count_gone[NR_COUNTS];
 };

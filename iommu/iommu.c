@@ -204,6 +204,8 @@ static void iotlb_drop_range(struct iotlb *t, u64 lo, u64 hi)
 	}
 }
 
+static void iommu_count(struct dmasim_iommu *iommu, int what);
+
 void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t size)
 {
 	struct iotlb *t = dom->iommu->tlb;
@@ -215,7 +217,7 @@ void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t
 							.has_bus = size != 0, .size = size,
 							.msg = size ? "range" : "domain" });
 
-	atomic_fetch_add(&dom->iommu->invalidations, 1);
+	iommu_count(dom->iommu, CNT_INVALIDATIONS);
 	if (!size || pages > (u64)t->nsets * IOTLB_WAYS) {
 		/* Cheaper to sweep the whole TLB than to probe page by page. */
 		u64 lo = (u64)dom->id << 40;
@@ -815,7 +817,8 @@ static void fq_flush_queue(struct dmasim_iommu *iommu, struct iommu_thread *q)
 						   .ev = "iotlb_flush", .size = q->n,
 						   .msg = "flush queue: whole IOTLB" });
 	iotlb_flush_all(iommu->tlb);
-	atomic_fetch_add(&iommu->invalidations, 1);
+	/* Maybe another thread's queue, maybe under @iommu->lock: not on a thread's counts. */
+	atomic_fetch_add_explicit(&iommu->count_gone[CNT_INVALIDATIONS], 1, memory_order_relaxed);
 	/* In batches of one domain each: an allocator that takes batches pays its locks once. */
 	for (unsigned int i = 0, nb = 0; i < q->n; i++) {
 		struct dmasim_domain *dom = q->e[i].dom;
@@ -1102,12 +1105,12 @@ int dmasim_iommu_get_stats(struct dmasim_platform *p, struct dmasim_iommu_stats 
 		case CNT_HITS: st->iotlb_hits = n; break;
 		case CNT_MISSES: st->iotlb_misses = n; break;
 		case CNT_MAPS: st->maps = n; break;
-		default: st->unmaps = n; break;
+		case CNT_UNMAPS: st->unmaps = n; break;
+		default: st->iotlb_invalidations = n; break;
 		}
 	}
 	pthread_mutex_unlock(&iommu->lock);
 	st->iotlb_entries = iommu->tlb->nsets * IOTLB_WAYS;
-	st->iotlb_invalidations = atomic_load(&iommu->invalidations);
 	st->fq_flushes = atomic_load(&iommu->fq_flushes);
 	pthread_mutex_lock(&iommu->lock);
 	st->fq_pending = fq_pending_locked(iommu);
