@@ -204,7 +204,7 @@ static void iotlb_drop_range(struct iotlb *t, u64 lo, u64 hi)
 	}
 }
 
-static void iommu_count(struct dmasim_iommu *iommu, int what);
+static inline void iommu_count(struct dmasim_iommu *iommu, int what);
 
 void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t size)
 {
@@ -304,10 +304,17 @@ static _Thread_local __attribute__((tls_model("initial-exec"))) struct {
 } last_thread;
 
 static void thread_exit(void *arg);
-static struct iommu_thread *this_thread(struct dmasim_iommu *iommu);
+static struct iommu_thread *this_thread_slow(struct dmasim_iommu *iommu);
+
+static inline struct iommu_thread *this_thread(struct dmasim_iommu *iommu)
+{
+	if (last_thread.serial == iommu->serial)
+		return last_thread.q;
+	return this_thread_slow(iommu);
+}
 
 /* Count an event on this thread's counts: only it writes them, so no locked instruction. */
-static void iommu_count(struct dmasim_iommu *iommu, int what)
+static inline void iommu_count(struct dmasim_iommu *iommu, int what)
 {
 	struct iommu_thread *q = this_thread(iommu);
 
@@ -881,12 +888,10 @@ static void thread_exit(void *arg)
 	free(q);
 }
 
-static struct iommu_thread *this_thread(struct dmasim_iommu *iommu)
+static struct iommu_thread *this_thread_slow(struct dmasim_iommu *iommu)
 {
 	struct iommu_thread *q;
 
-	if (last_thread.serial == iommu->serial)
-		return last_thread.q;
 	if (!iommu->thread_key_ok)
 		return NULL;
 	q = pthread_getspecific(iommu->thread_key);
