@@ -161,29 +161,51 @@ static int bm_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t limi
 	return ret;
 }
 
-static int bm_free_range(struct dmasim_iova *iova, dma_addr_t addr, size_t size)
+/* Free one range, @b->lock held. */
+static int free_locked(struct bm *b, dma_addr_t addr, size_t size)
 {
-	struct bm *b = to_bm(iova);
+	struct dmasim_iova *iova = &b->base;
 	u64 g = iova->granule, a, n;
-	int ret = -EINVAL;
 
 	if (!size || ((addr | size) & (g - 1)) || addr < iova->start || addr > iova->end)
 		return -EINVAL;
 	a = (addr >> b->shift) - b->start_pfn;
 	n = size >> b->shift;
-	if (n > b->nbits - a)
+	if (n > b->nbits - a || !bit_test(b->head, a) || alloc_end(b, a) != a + n)
 		return -EINVAL;
+	bit_nclear(b->used, (int)a, (int)(a + n - 1));
+	bit_clear(b->head, (int)a);
+	if (a < b->hint)
+		b->hint = a;
+	b->nr_ranges--;
+	return 0;
+}
+
+static int bm_free_range(struct dmasim_iova *iova, dma_addr_t addr, size_t size)
+{
+	struct bm *b = to_bm(iova);
+	int ret;
+
 	pthread_mutex_lock(&b->lock);
-	if (bit_test(b->head, a) && alloc_end(b, a) == a + n) {
-		bit_nclear(b->used, (int)a, (int)(a + n - 1));
-		bit_clear(b->head, (int)a);
-		if (a < b->hint)
-			b->hint = a;
-		b->nr_ranges--;
-		ret = 0;
-	}
+	ret = free_locked(b, addr, size);
 	pthread_mutex_unlock(&b->lock);
 	return ret;
+}
+
+/* A flush queue's worth under one lock hold. */
+static void bm_free_ranges(struct dmasim_iova *iova, const struct dmasim_iova_range *r,
+			   unsigned int n, int *ret)
+{
+	struct bm *b = to_bm(iova);
+
+	pthread_mutex_lock(&b->lock);
+	for (unsigned int i = 0; i < n; i++) {
+		int st = free_locked(b, r[i].addr, r[i].size);
+
+		if (ret)
+			ret[i] = st;
+	}
+	pthread_mutex_unlock(&b->lock);
 }
 
 /* Reservations are clipped to the aperture; overlapping and touching ones simply merge. */
@@ -330,6 +352,7 @@ const struct dmasim_iova_ops dmasim__iova_bitmap = {
 	.free = bm_free,
 	.alloc_range = bm_alloc_range,
 	.free_range = bm_free_range,
+	.free_ranges = bm_free_ranges,
 	.reserve = bm_reserve,
 	.stats = bm_stats,
 	.for_each = bm_for_each,
