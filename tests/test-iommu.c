@@ -13,6 +13,7 @@
 #include "testutil.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1449,23 +1450,36 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-static void test_stress(void **state)
+/* Flushes every queue now and then, racing the mappers' own pushes and flushes. */
+static void *flusher(void *arg)
 {
-	const struct combo *c = *state;
+	struct stress *st = arg;
+
+	while (!atomic_load(&st->stop)) {
+		dmasim_iommu_flush(st->p);
+		sched_yield();
+	}
+	return NULL;
+}
+
+static void stress(const struct combo *c, const char *extra, bool flush)
+{
 	struct stress *st = calloc(1, sizeof(*st));
 	struct mapper_arg ma[NMAPPERS];
-	pthread_t mt[NMAPPERS], rt;
+	pthread_t mt[NMAPPERS], rt, ft;
 	struct dmasim_iommu_stats s0, s1;
 	u64 a0;
 
 	assert_non_null(st);
-	st->p = cplat(c, NULL);
+	st->p = cplat(c, extra);
 	st->dev = mkdev(st->p, "name=stress");
 	a0 = iova_allocated(st->dev);
 	assert_int_equal(dmasim_iommu_get_stats(st->p, &s0), 0);
 	for (int i = 0; i < NSLOTS; i++)
 		pthread_mutex_init(&st->slots[i].lock, NULL);
 	assert_int_equal(pthread_create(&rt, NULL, reader, st), 0);
+	if (flush)
+		assert_int_equal(pthread_create(&ft, NULL, flusher, st), 0);
 	for (unsigned int i = 0; i < NMAPPERS; i++) {
 		ma[i] = (struct mapper_arg){ st, i };
 		assert_int_equal(pthread_create(&mt[i], NULL, mapper, &ma[i]), 0);
@@ -1474,6 +1488,8 @@ static void test_stress(void **state)
 		pthread_join(mt[i], NULL);
 	atomic_store(&st->stop, true);
 	pthread_join(rt, NULL);
+	if (flush)
+		pthread_join(ft, NULL);
 
 	assert_int_equal(atomic_load(&st->bad), 0);
 	assert_true(atomic_load(&st->maps) >= NMAPPERS * ITERS / 3);
@@ -1486,10 +1502,29 @@ static void test_stress(void **state)
 	dmasim_iommu_flush(st->p);
 	assert_int_equal(iova_allocated(st->dev), a0);
 	assert_int_equal(to_dmasim(st->dev)->nr_maps, 0);
+	/* Every thread's counts add up: as many unmaps as maps, nothing left queued. */
+	assert_int_equal(s1.maps - s0.maps, s1.unmaps - s0.unmaps);
+	assert_int_equal(dmasim_iommu_get_stats(st->p, &s1), 0);
+	assert_int_equal(s1.fq_pending, 0);
 	for (int i = 0; i < NSLOTS; i++)
 		pthread_mutex_destroy(&st->slots[i].lock);
 	dmasim_platform_destroy(st->p);
 	free(st);
+}
+
+static void test_stress(void **state)
+{
+	stress(*state, NULL, false);
+}
+
+/*
+ * The same without debug records (the fast paths: no record, cached
+ * last-level tables, IOVA hints and batched frees), with a thread flushing
+ * every queue meanwhile.
+ */
+static void test_stress_nodebug(void **state)
+{
+	stress(*state, "debug=off", true);
 }
 
 
@@ -1591,6 +1626,7 @@ static const struct {
 	T(test_bad_unmap_keeps_others),
 	T(test_iova_exhaustion),
 	T(test_stress),
+	T(test_stress_nodebug),
 	T(test_iotlb_fill_race),
 };
 
