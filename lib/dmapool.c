@@ -143,22 +143,20 @@ static uint32_t block_id(const struct dma_pool *pool, size_t page, unsigned int 
 	return (uint32_t)(page << pool->idx_bits | idx);
 }
 
-/* Grow *@arr to hold @need elements of @elem bytes (doubling); 0 or -ENOMEM. */
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+/* @arr grown to hold @need elements of @elem bytes (doubling), or NULL (@arr is kept). */
+static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
 {
 	size_t n = *cap ? *cap : 16;
 	void *p;
 
 	if (need <= *cap)
-		return 0;
+		return arr;
 	while (n < need)
 		n *= 2;
-	p = reallocarray(*arr, n, elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = n;
-	return 0;
+	p = reallocarray(arr, n, elem);
+	if (p)
+		*cap = n;
+	return p;
 }
 
 /* Room in the slot table for @more host pages, keeping it at most half full. */
@@ -197,14 +195,22 @@ static int page_add(struct dma_pool *pool, unsigned char *vaddr, dma_addr_t dma)
 {
 	size_t pn = pool->nr_pages, pfns = PFN_UP(pool->allocation);
 	size_t bits_old = pn << pool->idx_bits, bits_new = (pn + 1) << pool->idx_bits;
+	struct pool_page *pages;
+	uint32_t *ids;
 
 	if (pn + 1 > (size_t)1 << (POOL_ID_BITS - pool->idx_bits))
 		return -ENOSPC;
-	if (grow((void **)&pool->pages, &pool->pages_cap, pn + 1, sizeof(*pool->pages)) ||
-	    /* Every block may be free at once: the stack holds them all. */
-	    grow((void **)&pool->free_ids, &pool->free_cap, pool->nr_blocks + pool->blocks_per_page,
-		 sizeof(*pool->free_ids)) ||
-	    slots_reserve(pool, pfns))
+	pages = grow(pool->pages, &pool->pages_cap, pn + 1, sizeof(*pages));
+	if (!pages)
+		return -ENOMEM;
+	pool->pages = pages;
+	/* Every block may be free at once: the stack holds them all. */
+	ids = grow(pool->free_ids, &pool->free_cap, pool->nr_blocks + pool->blocks_per_page,
+		   sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	pool->free_ids = ids;
+	if (slots_reserve(pool, pfns))
 		return -ENOMEM;
 	if (bitstr_size(bits_new) > bitstr_size(bits_old)) {
 		bitstr_t *busy = realloc(pool->busy, bitstr_size(bits_new));
