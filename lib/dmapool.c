@@ -3,14 +3,20 @@
  * from pages that dma_alloc_coherent() hands out; part of the API layer.
  *
  * Semantics follow the kernel's mm/dmapool.c after its 2023 rewrite: one LIFO
- * stack of free blocks across all of a pool's pages, each free block holding
- * its own link and bus address, so alloc and free are constant time; pages
- * are only given back when the pool is destroyed.  What the kernel checks
- * only with CONFIG_DMAPOOL_DEBUG we always check, cheaply: the pages sit in
- * a red-black tree by CPU address with a bitmap of busy blocks each, so a
- * foreign, misaligned, mismatched or double free is reported and ignored,
- * and a corrupted free-list link is caught before it is followed.  With the
- * platform's debug on, freed blocks are poisoned and checked on reuse.
+ * stack of free blocks across all of a pool's pages (the block freed last is
+ * handed out first, a fresh page from its lowest address up), constant-time
+ * alloc and free, pages given back only when the pool is destroyed.  Unlike
+ * the kernel, the stack lives outside the blocks, as 32-bit block ids (page
+ * number and index), and a page is found from a CPU address through a hash
+ * of its host pages, so alloc and free never touch block memory and cost the
+ * same whatever the block size.  What the kernel checks only with
+ * CONFIG_DMAPOOL_DEBUG we always check, cheaply: a busy bit per block, so a
+ * foreign, misaligned, mismatched or double free is reported and ignored.
+ * With the platform's debug on, freed blocks are poisoned whole and checked
+ * on reuse.  Since no link lives in a free block, a driver writing to one
+ * cannot corrupt the free list here; with debug on the poison check reports
+ * it (naming the kernel's link when the write hit its bytes), with debug off
+ * it goes unseen, as the kernel's write would until its list broke.
  */
 #include <limits.h>
 #include <stdint.h>
@@ -18,7 +24,6 @@
 #include <string.h>
 
 #include <bitstring.h>
-#include <sys/tree.h>
 
 #include "internal.h"
 #include <dmasim/dma-mapping.h>
@@ -27,196 +32,243 @@
 #define POOL_POISON_FREED 0xa7     /* the kernel's values, so dumps look familiar */
 #define POOL_POISON_ALLOCATED 0xa9
 #define POOL_BUSY_REPORT_MAX 16    /* busy blocks listed one by one per destroy */
-
 /*
- * What a free block holds in its first bytes; it is also the smallest block,
- * since every block must be able to hold it while free.  Blocks are only
- * @align aligned (the kernel's geometry), so the record is copied in and out
- * rather than accessed in place.
+ * The smallest block: the kernel's free-block record (link and bus address),
+ * which it keeps in the block's first bytes.  dmasim keeps no record there,
+ * but the kernel's geometry is the product.
  */
-struct pool_block {
-	unsigned char *next;
-	dma_addr_t dma;
-};
+#define POOL_MIN_BLOCK (sizeof(void *) + sizeof(dma_addr_t))
+#define POOL_ID_BITS 32            /* block ids: page number << idx_bits | index */
 
+/* One page allocation of the pool, indexed by page number. */
 struct pool_page {
-	RB_ENTRY(pool_page) node;
-	uintptr_t key;          /* CPU address, as a number for range arithmetic */
 	unsigned char *vaddr;
 	dma_addr_t dma;
-	unsigned int nr_busy;
-	bitstr_t busy[];        /* one bit per block, set while allocated */
 };
 
-RB_HEAD(pool_page_tree, pool_page);
+/* A host page of a pool page, by CPU page number: the free path's lookup. */
+struct pool_slot {
+	uintptr_t pfn;          /* CPU address >> PAGE_SHIFT */
+	uint32_t page;          /* page number + 1; 0: empty slot */
+};
 
 struct dma_pool {
 	char name[32];
 	struct device *dev;
 	struct dmasim_device *d;
-	size_t size;            /* block size: aligned, at least a pool_block */
+	size_t size;            /* block size: aligned, at least POOL_MIN_BLOCK */
 	size_t allocation;      /* bytes per page allocation */
 	size_t boundary;        /* no block crosses a multiple of it */
 	unsigned int blocks_per_seg; /* blocks between two boundaries */
 	unsigned int blocks_per_page;
+	unsigned int idx_bits;  /* bits of a block id holding the index in its page */
+	int size_shift;         /* log2(size) when blocks tile the page; -1: divide */
 	bool debug;             /* snapshot: poison must be judged by one rule */
 
 	pthread_mutex_t lock;   /* everything below */
-	unsigned char *free_top;  /* top free block */
-	struct pool_page_tree pages;
-	size_t nr_pages;
+	struct pool_page *pages;
+	size_t nr_pages, pages_cap;
+	struct pool_slot *slots; /* open addressing, linear probing, load <= 1/2 */
+	unsigned int slot_bits;
+	size_t nr_slots;        /* used */
+	bitstr_t *busy;         /* by block id, set while allocated */
+	uint32_t *free_ids;     /* the LIFO stack of free block ids, top last */
+	size_t nr_free, free_cap;
 	size_t nr_blocks;
 	size_t nr_active;
 
 	LIST_ENTRY(dma_pool) link; /* on d->pools, under d->lock */
 };
 
-static int page_cmp(const struct pool_page *a, const struct pool_page *b)
+static size_t slot_hash(const struct dma_pool *pool, uintptr_t pfn)
 {
-	return a->key < b->key ? -1 : a->key > b->key;
+	return (size_t)(((uint64_t)pfn * 0x9e3779b97f4a7c15ull) >> (64 - pool->slot_bits));
 }
 
-RB_GENERATE_STATIC(pool_page_tree, pool_page, node, page_cmp)
-
-/*
- * The page containing @addr, or NULL.  Pages never overlap and are all
- * pool->allocation long, so the only candidate is the first page starting
- * after addr - allocation.
- */
-static struct pool_page *page_of(struct dma_pool *pool, uintptr_t addr)
+/* The number of the page holding @addr, or -1.  Only CPU pages of ours are in the table. */
+static long page_of(const struct dma_pool *pool, uintptr_t addr)
 {
-	struct pool_page key, *pg;
+	uintptr_t pfn = addr >> PAGE_SHIFT;
+	size_t mask = ((size_t)1 << pool->slot_bits) - 1;
 
-	key.key = addr >= pool->allocation - 1 ? addr - (pool->allocation - 1) : 0;
-	pg = RB_NFIND(pool_page_tree, &pool->pages, &key);
-	return pg && pg->key <= addr ? pg : NULL;
+	if (!pool->slots)
+		return -1;
+	for (size_t i = slot_hash(pool, pfn);; i = (i + 1) & mask) {
+		const struct pool_slot *s = &pool->slots[i];
+
+		if (!s->page)
+			return -1;
+		if (s->pfn == pfn)
+			return (long)s->page - 1;
+	}
+}
+
+static void slot_insert(struct pool_slot *slots, const struct dma_pool *pool,
+			uintptr_t pfn, uint32_t page)
+{
+	size_t mask = ((size_t)1 << pool->slot_bits) - 1;
+	size_t i = slot_hash(pool, pfn);
+
+	while (slots[i].page)
+		i = (i + 1) & mask;
+	slots[i] = (struct pool_slot){ .pfn = pfn, .page = page + 1 };
 }
 
 /* Index of the block starting @off bytes into a page, or -1 if none starts there. */
 static long block_index(const struct dma_pool *pool, size_t off)
 {
-	size_t seg = off / pool->boundary, rem = off % pool->boundary;
+	size_t seg, rem;
 
-	if (off >= pool->allocation || rem % pool->size ||
-	    rem / pool->size >= pool->blocks_per_seg)
+	if (off >= pool->allocation)
+		return -1;
+	if (pool->size_shift >= 0)
+		return off & (pool->size - 1) ? -1 : (long)(off >> pool->size_shift);
+	seg = off / pool->boundary;
+	rem = off % pool->boundary;
+	if (rem % pool->size || rem / pool->size >= pool->blocks_per_seg)
 		return -1;
 	return (long)(seg * pool->blocks_per_seg + rem / pool->size);
 }
 
 static size_t block_offset(const struct dma_pool *pool, unsigned int idx)
 {
+	if (pool->size_shift >= 0)
+		return (size_t)idx << pool->size_shift;
 	return idx / pool->blocks_per_seg * pool->boundary +
 	       idx % pool->blocks_per_seg * pool->size;
 }
 
-static struct pool_block block_record(const unsigned char *blk)
+static uint32_t block_id(const struct dma_pool *pool, size_t page, unsigned int idx)
 {
-	struct pool_block rec;
-
-	memcpy(&rec, blk, sizeof(rec));
-	return rec;
+	return (uint32_t)(page << pool->idx_bits | idx);
 }
 
-static void block_push(struct dma_pool *pool, unsigned char *blk, dma_addr_t dma)
+/* @arr grown to hold @need elements of @elem bytes (doubling), or NULL (@arr is kept). */
+static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
 {
-	struct pool_block rec = { .next = pool->free_top, .dma = dma };
+	size_t n = *cap ? *cap : 16;
+	void *p;
 
-	memcpy(blk, &rec, sizeof(rec));
-	pool->free_top = blk;
+	if (need <= *cap)
+		return arr;
+	while (n < need)
+		n *= 2;
+	p = reallocarray(arr, n, elem);
+	if (p)
+		*cap = n;
+	return p;
 }
 
-/* Push every free block of @pg, lowest address on top, as the kernel hands them out. */
-static void page_push_free(struct dma_pool *pool, struct pool_page *pg)
+/* Room in the slot table for @more host pages, keeping it at most half full. */
+static int slots_reserve(struct dma_pool *pool, size_t more)
 {
-	for (unsigned int i = pool->blocks_per_page; i-- > 0;) {
-		size_t off = block_offset(pool, i);
+	unsigned int bits = pool->slot_bits ? pool->slot_bits : 6;
+	struct pool_slot *slots;
 
-		if (!bit_test(pg->busy, i))
-			block_push(pool, pg->vaddr + off, pg->dma + off);
+	while ((pool->nr_slots + more) * 2 > (size_t)1 << bits)
+		bits++;
+	if (pool->slots && bits == pool->slot_bits)
+		return 0;
+	slots = calloc((size_t)1 << bits, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	if (pool->slots) {
+		unsigned int old_bits = pool->slot_bits;
+
+		pool->slot_bits = bits;
+		for (size_t i = 0; i < (size_t)1 << old_bits; i++)
+			if (pool->slots[i].page)
+				slot_insert(slots, pool, pool->slots[i].pfn, pool->slots[i].page - 1);
+		free(pool->slots);
 	}
+	pool->slots = slots;
+	pool->slot_bits = bits;
+	return 0;
 }
 
 /*
- * A popped link did not lead to a free block of ours: a block was written
- * after it was freed.  The bitmaps are the truth, so rebuild the stack from
- * them rather than follow the bad pointer.
+ * Make @vaddr/@dma the pool's next page and push its blocks, lowest address
+ * on top, as the kernel hands them out.  Return 0, or a negative errno when
+ * the bookkeeping cannot grow (the page is then not the pool's).
  */
-static void free_list_rebuild(struct dma_pool *pool)
+static int page_add(struct dma_pool *pool, unsigned char *vaddr, dma_addr_t dma)
 {
-	struct pool_page *pg;
+	size_t pn = pool->nr_pages, pfns = PFN_UP(pool->allocation);
+	size_t bits_old = pn << pool->idx_bits, bits_new = (pn + 1) << pool->idx_bits;
+	struct pool_page *pages;
+	uint32_t *ids;
 
-	pool->free_top = NULL;
-	RB_FOREACH_REVERSE(pg, pool_page_tree, &pool->pages)
-		page_push_free(pool, pg);
-}
+	if (pn + 1 > (size_t)1 << (POOL_ID_BITS - pool->idx_bits))
+		return -ENOSPC;
+	pages = grow(pool->pages, &pool->pages_cap, pn + 1, sizeof(*pages));
+	if (!pages)
+		return -ENOMEM;
+	pool->pages = pages;
+	/* Every block may be free at once: the stack holds them all. */
+	ids = grow(pool->free_ids, &pool->free_cap, pool->nr_blocks + pool->blocks_per_page,
+		   sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	pool->free_ids = ids;
+	if (slots_reserve(pool, pfns))
+		return -ENOMEM;
+	if (bitstr_size(bits_new) > bitstr_size(bits_old)) {
+		bitstr_t *busy = realloc(pool->busy, bitstr_size(bits_new));
 
-/*
- * Take the top free block and mark it busy.  Return NULL when the stack is
- * empty; *@bad receives a corrupted link found on the way (reported by the
- * caller, outside the lock).
- */
-static unsigned char *block_pop(struct dma_pool *pool, void **bad)
-{
-	for (;;) {
-		unsigned char *blk = pool->free_top;
-		struct pool_block rec;
-		struct pool_page *pg;
-		long idx = -1;
-		size_t off = 0;
-
-		if (!blk)
-			return NULL;
-		/* Checked before the block is read: the link may point anywhere. */
-		pg = page_of(pool, (uintptr_t)blk);
-		if (pg) {
-			off = (size_t)(blk - pg->vaddr);
-			idx = block_index(pool, off);
-		}
-		if (idx >= 0)
-			rec = block_record(blk);
-		if (idx < 0 || bit_test(pg->busy, idx) || rec.dma != pg->dma + off) {
-			*bad = blk;
-			free_list_rebuild(pool);
-			continue;
-		}
-		pool->free_top = rec.next;
-		bit_set(pg->busy, idx);
-		pg->nr_busy++;
-		pool->nr_active++;
-		return blk;
+		if (!busy)
+			return -ENOMEM;
+		memset(busy + bitstr_size(bits_old), 0, bitstr_size(bits_new) - bitstr_size(bits_old));
+		pool->busy = busy;
 	}
-}
-
-/* A new page, not yet in the pool: from dma_alloc_coherent(), all blocks free. */
-static struct pool_page *page_new(struct dma_pool *pool, gfp_t gfp)
-{
-	struct pool_page *pg = calloc(1, sizeof(*pg) + bitstr_size(pool->blocks_per_page));
-
-	if (!pg)
-		return NULL;
-	pg->vaddr = dma_alloc_coherent(pool->dev, pool->allocation, &pg->dma, gfp);
-	if (!pg->vaddr) {
-		free(pg);
-		return NULL;
-	}
-	pg->key = (uintptr_t)pg->vaddr;
-	/* A fresh page counts as freed memory, so its blocks pass the reuse check. */
-	if (pool->debug)
-		memset(pg->vaddr, POOL_POISON_FREED, pool->allocation);
-	return pg;
+	pool->pages[pn] = (struct pool_page){ .vaddr = vaddr, .dma = dma };
+	for (size_t i = 0; i < pfns; i++)
+		slot_insert(pool->slots, pool, ((uintptr_t)vaddr >> PAGE_SHIFT) + i, (uint32_t)pn);
+	pool->nr_slots += pfns;
+	pool->nr_pages++;
+	pool->nr_blocks += pool->blocks_per_page;
+	for (unsigned int i = pool->blocks_per_page; i-- > 0;)
+		pool->free_ids[pool->nr_free++] = block_id(pool, pn, i);
+	return 0;
 }
 
 /* Report the first byte of a free block changed since it was freed. */
 static void block_check_poison(struct dma_pool *pool, unsigned char *blk)
 {
-	for (size_t i = sizeof(struct pool_block); i < pool->size; i++) {
-		if (blk[i] != POOL_POISON_FREED) {
+	for (size_t i = 0; i < pool->size; i++) {
+		if (blk[i] == POOL_POISON_FREED)
+			continue;
+		if (i < POOL_MIN_BLOCK)
+			dmasim__dev_report(pool->d,
+					   "dma_pool_alloc %s, %p (corrupted) [a free block's link was overwritten after dma_pool_free(): byte %zu is 0x%02x, freed blocks hold 0x%02x; the kernel keeps its free-list link in the first %zu bytes]",
+					   pool->name, (void *)blk, i, blk[i], POOL_POISON_FREED,
+					   POOL_MIN_BLOCK);
+		else
 			dmasim__dev_report(pool->d,
 					   "dma_pool_alloc %s, %p (corrupted) [byte %zu is 0x%02x, freed blocks hold 0x%02x: written after dma_pool_free()]",
 					   pool->name, (void *)blk, i, blk[i], POOL_POISON_FREED);
-			return;
-		}
+		return;
 	}
+}
+
+/* Take the top free block and mark it busy; false when the stack is empty. */
+static bool block_pop(struct dma_pool *pool, unsigned char **blk, dma_addr_t *dma)
+{
+	uint32_t id;
+	unsigned int idx;
+	const struct pool_page *pg;
+	size_t off;
+
+	if (!pool->nr_free)
+		return false;
+	id = pool->free_ids[--pool->nr_free];
+	idx = id & ((1u << pool->idx_bits) - 1);
+	pg = &pool->pages[id >> pool->idx_bits];
+	off = block_offset(pool, idx);
+	bit_set(pool->busy, id);
+	pool->nr_active++;
+	*blk = pg->vaddr + off;
+	*dma = pg->dma + off;
+	return true;
 }
 
 struct dma_pool *dma_pool_create(const char *name, struct device *dev, size_t size,
@@ -248,8 +300,8 @@ struct dma_pool *dma_pool_create(const char *name, struct device *dev, size_t si
 				   name, size);
 		return NULL;
 	}
-	if (size < sizeof(struct pool_block))
-		size = sizeof(struct pool_block);
+	if (size < POOL_MIN_BLOCK)
+		size = POOL_MIN_BLOCK;
 	size = ALIGN(size, align);
 	/* The kernel would truncate this into an unsigned int; refuse instead. */
 	if (size > INT_MAX) {
@@ -287,9 +339,12 @@ struct dma_pool *dma_pool_create(const char *name, struct device *dev, size_t si
 	/* boundary is either the whole allocation or a power of two dividing it. */
 	pool->blocks_per_seg = (unsigned int)(boundary / size);
 	pool->blocks_per_page = (unsigned int)(allocation / boundary) * pool->blocks_per_seg;
+	while ((1u << pool->idx_bits) < pool->blocks_per_page)
+		pool->idx_bits++;
+	/* A power-of-two size tiles the page and every boundary window: shifts, not divides. */
+	pool->size_shift = size & (size - 1) ? -1 : __builtin_ctzl(size);
 	pool->debug = d->plat->debug;
 	pthread_mutex_init(&pool->lock, NULL);
-	RB_INIT(&pool->pages);
 
 	pthread_mutex_lock(&d->lock);
 	LIST_INSERT_HEAD(&d->pools, pool, link);
@@ -305,7 +360,6 @@ struct dma_pool *dma_pool_create(const char *name, struct device *dev, size_t si
 static void pool_destroy(struct dma_pool *pool, bool teardown)
 {
 	struct dmasim_device *d = pool->d;
-	struct pool_page *pg, *tmp;
 	size_t listed = 0, unlisted = 0;
 
 	pthread_mutex_lock(&d->lock);
@@ -313,29 +367,35 @@ static void pool_destroy(struct dma_pool *pool, bool teardown)
 	pthread_mutex_unlock(&d->lock);
 
 	pthread_mutex_lock(&pool->lock);
-	RB_FOREACH_SAFE(pg, pool_page_tree, &pool->pages, tmp) {
-		RB_REMOVE(pool_page_tree, &pool->pages, pg);
-		if (pg->nr_busy && !teardown) {
-			/* The device may still be using them: leak the page, as the kernel does. */
-			for (unsigned int i = 0; i < pool->blocks_per_page; i++) {
-				if (!bit_test(pg->busy, i))
-					continue;
-				if (listed++ < POOL_BUSY_REPORT_MAX)
-					dmasim__dev_report(d, "dma_pool_destroy %s, %p busy", pool->name,
-							   (void *)(pg->vaddr + block_offset(pool, i)));
-				else
-					unlisted++;
-			}
-		} else {
-			dma_free_coherent(pool->dev, pool->allocation, pg->vaddr, pg->dma);
+	for (size_t pn = 0; pn < pool->nr_pages; pn++) {
+		const struct pool_page *pg = &pool->pages[pn];
+		bool busy = false;
+
+		for (unsigned int i = 0; i < pool->blocks_per_page; i++) {
+			if (!bit_test(pool->busy, block_id(pool, pn, i)))
+				continue;
+			busy = true;
+			if (teardown)
+				break;
+			if (listed++ < POOL_BUSY_REPORT_MAX)
+				dmasim__dev_report(d, "dma_pool_destroy %s, %p busy", pool->name,
+						   (void *)(pg->vaddr + block_offset(pool, i)));
+			else
+				unlisted++;
 		}
-		free(pg);
+		/* A busy page may still be in the device's hands: leak it, as the kernel does. */
+		if (!busy || teardown)
+			dma_free_coherent(pool->dev, pool->allocation, pg->vaddr, pg->dma);
 	}
 	pthread_mutex_unlock(&pool->lock);
 	if (unlisted)
 		dmasim__dev_report(d, "dma_pool_destroy %s: %zu more busy blocks not listed",
 				   pool->name, unlisted);
 	pthread_mutex_destroy(&pool->lock);
+	free(pool->pages);
+	free(pool->slots);
+	free(pool->busy);
+	free(pool->free_ids);
 	free(pool);
 }
 
@@ -352,7 +412,6 @@ void dma_pool_destroy(struct dma_pool *pool)
 void *dma_pool_alloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_t *handle)
 {
 	unsigned char *blk;
-	void *bad = NULL;
 	dma_addr_t dma;
 
 	if (!pool)
@@ -365,29 +424,37 @@ void *dma_pool_alloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_t *handle)
 	if (dmasim__should_fail(pool->d->plat, FAIL_POOL, pool->d, "dma_pool_alloc"))
 		return NULL;
 	pthread_mutex_lock(&pool->lock);
-	blk = block_pop(pool, &bad);
-	if (!blk) {
-		struct pool_page *pg;
+	if (!block_pop(pool, &blk, &dma)) {
+		unsigned char *va;
+		dma_addr_t pdma;
+		int err;
 
 		/* The page allocator takes other locks: do not hold ours across it. */
 		pthread_mutex_unlock(&pool->lock);
-		pg = page_new(pool, mem_flags & ~__GFP_ZERO);
-		if (!pg)
+		va = dma_alloc_coherent(pool->dev, pool->allocation, &pdma, mem_flags & ~__GFP_ZERO);
+		if (!va)
 			return NULL;
+		/* A fresh page counts as freed memory, so its blocks pass the reuse check. */
+		if (pool->debug)
+			memset(va, POOL_POISON_FREED, pool->allocation);
 		pthread_mutex_lock(&pool->lock);
-		RB_INSERT(pool_page_tree, &pool->pages, pg);
-		pool->nr_pages++;
-		pool->nr_blocks += pool->blocks_per_page;
-		page_push_free(pool, pg);
-		blk = block_pop(pool, &bad);
+		/* Host pages are the lookup's unit: a coherent buffer always starts on one. */
+		err = DMASIM_WARN_ON(pool->d->plat, (uintptr_t)va & (PAGE_SIZE - 1)) ? -EINVAL :
+		      page_add(pool, va, pdma);
+		if (err) {
+			pthread_mutex_unlock(&pool->lock);
+			dma_free_coherent(pool->dev, pool->allocation, va, pdma);
+			dmasim__log(pool->d->plat, DMASIM_LOG_ERR,
+				    "DMA-API: %s: dma_pool_alloc %s: cannot add a page (%s)",
+				    pool->d->name, pool->name,
+				    err == -ENOSPC ? "block ids exhausted" :
+				    err == -ENOMEM ? "out of host memory" : "page not page-aligned");
+			return NULL;
+		}
+		block_pop(pool, &blk, &dma);
 	}
-	dma = block_record(blk).dma;
 	pthread_mutex_unlock(&pool->lock);
 
-	if (bad)
-		dmasim__dev_report(pool->d,
-				   "dma_pool_alloc %s, %p (corrupted) [a free block's link was overwritten after dma_pool_free(); free list rebuilt]",
-				   pool->name, bad);
 	*handle = dma;
 	if (pool->debug) {
 		block_check_poison(pool, blk);
@@ -407,31 +474,35 @@ void *dma_pool_zalloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_t *handle
 void dma_pool_free(struct dma_pool *pool, void *vaddr, dma_addr_t dma)
 {
 	enum { FREE_OK, BAD_VADDR, BAD_DMA, ALREADY_FREE } err = FREE_OK;
-	struct pool_page *pg;
-	long idx = -1;
-	size_t off = 0;
+	dma_addr_t expect = 0;
+	long pn, idx = -1;
+	uint32_t id = 0;
 
 	if (!pool)
 		return;
 	pthread_mutex_lock(&pool->lock);
-	pg = page_of(pool, (uintptr_t)vaddr);
-	if (pg) {
-		off = (size_t)((unsigned char *)vaddr - pg->vaddr);
+	pn = page_of(pool, (uintptr_t)vaddr);
+	if (pn >= 0) {
+		const struct pool_page *pg = &pool->pages[pn];
+		size_t off = (size_t)((unsigned char *)vaddr - pg->vaddr);
+
 		idx = block_index(pool, off);
+		expect = pg->dma + off;
+		if (idx >= 0)
+			id = block_id(pool, (size_t)pn, (unsigned int)idx);
 	}
 	if (idx < 0)
 		err = BAD_VADDR;
-	else if (dma != pg->dma + off)
+	else if (dma != expect)
 		err = BAD_DMA;
-	else if (!bit_test(pg->busy, idx))
+	else if (!bit_test(pool->busy, id))
 		err = ALREADY_FREE;
 	if (err == FREE_OK) {
-		bit_clear(pg->busy, idx);
-		pg->nr_busy--;
+		bit_clear(pool->busy, id);
 		pool->nr_active--;
 		if (pool->debug)
 			memset(vaddr, POOL_POISON_FREED, pool->size);
-		block_push(pool, vaddr, dma);
+		pool->free_ids[pool->nr_free++] = id;
 	}
 	pthread_mutex_unlock(&pool->lock);
 
@@ -445,7 +516,7 @@ void dma_pool_free(struct dma_pool *pool, void *vaddr, dma_addr_t dma)
 	case BAD_DMA:
 		dmasim__dev_report(pool->d, "dma_pool_free %s, %p/0x%llx (bad dma) [the block's bus address is 0x%llx]",
 				   pool->name, vaddr, (unsigned long long)dma,
-				   (unsigned long long)(pg->dma + off));
+				   (unsigned long long)expect);
 		break;
 	case ALREADY_FREE:
 		dmasim__dev_report(pool->d, "dma_pool_free %s, %p/0x%llx (already free)", pool->name,

@@ -3,6 +3,7 @@
  * dma_pool_create(), block geometry (alignment, boundaries, no overlap),
  * the bus address as the device sees it, LIFO reuse, zeroing and poisoning,
  * misuse reports (bad and double frees, busy destroy, corrupted free blocks),
+ * the free list kept outside the blocks (LIFO across many pages, big blocks),
  * managed pools, the leak report at device teardown, and the kernel's own
  * dmapool_test pattern.
  */
@@ -473,7 +474,7 @@ static void test_corrupted_link(void **state)
 	assert_log_has("dma_pool_alloc link, ");
 	assert_log_has("(corrupted) [a free block's link was overwritten");
 	assert_non_null(b[0].va);
-	/* The list was rebuilt from the busy bitmaps: all 64 blocks still come out once. */
+	/* The free list is kept outside the blocks: all 64 blocks still come out once. */
 	for (size_t i = 1; i < N; i++) {
 		b[i].va = dma_pool_alloc(pool, GFP_KERNEL, &b[i].dma);
 		assert_non_null(b[i].va);
@@ -483,6 +484,132 @@ static void test_corrupted_link(void **state)
 	for (size_t i = 0; i < N; i++)
 		dma_pool_free(pool, b[i].va, b[i].dma);
 	dma_pool_destroy(pool);
+}
+
+static void test_nodebug_scribble_harmless(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_pool *pool = dma_pool_create("scribble", f->dev, 64, 8, 0);
+	unsigned char *a, *b, *x;
+	dma_addr_t da, db, dx;
+
+	assert_non_null(pool);
+	a = dma_pool_alloc(pool, GFP_KERNEL, &da);
+	b = dma_pool_alloc(pool, GFP_KERNEL, &db);
+	assert_non_null(a);
+	assert_non_null(b);
+	dma_pool_free(pool, a, da);
+	dma_pool_free(pool, b, db);
+	/*
+	 * Where the kernel keeps a free block's link: the free list lives outside
+	 * the blocks here, so the write goes unseen without debug and breaks nothing.
+	 */
+	memset(b, 0x41, 16);
+	memset(a, 0x42, 16);
+	x = dma_pool_alloc(pool, GFP_KERNEL, &dx);
+	assert_ptr_equal(x, b);
+	assert_int_equal(dx, db);
+	assert_int_equal(x[0], 0x41);
+	x = dma_pool_alloc(pool, GFP_KERNEL, &dx);
+	assert_ptr_equal(x, a);
+	assert_int_equal(dx, da);
+	x = dma_pool_alloc(pool, GFP_KERNEL, &dx);
+	assert_ptr_equal(x, a + 128);
+	assert_int_equal(tu_log.n, 0);
+	dma_pool_free(pool, x, dx);
+	dma_pool_free(pool, a, da);
+	dma_pool_free(pool, b, db);
+	dma_pool_destroy(pool);
+	assert_int_equal(tu_log.n, 0);
+}
+
+/* Freed blocks are poisoned whole: the first bytes are checked too, as the kernel's link. */
+static void test_debug_poison_link_bytes(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_pool *pool = dma_pool_create("head", f->dev, 32, 8, 0);
+	unsigned char *a, *x;
+	dma_addr_t da, dx;
+
+	assert_non_null(pool);
+	a = dma_pool_alloc(pool, GFP_KERNEL, &da);
+	assert_non_null(a);
+	dma_pool_free(pool, a, da);
+	for (size_t i = 0; i < 32; i++)
+		assert_int_equal(a[i], 0xa7);
+	a[3] = 0x00;
+	x = dma_pool_alloc(pool, GFP_KERNEL, &dx);
+	assert_ptr_equal(x, a);
+	assert_int_equal(dx, da);
+	assert_int_equal(tu_log.n, 1);
+	assert_log_has("(corrupted) [a free block's link was overwritten after dma_pool_free(): byte 3 is 0x00");
+	dma_pool_free(pool, x, dx);
+	dma_pool_destroy(pool);
+}
+
+/* Many pages: the lookup finds each, and LIFO order holds across pages. */
+static void test_many_pages_lifo(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_pool *pool = dma_pool_create("many4k", f->dev, 4096, 4096, 0);
+	enum { N = 600 };
+	struct blk *b = calloc(N, sizeof(*b));
+	size_t order[N];
+
+	assert_non_null(pool);
+	assert_non_null(b);
+	for (size_t i = 0; i < N; i++) {
+		b[i].va = dma_pool_alloc(pool, GFP_KERNEL, &b[i].dma);
+		assert_non_null(b[i].va);
+	}
+	assert_int_equal(pool_pages(pool), N);
+	/* Free in a scrambled order (7 is prime to 600), then get them back in reverse. */
+	for (size_t i = 0; i < N; i++) {
+		order[i] = i * 7 % N;
+		dma_pool_free(pool, b[order[i]].va, b[order[i]].dma);
+	}
+	assert_int_equal(pool_busy(pool), 0);
+	for (size_t i = N; i-- > 0;) {
+		dma_addr_t dx;
+		void *x = dma_pool_alloc(pool, GFP_KERNEL, &dx);
+
+		assert_ptr_equal(x, b[order[i]].va);
+		assert_int_equal(dx, b[order[i]].dma);
+	}
+	assert_int_equal(pool_pages(pool), N);
+	/* Every page still knows its blocks: a double free of each is caught. */
+	for (size_t i = 0; i < N; i++)
+		dma_pool_free(pool, b[i].va, b[i].dma);
+	assert_int_equal(tu_log.n, 0);
+	dma_pool_free(pool, b[N / 2].va, b[N / 2].dma);
+	assert_log_has("(already free)");
+	dma_pool_destroy(pool);
+	free(b);
+}
+
+/* A block larger than a page spans host pages: only its start frees it. */
+static void test_big_block_lookup(void **state)
+{
+	struct fixture *f = *state;
+	struct dma_pool *pool = dma_pool_create("big", f->dev, 5000, 8, 0);
+	unsigned long errs = dmasim_debug_errors(f->p);
+	unsigned char *a;
+	dma_addr_t da;
+
+	assert_non_null(pool);
+	a = dma_pool_alloc(pool, GFP_KERNEL, &da);
+	assert_non_null(a);
+	/* Inside the block's second host page, and past the block in its last one. */
+	dma_pool_free(pool, a + 4096, da + 4096);
+	dma_pool_free(pool, a + 5000, da + 5000);
+	assert_int_equal(dmasim_debug_errors(f->p) - errs, 2);
+	assert_int_equal(tu_log.n, 2);
+	assert_log_has("(bad vaddr)");
+	assert_int_equal(pool_busy(pool), 1);
+	dma_pool_free(pool, a, da);
+	assert_int_equal(pool_busy(pool), 0);
+	dma_pool_destroy(pool);
+	assert_int_equal(tu_log.n, 2);
 }
 
 /* ---- misuse --------------------------------------------------------------------- */
@@ -820,6 +947,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_debug_poison, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nodebug_no_poison, setup_nodebug, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupted_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nodebug_scribble_harmless, setup_nodebug, teardown),
+		cmocka_unit_test_setup_teardown(test_debug_poison_link_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_pages_lifo, setup_nodebug, teardown),
+		cmocka_unit_test_setup_teardown(test_big_block_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_frees, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_many_busy, setup, teardown),
