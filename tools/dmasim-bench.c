@@ -1533,6 +1533,14 @@ int main(int argc, char **argv)
 	double t0 = now_ns();
 	bool seconds_given = false, live_given = false;
 
+	/*
+	 * No heap trimming: an allocate-all/free-all baseline (9-pair) would
+	 * otherwise time the page faults of glibc giving the top of the heap
+	 * back and taking it again, and by how much depends on what else sits
+	 * on the heap.
+	 */
+	mallopt(M_TRIM_THRESHOLD, 1 << 30);
+
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
