@@ -71,13 +71,14 @@ struct iotlb {
 	unsigned int nsets;
 	struct iotlb_set *sets;
 	/*
-	 * Bumped by every invalidation before it drops entries.  A fill records
-	 * it before its page-table walk and inserts only if it is unchanged
-	 * (checked under the set lock): otherwise a walk that read an entry just
-	 * before an unmap could insert it just after the invalidation, and the
-	 * stale translation would outlive it, even in strict mode, into the
-	 * next mapping of that IOVA.  Hardware orders walks before an
-	 * invalidation's completion; this is that ordering.
+	 * Bumped by every sweep and whole flush before it drops entries (a
+	 * range invalidated page by page bumps each set's @seq instead).  A
+	 * fill records both before its page-table walk and inserts only if
+	 * neither changed (checked under the set lock): otherwise a walk that
+	 * read an entry just before an unmap could insert it just after the
+	 * invalidation, and the stale translation would outlive it, even in
+	 * strict mode, into the next mapping of that IOVA.  Hardware orders
+	 * walks before an invalidation's completion; this is that ordering.
 	 */
 	atomic_ulong gen;
 	/*
@@ -153,14 +154,34 @@ static bool iotlb_lookup(struct iotlb *t, u64 tag, u64 *phys_pfn, int *prot)
 	return hit;
 }
 
-static void iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, unsigned long gen)
+/*
+ * What a fill notes before its walk: the IOTLB's generation (bumped by
+ * sweeps and whole flushes) and the sequence of the tag's set (bumped by
+ * every write to the set, a range invalidation of the tag included).
+ */
+struct fill_mark {
+	unsigned long gen;
+	unsigned int seq;
+};
+
+static struct fill_mark iotlb_fill_begin(struct iotlb *t, u64 tag)
+{
+	return (struct fill_mark){
+		.gen = atomic_load(&t->gen),
+		.seq = __atomic_load_n(&tlb_set(t, tag)->seq, __ATOMIC_ACQUIRE),
+	};
+}
+
+/* Insert what a walk found, unless an invalidation may have run since it began (@m). */
+static void iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, struct fill_mark m)
 {
 	struct iotlb_set *set = tlb_set(t, tag);
 	unsigned long epoch;
 	int w;
 
 	pthread_spin_lock(&set->lock);
-	if (atomic_load(&t->gen) != gen) { /* an invalidation ran since the walk began */
+	/* Another fill of the set also changes @seq: that only costs this entry. */
+	if (atomic_load(&t->gen) != m.gen || set->seq != m.seq) {
 		pthread_spin_unlock(&set->lock);
 		return;
 	}
@@ -226,7 +247,7 @@ void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t
 				 size ? tlb_tag(dom, iova + size - 1) : lo | ((1ULL << 40) - 1));
 		return;
 	}
-	atomic_fetch_add(&t->gen, 1);
+	/* Page by page: each set's sequence bump keeps a racing fill of its tags out. */
 	for (u64 i = 0; i < pages; i++) {
 		u64 tag = tlb_tag(dom, (iova & PAGE_MASK) + i * PAGE_SIZE);
 		struct iotlb_set *set = tlb_set(t, tag);
@@ -1026,21 +1047,21 @@ static int translate_page(struct dmasim_iommu *iommu, struct dmasim_domain *dom,
 			  u64 *pfn, int *prot)
 {
 	u64 tag = tlb_tag(dom, addr);
-	unsigned long gen;
+	struct fill_mark mark;
 	phys_addr_t pa;
 
 	if (iotlb_lookup(iommu->tlb, tag, pfn, prot)) {
 		iommu_count(iommu, CNT_HITS);
 		return 0;
 	}
-	gen = atomic_load(&iommu->tlb->gen);
+	mark = iotlb_fill_begin(iommu->tlb, tag);
 	iommu_count(iommu, CNT_MISSES);
 	if (dom->pgt->ops->iova_to_phys(dom->pgt, addr & PAGE_MASK, &pa, prot))
 		return DMASIM_FAULT_UNMAPPED;
 	*pfn = pa >> PAGE_SHIFT;
 	if (dmasim__phys_range_ok(iommu->plat, PFN_PHYS(*pfn), PAGE_SIZE))
 		*prot |= TLB_PROT_RAM; /* RAM regions never change: no check per hit */
-	iotlb_insert(iommu->tlb, tag, *pfn, *prot, gen);
+	iotlb_insert(iommu->tlb, tag, *pfn, *prot, mark);
 	return 0;
 }
 
