@@ -915,6 +915,70 @@ static void test_public_sync_debug_off(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/* Threads map, sync and unmap through the public API: the lock-free sync against their maps. */
+struct api_worker {
+	struct device *dev;
+	int id;
+	int failures;
+};
+
+static void *api_worker_run(void *arg)
+{
+	struct api_worker *w = arg;
+	unsigned char *buf = kmalloc(1500, GFP_KERNEL), bytes[64];
+
+	if (!buf) {
+		w->failures++;
+		return NULL;
+	}
+	for (int i = 0; i < 500; i++) {
+		unsigned char v = (unsigned char)(w->id * 64 + i);
+		dma_addr_t dma;
+
+		memset(buf, v, 1500);
+		dma = dma_map_single(w->dev, buf, 1500, DMA_BIDIRECTIONAL);
+		if (dma_mapping_error(w->dev, dma)) {
+			w->failures++;
+			continue;
+		}
+		memset(bytes, (unsigned char)~v, sizeof(bytes));
+		if (dmasim_dev_write(w->dev, dma + 1400, bytes, sizeof(bytes)))
+			w->failures++;
+		dma_sync_single_for_cpu(w->dev, dma, 1500, DMA_BIDIRECTIONAL);
+		if (buf[0] != v || buf[1399] != v || buf[1400] != (unsigned char)~v)
+			w->failures++;
+		dma_unmap_single(w->dev, dma, 1500, DMA_BIDIRECTIONAL);
+	}
+	kfree(buf);
+	return NULL;
+}
+
+static void test_public_sync_threads(void **state)
+{
+	struct dmasim_platform *p = plat("iommu=off swiotlb=4M,force,lifo debug=off");
+	struct device *dev[2] = { dmasim_device_create(p, "name=q0"),
+				  dmasim_device_create(p, "name=q1") };
+	struct api_worker w[4];
+	pthread_t th[4];
+
+	(void)state;
+	assert_non_null(dev[0]);
+	assert_non_null(dev[1]);
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct api_worker){ .dev = dev[i % 2], .id = i };
+		assert_int_equal(pthread_create(&th[i], NULL, api_worker_run, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(w[i].failures, 0);
+	}
+	assert_int_equal(dmasim__swiotlb_used(p), 0);
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	dmasim_device_destroy(dev[0]);
+	dmasim_device_destroy(dev[1]);
+	dmasim_platform_destroy(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -939,6 +1003,7 @@ int main(void)
 		cmocka_unit_test(test_lifo_copies_and_threads),
 		cmocka_unit_test(test_public_lowmem_bounce),
 		cmocka_unit_test(test_public_sync_debug_off),
+		cmocka_unit_test(test_public_sync_threads),
 	};
 
 	/* Module test: the exact addresses asserted here need the spec as written. */
