@@ -15,7 +15,8 @@
  *     (dmasim__phys_range_ok() checked it);
  *   - p->mm_lock protects the buddy allocator, slabs and alias areas;
  *     d->lock protects a device's mapping records and devres list;
- *     the swiotlb has its own lock.
+ *     the swiotlb has its own spinlock (its slot fields are also read
+ *     without it, see dmasim__swiotlb_find_owned()).
  */
 #ifndef DMASIM_INTERNAL_H
 #define DMASIM_INTERNAL_H
