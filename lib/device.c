@@ -403,8 +403,7 @@ static void map_insert_locked(struct dmasim_device *d, struct dmasim_map *m)
 		d->max_map_size = m->size;
 }
 
-/* Copy a record without the unused tail of its call-site frames. */
-static void map_copy(struct dmasim_map *to, const struct dmasim_map *from)
+void dmasim__map_copy(struct dmasim_map *to, const struct dmasim_map *from)
 {
 	/* Fixed-size head: a variable-length memcpy would stall the loads that follow. */
 	memcpy(to, from, offsetof(struct dmasim_map, site));
@@ -498,7 +497,7 @@ bool dmasim__map_take(struct dmasim_device *d, dma_addr_t dma, enum dmasim_map_k
 		RB_REMOVE(dmasim_map_tree, &d->maps, best);
 		d->nr_maps--;
 		/* Copied out, so the storage is recycled under this same lock. */
-		map_copy(out, best);
+		dmasim__map_copy(out, best);
 		map_put_locked(d, best, &spill);
 	}
 	pthread_mutex_unlock(&d->lock);

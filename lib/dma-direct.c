@@ -11,32 +11,6 @@
 
 #include "internal.h"
 
-dma_addr_t dmasim__phys_to_dma(struct dmasim_device *d, phys_addr_t phys)
-{
-	return phys - d->bus_offset;
-}
-
-phys_addr_t dmasim__dma_to_phys(struct dmasim_device *d, dma_addr_t dma)
-{
-	return dma + d->bus_offset;
-}
-
-u64 dmasim__dev_limit(struct dmasim_device *d, u64 mask)
-{
-	u64 limit = d->dev.bus_dma_limit;
-
-	return limit && limit < mask ? limit : mask;
-}
-
-bool dmasim__dma_capable(struct dmasim_device *d, dma_addr_t dma, size_t size, u64 mask)
-{
-	dma_addr_t end = dma + size - 1;
-
-	if (!size || end < dma)
-		return false;
-	return end <= dmasim__dev_limit(d, mask);
-}
-
 static bool force_bounce(struct dmasim_device *d)
 {
 	return d->force_bounce || dmasim__swiotlb_force(d->plat);
@@ -96,8 +70,9 @@ static void direct_sync_for_cpu(struct dmasim_device *d, const struct dmasim_map
 	phys_addr_t where = (m->tlb != DMASIM_NO_TLB ? m->tlb : m->phys) + off;
 
 	dmasim__cache_for_cpu(d, where, size, dir);
+	/* The API layer's record names the original: no slot lookup. */
 	if (m->tlb != DMASIM_NO_TLB)
-		dmasim__swiotlb_sync_for_cpu(d, where, size, dir);
+		dmasim__swiotlb_sync_mapped(d, where, m->phys + off, size, dir, true);
 }
 
 static void direct_sync_for_device(struct dmasim_device *d, const struct dmasim_map *m,
@@ -106,8 +81,30 @@ static void direct_sync_for_device(struct dmasim_device *d, const struct dmasim_
 	phys_addr_t where = (m->tlb != DMASIM_NO_TLB ? m->tlb : m->phys) + off;
 
 	if (m->tlb != DMASIM_NO_TLB)
-		dmasim__swiotlb_sync_for_device(d, where, size, dir);
+		dmasim__swiotlb_sync_mapped(d, where, m->phys + off, size, dir, false);
 	dmasim__cache_for_device(d, where, size, dir);
+}
+
+/*
+ * debug=off: a bounce the swiotlb knows as @d's needs no record lookup (and
+ * no device lock); anything else goes back to the API layer's record.
+ */
+static int direct_sync_known(struct dmasim_device *d, dma_addr_t dma, size_t size, bool for_cpu)
+{
+	phys_addr_t tlb = dmasim__dma_to_phys(d, dma), orig;
+	enum dma_data_direction dir;
+
+	if (dmasim__swiotlb_find_owned(d, tlb, size, &orig, &dir))
+		return -ENOENT;
+	/* As with a record: maintenance and copy follow the mapping's direction. */
+	if (for_cpu) {
+		dmasim__cache_for_cpu(d, tlb, size, dir);
+		dmasim__swiotlb_sync_mapped(d, tlb, orig, size, dir, true);
+	} else {
+		dmasim__swiotlb_sync_mapped(d, tlb, orig, size, dir, false);
+		dmasim__cache_for_device(d, tlb, size, dir);
+	}
+	return 0;
 }
 
 static int direct_map_resource(struct dmasim_device *d, phys_addr_t phys, size_t size,
@@ -255,6 +252,7 @@ const struct dmasim_dma_ops dmasim__direct_ops = {
 	.unmap_phys = direct_unmap_phys,
 	.sync_for_cpu = direct_sync_for_cpu,
 	.sync_for_device = direct_sync_for_device,
+	.sync_known = direct_sync_known,
 	.map_resource = direct_map_resource,
 	.alloc = direct_alloc,
 	.free = direct_free,

@@ -15,7 +15,8 @@
  *     (dmasim__phys_range_ok() checked it);
  *   - p->mm_lock protects the buddy allocator, slabs and alias areas;
  *     d->lock protects a device's mapping records and devres list;
- *     the swiotlb has its own lock.
+ *     the swiotlb has its own spinlock (its slot fields are also read
+ *     without it, see dmasim__swiotlb_find_owned()).
  */
 #ifndef DMASIM_INTERNAL_H
 #define DMASIM_INTERNAL_H
@@ -231,6 +232,19 @@ void dmasim__swiotlb_sync_for_cpu(struct dmasim_device *d, phys_addr_t tlb, size
 				  enum dma_data_direction dir);
 void dmasim__swiotlb_sync_for_device(struct dmasim_device *d, phys_addr_t tlb, size_t size,
 				     enum dma_data_direction dir);
+/*
+ * Sync through a mapping record that names both ends ([tlb, tlb+size) is
+ * inside the live bounce of [orig, orig+size)): the copy only, no lookup,
+ * no lock, no report.  For the direct path, whose records were checked.
+ */
+void dmasim__swiotlb_sync_mapped(struct dmasim_device *d, phys_addr_t tlb, phys_addr_t orig,
+				 size_t size, enum dma_data_direction dir, bool for_cpu);
+/*
+ * Lock-free: the original of [tlb, tlb+size) if it lies inside one live
+ * bounce mapped by @d, and that mapping's direction.  Return 0 or -ENOENT.
+ */
+int dmasim__swiotlb_find_owned(struct dmasim_device *d, phys_addr_t tlb, size_t size,
+			       phys_addr_t *orig, enum dma_data_direction *dir);
 bool dmasim__swiotlb_active(struct dmasim_platform *p);
 bool dmasim__swiotlb_is_bounce(struct dmasim_platform *p, phys_addr_t phys);
 /* The original buffer behind a bounce address. */
@@ -388,6 +402,8 @@ static inline struct dmasim_device *dmasim__dev(struct device *dev, const char *
 
 /* Mapping records: the API layer's knowledge of what each device may reach. */
 struct dmasim_map *dmasim__map_add(struct dmasim_device *d, const struct dmasim_map *tmpl);
+/* Copy a record without the unused tail of its call-site frames. */
+void dmasim__map_copy(struct dmasim_map *to, const struct dmasim_map *from);
 /*
  * dmasim__map_add() of a streaming mapping from its fields, without a
  * template to fill and copy: the hot path of dma_map_single/page.
@@ -494,6 +510,14 @@ struct dmasim_dma_ops {
 	void (*sync_for_device)(struct dmasim_device *d, const struct dmasim_map *m, size_t off,
 				size_t size, enum dma_data_direction dir);
 	/*
+	 * Optional, debug=off only: sync [dma, dma+size) if the translation
+	 * layer itself knows it as one of @d's live mappings (a bounce), with
+	 * the mapping's direction, so the API layer need not look up its
+	 * record.  Return 0, or -ENOENT to have the API layer check its record
+	 * (and report what is wrong) as usual.
+	 */
+	int (*sync_known)(struct dmasim_device *d, dma_addr_t dma, size_t size, bool for_cpu);
+	/*
 	 * Optional: map a whole list at once (merging segments), filling each
 	 * used entry's dma_address/dma_length.  Return the DMA segment count or
 	 * a negative errno (nothing left mapped).  Without it the API layer maps
@@ -580,12 +604,37 @@ int dmasim__record_access(struct dmasim_device *d, const char *call, dma_addr_t 
 			  size_t len, bool write, struct dmasim_map *rec, size_t *chunk,
 			  bool report);
 
-/* dma-direct helpers shared with swiotlb and the API layer. */
-dma_addr_t dmasim__phys_to_dma(struct dmasim_device *d, phys_addr_t phys);
-phys_addr_t dmasim__dma_to_phys(struct dmasim_device *d, dma_addr_t dma);
+/*
+ * dma-direct helpers shared with swiotlb and the API layer; inline, as the
+ * kernel's: each is a few instructions on every map, sync and unmap.
+ */
+static inline dma_addr_t dmasim__phys_to_dma(struct dmasim_device *d, phys_addr_t phys)
+{
+	return phys - d->bus_offset;
+}
+
+static inline phys_addr_t dmasim__dma_to_phys(struct dmasim_device *d, dma_addr_t dma)
+{
+	return dma + d->bus_offset;
+}
+
+static inline u64 dmasim__dev_limit(struct dmasim_device *d, u64 mask)
+{
+	u64 limit = d->dev.bus_dma_limit;
+
+	return limit && limit < mask ? limit : mask;
+}
+
 /* Whether the device can address [dma, dma+size) under @mask and its bus limit. */
-bool dmasim__dma_capable(struct dmasim_device *d, dma_addr_t dma, size_t size, u64 mask);
-u64 dmasim__dev_limit(struct dmasim_device *d, u64 mask);
+static inline bool dmasim__dma_capable(struct dmasim_device *d, dma_addr_t dma, size_t size,
+				       u64 mask)
+{
+	dma_addr_t end = dma + size - 1;
+
+	if (!size || end < dma)
+		return false;
+	return end <= dmasim__dev_limit(d, mask);
+}
 
 /* ---- fault injection (fault-inject.c) -------------------------------------- */
 

@@ -27,17 +27,30 @@
  * Per slot, as the kernel keeps it: the original address of the slot's
  * first mapped byte (slot start + the head's offset) and the mapped bytes
  * from there to the end of the mapping.  @head lets an address anywhere in
- * a mapping find its first slot, which also holds the min_align offset.
+ * a mapping find its first slot, which also holds the min_align offset, the
+ * device that mapped it and the mapping's direction.  Fields change only
+ * under sw->lock, through slot_set(), because dmasim__swiotlb_find_owned()
+ * reads them without it (slot_get()), as the kernel's sync reads orig_addr.
  */
 struct tlb_slot {
 	phys_addr_t orig;
 	size_t alloc_size;
 	unsigned int head;
 	unsigned int offset;
+	const struct dmasim_device *owner;
+	int dir;
 };
 
+#define slot_set(field, val) __atomic_store_n(&(field), (val), __ATOMIC_RELAXED)
+#define slot_get(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+
 struct dmasim_swiotlb {
-	pthread_mutex_t lock;
+	/*
+	 * A spinlock: every critical section is a bitmap search or update
+	 * (no copy, no allocation, no logging), and taking and releasing it
+	 * costs one locked instruction where a mutex costs two.
+	 */
+	pthread_spinlock_t lock;
 	phys_addr_t start;      /* first byte of the pool */
 	phys_addr_t end;        /* last byte */
 	unsigned int nslots;
@@ -167,7 +180,7 @@ int dmasim__swiotlb_init(struct dmasim_platform *p, u64 size, phys_addr_t base, 
 	}
 	for (u64 i = 0; i < nslots; i++)
 		sw->slots[i].orig = NO_ORIG;
-	pthread_mutex_init(&sw->lock, NULL);
+	pthread_spin_init(&sw->lock, PTHREAD_PROCESS_PRIVATE);
 	sw->start = base;
 	sw->end = base + size - 1;
 	sw->nslots = (unsigned int)nslots;
@@ -187,7 +200,7 @@ void dmasim__swiotlb_destroy(struct dmasim_platform *p)
 
 	if (!sw)
 		return;
-	pthread_mutex_destroy(&sw->lock);
+	pthread_spin_destroy(&sw->lock);
 	free(sw->busy);
 	free(sw->slots);
 	free(sw);
@@ -269,7 +282,8 @@ static int search_range(const struct dmasim_swiotlb *sw, const struct search *s,
  * physical address in *tlb, or -ENOMEM.  Caller holds sw->lock.
  */
 static int alloc_slots(struct dmasim_swiotlb *sw, struct dmasim_device *d, phys_addr_t orig,
-		       size_t size, phys_addr_t *tlb, size_t *alloc_size)
+		       size_t size, enum dma_data_direction dir, phys_addr_t *tlb,
+		       size_t *alloc_size)
 {
 	unsigned int min_align = d->parms.min_align_mask;
 	unsigned int offset = align_offset(min_align, orig);
@@ -302,18 +316,20 @@ static int alloc_slots(struct dmasim_swiotlb *sw, struct dmasim_device *d, phys_
 	if (idx < 0)
 		return -ENOMEM;
 
-	bit_nset(sw->busy, idx, idx + (int)s.n - 1);
+	/* Bit by bit: bit_nset()'s general byte masks cost more for the usual 1-2 slots. */
 	for (unsigned int k = 0; k < s.n; k++) {
 		struct tlb_slot *sl = &sw->slots[(unsigned int)idx + k];
-
 		size_t skip = (size_t)k << IO_TLB_SHIFT;
 
-		sl->orig = orig + skip;
+		bit_set(sw->busy, idx + (int)k);
+		slot_set(sl->orig, orig + skip);
 		/* With an offset, the last slot may hold only padding-shifted tail bytes. */
-		sl->alloc_size = skip < size ? size - skip : 0;
-		sl->head = (unsigned int)idx;
-		sl->offset = offset;
+		slot_set(sl->alloc_size, skip < size ? size - skip : 0);
+		slot_set(sl->head, (unsigned int)idx);
+		slot_set(sl->offset, offset);
 	}
+	slot_set(sw->slots[idx].owner, (const struct dmasim_device *)d);
+	slot_set(sw->slots[idx].dir, (int)dir);
 	sw->used += s.n;
 	sw->index = (unsigned int)idx + s.n;
 	if (sw->index >= sw->nslots)
@@ -324,13 +340,14 @@ static int alloc_slots(struct dmasim_swiotlb *sw, struct dmasim_device *d, phys_
 
 static void free_slots(struct dmasim_swiotlb *sw, unsigned int head, unsigned int n)
 {
-	bit_nclear(sw->busy, (int)head, (int)(head + n) - 1);
 	for (unsigned int k = head; k < head + n; k++) {
-		sw->slots[k].orig = NO_ORIG;
-		sw->slots[k].alloc_size = 0;
-		sw->slots[k].head = 0;
-		sw->slots[k].offset = 0;
+		bit_clear(sw->busy, (int)k);
+		slot_set(sw->slots[k].orig, NO_ORIG);
+		slot_set(sw->slots[k].alloc_size, 0);
+		slot_set(sw->slots[k].head, 0);
+		slot_set(sw->slots[k].offset, 0);
 	}
+	slot_set(sw->slots[head].owner, NULL);
 	sw->used -= n;
 	/* lifo: the next search starts in the slots just freed, still in the CPU's cache. */
 	if (sw->lifo)
@@ -392,10 +409,10 @@ int dmasim__swiotlb_map(struct dmasim_device *d, phys_addr_t orig, size_t size,
 
 	if (dmasim__should_fail(p, FAIL_SWIOTLB, d, "swiotlb"))
 		return -ENOMEM; /* as if every slot were taken */
-	pthread_mutex_lock(&sw->lock);
-	ret = alloc_slots(sw, d, orig, size, &t, &alloc_size);
+	pthread_spin_lock(&sw->lock);
+	ret = alloc_slots(sw, d, orig, size, dir, &t, &alloc_size);
 	used = sw->used;
-	pthread_mutex_unlock(&sw->lock);
+	pthread_spin_unlock(&sw->lock);
 	if (ret) {
 		if (!(attrs & DMA_ATTR_NO_WARN))
 			dmasim__log(p, DMASIM_LOG_WARN,
@@ -413,10 +430,10 @@ int dmasim__swiotlb_map(struct dmasim_device *d, phys_addr_t orig, size_t size,
 	if (d->ops == &dmasim__direct_ops && !dmasim__dma_capable(d, bus, size, d->dma_mask)) {
 		struct bounce b;
 
-		pthread_mutex_lock(&sw->lock);
+		pthread_spin_lock(&sw->lock);
 		if (!DMASIM_WARN_ON(p, find_bounce(sw, t, &b)))
 			free_slots(sw, b.head, b.nslots);
-		pthread_mutex_unlock(&sw->lock);
+		pthread_spin_unlock(&sw->lock);
 		dmasim__dev_report(d,
 				   "swiotlb: bounce buffer 0x%llx+%zu is beyond the device's reach (mask 0x%llx, bus limit 0x%llx); place the pool lower with swiotlb=SIZE@ADDR",
 				   (unsigned long long)bus, size, (unsigned long long)d->dma_mask,
@@ -455,7 +472,7 @@ void dmasim__swiotlb_unmap(struct dmasim_device *d, phys_addr_t tlb, size_t size
 				   (unsigned long long)tlb, size);
 		return;
 	}
-	pthread_mutex_lock(&sw->lock);
+	pthread_spin_lock(&sw->lock);
 	ret = find_bounce(sw, tlb, &b);
 	if (!ret && (tlb != b.tlb || size != b.size))
 		ret = -EINVAL;
@@ -465,9 +482,9 @@ void dmasim__swiotlb_unmap(struct dmasim_device *d, phys_addr_t tlb, size_t size
 	} else if (!ret) {
 		/* Dead to lookups while it copies back, so a second unmap fails here. */
 		for (unsigned int k = b.head; k < b.head + b.nslots; k++)
-			sw->slots[k].orig = NO_ORIG;
+			slot_set(sw->slots[k].orig, NO_ORIG);
 	}
-	pthread_mutex_unlock(&sw->lock);
+	pthread_spin_unlock(&sw->lock);
 
 	if (ret == -ENOENT) {
 		dmasim__dev_report(d,
@@ -488,9 +505,9 @@ void dmasim__swiotlb_unmap(struct dmasim_device *d, phys_addr_t tlb, size_t size
 		return;
 	bounce_copy(p, b.tlb, b.orig, b.size, DMA_FROM_DEVICE);
 
-	pthread_mutex_lock(&sw->lock);
+	pthread_spin_lock(&sw->lock);
 	free_slots(sw, b.head, b.nslots);
-	pthread_mutex_unlock(&sw->lock);
+	pthread_spin_unlock(&sw->lock);
 }
 
 /*
@@ -509,9 +526,9 @@ static int sync_range(struct dmasim_device *d, const char *call, phys_addr_t tlb
 				   call, (unsigned long long)tlb, size);
 		return -EINVAL;
 	}
-	pthread_mutex_lock(&sw->lock);
+	pthread_spin_lock(&sw->lock);
 	ret = find_bounce(sw, tlb, &b);
-	pthread_mutex_unlock(&sw->lock);
+	pthread_spin_unlock(&sw->lock);
 	if (ret) {
 		dmasim__dev_report(d, "swiotlb: %s of 0x%llx+%zu: not a live bounce buffer",
 				   call, (unsigned long long)tlb, size);
@@ -551,6 +568,59 @@ void dmasim__swiotlb_sync_for_device(struct dmasim_device *d, phys_addr_t tlb, s
 		bounce_copy(d->plat, tlb, orig, size, DMA_TO_DEVICE);
 }
 
+/*
+ * Sync [tlb, tlb+size) of a bounce whose original (@orig, the same byte)
+ * the caller's mapping record vouches for: no slot lookup and no lock, as
+ * the kernel's swiotlb_sync_single_for_*() read the slot's orig_addr
+ * unlocked.  A live mapping's slots only change hands at its unmap, which a
+ * correct driver does not race with a sync of the same mapping.
+ */
+void dmasim__swiotlb_sync_mapped(struct dmasim_device *d, phys_addr_t tlb, phys_addr_t orig,
+				 size_t size, enum dma_data_direction dir, bool for_cpu)
+{
+	if (for_cpu ? dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL :
+		      dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)
+		bounce_copy(d->plat, tlb, orig, size, for_cpu ? DMA_FROM_DEVICE : DMA_TO_DEVICE);
+}
+
+/*
+ * Without the lock: resolve [tlb, tlb+size) inside a live bounce that @d
+ * mapped.  Return 0 with the original of @tlb and the mapping's direction,
+ * or -ENOENT (the caller then takes the slow path that explains why).  A
+ * live mapping's slots change only at its own unmap, which a correct driver
+ * does not run while it syncs that mapping; a racing one may see a slot in
+ * passing, as the kernel's unlocked sync would.
+ */
+int dmasim__swiotlb_find_owned(struct dmasim_device *d, phys_addr_t tlb, size_t size,
+			       phys_addr_t *orig, enum dma_data_direction *dir)
+{
+	const struct dmasim_swiotlb *sw = d->plat->swiotlb;
+	const struct tlb_slot *h;
+	phys_addr_t o, first;
+	unsigned int k, head;
+	size_t n;
+
+	if (!sw || tlb < sw->start || tlb > sw->end)
+		return -ENOENT;
+	k = (unsigned int)((tlb - sw->start) >> IO_TLB_SHIFT);
+	if (slot_get(sw->slots[k].orig) == NO_ORIG)
+		return -ENOENT;
+	head = slot_get(sw->slots[k].head);
+	if (head > k)
+		return -ENOENT;
+	h = &sw->slots[head];
+	o = slot_get(h->orig);
+	if (o == NO_ORIG || slot_get(h->owner) != d)
+		return -ENOENT;
+	first = slot_phys(sw, head) + slot_get(h->offset);
+	n = slot_get(h->alloc_size);
+	if (tlb < first || tlb - first >= n || size > n - (tlb - first))
+		return -ENOENT;
+	*orig = o + (tlb - first);
+	*dir = (enum dma_data_direction)slot_get(h->dir);
+	return 0;
+}
+
 /* ---- queries ------------------------------------------------------------------ */
 
 bool dmasim__swiotlb_active(struct dmasim_platform *p)
@@ -569,9 +639,9 @@ void dmasim__swiotlb_set_lifo(struct dmasim_platform *p, bool lifo)
 
 	if (!sw)
 		return;
-	pthread_mutex_lock(&sw->lock);
+	pthread_spin_lock(&sw->lock);
 	sw->lifo = lifo;
-	pthread_mutex_unlock(&sw->lock);
+	pthread_spin_unlock(&sw->lock);
 }
 
 bool dmasim__swiotlb_lifo(struct dmasim_platform *p)
@@ -594,9 +664,9 @@ int dmasim__swiotlb_orig(struct dmasim_platform *p, phys_addr_t tlb, phys_addr_t
 
 	if (!sw)
 		return -ENOENT;
-	pthread_mutex_lock(&sw->lock);
+	pthread_spin_lock(&sw->lock);
 	ret = find_bounce(sw, tlb, &b);
-	pthread_mutex_unlock(&sw->lock);
+	pthread_spin_unlock(&sw->lock);
 	/* The min_align padding and the tail of the last slot map nothing. */
 	if (ret || tlb < b.tlb || tlb - b.tlb >= b.size)
 		return -ENOENT;
@@ -631,9 +701,9 @@ unsigned long dmasim__swiotlb_used(struct dmasim_platform *p)
 
 	if (!sw)
 		return 0;
-	pthread_mutex_lock(&sw->lock);
+	pthread_spin_lock(&sw->lock);
 	used = sw->used;
-	pthread_mutex_unlock(&sw->lock);
+	pthread_spin_unlock(&sw->lock);
 	return used;
 }
 

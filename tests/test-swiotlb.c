@@ -846,6 +846,139 @@ static void test_public_lowmem_bounce(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/*
+ * debug=off: a sync of a device's own bounce is resolved by the swiotlb
+ * without the API layer's record (sync_known); everything else still goes
+ * through the record and is reported as before.
+ */
+static void test_public_sync_debug_off(void **state)
+{
+	struct dmasim_platform *p = plat("iommu=off swiotlb=4M,force debug=off");
+	struct device *nic = dmasim_device_create(p, "name=nic");
+	struct device *other = dmasim_device_create(p, "name=other");
+	unsigned char *buf, bytes[100];
+	dma_addr_t dma, tx;
+
+	(void)state;
+	assert_non_null(nic);
+	assert_non_null(other);
+	buf = kmalloc(3000, GFP_KERNEL);
+	assert_non_null(buf);
+	memset(buf, 0x11, 3000);
+	dma = dma_map_single(nic, buf, 3000, DMA_FROM_DEVICE);
+	assert_false(dma_mapping_error(nic, dma));
+	assert_true(dmasim__swiotlb_is_bounce(p, dma));
+	/* The device writes across the slot boundary; a range sync copies exactly that. */
+	memset(bytes, 0xab, sizeof(bytes));
+	assert_int_equal(dmasim_dev_write(nic, dma + 2000, bytes, 100), 0);
+	dma_sync_single_range_for_cpu(nic, dma, 2000, 100, DMA_FROM_DEVICE);
+	assert_int_equal(buf[1999], 0x11);
+	assert_int_equal(buf[2000], 0xab);
+	assert_int_equal(buf[2099], 0xab);
+	assert_int_equal(buf[2100], 0x11);
+	/* The mapping's direction decides the copy, whatever the call says. */
+	assert_int_equal(dmasim_dev_write(nic, dma + 10, bytes, 1), 0);
+	dma_sync_single_for_cpu(nic, dma + 10, 1, DMA_TO_DEVICE);
+	assert_int_equal(buf[10], 0xab);
+	assert_int_equal(dmasim_debug_errors(p), 0);
+
+	/* Another device's bounce, a range past the end, the min_align-free tail: reported. */
+	dma_sync_single_for_cpu(other, dma, 16, DMA_FROM_DEVICE);
+	assert_log_has("DMA-API: other: dma_sync_single_for_cpu: device driver tries to sync DMA memory it has not allocated");
+	dma_sync_single_for_cpu(nic, dma + 2999, 2, DMA_FROM_DEVICE);
+	assert_log_has("device driver syncs DMA memory outside allocated range");
+	dma_sync_single_for_device(nic, dma + 3000, 1, DMA_FROM_DEVICE);
+	assert_log_has("DMA-API: nic: dma_sync_single_for_device: device driver tries to sync DMA memory it has not allocated");
+	assert_int_equal(dmasim_debug_errors(p), 3);
+
+	/* TO_DEVICE: sync_for_device refreshes the bounce from the buffer. */
+	tx = dma_map_single(nic, buf + 2200, 500, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(nic, tx));
+	memset(buf + 2200, 0x77, 500);
+	assert_int_equal(dmasim_dev_read(nic, tx, bytes, 1), 0);
+	assert_int_equal(bytes[0], 0x11);
+	dma_sync_single_for_device(nic, tx, 500, DMA_TO_DEVICE);
+	assert_int_equal(dmasim_dev_read(nic, tx + 499, bytes, 1), 0);
+	assert_int_equal(bytes[0], 0x77);
+	dma_unmap_single(nic, tx, 500, DMA_TO_DEVICE);
+
+	/* After the unmap the bounce is nobody's: reported, nothing copied. */
+	dma_unmap_single(nic, dma, 3000, DMA_FROM_DEVICE);
+	buf[0] = 0x42;
+	dma_sync_single_for_cpu(nic, dma, 16, DMA_FROM_DEVICE);
+	assert_int_equal(buf[0], 0x42);
+	assert_int_equal(dmasim_debug_errors(p), 4);
+	assert_int_equal(dmasim__swiotlb_used(p), 0);
+	kfree(buf);
+	dmasim_device_destroy(other);
+	dmasim_device_destroy(nic);
+	dmasim_platform_destroy(p);
+}
+
+/* Threads map, sync and unmap through the public API: the lock-free sync against their maps. */
+struct api_worker {
+	struct device *dev;
+	int id;
+	int failures;
+};
+
+static void *api_worker_run(void *arg)
+{
+	struct api_worker *w = arg;
+	unsigned char *buf = kmalloc(1500, GFP_KERNEL), bytes[64];
+
+	if (!buf) {
+		w->failures++;
+		return NULL;
+	}
+	for (int i = 0; i < 500; i++) {
+		unsigned char v = (unsigned char)(w->id * 64 + i);
+		dma_addr_t dma;
+
+		memset(buf, v, 1500);
+		dma = dma_map_single(w->dev, buf, 1500, DMA_BIDIRECTIONAL);
+		if (dma_mapping_error(w->dev, dma)) {
+			w->failures++;
+			continue;
+		}
+		memset(bytes, (unsigned char)~v, sizeof(bytes));
+		if (dmasim_dev_write(w->dev, dma + 1400, bytes, sizeof(bytes)))
+			w->failures++;
+		dma_sync_single_for_cpu(w->dev, dma, 1500, DMA_BIDIRECTIONAL);
+		if (buf[0] != v || buf[1399] != v || buf[1400] != (unsigned char)~v)
+			w->failures++;
+		dma_unmap_single(w->dev, dma, 1500, DMA_BIDIRECTIONAL);
+	}
+	kfree(buf);
+	return NULL;
+}
+
+static void test_public_sync_threads(void **state)
+{
+	struct dmasim_platform *p = plat("iommu=off swiotlb=4M,force,lifo debug=off");
+	struct device *dev[2] = { dmasim_device_create(p, "name=q0"),
+				  dmasim_device_create(p, "name=q1") };
+	struct api_worker w[4];
+	pthread_t th[4];
+
+	(void)state;
+	assert_non_null(dev[0]);
+	assert_non_null(dev[1]);
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct api_worker){ .dev = dev[i % 2], .id = i };
+		assert_int_equal(pthread_create(&th[i], NULL, api_worker_run, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(w[i].failures, 0);
+	}
+	assert_int_equal(dmasim__swiotlb_used(p), 0);
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	dmasim_device_destroy(dev[0]);
+	dmasim_device_destroy(dev[1]);
+	dmasim_platform_destroy(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -869,6 +1002,8 @@ int main(void)
 		cmocka_unit_test(test_lifo_placement),
 		cmocka_unit_test(test_lifo_copies_and_threads),
 		cmocka_unit_test(test_public_lowmem_bounce),
+		cmocka_unit_test(test_public_sync_debug_off),
+		cmocka_unit_test(test_public_sync_threads),
 	};
 
 	/* Module test: the exact addresses asserted here need the spec as written. */
