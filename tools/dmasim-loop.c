@@ -1,0 +1,116 @@
+/*
+ * tools/dmasim-loop.c - one operation of a benchmark workload, N times and
+ * nothing else: no baseline, no calibration, no clock.  For profilers that
+ * count (valgrind --tool=callgrind) or sample (perf) one operation alone;
+ * tools/instructions-per-op.sh turns two runs into instructions per op.
+ * Not installed.
+ *
+ *   dmasim-loop MODE N [SPEC]
+ *     map    dma_map_page + dma_unmap_page of one 4 KiB page, DMA_BIDIRECTIONAL
+ *     bounce dma_map_single + dma_sync_single_for_cpu + dma_unmap_single of a
+ *            1500-byte kmalloc buffer, DMA_TO_DEVICE
+ *     sync   dma_map_page + dma_sync_single_for_cpu + dma_unmap_page of 4 KiB,
+ *            DMA_TO_DEVICE (workload 11 under cache=noncoherent)
+ *     read   dmasim_dev_read of 1 byte of one mapped page
+ *     malloc malloc(64) + free
+ *   SPEC defaults to "iommu=on mode=lazy debug=off".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/dma-mapping.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <dmasim/dmasim.h>
+
+enum mode { M_MAP, M_BOUNCE, M_SYNC, M_READ, M_MALLOC };
+
+static int loop(struct device *dev, enum mode m, long n)
+{
+	struct page *pg = alloc_page(GFP_KERNEL);
+	void *buf = kmalloc(1500, GFP_KERNEL);
+	dma_addr_t h = 0;
+	char b;
+
+	if (!pg || !buf)
+		return 1;
+	if (m == M_READ) {
+		h = dma_map_page(dev, pg, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
+		if (dma_mapping_error(dev, h))
+			return 1;
+	}
+	for (long i = 0; i < n; i++) {
+		switch (m) {
+		case M_MAP:
+			h = dma_map_page(dev, pg, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
+			if (dma_mapping_error(dev, h))
+				return 1;
+			dma_unmap_page(dev, h, PAGE_SIZE, DMA_BIDIRECTIONAL);
+			break;
+		case M_BOUNCE:
+			h = dma_map_single(dev, buf, 1500, DMA_TO_DEVICE);
+			if (dma_mapping_error(dev, h))
+				return 1;
+			dma_sync_single_for_cpu(dev, h, 1500, DMA_TO_DEVICE);
+			dma_unmap_single(dev, h, 1500, DMA_TO_DEVICE);
+			break;
+		case M_SYNC:
+			h = dma_map_page(dev, pg, 0, PAGE_SIZE, DMA_TO_DEVICE);
+			if (dma_mapping_error(dev, h))
+				return 1;
+			dma_sync_single_for_cpu(dev, h, PAGE_SIZE, DMA_TO_DEVICE);
+			dma_unmap_page(dev, h, PAGE_SIZE, DMA_TO_DEVICE);
+			break;
+		case M_READ:
+			if (dmasim_dev_read(dev, h, &b, 1))
+				return 1;
+			break;
+		case M_MALLOC:
+			break;
+		}
+	}
+	if (m == M_READ)
+		dma_unmap_page(dev, h, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	kfree(buf);
+	__free_page(pg);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const names[] = { "map", "bounce", "sync", "read", "malloc" };
+	const char *spec = argc > 3 ? argv[3] : "iommu=on mode=lazy debug=off";
+	struct dmasim_platform *p;
+	struct device *dev;
+	long n = argc > 2 ? atol(argv[2]) : 0;
+	int m = -1, ret;
+
+	for (int i = 0; argc > 1 && i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (!strcmp(argv[1], names[i]))
+			m = i;
+	if (m < 0 || n <= 0) {
+		fprintf(stderr, "usage: dmasim-loop map|bounce|sync|read|malloc N [SPEC]\n");
+		return 2;
+	}
+	if (m == M_MALLOC) {
+		for (long i = 0; i < n; i++) {
+			void *volatile q = malloc(64);
+
+			free(q);
+		}
+		return 0;
+	}
+	p = dmasim_platform_create(spec);
+	dev = p ? dmasim_device_create(p, "name=loop mask=32") : NULL;
+	if (!dev) {
+		fprintf(stderr, "dmasim-loop: cannot create \"%s\"\n", spec);
+		return 1;
+	}
+	ret = loop(dev, (enum mode)m, n);
+	if (ret)
+		fprintf(stderr, "dmasim-loop: %s failed\n", names[m]);
+	dmasim_platform_destroy(p);
+	return ret;
+}
