@@ -452,24 +452,8 @@ struct dmasim_map *dmasim__map_add_streaming(struct dmasim_device *d, dma_addr_t
 	pthread_mutex_lock(&d->lock);
 	m = map_get_locked(d);
 	if (m) {
-		/* Every field but the site frames (none without debug). */
-		m->dma = dma;
-		m->size = size;
-		m->phys = phys;
-		m->tlb = tlb;
-		m->cpu = cpu;
-		m->dir = dir;
-		m->kind = kind;
-		m->attrs = attrs;
-		m->checked = false;
-		m->dev_wrote = false;
-		m->sg_head = NULL;
-		m->sg_nents = 0;
-		m->alloc_size = 0;
-		m->pages = NULL;
-		m->nr_pages = 0;
-		m->caller = caller;
-		m->nsite = 0;
+		/* No site frames: there are none without debug. */
+		dmasim__map_fill(m, dma, size, phys, tlb, cpu, dir, kind, attrs, caller);
 		map_insert_locked(d, m);
 	}
 	pthread_mutex_unlock(&d->lock);

@@ -262,32 +262,14 @@ int dma_mapping_error(struct device *dev, dma_addr_t dma_addr)
 
 /*
  * A record made up from a caller's arguments, for the translation ops when
- * no record is kept (trusting()): the bounce slot is theirs to find.  Set
- * field by field: a whole-record initializer also clears the call-site
- * frames, and that block clear cost more than the rest of a sync.  The
- * frames are left alone (nsite = 0 says none is valid).
+ * no record is kept (trusting()): the bounce slot is theirs to find.
  */
 static void args_record(struct dmasim_map *r, dma_addr_t dma, size_t size,
 			enum dma_data_direction dir, enum dmasim_map_kind kind, unsigned long attrs)
 {
 	memset(&r->node, 0, sizeof(r->node));
-	r->dma = dma;
-	r->size = size;
-	r->phys = 0;
-	r->tlb = DMASIM_TLB_LOOKUP;
-	r->cpu = NULL;
-	r->dir = dir;
-	r->kind = kind;
-	r->attrs = attrs;
 	r->seq = 0;
-	r->checked = r->dev_wrote = false;
-	r->sg_head = NULL;
-	r->sg_nents = 0;
-	r->alloc_size = 0;
-	r->pages = NULL;
-	r->nr_pages = 0;
-	r->caller = NULL;
-	r->nsite = 0;
+	dmasim__map_fill(r, dma, size, 0, DMASIM_TLB_LOOKUP, NULL, dir, kind, attrs, NULL);
 }
 
 static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_addr_t phys,

@@ -404,6 +404,36 @@ static inline struct dmasim_device *dmasim__dev(struct device *dev, const char *
 struct dmasim_map *dmasim__map_add(struct dmasim_device *d, const struct dmasim_map *tmpl);
 /* Copy a record without the unused tail of its call-site frames. */
 void dmasim__map_copy(struct dmasim_map *to, const struct dmasim_map *from);
+
+/*
+ * Fill a streaming mapping's record field by field: every field but its
+ * tree links, sequence and call-site frames (nsite = 0 says none is valid).
+ * A whole-record initializer would also clear the frames, and that block
+ * clear (rep stos) cost more than the rest of a sync.
+ */
+static inline void dmasim__map_fill(struct dmasim_map *m, dma_addr_t dma, size_t size,
+				    phys_addr_t phys, phys_addr_t tlb, void *cpu,
+				    enum dma_data_direction dir, enum dmasim_map_kind kind,
+				    unsigned long attrs, void *caller)
+{
+	m->dma = dma;
+	m->size = size;
+	m->phys = phys;
+	m->tlb = tlb;
+	m->cpu = cpu;
+	m->dir = dir;
+	m->kind = kind;
+	m->attrs = attrs;
+	m->checked = false;
+	m->dev_wrote = false;
+	m->sg_head = NULL;
+	m->sg_nents = 0;
+	m->alloc_size = 0;
+	m->pages = NULL;
+	m->nr_pages = 0;
+	m->caller = caller;
+	m->nsite = 0;
+}
 /*
  * dmasim__map_add() of a streaming mapping from its fields, without a
  * template to fill and copy: the hot path of dma_map_single/page.
