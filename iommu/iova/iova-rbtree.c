@@ -107,11 +107,14 @@ struct rbt {
 	atomic_uint next_slot;
 	struct iova_tree tree;
 	/*
-	 * Hints for the free fast path: a node recently allocated, by a hash
-	 * of its start, so a free usually finds its node in one load instead
-	 * of a tree search.  A hint only ever points at a node in the tree:
-	 * tree_remove() clears it (under the write lock) before the node can
-	 * be freed, and readers use it under the read lock.
+	 * Hints for the free fast path: a node by a hash of its start, set
+	 * when the node enters the tree, so a free usually finds its node in
+	 * one load instead of a tree search.  Only the tree's writers set and
+	 * clear them (a range recycled through the caches keeps its hint):
+	 * threads that map at once then only read these lines.  A hint only
+	 * ever points at a node in the tree: tree_remove() clears it (under
+	 * the write lock) before the node can be freed, and readers use it
+	 * under the read lock.
 	 */
 	struct iova_node *_Atomic hint[1u << HINT_BITS];
 	struct iova_node anchor;        /* at end + 1: the tree is never empty */
@@ -217,7 +220,7 @@ static _Atomic(struct iova_node *) *hint_slot(struct rbt *r, u64 lo)
 	return &r->hint[(lo * 0x9e3779b97f4a7c15ULL) >> (64 - HINT_BITS)];
 }
 
-/* @n is in the tree and cannot leave it meanwhile (it is live, or the write lock is held). */
+/* @n has just entered the tree (the write lock is held). */
 static void hint_set(struct rbt *r, struct iova_node *n)
 {
 	atomic_store_explicit(hint_slot(r, n->lo), n, memory_order_release);
@@ -647,7 +650,6 @@ static int rbt_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t lim
 			atomic_store_explicit(&node->word, NODE_WORD(n, ST_LIVE),
 					      memory_order_release);
 			count_cached(r, tc, node, -1);
-			hint_set(r, node);
 			*addr = node->lo << r->shift;
 			return 0;
 		}
