@@ -211,14 +211,17 @@ static void iommu_sync_for_device(struct dmasim_device *d, const struct dmasim_m
  * entry's offset from the start of the range.
  */
 static size_t sg_layout(struct dmasim_domain *dom, struct scatterlist *sgl, int nents,
-			unsigned long boundary, size_t *pos)
+			unsigned long boundary, size_t *pos, phys_addr_t *phys)
 {
 	struct scatterlist *s;
 	size_t cur = 0;
 	int i;
 
 	for_each_sg(sgl, s, nents, i) {
-		size_t off = sg_phys(s) & (dom->granule - 1);
+		size_t off;
+
+		phys[i] = sg_phys(s);
+		off = phys[i] & (dom->granule - 1);
 		size_t len = ALIGN(off + s->length, dom->granule);
 
 		if (boundary != ~0UL && len <= boundary + 1 &&
@@ -251,7 +254,7 @@ static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int ne
 	struct scatterlist *s, *out;
 	size_t *pos, total, asize, cur_len = 0, run_len = 0;
 	dma_addr_t iova, cur_start = 0, run_iova = 0;
-	phys_addr_t run_phys = 0;
+	phys_addr_t run_phys = 0, *phys;
 	int i, count = 0, ret, run_first = 0;
 
 	if (!dom)
@@ -260,10 +263,12 @@ static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int ne
 		dmasim__dev_report(d, "dma_map_sg: forced bouncing behind an IOMMU is only for single mappings");
 		return -EINVAL;
 	}
-	pos = malloc((size_t)nents * sizeof(*pos));
+	/* Each entry's IOVA offset and physical address, worked out once. */
+	pos = malloc((size_t)nents * (sizeof(*pos) + sizeof(*phys)));
 	if (!pos)
 		return -ENOMEM;
-	total = sg_layout(dom, sgl, nents, boundary, pos);
+	phys = (phys_addr_t *)(pos + nents);
+	total = sg_layout(dom, sgl, nents, boundary, pos, phys);
 	asize = sg_iova_size(dom, total, boundary);
 	ret = dmasim__iommu_alloc_iova(dom, asize, stream_limit(d), &iova);
 	if (ret) {
@@ -278,13 +283,13 @@ static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int ne
 	 * run, and the largest page sizes the run allows.
 	 */
 	for_each_sg(sgl, s, nents, i) {
-		phys_addr_t phys = sg_phys(s);
-		size_t off = phys & (dom->granule - 1);
+		size_t off = phys[i] & (dom->granule - 1);
 		size_t len = ALIGN(off + s->length, dom->granule);
 
 		if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
-			dmasim__cache_for_device(d, phys, s->length, dir);
-		if (run_len && iova + pos[i] == run_iova + run_len && phys - off == run_phys + run_len) {
+			dmasim__cache_for_device(d, phys[i], s->length, dir);
+		if (run_len && iova + pos[i] == run_iova + run_len &&
+		    phys[i] - off == run_phys + run_len) {
 			run_len += len;
 			continue;
 		}
@@ -295,7 +300,7 @@ static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int ne
 		}
 		run_first = i;
 		run_iova = iova + pos[i];
-		run_phys = phys - off;
+		run_phys = phys[i] - off;
 		run_len = len;
 	}
 	if (!ret)
@@ -312,7 +317,7 @@ static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int ne
 	/* Merge: an entry joins the segment before it when they touch in IOVA space. */
 	out = sgl;
 	for_each_sg(sgl, s, nents, i) {
-		dma_addr_t start = iova + pos[i] + (sg_phys(s) & (dom->granule - 1));
+		dma_addr_t start = iova + pos[i] + (phys[i] & (dom->granule - 1));
 		bool joins = cur_len && start == cur_start + cur_len && cur_len + s->length <= max_seg &&
 			     (cur_start & ~(dma_addr_t)boundary) ==
 				     ((start + s->length - 1) & ~(dma_addr_t)boundary);

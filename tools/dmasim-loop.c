@@ -11,6 +11,8 @@
  *            1500-byte kmalloc buffer, DMA_TO_DEVICE
  *     sync   dma_map_page + dma_sync_single_for_cpu + dma_unmap_page of 4 KiB,
  *            DMA_TO_DEVICE (workload 11 under cache=noncoherent)
+ *     sg     dma_map_sg + dma_unmap_sg of 256 x 4 KiB pages allocated one after
+ *            another (workload 4), DMA_BIDIRECTIONAL
  *     read   dmasim_dev_read of 1 byte of one mapped page
  *     malloc malloc(64) + free
  *   SPEC defaults to "iommu=on mode=lazy debug=off".
@@ -22,20 +24,32 @@
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <dmasim/dmasim.h>
 
-enum mode { M_MAP, M_BOUNCE, M_SYNC, M_READ, M_MALLOC };
+enum mode { M_MAP, M_BOUNCE, M_SYNC, M_SG, M_READ, M_MALLOC };
+
+#define SG_ENTRIES 256
 
 static int loop(struct device *dev, enum mode m, long n)
 {
 	struct page *pg = alloc_page(GFP_KERNEL);
 	void *buf = kmalloc(1500, GFP_KERNEL);
+	struct scatterlist sgl[SG_ENTRIES];
 	dma_addr_t h = 0;
 	char b;
 
 	if (!pg || !buf)
 		return 1;
+	sg_init_table(sgl, SG_ENTRIES);
+	for (int i = 0; m == M_SG && i < SG_ENTRIES; i++) {
+		struct page *e = alloc_page(GFP_KERNEL);
+
+		if (!e)
+			return 1;
+		sg_set_page(&sgl[i], e, PAGE_SIZE, 0);
+	}
 	if (m == M_READ) {
 		h = dma_map_page(dev, pg, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
 		if (dma_mapping_error(dev, h))
@@ -63,6 +77,11 @@ static int loop(struct device *dev, enum mode m, long n)
 			dma_sync_single_for_cpu(dev, h, PAGE_SIZE, DMA_TO_DEVICE);
 			dma_unmap_page(dev, h, PAGE_SIZE, DMA_TO_DEVICE);
 			break;
+		case M_SG:
+			if (!dma_map_sg(dev, sgl, SG_ENTRIES, DMA_BIDIRECTIONAL))
+				return 1;
+			dma_unmap_sg(dev, sgl, SG_ENTRIES, DMA_BIDIRECTIONAL);
+			break;
 		case M_READ:
 			if (dmasim_dev_read(dev, h, &b, 1))
 				return 1;
@@ -73,6 +92,8 @@ static int loop(struct device *dev, enum mode m, long n)
 	}
 	if (m == M_READ)
 		dma_unmap_page(dev, h, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	for (int i = 0; m == M_SG && i < SG_ENTRIES; i++)
+		__free_page(sg_page(&sgl[i]));
 	kfree(buf);
 	__free_page(pg);
 	return 0;
@@ -80,7 +101,7 @@ static int loop(struct device *dev, enum mode m, long n)
 
 int main(int argc, char **argv)
 {
-	static const char *const names[] = { "map", "bounce", "sync", "read", "malloc" };
+	static const char *const names[] = { "map", "bounce", "sync", "sg", "read", "malloc" };
 	const char *spec = argc > 3 ? argv[3] : "iommu=on mode=lazy debug=off";
 	struct dmasim_platform *p;
 	struct device *dev;
@@ -91,7 +112,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], names[i]))
 			m = i;
 	if (m < 0 || n <= 0) {
-		fprintf(stderr, "usage: dmasim-loop map|bounce|sync|read|malloc N [SPEC]\n");
+		fprintf(stderr, "usage: dmasim-loop map|bounce|sync|sg|read|malloc N [SPEC]\n");
 		return 2;
 	}
 	if (m == M_MALLOC) {

@@ -647,13 +647,15 @@ static size_t lpae_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, s
 		u64 *ptep, pte, *t;
 
 		if (target == LPAE_LAST_LEVEL && (t = leaf_cached(d, iova))) {
-			/* The page's table is known: no walk. */
-			ptep = &t[lvl_index(d, iova, LPAE_LAST_LEVEL)];
-			if (!pte_is_leaf(pte_load(ptep), LPAE_LAST_LEVEL))
-				return done;
-			pte_store(ptep, 0);
-			iova += pgsize;
-			done += pgsize;
+			/* The pages' table is known: no walk, and on to its last entry. */
+			for (unsigned int idx = lvl_index(d, iova, LPAE_LAST_LEVEL);
+			     idx < LPAE_ENTRIES && iova < end; idx++) {
+				if (!pte_is_leaf(pte_load(&t[idx]), LPAE_LAST_LEVEL))
+					return done;
+				pte_store(&t[idx], 0);
+				iova += pgsize;
+				done += pgsize;
+			}
 			continue;
 		}
 		/* Down to the target level, stopping at a hole or a larger block. */
