@@ -336,7 +336,12 @@ const char *dmasim__dir_name(int dir)
  */
 static void capture_site(struct dmasim_map *m)
 {
-	void *frames[24];
+	/*
+	 * Enough for dmasim's own frames and the ones kept, no more: the
+	 * unwinder walks one frame per entry (thousands of instructions
+	 * each), and a driver's stack may be much deeper.
+	 */
+	void *frames[DMASIM_SITE_FRAMES + 8];
 	int n = backtrace(frames, ARRAY_SIZE(frames)), i;
 
 	for (i = 0; i < n && frames[i] != m->caller; i++)
