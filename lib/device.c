@@ -332,23 +332,28 @@ const char *dmasim__dir_name(int dir)
 /*
  * With debug on, remember where a mapping was made: the stack from the
  * driver's call site outwards (@caller is the return address the public
- * entry point saw, so dmasim's own frames are skipped).
+ * entry point saw, so dmasim's own frames are skipped), @keep frames of it
+ * (the platform's sites=).  One frame is the caller itself and needs no
+ * unwinding; more take backtrace(), thousands of instructions a frame.
  */
-static void capture_site(struct dmasim_map *m)
+static void capture_site(struct dmasim_map *m, unsigned int keep)
 {
-	/*
-	 * Enough for dmasim's own frames and the ones kept, no more: the
-	 * unwinder walks one frame per entry (thousands of instructions
-	 * each), and a driver's stack may be much deeper.
-	 */
+	/* Enough for dmasim's own frames and the ones kept: a driver's stack may be much deeper. */
 	void *frames[DMASIM_SITE_FRAMES + 8];
-	int n = backtrace(frames, ARRAY_SIZE(frames)), i;
+	int n, i;
 
+	m->nsite = 0;
+	if (keep <= 1) {
+		if (keep)
+			m->site[m->nsite++] = m->caller;
+		return;
+	}
+	n = backtrace(frames, (int)keep + 8);
 	for (i = 0; i < n && frames[i] != m->caller; i++)
 		;
 	if (i == n)
 		i = n > 3 ? 3 : 0; /* inlined away: skip roughly our own frames */
-	for (m->nsite = 0; i < n && m->nsite < DMASIM_SITE_FRAMES; i++)
+	for (; i < n && m->nsite < keep; i++)
 		m->site[m->nsite++] = frames[i];
 }
 
@@ -424,7 +429,7 @@ struct dmasim_map *dmasim__map_add(struct dmasim_device *d, const struct dmasim_
 	if (d->plat->debug && tmpl->caller) {
 		/* The backtrace is taken before the lock, into a copy. */
 		sited = *tmpl;
-		capture_site(&sited);
+		capture_site(&sited, d->plat->site_frames);
 		tmpl = &sited;
 		nsite = sited.nsite;
 	}

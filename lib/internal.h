@@ -721,6 +721,7 @@ void dmasim__trace(struct dmasim_platform *p, const struct dmasim_trace_event *e
 struct dmasim_platform {
 	char *spec;                 /* normalised effective spec */
 	bool debug;
+	unsigned int site_frames;       /* sites=: call-site frames kept per mapping with debug on */
 	unsigned long seed;
 	bool quiet;
 

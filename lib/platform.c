@@ -17,7 +17,7 @@ static struct dmasim_platform *current_plat;
 
 static const char *const platform_keys[] = { "ram", "swiotlb", "iommu", "iova", "mode",
 					     "iotlb", "fq", "fq_timeout", "cache", "debug",
-					     "seed", "log", "fail", "trace", NULL };
+					     "sites", "seed", "log", "fail", "trace", NULL };
 
 #define DEFAULT_RAM "256M@0x80000000"
 #define DEFAULT_SWIOTLB (4ULL << 20)
@@ -260,7 +260,7 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 		     size_t errlen)
 {
 	const char *v, *bad;
-	u64 sw_size, seed = 1;
+	u64 sw_size, seed = 1, sites = DMASIM_SITE_FRAMES;
 	phys_addr_t sw_base = 0;
 	bool sw_base_set, sw_force, sw_lifo;
 	int ret;
@@ -268,7 +268,7 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 	bad = dmasim__spec_unknown(s, platform_keys);
 	if (bad) {
 		snprintf(err, errlen,
-			 "unknown key '%s' (platform keys: ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug seed log fail trace)",
+			 "unknown key '%s' (platform keys: ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug sites seed log fail trace)",
 			 bad);
 		return -EINVAL;
 	}
@@ -278,6 +278,13 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 		snprintf(err, errlen, "debug=%s: expected on or off", v);
 		return -EINVAL;
 	}
+	v = dmasim__spec_get(s, "sites");
+	if (v && (dmasim__parse_u64(v, &sites) || sites > DMASIM_SITE_FRAMES)) {
+		snprintf(err, errlen, "sites=%s: expected 0 to %d call-site frames per mapping", v,
+			 DMASIM_SITE_FRAMES);
+		return -EINVAL;
+	}
+	p->site_frames = (unsigned int)sites;
 	v = dmasim__spec_get(s, "seed");
 	if (v && dmasim__parse_u64(v, &seed)) {
 		snprintf(err, errlen, "seed=%s: expected a number", v);
@@ -352,9 +359,14 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 		dmasim__iommu_spec(p, iommu, sizeof(iommu));
 		const char *fail = dmasim__spec_get(s, "fail");
 
-		if (asprintf(&p->spec, "ram=%s swiotlb=%s %s cache=%s debug=%s seed=%lu log=%s%s%s",
-			     ram, sw, iommu, v ? v : "coherent", p->debug ? "on" : "off", p->seed,
-			     p->quiet ? "quiet" : "stderr", fail ? " fail=" : "", fail ? fail : "") < 0) {
+		char site_key[16] = "";
+
+		if (p->site_frames != DMASIM_SITE_FRAMES)
+			snprintf(site_key, sizeof(site_key), " sites=%u", p->site_frames);
+		if (asprintf(&p->spec, "ram=%s swiotlb=%s %s cache=%s debug=%s%s seed=%lu log=%s%s%s",
+			     ram, sw, iommu, v ? v : "coherent", p->debug ? "on" : "off", site_key,
+			     p->seed, p->quiet ? "quiet" : "stderr", fail ? " fail=" : "",
+			     fail ? fail : "") < 0) {
 			p->spec = NULL;
 			return -ENOMEM;
 		}

@@ -352,13 +352,99 @@ static void run_bug(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/* ---- sites=: how many call-site frames a mapping keeps --------------------------- */
+
+/* The captured line that reports @needle, or NULL. */
+static const char *report_line(const char *needle)
+{
+	for (int i = 0; i < tu_log.n; i++)
+		if (strstr(tu_log.lines[i], needle))
+			return tu_log.lines[i];
+	return NULL;
+}
+
+/* The unmap_wrong_size misuse on a platform with @spec; its report line. */
+static const char *wrong_size_report(const char *spec, struct dmasim_platform **pp)
+{
+	struct dmasim_platform *p = tu_platform(spec);
+	struct device *dev;
+	const char *line;
+
+	assert_non_null(p);
+	dev = dmasim_device_create(p, "name=sites");
+	assert_non_null(dev);
+	unmap_wrong_size(dev);
+	line = report_line("frees DMA memory with different size");
+	if (!line)
+		tu_log_dump();
+	assert_non_null(line);
+	*pp = p;
+	return line;
+}
+
+static void test_sites_default(void **state)
+{
+	struct dmasim_platform *p;
+	const char *line = wrong_size_report(NULL, &p);
+
+	(void)state;
+	/* The default keeps a chain of frames from the driver's call site out. */
+	assert_non_null(strstr(line, "[mapped at "));
+	assert_non_null(strstr(line, " <- "));
+	assert_null(strstr(dmasim_platform_spec(p), "sites="));
+	dmasim_platform_destroy(p);
+}
+
+static void test_sites_one(void **state)
+{
+	struct dmasim_platform *p;
+	const char *line = wrong_size_report("sites=1", &p);
+	const char *at = strstr(line, "[mapped at ");
+
+	(void)state;
+	/* The call site alone, without unwinding: one frame, no chain. */
+	assert_non_null(at);
+	assert_null(strstr(at, " <- "));
+	assert_non_null(strstr(dmasim_platform_spec(p), " sites=1 "));
+	dmasim_platform_destroy(p);
+}
+
+static void test_sites_none(void **state)
+{
+	struct dmasim_platform *p;
+	const char *line = wrong_size_report("sites=0", &p);
+
+	(void)state;
+	/* The report itself stays; only where the mapping was made goes. */
+	assert_null(strstr(line, "[mapped at"));
+	assert_int_equal(dmasim_debug_errors(p), 1);
+	dmasim_platform_destroy(p);
+}
+
+static void test_sites_bad(void **state)
+{
+	static const char *const bad[] = { "sites=7", "sites=-1", "sites=two", "sites=" };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_null(dmasim_platform_create(bad[i]));
+}
+
 int main(void)
 {
 	struct CMUnitTest tests[ARRAY_SIZE(bugs)];
+	const struct CMUnitTest sites[] = {
+		cmocka_unit_test(test_sites_default),
+		cmocka_unit_test(test_sites_one),
+		cmocka_unit_test(test_sites_none),
+		cmocka_unit_test(test_sites_bad),
+	};
+	int failed;
 
 	unsetenv("DMASIM_SPEC");
 	for (size_t i = 0; i < ARRAY_SIZE(bugs); i++)
 		tests[i] = (struct CMUnitTest){ .name = bugs[i].name, .test_func = run_bug,
 						.initial_state = (void *)&bugs[i] };
-	return _cmocka_run_group_tests("misuse", tests, ARRAY_SIZE(tests), NULL, NULL);
+	failed = _cmocka_run_group_tests("misuse", tests, ARRAY_SIZE(tests), NULL, NULL);
+	return failed + cmocka_run_group_tests_name("sites", sites, NULL, NULL);
 }
