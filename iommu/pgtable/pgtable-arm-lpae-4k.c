@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "ram-windows.h"
 
 #define LPAE_GRANULE_SHIFT 12
 #define LPAE_BITS_PER_LEVEL 9
@@ -41,8 +42,6 @@
 #define LPAE_MIN_IAS 20
 /* The translation base must be 64-byte aligned, so a tiny root is padded. */
 #define LPAE_MIN_ROOT 64
-/* Table memory comes from one or two RAM regions (below and above 4 GiB). */
-#define LPAE_MAX_WINDOWS 4
 
 #define PTE_VALID BIT_ULL(0)
 #define PTE_TYPE_MASK 3ULL
@@ -62,7 +61,6 @@ struct lpae {
 	struct dmasim_pgtable base;
 	int (*alloc_table)(void *cookie, size_t size, phys_addr_t *phys);
 	void (*free_table)(void *cookie, phys_addr_t phys, size_t size);
-	dmasim_ram_fn ram;
 	void *cookie;
 	unsigned int start_level; /* level the root table is at */
 	unsigned int pgd_bits;    /* index bits at the start level */
@@ -71,19 +69,7 @@ struct lpae {
 	pthread_mutex_t spare_lock;
 	phys_addr_t *spare;
 	size_t nr_spare, max_spare;
-	/*
-	 * RAM regions holding tables, so a walk turns a table address into a
-	 * host pointer with a compare instead of a call per level.  Filled
-	 * under @spare_lock before the table they cover is linked; @nr_win is
-	 * published last.
-	 */
-	struct ram_window {
-		phys_addr_t base;
-		u64 size;
-		unsigned char *host;
-	} win[LPAE_MAX_WINDOWS];
-	unsigned int nr_win;
-	unsigned char *(*ram_region)(void *cookie, phys_addr_t phys, phys_addr_t *base, u64 *size);
+	struct ram_windows win;   /* a window is opened before the table it covers is linked */
 	unsigned long serial;     /* unique per table ever created (from 1) */
 	atomic_ulong retire_gen;  /* bumped before a retired table can be reused */
 };
@@ -126,41 +112,7 @@ static inline unsigned int lvl_index(const struct lpae *d, unsigned long iova, u
 /* Host view of a whole table: the core guarantees one table sits in one region. */
 static inline u64 *table_ptr(const struct lpae *d, phys_addr_t table)
 {
-	unsigned int n = __atomic_load_n(&d->nr_win, __ATOMIC_ACQUIRE);
-
-	for (unsigned int i = 0; i < n; i++)
-		if (table - d->win[i].base < d->win[i].size)
-			return (u64 *)(void *)(d->win[i].host + (table - d->win[i].base));
-	return (u64 *)(void *)d->ram(d->cookie, table);
-}
-
-/* Remember the region of a table about to be linked (its window, if it has none yet). */
-static void window_add(struct lpae *d, phys_addr_t table)
-{
-	phys_addr_t base;
-	u64 size;
-	unsigned char *host;
-	unsigned int n = __atomic_load_n(&d->nr_win, __ATOMIC_ACQUIRE);
-
-	for (unsigned int i = 0; i < n; i++)
-		if (table - d->win[i].base < d->win[i].size)
-			return;
-	if (!d->ram_region || n == LPAE_MAX_WINDOWS)
-		return; /* tables there go through the ram callback */
-	host = d->ram_region(d->cookie, table, &base, &size);
-	if (!host)
-		return;
-	pthread_mutex_lock(&d->spare_lock);
-	n = d->nr_win;
-	for (unsigned int i = 0; i < n; i++)
-		if (table - d->win[i].base < d->win[i].size)
-			goto out;
-	if (n < LPAE_MAX_WINDOWS) {
-		d->win[n] = (struct ram_window){ .base = base, .size = size, .host = host };
-		__atomic_store_n(&d->nr_win, n + 1, __ATOMIC_RELEASE);
-	}
-out:
-	pthread_mutex_unlock(&d->spare_lock);
+	return (u64 *)(void *)ram_windows_ptr(&d->win, table);
 }
 
 /*
@@ -278,7 +230,7 @@ static int table_get(struct lpae *d, phys_addr_t *phys)
 		d->free_table(d->cookie, *phys, LPAE_TABLE_SIZE);
 		return -ENOMEM;
 	}
-	window_add(d, *phys);
+	ram_windows_add(&d->win, *phys);
 	return 0;
 }
 
@@ -409,9 +361,8 @@ static struct dmasim_pgtable *lpae_alloc(const struct dmasim_pgtable_config *cfg
 		return NULL;
 	d->alloc_table = cfg->alloc_table;
 	d->free_table = cfg->free_table;
-	d->ram = cfg->ram;
 	d->cookie = cfg->cookie;
-	d->ram_region = cfg->ram_region;
+	ram_windows_init(&d->win, cfg);
 	d->serial = atomic_fetch_add(&lpae_serials, 1) + 1;
 	d->start_level = LPAE_MAX_LEVELS - levels;
 	d->pgd_bits = ias - lvl_shift(d->start_level);
@@ -429,10 +380,11 @@ static struct dmasim_pgtable *lpae_alloc(const struct dmasim_pgtable_config *cfg
 		d->free_table(d->cookie, d->base.root, d->root_size);
 		goto fail;
 	}
-	window_add(d, d->base.root);
+	ram_windows_add(&d->win, d->base.root);
 	return &d->base;
 fail:
 	pthread_mutex_destroy(&d->spare_lock);
+	ram_windows_destroy(&d->win);
 	free(d);
 	return NULL;
 }
@@ -455,6 +407,7 @@ static void lpae_free(struct dmasim_pgtable *pgt)
 		d->free_table(d->cookie, d->spare[i], LPAE_TABLE_SIZE);
 	free(d->spare);
 	pthread_mutex_destroy(&d->spare_lock);
+	ram_windows_destroy(&d->win);
 	free(d);
 }
 

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "ram-windows.h"
 
 #define V7S_MAX_IAS 32
 #define V7S_MAX_OAS 32
@@ -75,7 +76,7 @@ struct v7s {
 	struct dmasim_pgtable base;
 	int (*alloc_table)(void *cookie, size_t size, phys_addr_t *phys);
 	void (*free_table)(void *cookie, phys_addr_t phys, size_t size);
-	dmasim_ram_fn ram;
+	struct ram_windows win;  /* a window is opened before the table it covers is linked */
 	void *cookie;
 	/* Empty level-2 tables displaced by a section, kept for reuse until free(). */
 	pthread_mutex_t spare_lock;
@@ -106,7 +107,7 @@ static inline unsigned int l2_index(unsigned long iova)
 /* Host view of a whole table: the core guarantees one table sits in one region. */
 static inline u32 *table_ptr(const struct v7s *d, phys_addr_t table)
 {
-	return (u32 *)(void *)d->ram(d->cookie, table);
+	return (u32 *)(void *)ram_windows_ptr(&d->win, table);
 }
 
 /* Atomic entries: concurrent ops on disjoint ranges can share a level-1 entry. */
@@ -192,6 +193,7 @@ static int l2_get(struct v7s *d, phys_addr_t *phys)
 		d->free_table(d->cookie, *phys, V7S_L2_SIZE);
 		return -ENOMEM;
 	}
+	ram_windows_add(&d->win, *phys);
 	return 0;
 }
 
@@ -269,8 +271,8 @@ static struct dmasim_pgtable *v7s_alloc(const struct dmasim_pgtable_config *cfg)
 		return NULL;
 	d->alloc_table = cfg->alloc_table;
 	d->free_table = cfg->free_table;
-	d->ram = cfg->ram;
 	d->cookie = cfg->cookie;
+	ram_windows_init(&d->win, cfg);
 	d->base.pgsize_bitmap = pgsizes;
 	d->base.ias = ias;
 	d->base.oas = oas;
@@ -286,9 +288,11 @@ static struct dmasim_pgtable *v7s_alloc(const struct dmasim_pgtable_config *cfg)
 		d->free_table(d->cookie, d->base.root, V7S_L1_SIZE);
 		goto fail;
 	}
+	ram_windows_add(&d->win, d->base.root);
 	return &d->base;
 fail:
 	pthread_mutex_destroy(&d->spare_lock);
+	ram_windows_destroy(&d->win);
 	free(d);
 	return NULL;
 }
@@ -315,6 +319,7 @@ static void v7s_free(struct dmasim_pgtable *pgt)
 		d->free_table(d->cookie, d->spare[i], V7S_L2_SIZE);
 	free(d->spare);
 	pthread_mutex_destroy(&d->spare_lock);
+	ram_windows_destroy(&d->win);
 	free(d);
 }
 
