@@ -156,27 +156,37 @@ static bool iotlb_lookup(struct iotlb *t, u64 tag, u64 *phys_pfn, int *prot)
 
 /*
  * What a fill notes before its walk: the IOTLB's generation (bumped by
- * sweeps and whole flushes) and the sequence of the tag's set (bumped by
- * every write to the set, a range invalidation of the tag included).
+ * sweeps and whole flushes), the epoch its entry will carry, and the
+ * sequence of the tag's set (bumped by every write to the set, a range
+ * invalidation of the tag included).
  */
 struct fill_mark {
-	unsigned long gen;
+	unsigned long gen, epoch;
 	unsigned int seq;
 };
 
 static struct fill_mark iotlb_fill_begin(struct iotlb *t, u64 tag)
 {
-	return (struct fill_mark){
-		.gen = atomic_load(&t->gen),
-		.seq = __atomic_load_n(&tlb_set(t, tag)->seq, __ATOMIC_ACQUIRE),
-	};
+	struct fill_mark m;
+
+	/*
+	 * The epoch is read here, not at the insert: a whole flush between the
+	 * insert's generation check and an epoch read there would give a stale
+	 * entry the new epoch and let it outlive the flush.  Read here, a flush
+	 * that follows changes the generation (the insert is dropped), and one
+	 * under way leaves at worst an entry of the old, dead epoch.
+	 */
+	m.epoch = atomic_load(&t->epoch);
+	m.gen = atomic_load(&t->gen);
+	m.seq = __atomic_load_n(&tlb_set(t, tag)->seq, __ATOMIC_ACQUIRE);
+	return m;
 }
 
 /* Insert what a walk found, unless an invalidation may have run since it began (@m). */
 static void iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, struct fill_mark m)
 {
 	struct iotlb_set *set = tlb_set(t, tag);
-	unsigned long epoch;
+	unsigned long epoch = m.epoch;
 	int w;
 
 	pthread_spin_lock(&set->lock);
@@ -185,8 +195,6 @@ static void iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, struc
 		pthread_spin_unlock(&set->lock);
 		return;
 	}
-	/* Unchanged @gen: no whole flush since the walk, so the epoch is the walk's. */
-	epoch = atomic_load(&t->epoch);
 	for (w = 0; w < IOTLB_WAYS; w++)
 		if (!set->way[w].tag || set->way[w].tag == tag || set->way[w].epoch != epoch)
 			break;
