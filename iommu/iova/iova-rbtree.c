@@ -24,14 +24,47 @@
 #define HINT_BITS 12    /* node hints: 4096 slots, 32 KiB per allocator */
 
 /*
- * A node's state and the size its owner asked for share one atomic word, so
- * that a free can check "allocated, exactly this size" and claim the range
- * in one compare-and-swap, and a magazine pop can hand the range out again
- * without the tree lock.
+ * A node's state, the size its owner asked for and a generation share one
+ * atomic word, so that a free can check "allocated, exactly this size" and
+ * claim the range in one compare-and-swap, and a magazine pop can hand the
+ * range out again without the tree lock.  Node memory is type-stable: a
+ * node that leaves the tree goes to the allocator's free list (its state
+ * ST_FREE, its generation bumped), never back to malloc while the allocator
+ * lives.  So a free may reach a node through a hint with no lock at all:
+ * whatever the node became meanwhile, the generation makes the
+ * compare-and-swap fail unless it is still the live range it read.
  */
-enum { ST_LIVE = 0, ST_CACHED = 1, ST_RESERVED = 2, ST_ANCHOR = 3 };
-#define ST_MASK 3ULL
-#define NODE_WORD(req, st) (((u64)(req) << 2) | (st))
+enum { ST_LIVE = 0, ST_CACHED = 1, ST_RESERVED = 2, ST_ANCHOR = 3, ST_FREE = 4 };
+#define ST_BITS 3
+#define ST_MASK 7ULL
+#define REQ_BITS 37                       /* requested granules: up to 2^37 */
+#define GEN_SHIFT (ST_BITS + REQ_BITS)    /* 24 bits of generation above */
+
+static inline u64 word_make(u64 gen, u64 req, unsigned int st)
+{
+	return (gen << GEN_SHIFT) | (req << ST_BITS) | st;
+}
+
+static inline unsigned int word_st(u64 w)
+{
+	return (unsigned int)(w & ST_MASK);
+}
+
+static inline u64 word_req(u64 w)
+{
+	return (w >> ST_BITS) & ((1ULL << REQ_BITS) - 1);
+}
+
+static inline u64 word_gen(u64 w)
+{
+	return w >> GEN_SHIFT;
+}
+
+/* The same incarnation of the node in another state (the size kept unless @req is given). */
+static inline u64 word_with(u64 w, u64 req, unsigned int st)
+{
+	return word_make(word_gen(w), req, st);
+}
 
 /*
  * A range [lo, hi] in granules.  Why cached ranges stay in the tree: a range
@@ -42,9 +75,9 @@ enum { ST_LIVE = 0, ST_CACHED = 1, ST_RESERVED = 2, ST_ANCHOR = 3 };
  * -EINVAL, exactly, whichever thread's magazine holds it.
  */
 struct iova_node {
-	RB_ENTRY(iova_node) link;
-	u64 lo, hi;             /* immutable while in the tree */
-	_Atomic u64 word;       /* NODE_WORD(requested granules, state) */
+	RB_ENTRY(iova_node) link; /* on the free list, RB_LEFT is the next free node */
+	u64 lo, hi;             /* immutable while in the tree; lo stored atomically */
+	_Atomic u64 word;       /* word_make(generation, requested granules, state) */
 };
 
 RB_HEAD(iova_tree, iova_node);
@@ -117,6 +150,7 @@ struct rbt {
 	 * under the read lock.
 	 */
 	struct iova_node *_Atomic hint[1u << HINT_BITS];
+	struct iova_node *free_nodes;   /* out of the tree, for reuse (write lock) */
 	struct iova_node anchor;        /* at end + 1: the tree is never empty */
 	struct iova_node *cached;       /* search start for limits above 4 GiB */
 	struct iova_node *cached32;     /* search start for limits at or below */
@@ -284,6 +318,38 @@ static void tree_remove(struct rbt *r, struct iova_node *n)
 }
 
 /*
+ * A node out of the tree (write lock held): to the free list, in a new
+ * generation, so that a free holding its old word can no longer claim it.
+ */
+static void node_retire(struct rbt *r, struct iova_node *n, u64 w)
+{
+	atomic_store_explicit(&n->word, word_make(word_gen(w) + 1, 0, ST_FREE),
+			      memory_order_release);
+	RB_LEFT(n, link) = r->free_nodes;
+	r->free_nodes = n;
+}
+
+/* A node for the tree (write lock held): a retired one, or NULL (the caller mallocs). */
+static struct iova_node *node_reuse(struct rbt *r)
+{
+	struct iova_node *n = r->free_nodes;
+
+	if (n)
+		r->free_nodes = RB_LEFT(n, link);
+	return n;
+}
+
+/* A new node, never in the tree yet. */
+static struct iova_node *node_new(void)
+{
+	struct iova_node *n = malloc(sizeof(*n));
+
+	if (n)
+		atomic_init(&n->word, word_make(0, 0, ST_FREE));
+	return n;
+}
+
+/*
  * Walk down from @cur looking for the highest gap that holds @span granules
  * at an @align boundary, below @limit and at or above @low.
  */
@@ -341,9 +407,13 @@ static int tree_alloc(struct rbt *r, struct iova_node *node, u64 req, u64 span, 
 		}
 		return -ENOMEM;
 	}
-	node->lo = lo;
+	/* A lock-free free reads lo after the word: the release orders them. */
+	__atomic_store_n(&node->lo, lo, __ATOMIC_RELAXED);
 	node->hi = lo + span - 1;
-	atomic_store_explicit(&node->word, NODE_WORD(req, ST_LIVE), memory_order_relaxed);
+	atomic_store_explicit(&node->word,
+			      word_with(atomic_load_explicit(&node->word, memory_order_relaxed),
+					req, ST_LIVE),
+			      memory_order_release);
 	RB_INSERT(iova_tree, &r->tree, node);
 	hint_set(r, node);
 	if (is32)
@@ -351,6 +421,32 @@ static int tree_alloc(struct rbt *r, struct iova_node *node, u64 req, u64 span, 
 	else
 		r->cached = node;
 	return 0;
+}
+
+/* tree_alloc() with a node of the free list, or a new one. */
+static int tree_alloc_node(struct rbt *r, u64 req, u64 span, u64 limit, bool size_aligned,
+			   struct iova_node **out)
+{
+	struct iova_node *node;
+	int ret;
+
+	tree_write_lock(r);
+	node = node_reuse(r);
+	if (!node) {
+		tree_write_unlock(r); /* no malloc under the tree lock */
+		node = node_new();
+		if (!node)
+			return -ENOMEM;
+		tree_write_lock(r);
+	}
+	ret = tree_alloc(r, node, req, span, limit, size_aligned);
+	if (ret) {
+		RB_LEFT(node, link) = r->free_nodes; /* never in the tree: no new generation */
+		r->free_nodes = node;
+	}
+	tree_write_unlock(r);
+	*out = node;
+	return ret;
 }
 
 /* Count a node into (@d = 1) or out of (@d = -1) the caches: on @tc's share if it is given. */
@@ -393,7 +489,7 @@ static void release_nodes(struct rbt *r, struct iova_node **e, unsigned int n)
 	for (unsigned int i = 0; i < n; i++) {
 		count_cached(r, NULL, e[i], -1);
 		tree_remove(r, e[i]);
-		free(e[i]);
+		node_retire(r, e[i], atomic_load(&e[i]->word));
 	}
 	tree_write_unlock(r);
 }
@@ -646,8 +742,11 @@ static int rbt_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t lim
 		tc = get_tcache(r);
 		node = tc ? tcache_pop(r, tc, order_of(span), limit_pfn, size_aligned) : NULL;
 		if (node) {
-			/* Release: the node's range was published before it reached the magazine. */
-			atomic_store_explicit(&node->word, NODE_WORD(n, ST_LIVE),
+			/* The node is ours (in no magazine, not live): a plain update will do. */
+			atomic_store_explicit(&node->word,
+					      word_with(atomic_load_explicit(&node->word,
+									     memory_order_relaxed),
+							n, ST_LIVE),
 					      memory_order_release);
 			count_cached(r, tc, node, -1);
 			*addr = node->lo << r->shift;
@@ -655,12 +754,7 @@ static int rbt_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t lim
 		}
 	}
 
-	node = malloc(sizeof(*node));
-	if (!node)
-		return -ENOMEM;
-	tree_write_lock(r);
-	ret = tree_alloc(r, node, n, span, limit_pfn, size_aligned);
-	tree_write_unlock(r);
+	ret = tree_alloc_node(r, n, span, limit_pfn, size_aligned, &node);
 	/*
 	 * Space held by caches: empty them all and try once more, as
 	 * alloc_iova_fast().  Only when some cached range lies below the limit
@@ -669,39 +763,68 @@ static int rbt_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t lim
 	 */
 	if (ret == -ENOMEM && r->use_cache && cached_count(r, limit_pfn <= r->dma32_pfn) > 0) {
 		rbt_flush(iova);
-		tree_write_lock(r);
-		ret = tree_alloc(r, node, n, span, limit_pfn, size_aligned);
-		tree_write_unlock(r);
+		ret = tree_alloc_node(r, n, span, limit_pfn, size_aligned, &node);
 	}
-	if (ret) {
-		free(node);
+	if (ret)
 		return ret;
-	}
 	*addr = node->lo << r->shift;
 	return 0;
+}
+
+/*
+ * Claim @node for a free of [@lo, @lo + @req): live, that size, that start,
+ * in one compare-and-swap to ST_CACHED.  @node may be anything a hint points
+ * at, with no lock held: node memory stays a node, and the generation in the
+ * word fails the swap if it stopped being that range after its word was read.
+ */
+static bool claim(struct iova_node *node, u64 lo, u64 req)
+{
+	u64 w = atomic_load_explicit(&node->word, memory_order_acquire);
+
+	return word_st(w) == ST_LIVE && word_req(w) == req &&
+	       __atomic_load_n(&node->lo, __ATOMIC_RELAXED) == lo &&
+	       atomic_compare_exchange_strong(&node->word, &w, word_with(w, req, ST_CACHED));
+}
+
+/* The free fast path: the node through its hint, no lock; NULL to look it up in the tree. */
+static struct iova_node *claim_hinted(struct rbt *r, u64 lo, u64 req)
+{
+	struct iova_node *node = atomic_load_explicit(hint_slot(r, lo), memory_order_acquire);
+
+	return node && claim(node, lo, req) ? node : NULL;
+}
+
+/* Claim in the tree, the read lock held. */
+static struct iova_node *claim_in_tree(struct rbt *r, u64 lo, u64 req)
+{
+	struct iova_node key = { .lo = lo };
+	struct iova_node *node = RB_FIND(iova_tree, &r->tree, &key);
+
+	return node && node != &r->anchor && claim(node, lo, req) ? node : NULL;
 }
 
 static int rbt_free_range(struct dmasim_iova *iova, dma_addr_t addr, size_t size)
 {
 	struct rbt *r = to_rbt(iova);
 	struct iova_node *node;
-	u64 n, want;
+	u64 n, lo, w = 0;
 	struct tcache *tc;
 	bool ok;
 
 	if (!size || ((addr | size) & (iova->granule - 1)))
 		return -EINVAL;
 	n = size >> r->shift;
-	want = NODE_WORD(n, ST_LIVE);
+	lo = addr >> r->shift;
 
 	if (cacheable(r, n) && (tc = get_tcache(r))) {
-		/* A shared lookup only: the compare-and-swap is what claims the range, exactly once. */
-		tree_read_lock(r, tc->slot);
-		node = find_exact(r, addr >> r->shift);
-		ok = node && node != &r->anchor &&
-		     atomic_compare_exchange_strong(&node->word, &want, NODE_WORD(n, ST_CACHED));
-		tree_read_unlock(r, tc->slot);
-		if (!ok)
+		/* The compare-and-swap is what claims the range, exactly once. */
+		node = claim_hinted(r, lo, n);
+		if (!node) {
+			tree_read_lock(r, tc->slot);
+			node = claim_in_tree(r, lo, n);
+			tree_read_unlock(r, tc->slot);
+		}
+		if (!node)
 			return -EINVAL;
 		count_cached(r, tc, node, 1);
 		tcache_push(r, tc, &node, 1);
@@ -709,19 +832,24 @@ static int rbt_free_range(struct dmasim_iova *iova, dma_addr_t addr, size_t size
 	}
 
 	tree_write_lock(r);
-	node = find_exact(r, addr >> r->shift);
-	ok = node && node != &r->anchor && atomic_load(&node->word) == want;
-	if (ok)
+	node = find_exact(r, lo);
+	if (node && node != &r->anchor)
+		w = atomic_load(&node->word);
+	/* A swap still: a free on the fast path may claim the same node meanwhile. */
+	ok = node && node != &r->anchor && word_st(w) == ST_LIVE && word_req(w) == n &&
+	     atomic_compare_exchange_strong(&node->word, &w, word_make(word_gen(w) + 1, 0, ST_FREE));
+	if (ok) {
 		tree_remove(r, node);
+		RB_LEFT(node, link) = r->free_nodes;
+		r->free_nodes = node;
+	}
 	tree_write_unlock(r);
-	if (!ok)
-		return -EINVAL;
-	free(node);
-	return 0;
+	return ok ? 0 : -EINVAL;
 }
 
 #define FREE_BATCH 64
-#define FREE_LATER 1 /* not a result: a range the batch leaves to free_range() */
+#define FREE_LATER 1  /* not a result: a range the batch leaves to free_range() */
+#define FREE_MISSED 2 /* not a result: a range whose hint did not lead to its node */
 
 /*
  * A flush queue's frees: the cached ones claimed under one read-lock hold
@@ -749,22 +877,40 @@ static void rbt_free_ranges(struct dmasim_iova *iova, const struct dmasim_iova_r
 							    FREE_LATER;
 		}
 		if (tc) {
-			tree_read_lock(r, tc->slot);
+			bool missed = false;
+
+			/* Through the hints first, with no lock; the misses under one read lock. */
 			for (unsigned int k = i; k < end; k++) {
-				u64 g = rg[k].size >> r->shift, want = NODE_WORD(g, ST_LIVE);
 				struct iova_node *node;
 
 				if (st[k - i])
 					continue;
-				node = find_exact(r, rg[k].addr >> r->shift);
-				if (node && node != &r->anchor &&
-				    atomic_compare_exchange_strong(&node->word, &want,
-								   NODE_WORD(g, ST_CACHED)))
+				node = claim_hinted(r, rg[k].addr >> r->shift, rg[k].size >> r->shift);
+				if (node) {
 					got[ngot++] = node;
-				else
-					st[k - i] = -EINVAL;
+				} else {
+					st[k - i] = FREE_MISSED;
+					missed = true;
+				}
 			}
-			tree_read_unlock(r, tc->slot);
+			if (missed) {
+				tree_read_lock(r, tc->slot);
+				for (unsigned int k = i; k < end; k++) {
+					struct iova_node *node;
+
+					if (st[k - i] != FREE_MISSED)
+						continue;
+					node = claim_in_tree(r, rg[k].addr >> r->shift,
+							     rg[k].size >> r->shift);
+					if (node) {
+						got[ngot++] = node;
+						st[k - i] = 0;
+					} else {
+						st[k - i] = -EINVAL;
+					}
+				}
+				tree_read_unlock(r, tc->slot);
+			}
 			for (unsigned int k = 0; k < ngot; k++)
 				count_cached(r, tc, got[k], 1);
 			tcache_push(r, tc, got, ngot);
@@ -802,7 +948,7 @@ static int rbt_reserve(struct dmasim_iova *iova, dma_addr_t addr, size_t size)
 		hi = r->end_pfn;
 
 	for (int tries = 0; tries < RESERVE_TRIES; tries++) {
-		struct iova_node *first, *n, *next, *fresh = malloc(sizeof(*fresh));
+		struct iova_node *first, *n, *next, *fresh = node_new();
 		bool busy = false, cached = false;
 		u64 nlo = lo, nhi = hi;
 
@@ -811,7 +957,7 @@ static int rbt_reserve(struct dmasim_iova *iova, dma_addr_t addr, size_t size)
 		tree_write_lock(r);
 		first = first_hi_at_least(r, lo - 1);
 		for (n = first; n != &r->anchor && n->lo <= hi + 1; n = RB_NEXT(iova_tree, &r->tree, n)) {
-			u64 st = atomic_load(&n->word) & ST_MASK;
+			unsigned int st = word_st(atomic_load(&n->word));
 
 			if (n->lo > hi || n->hi < lo)
 				continue; /* only touching: merges if reserved, else nothing */
@@ -821,16 +967,16 @@ static int rbt_reserve(struct dmasim_iova *iova, dma_addr_t addr, size_t size)
 		if (!busy && !cached) {
 			for (n = first; n != &r->anchor && n->lo <= hi + 1; n = next) {
 				next = RB_NEXT(iova_tree, &r->tree, n);
-				if ((atomic_load(&n->word) & ST_MASK) != ST_RESERVED)
+				if (word_st(atomic_load(&n->word)) != ST_RESERVED)
 					continue;
 				nlo = n->lo < nlo ? n->lo : nlo;
 				nhi = n->hi > nhi ? n->hi : nhi;
 				tree_remove(r, n);
-				free(n);
+				node_retire(r, n, atomic_load(&n->word));
 			}
-			fresh->lo = nlo;
+			__atomic_store_n(&fresh->lo, nlo, __ATOMIC_RELAXED);
 			fresh->hi = nhi;
-			atomic_init(&fresh->word, NODE_WORD(0, ST_RESERVED));
+			atomic_store(&fresh->word, word_make(0, 0, ST_RESERVED));
 			RB_INSERT(iova_tree, &r->tree, fresh);
 			fresh = NULL;
 		}
@@ -863,7 +1009,7 @@ static void rbt_stats(struct dmasim_iova *iova, struct dmasim_iova_stats *st)
 				st->largest_free = n->lo - pos;
 		}
 		pos = n->hi + 1;
-		switch (atomic_load(&n->word) & ST_MASK) {
+		switch (word_st(atomic_load(&n->word))) {
 		case ST_LIVE:
 			st->allocated += span; /* what the range takes, rounding included */
 			st->nr_ranges++;
@@ -896,13 +1042,13 @@ static int rbt_for_each(struct dmasim_iova *iova,
 	tree_write_lock(r);
 	RB_FOREACH(n, iova_tree, &r->tree) {
 		u64 w = atomic_load(&n->word);
-		bool reserved = (w & ST_MASK) == ST_RESERVED;
+		bool reserved = word_st(w) == ST_RESERVED;
 
-		if ((w & ST_MASK) != ST_LIVE && !reserved)
+		if (word_st(w) != ST_LIVE && !reserved)
 			continue;
 		/* An allocation is reported with the size it was asked for: what free_range() takes. */
 		ret = iova_ranges_push(&list, n->lo << r->shift,
-				       reserved ? (n->hi - n->lo + 1) << r->shift : (w >> 2) << r->shift,
+				       reserved ? (n->hi - n->lo + 1) << r->shift : word_req(w) << r->shift,
 				       reserved);
 		if (ret)
 			break;
@@ -971,7 +1117,7 @@ static struct dmasim_iova *rbt_alloc(const struct dmasim_iova_config *cfg)
 	r->fail32_any = r->fail32_aligned = UINT64_MAX;
 	RB_INIT(&r->tree);
 	r->anchor.lo = r->anchor.hi = end_pfn + 1;
-	atomic_init(&r->anchor.word, NODE_WORD(0, ST_ANCHOR));
+	atomic_init(&r->anchor.word, word_make(0, 0, ST_ANCHOR));
 	RB_INSERT(iova_tree, &r->tree, &r->anchor);
 	r->cached = r->cached32 = &r->anchor;
 	atomic_init(&r->nr_cached, 0);
@@ -1021,6 +1167,8 @@ static void rbt_free(struct dmasim_iova *iova)
 		if (n != &r->anchor)
 			free(n);
 	}
+	while ((n = node_reuse(r)))
+		free(n);
 	pthread_mutex_destroy(&r->wlock);
 	pthread_mutex_destroy(&r->reg_lock);
 	free(r);
