@@ -686,19 +686,25 @@ static size_t pick_pgsize(unsigned long bitmap, dma_addr_t iova, phys_addr_t pad
 	return best;
 }
 
+/* Whether @size bytes are less than the format's second page size: only granules fit. */
+static bool granules_only(const struct dmasim_domain *dom, size_t size)
+{
+	unsigned long larger = dom->pgt->pgsize_bitmap & ~(unsigned long)dom->granule;
+
+	return !larger || size < (larger & -larger);
+}
+
 int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_addr_t paddr,
 			    size_t size, int prot)
 {
 	struct dmasim_pgtable *pgt = dom->pgt;
-	unsigned long larger = pgt->pgsize_bitmap & ~(unsigned long)dom->granule;
 	size_t done = 0;
 
 	while (done < size) {
 		size_t count, mapped = 0, pg;
 		int ret;
 
-		if (!larger || size - done < (larger & -larger)) {
-			/* Below the next page size only granules fit (the common case). */
+		if (granules_only(dom, size - done)) { /* the common case */
 			pg = dom->granule;
 			count = (size - done) / pg;
 			if (!count || ((iova + done) | (paddr + done)) & (pg - 1))
@@ -727,7 +733,6 @@ int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_add
 size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, size_t size)
 {
 	struct dmasim_pgtable *pgt = dom->pgt;
-	unsigned long larger = pgt->pgsize_bitmap & ~(unsigned long)dom->granule;
 	size_t done = 0;
 
 	while (done < size) {
@@ -740,7 +745,7 @@ size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, siz
 		 * with granules (a larger leaf there is not unmapped: no
 		 * splitting), so the walk that finds out is needed only above it.
 		 */
-		if (!larger || size - done < (larger & -larger)) {
+		if (granules_only(dom, size - done)) {
 			pgsize = dom->granule;
 		} else {
 			if (pgt->ops->walk(pgt, iova + done, &w) || ((iova + done) & (w.pgsize - 1)) ||

@@ -317,6 +317,13 @@ static void tree_remove(struct rbt *r, struct iova_node *n)
 	RB_REMOVE(iova_tree, &r->tree, n);
 }
 
+/* A node out of the tree, its word already ST_FREE, for reuse (write lock held). */
+static void node_park(struct rbt *r, struct iova_node *n)
+{
+	RB_LEFT(n, link) = r->free_nodes;
+	r->free_nodes = n;
+}
+
 /*
  * A node out of the tree (write lock held): to the free list, in a new
  * generation, so that a free holding its old word can no longer claim it.
@@ -325,8 +332,7 @@ static void node_retire(struct rbt *r, struct iova_node *n, u64 w)
 {
 	atomic_store_explicit(&n->word, word_make(word_gen(w) + 1, 0, ST_FREE),
 			      memory_order_release);
-	RB_LEFT(n, link) = r->free_nodes;
-	r->free_nodes = n;
+	node_park(r, n);
 }
 
 /* A node for the tree (write lock held): a retired one, or NULL (the caller mallocs). */
@@ -440,10 +446,8 @@ static int tree_alloc_node(struct rbt *r, u64 req, u64 span, u64 limit, bool siz
 		tree_write_lock(r);
 	}
 	ret = tree_alloc(r, node, req, span, limit, size_aligned);
-	if (ret) {
-		RB_LEFT(node, link) = r->free_nodes; /* never in the tree: no new generation */
-		r->free_nodes = node;
-	}
+	if (ret)
+		node_park(r, node); /* never in the tree: no new generation */
 	tree_write_unlock(r);
 	*out = node;
 	return ret;
@@ -797,8 +801,7 @@ static struct iova_node *claim_hinted(struct rbt *r, u64 lo, u64 req)
 /* Claim in the tree, the read lock held. */
 static struct iova_node *claim_in_tree(struct rbt *r, u64 lo, u64 req)
 {
-	struct iova_node key = { .lo = lo };
-	struct iova_node *node = RB_FIND(iova_tree, &r->tree, &key);
+	struct iova_node *node = find_exact(r, lo);
 
 	return node && node != &r->anchor && claim(node, lo, req) ? node : NULL;
 }
@@ -840,8 +843,7 @@ static int rbt_free_range(struct dmasim_iova *iova, dma_addr_t addr, size_t size
 	     atomic_compare_exchange_strong(&node->word, &w, word_make(word_gen(w) + 1, 0, ST_FREE));
 	if (ok) {
 		tree_remove(r, node);
-		RB_LEFT(node, link) = r->free_nodes;
-		r->free_nodes = node;
+		node_park(r, node); /* the swap gave it its new generation */
 	}
 	tree_write_unlock(r);
 	return ok ? 0 : -EINVAL;

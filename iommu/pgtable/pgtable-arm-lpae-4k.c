@@ -571,6 +571,26 @@ static int lpae_map_pages(struct dmasim_pgtable *pgt, unsigned long iova, phys_a
 	return ret;
 }
 
+/*
+ * Clear the pages of the last-level table @t from *@iova on, up to @end or
+ * the table's last entry, adding to *@done.  Return: false at a hole.
+ */
+static bool clear_pages(const struct lpae *d, u64 *t, unsigned long *iova, unsigned long end,
+			size_t *done)
+{
+	const size_t pgsize = (size_t)1 << LPAE_GRANULE_SHIFT;
+
+	for (unsigned int idx = lvl_index(d, *iova, LPAE_LAST_LEVEL);
+	     idx < LPAE_ENTRIES && *iova < end; idx++) {
+		if (!pte_is_leaf(pte_load(&t[idx]), LPAE_LAST_LEVEL))
+			return false;
+		pte_store(&t[idx], 0);
+		*iova += pgsize;
+		*done += pgsize;
+	}
+	return true;
+}
+
 static size_t lpae_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, size_t pgsize,
 			       size_t pgcount)
 {
@@ -580,13 +600,9 @@ static size_t lpae_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, s
 	size_t done = 0;
 	u64 *leaf = one_page_table(d, iova, 0, pgsize, pgcount);
 
-	if (leaf) { /* one page where this thread walked before */
-		u64 *ptep = &leaf[lvl_index(d, iova, LPAE_LAST_LEVEL)];
-
-		if (!pte_is_leaf(pte_load(ptep), LPAE_LAST_LEVEL))
-			return 0;
-		pte_store(ptep, 0);
-		return pgsize;
+	if (leaf) { /* one page where this thread walked before: no checks to repeat */
+		clear_pages(d, leaf, &iova, iova + pgsize, &done);
+		return done;
 	}
 	target = pgsize_level(d, pgsize);
 	if (target < 0 || !pgcount || pgcount > SIZE_MAX / pgsize || !IS_ALIGNED(iova, pgsize) ||
@@ -600,15 +616,9 @@ static size_t lpae_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, s
 		u64 *ptep, pte, *t;
 
 		if (target == LPAE_LAST_LEVEL && (t = leaf_cached(d, iova))) {
-			/* The pages' table is known: no walk, and on to its last entry. */
-			for (unsigned int idx = lvl_index(d, iova, LPAE_LAST_LEVEL);
-			     idx < LPAE_ENTRIES && iova < end; idx++) {
-				if (!pte_is_leaf(pte_load(&t[idx]), LPAE_LAST_LEVEL))
-					return done;
-				pte_store(&t[idx], 0);
-				iova += pgsize;
-				done += pgsize;
-			}
+			/* The pages' table is known: no walk. */
+			if (!clear_pages(d, t, &iova, end, &done))
+				return done;
 			continue;
 		}
 		/* Down to the target level, stopping at a hole or a larger block. */
@@ -673,8 +683,8 @@ static int lpae_lookup(struct lpae *d, unsigned long iova, struct dmasim_pgtable
 		unsigned int idx = lvl_index(d, iova, lvl);
 		u64 pte = pte_load(&table_ptr(d, table)[idx]);
 
-		if (!w && lvl == LPAE_LAST_LEVEL && lvl > d->start_level)
-			leaf_fill(d, iova, table_ptr(d, table), gen);
+		if (!w && lvl == LPAE_LAST_LEVEL)
+			leaf_fill(d, iova, table_ptr(d, table), gen); /* if it is not the root */
 
 		if (w) {
 			w->level[nr].table = table;
