@@ -374,6 +374,30 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 	return 0;
 }
 
+/*
+ * Undo whatever of the machine exists, in the reverse order of creation: the
+ * one teardown, for a creation that failed at any step and for
+ * dmasim_platform_destroy() (which has already destroyed the devices).  Every
+ * step's destroy accepts a step that never ran.
+ */
+static void teardown(struct dmasim_platform *p)
+{
+	dmasim__iommu_destroy(p);
+	dmasim__fail_destroy(p);
+	dmasim__trace_destroy(p);
+	dmasim__cachelines_destroy(p);
+	dmasim__alias_destroy_all(p);
+	dmasim__cache_destroy(p);
+	dmasim__slab_destroy(p);
+	dmasim__swiotlb_destroy(p);
+	dmasim__memory_destroy(p);
+	pthread_mutex_destroy(&p->mm_lock);
+	pthread_mutex_destroy(&p->log_lock);
+	pthread_mutex_destroy(&p->dev_lock);
+	free(p->spec);
+	free(p);
+}
+
 struct dmasim_platform *dmasim_platform_create(const char *spec)
 {
 	struct dmasim_platform *p;
@@ -411,15 +435,7 @@ struct dmasim_platform *dmasim_platform_create(const char *spec)
 		fprintf(stderr, "dmasim: dmasim_platform_create: bad spec \"%s%s%s\": %s\n",
 			spec ? spec : "", env && *env ? "\" + DMASIM_SPEC \"" : "",
 			env && *env ? env : "", err[0] ? err : strerror(-ret));
-		dmasim__iommu_destroy(p);
-		dmasim__fail_destroy(p);
-		dmasim__trace_destroy(p);
-		dmasim__cache_destroy(p);
-		dmasim__slab_destroy(p);
-		dmasim__swiotlb_destroy(p);
-		dmasim__memory_destroy(p);
-		free(p->spec);
-		free(p);
+		teardown(p);
 		return NULL;
 	}
 	pthread_mutex_lock(&plat_lock);
@@ -443,20 +459,7 @@ void dmasim_platform_destroy(struct dmasim_platform *p)
 		current_plat = TAILQ_LAST(&platforms, dmasim_platform_list);
 	pthread_mutex_unlock(&plat_lock);
 
-	dmasim__iommu_destroy(p);
-	dmasim__fail_destroy(p);
-	dmasim__trace_destroy(p);
-	dmasim__cachelines_destroy(p);
-	dmasim__alias_destroy_all(p);
-	dmasim__cache_destroy(p);
-	dmasim__slab_destroy(p);
-	dmasim__swiotlb_destroy(p);
-	dmasim__memory_destroy(p);
-	pthread_mutex_destroy(&p->mm_lock);
-	pthread_mutex_destroy(&p->log_lock);
-	pthread_mutex_destroy(&p->dev_lock);
-	free(p->spec);
-	free(p);
+	teardown(p);
 }
 
 void dmasim_platform_dump(struct dmasim_platform *p, FILE *out)

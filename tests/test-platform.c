@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/dma-mapping.h>
@@ -1004,6 +1005,77 @@ static void test_dev_validation(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/* ---- teardown of a creation that fails late ----------------------------------- */
+
+/*
+ * A cache model that, while the platform is being made, leaves behind what a
+ * running machine has: a CPU alias area and a tracked cache-line range (no
+ * built-in layer makes them at creation today, but any step may).  The
+ * creation then fails on a later key: the error path must undo them as
+ * dmasim_platform_destroy() does.
+ */
+static void *leak_va;
+
+static struct dmasim_cache *leaky_alloc(const struct dmasim_cache_config *cfg)
+{
+	const struct dmasim_cache_ops *coherent =
+		(const void *)dmasim_backend_find(DMASIM_BACKEND_CACHE, "coherent");
+	struct dmasim_platform *p = cfg->ram_cookie;
+	struct dmasim_device fake = { .plat = p };
+	struct dmasim_cache *c;
+
+	leak_va = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(leak_va != MAP_FAILED);
+	assert_non_null(dmasim__alias_add(p, leak_va, PAGE_SIZE, ALIAS_MMAP, NULL, 0));
+	dmasim__cachelines_add(&fake, "leaky_alloc", p->regions[0].base, 64, DMA_FROM_DEVICE, 0);
+	assert_non_null(p->cachelines);
+	c = coherent->alloc(cfg);
+	assert_non_null(c);
+	return c;
+}
+
+static void leaky_free(struct dmasim_cache *c)
+{
+	const struct dmasim_cache_ops *coherent =
+		(const void *)dmasim_backend_find(DMASIM_BACKEND_CACHE, "coherent");
+
+	coherent->free(c);
+}
+
+static const struct dmasim_cache_ops leaky_model = {
+	.base = {
+		.abi = DMASIM_BACKEND_ABI,
+		.kind = DMASIM_BACKEND_CACHE,
+		.name = "test-leaky",
+		.caps = DMASIM_CACHE_CAP_COHERENT,
+		.help = "leaves an alias and a cache-line range at creation",
+	},
+	.alloc = leaky_alloc,
+	.free = leaky_free,
+	.sync_for_device = tm_for_device,
+	.sync_for_cpu = tm_for_cpu,
+};
+
+static void test_late_failure_teardown(void **state)
+{
+	unsigned char vec;
+	char msg[1024];
+	int ret;
+
+	(void)state;
+	ret = dmasim_backend_register(&leaky_model.base);
+	assert_true(ret == 0 || ret == -EEXIST);
+	/* fail= is read after the cache model exists: the creation fails late. */
+	assert_null(create_capture("cache=test-leaky fail=nosuchkind", msg, sizeof(msg)));
+	assert_has(msg, "fail rule 'nosuchkind'");
+	assert_non_null(leak_va);
+	/* The alias area was unmapped (mincore fails with ENOMEM on an unmapped page). */
+	assert_int_equal(mincore(leak_va, PAGE_SIZE, &vec), -1);
+	assert_int_equal(errno, ENOMEM);
+	/* The cache-line tracker and its range are freed: LeakSanitizer sees the rest. */
+	assert_null(dmasim_platform_current());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1022,6 +1094,7 @@ int main(void)
 		cmocka_unit_test(test_device_spec),
 		cmocka_unit_test(test_device_spec_bad),
 		cmocka_unit_test(test_dev_validation),
+		cmocka_unit_test(test_late_failure_teardown),
 	};
 	const char *env = getenv("DMASIM_SPEC");
 	char *saved = env ? strdup(env) : NULL;
