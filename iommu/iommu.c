@@ -554,27 +554,32 @@ size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len)
 	return p2;
 }
 
-static int alloc_iova_once(struct dmasim_iova *a, size_t size, u64 limit, bool aligned,
+static int alloc_iova_once(struct dmasim_iova *a, size_t size, size_t align, u64 limit,
 			   dma_addr_t *iova)
 {
 	/* The kernel tries a 32-bit address first: cheaper for PCI devices (SAC). */
-	if (limit > DMA_BIT_MASK(32) && !a->ops->alloc_range(a, size, DMA_BIT_MASK(32), aligned, iova))
+	if (limit > DMA_BIT_MASK(32) && !a->ops->alloc_aligned(a, size, align, DMA_BIT_MASK(32), iova))
 		return 0;
-	return a->ops->alloc_range(a, size, limit, aligned, iova);
+	return a->ops->alloc_aligned(a, size, align, limit, iova);
 }
 
 int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, dma_addr_t *iova)
 {
 	struct dmasim_iommu *iommu = dom->iommu;
 	struct dmasim_iova *a = dom->iova;
-	bool aligned = !(size & (size - 1));
+	/*
+	 * The DMA layer's policy, not the allocator's: every IOVA is aligned to
+	 * its size rounded up to a power of two (in granules, which @size is a
+	 * multiple of), as dma-iommu.c's iommu_dma_alloc_iova() asks iova.c.
+	 */
+	size_t align = size & (size - 1) ? (size_t)1 << (64 - __builtin_clzll(size)) : size;
 	int ret;
 
 	if (limit > dom->dom.geometry.aperture_end)
 		limit = dom->dom.geometry.aperture_end;
 	if (dmasim__should_fail(iommu->plat, FAIL_IOVA, NULL, "iova"))
 		return -ENOMEM;
-	ret = alloc_iova_once(a, size, limit, aligned, iova);
+	ret = alloc_iova_once(a, size, align, limit, iova);
 	if (ret != -ENOMEM || !iommu->lazy)
 		return ret;
 	/*
@@ -590,7 +595,7 @@ int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, 
 	}
 	fq_flush_all_locked(iommu);
 	pthread_mutex_unlock(&iommu->lock);
-	return alloc_iova_once(a, size, limit, aligned, iova);
+	return alloc_iova_once(a, size, align, limit, iova);
 }
 
 /*

@@ -742,6 +742,11 @@ void dmasim__cachelines_del(struct dmasim_device *d, phys_addr_t phys, size_t si
 			    enum dma_data_direction dir, unsigned long attrs);
 void dmasim__cachelines_destroy(struct dmasim_platform *p);
 
+/* ---- call-site capture (debug/stack.c) ------------------------------------------ */
+
+/* Up to @max return addresses of the calling stack, innermost first; the count. */
+int dmasim__stack_capture(void **frames, int max);
+
 /* ---- tracing (trace.c) ----------------------------------------------------- */
 
 struct dmasim_trace;
