@@ -104,7 +104,7 @@ static int iommu_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t size
 		return -EINVAL;
 	/* As for untrusted devices: bounce first, then map the bounce slot. */
 	if (d->force_bounce) {
-		ret = dmasim__swiotlb_map(d, phys, size, dir, attrs, tlb);
+		ret = dmasim__swiotlb_tbl_map(d, phys, size, dir, attrs, tlb);
 		if (ret)
 			return ret;
 	}
@@ -546,6 +546,19 @@ static u64 iommu_required_mask(struct dmasim_device *d)
 	return DMA_BIT_MASK(32); /* as the kernel says for devices behind an IOMMU */
 }
 
+/* As iommu_dma_need_sync(): not coherent, or the IOVA leads into the swiotlb pool. */
+static bool iommu_need_sync(struct dmasim_device *d, dma_addr_t dma)
+{
+	struct dmasim_domain *dom = d->domain;
+	phys_addr_t phys;
+
+	if (!d->dev.dma_coherent)
+		return true;
+	if (!may_bounce(d) || !dom || !dom->pgt || dom->pgt->ops->iova_to_phys(dom->pgt, dma, &phys, NULL))
+		return false;
+	return dmasim__swiotlb_is_bounce(d->plat, phys);
+}
+
 static size_t iommu_max_mapping_size(struct dmasim_device *d)
 {
 	return may_bounce(d) ? dmasim__swiotlb_max_mapping_size(d) : SIZE_MAX;
@@ -653,6 +666,7 @@ const struct dmasim_dma_ops dmasim__iommu_dma_ops = {
 	.opt_mapping_size = iommu_opt_mapping_size,
 	.merge_boundary = iommu_merge_boundary,
 	.may_bounce = may_bounce,
+	.need_sync = iommu_need_sync,
 	.iova_alloc = iommu_iova_alloc,
 	.iova_link = iommu_iova_link,
 	.iova_unlink = iommu_iova_unlink,

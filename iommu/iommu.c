@@ -13,9 +13,9 @@
 #include <time.h>
 
 #include "iommu-internal.h"
+#include "iotlb.h"
 
 #define DEFAULT_IOTLB 512
-#define IOTLB_WAYS 4
 #define DEFAULT_FQ 256
 #define DEFAULT_FQ_TIMEOUT_MS 10
 /* An IOTLB entry's own prot bit: the page is RAM (checked once, at the fill). */
@@ -24,222 +24,10 @@
 #define MSI_IOVA_BASE 0x8000000ULL
 #define MSI_IOVA_LENGTH 0x100000ULL
 
-/* ---- the IOTLB: set-associative, tagged by domain ------------------------------- */
-
-struct iotlb_entry {
-	u64 tag;       /* domain id << 40 | IOVA page number; 0 = empty */
-	u64 phys_pfn;
-	unsigned long epoch; /* live only while it equals the IOTLB's epoch */
-	int prot;
-};
-
-/*
- * A set: writers (fills, invalidations) serialise on @lock (a spinlock:
- * it is held for a few stores) and bump @seq around their stores, so a
- * lookup reads the ways without any lock and retries if a writer was at
- * work (a sequence lock): a hit costs about a hash and four compares.
- * Entry fields are accessed with atomics.
- */
-struct iotlb_set {
-	pthread_spinlock_t lock;
-	unsigned int seq;  /* odd while a writer changes the ways */
-	unsigned int next; /* round-robin victim */
-	struct iotlb_entry way[IOTLB_WAYS];
-};
-
-/*
- * Without fences (ThreadSanitizer does not model them): the entry stores are
- * releases, so the odd @seq before them is visible first; lookups load the
- * entries with acquire, so their second @seq load cannot move before them.
- */
-static void set_write_begin(struct iotlb_set *set)
-{
-	__atomic_store_n(&set->seq, set->seq + 1, __ATOMIC_RELAXED);
-}
-
-static void set_write_end(struct iotlb_set *set)
-{
-	__atomic_store_n(&set->seq, set->seq + 1, __ATOMIC_RELEASE);
-}
-
-static void way_clear(struct iotlb_entry *e)
-{
-	__atomic_store_n(&e->tag, 0, __ATOMIC_RELEASE);
-}
-
-struct iotlb {
-	unsigned int nsets;
-	struct iotlb_set *sets;
-	/*
-	 * Bumped by every sweep and whole flush before it drops entries (a
-	 * range invalidated page by page bumps each set's @seq instead).  A
-	 * fill records both before its page-table walk and inserts only if
-	 * neither changed (checked under the set lock): otherwise a walk that
-	 * read an entry just before an unmap could insert it just after the
-	 * invalidation, and the stale translation would outlive it, even in
-	 * strict mode, into the next mapping of that IOVA.  Hardware orders
-	 * walks before an invalidation's completion; this is that ordering.
-	 */
-	atomic_ulong gen;
-	/*
-	 * Bumped (after @gen) by a flush of the whole IOTLB: the entries of
-	 * older epochs are dead, so the flush every lazy queue makes is O(1)
-	 * instead of a sweep of every set under its lock.
-	 */
-	atomic_ulong epoch;
-};
-
-static u64 tlb_tag(const struct dmasim_domain *dom, dma_addr_t iova)
-{
-	return ((u64)dom->id << 40) | (iova >> PAGE_SHIFT);
-}
-
-static struct iotlb_set *tlb_set(struct iotlb *t, u64 tag)
-{
-	u64 h = (tag * 0x9e3779b97f4a7c15ULL) >> 32;
-
-	/* The hash's top bits scaled to [0, nsets): a multiply, not a divide. */
-	return &t->sets[(h * t->nsets) >> 32];
-}
-
-static struct iotlb *iotlb_new(unsigned int entries)
-{
-	struct iotlb *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return NULL;
-	t->nsets = entries / IOTLB_WAYS ? entries / IOTLB_WAYS : 1;
-	t->sets = calloc(t->nsets, sizeof(*t->sets));
-	if (!t->sets) {
-		free(t);
-		return NULL;
-	}
-	for (unsigned int i = 0; i < t->nsets; i++)
-		pthread_spin_init(&t->sets[i].lock, PTHREAD_PROCESS_PRIVATE);
-	return t;
-}
-
-static void iotlb_free(struct iotlb *t)
-{
-	if (!t)
-		return;
-	for (unsigned int i = 0; i < t->nsets; i++)
-		pthread_spin_destroy(&t->sets[i].lock);
-	free(t->sets);
-	free(t);
-}
-
-static bool iotlb_lookup(struct iotlb *t, u64 tag, u64 *phys_pfn, int *prot)
-{
-	struct iotlb_set *set = tlb_set(t, tag);
-	unsigned long epoch = atomic_load_explicit(&t->epoch, memory_order_acquire);
-	unsigned int s1, s2;
-	bool hit;
-
-	do {
-		s1 = __atomic_load_n(&set->seq, __ATOMIC_ACQUIRE);
-		if (s1 & 1)
-			continue; /* a writer is at work: look again */
-		hit = false;
-		for (int w = 0; w < IOTLB_WAYS; w++)
-			if (__atomic_load_n(&set->way[w].tag, __ATOMIC_ACQUIRE) == tag &&
-			    __atomic_load_n(&set->way[w].epoch, __ATOMIC_ACQUIRE) == epoch) {
-				*phys_pfn = __atomic_load_n(&set->way[w].phys_pfn, __ATOMIC_ACQUIRE);
-				*prot = __atomic_load_n(&set->way[w].prot, __ATOMIC_ACQUIRE);
-				hit = true;
-				break;
-			}
-		s2 = __atomic_load_n(&set->seq, __ATOMIC_RELAXED);
-	} while ((s1 & 1) || s1 != s2);
-	return hit;
-}
-
-/*
- * What a fill notes before its walk: the IOTLB's generation (bumped by
- * sweeps and whole flushes), the epoch its entry will carry, and the
- * sequence of the tag's set (bumped by every write to the set, a range
- * invalidation of the tag included).
- */
-struct fill_mark {
-	unsigned long gen, epoch;
-	unsigned int seq;
-};
-
-static struct fill_mark iotlb_fill_begin(struct iotlb *t, u64 tag)
-{
-	struct fill_mark m;
-
-	/*
-	 * The epoch is read here, not at the insert: a whole flush between the
-	 * insert's generation check and an epoch read there would give a stale
-	 * entry the new epoch and let it outlive the flush.  Read here, a flush
-	 * that follows changes the generation (the insert is dropped), and one
-	 * under way leaves at worst an entry of the old, dead epoch.
-	 */
-	m.epoch = atomic_load(&t->epoch);
-	m.gen = atomic_load(&t->gen);
-	m.seq = __atomic_load_n(&tlb_set(t, tag)->seq, __ATOMIC_ACQUIRE);
-	return m;
-}
-
-/* Insert what a walk found, unless an invalidation may have run since it began (@m). */
-static void iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, struct fill_mark m)
-{
-	struct iotlb_set *set = tlb_set(t, tag);
-	unsigned long epoch = m.epoch;
-	int w;
-
-	pthread_spin_lock(&set->lock);
-	/* Another fill of the set also changes @seq: that only costs this entry. */
-	if (atomic_load(&t->gen) != m.gen || set->seq != m.seq) {
-		pthread_spin_unlock(&set->lock);
-		return;
-	}
-	for (w = 0; w < IOTLB_WAYS; w++)
-		if (!set->way[w].tag || set->way[w].tag == tag || set->way[w].epoch != epoch)
-			break;
-	if (w == IOTLB_WAYS)
-		w = (int)(set->next++ % IOTLB_WAYS);
-	set_write_begin(set);
-	__atomic_store_n(&set->way[w].tag, tag, __ATOMIC_RELEASE);
-	__atomic_store_n(&set->way[w].epoch, epoch, __ATOMIC_RELEASE);
-	__atomic_store_n(&set->way[w].phys_pfn, phys_pfn, __ATOMIC_RELEASE);
-	__atomic_store_n(&set->way[w].prot, prot, __ATOMIC_RELEASE);
-	set_write_end(set);
-	pthread_spin_unlock(&set->lock);
-}
-
-/* Flush the whole IOTLB: every entry's epoch is now a past one. */
-static void iotlb_flush_all(struct iotlb *t)
-{
-	atomic_fetch_add(&t->gen, 1); /* fills under way now insert nothing */
-	atomic_fetch_add(&t->epoch, 1);
-}
-
-/* Drop every entry whose tag satisfies [lo, hi] (tags of one domain are contiguous). */
-static void iotlb_drop_range(struct iotlb *t, u64 lo, u64 hi)
-{
-	atomic_fetch_add(&t->gen, 1);
-	for (unsigned int i = 0; i < t->nsets; i++) {
-		struct iotlb_set *set = &t->sets[i];
-
-		pthread_spin_lock(&set->lock);
-		set_write_begin(set);
-		for (int w = 0; w < IOTLB_WAYS; w++)
-			if (set->way[w].tag >= lo && set->way[w].tag <= hi)
-				way_clear(&set->way[w]);
-		set_write_end(set);
-		pthread_spin_unlock(&set->lock);
-	}
-}
-
 static inline void iommu_count(struct dmasim_iommu *iommu, int what);
 
 void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t size)
 {
-	struct iotlb *t = dom->iommu->tlb;
-	u64 pages = (u64)DIV_ROUND_UP((iova & ~PAGE_MASK) + size, PAGE_SIZE);
-
 	if (DMASIM_TRACING(dom->iommu->plat))
 		dmasim__trace(dom->iommu->plat, &(struct dmasim_trace_event){
 							.ev = "iotlb_flush", .bus = iova,
@@ -247,27 +35,12 @@ void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t
 							.msg = size ? "range" : "domain" });
 
 	iommu_count(dom->iommu, CNT_INVALIDATIONS);
-	if (!size || pages > (u64)t->nsets * IOTLB_WAYS) {
-		/* Cheaper to sweep the whole TLB than to probe page by page. */
-		u64 lo = (u64)dom->id << 40;
-
-		iotlb_drop_range(t, size ? tlb_tag(dom, iova) : lo,
-				 size ? tlb_tag(dom, iova + size - 1) : lo | ((1ULL << 40) - 1));
-		return;
-	}
-	/* Page by page: each set's sequence bump keeps a racing fill of its tags out. */
-	for (u64 i = 0; i < pages; i++) {
-		u64 tag = tlb_tag(dom, (iova & PAGE_MASK) + i * PAGE_SIZE);
-		struct iotlb_set *set = tlb_set(t, tag);
-
-		pthread_spin_lock(&set->lock);
-		set_write_begin(set);
-		for (int w = 0; w < IOTLB_WAYS; w++)
-			if (set->way[w].tag == tag)
-				way_clear(&set->way[w]);
-		set_write_end(set);
-		pthread_spin_unlock(&set->lock);
-	}
+	if (!size)
+		dmasim__iotlb_invalidate_range(dom->iommu->tlb, dmasim__iotlb_asid_first(dom->id),
+					       dmasim__iotlb_asid_last(dom->id));
+	else
+		dmasim__iotlb_invalidate_range(dom->iommu->tlb, dmasim__iotlb_tag(dom->id, iova),
+					       dmasim__iotlb_tag(dom->id, iova + size - 1));
 }
 
 /* ---- page-table memory: real pages of simulated RAM --------------------------------- */
@@ -479,7 +252,7 @@ bool dmasim__iommu_format(const void *plat, const void *cfg, const char *key, FI
 	else if (!strcmp(key, "mode"))
 		fputs(iommu->lazy ? "lazy" : "strict", out);
 	else if (!strcmp(key, "iotlb"))
-		fprintf(out, "%u", iommu->tlb->nsets * IOTLB_WAYS);
+		fprintf(out, "%u", dmasim__iotlb_entries(iommu->tlb));
 	else if (!strcmp(key, "fq"))
 		fprintf(out, "%u", iommu->fq_size);
 	else if (!strcmp(key, "fq_timeout"))
@@ -515,7 +288,7 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_iommu_co
 	iommu->iova_ops = c->iova_ops;
 	snprintf(iommu->iova_opts, sizeof(iommu->iova_opts), "%s", c->iova_opts);
 	iommu->lazy = c->lazy;
-	iommu->tlb = iotlb_new(c->iotlb);
+	iommu->tlb = dmasim__iotlb_new(c->iotlb);
 	iommu->fq_size = c->fq;
 	iommu->fq_timeout_ms = c->fq_timeout_ms;
 	LIST_INIT(&iommu->threads);
@@ -699,7 +472,7 @@ void dmasim__iommu_destroy(struct dmasim_platform *p)
 	/* No destructor may run for a queue freed here. */
 	if (iommu->thread_key_ok)
 		pthread_key_delete(iommu->thread_key);
-	iotlb_free(iommu->tlb);
+	dmasim__iotlb_free(iommu->tlb);
 	pthread_mutex_destroy(&iommu->lock);
 	free(iommu);
 	p->iommu = NULL;
@@ -907,7 +680,7 @@ static void fq_flush_queue(struct dmasim_iommu *iommu, struct iommu_thread *q)
 		dmasim__trace(iommu->plat, &(struct dmasim_trace_event){
 						   .ev = "iotlb_flush", .size = q->n,
 						   .msg = "flush queue: whole IOTLB" });
-	iotlb_flush_all(iommu->tlb);
+	dmasim__iotlb_flush_all(iommu->tlb);
 	/* Maybe another thread's queue, maybe under @iommu->lock: not on a thread's counts. */
 	atomic_fetch_add_explicit(&iommu->count_gone[CNT_INVALIDATIONS], 1, memory_order_relaxed);
 	/* In batches of one domain each: an allocator that takes batches pays its locks once. */
@@ -1109,22 +882,22 @@ static int fault(struct dmasim_device *d, struct dmasim_domain *dom, const char 
 static int translate_page(struct dmasim_iommu *iommu, struct dmasim_domain *dom, dma_addr_t addr,
 			  u64 *pfn, int *prot)
 {
-	u64 tag = tlb_tag(dom, addr);
-	struct fill_mark mark;
+	u64 tag = dmasim__iotlb_tag(dom->id, addr);
+	struct iotlb_fill mark;
 	phys_addr_t pa;
 
-	if (iotlb_lookup(iommu->tlb, tag, pfn, prot)) {
+	if (dmasim__iotlb_lookup(iommu->tlb, tag, pfn, prot)) {
 		iommu_count(iommu, CNT_HITS);
 		return 0;
 	}
-	mark = iotlb_fill_begin(iommu->tlb, tag);
+	mark = dmasim__iotlb_fill_begin(iommu->tlb, tag);
 	iommu_count(iommu, CNT_MISSES);
 	if (dom->pgt->ops->iova_to_phys(dom->pgt, addr & PAGE_MASK, &pa, prot))
 		return DMASIM_FAULT_UNMAPPED;
 	*pfn = pa >> PAGE_SHIFT;
 	if (dmasim__phys_range_ok(iommu->plat, PFN_PHYS(*pfn), PAGE_SIZE))
 		*prot |= TLB_PROT_RAM; /* RAM regions never change: no check per hit */
-	iotlb_insert(iommu->tlb, tag, *pfn, *prot, mark);
+	dmasim__iotlb_insert(iommu->tlb, tag, *pfn, *prot, mark);
 	return 0;
 }
 
@@ -1199,7 +972,7 @@ int dmasim_iommu_get_stats(struct dmasim_platform *p, struct dmasim_iommu_stats 
 		}
 	}
 	pthread_mutex_unlock(&iommu->lock);
-	st->iotlb_entries = iommu->tlb->nsets * IOTLB_WAYS;
+	st->iotlb_entries = dmasim__iotlb_entries(iommu->tlb);
 	st->fq_flushes = atomic_load(&iommu->fq_flushes);
 	pthread_mutex_lock(&iommu->lock);
 	st->fq_pending = fq_pending_locked(iommu);

@@ -152,11 +152,12 @@ int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlat
 		have_rec = m != NULL;
 	}
 	pthread_mutex_unlock(&d->lock);
-	if (have_rec && rec.kind == MAP_RESOURCE && d->ops == &dmasim__direct_ops)
+	/* Without an IOMMU, MMIO is not translated: the bus address is the resource's. */
+	if (have_rec && rec.kind == MAP_RESOURCE && !d->ops->confines)
 		phys = rec.phys + (addr - rec.dma);
 	else if ((ret = d->ops->translate(d, addr, 1, &phys)) != 0)
 		return ret;
-	else if (!have_rec && d->ops == &dmasim__direct_ops)
+	else if (!have_rec && !d->ops->confines)
 		return -EFAULT; /* without an IOMMU only the records say what is reachable */
 	out->bus = addr;
 	out->phys = phys;

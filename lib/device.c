@@ -12,7 +12,6 @@
  * mappings of one buffer the same bus address).
  */
 #include <dlfcn.h>
-#include <execinfo.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -418,7 +417,7 @@ const char *dmasim__dir_name(int dir)
  * driver's call site outwards (@caller is the return address the public
  * entry point saw, so dmasim's own frames are skipped), @keep frames of it
  * (the platform's sites=).  One frame is the caller itself and needs no
- * unwinding; more take backtrace(), thousands of instructions a frame.
+ * unwinding; more unwind the stack (lib/debug/stack.c).
  */
 static void capture_site(struct dmasim_map *m, unsigned int keep)
 {
@@ -432,7 +431,7 @@ static void capture_site(struct dmasim_map *m, unsigned int keep)
 			m->site[m->nsite++] = m->caller;
 		return;
 	}
-	n = backtrace(frames, (int)keep + 8);
+	n = dmasim__stack_capture(frames, (int)keep + 8);
 	for (i = 0; i < n && frames[i] != m->caller; i++)
 		;
 	if (i == n)

@@ -236,6 +236,13 @@ static bool direct_may_bounce(struct dmasim_device *d)
 	return dmasim__swiotlb_active(d->plat) && (force_bounce(d) || dma_addressing_limited(&d->dev));
 }
 
+/* As dma_direct_need_sync(): not coherent, or a swiotlb slot. */
+static bool direct_need_sync(struct dmasim_device *d, dma_addr_t dma)
+{
+	return !d->dev.dma_coherent ||
+	       dmasim__swiotlb_is_bounce(d->plat, dmasim__dma_to_phys(d, dma));
+}
+
 static size_t direct_max_mapping_size(struct dmasim_device *d)
 {
 	return direct_may_bounce(d) ? dmasim__swiotlb_max_mapping_size(d) : SIZE_MAX;
@@ -264,4 +271,5 @@ const struct dmasim_dma_ops dmasim__direct_ops = {
 	.opt_mapping_size = direct_max_mapping_size,
 	.merge_boundary = direct_merge_boundary,
 	.may_bounce = direct_may_bounce,
+	.need_sync = direct_need_sync,
 };

@@ -279,9 +279,16 @@ struct dmasim_swiotlb;
 int dmasim__swiotlb_init(struct dmasim_platform *p, u64 size, phys_addr_t base, bool base_set,
 			 bool force, char *err, size_t errlen);
 void dmasim__swiotlb_destroy(struct dmasim_platform *p);
-/* Bounce [orig, orig+size): allocate slots, copy for TO_DEVICE/BIDIRECTIONAL. */
+/*
+ * Bounce [orig, orig+size): allocate slots and copy the original in.  As the
+ * kernel's swiotlb_map() (dma-direct): the slot's bus address must be within
+ * the device's reach, else -EIO with a report.
+ */
 int dmasim__swiotlb_map(struct dmasim_device *d, phys_addr_t orig, size_t size,
 			enum dma_data_direction dir, unsigned long attrs, phys_addr_t *tlb);
+/* The same without the reach check, as swiotlb_tbl_map_single() (dma-iommu maps the slot). */
+int dmasim__swiotlb_tbl_map(struct dmasim_device *d, phys_addr_t orig, size_t size,
+			    enum dma_data_direction dir, unsigned long attrs, phys_addr_t *tlb);
 /* Copy back for FROM_DEVICE/BIDIRECTIONAL (unless SKIP_CPU_SYNC) and free the slots. */
 void dmasim__swiotlb_unmap(struct dmasim_device *d, phys_addr_t tlb, size_t size,
 			   enum dma_data_direction dir, unsigned long attrs);
@@ -652,8 +659,13 @@ struct dmasim_dma_ops {
 	size_t (*max_mapping_size)(struct dmasim_device *d);
 	size_t (*opt_mapping_size)(struct dmasim_device *d);
 	unsigned long (*merge_boundary)(struct dmasim_device *d);
-	/* Whether a bounce could be needed (for dma_need_sync/unmap). */
+	/* Whether a bounce could be needed (for dma_need_unmap). */
 	bool (*may_bounce)(struct dmasim_device *d);
+	/*
+	 * dma_need_sync(): whether the mapping at @dma needs syncs (the device
+	 * is not coherent, or the mapping is bounced through swiotlb).
+	 */
+	bool (*need_sync)(struct dmasim_device *d, dma_addr_t dma);
 	/*
 	 * Optional: the two-step IOVA API.  iova_alloc reserves @size bytes of
 	 * IOVA space for memory starting at @phys's granule offset (*@addr keeps
@@ -777,6 +789,11 @@ void dmasim__cachelines_add(struct dmasim_device *d, const char *call, phys_addr
 void dmasim__cachelines_del(struct dmasim_device *d, phys_addr_t phys, size_t size,
 			    enum dma_data_direction dir, unsigned long attrs);
 void dmasim__cachelines_destroy(struct dmasim_platform *p);
+
+/* ---- call-site capture (debug/stack.c) ------------------------------------------ */
+
+/* Up to @max return addresses of the calling stack, innermost first; the count. */
+int dmasim__stack_capture(void **frames, int max);
 
 /* ---- tracing (trace.c) ----------------------------------------------------- */
 

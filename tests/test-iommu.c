@@ -1039,6 +1039,42 @@ static void test_dma_identity(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/*
+ * dma_need_sync() of a bounced mapping behind the IOMMU: the device writes
+ * the swiotlb slot, so the CPU sees the data only after a sync, and
+ * dma_need_sync() must say so even for a coherent device.  Kernel fact:
+ * drivers/iommu/dma-iommu.c, iommu_dma_need_sync(): true when the device
+ * is not coherent or the IOVA translates into a swiotlb buffer.
+ */
+static void test_dma_need_sync_bounced(void **state)
+{
+	const struct combo *c = *state;
+	struct dmasim_platform *p = cplat(c, NULL);
+	struct device *dev = mkdev(p, "name=nsb force_bounce=1 coherent=1");
+	struct device *plain = mkdev(p, "name=nsp coherent=1");
+	unsigned char *buf = kmalloc(4096, GFP_KERNEL), data[256];
+	dma_addr_t h;
+
+	memset(buf, 0, 4096);
+	fill(data, sizeof(data), 17);
+	h = dma_map_single(dev, buf, 4096, DMA_FROM_DEVICE);
+	assert_false(dma_mapping_error(dev, h));
+	assert_int_equal(dmasim_dev_write(dev, h + 100, data, sizeof(data)), 0);
+	/* A driver that skips the sync when dma_need_sync() says it may. */
+	if (dma_need_sync(dev, h))
+		dma_sync_single_for_cpu(dev, h, 4096, DMA_FROM_DEVICE);
+	assert_memory_equal(buf + 100, data, sizeof(data));
+	dma_unmap_single(dev, h, 4096, DMA_FROM_DEVICE);
+	/* Not bounced, coherent: no sync needed. */
+	h = dma_map_single(plain, buf, 4096, DMA_FROM_DEVICE);
+	assert_false(dma_mapping_error(plain, h));
+	assert_false(dma_need_sync(plain, h));
+	dma_unmap_single(plain, h, 4096, DMA_FROM_DEVICE);
+	kfree(buf);
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	dmasim_platform_destroy(p);
+}
+
 static void test_dma_msi_window(void **state)
 {
 	const struct combo *c = *state;
@@ -1618,6 +1654,7 @@ static const struct {
 	T(test_dma_coherent),
 	T(test_dma_noncontiguous),
 	T(test_dma_identity),
+	T(test_dma_need_sync_bounced),
 	T(test_dma_msi_window),
 	T(test_dma_reserve),
 	T(test_strict_vs_lazy),
