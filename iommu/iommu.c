@@ -604,27 +604,32 @@ size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len)
 	return p2;
 }
 
-static int alloc_iova_once(struct dmasim_iova *a, size_t size, u64 limit, bool aligned,
+static int alloc_iova_once(struct dmasim_iova *a, size_t size, size_t align, u64 limit,
 			   dma_addr_t *iova)
 {
 	/* The kernel tries a 32-bit address first: cheaper for PCI devices (SAC). */
-	if (limit > DMA_BIT_MASK(32) && !a->ops->alloc_range(a, size, DMA_BIT_MASK(32), aligned, iova))
+	if (limit > DMA_BIT_MASK(32) && !a->ops->alloc_aligned(a, size, align, DMA_BIT_MASK(32), iova))
 		return 0;
-	return a->ops->alloc_range(a, size, limit, aligned, iova);
+	return a->ops->alloc_aligned(a, size, align, limit, iova);
 }
 
 int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, dma_addr_t *iova)
 {
 	struct dmasim_iommu *iommu = dom->iommu;
 	struct dmasim_iova *a = dom->iova;
-	bool aligned = !(size & (size - 1));
+	/*
+	 * The DMA layer's policy, not the allocator's: every IOVA is aligned to
+	 * its size rounded up to a power of two (in granules, which @size is a
+	 * multiple of), as dma-iommu.c's iommu_dma_alloc_iova() asks iova.c.
+	 */
+	size_t align = size & (size - 1) ? (size_t)1 << (64 - __builtin_clzll(size)) : size;
 	int ret;
 
 	if (limit > dom->dom.geometry.aperture_end)
 		limit = dom->dom.geometry.aperture_end;
 	if (dmasim__should_fail(iommu->plat, FAIL_IOVA, NULL, "iova"))
 		return -ENOMEM;
-	ret = alloc_iova_once(a, size, limit, aligned, iova);
+	ret = alloc_iova_once(a, size, align, limit, iova);
 	if (ret != -ENOMEM || !iommu->lazy)
 		return ret;
 	/*
@@ -640,7 +645,7 @@ int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, 
 	}
 	fq_flush_all_locked(iommu);
 	pthread_mutex_unlock(&iommu->lock);
-	return alloc_iova_once(a, size, limit, aligned, iova);
+	return alloc_iova_once(a, size, align, limit, iova);
 }
 
 /*
@@ -949,6 +954,48 @@ int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dm
 	return 0;
 }
 
+/* ---- the bus translation of devices behind the IOMMU ------------------------------------ */
+
+static bool identity(const struct dmasim_domain *dom)
+{
+	return dom && dom->dom.type == IOMMU_DOMAIN_IDENTITY;
+}
+
+static int bus_translate(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t len,
+			 bool write, phys_addr_t *phys, size_t *chunk)
+{
+	if (identity(__atomic_load_n(&d->domain, __ATOMIC_ACQUIRE)))
+		return dmasim__window_translate(d, call, addr, len, write, phys, chunk);
+	return dmasim__iommu_translate_access(d, call, addr, len, write, phys, chunk);
+}
+
+static int bus_resolve(struct dmasim_device *d, dma_addr_t addr, phys_addr_t *phys)
+{
+	struct dmasim_domain *dom = __atomic_load_n(&d->domain, __ATOMIC_ACQUIRE);
+
+	if (identity(dom))
+		return dmasim__window_resolve(d, addr, phys);
+	if (!dom || !dom->pgt || dom->pgt->ops->iova_to_phys(dom->pgt, addr, phys, NULL))
+		return -EFAULT;
+	return 0;
+}
+
+static enum dmasim_bus_reach bus_reach(struct dmasim_device *d)
+{
+	struct dmasim_domain *dom = __atomic_load_n(&d->domain, __ATOMIC_ACQUIRE);
+
+	if (identity(dom))
+		return BUS_REACH_WINDOW;
+	return dom && (dom->dom.type & __IOMMU_DOMAIN_DMA_API) ? BUS_REACH_DMA_API : BUS_REACH_IOMMU;
+}
+
+const struct dmasim_bus_ops dmasim__bus_iommu = {
+	.name = "iommu",
+	.translate = bus_translate,
+	.resolve = bus_resolve,
+	.reach = bus_reach,
+};
+
 int dmasim_iommu_get_stats(struct dmasim_platform *p, struct dmasim_iommu_stats *st)
 {
 	struct dmasim_iommu *iommu = p ? p->iommu : NULL;
@@ -1063,8 +1110,14 @@ int dmasim__iommu_add_device(struct dmasim_device *d, const char *domain, char *
 	}
 	d->behind_iommu = true;
 	d->group.dev = d;
+	d->bus = &dmasim__bus_iommu;
+	/*
+	 * The DMA ops, once, from the default domain (as use_dma_iommu()): a
+	 * DMA domain gets dma-iommu, identity gets dma-direct.  A device with no
+	 * default domain gets dma-iommu, which refuses the DMA API with a report.
+	 */
 	if (type == IOMMU_DOMAIN_BLOCKED) {
-		d->ops = &dmasim__iommu_dma_ops; /* no DMA API, accesses translate or fault */
+		d->ops = &dmasim__iommu_dma_ops;
 		return 0;
 	}
 	d->default_domain = dmasim__domain_new(iommu, type);
@@ -1150,13 +1203,8 @@ int iommu_attach_device(struct iommu_domain *domain, struct device *dev)
 		return -EBUSY;
 	}
 	atomic_fetch_add(&dom->users, 1);
+	/* Only the domain changes: the device's accesses now translate through it. */
 	__atomic_store_n(&d->domain, dom, __ATOMIC_RELEASE);
-	/*
-	 * A device whose default domain is identity uses dma-direct's ops, which
-	 * never look at the domain: its accesses must now translate (or fault)
-	 * through the unmanaged domain instead.
-	 */
-	d->ops = &dmasim__iommu_dma_ops;
 	return 0;
 }
 
@@ -1172,8 +1220,6 @@ void iommu_detach_device(struct iommu_domain *domain, struct device *dev)
 				   dom->id);
 		return;
 	}
-	if (d->default_domain && d->default_domain->dom.type == IOMMU_DOMAIN_IDENTITY)
-		d->ops = &dmasim__direct_ops; /* back to bus address = physical address */
 	__atomic_store_n(&d->domain, d->default_domain, __ATOMIC_RELEASE);
 	atomic_fetch_sub(&dom->users, 1);
 	dmasim__iotlb_invalidate(dom, 0, 0);

@@ -266,6 +266,7 @@ struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec)
 	d->parms.segment_boundary_mask = ~0UL;
 	d->dev.dma_coherent = (p->cache->ops->base.caps & DMASIM_CACHE_CAP_COHERENT) != 0;
 	d->ops = &dmasim__direct_ops;
+	d->bus = &dmasim__bus_window;
 	RB_INIT(&d->maps);
 	SLIST_INIT(&d->free_maps);
 	LIST_INIT(&d->devres);

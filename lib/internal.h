@@ -427,7 +427,8 @@ struct dmasim_device {
 	phys_addr_t bus_offset; /* bus = phys - offset */
 	struct device_dma_parameters parms;
 	bool force_bounce;
-	const struct dmasim_dma_ops *ops;
+	const struct dmasim_dma_ops *ops;       /* the driver's side: chosen once, at creation */
+	const struct dmasim_bus_ops *bus;       /* the device's side: how its bus addresses translate */
 	pthread_mutex_t lock;
 	struct dmasim_map_tree maps;
 	SLIST_HEAD(, dmasim_map) free_maps; /* unused records, for reuse (at most 64) */
@@ -644,15 +645,6 @@ struct dmasim_dma_ops {
 	int (*alloc)(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp,
 		     unsigned long attrs, struct dmasim_alloc *a);
 	void (*free)(struct dmasim_device *d, size_t size, const struct dmasim_alloc *a);
-	/*
-	 * Device side: the first piece of an access of @len bytes at @addr.
-	 * Fill *@phys (RAM) and *@chunk (bytes reachable contiguously from it,
-	 * at most @len).  Return 0, -EFAULT or -EPERM; the op reports the fault.
-	 */
-	int (*dev_access)(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t len,
-			  bool write, phys_addr_t *phys, size_t *chunk);
-	/* Bus address to physical, without side effects (tools). Return 0 or -EFAULT. */
-	int (*translate)(struct dmasim_device *d, dma_addr_t dma, size_t len, phys_addr_t *phys);
 	/* Whether @mask (streaming or coherent) can be honoured. */
 	bool (*mask_supported)(struct dmasim_device *d, u64 mask);
 	u64 (*required_mask)(struct dmasim_device *d);
@@ -682,6 +674,44 @@ struct dmasim_dma_ops {
 
 extern const struct dmasim_dma_ops dmasim__direct_ops;
 extern const struct dmasim_dma_ops dmasim__iommu_dma_ops;
+
+/* ---- bus translation (dev-access.c: the direct window; iommu/iommu.c: IOMMU) ---- */
+
+/*
+ * The hardware side of the bus, per device: how a bus address the device
+ * drives becomes a physical address.  Chosen when the device is created (the
+ * window without an IOMMU, the IOMMU behind one); attach/detach change only
+ * the domain the IOMMU translates through.  The DMA ops never use it and it
+ * never uses the DMA ops.
+ */
+enum dmasim_bus_reach {
+	BUS_REACH_WINDOW,  /* any RAM in the bus window (no IOMMU, or an identity domain) */
+	BUS_REACH_DMA_API, /* an IOMMU domain the DMA API manages: only what it mapped */
+	BUS_REACH_IOMMU,   /* an IOMMU domain the driver manages with iommu_map(), or none */
+};
+
+struct dmasim_bus_ops {
+	const char *name;
+	/*
+	 * The first piece of an access of @len bytes at @addr: fill *@phys
+	 * (RAM) and *@chunk (bytes reachable contiguously from it, at most
+	 * @len).  Return 0, -EFAULT or -EPERM; the implementation reports (and
+	 * for an IOMMU records) its faults.
+	 */
+	int (*translate)(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t len,
+			 bool write, phys_addr_t *phys, size_t *chunk);
+	/* @addr to physical without side effects or reports (tools). Return 0 or -EFAULT. */
+	int (*resolve)(struct dmasim_device *d, dma_addr_t addr, phys_addr_t *phys);
+	/* What the device can reach now. */
+	enum dmasim_bus_reach (*reach)(struct dmasim_device *d);
+};
+
+extern const struct dmasim_bus_ops dmasim__bus_window;
+extern const struct dmasim_bus_ops dmasim__bus_iommu;
+/* The window's translation, for an IOMMU's identity domain. */
+int dmasim__window_translate(struct dmasim_device *d, const char *call, dma_addr_t addr,
+			     size_t len, bool write, phys_addr_t *phys, size_t *chunk);
+int dmasim__window_resolve(struct dmasim_device *d, dma_addr_t addr, phys_addr_t *phys);
 
 /* ---- the IOMMU (iommu/iommu.c, iommu/dma-iommu.c) --------------------------- */
 

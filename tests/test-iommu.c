@@ -656,6 +656,18 @@ static void test_unmanaged_attach_identity(void **state)
 	assert_int_equal(dmasim_dev_write(dev, 0x10000, got, sizeof(got)), -EPERM);
 	assert_int_equal(last_fault(p).reason, DMASIM_FAULT_PERMISSION);
 	assert_int_equal(dmasim_dev_read(dev, page_to_phys(pg), got, sizeof(got)), -EFAULT);
+	/*
+	 * Attaching changed the domain, not the DMA ops (chosen from the default
+	 * domain, as use_dma_iommu()): the DMA API still maps directly, and the
+	 * device cannot reach that address through the unmanaged domain.
+	 */
+	buf = kmalloc(64, GFP_KERNEL);
+	h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dev, h));
+	assert_int_equal(h, virt_to_phys(buf));
+	assert_int_equal(dmasim_dev_read(dev, h, got, sizeof(got)), -EFAULT);
+	dma_unmap_single(dev, h, 64, DMA_TO_DEVICE);
+	kfree(buf);
 	/* Back in the identity domain: bus address = physical address again. */
 	iommu_detach_device(dom, dev);
 	assert_ptr_equal(iommu_get_domain_for_dev(dev), def);
@@ -982,6 +994,97 @@ static void test_dma_coherent(void **state)
 	assert_int_equal(dmasim_debug_errors(p), 0);
 	free(data);
 	dmasim_platform_destroy(p);
+}
+
+/*
+ * Every DMA-API IOVA is aligned to its size rounded up to a power of two
+ * (of granules): drivers/iommu/dma-iommu.c (iommu_dma_alloc_iova() asks
+ * alloc_iova_fast() for a size-aligned range) and drivers/iommu/iova.c
+ * (alloc_iova(): the alignment mask shifted by fls_long(size - 1)); for
+ * coherent memory Documentation/core-api/dma-api.rst promises it ("aligned
+ * to the smallest PAGE_SIZE order" at least the size).  On every allocator:
+ * a live odd-sized mapping first, so the space is not trivially aligned.
+ */
+static void check_dma_size_aligned(const struct combo *c)
+{
+	struct dmasim_platform *p = cplat(c, NULL);
+	struct device *dev = mkdev(p, "name=align");
+	const size_t big = 200 * KiB, small = 12 * KiB, odd = 20 * KiB;
+	struct page *pg = alloc_pages(GFP_KERNEL, 4);
+	struct scatterlist sg[3];
+	dma_addr_t h, h2, keep;
+	void *cpu, *cpu2;
+
+	assert_non_null(pg);
+	keep = dma_map_page(dev, pg, 0, 3 * PAGE_SIZE, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dev, keep));
+	assert_int_equal(keep % (16 * KiB), 0);
+
+	cpu = dma_alloc_coherent(dev, big, &h, GFP_KERNEL);
+	assert_non_null(cpu);
+	if (h % (256 * KiB))
+		fail_msg("iova=%s: dma_alloc_coherent(200 KiB) at %#llx, not 256 KiB-aligned", c->iova,
+			 (unsigned long long)h);
+	cpu2 = dma_alloc_coherent(dev, small, &h2, GFP_KERNEL);
+	assert_non_null(cpu2);
+	assert_int_equal(h2 % (16 * KiB), 0);
+	dma_free_coherent(dev, small, cpu2, h2);
+	cpu2 = dma_alloc_coherent(dev, odd, &h2, GFP_KERNEL);
+	assert_non_null(cpu2);
+	assert_int_equal(h2 % (32 * KiB), 0);
+	dma_free_coherent(dev, odd, cpu2, h2);
+	dma_free_coherent(dev, big, cpu, h);
+
+	cpu = dma_alloc_wc(dev, big, &h, GFP_KERNEL);
+	assert_non_null(cpu);
+	assert_int_equal(h % (256 * KiB), 0);
+	dma_free_wc(dev, big, cpu, h);
+
+	cpu = dma_alloc_attrs(dev, big, &h, GFP_KERNEL, DMA_ATTR_FORCE_CONTIGUOUS);
+	assert_non_null(cpu);
+	assert_int_equal(h % (256 * KiB), 0);
+	dma_free_attrs(dev, big, cpu, h, DMA_ATTR_FORCE_CONTIGUOUS);
+
+	cpu = dmam_alloc_coherent(dev, big, &h, GFP_KERNEL); /* freed with the device */
+	assert_non_null(cpu);
+	assert_int_equal(h % (256 * KiB), 0);
+
+	/* Streaming: 3 pages at a 4-page boundary, 5 pages at an 8-page one. */
+	h = dma_map_page(dev, pg, 0, 3 * PAGE_SIZE, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dev, h));
+	assert_int_equal(h % (4 * PAGE_SIZE), 0);
+	h2 = dma_map_page(dev, pg + 8, 0, 5 * PAGE_SIZE, DMA_FROM_DEVICE);
+	assert_false(dma_mapping_error(dev, h2));
+	assert_int_equal(h2 % (8 * PAGE_SIZE), 0);
+	dma_unmap_page(dev, h2, 5 * PAGE_SIZE, DMA_FROM_DEVICE);
+	dma_unmap_page(dev, h, 3 * PAGE_SIZE, DMA_TO_DEVICE);
+	/* A scatterlist takes one IOVA range for all its segments. */
+	sg_init_table(sg, 3);
+	for (int i = 0; i < 3; i++)
+		sg_set_page(&sg[i], pg + 2 * i, PAGE_SIZE, 0);
+	assert_int_equal(dma_map_sg(dev, sg, 3, DMA_TO_DEVICE), 1);
+	assert_int_equal(sg_dma_address(&sg[0]) % (4 * PAGE_SIZE), 0);
+	dma_unmap_sg(dev, sg, 3, DMA_TO_DEVICE);
+
+	dma_unmap_page(dev, keep, 3 * PAGE_SIZE, DMA_TO_DEVICE);
+	__free_pages(pg, 4);
+	dmasim_iommu_flush(p);
+	if (dmasim_debug_errors(p))
+		tu_log_dump();
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	dmasim_platform_destroy(p);
+}
+
+static void test_dma_size_aligned(void **state)
+{
+	const struct combo *c = *state;
+	struct combo nocache = *c;
+
+	check_dma_size_aligned(c);
+	if (is_rbtree(c)) {
+		nocache.iova = "rbtree:nocache";
+		check_dma_size_aligned(&nocache);
+	}
 }
 
 static void test_dma_noncontiguous(void **state)
@@ -1652,6 +1755,7 @@ static const struct {
 	T(test_dma_offsets_perms_queries),
 	T(test_dma_sg_merge),
 	T(test_dma_coherent),
+	T(test_dma_size_aligned),
 	T(test_dma_noncontiguous),
 	T(test_dma_identity),
 	T(test_dma_need_sync_bounced),
