@@ -493,45 +493,7 @@ static void iommu_free(struct dmasim_device *d, size_t size, const struct dmasim
 	free(a->pages);
 }
 
-/* ---- device side and queries ------------------------------------------------------------ */
-
-static int iommu_dev_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
-			    size_t len, bool write, phys_addr_t *phys, size_t *chunk)
-{
-	struct dmasim_domain *dom;
-	struct dmasim_map rec;
-	size_t rchunk;
-	int ret = dmasim__iommu_translate_access(d, call, addr, len, write, phys, chunk);
-
-	if (ret)
-		return ret;
-	dom = d->domain;
-	/*
-	 * The hardware let it through; say so when the DMA API no longer
-	 * vouches for the address: a stale IOTLB entry in lazy mode.
-	 */
-	if (dom && (dom->dom.type & __IOMMU_DOMAIN_DMA_API) && d->plat->debug &&
-	    dmasim__record_access(d, call, addr, *chunk, write, &rec, &rchunk, false) == -EFAULT) {
-		phys_addr_t now;
-
-		if (dom->pgt->ops->iova_to_phys(dom->pgt, addr, &now, NULL))
-			dmasim__debug_report(d, "%s: device reached bus address 0x%016llx after it was unmapped (stale IOTLB entry; mode=lazy)",
-					     call, (unsigned long long)addr);
-		else
-			dmasim__debug_report(d, "%s: device reached bus address 0x%016llx outside every buffer mapped for it (the IOMMU page is shared with a live mapping)",
-					     call, (unsigned long long)addr);
-	}
-	return 0;
-}
-
-static int iommu_translate(struct dmasim_device *d, dma_addr_t dma, size_t len, phys_addr_t *phys)
-{
-	struct dmasim_domain *dom = d->domain;
-
-	if (!dom || !dom->pgt || dom->pgt->ops->iova_to_phys(dom->pgt, dma, phys, NULL))
-		return -EFAULT;
-	return 0;
-}
+/* ---- queries ------------------------------------------------------------ */
 
 static bool iommu_mask_supported(struct dmasim_device *d, u64 mask)
 {
@@ -658,8 +620,6 @@ const struct dmasim_dma_ops dmasim__iommu_dma_ops = {
 	.unmap_resource = iommu_unmap_resource,
 	.alloc = iommu_alloc,
 	.free = iommu_free,
-	.dev_access = iommu_dev_access,
-	.translate = iommu_translate,
 	.mask_supported = iommu_mask_supported,
 	.required_mask = iommu_required_mask,
 	.max_mapping_size = iommu_max_mapping_size,

@@ -656,6 +656,18 @@ static void test_unmanaged_attach_identity(void **state)
 	assert_int_equal(dmasim_dev_write(dev, 0x10000, got, sizeof(got)), -EPERM);
 	assert_int_equal(last_fault(p).reason, DMASIM_FAULT_PERMISSION);
 	assert_int_equal(dmasim_dev_read(dev, page_to_phys(pg), got, sizeof(got)), -EFAULT);
+	/*
+	 * Attaching changed the domain, not the DMA ops (chosen from the default
+	 * domain, as use_dma_iommu()): the DMA API still maps directly, and the
+	 * device cannot reach that address through the unmanaged domain.
+	 */
+	buf = kmalloc(64, GFP_KERNEL);
+	h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dev, h));
+	assert_int_equal(h, virt_to_phys(buf));
+	assert_int_equal(dmasim_dev_read(dev, h, got, sizeof(got)), -EFAULT);
+	dma_unmap_single(dev, h, 64, DMA_TO_DEVICE);
+	kfree(buf);
 	/* Back in the identity domain: bus address = physical address again. */
 	iommu_detach_device(dom, dev);
 	assert_ptr_equal(iommu_get_domain_for_dev(dev), def);
