@@ -13,9 +13,9 @@
 #include <time.h>
 
 #include "iommu-internal.h"
+#include "iotlb.h"
 
 #define DEFAULT_IOTLB 512
-#define IOTLB_WAYS 4
 #define DEFAULT_FQ 256
 #define DEFAULT_FQ_TIMEOUT_MS 10
 /* An IOTLB entry's own prot bit: the page is RAM (checked once, at the fill). */
@@ -24,222 +24,10 @@
 #define MSI_IOVA_BASE 0x8000000ULL
 #define MSI_IOVA_LENGTH 0x100000ULL
 
-/* ---- the IOTLB: set-associative, tagged by domain ------------------------------- */
-
-struct iotlb_entry {
-	u64 tag;       /* domain id << 40 | IOVA page number; 0 = empty */
-	u64 phys_pfn;
-	unsigned long epoch; /* live only while it equals the IOTLB's epoch */
-	int prot;
-};
-
-/*
- * A set: writers (fills, invalidations) serialise on @lock (a spinlock:
- * it is held for a few stores) and bump @seq around their stores, so a
- * lookup reads the ways without any lock and retries if a writer was at
- * work (a sequence lock): a hit costs about a hash and four compares.
- * Entry fields are accessed with atomics.
- */
-struct iotlb_set {
-	pthread_spinlock_t lock;
-	unsigned int seq;  /* odd while a writer changes the ways */
-	unsigned int next; /* round-robin victim */
-	struct iotlb_entry way[IOTLB_WAYS];
-};
-
-/*
- * Without fences (ThreadSanitizer does not model them): the entry stores are
- * releases, so the odd @seq before them is visible first; lookups load the
- * entries with acquire, so their second @seq load cannot move before them.
- */
-static void set_write_begin(struct iotlb_set *set)
-{
-	__atomic_store_n(&set->seq, set->seq + 1, __ATOMIC_RELAXED);
-}
-
-static void set_write_end(struct iotlb_set *set)
-{
-	__atomic_store_n(&set->seq, set->seq + 1, __ATOMIC_RELEASE);
-}
-
-static void way_clear(struct iotlb_entry *e)
-{
-	__atomic_store_n(&e->tag, 0, __ATOMIC_RELEASE);
-}
-
-struct iotlb {
-	unsigned int nsets;
-	struct iotlb_set *sets;
-	/*
-	 * Bumped by every sweep and whole flush before it drops entries (a
-	 * range invalidated page by page bumps each set's @seq instead).  A
-	 * fill records both before its page-table walk and inserts only if
-	 * neither changed (checked under the set lock): otherwise a walk that
-	 * read an entry just before an unmap could insert it just after the
-	 * invalidation, and the stale translation would outlive it, even in
-	 * strict mode, into the next mapping of that IOVA.  Hardware orders
-	 * walks before an invalidation's completion; this is that ordering.
-	 */
-	atomic_ulong gen;
-	/*
-	 * Bumped (after @gen) by a flush of the whole IOTLB: the entries of
-	 * older epochs are dead, so the flush every lazy queue makes is O(1)
-	 * instead of a sweep of every set under its lock.
-	 */
-	atomic_ulong epoch;
-};
-
-static u64 tlb_tag(const struct dmasim_domain *dom, dma_addr_t iova)
-{
-	return ((u64)dom->id << 40) | (iova >> PAGE_SHIFT);
-}
-
-static struct iotlb_set *tlb_set(struct iotlb *t, u64 tag)
-{
-	u64 h = (tag * 0x9e3779b97f4a7c15ULL) >> 32;
-
-	/* The hash's top bits scaled to [0, nsets): a multiply, not a divide. */
-	return &t->sets[(h * t->nsets) >> 32];
-}
-
-static struct iotlb *iotlb_new(unsigned int entries)
-{
-	struct iotlb *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return NULL;
-	t->nsets = entries / IOTLB_WAYS ? entries / IOTLB_WAYS : 1;
-	t->sets = calloc(t->nsets, sizeof(*t->sets));
-	if (!t->sets) {
-		free(t);
-		return NULL;
-	}
-	for (unsigned int i = 0; i < t->nsets; i++)
-		pthread_spin_init(&t->sets[i].lock, PTHREAD_PROCESS_PRIVATE);
-	return t;
-}
-
-static void iotlb_free(struct iotlb *t)
-{
-	if (!t)
-		return;
-	for (unsigned int i = 0; i < t->nsets; i++)
-		pthread_spin_destroy(&t->sets[i].lock);
-	free(t->sets);
-	free(t);
-}
-
-static bool iotlb_lookup(struct iotlb *t, u64 tag, u64 *phys_pfn, int *prot)
-{
-	struct iotlb_set *set = tlb_set(t, tag);
-	unsigned long epoch = atomic_load_explicit(&t->epoch, memory_order_acquire);
-	unsigned int s1, s2;
-	bool hit;
-
-	do {
-		s1 = __atomic_load_n(&set->seq, __ATOMIC_ACQUIRE);
-		if (s1 & 1)
-			continue; /* a writer is at work: look again */
-		hit = false;
-		for (int w = 0; w < IOTLB_WAYS; w++)
-			if (__atomic_load_n(&set->way[w].tag, __ATOMIC_ACQUIRE) == tag &&
-			    __atomic_load_n(&set->way[w].epoch, __ATOMIC_ACQUIRE) == epoch) {
-				*phys_pfn = __atomic_load_n(&set->way[w].phys_pfn, __ATOMIC_ACQUIRE);
-				*prot = __atomic_load_n(&set->way[w].prot, __ATOMIC_ACQUIRE);
-				hit = true;
-				break;
-			}
-		s2 = __atomic_load_n(&set->seq, __ATOMIC_RELAXED);
-	} while ((s1 & 1) || s1 != s2);
-	return hit;
-}
-
-/*
- * What a fill notes before its walk: the IOTLB's generation (bumped by
- * sweeps and whole flushes), the epoch its entry will carry, and the
- * sequence of the tag's set (bumped by every write to the set, a range
- * invalidation of the tag included).
- */
-struct fill_mark {
-	unsigned long gen, epoch;
-	unsigned int seq;
-};
-
-static struct fill_mark iotlb_fill_begin(struct iotlb *t, u64 tag)
-{
-	struct fill_mark m;
-
-	/*
-	 * The epoch is read here, not at the insert: a whole flush between the
-	 * insert's generation check and an epoch read there would give a stale
-	 * entry the new epoch and let it outlive the flush.  Read here, a flush
-	 * that follows changes the generation (the insert is dropped), and one
-	 * under way leaves at worst an entry of the old, dead epoch.
-	 */
-	m.epoch = atomic_load(&t->epoch);
-	m.gen = atomic_load(&t->gen);
-	m.seq = __atomic_load_n(&tlb_set(t, tag)->seq, __ATOMIC_ACQUIRE);
-	return m;
-}
-
-/* Insert what a walk found, unless an invalidation may have run since it began (@m). */
-static void iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, struct fill_mark m)
-{
-	struct iotlb_set *set = tlb_set(t, tag);
-	unsigned long epoch = m.epoch;
-	int w;
-
-	pthread_spin_lock(&set->lock);
-	/* Another fill of the set also changes @seq: that only costs this entry. */
-	if (atomic_load(&t->gen) != m.gen || set->seq != m.seq) {
-		pthread_spin_unlock(&set->lock);
-		return;
-	}
-	for (w = 0; w < IOTLB_WAYS; w++)
-		if (!set->way[w].tag || set->way[w].tag == tag || set->way[w].epoch != epoch)
-			break;
-	if (w == IOTLB_WAYS)
-		w = (int)(set->next++ % IOTLB_WAYS);
-	set_write_begin(set);
-	__atomic_store_n(&set->way[w].tag, tag, __ATOMIC_RELEASE);
-	__atomic_store_n(&set->way[w].epoch, epoch, __ATOMIC_RELEASE);
-	__atomic_store_n(&set->way[w].phys_pfn, phys_pfn, __ATOMIC_RELEASE);
-	__atomic_store_n(&set->way[w].prot, prot, __ATOMIC_RELEASE);
-	set_write_end(set);
-	pthread_spin_unlock(&set->lock);
-}
-
-/* Flush the whole IOTLB: every entry's epoch is now a past one. */
-static void iotlb_flush_all(struct iotlb *t)
-{
-	atomic_fetch_add(&t->gen, 1); /* fills under way now insert nothing */
-	atomic_fetch_add(&t->epoch, 1);
-}
-
-/* Drop every entry whose tag satisfies [lo, hi] (tags of one domain are contiguous). */
-static void iotlb_drop_range(struct iotlb *t, u64 lo, u64 hi)
-{
-	atomic_fetch_add(&t->gen, 1);
-	for (unsigned int i = 0; i < t->nsets; i++) {
-		struct iotlb_set *set = &t->sets[i];
-
-		pthread_spin_lock(&set->lock);
-		set_write_begin(set);
-		for (int w = 0; w < IOTLB_WAYS; w++)
-			if (set->way[w].tag >= lo && set->way[w].tag <= hi)
-				way_clear(&set->way[w]);
-		set_write_end(set);
-		pthread_spin_unlock(&set->lock);
-	}
-}
-
 static inline void iommu_count(struct dmasim_iommu *iommu, int what);
 
 void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t size)
 {
-	struct iotlb *t = dom->iommu->tlb;
-	u64 pages = (u64)DIV_ROUND_UP((iova & ~PAGE_MASK) + size, PAGE_SIZE);
-
 	if (DMASIM_TRACING(dom->iommu->plat))
 		dmasim__trace(dom->iommu->plat, &(struct dmasim_trace_event){
 							.ev = "iotlb_flush", .bus = iova,
@@ -247,27 +35,12 @@ void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t
 							.msg = size ? "range" : "domain" });
 
 	iommu_count(dom->iommu, CNT_INVALIDATIONS);
-	if (!size || pages > (u64)t->nsets * IOTLB_WAYS) {
-		/* Cheaper to sweep the whole TLB than to probe page by page. */
-		u64 lo = (u64)dom->id << 40;
-
-		iotlb_drop_range(t, size ? tlb_tag(dom, iova) : lo,
-				 size ? tlb_tag(dom, iova + size - 1) : lo | ((1ULL << 40) - 1));
-		return;
-	}
-	/* Page by page: each set's sequence bump keeps a racing fill of its tags out. */
-	for (u64 i = 0; i < pages; i++) {
-		u64 tag = tlb_tag(dom, (iova & PAGE_MASK) + i * PAGE_SIZE);
-		struct iotlb_set *set = tlb_set(t, tag);
-
-		pthread_spin_lock(&set->lock);
-		set_write_begin(set);
-		for (int w = 0; w < IOTLB_WAYS; w++)
-			if (set->way[w].tag == tag)
-				way_clear(&set->way[w]);
-		set_write_end(set);
-		pthread_spin_unlock(&set->lock);
-	}
+	if (!size)
+		dmasim__iotlb_invalidate_range(dom->iommu->tlb, dmasim__iotlb_asid_first(dom->id),
+					       dmasim__iotlb_asid_last(dom->id));
+	else
+		dmasim__iotlb_invalidate_range(dom->iommu->tlb, dmasim__iotlb_tag(dom->id, iova),
+					       dmasim__iotlb_tag(dom->id, iova + size - 1));
 }
 
 /* ---- page-table memory: real pages of simulated RAM --------------------------------- */
@@ -360,48 +133,145 @@ static inline void iommu_count(struct dmasim_iommu *iommu, int what)
 
 static atomic_ulong iommu_serials;
 
-/* Split "NAME:opt:opt" into the backend of @kind and its options. */
-static const struct dmasim_backend *pick_backend(unsigned int kind, const char *value,
-						 char *opts, size_t optslen, const char *key,
-						 char *err, size_t errlen)
+/* "NAME[:OPTIONS]" of @key: the backend of @kind, and its options into @opts. */
+static const void *pick_backend(unsigned int kind, const char *key, const char *value,
+				char *opts, size_t optslen, char *err, size_t errlen)
 {
-	const char *colon = strchr(value, ':');
 	char name[64], list[256];
-	size_t n = colon ? (size_t)(colon - value) : strlen(value);
 	const struct dmasim_backend *b;
+	const char *o;
 
-	if (n >= sizeof(name)) {
-		snprintf(err, errlen, "%s=%s: name too long", key, value);
+	if (dmasim__spec_split(key, value, name, sizeof(name), &o, err, errlen))
 		return NULL;
-	}
-	memcpy(name, value, n);
-	name[n] = '\0';
-	b = n ? dmasim_backend_find(kind, name) : NULL;
+	b = name[0] ? dmasim_backend_find(kind, name) : NULL;
 	if (!b) {
 		dmasim_backend_list(kind, list, sizeof(list));
 		snprintf(err, errlen, "%s=%s: no such backend (registered: %s)", key, value, list);
 		return NULL;
 	}
-	snprintf(opts, optslen, "%s", colon ? colon + 1 : "");
+	snprintf(opts, optslen, "%s", o);
 	return b;
 }
 
-int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_spec *s, char *err,
-			 size_t errlen)
+void dmasim__iommu_config_init(struct dmasim_iommu_config *c)
 {
-	const char *v = dmasim__spec_get(s, "iommu");
-	struct dmasim_iommu *iommu;
+	memset(c, 0, sizeof(*c));
+	c->iova_ops = (const void *)dmasim_backend_find(DMASIM_BACKEND_IOVA, NULL);
+	c->iotlb = DEFAULT_IOTLB;
+	c->fq = DEFAULT_FQ;
+	c->fq_timeout_ms = DEFAULT_FQ_TIMEOUT_MS;
+}
+
+/* The IOMMU's keys, routed here by the platform's key table (iommu= comes first). */
+int dmasim__iommu_parse(void *cfg, const char *key, const char *v, char *err, size_t errlen)
+{
+	struct dmasim_iommu_config *c = cfg;
 	u64 n;
 
-	if (!v || !strcmp(v, "off")) {
-		static const char *const needs[] = { "iova", "mode", "iotlb", "fq", "fq_timeout" };
-
-		for (size_t i = 0; i < ARRAY_SIZE(needs); i++)
-			if (dmasim__spec_get(s, needs[i])) {
-				snprintf(err, errlen, "%s= needs an IOMMU (add iommu=on)", needs[i]);
-				return -EINVAL;
-			}
+	if (!strcmp(key, "iommu")) {
+		c->fmt = NULL;
+		if (!strcmp(v, "off"))
+			return 0;
+		if (!strcmp(v, "on")) { /* the default format */
+			c->fmt = (const void *)dmasim_backend_find(DMASIM_BACKEND_PGTABLE, NULL);
+			c->fmt_opts[0] = '\0';
+			if (!c->fmt)
+				snprintf(err, errlen, "iommu=%s: no page-table format is registered", v);
+		} else {
+			c->fmt = pick_backend(DMASIM_BACKEND_PGTABLE, key, v, c->fmt_opts,
+					      sizeof(c->fmt_opts), err, errlen);
+		}
+		return c->fmt ? 0 : -EINVAL;
+	}
+	if (!c->fmt) {
+		snprintf(err, errlen, "%s= needs an IOMMU (add iommu=on)", key);
+		return -EINVAL;
+	}
+	if (!strcmp(key, "iova")) {
+		c->iova_ops = pick_backend(DMASIM_BACKEND_IOVA, key, v, c->iova_opts,
+					   sizeof(c->iova_opts), err, errlen);
+		return c->iova_ops ? 0 : -EINVAL;
+	}
+	if (!strcmp(key, "mode")) {
+		if (strcmp(v, "strict") && strcmp(v, "lazy")) {
+			snprintf(err, errlen, "mode=%s: expected strict or lazy", v);
+			return -EINVAL;
+		}
+		c->lazy = !strcmp(v, "lazy");
 		return 0;
+	}
+	if (!strcmp(key, "iotlb")) {
+		if (dmasim__parse_u64(v, &n) || n < IOTLB_WAYS || n > (1u << 20)) {
+			snprintf(err, errlen, "iotlb=%s: expected %d to %u entries", v, IOTLB_WAYS,
+				 1u << 20);
+			return -EINVAL;
+		}
+		c->iotlb = (unsigned int)n;
+		return 0;
+	}
+	if (!strcmp(key, "fq")) {
+		if (dmasim__parse_u64(v, &n) || n < 1 || n > 65536) {
+			snprintf(err, errlen, "fq=%s: expected 1 to 65536 queued unmaps", v);
+			return -EINVAL;
+		}
+		c->fq = (unsigned int)n;
+		return 0;
+	}
+	if (!strcmp(key, "fq_timeout")) {
+		if (dmasim__parse_u64(v, &n) || n > 60000) {
+			snprintf(err, errlen, "fq_timeout=%s: expected 0 to 60000 ms (0 = only when full)",
+				 v);
+			return -EINVAL;
+		}
+		c->fq_timeout_ms = (unsigned int)n;
+		return 0;
+	}
+	snprintf(err, errlen, "%s: not an IOMMU key", key);
+	return -EINVAL;
+}
+
+/* The value in force: the format's real name for "on", the IOTLB's real size. */
+bool dmasim__iommu_format(const void *plat, const void *cfg, const char *key, FILE *out)
+{
+	const struct dmasim_iommu *iommu = ((const struct dmasim_platform *)plat)->iommu;
+
+	(void)cfg;
+	if (!strcmp(key, "iommu")) {
+		if (!iommu)
+			fputs("off", out);
+		else
+			fprintf(out, "%s%s%s", iommu->fmt->base.name, iommu->fmt_opts[0] ? ":" : "",
+				iommu->fmt_opts);
+		return true;
+	}
+	if (!iommu)
+		return false;
+	if (!strcmp(key, "iova"))
+		fprintf(out, "%s%s%s", iommu->iova_ops->base.name, iommu->iova_opts[0] ? ":" : "",
+			iommu->iova_opts);
+	else if (!strcmp(key, "mode"))
+		fputs(iommu->lazy ? "lazy" : "strict", out);
+	else if (!strcmp(key, "iotlb"))
+		fprintf(out, "%u", dmasim__iotlb_entries(iommu->tlb));
+	else if (!strcmp(key, "fq"))
+		fprintf(out, "%u", iommu->fq_size);
+	else if (!strcmp(key, "fq_timeout"))
+		fprintf(out, "%u", iommu->fq_timeout_ms);
+	else
+		return false;
+	return true;
+}
+
+int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_iommu_config *c,
+			 char *err, size_t errlen)
+{
+	struct dmasim_iommu *iommu;
+
+	if (!c->fmt)
+		return 0;
+	if (!c->iova_ops) {
+		snprintf(err, errlen, "iova: no IOVA allocator is registered");
+		return -EINVAL;
 	}
 	iommu = calloc(1, sizeof(*iommu));
 	if (!iommu)
@@ -413,54 +283,14 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_spec *s,
 	iommu->next_id = 1;
 	p->iommu = iommu;
 
-	iommu->fmt = (const void *)pick_backend(DMASIM_BACKEND_PGTABLE, strcmp(v, "on") ? v : "",
-						iommu->fmt_opts, sizeof(iommu->fmt_opts), "iommu",
-						err, errlen);
-	if (!strcmp(v, "on")) /* the default format */
-		iommu->fmt = (const void *)dmasim_backend_find(DMASIM_BACKEND_PGTABLE, NULL);
-	if (!iommu->fmt) {
-		if (!err[0])
-			snprintf(err, errlen, "iommu=%s: no page-table format is registered", v);
-		return -EINVAL;
-	}
-	err[0] = '\0';
-	v = dmasim__spec_get(s, "iova");
-	iommu->iova_ops = v ? (const void *)pick_backend(DMASIM_BACKEND_IOVA, v, iommu->iova_opts,
-							 sizeof(iommu->iova_opts), "iova", err,
-							 errlen) :
-			      (const void *)dmasim_backend_find(DMASIM_BACKEND_IOVA, NULL);
-	if (!iommu->iova_ops) {
-		if (!err[0])
-			snprintf(err, errlen, "iova: no IOVA allocator is registered");
-		return -EINVAL;
-	}
-	v = dmasim__spec_get(s, "mode");
-	if (v && strcmp(v, "strict") && strcmp(v, "lazy")) {
-		snprintf(err, errlen, "mode=%s: expected strict or lazy", v);
-		return -EINVAL;
-	}
-	iommu->lazy = v && !strcmp(v, "lazy");
-	n = DEFAULT_IOTLB;
-	v = dmasim__spec_get(s, "iotlb");
-	if (v && (dmasim__parse_u64(v, &n) || n < IOTLB_WAYS || n > (1u << 20))) {
-		snprintf(err, errlen, "iotlb=%s: expected %d to %u entries", v, IOTLB_WAYS, 1u << 20);
-		return -EINVAL;
-	}
-	iommu->tlb = iotlb_new((unsigned int)n);
-	n = DEFAULT_FQ;
-	v = dmasim__spec_get(s, "fq");
-	if (v && (dmasim__parse_u64(v, &n) || n < 1 || n > 65536)) {
-		snprintf(err, errlen, "fq=%s: expected 1 to 65536 queued unmaps", v);
-		return -EINVAL;
-	}
-	iommu->fq_size = (unsigned int)n;
-	n = DEFAULT_FQ_TIMEOUT_MS;
-	v = dmasim__spec_get(s, "fq_timeout");
-	if (v && (dmasim__parse_u64(v, &n) || n > 60000)) {
-		snprintf(err, errlen, "fq_timeout=%s: expected 0 to 60000 ms (0 = only when full)", v);
-		return -EINVAL;
-	}
-	iommu->fq_timeout_ms = (unsigned int)n;
+	iommu->fmt = c->fmt;
+	snprintf(iommu->fmt_opts, sizeof(iommu->fmt_opts), "%s", c->fmt_opts);
+	iommu->iova_ops = c->iova_ops;
+	snprintf(iommu->iova_opts, sizeof(iommu->iova_opts), "%s", c->iova_opts);
+	iommu->lazy = c->lazy;
+	iommu->tlb = dmasim__iotlb_new(c->iotlb);
+	iommu->fq_size = c->fq;
+	iommu->fq_timeout_ms = c->fq_timeout_ms;
 	LIST_INIT(&iommu->threads);
 	iommu->thread_key_ok = pthread_key_create(&iommu->thread_key, thread_exit) == 0;
 	if (!iommu->tlb || (iommu->lazy && !iommu->thread_key_ok))
@@ -506,17 +336,10 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_spec *s,
 
 void dmasim__iommu_spec(struct dmasim_platform *p, char *buf, size_t len)
 {
-	struct dmasim_iommu *iommu = p->iommu;
+	char *words = dmasim__spec_format(dmasim__platform_keys, "iommu", p, NULL);
 
-	if (!iommu) {
-		snprintf(buf, len, "iommu=off");
-		return;
-	}
-	snprintf(buf, len, "iommu=%s%s%s iova=%s%s%s mode=%s iotlb=%u fq=%u fq_timeout=%u",
-		 iommu->fmt->base.name, iommu->fmt_opts[0] ? ":" : "", iommu->fmt_opts,
-		 iommu->iova_ops->base.name, iommu->iova_opts[0] ? ":" : "", iommu->iova_opts,
-		 iommu->lazy ? "lazy" : "strict", iommu->tlb->nsets * IOTLB_WAYS, iommu->fq_size,
-		 iommu->fq_timeout_ms);
+	snprintf(buf, len, "%s", words ? words : "");
+	free(words);
 }
 
 /* ---- domains ------------------------------------------------------------------------ */
@@ -649,7 +472,7 @@ void dmasim__iommu_destroy(struct dmasim_platform *p)
 	/* No destructor may run for a queue freed here. */
 	if (iommu->thread_key_ok)
 		pthread_key_delete(iommu->thread_key);
-	iotlb_free(iommu->tlb);
+	dmasim__iotlb_free(iommu->tlb);
 	pthread_mutex_destroy(&iommu->lock);
 	free(iommu);
 	p->iommu = NULL;
@@ -781,27 +604,32 @@ size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len)
 	return p2;
 }
 
-static int alloc_iova_once(struct dmasim_iova *a, size_t size, u64 limit, bool aligned,
+static int alloc_iova_once(struct dmasim_iova *a, size_t size, size_t align, u64 limit,
 			   dma_addr_t *iova)
 {
 	/* The kernel tries a 32-bit address first: cheaper for PCI devices (SAC). */
-	if (limit > DMA_BIT_MASK(32) && !a->ops->alloc_range(a, size, DMA_BIT_MASK(32), aligned, iova))
+	if (limit > DMA_BIT_MASK(32) && !a->ops->alloc_aligned(a, size, align, DMA_BIT_MASK(32), iova))
 		return 0;
-	return a->ops->alloc_range(a, size, limit, aligned, iova);
+	return a->ops->alloc_aligned(a, size, align, limit, iova);
 }
 
 int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, dma_addr_t *iova)
 {
 	struct dmasim_iommu *iommu = dom->iommu;
 	struct dmasim_iova *a = dom->iova;
-	bool aligned = !(size & (size - 1));
+	/*
+	 * The DMA layer's policy, not the allocator's: every IOVA is aligned to
+	 * its size rounded up to a power of two (in granules, which @size is a
+	 * multiple of), as dma-iommu.c's iommu_dma_alloc_iova() asks iova.c.
+	 */
+	size_t align = size & (size - 1) ? (size_t)1 << (64 - __builtin_clzll(size)) : size;
 	int ret;
 
 	if (limit > dom->dom.geometry.aperture_end)
 		limit = dom->dom.geometry.aperture_end;
 	if (dmasim__should_fail(iommu->plat, FAIL_IOVA, NULL, "iova"))
 		return -ENOMEM;
-	ret = alloc_iova_once(a, size, limit, aligned, iova);
+	ret = alloc_iova_once(a, size, align, limit, iova);
 	if (ret != -ENOMEM || !iommu->lazy)
 		return ret;
 	/*
@@ -817,7 +645,7 @@ int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, 
 	}
 	fq_flush_all_locked(iommu);
 	pthread_mutex_unlock(&iommu->lock);
-	return alloc_iova_once(a, size, limit, aligned, iova);
+	return alloc_iova_once(a, size, align, limit, iova);
 }
 
 /*
@@ -857,7 +685,7 @@ static void fq_flush_queue(struct dmasim_iommu *iommu, struct iommu_thread *q)
 		dmasim__trace(iommu->plat, &(struct dmasim_trace_event){
 						   .ev = "iotlb_flush", .size = q->n,
 						   .msg = "flush queue: whole IOTLB" });
-	iotlb_flush_all(iommu->tlb);
+	dmasim__iotlb_flush_all(iommu->tlb);
 	/* Maybe another thread's queue, maybe under @iommu->lock: not on a thread's counts. */
 	atomic_fetch_add_explicit(&iommu->count_gone[CNT_INVALIDATIONS], 1, memory_order_relaxed);
 	/* In batches of one domain each: an allocator that takes batches pays its locks once. */
@@ -1059,22 +887,22 @@ static int fault(struct dmasim_device *d, struct dmasim_domain *dom, const char 
 static int translate_page(struct dmasim_iommu *iommu, struct dmasim_domain *dom, dma_addr_t addr,
 			  u64 *pfn, int *prot)
 {
-	u64 tag = tlb_tag(dom, addr);
-	struct fill_mark mark;
+	u64 tag = dmasim__iotlb_tag(dom->id, addr);
+	struct iotlb_fill mark;
 	phys_addr_t pa;
 
-	if (iotlb_lookup(iommu->tlb, tag, pfn, prot)) {
+	if (dmasim__iotlb_lookup(iommu->tlb, tag, pfn, prot)) {
 		iommu_count(iommu, CNT_HITS);
 		return 0;
 	}
-	mark = iotlb_fill_begin(iommu->tlb, tag);
+	mark = dmasim__iotlb_fill_begin(iommu->tlb, tag);
 	iommu_count(iommu, CNT_MISSES);
 	if (dom->pgt->ops->iova_to_phys(dom->pgt, addr & PAGE_MASK, &pa, prot))
 		return DMASIM_FAULT_UNMAPPED;
 	*pfn = pa >> PAGE_SHIFT;
 	if (dmasim__phys_range_ok(iommu->plat, PFN_PHYS(*pfn), PAGE_SIZE))
 		*prot |= TLB_PROT_RAM; /* RAM regions never change: no check per hit */
-	iotlb_insert(iommu->tlb, tag, *pfn, *prot, mark);
+	dmasim__iotlb_insert(iommu->tlb, tag, *pfn, *prot, mark);
 	return 0;
 }
 
@@ -1126,6 +954,48 @@ int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dm
 	return 0;
 }
 
+/* ---- the bus translation of devices behind the IOMMU ------------------------------------ */
+
+static bool identity(const struct dmasim_domain *dom)
+{
+	return dom && dom->dom.type == IOMMU_DOMAIN_IDENTITY;
+}
+
+static int bus_translate(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t len,
+			 bool write, phys_addr_t *phys, size_t *chunk)
+{
+	if (identity(__atomic_load_n(&d->domain, __ATOMIC_ACQUIRE)))
+		return dmasim__window_translate(d, call, addr, len, write, phys, chunk);
+	return dmasim__iommu_translate_access(d, call, addr, len, write, phys, chunk);
+}
+
+static int bus_resolve(struct dmasim_device *d, dma_addr_t addr, phys_addr_t *phys)
+{
+	struct dmasim_domain *dom = __atomic_load_n(&d->domain, __ATOMIC_ACQUIRE);
+
+	if (identity(dom))
+		return dmasim__window_resolve(d, addr, phys);
+	if (!dom || !dom->pgt || dom->pgt->ops->iova_to_phys(dom->pgt, addr, phys, NULL))
+		return -EFAULT;
+	return 0;
+}
+
+static enum dmasim_bus_reach bus_reach(struct dmasim_device *d)
+{
+	struct dmasim_domain *dom = __atomic_load_n(&d->domain, __ATOMIC_ACQUIRE);
+
+	if (identity(dom))
+		return BUS_REACH_WINDOW;
+	return dom && (dom->dom.type & __IOMMU_DOMAIN_DMA_API) ? BUS_REACH_DMA_API : BUS_REACH_IOMMU;
+}
+
+const struct dmasim_bus_ops dmasim__bus_iommu = {
+	.name = "iommu",
+	.translate = bus_translate,
+	.resolve = bus_resolve,
+	.reach = bus_reach,
+};
+
 int dmasim_iommu_get_stats(struct dmasim_platform *p, struct dmasim_iommu_stats *st)
 {
 	struct dmasim_iommu *iommu = p ? p->iommu : NULL;
@@ -1149,7 +1019,7 @@ int dmasim_iommu_get_stats(struct dmasim_platform *p, struct dmasim_iommu_stats 
 		}
 	}
 	pthread_mutex_unlock(&iommu->lock);
-	st->iotlb_entries = iommu->tlb->nsets * IOTLB_WAYS;
+	st->iotlb_entries = dmasim__iotlb_entries(iommu->tlb);
 	st->fq_flushes = atomic_load(&iommu->fq_flushes);
 	pthread_mutex_lock(&iommu->lock);
 	st->fq_pending = fq_pending_locked(iommu);
@@ -1240,8 +1110,14 @@ int dmasim__iommu_add_device(struct dmasim_device *d, const char *domain, char *
 	}
 	d->behind_iommu = true;
 	d->group.dev = d;
+	d->bus = &dmasim__bus_iommu;
+	/*
+	 * The DMA ops, once, from the default domain (as use_dma_iommu()): a
+	 * DMA domain gets dma-iommu, identity gets dma-direct.  A device with no
+	 * default domain gets dma-iommu, which refuses the DMA API with a report.
+	 */
 	if (type == IOMMU_DOMAIN_BLOCKED) {
-		d->ops = &dmasim__iommu_dma_ops; /* no DMA API, accesses translate or fault */
+		d->ops = &dmasim__iommu_dma_ops;
 		return 0;
 	}
 	d->default_domain = dmasim__domain_new(iommu, type);
@@ -1327,13 +1203,8 @@ int iommu_attach_device(struct iommu_domain *domain, struct device *dev)
 		return -EBUSY;
 	}
 	atomic_fetch_add(&dom->users, 1);
+	/* Only the domain changes: the device's accesses now translate through it. */
 	__atomic_store_n(&d->domain, dom, __ATOMIC_RELEASE);
-	/*
-	 * A device whose default domain is identity uses dma-direct's ops, which
-	 * never look at the domain: its accesses must now translate (or fault)
-	 * through the unmanaged domain instead.
-	 */
-	d->ops = &dmasim__iommu_dma_ops;
 	return 0;
 }
 
@@ -1349,8 +1220,6 @@ void iommu_detach_device(struct iommu_domain *domain, struct device *dev)
 				   dom->id);
 		return;
 	}
-	if (d->default_domain && d->default_domain->dom.type == IOMMU_DOMAIN_IDENTITY)
-		d->ops = &dmasim__direct_ops; /* back to bus address = physical address */
 	__atomic_store_n(&d->domain, d->default_domain, __ATOMIC_RELEASE);
 	atomic_fetch_sub(&dom->users, 1);
 	dmasim__iotlb_invalidate(dom, 0, 0);
@@ -1468,11 +1337,26 @@ void iommu_set_fault_handler(struct iommu_domain *domain, iommu_fault_handler_t 
 int dmasim_iommu_reserve(struct iommu_domain *domain, dma_addr_t iova, size_t size)
 {
 	struct dmasim_domain *dom = check_domain(domain, "dmasim_iommu_reserve");
+	dma_addr_t start;
+	size_t len;
+	int ret;
 
 	if (!dom || !dom->iova || !size)
 		return -EINVAL;
-	return dom->iova->ops->reserve(dom->iova, iova & ~(dma_addr_t)(dom->granule - 1),
-				       ALIGN(size + (iova & (dom->granule - 1)), dom->granule));
+	start = iova & ~(dma_addr_t)(dom->granule - 1);
+	len = ALIGN(size + (iova & (dom->granule - 1)), dom->granule);
+	ret = dom->iova->ops->reserve(dom->iova, start, len);
+	/*
+	 * Lazy mode: a range the driver unmapped may still wait in the flush
+	 * queue, allocated until its IOTLB flush.  It is free as far as the
+	 * driver knows: flush the queue (the IOTLB first, so no stale
+	 * translation survives into the reservation) and try once more.
+	 */
+	if (ret == -EBUSY && dom->iommu->lazy) {
+		dmasim_iommu_flush(dom->iommu->plat);
+		ret = dom->iova->ops->reserve(dom->iova, start, len);
+	}
+	return ret;
 }
 
 int dmasim_iommu_iova_stats(struct iommu_domain *domain, struct dmasim_iova_stats *st)
