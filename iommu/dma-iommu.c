@@ -83,13 +83,14 @@ static void unmap_range(struct dmasim_device *d, struct dmasim_domain *dom, dma_
 {
 	dma_addr_t iova = dma & ~(dma_addr_t)(dom->granule - 1);
 	size_t len = ALIGN((size_t)(dma - iova) + size, dom->granule);
+	struct dmasim_iotlb_gather g = DMASIM_IOTLB_GATHER_INIT(dom->iommu->lazy);
 
-	if (!dmasim__iommu_unmap_range(dom, iova, len)) {
+	if (!dmasim__iommu_unmap_fast(dom, iova, len, &g)) {
 		dmasim__dev_report(d, "device driver tries to free DMA memory it has not mapped [device address=0x%016llx] [size=%zu bytes]",
 				   (unsigned long long)dma, size);
 		return;
 	}
-	dmasim__iommu_release_iova(dom, iova, dmasim__iommu_iova_size(dom, len), len);
+	dmasim__iommu_release_iova(dom, iova, dmasim__iommu_iova_size(dom, len), &g);
 }
 
 static int iommu_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t size,
@@ -309,7 +310,6 @@ static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int ne
 		/* The failed run undid itself; the runs before it go. */
 		if (run_first)
 			dmasim__iommu_unmap_range(dom, iova, pos[run_first]);
-		dmasim__iotlb_invalidate(dom, iova, total);
 		dom->iova->ops->free_range(dom->iova, iova, asize);
 		free(pos);
 		return ret;
@@ -351,6 +351,7 @@ static void iommu_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int
 {
 	struct dmasim_domain *dom = d->domain;
 	struct scatterlist *s, *last = sgl;
+	struct dmasim_iotlb_gather g;
 	dma_addr_t start, end;
 	size_t len;
 	int i;
@@ -366,9 +367,10 @@ static void iommu_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		for_each_sg(sgl, s, count, i)
 			sync_phys(d, dom, sg_dma_address(s), sg_dma_len(s), dir, true);
-	dmasim__iommu_unmap_range(dom, start, len);
+	g = (struct dmasim_iotlb_gather)DMASIM_IOTLB_GATHER_INIT(dom->iommu->lazy);
+	dmasim__iommu_unmap_fast(dom, start, len, &g);
 	dmasim__iommu_release_iova(dom, start, sg_iova_size(dom, len, dma_get_seg_boundary(&d->dev)),
-				   len);
+				   &g);
 }
 
 /* ---- MMIO resources ------------------------------------------------------------------- */
@@ -614,9 +616,8 @@ static void iommu_iova_unlink(struct dmasim_device *d, dma_addr_t dma, size_t si
 	len = ALIGN((size_t)(dma - start) + size, dom->granule);
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		sync_phys(d, dom, dma, size, dir, true);
+	/* Strict: the range stays allocated, and the IOTLB must forget it now. */
 	dmasim__iommu_unmap_range(dom, start, len);
-	/* The range stays allocated: only the IOTLB must forget it. */
-	dmasim__iotlb_invalidate(dom, start, len);
 }
 
 static void iommu_iova_free(struct dmasim_device *d, dma_addr_t addr, size_t size)
@@ -629,7 +630,8 @@ static void iommu_iova_free(struct dmasim_device *d, dma_addr_t addr, size_t siz
 		return;
 	start = addr & ~(dma_addr_t)(dom->granule - 1);
 	len = ALIGN((size_t)(addr - start) + size, dom->granule);
-	dmasim__iommu_release_iova(dom, start, dmasim__iommu_iova_size(dom, len), len);
+	/* dma_iova_unlink() invalidated it. */
+	dmasim__iommu_release_iova(dom, start, dmasim__iommu_iova_size(dom, len), NULL);
 }
 
 const struct dmasim_dma_ops dmasim__iommu_dma_ops = {

@@ -30,6 +30,8 @@ struct dmasim_domain {
 	unsigned long granule;           /* smallest page size */
 	pthread_mutex_t map_lock;        /* serialises iommu_map/iommu_unmap */
 	atomic_uint users;               /* devices attached */
+	bool fmt_flushes;                /* the format reports what to invalidate (ABI 3) */
+	bool fmt_gathers;                /* ... and every leaf it clears (strict domains) */
 	bool is_default;
 	LIST_ENTRY(dmasim_domain) link;
 };
@@ -95,16 +97,42 @@ static inline struct dmasim_domain *to_domain(struct iommu_domain *dom)
 /* Map [iova, iova+size) -> paddr with DMASIM_PROT_*, largest pages first. 0 or -errno (nothing left mapped). */
 int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_addr_t paddr,
 			    size_t size, int prot);
-/* Unmap; return bytes unmapped.  Does not touch the IOTLB. */
-size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, size_t size);
-/* Invalidate the IOTLB for a range of @dom (everything of @dom if @size is 0). */
-void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t size);
 /*
- * Give an unmapped IOVA range back: at once in strict mode (after the IOTLB
- * invalidation), through the flush queue in lazy mode.
+ * What an unmap made stale in the IOTLB, as the kernel's struct
+ * iommu_iotlb_gather: the page-table format reports each leaf it clears
+ * (tlb_add_page) and the range grows to cover them; @queued: the IOVA goes
+ * to the flush queue, whose flush of the whole IOTLB invalidates it, so
+ * nothing is gathered and dmasim__iommu_iotlb_sync() does nothing.
+ */
+struct dmasim_iotlb_gather {
+	dma_addr_t start, end;           /* inclusive; empty while start > end */
+	bool queued;
+};
+#define DMASIM_IOTLB_GATHER_INIT(q) { .start = ~(dma_addr_t)0, .end = 0, .queued = (q) }
+
+/*
+ * Unmap, gathering what to invalidate into @gather (iommu_unmap_fast()).
+ * Return: bytes unmapped.
+ */
+size_t dmasim__iommu_unmap_fast(struct dmasim_domain *dom, dma_addr_t iova, size_t size,
+				struct dmasim_iotlb_gather *gather);
+void dmasim__iommu_iotlb_sync_slow(struct dmasim_domain *dom, struct dmasim_iotlb_gather *gather);
+/* Invalidate what @gather holds, unless it is queued (iommu_iotlb_sync()). */
+static inline void dmasim__iommu_iotlb_sync(struct dmasim_domain *dom,
+					    struct dmasim_iotlb_gather *gather)
+{
+	if (!gather->queued && gather->start <= gather->end)
+		dmasim__iommu_iotlb_sync_slow(dom, gather);
+}
+/* Unmap and invalidate before returning (strict).  Return: bytes unmapped. */
+size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, size_t size);
+/*
+ * Give an unmapped IOVA range back: at once if @gather is not queued (after
+ * syncing it), through the flush queue in lazy mode.  @gather may be NULL
+ * when the range was invalidated already.
  */
 void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
-				size_t mapped_size);
+				struct dmasim_iotlb_gather *gather);
 /* Allocate IOVA space for @size bytes at or below @limit (32-bit first, as the kernel). */
 int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, dma_addr_t *iova);
 /* The IOVA allocation size for @len bytes: rounded as the allocator caches it. */

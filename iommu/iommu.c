@@ -24,25 +24,6 @@
 #define MSI_IOVA_BASE 0x8000000ULL
 #define MSI_IOVA_LENGTH 0x100000ULL
 
-static inline void iommu_count(struct dmasim_iommu *iommu, int what);
-
-void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t size)
-{
-	if (DMASIM_TRACING(dom->iommu->plat))
-		dmasim__trace(dom->iommu->plat, &(struct dmasim_trace_event){
-							.ev = "iotlb_flush", .bus = iova,
-							.has_bus = size != 0, .size = size,
-							.msg = size ? "range" : "domain" });
-
-	iommu_count(dom->iommu, CNT_INVALIDATIONS);
-	if (!size)
-		dmasim__iotlb_invalidate_range(dom->iommu->tlb, dmasim__iotlb_asid_first(dom->id),
-					       dmasim__iotlb_asid_last(dom->id));
-	else
-		dmasim__iotlb_invalidate_range(dom->iommu->tlb, dmasim__iotlb_tag(dom->id, iova),
-					       dmasim__iotlb_tag(dom->id, iova + size - 1));
-}
-
 /* ---- page-table memory: real pages of simulated RAM --------------------------------- */
 
 static int table_alloc(void *cookie, size_t size, phys_addr_t *phys)
@@ -128,6 +109,96 @@ static inline void iommu_count(struct dmasim_iommu *iommu, int what)
 			      atomic_load_explicit(&q->count[what], memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 }
+
+/* ---- IOTLB maintenance: what the page-table formats report ------------------------- */
+
+/* Invalidate the IOTLB for a range of @dom now (everything of @dom if @size is 0). */
+static void iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t size)
+{
+	if (DMASIM_TRACING(dom->iommu->plat))
+		dmasim__trace(dom->iommu->plat, &(struct dmasim_trace_event){
+							.ev = "iotlb_flush", .bus = iova,
+							.has_bus = size != 0, .size = size,
+							.msg = size ? "range" : "domain" });
+
+	iommu_count(dom->iommu, CNT_INVALIDATIONS);
+	if (!size)
+		dmasim__iotlb_invalidate_range(dom->iommu->tlb, dmasim__iotlb_asid_first(dom->id),
+					       dmasim__iotlb_asid_last(dom->id));
+	else
+		dmasim__iotlb_invalidate_range(dom->iommu->tlb, dmasim__iotlb_tag(dom->id, iova),
+					       dmasim__iotlb_tag(dom->id, iova + size - 1));
+}
+
+/*
+ * The gather of the unmap this thread is in (dmasim__iommu_unmap_fast()),
+ * for the formats' tlb_add_page(): the callback has only the domain as its
+ * cookie, and unmaps of one domain run concurrently.
+ */
+static _Thread_local __attribute__((tls_model("initial-exec"))) struct dmasim_iotlb_gather *cur_gather;
+
+static void gather_add(struct dmasim_iotlb_gather *g, dma_addr_t iova, size_t size)
+{
+	if (iova < g->start)
+		g->start = iova;
+	if (iova + size - 1 > g->end)
+		g->end = iova + size - 1;
+}
+
+void dmasim__iommu_iotlb_sync_slow(struct dmasim_domain *dom, struct dmasim_iotlb_gather *g)
+{
+	iotlb_invalidate(dom, g->start, (size_t)(g->end - g->start + 1));
+	g->start = ~(dma_addr_t)0;
+	g->end = 0;
+}
+
+static void tlb_flush_all(void *cookie)
+{
+	iotlb_invalidate(cookie, 0, 0);
+}
+
+static void tlb_flush_walk(unsigned long iova, size_t size, size_t granule, void *cookie)
+{
+	(void)granule; /* the IOTLB caches leaves only */
+	iotlb_invalidate(cookie, iova, size);
+}
+
+static void tlb_add_page(unsigned long iova, size_t granule, void *cookie)
+{
+	struct dmasim_iotlb_gather *g = cur_gather;
+
+	if (!g) { /* not from an unmap of ours */
+		iotlb_invalidate(cookie, iova, granule);
+		return;
+	}
+	if (g->queued)
+		return; /* the flush queue's whole flush covers it */
+	if (g->start > g->end) { /* the first page: the common case */
+		g->start = iova;
+		g->end = iova + granule - 1;
+		return;
+	}
+	/* As the kernel: a page that does not touch the gathered range flushes it first. */
+	if (iova + granule < g->start || iova > g->end + 1)
+		dmasim__iommu_iotlb_sync(cookie, g);
+	gather_add(g, iova, granule);
+}
+
+static const struct dmasim_pgtable_flush_ops flush_ops = {
+	.tlb_flush_all = tlb_flush_all,
+	.tlb_flush_walk = tlb_flush_walk,
+	.tlb_add_page = tlb_add_page,
+};
+
+/*
+ * A lazy domain's unmaps go to the flush queue, which flushes the whole
+ * IOTLB: no report per leaf (its few strict unmaps gather what
+ * unmap_pages() returns, as for a format of ABI 2).
+ */
+static const struct dmasim_pgtable_flush_ops flush_ops_queued = {
+	.tlb_flush_all = tlb_flush_all,
+	.tlb_flush_walk = tlb_flush_walk,
+};
 
 /* ---- configuration ------------------------------------------------------------------ */
 
@@ -301,6 +372,8 @@ struct dmasim_domain *dmasim__domain_new(struct dmasim_iommu *iommu, unsigned in
 		.oas = 48, .alloc_table = table_alloc, .free_table = table_free,
 		.ram = table_ram, .cookie = iommu, .options = iommu->fmt_opts,
 		.ram_region = table_ram_region,
+		.tlb = (type & __IOMMU_DOMAIN_DMA_FQ) == __IOMMU_DOMAIN_DMA_FQ ? &flush_ops_queued :
+									      &flush_ops,
 	};
 
 	if (!dom)
@@ -311,10 +384,15 @@ struct dmasim_domain *dmasim__domain_new(struct dmasim_iommu *iommu, unsigned in
 	dom->dom.geometry.force_aperture = true;
 	pthread_mutex_init(&dom->map_lock, NULL);
 	if (type & __IOMMU_DOMAIN_PAGING) {
+		if (iommu->fmt->base.abi < 3)
+			pc.tlb = NULL; /* not a field of its ABI: the core invalidates for it */
+		pc.tlb_cookie = dom;
 		dom->pgt = iommu->fmt->alloc(&pc);
 		if (!dom->pgt)
 			goto fail;
 		dom->pgt->ops = iommu->fmt;
+		dom->fmt_flushes = pc.tlb != NULL;
+		dom->fmt_gathers = pc.tlb && pc.tlb->tlb_add_page;
 		dom->dom.pgsize_bitmap = dom->pgt->pgsize_bitmap;
 		dom->granule = dom->pgt->pgsize_bitmap & -dom->pgt->pgsize_bitmap;
 		dom->dom.geometry.aperture_start = 0;
@@ -362,7 +440,8 @@ void dmasim__domain_free(struct dmasim_domain *dom)
 	fq_flush_all_locked(iommu);
 	LIST_REMOVE(dom, link);
 	pthread_mutex_unlock(&iommu->lock);
-	dmasim__iotlb_invalidate(dom, 0, 0);
+	if (!dom->fmt_flushes) /* else the format's free() says so */
+		iotlb_invalidate(dom, 0, 0);
 	if (dom->iova)
 		dom->iova->ops->free(dom->iova);
 	if (dom->pgt)
@@ -503,10 +582,14 @@ int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_add
 	return 0;
 }
 
-size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, size_t size)
+size_t dmasim__iommu_unmap_fast(struct dmasim_domain *dom, dma_addr_t iova, size_t size,
+				struct dmasim_iotlb_gather *gather)
 {
 	struct dmasim_pgtable *pgt = dom->pgt;
 	size_t done = 0;
+
+	if (dom->fmt_gathers)
+		cur_gather = gather;
 
 	while (done < size) {
 		struct dmasim_pgtable_walk w;
@@ -530,9 +613,21 @@ size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, siz
 		got = pgt->ops->unmap_pages(pgt, iova + done, pgsize, count);
 		if (!got)
 			break;
+		if (!dom->fmt_gathers && !gather->queued) /* the format reports no leaves */
+			gather_add(gather, iova + done, got);
 		done += got;
 	}
+	cur_gather = NULL; /* unmaps do not nest */
 	iommu_count(dom->iommu, CNT_UNMAPS);
+	return done;
+}
+
+size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, size_t size)
+{
+	struct dmasim_iotlb_gather g = DMASIM_IOTLB_GATHER_INIT(false);
+	size_t done = dmasim__iommu_unmap_fast(dom, iova, size, &g);
+
+	dmasim__iommu_iotlb_sync(dom, &g);
 	return done;
 }
 
@@ -745,7 +840,7 @@ static void fq_maybe_timeout(struct dmasim_iommu *iommu)
 }
 
 void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
-				size_t mapped_size)
+				struct dmasim_iotlb_gather *gather)
 {
 	struct dmasim_iommu *iommu = dom->iommu;
 	struct iommu_thread *q = iommu->lazy ? this_thread(iommu) : NULL;
@@ -753,10 +848,15 @@ void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size
 	unsigned int n;
 
 	if (!q || !q->e) { /* strict, or no memory for a queue: invalidate now */
-		dmasim__iotlb_invalidate(dom, iova, mapped_size);
+		if (gather && gather->queued) /* nothing was gathered */
+			iotlb_invalidate(dom, iova, alloc_size);
+		else if (gather)
+			dmasim__iommu_iotlb_sync(dom, gather);
 		dom->iova->ops->free_range(dom->iova, iova, alloc_size);
 		return;
 	}
+	if (gather && !gather->queued)
+		dmasim__iommu_iotlb_sync(dom, gather);
 	/*
 	 * Lazy: the IOTLB keeps what it cached until this thread's queue is
 	 * flushed.  Nothing shared is written here but when the queue goes from
@@ -1126,7 +1226,7 @@ void iommu_detach_device(struct iommu_domain *domain, struct device *dev)
 		d->ops = &dmasim__direct_ops; /* back to bus address = physical address */
 	__atomic_store_n(&d->domain, d->default_domain, __ATOMIC_RELEASE);
 	atomic_fetch_sub(&dom->users, 1);
-	dmasim__iotlb_invalidate(dom, 0, 0);
+	iotlb_invalidate(dom, 0, 0);
 }
 
 struct iommu_domain *iommu_get_domain_for_dev(struct device *dev)
@@ -1189,10 +1289,9 @@ size_t iommu_unmap(struct iommu_domain *domain, unsigned long iova, size_t size)
 		return 0;
 	}
 	pthread_mutex_lock(&dom->map_lock);
+	/* Always strict (invalidated before it returns): the caller may reuse the range at once. */
 	done = dmasim__iommu_unmap_range(dom, iova, size);
 	pthread_mutex_unlock(&dom->map_lock);
-	/* iommu_unmap() is always strict: the caller may reuse the range at once. */
-	dmasim__iotlb_invalidate(dom, iova, size);
 	return done;
 }
 

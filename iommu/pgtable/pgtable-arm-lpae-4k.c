@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "io-pgtable.h"
 #include "ram-windows.h"
 
 #define LPAE_GRANULE_SHIFT 12
@@ -70,6 +71,7 @@ struct lpae {
 	phys_addr_t *spare;
 	size_t nr_spare, max_spare;
 	struct ram_windows win;   /* a window is opened before the table it covers is linked */
+	struct pgtable_tlb tlb;   /* what to tell the IOMMU when entries go */
 	unsigned long serial;     /* unique per table ever created (from 1) */
 	atomic_ulong retire_gen;  /* bumped before a retired table can be reused */
 };
@@ -363,6 +365,7 @@ static struct dmasim_pgtable *lpae_alloc(const struct dmasim_pgtable_config *cfg
 	d->free_table = cfg->free_table;
 	d->cookie = cfg->cookie;
 	ram_windows_init(&d->win, cfg);
+	pgtable_tlb_init(&d->tlb, cfg);
 	d->serial = atomic_fetch_add(&lpae_serials, 1) + 1;
 	d->start_level = LPAE_MAX_LEVELS - levels;
 	d->pgd_bits = ias - lvl_shift(d->start_level);
@@ -402,6 +405,7 @@ static void lpae_free(struct dmasim_pgtable *pgt)
 	if (!pgt)
 		return;
 	d = to_lpae(pgt);
+	pgtable_tlb_flush_all(&d->tlb);
 	free_subtree(d, d->base.root, d->start_level, d->root_size);
 	for (size_t i = 0; i < d->nr_spare; i++)
 		d->free_table(d->cookie, d->spare[i], LPAE_TABLE_SIZE);
@@ -551,6 +555,8 @@ static int lpae_map_pages(struct dmasim_pgtable *pgt, unsigned long iova, phys_a
 				}
 				/* Cached walks into it end before it can be reused. */
 				atomic_fetch_add(&d->retire_gen, 1);
+				pgtable_tlb_flush_walk(&d->tlb, iova, pgsize,
+						       (size_t)1 << LPAE_GRANULE_SHIFT);
 				retire_subtree(d, pte_addr(old), (unsigned int)target + 1);
 			} else if (old & PTE_VALID) {
 				ret = -EEXIST;
@@ -602,6 +608,7 @@ static size_t lpae_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, s
 
 	if (leaf) { /* one page where this thread walked before: no checks to repeat */
 		clear_pages(d, leaf, &iova, iova + pgsize, &done);
+		pgtable_tlb_add_pages(&d->tlb, iova - done, done, pgsize);
 		return done;
 	}
 	target = pgsize_level(d, pgsize);
@@ -617,7 +624,11 @@ static size_t lpae_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, s
 
 		if (target == LPAE_LAST_LEVEL && (t = leaf_cached(d, iova))) {
 			/* The pages' table is known: no walk. */
-			if (!clear_pages(d, t, &iova, end, &done))
+			unsigned long from = iova;
+			bool more = clear_pages(d, t, &iova, end, &done);
+
+			pgtable_tlb_add_pages(&d->tlb, from, iova - from, pgsize);
+			if (!more)
 				return done;
 			continue;
 		}
@@ -638,6 +649,7 @@ static size_t lpae_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, s
 			if (!IS_ALIGNED(iova, size) || end - iova < size)
 				return done;
 			pte_store(ptep, 0);
+			pgtable_tlb_add_page(&d->tlb, iova, size);
 			iova += size;
 			done += size;
 			continue;
@@ -647,6 +659,7 @@ static size_t lpae_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, s
 		/* A table where a block of @pgsize would be: unmap everything under it. */
 		if (!clear_subtree(d, pte_addr(pte), lvl + 1))
 			return done;
+		pgtable_tlb_flush_walk(&d->tlb, iova, pgsize, (size_t)1 << LPAE_GRANULE_SHIFT);
 		iova += pgsize;
 		done += pgsize;
 	}

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "io-pgtable.h"
 #include "ram-windows.h"
 
 #define V7S_MAX_IAS 32
@@ -77,6 +78,7 @@ struct v7s {
 	int (*alloc_table)(void *cookie, size_t size, phys_addr_t *phys);
 	void (*free_table)(void *cookie, phys_addr_t phys, size_t size);
 	struct ram_windows win;  /* a window is opened before the table it covers is linked */
+	struct pgtable_tlb tlb;  /* what to tell the IOMMU when entries go */
 	void *cookie;
 	/* Empty level-2 tables displaced by a section, kept for reuse until free(). */
 	pthread_mutex_t spare_lock;
@@ -273,6 +275,7 @@ static struct dmasim_pgtable *v7s_alloc(const struct dmasim_pgtable_config *cfg)
 	d->free_table = cfg->free_table;
 	d->cookie = cfg->cookie;
 	ram_windows_init(&d->win, cfg);
+	pgtable_tlb_init(&d->tlb, cfg);
 	d->base.pgsize_bitmap = pgsizes;
 	d->base.ias = ias;
 	d->base.oas = oas;
@@ -310,6 +313,7 @@ static void v7s_free(struct dmasim_pgtable *pgt)
 	if (!pgt)
 		return;
 	d = to_v7s(pgt);
+	pgtable_tlb_flush_all(&d->tlb);
 	l1 = table_ptr(d, d->base.root);
 	for (unsigned int i = 0; i < V7S_L1_ENTRIES; i++)
 		if (l1_is_table(l1[i]))
@@ -424,6 +428,7 @@ static int v7s_map_pages(struct dmasim_pgtable *pgt, unsigned long iova, phys_ad
 					ret = -EEXIST;
 					break;
 				}
+				pgtable_tlb_flush_walk(&d->tlb, iova, pgsize, 1UL << V7S_L2_SHIFT);
 				l2_put(d, l2);
 			} else if (old) {
 				ret = -EEXIST;
@@ -465,6 +470,7 @@ static size_t v7s_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, si
 			if (!IS_ALIGNED(iova, 1UL << V7S_L1_SHIFT) || end - iova < (1UL << V7S_L1_SHIFT))
 				return done;
 			pte_store(ptep, 0);
+			pgtable_tlb_add_page(&d->tlb, iova, 1UL << V7S_L1_SHIFT);
 			iova += 1UL << V7S_L1_SHIFT;
 			done += 1UL << V7S_L1_SHIFT;
 			continue;
@@ -475,6 +481,7 @@ static size_t v7s_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, si
 			/* A table where a section would be: unmap everything under it. */
 			if (!l2_clear(d, pte & V7S_L1_TABLE_MASK))
 				return done;
+			pgtable_tlb_flush_walk(&d->tlb, iova, pgsize, 1UL << V7S_L2_SHIFT);
 			iova += pgsize;
 			done += pgsize;
 			continue;
@@ -483,6 +490,7 @@ static size_t v7s_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, si
 		if (!l2_is_page(pte_load(ptep)))
 			return done;
 		pte_store(ptep, 0);
+		pgtable_tlb_add_page(&d->tlb, iova, pgsize);
 		iova += pgsize;
 		done += pgsize;
 	}
