@@ -66,7 +66,7 @@ static int map_range(struct dmasim_device *d, struct dmasim_domain *dom, phys_ad
 	}
 	ret = dmasim__iommu_map_range(dom, iova, phys - off, len, prot);
 	if (ret) {
-		dom->iova->ops->free_range(dom->iova, iova, asize);
+		dmasim__iova_free(dom->iova, iova, asize);
 		return ret;
 	}
 	*dma = iova + off;
@@ -130,7 +130,7 @@ static void sync_phys(struct dmasim_device *d, struct dmasim_domain *dom, dma_ad
 
 		if (chunk > size)
 			chunk = size;
-		if (!dom->pgt->ops->iova_to_phys(dom->pgt, dma, &phys, NULL)) {
+		if (!dmasim__pgtable_iova_to_phys(dom->pgt, dma, &phys, NULL)) {
 			if (for_cpu)
 				dmasim__cache_for_cpu(d, phys, chunk, dir);
 			else
@@ -152,7 +152,7 @@ static phys_addr_t bounce_of(struct dmasim_device *d, struct dmasim_domain *dom,
 
 	if (m->tlb != DMASIM_TLB_LOOKUP)
 		return m->tlb;
-	if (!d->force_bounce || dom->pgt->ops->iova_to_phys(dom->pgt, m->dma, &phys, NULL))
+	if (!d->force_bounce || dmasim__pgtable_iova_to_phys(dom->pgt, m->dma, &phys, NULL))
 		return DMASIM_NO_TLB;
 	return dmasim__swiotlb_is_bounce(d->plat, phys) ? phys : DMASIM_NO_TLB;
 }
@@ -310,7 +310,7 @@ static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int ne
 		/* The failed run undid itself; the runs before it go. */
 		if (run_first)
 			dmasim__iommu_unmap_range(dom, iova, pos[run_first]);
-		dom->iova->ops->free_range(dom->iova, iova, asize);
+		dmasim__iova_free(dom->iova, iova, asize);
 		free(pos);
 		return ret;
 	}
@@ -452,7 +452,7 @@ static int iommu_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp
 				dmasim__iommu_unmap_range(dom, iova, PFN_PHYS(i));
 		}
 		if (ret) {
-			dom->iova->ops->free_range(dom->iova, iova, asize);
+			dmasim__iova_free(dom->iova, iova, asize);
 			goto fail_pages;
 		}
 		a->dma = iova;
@@ -516,7 +516,7 @@ static int iommu_dev_access(struct dmasim_device *d, const char *call, dma_addr_
 	    dmasim__record_access(d, call, addr, *chunk, write, &rec, &rchunk, false) == -EFAULT) {
 		phys_addr_t now;
 
-		if (dom->pgt->ops->iova_to_phys(dom->pgt, addr, &now, NULL))
+		if (dmasim__pgtable_iova_to_phys(dom->pgt, addr, &now, NULL))
 			dmasim__debug_report(d, "%s: device reached bus address 0x%016llx after it was unmapped (stale IOTLB entry; mode=lazy)",
 					     call, (unsigned long long)addr);
 		else
@@ -530,7 +530,7 @@ static int iommu_translate(struct dmasim_device *d, dma_addr_t dma, size_t len, 
 {
 	struct dmasim_domain *dom = d->domain;
 
-	if (!dom || !dom->pgt || dom->pgt->ops->iova_to_phys(dom->pgt, dma, phys, NULL))
+	if (!dom || !dom->pgt || dmasim__pgtable_iova_to_phys(dom->pgt, dma, phys, NULL))
 		return -EFAULT;
 	return 0;
 }
@@ -557,8 +557,8 @@ static size_t iommu_opt_mapping_size(struct dmasim_device *d)
 {
 	struct dmasim_domain *dom = d->domain;
 
-	if (dom && dom->iova && dom->iova->ops->cache_range && dom->iova->ops->cache_range(dom->iova))
-		return dom->iova->ops->cache_range(dom->iova);
+	if (dom && dom->iova && dmasim__iova_cache_range(dom->iova))
+		return dmasim__iova_cache_range(dom->iova);
 	return SIZE_MAX;
 }
 

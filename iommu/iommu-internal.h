@@ -13,6 +13,7 @@
 #include <dmasim/iommu.h>
 
 #include "internal.h"
+#include "backend-ops.h"
 
 #define DMASIM_DOMAIN_MAGIC 0x444f4d4eu /* "DOMN" */
 #define FAULT_RING 64

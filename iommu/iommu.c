@@ -387,10 +387,9 @@ struct dmasim_domain *dmasim__domain_new(struct dmasim_iommu *iommu, unsigned in
 		if (iommu->fmt->base.abi < 3)
 			pc.tlb = NULL; /* not a field of its ABI: the core invalidates for it */
 		pc.tlb_cookie = dom;
-		dom->pgt = iommu->fmt->alloc(&pc);
+		dom->pgt = dmasim__pgtable_create(iommu->fmt, &pc);
 		if (!dom->pgt)
 			goto fail;
-		dom->pgt->ops = iommu->fmt;
 		dom->fmt_flushes = pc.tlb != NULL;
 		dom->fmt_gathers = pc.tlb && pc.tlb->tlb_add_page;
 		dom->dom.pgsize_bitmap = dom->pgt->pgsize_bitmap;
@@ -406,14 +405,13 @@ struct dmasim_domain *dmasim__domain_new(struct dmasim_iommu *iommu, unsigned in
 			.seed = iommu->plat->seed,
 		};
 
-		dom->iova = iommu->iova_ops->alloc(&ic);
+		dom->iova = dmasim__iova_create(iommu->iova_ops, &ic);
 		if (!dom->iova)
 			goto fail;
-		dom->iova->ops = iommu->iova_ops;
 		/* The allocator may narrow the space; the aperture follows. */
 		dom->dom.geometry.aperture_end = dom->iova->end;
 		if (MSI_IOVA_BASE + MSI_IOVA_LENGTH - 1 <= dom->iova->end)
-			dom->iova->ops->reserve(dom->iova, MSI_IOVA_BASE, MSI_IOVA_LENGTH);
+			dmasim__iova_reserve(dom->iova, MSI_IOVA_BASE, MSI_IOVA_LENGTH);
 	}
 	pthread_mutex_lock(&iommu->lock);
 	dom->id = iommu->next_id++;
@@ -422,7 +420,7 @@ struct dmasim_domain *dmasim__domain_new(struct dmasim_iommu *iommu, unsigned in
 	return dom;
 fail:
 	if (dom->pgt)
-		dom->pgt->ops->free(dom->pgt);
+		dmasim__pgtable_destroy(dom->pgt);
 	pthread_mutex_destroy(&dom->map_lock);
 	free(dom);
 	return NULL;
@@ -443,9 +441,9 @@ void dmasim__domain_free(struct dmasim_domain *dom)
 	if (!dom->fmt_flushes) /* else the format's free() says so */
 		iotlb_invalidate(dom, 0, 0);
 	if (dom->iova)
-		dom->iova->ops->free(dom->iova);
+		dmasim__iova_destroy(dom->iova);
 	if (dom->pgt)
-		dom->pgt->ops->free(dom->pgt);
+		dmasim__pgtable_destroy(dom->pgt);
 	dom->magic = 0;
 	pthread_mutex_destroy(&dom->map_lock);
 	free(dom);
@@ -568,7 +566,7 @@ int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_add
 		if (!pg) {
 			ret = -EINVAL;
 		} else {
-			ret = pgt->ops->map_pages(pgt, iova + done, paddr + done, pg, count, prot,
+			ret = dmasim__pgtable_map(pgt, iova + done, paddr + done, pg, count, prot,
 						  &mapped);
 			done += mapped;
 		}
@@ -604,13 +602,13 @@ size_t dmasim__iommu_unmap_fast(struct dmasim_domain *dom, dma_addr_t iova, size
 		if (granules_only(dom, size - done)) {
 			pgsize = dom->granule;
 		} else {
-			if (pgt->ops->walk(pgt, iova + done, &w) || ((iova + done) & (w.pgsize - 1)) ||
+			if (dmasim__pgtable_walk(pgt, iova + done, &w) || ((iova + done) & (w.pgsize - 1)) ||
 			    w.pgsize > size - done)
 				break;
 			pgsize = w.pgsize;
 		}
 		count = (size - done) / pgsize;
-		got = pgt->ops->unmap_pages(pgt, iova + done, pgsize, count);
+		got = dmasim__pgtable_unmap(pgt, iova + done, pgsize, count);
 		if (!got)
 			break;
 		if (!dom->fmt_gathers && !gather->queued) /* the format reports no leaves */
@@ -639,7 +637,7 @@ size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len)
 
 	if (len <= p2)
 		return p2; /* one granule: what most mappings take */
-	range = dom->iova->ops->cache_range ? dom->iova->ops->cache_range(dom->iova) : 0;
+	range = dmasim__iova_cache_range(dom->iova);
 
 	/* As the kernel: small sizes round up to a power of two, the IOVA caches' unit. */
 	if (len > range)
@@ -653,9 +651,9 @@ static int alloc_iova_once(struct dmasim_iova *a, size_t size, u64 limit, bool a
 			   dma_addr_t *iova)
 {
 	/* The kernel tries a 32-bit address first: cheaper for PCI devices (SAC). */
-	if (limit > DMA_BIT_MASK(32) && !a->ops->alloc_range(a, size, DMA_BIT_MASK(32), aligned, iova))
+	if (limit > DMA_BIT_MASK(32) && !dmasim__iova_alloc(a, size, DMA_BIT_MASK(32), aligned, iova))
 		return 0;
-	return a->ops->alloc_range(a, size, limit, aligned, iova);
+	return dmasim__iova_alloc(a, size, limit, aligned, iova);
 }
 
 int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, dma_addr_t *iova)
@@ -703,17 +701,6 @@ static u64 now_ns(void)
 
 #define FQ_BATCH 64
 
-/* Free @n ranges of @a: in one call if the allocator takes batches (ABI 2). */
-static void free_batch(struct dmasim_iova *a, const struct dmasim_iova_range *r, unsigned int n)
-{
-	if (a->ops->base.abi >= 2 && a->ops->free_ranges) {
-		a->ops->free_ranges(a, r, n, NULL);
-		return;
-	}
-	for (unsigned int i = 0; i < n; i++)
-		a->ops->free_range(a, r[i].addr, r[i].size);
-}
-
 /* Flush one queue (its lock held): one full IOTLB flush, then its IOVAs may be reused. */
 static void fq_flush_queue(struct dmasim_iommu *iommu, struct iommu_thread *q)
 {
@@ -734,7 +721,7 @@ static void fq_flush_queue(struct dmasim_iommu *iommu, struct iommu_thread *q)
 
 		batch[nb++] = (struct dmasim_iova_range){ .addr = q->e[i].iova, .size = q->e[i].size };
 		if (i + 1 == q->n || q->e[i + 1].dom != dom || nb == FQ_BATCH) {
-			free_batch(dom->iova, batch, nb);
+			dmasim__iova_free_batch(dom->iova, batch, nb);
 			nb = 0;
 		}
 	}
@@ -852,7 +839,7 @@ void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size
 			iotlb_invalidate(dom, iova, alloc_size);
 		else if (gather)
 			dmasim__iommu_iotlb_sync(dom, gather);
-		dom->iova->ops->free_range(dom->iova, iova, alloc_size);
+		dmasim__iova_free(dom->iova, iova, alloc_size);
 		return;
 	}
 	if (gather && !gather->queued)
@@ -942,7 +929,7 @@ static int translate_page(struct dmasim_iommu *iommu, struct dmasim_domain *dom,
 	}
 	mark = dmasim__iotlb_fill_begin(iommu->tlb, tag);
 	iommu_count(iommu, CNT_MISSES);
-	if (dom->pgt->ops->iova_to_phys(dom->pgt, addr & PAGE_MASK, &pa, prot))
+	if (dmasim__pgtable_iova_to_phys(dom->pgt, addr & PAGE_MASK, &pa, prot))
 		return DMASIM_FAULT_UNMAPPED;
 	*pfn = pa >> PAGE_SHIFT;
 	if (dmasim__phys_range_ok(iommu->plat, PFN_PHYS(*pfn), PAGE_SIZE))
@@ -1084,9 +1071,9 @@ void dmasim__iommu_dump_device(struct dmasim_device *d, FILE *out)
 		(unsigned long long)dom->dom.geometry.aperture_end,
 		(unsigned long long)(dom->pgt ? dom->pgt->root : 0));
 	if (dom->iova) {
-		dom->iova->ops->stats(dom->iova, &st);
+		dmasim__iova_stats(dom->iova, &st);
 		fprintf(out, "\n      IOVA (%s): %llu ranges, %llu KiB allocated, %llu KiB reserved, %llu KiB cached, largest free run %llu MiB",
-			dom->iova->ops->base.name, (unsigned long long)st.nr_ranges,
+			dmasim__iova_name(dom->iova), (unsigned long long)st.nr_ranges,
 			(unsigned long long)(st.allocated >> 10), (unsigned long long)(st.reserved >> 10),
 			(unsigned long long)(st.cached >> 10), (unsigned long long)(st.largest_free >> 20));
 	}
@@ -1307,7 +1294,7 @@ int dmasim_iommu_iova_to_phys(struct iommu_domain *domain, dma_addr_t iova, phys
 	}
 	if (!dom->pgt)
 		return -ENOENT;
-	return dom->pgt->ops->iova_to_phys(dom->pgt, iova, phys, NULL) ? -ENOENT : 0;
+	return dmasim__pgtable_iova_to_phys(dom->pgt, iova, phys, NULL) ? -ENOENT : 0;
 }
 
 phys_addr_t iommu_iova_to_phys(struct iommu_domain *domain, dma_addr_t iova)
@@ -1323,7 +1310,7 @@ int dmasim_iommu_walk(struct iommu_domain *domain, dma_addr_t iova, struct dmasi
 
 	if (!dom || !w || !dom->pgt)
 		return -EINVAL;
-	return dom->pgt->ops->walk(dom->pgt, iova, w);
+	return dmasim__pgtable_walk(dom->pgt, iova, w);
 }
 
 void iommu_set_fault_handler(struct iommu_domain *domain, iommu_fault_handler_t handler,
@@ -1343,7 +1330,7 @@ int dmasim_iommu_reserve(struct iommu_domain *domain, dma_addr_t iova, size_t si
 
 	if (!dom || !dom->iova || !size)
 		return -EINVAL;
-	return dom->iova->ops->reserve(dom->iova, iova & ~(dma_addr_t)(dom->granule - 1),
+	return dmasim__iova_reserve(dom->iova, iova & ~(dma_addr_t)(dom->granule - 1),
 				       ALIGN(size + (iova & (dom->granule - 1)), dom->granule));
 }
 
@@ -1353,7 +1340,7 @@ int dmasim_iommu_iova_stats(struct iommu_domain *domain, struct dmasim_iova_stat
 
 	if (!dom || !dom->iova || !st)
 		return -EINVAL;
-	dom->iova->ops->stats(dom->iova, st);
+	dmasim__iova_stats(dom->iova, st);
 	return 0;
 }
 
