@@ -6,7 +6,9 @@
  * mapped with the permissions their direction allows; scatter-gather lists
  * are laid out in one IOVA range and merged into as few DMA segments as the
  * device's limits allow; coherent memory may be scattered pages mapped
- * contiguously.  Behaviour follows drivers/iommu/dma-iommu.c.
+ * contiguously.  Unmapped IOVA ranges go back at once (strict) or through
+ * the per-thread flush queue (lazy), a block of its own below.  Behaviour
+ * follows drivers/iommu/dma-iommu.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -493,6 +495,132 @@ static void iommu_free(struct dmasim_device *d, size_t size, const struct dmasim
 	for (unsigned int i = 0; i < a->nr_pages; i++)
 		dmasim__free_pages(a->pages[i], 0);
 	free(a->pages);
+}
+
+/* ---- the flush queue ----------------------------------------------------------------- */
+
+/*
+ * Lazy mode's deferred IOTLB invalidation, a DMA-API policy as in the
+ * kernel's dma-iommu.c: an unmapped IOVA range waits in its thread's queue
+ * (struct iommu_thread, kept by the IOMMU core with the thread's counts)
+ * until one flush of the whole IOTLB covers the queue, then goes back to
+ * the allocator.  A queue is flushed when full, when its oldest entry is
+ * older than fq_timeout, when IOVA space runs out, and on demand.
+ */
+
+#define FQ_BATCH 64
+
+/* Flush one queue (its lock held): one full IOTLB flush, then its IOVAs may be reused. */
+void dmasim__fq_flush_queue(struct dmasim_iommu *iommu, struct iommu_thread *q)
+{
+	struct dmasim_iova_range batch[FQ_BATCH];
+
+	if (!q->n)
+		return;
+	if (DMASIM_TRACING(iommu->plat))
+		dmasim__trace(iommu->plat, &(struct dmasim_trace_event){
+						   .ev = "iotlb_flush", .size = q->n,
+						   .msg = "flush queue: whole IOTLB" });
+	dmasim__iommu_flush_iotlb_all(iommu);
+	/* In batches of one domain each: an allocator that takes batches pays its locks once. */
+	for (unsigned int i = 0, nb = 0; i < q->n; i++) {
+		struct dmasim_domain *dom = q->e[i].dom;
+
+		batch[nb++] = (struct dmasim_iova_range){ .addr = q->e[i].iova, .size = q->e[i].size };
+		if (i + 1 == q->n || q->e[i + 1].dom != dom || nb == FQ_BATCH) {
+			dmasim__iova_free_batch(dom->iova, batch, nb);
+			nb = 0;
+		}
+	}
+	atomic_store_explicit(&q->n, 0, memory_order_relaxed);
+	atomic_fetch_add(&iommu->fq_flushes, 1);
+}
+
+/*
+ * Every queue (@iommu->lock held).  The oldest-entry clock is cleared first:
+ * what is queued meanwhile into a queue already flushed sets it again.
+ */
+void dmasim__fq_flush_all_locked(struct dmasim_iommu *iommu)
+{
+	struct iommu_thread *q;
+
+	atomic_store(&iommu->fq_first_ns, 0);
+	LIST_FOREACH(q, &iommu->threads, link) {
+		pthread_spin_lock(&q->lock);
+		dmasim__fq_flush_queue(iommu, q);
+		pthread_spin_unlock(&q->lock);
+	}
+}
+
+/* Unmaps queued in all threads (@iommu->lock held). */
+unsigned long dmasim__fq_pending_locked(struct dmasim_iommu *iommu)
+{
+	struct iommu_thread *q;
+	unsigned long n = 0;
+
+	LIST_FOREACH(q, &iommu->threads, link)
+		n += atomic_load_explicit(&q->n, memory_order_relaxed);
+	return n;
+}
+
+void dmasim__fq_timeout_slow(struct dmasim_iommu *iommu)
+{
+	u64 first;
+
+	pthread_mutex_lock(&iommu->lock);
+	first = atomic_load(&iommu->fq_first_ns); /* another thread may have flushed */
+	if (first && dmasim__fq_now_ns() - first >= (u64)iommu->fq_timeout_ms * 1000000ULL)
+		dmasim__fq_flush_all_locked(iommu);
+	pthread_mutex_unlock(&iommu->lock);
+}
+
+void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
+				struct dmasim_iotlb_gather *gather)
+{
+	struct dmasim_iommu *iommu = dom->iommu;
+	struct iommu_thread *q = iommu->lazy ? dmasim__this_thread(iommu) : NULL;
+	unsigned long long zero = 0;
+	unsigned int n;
+
+	if (!q || !q->e) { /* strict, or no memory for a queue: invalidate now */
+		if (gather && gather->queued) { /* nothing was gathered: all of it */
+			*gather = (struct dmasim_iotlb_gather)DMASIM_IOTLB_GATHER_INIT(false);
+			gather->start = iova;
+			gather->end = iova + alloc_size - 1;
+		}
+		if (gather)
+			dmasim__iommu_iotlb_sync(dom, gather);
+		dmasim__iova_free(dom->iova, iova, alloc_size);
+		return;
+	}
+	if (gather && !gather->queued)
+		dmasim__iommu_iotlb_sync(dom, gather);
+	/*
+	 * Lazy: the IOTLB keeps what it cached until this thread's queue is
+	 * flushed.  Nothing shared is written here but when the queue goes from
+	 * empty to not: the clock of the oldest entry, if no older one runs.
+	 */
+	pthread_spin_lock(&q->lock);
+	n = atomic_load_explicit(&q->n, memory_order_relaxed);
+	if (n == iommu->fq_size) {
+		dmasim__fq_flush_queue(iommu, q);
+		n = 0;
+	}
+	q->e[n] = (struct fq_entry){ .dom = dom, .iova = iova, .size = alloc_size };
+	atomic_store_explicit(&q->n, n + 1, memory_order_relaxed);
+	pthread_spin_unlock(&q->lock);
+	if (!n && !atomic_load_explicit(&iommu->fq_first_ns, memory_order_relaxed))
+		atomic_compare_exchange_strong(&iommu->fq_first_ns, &zero, dmasim__fq_now_ns());
+	dmasim__fq_maybe_timeout(iommu);
+}
+
+void dmasim_iommu_flush(struct dmasim_platform *p)
+{
+	if (!p || !p->iommu)
+		return;
+	pthread_mutex_lock(&p->iommu->lock);
+	dmasim__fq_flush_all_locked(p->iommu);
+	pthread_mutex_unlock(&p->iommu->lock);
 }
 
 /* ---- device side and queries ------------------------------------------------------------ */

@@ -2,13 +2,17 @@
  * iommu/iommu-internal.h - the contract between the IOMMU core (iommu.c)
  * and dma-iommu (dma-iommu.c).
  *
- * The core owns domains, the IOTLB, the flush queue and faults; dma-iommu
- * turns DMA API calls into IOVA allocations and page-table mappings through
- * the core's helpers.  Backends (IOVA allocator, page-table format) are only
- * ever called from here.
+ * The core owns domains and groups, the kernel's IOMMU API, faults, each
+ * thread's state, and the IOTLB (iotlb.c, reached only from the core);
+ * dma-iommu turns DMA API calls into IOVA allocations and page-table
+ * mappings through the core's helpers, and owns the flush queue.  Backends
+ * (IOVA allocator, page-table format) are called only through the wrappers
+ * of backend-ops.h.
  */
 #ifndef DMASIM_IOMMU_INTERNAL_H
 #define DMASIM_IOMMU_INTERNAL_H
+
+#include <time.h>
 
 #include <dmasim/iommu.h>
 
@@ -90,6 +94,28 @@ struct dmasim_iommu {
 	atomic_ulong count_gone[NR_COUNTS];
 };
 
+/*
+ * The state this thread used last, so the common case (one IOMMU) skips
+ * pthread_getspecific().  The serial tells a new IOMMU at a freed one's
+ * address apart.  Initial-exec: a direct TLS access, not a call.
+ */
+struct dmasim_last_thread {
+	unsigned long serial;
+	struct iommu_thread *q;
+};
+extern _Thread_local __attribute__((tls_model("initial-exec"))) struct dmasim_last_thread
+	dmasim__last_thread;
+
+/* This thread's state in @iommu, made on first use; NULL without memory. */
+struct iommu_thread *dmasim__this_thread_slow(struct dmasim_iommu *iommu);
+
+static inline struct iommu_thread *dmasim__this_thread(struct dmasim_iommu *iommu)
+{
+	if (dmasim__last_thread.serial == iommu->serial)
+		return dmasim__last_thread.q;
+	return dmasim__this_thread_slow(iommu);
+}
+
 static inline struct dmasim_domain *to_domain(struct iommu_domain *dom)
 {
 	return container_of(dom, struct dmasim_domain, dom);
@@ -144,6 +170,46 @@ size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len);
  */
 int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
 				   size_t len, bool write, phys_addr_t *phys, size_t *chunk);
+/* Flush the whole IOTLB (what a flush of a queue needs), counted. */
+void dmasim__iommu_flush_iotlb_all(struct dmasim_iommu *iommu);
+
+/* ---- the flush queue (dma-iommu.c) ---- */
+
+/* Flush @q (its lock held): one whole-IOTLB flush, then its IOVAs go back. */
+void dmasim__fq_flush_queue(struct dmasim_iommu *iommu, struct iommu_thread *q);
+/* Flush every thread's queue (@iommu->lock held). */
+void dmasim__fq_flush_all_locked(struct dmasim_iommu *iommu);
+/* Unmaps queued in all threads (@iommu->lock held). */
+unsigned long dmasim__fq_pending_locked(struct dmasim_iommu *iommu);
+void dmasim__fq_timeout_slow(struct dmasim_iommu *iommu);
+
+/*
+ * The flush-queue clock. It is read on every lazy unmap and device access, so
+ * it is the coarse clock (one tick, a few ms, at a quarter of the cost of the
+ * fine one); the timeout is in ms and the kernel's own fq timer counts jiffies.
+ */
+static inline u64 dmasim__fq_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
+}
+
+/* Flush every queue if the oldest queued unmap is past fq_timeout (a lock-free peek first). */
+static inline void dmasim__fq_maybe_timeout(struct dmasim_iommu *iommu)
+{
+	u64 first;
+
+	/* Device accesses and unmaps come here. */
+	if (!iommu->lazy || !iommu->fq_timeout_ms)
+		return;
+	first = atomic_load(&iommu->fq_first_ns);
+	if (!first || dmasim__fq_now_ns() - first < (u64)iommu->fq_timeout_ms * 1000000ULL)
+		return;
+	dmasim__fq_timeout_slow(iommu);
+}
+
 /* A new domain of @type (IOMMU_DOMAIN_*). */
 struct dmasim_domain *dmasim__domain_new(struct dmasim_iommu *iommu, unsigned int type);
 void dmasim__domain_free(struct dmasim_domain *dom);

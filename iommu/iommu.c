@@ -1,12 +1,14 @@
 /*
- * iommu/iommu.c - the IOMMU core: configuration, domains and groups, the
- * kernel's IOMMU API, the IOTLB in front of the page-table walk, the lazy
- * flush queue, and translation faults.
+ * iommu/iommu.c - the IOMMU core, as the kernel's drivers/iommu/iommu.c:
+ * configuration, domains and groups, the kernel's IOMMU API, translation and
+ * faults, and the IOTLB maintenance the page-table formats ask for through
+ * their flush callbacks.  The IOTLB itself is iotlb.c; the DMA API over a
+ * domain, with the lazy flush queue, is dma-iommu.c.
  *
  * It sits between devices and RAM: every device access of a device behind
  * the IOMMU is translated here (dmasim__iommu_translate_access()), and every
  * mapping goes through the domain's page-table format and IOVA allocator
- * backends, which it reaches only through their ops.
+ * backends, which it reaches only through backend-ops.h.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -76,30 +78,70 @@ static unsigned char *table_ram_region(void *cookie, phys_addr_t phys, phys_addr
 	return r->ram;
 }
 
-/*
- * The state this thread used last, so the common case (one IOMMU) skips
- * pthread_getspecific().  The serial tells a new IOMMU at a freed one's
- * address apart.  Initial-exec: a direct TLS access, not a call.
- */
-static _Thread_local __attribute__((tls_model("initial-exec"))) struct {
-	unsigned long serial;
-	struct iommu_thread *q;
-} last_thread;
+/* ---- each thread's state: its flush queue and its counts ---------------------------- */
 
-static void thread_exit(void *arg);
-static struct iommu_thread *this_thread_slow(struct dmasim_iommu *iommu);
+/* See struct dmasim_last_thread. */
+_Thread_local __attribute__((tls_model("initial-exec"))) struct dmasim_last_thread
+	dmasim__last_thread;
 
-static inline struct iommu_thread *this_thread(struct dmasim_iommu *iommu)
+/* Thread exit: what the thread queued is flushed, its counts kept, its state freed. */
+static void thread_exit(void *arg)
 {
-	if (last_thread.serial == iommu->serial)
-		return last_thread.q;
-	return this_thread_slow(iommu);
+	struct iommu_thread *q = arg;
+	struct dmasim_iommu *iommu = q->iommu;
+
+	if (dmasim__last_thread.q == q)
+		dmasim__last_thread.serial = 0; /* this is the exiting thread */
+	pthread_mutex_lock(&iommu->lock);
+	pthread_spin_lock(&q->lock);
+	dmasim__fq_flush_queue(iommu, q);
+	pthread_spin_unlock(&q->lock);
+	LIST_REMOVE(q, link);
+	for (int i = 0; i < NR_COUNTS; i++)
+		atomic_fetch_add(&iommu->count_gone[i], atomic_load(&q->count[i]));
+	pthread_mutex_unlock(&iommu->lock);
+	pthread_spin_destroy(&q->lock);
+	free(q->e);
+	free(q);
 }
+
+struct iommu_thread *dmasim__this_thread_slow(struct dmasim_iommu *iommu)
+{
+	struct iommu_thread *q;
+
+	if (!iommu->thread_key_ok)
+		return NULL;
+	q = pthread_getspecific(iommu->thread_key);
+	if (q) {
+		dmasim__last_thread.serial = iommu->serial;
+		dmasim__last_thread.q = q;
+		return q;
+	}
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	q->e = iommu->lazy ? calloc(iommu->fq_size, sizeof(*q->e)) : NULL;
+	if (iommu->lazy && !q->e) {
+		free(q);
+		return NULL;
+	}
+	q->iommu = iommu;
+	pthread_spin_init(&q->lock, PTHREAD_PROCESS_PRIVATE);
+	pthread_mutex_lock(&iommu->lock);
+	LIST_INSERT_HEAD(&iommu->threads, q, link);
+	pthread_mutex_unlock(&iommu->lock);
+	if (!pthread_setspecific(iommu->thread_key, q)) {
+		dmasim__last_thread.serial = iommu->serial;
+		dmasim__last_thread.q = q;
+	}
+	return q;
+}
+
 
 /* Count an event on this thread's counts: only it writes them, so no locked instruction. */
 static inline void iommu_count(struct dmasim_iommu *iommu, int what)
 {
-	struct iommu_thread *q = this_thread(iommu);
+	struct iommu_thread *q = dmasim__this_thread(iommu);
 
 	if (!q) {
 		atomic_fetch_add_explicit(&iommu->count_gone[what], 1, memory_order_relaxed);
@@ -182,6 +224,13 @@ static void tlb_add_page(unsigned long iova, size_t granule, void *cookie)
 	if (iova + granule < g->start || iova > g->end + 1)
 		dmasim__iommu_iotlb_sync(cookie, g);
 	gather_add(g, iova, granule);
+}
+
+void dmasim__iommu_flush_iotlb_all(struct dmasim_iommu *iommu)
+{
+	dmasim__iotlb_flush_all(iommu->tlb);
+	/* Maybe another thread's queue, maybe under @iommu->lock: not on a thread's counts. */
+	atomic_fetch_add_explicit(&iommu->count_gone[CNT_INVALIDATIONS], 1, memory_order_relaxed);
 }
 
 static const struct dmasim_pgtable_flush_ops flush_ops = {
@@ -426,16 +475,13 @@ fail:
 	return NULL;
 }
 
-static void fq_flush_all_locked(struct dmasim_iommu *iommu);
-static unsigned long fq_pending_locked(struct dmasim_iommu *iommu);
-
 void dmasim__domain_free(struct dmasim_domain *dom)
 {
 	struct dmasim_iommu *iommu = dom->iommu;
 
 	pthread_mutex_lock(&iommu->lock);
 	/* Deferred frees of this domain must happen before its allocator goes. */
-	fq_flush_all_locked(iommu);
+	dmasim__fq_flush_all_locked(iommu);
 	LIST_REMOVE(dom, link);
 	pthread_mutex_unlock(&iommu->lock);
 	if (!dom->fmt_flushes) /* else the format's free() says so */
@@ -486,7 +532,7 @@ void dmasim__iommu_destroy(struct dmasim_platform *p)
 		dmasim__domain_free(dom);
 	}
 	pthread_mutex_lock(&iommu->lock);
-	fq_flush_all_locked(iommu);
+	dmasim__fq_flush_all_locked(iommu);
 	while (!LIST_EMPTY(&iommu->threads)) {
 		struct iommu_thread *q = LIST_FIRST(&iommu->threads);
 
@@ -629,7 +675,7 @@ size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, siz
 	return done;
 }
 
-/* ---- IOVA space and the flush queue --------------------------------------------------- */
+/* ---- IOVA space (the flush queue is dma-iommu's) -------------------------------------- */
 
 size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len)
 {
@@ -677,199 +723,13 @@ int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, 
 	 * than fail, as the kernel flushes its IOVA caches before giving up.
 	 */
 	pthread_mutex_lock(&iommu->lock);
-	if (!fq_pending_locked(iommu)) {
+	if (!dmasim__fq_pending_locked(iommu)) {
 		pthread_mutex_unlock(&iommu->lock);
 		return ret;
 	}
-	fq_flush_all_locked(iommu);
+	dmasim__fq_flush_all_locked(iommu);
 	pthread_mutex_unlock(&iommu->lock);
 	return alloc_iova_once(a, size, limit, aligned, iova);
-}
-
-/*
- * The flush-queue clock. It is read on every lazy unmap and device access, so
- * it is the coarse clock (one tick, a few ms, at a quarter of the cost of the
- * fine one); the timeout is in ms and the kernel's own fq timer counts jiffies.
- */
-static u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
-}
-
-#define FQ_BATCH 64
-
-/* Flush one queue (its lock held): one full IOTLB flush, then its IOVAs may be reused. */
-static void fq_flush_queue(struct dmasim_iommu *iommu, struct iommu_thread *q)
-{
-	struct dmasim_iova_range batch[FQ_BATCH];
-
-	if (!q->n)
-		return;
-	if (DMASIM_TRACING(iommu->plat))
-		dmasim__trace(iommu->plat, &(struct dmasim_trace_event){
-						   .ev = "iotlb_flush", .size = q->n,
-						   .msg = "flush queue: whole IOTLB" });
-	dmasim__iotlb_flush_all(iommu->tlb);
-	/* Maybe another thread's queue, maybe under @iommu->lock: not on a thread's counts. */
-	atomic_fetch_add_explicit(&iommu->count_gone[CNT_INVALIDATIONS], 1, memory_order_relaxed);
-	/* In batches of one domain each: an allocator that takes batches pays its locks once. */
-	for (unsigned int i = 0, nb = 0; i < q->n; i++) {
-		struct dmasim_domain *dom = q->e[i].dom;
-
-		batch[nb++] = (struct dmasim_iova_range){ .addr = q->e[i].iova, .size = q->e[i].size };
-		if (i + 1 == q->n || q->e[i + 1].dom != dom || nb == FQ_BATCH) {
-			dmasim__iova_free_batch(dom->iova, batch, nb);
-			nb = 0;
-		}
-	}
-	atomic_store_explicit(&q->n, 0, memory_order_relaxed);
-	atomic_fetch_add(&iommu->fq_flushes, 1);
-}
-
-/*
- * Every queue (@iommu->lock held).  The oldest-entry clock is cleared first:
- * what is queued meanwhile into a queue already flushed sets it again.
- */
-static void fq_flush_all_locked(struct dmasim_iommu *iommu)
-{
-	struct iommu_thread *q;
-
-	atomic_store(&iommu->fq_first_ns, 0);
-	LIST_FOREACH(q, &iommu->threads, link) {
-		pthread_spin_lock(&q->lock);
-		fq_flush_queue(iommu, q);
-		pthread_spin_unlock(&q->lock);
-	}
-}
-
-/* Unmaps queued in all threads (@iommu->lock held). */
-static unsigned long fq_pending_locked(struct dmasim_iommu *iommu)
-{
-	struct iommu_thread *q;
-	unsigned long n = 0;
-
-	LIST_FOREACH(q, &iommu->threads, link)
-		n += atomic_load_explicit(&q->n, memory_order_relaxed);
-	return n;
-}
-
-/* Thread exit: what the thread queued is flushed, its counts kept, its state freed. */
-static void thread_exit(void *arg)
-{
-	struct iommu_thread *q = arg;
-	struct dmasim_iommu *iommu = q->iommu;
-
-	if (last_thread.q == q)
-		last_thread.serial = 0; /* this is the exiting thread */
-	pthread_mutex_lock(&iommu->lock);
-	pthread_spin_lock(&q->lock);
-	fq_flush_queue(iommu, q);
-	pthread_spin_unlock(&q->lock);
-	LIST_REMOVE(q, link);
-	for (int i = 0; i < NR_COUNTS; i++)
-		atomic_fetch_add(&iommu->count_gone[i], atomic_load(&q->count[i]));
-	pthread_mutex_unlock(&iommu->lock);
-	pthread_spin_destroy(&q->lock);
-	free(q->e);
-	free(q);
-}
-
-static struct iommu_thread *this_thread_slow(struct dmasim_iommu *iommu)
-{
-	struct iommu_thread *q;
-
-	if (!iommu->thread_key_ok)
-		return NULL;
-	q = pthread_getspecific(iommu->thread_key);
-	if (q) {
-		last_thread.serial = iommu->serial;
-		last_thread.q = q;
-		return q;
-	}
-	q = calloc(1, sizeof(*q));
-	if (!q)
-		return NULL;
-	q->e = iommu->lazy ? calloc(iommu->fq_size, sizeof(*q->e)) : NULL;
-	if (iommu->lazy && !q->e) {
-		free(q);
-		return NULL;
-	}
-	q->iommu = iommu;
-	pthread_spin_init(&q->lock, PTHREAD_PROCESS_PRIVATE);
-	pthread_mutex_lock(&iommu->lock);
-	LIST_INSERT_HEAD(&iommu->threads, q, link);
-	pthread_mutex_unlock(&iommu->lock);
-	if (!pthread_setspecific(iommu->thread_key, q)) {
-		last_thread.serial = iommu->serial;
-		last_thread.q = q;
-	}
-	return q;
-}
-
-static void fq_maybe_timeout(struct dmasim_iommu *iommu)
-{
-	u64 first;
-
-	/* A lock-free peek: device accesses and unmaps come here. */
-	if (!iommu->lazy || !iommu->fq_timeout_ms)
-		return;
-	first = atomic_load(&iommu->fq_first_ns);
-	if (!first || now_ns() - first < (u64)iommu->fq_timeout_ms * 1000000ULL)
-		return;
-	pthread_mutex_lock(&iommu->lock);
-	first = atomic_load(&iommu->fq_first_ns); /* another thread may have flushed */
-	if (first && now_ns() - first >= (u64)iommu->fq_timeout_ms * 1000000ULL)
-		fq_flush_all_locked(iommu);
-	pthread_mutex_unlock(&iommu->lock);
-}
-
-void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
-				struct dmasim_iotlb_gather *gather)
-{
-	struct dmasim_iommu *iommu = dom->iommu;
-	struct iommu_thread *q = iommu->lazy ? this_thread(iommu) : NULL;
-	unsigned long long zero = 0;
-	unsigned int n;
-
-	if (!q || !q->e) { /* strict, or no memory for a queue: invalidate now */
-		if (gather && gather->queued) /* nothing was gathered */
-			iotlb_invalidate(dom, iova, alloc_size);
-		else if (gather)
-			dmasim__iommu_iotlb_sync(dom, gather);
-		dmasim__iova_free(dom->iova, iova, alloc_size);
-		return;
-	}
-	if (gather && !gather->queued)
-		dmasim__iommu_iotlb_sync(dom, gather);
-	/*
-	 * Lazy: the IOTLB keeps what it cached until this thread's queue is
-	 * flushed.  Nothing shared is written here but when the queue goes from
-	 * empty to not: the clock of the oldest entry, if no older one runs.
-	 */
-	pthread_spin_lock(&q->lock);
-	n = atomic_load_explicit(&q->n, memory_order_relaxed);
-	if (n == iommu->fq_size) {
-		fq_flush_queue(iommu, q);
-		n = 0;
-	}
-	q->e[n] = (struct fq_entry){ .dom = dom, .iova = iova, .size = alloc_size };
-	atomic_store_explicit(&q->n, n + 1, memory_order_relaxed);
-	pthread_spin_unlock(&q->lock);
-	if (!n && !atomic_load_explicit(&iommu->fq_first_ns, memory_order_relaxed))
-		atomic_compare_exchange_strong(&iommu->fq_first_ns, &zero, now_ns());
-	fq_maybe_timeout(iommu);
-}
-
-void dmasim_iommu_flush(struct dmasim_platform *p)
-{
-	if (!p || !p->iommu)
-		return;
-	pthread_mutex_lock(&p->iommu->lock);
-	fq_flush_all_locked(p->iommu);
-	pthread_mutex_unlock(&p->iommu->lock);
 }
 
 /* ---- faults and the device side ------------------------------------------------------- */
@@ -952,7 +812,7 @@ int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dm
 		return fault(d, dom, call, addr, write, DMASIM_FAULT_BLOCKED);
 	if (addr > dom->dom.geometry.aperture_end)
 		return fault(d, dom, call, addr, write, DMASIM_FAULT_APERTURE);
-	fq_maybe_timeout(iommu);
+	dmasim__fq_maybe_timeout(iommu);
 	why = translate_page(iommu, dom, addr, &pfn, &prot);
 	if (why)
 		return fault(d, dom, call, addr, write, why);
@@ -1012,7 +872,7 @@ int dmasim_iommu_get_stats(struct dmasim_platform *p, struct dmasim_iommu_stats 
 	st->iotlb_entries = dmasim__iotlb_entries(iommu->tlb);
 	st->fq_flushes = atomic_load(&iommu->fq_flushes);
 	pthread_mutex_lock(&iommu->lock);
-	st->fq_pending = fq_pending_locked(iommu);
+	st->fq_pending = dmasim__fq_pending_locked(iommu);
 	pthread_mutex_unlock(&iommu->lock);
 	st->faults = atomic_load(&iommu->nfaults);
 
