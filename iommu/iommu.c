@@ -189,7 +189,15 @@ static void gather_add(struct dmasim_iotlb_gather *g, dma_addr_t iova, size_t si
 
 void dmasim__iommu_iotlb_sync_slow(struct dmasim_domain *dom, struct dmasim_iotlb_gather *g)
 {
-	iotlb_invalidate(dom, g->start, (size_t)(g->end - g->start + 1));
+	struct dmasim_iommu *iommu = dom->iommu;
+
+	if (DMASIM_TRACING(iommu->plat))
+		dmasim__trace(iommu->plat, &(struct dmasim_trace_event){
+						   .ev = "iotlb_flush", .bus = g->start, .has_bus = true,
+						   .size = (size_t)(g->end - g->start + 1), .msg = "range" });
+	iommu_count(iommu, CNT_INVALIDATIONS);
+	dmasim__iotlb_invalidate_range(iommu->tlb, dmasim__iotlb_tag(dom->id, g->start),
+				       dmasim__iotlb_tag(dom->id, g->end));
 	g->start = ~(dma_addr_t)0;
 	g->end = 0;
 }
@@ -203,6 +211,16 @@ static void tlb_flush_walk(unsigned long iova, size_t size, size_t granule, void
 {
 	(void)granule; /* the IOTLB caches leaves only */
 	iotlb_invalidate(cookie, iova, size);
+}
+
+/* A page after the first: as the kernel, one that does not touch the range flushes it first. */
+static __attribute__((noinline)) void gather_more(struct dmasim_domain *dom,
+						  struct dmasim_iotlb_gather *g,
+						  unsigned long iova, size_t granule)
+{
+	if (iova + granule < g->start || iova > g->end + 1)
+		dmasim__iommu_iotlb_sync(dom, g);
+	gather_add(g, iova, granule);
 }
 
 static void tlb_add_page(unsigned long iova, size_t granule, void *cookie)
@@ -220,10 +238,7 @@ static void tlb_add_page(unsigned long iova, size_t granule, void *cookie)
 		g->end = iova + granule - 1;
 		return;
 	}
-	/* As the kernel: a page that does not touch the gathered range flushes it first. */
-	if (iova + granule < g->start || iova > g->end + 1)
-		dmasim__iommu_iotlb_sync(cookie, g);
-	gather_add(g, iova, granule);
+	gather_more(cookie, g, iova, granule);
 }
 
 void dmasim__iommu_flush_iotlb_all(struct dmasim_iommu *iommu)

@@ -47,9 +47,11 @@ static inline void pgtable_tlb_add_page(const struct pgtable_tlb *t, unsigned lo
 static inline void pgtable_tlb_add_pages(const struct pgtable_tlb *t, unsigned long iova,
 					 size_t size, size_t granule)
 {
-	if (t->add_page)
-		for (size_t off = 0; off < size; off += granule)
-			t->add_page(iova + off, granule, t->cookie);
+	if (!t->add_page || !size)
+		return;
+	do
+		t->add_page(iova, granule, t->cookie);
+	while (iova += granule, size -= granule);
 }
 
 #endif /* DMASIM_IO_PGTABLE_H */
