@@ -72,10 +72,11 @@ static inline void dmasim__iova_destroy(struct dmasim_iova *a)
 	a->ops->free(a);
 }
 
-static inline int dmasim__iova_alloc(struct dmasim_iova *a, size_t size, dma_addr_t limit,
-				     bool size_aligned, dma_addr_t *addr)
+/* @size bytes at a multiple of @align (a power of two) at or below @limit. */
+static inline int dmasim__iova_alloc(struct dmasim_iova *a, size_t size, size_t align,
+				     dma_addr_t limit, dma_addr_t *addr)
 {
-	return a->ops->alloc_range(a, size, limit, size_aligned, addr);
+	return a->ops->alloc_aligned(a, size, align, limit, addr);
 }
 
 static inline int dmasim__iova_free(struct dmasim_iova *a, dma_addr_t addr, size_t size)

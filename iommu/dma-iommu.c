@@ -107,7 +107,7 @@ static int iommu_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t size
 		return -EINVAL;
 	/* As for untrusted devices: bounce first, then map the bounce slot. */
 	if (d->force_bounce) {
-		ret = dmasim__swiotlb_map(d, phys, size, dir, attrs, tlb);
+		ret = dmasim__swiotlb_tbl_map(d, phys, size, dir, attrs, tlb);
 		if (ret)
 			return ret;
 	}
@@ -623,45 +623,7 @@ void dmasim_iommu_flush(struct dmasim_platform *p)
 	pthread_mutex_unlock(&p->iommu->lock);
 }
 
-/* ---- device side and queries ------------------------------------------------------------ */
-
-static int iommu_dev_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
-			    size_t len, bool write, phys_addr_t *phys, size_t *chunk)
-{
-	struct dmasim_domain *dom;
-	struct dmasim_map rec;
-	size_t rchunk;
-	int ret = dmasim__iommu_translate_access(d, call, addr, len, write, phys, chunk);
-
-	if (ret)
-		return ret;
-	dom = d->domain;
-	/*
-	 * The hardware let it through; say so when the DMA API no longer
-	 * vouches for the address: a stale IOTLB entry in lazy mode.
-	 */
-	if (dom && (dom->dom.type & __IOMMU_DOMAIN_DMA_API) && d->plat->debug &&
-	    dmasim__record_access(d, call, addr, *chunk, write, &rec, &rchunk, false) == -EFAULT) {
-		phys_addr_t now;
-
-		if (dmasim__pgtable_iova_to_phys(dom->pgt, addr, &now, NULL))
-			dmasim__debug_report(d, "%s: device reached bus address 0x%016llx after it was unmapped (stale IOTLB entry; mode=lazy)",
-					     call, (unsigned long long)addr);
-		else
-			dmasim__debug_report(d, "%s: device reached bus address 0x%016llx outside every buffer mapped for it (the IOMMU page is shared with a live mapping)",
-					     call, (unsigned long long)addr);
-	}
-	return 0;
-}
-
-static int iommu_translate(struct dmasim_device *d, dma_addr_t dma, size_t len, phys_addr_t *phys)
-{
-	struct dmasim_domain *dom = d->domain;
-
-	if (!dom || !dom->pgt || dmasim__pgtable_iova_to_phys(dom->pgt, dma, phys, NULL))
-		return -EFAULT;
-	return 0;
-}
+/* ---- queries ------------------------------------------------------------ */
 
 static bool iommu_mask_supported(struct dmasim_device *d, u64 mask)
 {
@@ -674,6 +636,19 @@ static bool iommu_mask_supported(struct dmasim_device *d, u64 mask)
 static u64 iommu_required_mask(struct dmasim_device *d)
 {
 	return DMA_BIT_MASK(32); /* as the kernel says for devices behind an IOMMU */
+}
+
+/* As iommu_dma_need_sync(): not coherent, or the IOVA leads into the swiotlb pool. */
+static bool iommu_need_sync(struct dmasim_device *d, dma_addr_t dma)
+{
+	struct dmasim_domain *dom = d->domain;
+	phys_addr_t phys;
+
+	if (!d->dev.dma_coherent)
+		return true;
+	if (!may_bounce(d) || !dom || !dom->pgt || dmasim__pgtable_iova_to_phys(dom->pgt, dma, &phys, NULL))
+		return false;
+	return dmasim__swiotlb_is_bounce(d->plat, phys);
 }
 
 static size_t iommu_max_mapping_size(struct dmasim_device *d)
@@ -775,14 +750,13 @@ const struct dmasim_dma_ops dmasim__iommu_dma_ops = {
 	.unmap_resource = iommu_unmap_resource,
 	.alloc = iommu_alloc,
 	.free = iommu_free,
-	.dev_access = iommu_dev_access,
-	.translate = iommu_translate,
 	.mask_supported = iommu_mask_supported,
 	.required_mask = iommu_required_mask,
 	.max_mapping_size = iommu_max_mapping_size,
 	.opt_mapping_size = iommu_opt_mapping_size,
 	.merge_boundary = iommu_merge_boundary,
 	.may_bounce = may_bounce,
+	.need_sync = iommu_need_sync,
 	.iova_alloc = iommu_iova_alloc,
 	.iova_link = iommu_iova_link,
 	.iova_unlink = iommu_iova_unlink,

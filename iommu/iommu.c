@@ -268,48 +268,145 @@ static const struct dmasim_pgtable_flush_ops flush_ops_queued = {
 
 static atomic_ulong iommu_serials;
 
-/* Split "NAME:opt:opt" into the backend of @kind and its options. */
-static const struct dmasim_backend *pick_backend(unsigned int kind, const char *value,
-						 char *opts, size_t optslen, const char *key,
-						 char *err, size_t errlen)
+/* "NAME[:OPTIONS]" of @key: the backend of @kind, and its options into @opts. */
+static const void *pick_backend(unsigned int kind, const char *key, const char *value,
+				char *opts, size_t optslen, char *err, size_t errlen)
 {
-	const char *colon = strchr(value, ':');
 	char name[64], list[256];
-	size_t n = colon ? (size_t)(colon - value) : strlen(value);
 	const struct dmasim_backend *b;
+	const char *o;
 
-	if (n >= sizeof(name)) {
-		snprintf(err, errlen, "%s=%s: name too long", key, value);
+	if (dmasim__spec_split(key, value, name, sizeof(name), &o, err, errlen))
 		return NULL;
-	}
-	memcpy(name, value, n);
-	name[n] = '\0';
-	b = n ? dmasim_backend_find(kind, name) : NULL;
+	b = name[0] ? dmasim_backend_find(kind, name) : NULL;
 	if (!b) {
 		dmasim_backend_list(kind, list, sizeof(list));
 		snprintf(err, errlen, "%s=%s: no such backend (registered: %s)", key, value, list);
 		return NULL;
 	}
-	snprintf(opts, optslen, "%s", colon ? colon + 1 : "");
+	snprintf(opts, optslen, "%s", o);
 	return b;
 }
 
-int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_spec *s, char *err,
-			 size_t errlen)
+void dmasim__iommu_config_init(struct dmasim_iommu_config *c)
 {
-	const char *v = dmasim__spec_get(s, "iommu");
-	struct dmasim_iommu *iommu;
+	memset(c, 0, sizeof(*c));
+	c->iova_ops = (const void *)dmasim_backend_find(DMASIM_BACKEND_IOVA, NULL);
+	c->iotlb = DEFAULT_IOTLB;
+	c->fq = DEFAULT_FQ;
+	c->fq_timeout_ms = DEFAULT_FQ_TIMEOUT_MS;
+}
+
+/* The IOMMU's keys, routed here by the platform's key table (iommu= comes first). */
+int dmasim__iommu_parse(void *cfg, const char *key, const char *v, char *err, size_t errlen)
+{
+	struct dmasim_iommu_config *c = cfg;
 	u64 n;
 
-	if (!v || !strcmp(v, "off")) {
-		static const char *const needs[] = { "iova", "mode", "iotlb", "fq", "fq_timeout" };
-
-		for (size_t i = 0; i < ARRAY_SIZE(needs); i++)
-			if (dmasim__spec_get(s, needs[i])) {
-				snprintf(err, errlen, "%s= needs an IOMMU (add iommu=on)", needs[i]);
-				return -EINVAL;
-			}
+	if (!strcmp(key, "iommu")) {
+		c->fmt = NULL;
+		if (!strcmp(v, "off"))
+			return 0;
+		if (!strcmp(v, "on")) { /* the default format */
+			c->fmt = (const void *)dmasim_backend_find(DMASIM_BACKEND_PGTABLE, NULL);
+			c->fmt_opts[0] = '\0';
+			if (!c->fmt)
+				snprintf(err, errlen, "iommu=%s: no page-table format is registered", v);
+		} else {
+			c->fmt = pick_backend(DMASIM_BACKEND_PGTABLE, key, v, c->fmt_opts,
+					      sizeof(c->fmt_opts), err, errlen);
+		}
+		return c->fmt ? 0 : -EINVAL;
+	}
+	if (!c->fmt) {
+		snprintf(err, errlen, "%s= needs an IOMMU (add iommu=on)", key);
+		return -EINVAL;
+	}
+	if (!strcmp(key, "iova")) {
+		c->iova_ops = pick_backend(DMASIM_BACKEND_IOVA, key, v, c->iova_opts,
+					   sizeof(c->iova_opts), err, errlen);
+		return c->iova_ops ? 0 : -EINVAL;
+	}
+	if (!strcmp(key, "mode")) {
+		if (strcmp(v, "strict") && strcmp(v, "lazy")) {
+			snprintf(err, errlen, "mode=%s: expected strict or lazy", v);
+			return -EINVAL;
+		}
+		c->lazy = !strcmp(v, "lazy");
 		return 0;
+	}
+	if (!strcmp(key, "iotlb")) {
+		if (dmasim__parse_u64(v, &n) || n < IOTLB_WAYS || n > (1u << 20)) {
+			snprintf(err, errlen, "iotlb=%s: expected %d to %u entries", v, IOTLB_WAYS,
+				 1u << 20);
+			return -EINVAL;
+		}
+		c->iotlb = (unsigned int)n;
+		return 0;
+	}
+	if (!strcmp(key, "fq")) {
+		if (dmasim__parse_u64(v, &n) || n < 1 || n > 65536) {
+			snprintf(err, errlen, "fq=%s: expected 1 to 65536 queued unmaps", v);
+			return -EINVAL;
+		}
+		c->fq = (unsigned int)n;
+		return 0;
+	}
+	if (!strcmp(key, "fq_timeout")) {
+		if (dmasim__parse_u64(v, &n) || n > 60000) {
+			snprintf(err, errlen, "fq_timeout=%s: expected 0 to 60000 ms (0 = only when full)",
+				 v);
+			return -EINVAL;
+		}
+		c->fq_timeout_ms = (unsigned int)n;
+		return 0;
+	}
+	snprintf(err, errlen, "%s: not an IOMMU key", key);
+	return -EINVAL;
+}
+
+/* The value in force: the format's real name for "on", the IOTLB's real size. */
+bool dmasim__iommu_format(const void *plat, const void *cfg, const char *key, FILE *out)
+{
+	const struct dmasim_iommu *iommu = ((const struct dmasim_platform *)plat)->iommu;
+
+	(void)cfg;
+	if (!strcmp(key, "iommu")) {
+		if (!iommu)
+			fputs("off", out);
+		else
+			fprintf(out, "%s%s%s", iommu->fmt->base.name, iommu->fmt_opts[0] ? ":" : "",
+				iommu->fmt_opts);
+		return true;
+	}
+	if (!iommu)
+		return false;
+	if (!strcmp(key, "iova"))
+		fprintf(out, "%s%s%s", iommu->iova_ops->base.name, iommu->iova_opts[0] ? ":" : "",
+			iommu->iova_opts);
+	else if (!strcmp(key, "mode"))
+		fputs(iommu->lazy ? "lazy" : "strict", out);
+	else if (!strcmp(key, "iotlb"))
+		fprintf(out, "%u", dmasim__iotlb_entries(iommu->tlb));
+	else if (!strcmp(key, "fq"))
+		fprintf(out, "%u", iommu->fq_size);
+	else if (!strcmp(key, "fq_timeout"))
+		fprintf(out, "%u", iommu->fq_timeout_ms);
+	else
+		return false;
+	return true;
+}
+
+int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_iommu_config *c,
+			 char *err, size_t errlen)
+{
+	struct dmasim_iommu *iommu;
+
+	if (!c->fmt)
+		return 0;
+	if (!c->iova_ops) {
+		snprintf(err, errlen, "iova: no IOVA allocator is registered");
+		return -EINVAL;
 	}
 	iommu = calloc(1, sizeof(*iommu));
 	if (!iommu)
@@ -321,54 +418,14 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_spec *s,
 	iommu->next_id = 1;
 	p->iommu = iommu;
 
-	iommu->fmt = (const void *)pick_backend(DMASIM_BACKEND_PGTABLE, strcmp(v, "on") ? v : "",
-						iommu->fmt_opts, sizeof(iommu->fmt_opts), "iommu",
-						err, errlen);
-	if (!strcmp(v, "on")) /* the default format */
-		iommu->fmt = (const void *)dmasim_backend_find(DMASIM_BACKEND_PGTABLE, NULL);
-	if (!iommu->fmt) {
-		if (!err[0])
-			snprintf(err, errlen, "iommu=%s: no page-table format is registered", v);
-		return -EINVAL;
-	}
-	err[0] = '\0';
-	v = dmasim__spec_get(s, "iova");
-	iommu->iova_ops = v ? (const void *)pick_backend(DMASIM_BACKEND_IOVA, v, iommu->iova_opts,
-							 sizeof(iommu->iova_opts), "iova", err,
-							 errlen) :
-			      (const void *)dmasim_backend_find(DMASIM_BACKEND_IOVA, NULL);
-	if (!iommu->iova_ops) {
-		if (!err[0])
-			snprintf(err, errlen, "iova: no IOVA allocator is registered");
-		return -EINVAL;
-	}
-	v = dmasim__spec_get(s, "mode");
-	if (v && strcmp(v, "strict") && strcmp(v, "lazy")) {
-		snprintf(err, errlen, "mode=%s: expected strict or lazy", v);
-		return -EINVAL;
-	}
-	iommu->lazy = v && !strcmp(v, "lazy");
-	n = DEFAULT_IOTLB;
-	v = dmasim__spec_get(s, "iotlb");
-	if (v && (dmasim__parse_u64(v, &n) || n < IOTLB_WAYS || n > (1u << 20))) {
-		snprintf(err, errlen, "iotlb=%s: expected %d to %u entries", v, IOTLB_WAYS, 1u << 20);
-		return -EINVAL;
-	}
-	iommu->tlb = dmasim__iotlb_new((unsigned int)n);
-	n = DEFAULT_FQ;
-	v = dmasim__spec_get(s, "fq");
-	if (v && (dmasim__parse_u64(v, &n) || n < 1 || n > 65536)) {
-		snprintf(err, errlen, "fq=%s: expected 1 to 65536 queued unmaps", v);
-		return -EINVAL;
-	}
-	iommu->fq_size = (unsigned int)n;
-	n = DEFAULT_FQ_TIMEOUT_MS;
-	v = dmasim__spec_get(s, "fq_timeout");
-	if (v && (dmasim__parse_u64(v, &n) || n > 60000)) {
-		snprintf(err, errlen, "fq_timeout=%s: expected 0 to 60000 ms (0 = only when full)", v);
-		return -EINVAL;
-	}
-	iommu->fq_timeout_ms = (unsigned int)n;
+	iommu->fmt = c->fmt;
+	snprintf(iommu->fmt_opts, sizeof(iommu->fmt_opts), "%s", c->fmt_opts);
+	iommu->iova_ops = c->iova_ops;
+	snprintf(iommu->iova_opts, sizeof(iommu->iova_opts), "%s", c->iova_opts);
+	iommu->lazy = c->lazy;
+	iommu->tlb = dmasim__iotlb_new(c->iotlb);
+	iommu->fq_size = c->fq;
+	iommu->fq_timeout_ms = c->fq_timeout_ms;
 	LIST_INIT(&iommu->threads);
 	iommu->thread_key_ok = pthread_key_create(&iommu->thread_key, thread_exit) == 0;
 	if (!iommu->tlb || (iommu->lazy && !iommu->thread_key_ok))
@@ -414,17 +471,10 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_spec *s,
 
 void dmasim__iommu_spec(struct dmasim_platform *p, char *buf, size_t len)
 {
-	struct dmasim_iommu *iommu = p->iommu;
+	char *words = dmasim__spec_format(dmasim__platform_keys, "iommu", p, NULL);
 
-	if (!iommu) {
-		snprintf(buf, len, "iommu=off");
-		return;
-	}
-	snprintf(buf, len, "iommu=%s%s%s iova=%s%s%s mode=%s iotlb=%u fq=%u fq_timeout=%u",
-		 iommu->fmt->base.name, iommu->fmt_opts[0] ? ":" : "", iommu->fmt_opts,
-		 iommu->iova_ops->base.name, iommu->iova_opts[0] ? ":" : "", iommu->iova_opts,
-		 iommu->lazy ? "lazy" : "strict", dmasim__iotlb_entries(iommu->tlb), iommu->fq_size,
-		 iommu->fq_timeout_ms);
+	snprintf(buf, len, "%s", words ? words : "");
+	free(words);
 }
 
 /* ---- domains ------------------------------------------------------------------------ */
@@ -708,27 +758,32 @@ size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len)
 	return p2;
 }
 
-static int alloc_iova_once(struct dmasim_iova *a, size_t size, u64 limit, bool aligned,
+static int alloc_iova_once(struct dmasim_iova *a, size_t size, size_t align, u64 limit,
 			   dma_addr_t *iova)
 {
 	/* The kernel tries a 32-bit address first: cheaper for PCI devices (SAC). */
-	if (limit > DMA_BIT_MASK(32) && !dmasim__iova_alloc(a, size, DMA_BIT_MASK(32), aligned, iova))
+	if (limit > DMA_BIT_MASK(32) && !dmasim__iova_alloc(a, size, align, DMA_BIT_MASK(32), iova))
 		return 0;
-	return dmasim__iova_alloc(a, size, limit, aligned, iova);
+	return dmasim__iova_alloc(a, size, align, limit, iova);
 }
 
 int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, dma_addr_t *iova)
 {
 	struct dmasim_iommu *iommu = dom->iommu;
 	struct dmasim_iova *a = dom->iova;
-	bool aligned = !(size & (size - 1));
+	/*
+	 * The DMA layer's policy, not the allocator's: every IOVA is aligned to
+	 * its size rounded up to a power of two (in granules, which @size is a
+	 * multiple of), as dma-iommu.c's iommu_dma_alloc_iova() asks iova.c.
+	 */
+	size_t align = size & (size - 1) ? (size_t)1 << (64 - __builtin_clzll(size)) : size;
 	int ret;
 
 	if (limit > dom->dom.geometry.aperture_end)
 		limit = dom->dom.geometry.aperture_end;
 	if (dmasim__should_fail(iommu->plat, FAIL_IOVA, NULL, "iova"))
 		return -ENOMEM;
-	ret = alloc_iova_once(a, size, limit, aligned, iova);
+	ret = alloc_iova_once(a, size, align, limit, iova);
 	if (ret != -ENOMEM || !iommu->lazy)
 		return ret;
 	/*
@@ -744,7 +799,7 @@ int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, 
 	}
 	dmasim__fq_flush_all_locked(iommu);
 	pthread_mutex_unlock(&iommu->lock);
-	return alloc_iova_once(a, size, limit, aligned, iova);
+	return alloc_iova_once(a, size, align, limit, iova);
 }
 
 /* ---- faults and the device side ------------------------------------------------------- */
@@ -861,6 +916,48 @@ int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dm
 	return 0;
 }
 
+/* ---- the bus translation of devices behind the IOMMU ------------------------------------ */
+
+static bool identity(const struct dmasim_domain *dom)
+{
+	return dom && dom->dom.type == IOMMU_DOMAIN_IDENTITY;
+}
+
+static int bus_translate(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t len,
+			 bool write, phys_addr_t *phys, size_t *chunk)
+{
+	if (identity(__atomic_load_n(&d->domain, __ATOMIC_ACQUIRE)))
+		return dmasim__window_translate(d, call, addr, len, write, phys, chunk);
+	return dmasim__iommu_translate_access(d, call, addr, len, write, phys, chunk);
+}
+
+static int bus_resolve(struct dmasim_device *d, dma_addr_t addr, phys_addr_t *phys)
+{
+	struct dmasim_domain *dom = __atomic_load_n(&d->domain, __ATOMIC_ACQUIRE);
+
+	if (identity(dom))
+		return dmasim__window_resolve(d, addr, phys);
+	if (!dom || !dom->pgt || dmasim__pgtable_iova_to_phys(dom->pgt, addr, phys, NULL))
+		return -EFAULT;
+	return 0;
+}
+
+static enum dmasim_bus_reach bus_reach(struct dmasim_device *d)
+{
+	struct dmasim_domain *dom = __atomic_load_n(&d->domain, __ATOMIC_ACQUIRE);
+
+	if (identity(dom))
+		return BUS_REACH_WINDOW;
+	return dom && (dom->dom.type & __IOMMU_DOMAIN_DMA_API) ? BUS_REACH_DMA_API : BUS_REACH_IOMMU;
+}
+
+const struct dmasim_bus_ops dmasim__bus_iommu = {
+	.name = "iommu",
+	.translate = bus_translate,
+	.resolve = bus_resolve,
+	.reach = bus_reach,
+};
+
 int dmasim_iommu_get_stats(struct dmasim_platform *p, struct dmasim_iommu_stats *st)
 {
 	struct dmasim_iommu *iommu = p ? p->iommu : NULL;
@@ -975,8 +1072,14 @@ int dmasim__iommu_add_device(struct dmasim_device *d, const char *domain, char *
 	}
 	d->behind_iommu = true;
 	d->group.dev = d;
+	d->bus = &dmasim__bus_iommu;
+	/*
+	 * The DMA ops, once, from the default domain (as use_dma_iommu()): a
+	 * DMA domain gets dma-iommu, identity gets dma-direct.  A device with no
+	 * default domain gets dma-iommu, which refuses the DMA API with a report.
+	 */
 	if (type == IOMMU_DOMAIN_BLOCKED) {
-		d->ops = &dmasim__iommu_dma_ops; /* no DMA API, accesses translate or fault */
+		d->ops = &dmasim__iommu_dma_ops;
 		return 0;
 	}
 	d->default_domain = dmasim__domain_new(iommu, type);
@@ -1062,13 +1165,8 @@ int iommu_attach_device(struct iommu_domain *domain, struct device *dev)
 		return -EBUSY;
 	}
 	atomic_fetch_add(&dom->users, 1);
+	/* Only the domain changes: the device's accesses now translate through it. */
 	__atomic_store_n(&d->domain, dom, __ATOMIC_RELEASE);
-	/*
-	 * A device whose default domain is identity uses dma-direct's ops, which
-	 * never look at the domain: its accesses must now translate (or fault)
-	 * through the unmanaged domain instead.
-	 */
-	d->ops = &dmasim__iommu_dma_ops;
 	return 0;
 }
 
@@ -1084,8 +1182,6 @@ void iommu_detach_device(struct iommu_domain *domain, struct device *dev)
 				   dom->id);
 		return;
 	}
-	if (d->default_domain && d->default_domain->dom.type == IOMMU_DOMAIN_IDENTITY)
-		d->ops = &dmasim__direct_ops; /* back to bus address = physical address */
 	__atomic_store_n(&d->domain, d->default_domain, __ATOMIC_RELEASE);
 	atomic_fetch_sub(&dom->users, 1);
 	iotlb_invalidate(dom, 0, 0);
@@ -1202,11 +1298,26 @@ void iommu_set_fault_handler(struct iommu_domain *domain, iommu_fault_handler_t 
 int dmasim_iommu_reserve(struct iommu_domain *domain, dma_addr_t iova, size_t size)
 {
 	struct dmasim_domain *dom = check_domain(domain, "dmasim_iommu_reserve");
+	dma_addr_t start;
+	size_t len;
+	int ret;
 
 	if (!dom || !dom->iova || !size)
 		return -EINVAL;
-	return dmasim__iova_reserve(dom->iova, iova & ~(dma_addr_t)(dom->granule - 1),
-				       ALIGN(size + (iova & (dom->granule - 1)), dom->granule));
+	start = iova & ~(dma_addr_t)(dom->granule - 1);
+	len = ALIGN(size + (iova & (dom->granule - 1)), dom->granule);
+	ret = dmasim__iova_reserve(dom->iova, start, len);
+	/*
+	 * Lazy mode: a range the driver unmapped may still wait in the flush
+	 * queue, allocated until its IOTLB flush.  It is free as far as the
+	 * driver knows: flush the queue (the IOTLB first, so no stale
+	 * translation survives into the reservation) and try once more.
+	 */
+	if (ret == -EBUSY && dom->iommu->lazy) {
+		dmasim_iommu_flush(dom->iommu->plat);
+		ret = dmasim__iova_reserve(dom->iova, start, len);
+	}
+	return ret;
 }
 
 int dmasim_iommu_iova_stats(struct iommu_domain *domain, struct dmasim_iova_stats *st)

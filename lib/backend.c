@@ -27,6 +27,41 @@ static const struct dmasim_backend *const builtins[] = {
 	&dmasim__pgtable_arm_v7s.base,
 };
 
+/*
+ * An IOVA allocator built before ABI 3 has no alloc_aligned(): what its
+ * alloc_range() promised is a power-of-two size aligned to itself when
+ * asked, so that is what an alignment request gets from it.
+ */
+static int iova_alloc_before_abi3(struct dmasim_iova *iova, size_t size, size_t align,
+				  dma_addr_t limit, dma_addr_t *addr)
+{
+	if (align & (align - 1))
+		return -EINVAL;
+	return iova->ops->alloc_range(iova, size, limit, align > iova->granule, addr);
+}
+
+/*
+ * Older IOVA descriptors are registered as a copy of the current layout:
+ * the methods they have, then alloc_aligned() over their alloc_range().  The
+ * core then calls every allocator the same way and never looks at abi again.
+ */
+static struct dmasim_iova_ops upgraded[MAX_BACKENDS];
+
+static const struct dmasim_backend *upgrade(const struct dmasim_backend *b, int slot)
+{
+	const struct dmasim_iova_ops *o = (const void *)b;
+	struct dmasim_iova_ops *u = &upgraded[slot];
+
+	if (b->kind != DMASIM_BACKEND_IOVA || b->abi >= 3)
+		return b;
+	memset(u, 0, sizeof(*u));
+	/* Only the fields the descriptor's own ABI had: it is no bigger than that. */
+	memcpy(u, o, b->abi >= 2 ? offsetof(struct dmasim_iova_ops, alloc_aligned) :
+				   offsetof(struct dmasim_iova_ops, free_ranges));
+	u->alloc_aligned = iova_alloc_before_abi3;
+	return &u->base;
+}
+
 static const char *check(const struct dmasim_backend *b)
 {
 	if (!b)
@@ -48,9 +83,12 @@ static const char *check(const struct dmasim_backend *b)
 	} else if (b->kind == DMASIM_BACKEND_IOVA) {
 		const struct dmasim_iova_ops *o = (const void *)b;
 
-		if (!o->alloc || !o->free || !o->alloc_range || !o->free_range || !o->reserve ||
-		    !o->stats)
-			return "an IOVA allocator needs alloc, free, alloc_range, free_range, reserve and stats";
+		if (!o->alloc || !o->free || !o->free_range || !o->reserve || !o->stats)
+			return "an IOVA allocator needs alloc, free, free_range, reserve and stats";
+		/* alloc_aligned is past the end of a descriptor built before ABI 3. */
+		if (b->abi >= 3 ? !o->alloc_aligned : !o->alloc_range)
+			return b->abi >= 3 ? "an IOVA allocator needs alloc_aligned (ABI 3)" :
+					     "an IOVA allocator built before ABI 3 needs alloc_range";
 	} else {
 		const struct dmasim_pgtable_ops *o = (const void *)b;
 
@@ -78,7 +116,8 @@ static int do_register(const struct dmasim_backend *b)
 			return -EEXIST;
 	if (nr_registered[b->kind] == MAX_BACKENDS)
 		return -ENOSPC;
-	registry[b->kind][nr_registered[b->kind]++] = b;
+	registry[b->kind][nr_registered[b->kind]] = upgrade(b, nr_registered[b->kind]);
+	nr_registered[b->kind]++;
 	return 0;
 }
 

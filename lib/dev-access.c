@@ -2,11 +2,12 @@
  * lib/dev-access.c - the device side of the bus: what simulated hardware
  * does when it reads or writes a bus address.
  *
- * An access is split at mapping boundaries; each piece must lie in a buffer
- * currently mapped or allocated for the device (the API layer's records), in
- * a direction the mapping allows, and must translate through the device's ops
- * (bus offset and limit today, the IOMMU next) to RAM.  Data moves between
- * RAM and the device's buffer, never through the CPU's view.
+ * An access is split into pieces, each translated by the device's bus
+ * translation (struct dmasim_bus_ops: the direct window below, or the IOMMU
+ * in iommu/iommu.c).  Without an IOMMU the API layer's records stand in for
+ * one: each piece must lie in a buffer currently mapped or allocated for the
+ * device, in a direction the mapping allows.  Data moves between RAM and the
+ * device's buffer, never through the CPU's view.
  */
 #include <string.h>
 
@@ -44,6 +45,66 @@ int dmasim__record_access(struct dmasim_device *d, const char *call, dma_addr_t 
 	return 0;
 }
 
+/* ---- the direct window: bus = physical - offset, up to the bus limit -------------------- */
+
+/* The physical address of @addr and the bytes from it that stay in the window and one RAM region. */
+static int window_lookup(struct dmasim_device *d, dma_addr_t addr, size_t len, phys_addr_t *phys,
+			 size_t *chunk)
+{
+	u64 limit = d->dev.bus_dma_limit;
+	struct dmasim_region *r;
+	phys_addr_t pa;
+
+	if (limit && addr > limit)
+		return -EFAULT;
+	pa = dmasim__dma_to_phys(d, addr);
+	if (pa < addr && d->bus_offset) /* wrapped */
+		return -EFAULT;
+	r = dmasim__phys_region(d->plat, pa);
+	if (!r)
+		return -EFAULT;
+	*phys = pa;
+	*chunk = len;
+	if (*chunk - 1 > r->size - 1 - (pa - r->base))
+		*chunk = (size_t)(r->size - (pa - r->base));
+	if (limit && *chunk - 1 > limit - addr)
+		*chunk = (size_t)(limit - addr + 1);
+	return 0;
+}
+
+int dmasim__window_translate(struct dmasim_device *d, const char *call, dma_addr_t addr,
+			     size_t len, bool write, phys_addr_t *phys, size_t *chunk)
+{
+	(void)write;
+	if (!window_lookup(d, addr, len, phys, chunk))
+		return 0;
+	dmasim__debug_report(d, "%s: bus address 0x%016llx (%zu bytes) does not translate to RAM the device can reach",
+			     call, (unsigned long long)addr, len);
+	return -EFAULT;
+}
+
+int dmasim__window_resolve(struct dmasim_device *d, dma_addr_t addr, phys_addr_t *phys)
+{
+	size_t chunk;
+
+	return window_lookup(d, addr, 1, phys, &chunk);
+}
+
+static enum dmasim_bus_reach window_reach(struct dmasim_device *d)
+{
+	(void)d;
+	return BUS_REACH_WINDOW;
+}
+
+const struct dmasim_bus_ops dmasim__bus_window = {
+	.name = "window",
+	.translate = dmasim__window_translate,
+	.resolve = dmasim__window_resolve,
+	.reach = window_reach,
+};
+
+/* ---- device accesses --------------------------------------------------------------------- */
+
 static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t addr, void *buf,
 			 size_t len, bool write);
 
@@ -75,6 +136,50 @@ static int access(struct device *dev, const char *call, dma_addr_t addr, void *b
 	return access_pieces(d, call, addr, buf, len, write);
 }
 
+/*
+ * One piece: the records' check where nothing else confines the device,
+ * then the bus translation; with debug on, an IOMMU's translation of an
+ * address the DMA API no longer vouches for is reported.
+ */
+static int access_piece(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t len,
+			bool write, phys_addr_t *phys, size_t *chunk)
+{
+	enum dmasim_bus_reach reach = d->bus->reach(d);
+	struct dmasim_map rec;
+	size_t rchunk;
+	int ret;
+
+	if (reach == BUS_REACH_WINDOW) {
+		/* Without an IOMMU nothing stops real hardware; the records stand in for one. */
+		ret = dmasim__record_access(d, call, addr, len, write, &rec, &len, true);
+		if (ret)
+			return ret;
+		if (rec.kind == MAP_RESOURCE) {
+			dmasim__debug_report(d, "%s: bus address 0x%016llx is a peer MMIO resource, which dmasim does not simulate",
+					     call, (unsigned long long)addr);
+			return -EFAULT;
+		}
+	}
+	ret = d->bus->translate(d, call, addr, len, write, phys, chunk);
+	if (ret || reach != BUS_REACH_DMA_API || !d->plat->debug)
+		return ret;
+	/*
+	 * The hardware let it through; say so when the DMA API no longer
+	 * vouches for the address: a stale IOTLB entry in lazy mode.
+	 */
+	if (dmasim__record_access(d, call, addr, *chunk, write, &rec, &rchunk, false) == -EFAULT) {
+		phys_addr_t now;
+
+		if (d->bus->resolve(d, addr, &now))
+			dmasim__debug_report(d, "%s: device reached bus address 0x%016llx after it was unmapped (stale IOTLB entry; mode=lazy)",
+					     call, (unsigned long long)addr);
+		else
+			dmasim__debug_report(d, "%s: device reached bus address 0x%016llx outside every buffer mapped for it (the IOMMU page is shared with a live mapping)",
+					     call, (unsigned long long)addr);
+	}
+	return 0;
+}
+
 static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t addr, void *buf,
 			 size_t len, bool write)
 {
@@ -92,7 +197,7 @@ static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t a
 		size_t chunk;
 		unsigned char *ram;
 
-		ret = d->ops->dev_access(d, call, addr, len, write, &phys, &chunk);
+		ret = access_piece(d, call, addr, len, write, &phys, &chunk);
 		if (ret)
 			break;
 		/* A coherent device snoops the CPU's caches: it sees the CPU's view. */
@@ -132,9 +237,8 @@ int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlat
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dmasim_dev_translate");
 	struct dmasim_map rec;
-	bool have_rec;
+	bool have_rec, window;
 	phys_addr_t phys;
-	int ret;
 
 	if (!d)
 		return -EINVAL;
@@ -152,11 +256,13 @@ int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlat
 		have_rec = m != NULL;
 	}
 	pthread_mutex_unlock(&d->lock);
-	if (have_rec && rec.kind == MAP_RESOURCE && d->ops == &dmasim__direct_ops)
+	window = d->bus->reach(d) == BUS_REACH_WINDOW;
+	/* Without an IOMMU, MMIO is not translated: the bus address is the resource's. */
+	if (have_rec && rec.kind == MAP_RESOURCE && window)
 		phys = rec.phys + (addr - rec.dma);
-	else if ((ret = d->ops->translate(d, addr, 1, &phys)) != 0)
-		return ret;
-	else if (!have_rec && d->ops == &dmasim__direct_ops)
+	else if (d->bus->resolve(d, addr, &phys))
+		return -EFAULT;
+	else if (!have_rec && window)
 		return -EFAULT; /* without an IOMMU only the records say what is reachable */
 	out->bus = addr;
 	out->phys = phys;

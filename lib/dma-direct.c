@@ -162,41 +162,6 @@ static void direct_free(struct dmasim_device *d, size_t size, const struct dmasi
 	dmasim__free_pages(a->page, (unsigned int)get_order(size));
 }
 
-static int direct_translate(struct dmasim_device *d, dma_addr_t dma, size_t len,
-			    phys_addr_t *phys)
-{
-	u64 limit = d->dev.bus_dma_limit;
-
-	if (limit && (dma > limit || len - 1 > limit - dma))
-		return -EFAULT;
-	*phys = dmasim__dma_to_phys(d, dma);
-	if (*phys < dma && d->bus_offset) /* wrapped */
-		return -EFAULT;
-	return dmasim__phys_range_ok(d->plat, *phys, len) ? 0 : -EFAULT;
-}
-
-static int direct_dev_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
-			     size_t len, bool write, phys_addr_t *phys, size_t *chunk)
-{
-	struct dmasim_map rec;
-	int ret;
-
-	/* Without an IOMMU nothing stops real hardware; the records stand in for one. */
-	ret = dmasim__record_access(d, call, addr, len, write, &rec, chunk, true);
-	if (ret)
-		return ret;
-	if (rec.kind == MAP_RESOURCE) {
-		dmasim__debug_report(d, "%s: bus address 0x%016llx is a peer MMIO resource, which dmasim does not simulate",
-				     call, (unsigned long long)addr);
-		return -EFAULT;
-	}
-	ret = direct_translate(d, addr, *chunk, phys);
-	if (ret)
-		dmasim__debug_report(d, "%s: bus address 0x%016llx (%zu bytes) does not translate to RAM the device can reach",
-				     call, (unsigned long long)addr, *chunk);
-	return ret;
-}
-
 static bool direct_mask_supported(struct dmasim_device *d, u64 mask)
 {
 	struct dmasim_platform *p = d->plat;
@@ -236,6 +201,13 @@ static bool direct_may_bounce(struct dmasim_device *d)
 	return dmasim__swiotlb_active(d->plat) && (force_bounce(d) || dma_addressing_limited(&d->dev));
 }
 
+/* As dma_direct_need_sync(): not coherent, or a swiotlb slot. */
+static bool direct_need_sync(struct dmasim_device *d, dma_addr_t dma)
+{
+	return !d->dev.dma_coherent ||
+	       dmasim__swiotlb_is_bounce(d->plat, dmasim__dma_to_phys(d, dma));
+}
+
 static size_t direct_max_mapping_size(struct dmasim_device *d)
 {
 	return direct_may_bounce(d) ? dmasim__swiotlb_max_mapping_size(d) : SIZE_MAX;
@@ -256,12 +228,11 @@ const struct dmasim_dma_ops dmasim__direct_ops = {
 	.map_resource = direct_map_resource,
 	.alloc = direct_alloc,
 	.free = direct_free,
-	.dev_access = direct_dev_access,
-	.translate = direct_translate,
 	.mask_supported = direct_mask_supported,
 	.required_mask = direct_required_mask,
 	.max_mapping_size = direct_max_mapping_size,
 	.opt_mapping_size = direct_max_mapping_size,
 	.merge_boundary = direct_merge_boundary,
 	.may_bounce = direct_may_bounce,
+	.need_sync = direct_need_sync,
 };

@@ -146,8 +146,7 @@ bool dma_need_sync(struct device *dev, dma_addr_t dma_addr)
 
 	if (!d)
 		return false;
-	return !dev->dma_coherent ||
-	       dmasim__swiotlb_is_bounce(d->plat, dmasim__dma_to_phys(d, dma_addr));
+	return d->ops->need_sync(d, dma_addr);
 }
 
 bool dma_need_unmap(struct device *dev)

@@ -68,6 +68,63 @@ int dmasim__parse_bool(const char *s, bool *out);   /* 0/1/on/off/yes/no/true/fa
 /* @size in the largest exact unit ("256M", "4K", "1500"); returns @buf. */
 const char *dmasim__format_size(u64 size, char *buf, size_t len);
 
+/*
+ * One key of a spec, in a table (ended by a NULL key) that is the only list
+ * of a spec's keys: parsing, the "unknown key" message, the normalised spec,
+ * `dmasim --help` and the check of docs/spec.md all come from it.  The layer
+ * that owns a key's meaning supplies its parser and formatter; the table only
+ * routes the value to it.
+ */
+struct dmasim_spec_key {
+	const char *key;
+	const char *layer;  /* the layer that owns the value's meaning */
+	const char *syntax; /* what a value looks like (Markdown: `code`) */
+	const char *dflt;   /* in force without the key (Markdown) */
+	const char *help;   /* what it configures, one sentence (Markdown) */
+	/* Where the parsed value goes: @cfg + @offset is what parse() gets. */
+	size_t offset;
+	/*
+	 * Check @val, the word in force for @key, and store it in @cfg; 0, or
+	 * -EINVAL with @err (naming key=value).  One parser may serve all the
+	 * keys of its layer.
+	 */
+	int (*parse)(void *cfg, const char *key, const char *val, char *err, size_t errlen);
+	/*
+	 * The value in force, from the object made (@obj) or from what was
+	 * parsed (@cfg + @offset, NULL once creation is over); false: the key
+	 * is left out of the normalised spec.  NULL: never shown.
+	 */
+	bool (*format)(const void *obj, const void *cfg, const char *key, FILE *out);
+};
+
+/*
+ * Check @s against @keys (an unknown key: "unknown key 'K' (@what keys: ...)")
+ * and hand each key given to its parser, in table order.  Return 0 or -errno with @err.
+ */
+int dmasim__spec_apply(const struct dmasim_spec *s, const struct dmasim_spec_key *keys,
+		       const char *what, void *cfg, char *err, size_t errlen);
+/*
+ * The normalised words "key=value ..." of the keys of @layer (NULL: all) that
+ * have a formatter and show; malloc()ed, NULL without memory.  @cfg as in
+ * dmasim_spec_key.format.
+ */
+char *dmasim__spec_format(const struct dmasim_spec_key *keys, const char *layer,
+			  const void *obj, const void *cfg);
+/* The table as help text, one key per line (Markdown quoting dropped). */
+void dmasim__spec_help(const struct dmasim_spec_key *keys, FILE *out);
+/* The table's row of docs/spec.md: "| `key` | syntax | default | help |". */
+void dmasim__spec_doc_row(const struct dmasim_spec_key *k, FILE *out);
+/*
+ * Split @value, the value of @key, as "NAME[:OPTIONS]": NAME into @name,
+ * @opts to the text after the first ':' ("" if none).  A NAME that does not
+ * fit: -EINVAL with "@key=@value: name too long".
+ */
+int dmasim__spec_split(const char *key, const char *value, char *name, size_t namelen,
+		       const char **opts, char *err, size_t errlen);
+/* The key tables: the platform's (lib/platform.c) and the device's (lib/device.c). */
+extern const struct dmasim_spec_key dmasim__platform_keys[];
+extern const struct dmasim_spec_key dmasim__device_keys[];
+
 /* ---- memory (memory.c, page-alloc.c, slab.c, vmalloc.c) -------------------- */
 
 enum dmasim_zone { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_HIGHMEM, DMASIM_NR_ZONES };
@@ -222,9 +279,16 @@ struct dmasim_swiotlb;
 int dmasim__swiotlb_init(struct dmasim_platform *p, u64 size, phys_addr_t base, bool base_set,
 			 bool force, char *err, size_t errlen);
 void dmasim__swiotlb_destroy(struct dmasim_platform *p);
-/* Bounce [orig, orig+size): allocate slots, copy for TO_DEVICE/BIDIRECTIONAL. */
+/*
+ * Bounce [orig, orig+size): allocate slots and copy the original in.  As the
+ * kernel's swiotlb_map() (dma-direct): the slot's bus address must be within
+ * the device's reach, else -EIO with a report.
+ */
 int dmasim__swiotlb_map(struct dmasim_device *d, phys_addr_t orig, size_t size,
 			enum dma_data_direction dir, unsigned long attrs, phys_addr_t *tlb);
+/* The same without the reach check, as swiotlb_tbl_map_single() (dma-iommu maps the slot). */
+int dmasim__swiotlb_tbl_map(struct dmasim_device *d, phys_addr_t orig, size_t size,
+			    enum dma_data_direction dir, unsigned long attrs, phys_addr_t *tlb);
 /* Copy back for FROM_DEVICE/BIDIRECTIONAL (unless SKIP_CPU_SYNC) and free the slots. */
 void dmasim__swiotlb_unmap(struct dmasim_device *d, phys_addr_t tlb, size_t size,
 			   enum dma_data_direction dir, unsigned long attrs);
@@ -263,9 +327,19 @@ unsigned long dmasim__swiotlb_used(struct dmasim_platform *p);
 
 /* ---- cache model (cache.c, cache-coherent.c) ------------------------- */
 
-int dmasim__cache_create(struct dmasim_platform *p, const char *value, char *err, size_t errlen);
-/* Whether the model "cache=VALUE" names keeps CPU and RAM one copy (NULL: the default). */
-bool dmasim__cache_is_coherent(const char *value);
+/* cache=NAME[:line=N][:OPTIONS], parsed: the model, the core's line= and the model's options. */
+struct dmasim_cache_choice {
+	const struct dmasim_cache_ops *ops;
+	unsigned int line; /* 0: the model chooses */
+	char opts[256];    /* the words other than line=N, joined by ':' */
+	char value[320];   /* as written, for the normalised spec */
+};
+/* The spec-key parser and formatter of cache= (a struct dmasim_cache_choice). */
+int dmasim__cache_parse(void *choice, const char *key, const char *value, char *err,
+			size_t errlen);
+bool dmasim__cache_format(const void *plat, const void *choice, const char *key, FILE *out);
+int dmasim__cache_create(struct dmasim_platform *p, const struct dmasim_cache_choice *c,
+			 char *err, size_t errlen);
 void dmasim__cache_destroy(struct dmasim_platform *p);
 void dmasim__cache_sync_for_device(struct dmasim_device *d, phys_addr_t phys, size_t size,
 				   enum dma_data_direction dir);
@@ -353,7 +427,8 @@ struct dmasim_device {
 	phys_addr_t bus_offset; /* bus = phys - offset */
 	struct device_dma_parameters parms;
 	bool force_bounce;
-	const struct dmasim_dma_ops *ops;
+	const struct dmasim_dma_ops *ops;       /* the driver's side: chosen once, at creation */
+	const struct dmasim_bus_ops *bus;       /* the device's side: how its bus addresses translate */
 	pthread_mutex_t lock;
 	struct dmasim_map_tree maps;
 	SLIST_HEAD(, dmasim_map) free_maps; /* unused records, for reuse (at most 64) */
@@ -570,23 +645,19 @@ struct dmasim_dma_ops {
 	int (*alloc)(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp,
 		     unsigned long attrs, struct dmasim_alloc *a);
 	void (*free)(struct dmasim_device *d, size_t size, const struct dmasim_alloc *a);
-	/*
-	 * Device side: the first piece of an access of @len bytes at @addr.
-	 * Fill *@phys (RAM) and *@chunk (bytes reachable contiguously from it,
-	 * at most @len).  Return 0, -EFAULT or -EPERM; the op reports the fault.
-	 */
-	int (*dev_access)(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t len,
-			  bool write, phys_addr_t *phys, size_t *chunk);
-	/* Bus address to physical, without side effects (tools). Return 0 or -EFAULT. */
-	int (*translate)(struct dmasim_device *d, dma_addr_t dma, size_t len, phys_addr_t *phys);
 	/* Whether @mask (streaming or coherent) can be honoured. */
 	bool (*mask_supported)(struct dmasim_device *d, u64 mask);
 	u64 (*required_mask)(struct dmasim_device *d);
 	size_t (*max_mapping_size)(struct dmasim_device *d);
 	size_t (*opt_mapping_size)(struct dmasim_device *d);
 	unsigned long (*merge_boundary)(struct dmasim_device *d);
-	/* Whether a bounce could be needed (for dma_need_sync/unmap). */
+	/* Whether a bounce could be needed (for dma_need_unmap). */
 	bool (*may_bounce)(struct dmasim_device *d);
+	/*
+	 * dma_need_sync(): whether the mapping at @dma needs syncs (the device
+	 * is not coherent, or the mapping is bounced through swiotlb).
+	 */
+	bool (*need_sync)(struct dmasim_device *d, dma_addr_t dma);
 	/*
 	 * Optional: the two-step IOVA API.  iova_alloc reserves @size bytes of
 	 * IOVA space for memory starting at @phys's granule offset (*@addr keeps
@@ -604,16 +675,65 @@ struct dmasim_dma_ops {
 extern const struct dmasim_dma_ops dmasim__direct_ops;
 extern const struct dmasim_dma_ops dmasim__iommu_dma_ops;
 
+/* ---- bus translation (dev-access.c: the direct window; iommu/iommu.c: IOMMU) ---- */
+
+/*
+ * The hardware side of the bus, per device: how a bus address the device
+ * drives becomes a physical address.  Chosen when the device is created (the
+ * window without an IOMMU, the IOMMU behind one); attach/detach change only
+ * the domain the IOMMU translates through.  The DMA ops never use it and it
+ * never uses the DMA ops.
+ */
+enum dmasim_bus_reach {
+	BUS_REACH_WINDOW,  /* any RAM in the bus window (no IOMMU, or an identity domain) */
+	BUS_REACH_DMA_API, /* an IOMMU domain the DMA API manages: only what it mapped */
+	BUS_REACH_IOMMU,   /* an IOMMU domain the driver manages with iommu_map(), or none */
+};
+
+struct dmasim_bus_ops {
+	const char *name;
+	/*
+	 * The first piece of an access of @len bytes at @addr: fill *@phys
+	 * (RAM) and *@chunk (bytes reachable contiguously from it, at most
+	 * @len).  Return 0, -EFAULT or -EPERM; the implementation reports (and
+	 * for an IOMMU records) its faults.
+	 */
+	int (*translate)(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t len,
+			 bool write, phys_addr_t *phys, size_t *chunk);
+	/* @addr to physical without side effects or reports (tools). Return 0 or -EFAULT. */
+	int (*resolve)(struct dmasim_device *d, dma_addr_t addr, phys_addr_t *phys);
+	/* What the device can reach now. */
+	enum dmasim_bus_reach (*reach)(struct dmasim_device *d);
+};
+
+extern const struct dmasim_bus_ops dmasim__bus_window;
+extern const struct dmasim_bus_ops dmasim__bus_iommu;
+/* The window's translation, for an IOMMU's identity domain. */
+int dmasim__window_translate(struct dmasim_device *d, const char *call, dma_addr_t addr,
+			     size_t len, bool write, phys_addr_t *phys, size_t *chunk);
+int dmasim__window_resolve(struct dmasim_device *d, dma_addr_t addr, phys_addr_t *phys);
+
 /* ---- the IOMMU (iommu/iommu.c, iommu/dma-iommu.c) --------------------------- */
 
 struct dmasim_iommu;
 
-/*
- * Parse the platform's IOMMU keys (iommu, iova, mode, iotlb, fq, fq_timeout)
- * and create the IOMMU if iommu is not off.  Return 0 or -EINVAL with @err.
- */
-int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_spec *s, char *err,
-			 size_t errlen);
+/* The platform's IOMMU keys (iommu, iova, mode, iotlb, fq, fq_timeout), parsed. */
+struct dmasim_iommu_config {
+	const struct dmasim_pgtable_ops *fmt; /* NULL: iommu=off */
+	char fmt_opts[96];
+	const struct dmasim_iova_ops *iova_ops;
+	char iova_opts[96];
+	bool lazy;
+	unsigned int iotlb, fq, fq_timeout_ms;
+};
+/* The defaults: no IOMMU, and the values its keys take when it is on. */
+void dmasim__iommu_config_init(struct dmasim_iommu_config *c);
+/* The spec-key parser and formatter of the IOMMU's keys (a struct dmasim_iommu_config). */
+int dmasim__iommu_parse(void *cfg, const char *key, const char *val, char *err, size_t errlen);
+bool dmasim__iommu_format(const void *plat, const void *cfg, const char *key, FILE *out);
+/* Create the IOMMU @c describes, if any.  Return 0 or -errno with @err. */
+int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_iommu_config *c,
+			 char *err, size_t errlen);
 void dmasim__iommu_destroy(struct dmasim_platform *p);
 /* The words of the normalised spec for the IOMMU ("iommu=off" or the full set). */
 void dmasim__iommu_spec(struct dmasim_platform *p, char *buf, size_t len);
@@ -699,6 +819,11 @@ void dmasim__cachelines_add(struct dmasim_device *d, const char *call, phys_addr
 void dmasim__cachelines_del(struct dmasim_device *d, phys_addr_t phys, size_t size,
 			    enum dma_data_direction dir, unsigned long attrs);
 void dmasim__cachelines_destroy(struct dmasim_platform *p);
+
+/* ---- call-site capture (debug/stack.c) ------------------------------------------ */
+
+/* Up to @max return addresses of the calling stack, innermost first; the count. */
+int dmasim__stack_capture(void **frames, int max);
 
 /* ---- tracing (trace.c) ----------------------------------------------------- */
 

@@ -381,8 +381,12 @@ static int find_bounce(const struct dmasim_swiotlb *sw, phys_addr_t tlb, struct 
 
 /* ---- map, unmap, sync -------------------------------------------------------- */
 
-int dmasim__swiotlb_map(struct dmasim_device *d, phys_addr_t orig, size_t size,
-			enum dma_data_direction dir, unsigned long attrs, phys_addr_t *tlb)
+/*
+ * Bounce into fresh slots.  @reach: the slot's own bus address is what the
+ * device uses (dma-direct), so it must lie under the device's mask.
+ */
+static int map_slots(struct dmasim_device *d, phys_addr_t orig, size_t size,
+		     enum dma_data_direction dir, unsigned long attrs, bool reach, phys_addr_t *tlb)
 {
 	struct dmasim_platform *p = d->plat;
 	struct dmasim_swiotlb *sw = p->swiotlb;
@@ -427,7 +431,7 @@ int dmasim__swiotlb_map(struct dmasim_device *d, phys_addr_t orig, size_t size,
 	 * reach it.  Behind an IOMMU the slot gets an IOVA, so anywhere will do.
 	 */
 	bus = dmasim__phys_to_dma(d, t);
-	if (d->ops == &dmasim__direct_ops && !dmasim__dma_capable(d, bus, size, d->dma_mask)) {
+	if (reach && !dmasim__dma_capable(d, bus, size, d->dma_mask)) {
 		struct bounce b;
 
 		pthread_spin_lock(&sw->lock);
@@ -455,6 +459,18 @@ int dmasim__swiotlb_map(struct dmasim_device *d, phys_addr_t orig, size_t size,
 			 .bus = dmasim__phys_to_dma(d, t), .has_bus = true, .size = size, .dir = dir, .has_dir = true,
 			 .bounced = true);
 	return 0;
+}
+
+int dmasim__swiotlb_map(struct dmasim_device *d, phys_addr_t orig, size_t size,
+			enum dma_data_direction dir, unsigned long attrs, phys_addr_t *tlb)
+{
+	return map_slots(d, orig, size, dir, attrs, true, tlb);
+}
+
+int dmasim__swiotlb_tbl_map(struct dmasim_device *d, phys_addr_t orig, size_t size,
+			    enum dma_data_direction dir, unsigned long attrs, phys_addr_t *tlb)
+{
+	return map_slots(d, orig, size, dir, attrs, false, tlb);
 }
 
 void dmasim__swiotlb_unmap(struct dmasim_device *d, phys_addr_t tlb, size_t size,

@@ -664,6 +664,18 @@ static void test_unmanaged_attach_identity(void **state)
 	assert_int_equal(dmasim_dev_write(dev, 0x10000, got, sizeof(got)), -EPERM);
 	assert_int_equal(last_fault(p).reason, DMASIM_FAULT_PERMISSION);
 	assert_int_equal(dmasim_dev_read(dev, page_to_phys(pg), got, sizeof(got)), -EFAULT);
+	/*
+	 * Attaching changed the domain, not the DMA ops (chosen from the default
+	 * domain, as use_dma_iommu()): the DMA API still maps directly, and the
+	 * device cannot reach that address through the unmanaged domain.
+	 */
+	buf = kmalloc(64, GFP_KERNEL);
+	h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dev, h));
+	assert_int_equal(h, virt_to_phys(buf));
+	assert_int_equal(dmasim_dev_read(dev, h, got, sizeof(got)), -EFAULT);
+	dma_unmap_single(dev, h, 64, DMA_TO_DEVICE);
+	kfree(buf);
 	/* Back in the identity domain: bus address = physical address again. */
 	iommu_detach_device(dom, dev);
 	assert_ptr_equal(iommu_get_domain_for_dev(dev), def);
@@ -992,6 +1004,97 @@ static void test_dma_coherent(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/*
+ * Every DMA-API IOVA is aligned to its size rounded up to a power of two
+ * (of granules): drivers/iommu/dma-iommu.c (iommu_dma_alloc_iova() asks
+ * alloc_iova_fast() for a size-aligned range) and drivers/iommu/iova.c
+ * (alloc_iova(): the alignment mask shifted by fls_long(size - 1)); for
+ * coherent memory Documentation/core-api/dma-api.rst promises it ("aligned
+ * to the smallest PAGE_SIZE order" at least the size).  On every allocator:
+ * a live odd-sized mapping first, so the space is not trivially aligned.
+ */
+static void check_dma_size_aligned(const struct combo *c)
+{
+	struct dmasim_platform *p = cplat(c, NULL);
+	struct device *dev = mkdev(p, "name=align");
+	const size_t big = 200 * KiB, small = 12 * KiB, odd = 20 * KiB;
+	struct page *pg = alloc_pages(GFP_KERNEL, 4);
+	struct scatterlist sg[3];
+	dma_addr_t h, h2, keep;
+	void *cpu, *cpu2;
+
+	assert_non_null(pg);
+	keep = dma_map_page(dev, pg, 0, 3 * PAGE_SIZE, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dev, keep));
+	assert_int_equal(keep % (16 * KiB), 0);
+
+	cpu = dma_alloc_coherent(dev, big, &h, GFP_KERNEL);
+	assert_non_null(cpu);
+	if (h % (256 * KiB))
+		fail_msg("iova=%s: dma_alloc_coherent(200 KiB) at %#llx, not 256 KiB-aligned", c->iova,
+			 (unsigned long long)h);
+	cpu2 = dma_alloc_coherent(dev, small, &h2, GFP_KERNEL);
+	assert_non_null(cpu2);
+	assert_int_equal(h2 % (16 * KiB), 0);
+	dma_free_coherent(dev, small, cpu2, h2);
+	cpu2 = dma_alloc_coherent(dev, odd, &h2, GFP_KERNEL);
+	assert_non_null(cpu2);
+	assert_int_equal(h2 % (32 * KiB), 0);
+	dma_free_coherent(dev, odd, cpu2, h2);
+	dma_free_coherent(dev, big, cpu, h);
+
+	cpu = dma_alloc_wc(dev, big, &h, GFP_KERNEL);
+	assert_non_null(cpu);
+	assert_int_equal(h % (256 * KiB), 0);
+	dma_free_wc(dev, big, cpu, h);
+
+	cpu = dma_alloc_attrs(dev, big, &h, GFP_KERNEL, DMA_ATTR_FORCE_CONTIGUOUS);
+	assert_non_null(cpu);
+	assert_int_equal(h % (256 * KiB), 0);
+	dma_free_attrs(dev, big, cpu, h, DMA_ATTR_FORCE_CONTIGUOUS);
+
+	cpu = dmam_alloc_coherent(dev, big, &h, GFP_KERNEL); /* freed with the device */
+	assert_non_null(cpu);
+	assert_int_equal(h % (256 * KiB), 0);
+
+	/* Streaming: 3 pages at a 4-page boundary, 5 pages at an 8-page one. */
+	h = dma_map_page(dev, pg, 0, 3 * PAGE_SIZE, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dev, h));
+	assert_int_equal(h % (4 * PAGE_SIZE), 0);
+	h2 = dma_map_page(dev, pg + 8, 0, 5 * PAGE_SIZE, DMA_FROM_DEVICE);
+	assert_false(dma_mapping_error(dev, h2));
+	assert_int_equal(h2 % (8 * PAGE_SIZE), 0);
+	dma_unmap_page(dev, h2, 5 * PAGE_SIZE, DMA_FROM_DEVICE);
+	dma_unmap_page(dev, h, 3 * PAGE_SIZE, DMA_TO_DEVICE);
+	/* A scatterlist takes one IOVA range for all its segments. */
+	sg_init_table(sg, 3);
+	for (int i = 0; i < 3; i++)
+		sg_set_page(&sg[i], pg + 2 * i, PAGE_SIZE, 0);
+	assert_int_equal(dma_map_sg(dev, sg, 3, DMA_TO_DEVICE), 1);
+	assert_int_equal(sg_dma_address(&sg[0]) % (4 * PAGE_SIZE), 0);
+	dma_unmap_sg(dev, sg, 3, DMA_TO_DEVICE);
+
+	dma_unmap_page(dev, keep, 3 * PAGE_SIZE, DMA_TO_DEVICE);
+	__free_pages(pg, 4);
+	dmasim_iommu_flush(p);
+	if (dmasim_debug_errors(p))
+		tu_log_dump();
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	dmasim_platform_destroy(p);
+}
+
+static void test_dma_size_aligned(void **state)
+{
+	const struct combo *c = *state;
+	struct combo nocache = *c;
+
+	check_dma_size_aligned(c);
+	if (is_rbtree(c)) {
+		nocache.iova = "rbtree:nocache";
+		check_dma_size_aligned(&nocache);
+	}
+}
+
 static void test_dma_noncontiguous(void **state)
 {
 	const struct combo *c = *state;
@@ -1042,6 +1145,42 @@ static void test_dma_identity(void **state)
 	assert_int_equal(dmasim_iommu_iova_to_phys(dom, h, &phys), 0);
 	assert_int_equal(phys, h);
 	dma_unmap_single(dev, h, 1000, DMA_TO_DEVICE);
+	kfree(buf);
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	dmasim_platform_destroy(p);
+}
+
+/*
+ * dma_need_sync() of a bounced mapping behind the IOMMU: the device writes
+ * the swiotlb slot, so the CPU sees the data only after a sync, and
+ * dma_need_sync() must say so even for a coherent device.  Kernel fact:
+ * drivers/iommu/dma-iommu.c, iommu_dma_need_sync(): true when the device
+ * is not coherent or the IOVA translates into a swiotlb buffer.
+ */
+static void test_dma_need_sync_bounced(void **state)
+{
+	const struct combo *c = *state;
+	struct dmasim_platform *p = cplat(c, NULL);
+	struct device *dev = mkdev(p, "name=nsb force_bounce=1 coherent=1");
+	struct device *plain = mkdev(p, "name=nsp coherent=1");
+	unsigned char *buf = kmalloc(4096, GFP_KERNEL), data[256];
+	dma_addr_t h;
+
+	memset(buf, 0, 4096);
+	fill(data, sizeof(data), 17);
+	h = dma_map_single(dev, buf, 4096, DMA_FROM_DEVICE);
+	assert_false(dma_mapping_error(dev, h));
+	assert_int_equal(dmasim_dev_write(dev, h + 100, data, sizeof(data)), 0);
+	/* A driver that skips the sync when dma_need_sync() says it may. */
+	if (dma_need_sync(dev, h))
+		dma_sync_single_for_cpu(dev, h, 4096, DMA_FROM_DEVICE);
+	assert_memory_equal(buf + 100, data, sizeof(data));
+	dma_unmap_single(dev, h, 4096, DMA_FROM_DEVICE);
+	/* Not bounced, coherent: no sync needed. */
+	h = dma_map_single(plain, buf, 4096, DMA_FROM_DEVICE);
+	assert_false(dma_mapping_error(plain, h));
+	assert_false(dma_need_sync(plain, h));
+	dma_unmap_single(plain, h, 4096, DMA_FROM_DEVICE);
 	kfree(buf);
 	assert_int_equal(dmasim_debug_errors(p), 0);
 	dmasim_platform_destroy(p);
@@ -1156,6 +1295,54 @@ static void test_strict_vs_lazy(void **state)
 		assert_int_equal(last_fault(p).reason, DMASIM_FAULT_UNMAPPED);
 	}
 	kfree(buf);
+	dmasim_platform_destroy(p);
+}
+
+/*
+ * dmasim_iommu_reserve() over a range that was unmapped: free for the
+ * driver, even when in lazy mode it only waits in the flush queue for its
+ * IOTLB flush.  The reservation flushes the queue and succeeds; a range
+ * still mapped stays -EBUSY; nothing maps into the reservation afterwards.
+ */
+static void test_reserve_after_unmap(void **state)
+{
+	const struct combo *c = *state;
+	struct dmasim_platform *p = cplat(c, "fq=64 fq_timeout=0");
+	struct device *dev = mkdev(p, "name=resv2 mask=32");
+	struct iommu_domain *dom = iommu_get_domain_for_dev(dev);
+	struct dmasim_iommu_stats s;
+	char *buf = kmalloc(4096, GFP_KERNEL), *live = kmalloc(4096, GFP_KERNEL);
+	dma_addr_t h, hl, again;
+	unsigned char got[8];
+	unsigned long errs;
+
+	h = dma_map_single(dev, buf, 4096, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dev, h));
+	hl = dma_map_single(dev, live, 4096, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dev, hl));
+	dma_unmap_single(dev, h, 4096, DMA_TO_DEVICE);
+	assert_int_equal(dmasim_iommu_get_stats(p, &s), 0);
+	assert_int_equal(s.fq_pending, is_lazy(c) ? 1 : 0);
+
+	assert_int_equal(dmasim_iommu_reserve(dom, h, 4096), 0);
+	assert_int_equal(dmasim_iommu_get_stats(p, &s), 0);
+	assert_int_equal(s.fq_pending, 0);
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	/* The flush came first: no stale translation of the reserved range is left (a fault). */
+	assert_int_equal(dmasim_dev_read(dev, h, got, sizeof(got)), -EFAULT);
+	errs = dmasim_debug_errors(p);
+	assert_int_equal(dmasim_iommu_reserve(dom, hl, 4096), -EBUSY);
+	for (int i = 0; i < 16; i++) {
+		again = dma_map_single(dev, buf, 4096, DMA_TO_DEVICE);
+		assert_false(dma_mapping_error(dev, again));
+		assert_true(again != h);
+		dma_unmap_single(dev, again, 4096, DMA_TO_DEVICE);
+	}
+	dma_unmap_single(dev, hl, 4096, DMA_TO_DEVICE);
+	dmasim_iommu_flush(p);
+	assert_int_equal(dmasim_debug_errors(p), errs);
+	kfree(buf);
+	kfree(live);
 	dmasim_platform_destroy(p);
 }
 
@@ -1624,11 +1811,14 @@ static const struct {
 	T(test_dma_offsets_perms_queries),
 	T(test_dma_sg_merge),
 	T(test_dma_coherent),
+	T(test_dma_size_aligned),
 	T(test_dma_noncontiguous),
 	T(test_dma_identity),
+	T(test_dma_need_sync_bounced),
 	T(test_dma_msi_window),
 	T(test_dma_reserve),
 	T(test_strict_vs_lazy),
+	T(test_reserve_after_unmap),
 	T(test_lazy_queue_full),
 	T(test_lazy_timeout),
 	T(test_bad_unmap_keeps_others),

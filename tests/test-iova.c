@@ -16,17 +16,22 @@
 
 #include "testutil.h"
 #include <linux/dma-mapping.h>
+#include <linux/gfp.h>
 #include <linux/slab.h>
 #include "internal.h"
 
 struct backend_case {
 	const struct dmasim_iova_ops *ops;
+	const char *options;   /* the words after "NAME:" */
+	const char *label;
 	bool top_down; /* the first allocation lands at the top, below the limit */
 };
 
+/* Every built-in allocator (main() checks the registry has no other), with each of its options. */
 static const struct backend_case backends[] = {
-	{ &dmasim__iova_rbtree, .top_down = true },
-	{ &dmasim__iova_bitmap, .top_down = false },
+	{ &dmasim__iova_rbtree, "", "rbtree", .top_down = true },
+	{ &dmasim__iova_rbtree, "nocache", "rbtree:nocache", .top_down = true },
+	{ &dmasim__iova_bitmap, "", "bitmap", .top_down = false },
 };
 
 #define G 4096ULL
@@ -43,7 +48,7 @@ static struct dmasim_iova *mk(void **state, dma_addr_t start, dma_addr_t end)
 {
 	const struct dmasim_iova_ops *ops = bc(state)->ops;
 	struct dmasim_iova_config cfg = {
-		.granule = G, .start = start, .end = end, .options = "", .seed = 1,
+		.granule = G, .start = start, .end = end, .options = bc(state)->options, .seed = 1,
 	};
 	struct dmasim_iova *iova = ops->alloc(&cfg);
 
@@ -78,6 +83,17 @@ static struct dmasim_iova_stats stats(struct dmasim_iova *iova)
 	return st;
 }
 
+static u64 pow2_up(u64 n)
+{
+	return n <= 1 ? 1 : 1ULL << (64 - __builtin_clzll(n - 1));
+}
+
+/* What an "aligned" request of these tests asks: the DMA layer's size alignment. */
+static size_t align_of(size_t size, bool aligned)
+{
+	return aligned ? pow2_up(size) : 0;
+}
+
 /* The contract for one allocation. */
 static void check_alloc(struct dmasim_iova *iova, dma_addr_t a, size_t size, dma_addr_t limit,
 			bool aligned)
@@ -88,14 +104,14 @@ static void check_alloc(struct dmasim_iova *iova, dma_addr_t a, size_t size, dma
 	assert_int_equal(a % G, 0);
 	assert_true(a >= iova->start);
 	assert_true(a + size - 1 <= top);
-	if (aligned && !(size & (size - 1)))
-		assert_int_equal(a % size, 0);
+	if (aligned)
+		assert_int_equal(a % pow2_up(size), 0);
 }
 
 static int alloc(struct dmasim_iova *iova, size_t size, dma_addr_t limit, bool aligned,
 		 dma_addr_t *a)
 {
-	int ret = iova->ops->alloc_range(iova, size, limit, aligned, a);
+	int ret = iova->ops->alloc_aligned(iova, size, align_of(size, aligned), limit, a);
 
 	if (!ret)
 		check_alloc(iova, *a, size, limit, aligned);
@@ -224,8 +240,10 @@ static void test_tiny(void **state)
 	assert_int_equal(alloc(iova, G, LIMIT_NONE, false, &a), -ENOMEM);
 	must_free(iova, G, G);
 	assert_int_equal(must_alloc(iova, G, LIMIT_NONE, false), G);
-	assert_int_equal(iova->ops->alloc_range(iova, 0, LIMIT_NONE, false, &a), -EINVAL);
-	assert_int_equal(iova->ops->alloc_range(iova, 100, LIMIT_NONE, false, &a), -EINVAL);
+	assert_int_equal(iova->ops->alloc_aligned(iova, 0, 0, LIMIT_NONE, &a), -EINVAL);
+	assert_int_equal(iova->ops->alloc_aligned(iova, 100, 0, LIMIT_NONE, &a), -EINVAL);
+	assert_int_equal(iova->ops->alloc_aligned(iova, G, 3 * G, LIMIT_NONE, &a), -EINVAL);
+	assert_int_equal(iova->ops->alloc_aligned(iova, G, G, LIMIT_NONE, NULL), -EINVAL);
 	iova->ops->free(iova);
 }
 
@@ -251,6 +269,93 @@ static void test_size_aligned(void **state)
 			assert_int_equal(a % size, 0);
 		}
 	}
+	free(sh.g);
+	iova->ops->free(iova);
+}
+
+/*
+ * alloc_aligned() places every range at a multiple of the alignment asked,
+ * whatever the size (not only powers of two) and whatever the alignment
+ * (below, at or above the size's power of two; up to the granule it asks
+ * nothing): with odd-sized neighbours, so the alignment has to be worked
+ * for; under a limit that is not a power of two; and for ranges recycled
+ * through per-thread caches, which were freed by requests that did not ask
+ * for alignment.  The DMA layer asks for the size rounded up to a power of
+ * two (drivers/iommu/iova.c: alloc_iova() with size_aligned shifts its mask
+ * by fls_long(size - 1), sizes in granules), which the cases cover.
+ */
+static void test_alignment(void **state)
+{
+	static const size_t sizes[] = { 1, 2, 3, 4, 5, 7, 8, 12, 16, 17, 31, 32, 33, 50, 64, 100, 200 };
+	struct dmasim_iova *iova = mk(state, G, 4 * 1024 * T_1M - 1);
+	dma_addr_t a, cached[64];
+	struct shadow sh;
+	int tag = 1;
+
+	shadow_init(&sh, iova);
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t size = sizes[i] * G;
+
+		for (size_t align = 0; align <= 4 * pow2_up(size); align = align ? align * 2 : G / 2) {
+			size_t want = align > G ? align : G;
+			dma_addr_t odd = must_alloc(iova, 3 * G, LIMIT_NONE, false);
+
+			shadow_mark(&sh, odd, 3 * G, 1);
+			assert_int_equal(iova->ops->alloc_aligned(iova, size, align, LIMIT_NONE, &a), 0);
+			check_alloc(iova, a, size, LIMIT_NONE, false);
+			if (a % want)
+				fail_msg("%zu granules aligned to %#zx: got %#llx", sizes[i], align,
+					 (unsigned long long)a);
+			shadow_mark(&sh, a, size, (unsigned char)(2 + tag++ % 200));
+			assert_int_equal(iova->ops->alloc_aligned(iova, size, align, 0x7fffbfff, &a), 0);
+			check_alloc(iova, a, size, 0x7fffbfff, false);
+			if (a % want)
+				fail_msg("%zu granules aligned to %#zx under a limit: got %#llx", sizes[i],
+					 align, (unsigned long long)a);
+			shadow_mark(&sh, a, size, (unsigned char)(2 + tag++ % 200));
+		}
+	}
+
+	/*
+	 * Through the caches: ranges freed after unaligned requests fill this
+	 * thread's magazines; aligned requests of the same size must skip the
+	 * misaligned ones (or go to the tree), and the aligned ones they free go
+	 * round again, aligned.
+	 */
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t size = sizes[i] * G, want = pow2_up(size);
+
+		for (int k = 0; k < 64; k++) {
+			dma_addr_t odd = must_alloc(iova, G, LIMIT_NONE, false);
+
+			cached[k] = must_alloc(iova, size, LIMIT_NONE, false);
+			must_free(iova, odd, G);
+		}
+		for (int k = 0; k < 64; k++)
+			must_free(iova, cached[k], size);
+		for (int round = 0; round < 3; round++) {
+			for (int k = 0; k < 64; k++) {
+				assert_int_equal(iova->ops->alloc_aligned(iova, size, want, LIMIT_NONE,
+									  &cached[k]), 0);
+				if (cached[k] % want)
+					fail_msg("%zu granules from a cache, round %d: %#llx not aligned to %#zx",
+						 sizes[i], round, (unsigned long long)cached[k], want);
+			}
+			for (int k = 0; k < 64; k++)
+				must_free(iova, cached[k], size);
+		}
+		/* A bigger alignment than the cached ranges had is honoured too. */
+		assert_int_equal(iova->ops->alloc_aligned(iova, size, 4 * want, LIMIT_NONE, &a), 0);
+		assert_int_equal(a % (4 * want), 0);
+		must_free(iova, a, size);
+	}
+
+	/* An alignment no address of the aperture has (0 is never handed out): no room. */
+	assert_int_equal(iova->ops->alloc_aligned(iova, G, (size_t)1 << 40, LIMIT_NONE, &a), -ENOMEM);
+	assert_int_equal(iova->ops->alloc_aligned(iova, G, (size_t)1 << 63, LIMIT_NONE, &a), -ENOMEM);
+	/* The DMA layer's case: 200 KiB at a 256 KiB boundary. */
+	a = must_alloc(iova, 50 * G, LIMIT_NONE, true);
+	assert_int_equal(a % (256 * 1024), 0);
 	free(sh.g);
 	iova->ops->free(iova);
 }
@@ -821,7 +926,8 @@ static void *mt_thread(void *p)
 			bool aligned = (r >> 9) & 1;
 			dma_addr_t limit = (r >> 10) & 3 ? LIMIT_NONE : mt->base + 64 * T_1M - 1;
 			dma_addr_t a = 0;
-			int ret = iova->ops->alloc_range(iova, n * G, limit, aligned, &a);
+			int ret = iova->ops->alloc_aligned(iova, n * G, align_of(n * G, aligned), limit,
+							   &a);
 
 			if (ret) {
 				if (ret != -ENOMEM)
@@ -831,7 +937,7 @@ static void *mt_thread(void *p)
 			atomic_fetch_add(&mt->ok_allocs, 1);
 			if (!a || a % G || a < iova->start || a + n * G - 1 > iova->end ||
 			    a + n * G - 1 > limit ||
-			    (aligned && !(n & (n - 1)) && a % (n * G)))
+			    (aligned && a % (pow2_up(n) * G)))
 				atomic_fetch_add(&mt->bad_addr, 1);
 			if (!shadow_set(mt, a, n))
 				atomic_fetch_add(&mt->overlaps, 1);
@@ -909,7 +1015,7 @@ static void *exit_thread(void *p)
 			continue;
 		}
 		for (size_t i = 0; i < n; i++)
-			if (iova->ops->alloc_range(iova, size, LIMIT_NONE, true, &a[i]))
+			if (iova->ops->alloc_aligned(iova, size, size, LIMIT_NONE, &a[i]))
 				arg->failures++;
 		for (size_t i = 0; i < n; i++)
 			if (a[i] && iova->ops->free_range(iova, a[i], size))
@@ -1014,6 +1120,7 @@ static void test_free_ranges(void **state)
 		cmocka_unit_test_prestate(test_basic, c),          \
 		cmocka_unit_test_prestate(test_tiny, c),           \
 		cmocka_unit_test_prestate(test_size_aligned, c),   \
+		cmocka_unit_test_prestate(test_alignment, c),      \
 		cmocka_unit_test_prestate(test_top_down, c),       \
 		cmocka_unit_test_prestate(test_random_no_overlap, c), \
 		cmocka_unit_test_prestate(test_limit, c),          \
@@ -1033,11 +1140,11 @@ static void test_free_ranges(void **state)
 
 static atomic_int wrap_allocs, wrap_frees;
 
-static int wrap_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t limit,
-			    bool size_aligned, dma_addr_t *addr)
+static int wrap_alloc_aligned(struct dmasim_iova *iova, size_t size, size_t align,
+			      dma_addr_t limit, dma_addr_t *addr)
 {
 	atomic_fetch_add(&wrap_allocs, 1);
-	return dmasim__iova_bitmap.alloc_range(iova, size, limit, size_aligned, addr);
+	return dmasim__iova_bitmap.alloc_aligned(iova, size, align, limit, addr);
 }
 
 static int wrap_free_range(struct dmasim_iova *iova, dma_addr_t addr, size_t size)
@@ -1058,7 +1165,7 @@ static void test_user_backend_by_name(void **state)
 	(void)state;
 	wrap = dmasim__iova_bitmap;
 	wrap.base.name = "counting";
-	wrap.alloc_range = wrap_alloc_range;
+	wrap.alloc_aligned = wrap_alloc_aligned;
 	wrap.free_range = wrap_free_range;
 	assert_int_equal(dmasim_backend_register(&wrap.base), 0);
 	assert_int_equal(dmasim_backend_register(&wrap.base), -EEXIST);
@@ -1080,18 +1187,129 @@ static void test_user_backend_by_name(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/*
+ * A descriptor as a program built against ABI 2 had it: no alloc_aligned
+ * (the struct ends before it), only alloc_range(..., size_aligned, ...).
+ */
+struct iova_ops_abi2 {
+	struct dmasim_backend base;
+	struct dmasim_iova *(*alloc)(const struct dmasim_iova_config *cfg);
+	void (*free)(struct dmasim_iova *iova);
+	int (*alloc_range)(struct dmasim_iova *iova, size_t size, dma_addr_t limit,
+			   bool size_aligned, dma_addr_t *addr);
+	int (*free_range)(struct dmasim_iova *iova, dma_addr_t addr, size_t size);
+	int (*reserve)(struct dmasim_iova *iova, dma_addr_t addr, size_t size);
+	void (*stats)(struct dmasim_iova *iova, struct dmasim_iova_stats *st);
+	int (*for_each)(struct dmasim_iova *iova,
+			int (*fn)(void *ctx, dma_addr_t addr, size_t size, bool reserved),
+			void *ctx);
+	size_t (*cache_range)(struct dmasim_iova *iova);
+	void (*flush_caches)(struct dmasim_iova *iova);
+	void (*free_ranges)(struct dmasim_iova *iova, const struct dmasim_iova_range *r,
+			    unsigned int n, int *ret);
+};
+
+static atomic_int old_allocs, old_aligned;
+
+/* The ABI 2 contract, on the bitmap: a power-of-two size aligned to itself when asked. */
+static int old_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t limit,
+			   bool size_aligned, dma_addr_t *addr)
+{
+	atomic_fetch_add(&old_allocs, 1);
+	if (size_aligned)
+		atomic_fetch_add(&old_aligned, 1);
+	return dmasim__iova_bitmap.alloc_aligned(iova, size,
+						 size_aligned && !(size & (size - 1)) ? size : 0,
+						 limit, addr);
+}
+
+/*
+ * An allocator built for ABI 2 still registers and works: the core reaches
+ * it through its alloc_range(), with size_aligned set, and (only from its
+ * own ABI's fields: ASan would see a read past the struct) never reads
+ * alloc_aligned.  An ABI 3 descriptor without alloc_aligned is refused.
+ */
+static void test_user_backend_old_abi(void **state)
+{
+	static struct iova_ops_abi2 *old;
+	static struct dmasim_iova_ops bad;
+	const struct dmasim_iova_ops *found;
+	struct dmasim_platform *p;
+	struct device *dev;
+	struct page *page;
+	dma_addr_t h, a;
+	void *cpu;
+
+	(void)state;
+	/* Heap-allocated at its own size, so a read beyond it is caught. */
+	old = calloc(1, sizeof(*old));
+	assert_non_null(old);
+	old->base = dmasim__iova_bitmap.base;
+	old->base.abi = 2;
+	old->base.name = "old-abi";
+	old->alloc = dmasim__iova_bitmap.alloc;
+	old->free = dmasim__iova_bitmap.free;
+	old->alloc_range = old_alloc_range;
+	old->free_range = dmasim__iova_bitmap.free_range;
+	old->reserve = dmasim__iova_bitmap.reserve;
+	old->stats = dmasim__iova_bitmap.stats;
+	old->free_ranges = dmasim__iova_bitmap.free_ranges;
+	assert_int_equal(dmasim_backend_register(&old->base), 0);
+	found = (const void *)dmasim_backend_find(DMASIM_BACKEND_IOVA, "old-abi");
+	assert_non_null(found);
+	assert_int_equal(found->base.abi, 2);
+	assert_non_null(found->alloc_aligned);
+	assert_ptr_equal(found->free_ranges, dmasim__iova_bitmap.free_ranges);
+
+	p = tu_platform("iommu=on iova=old-abi");
+	assert_non_null(p);
+	dev = dmasim_device_create(p, "name=old");
+	assert_non_null(dev);
+	/* A power-of-two size: aligned, as its contract promised. */
+	page = alloc_pages(GFP_KERNEL, 2);
+	assert_non_null(page);
+	h = dma_map_page(dev, page, 0, 4 * G, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dev, h));
+	assert_int_equal(h % (4 * G), 0);
+	dma_unmap_page(dev, h, 4 * G, DMA_TO_DEVICE);
+	__free_pages(page, 2);
+	cpu = dma_alloc_coherent(dev, 200 * 1024, &a, GFP_KERNEL);
+	assert_non_null(cpu);
+	dma_free_coherent(dev, 200 * 1024, cpu, a);
+	assert_true(atomic_load(&old_allocs) >= 2);
+	assert_int_equal(atomic_load(&old_aligned), atomic_load(&old_allocs));
+	dmasim_iommu_flush(p);
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	dmasim_platform_destroy(p);
+
+	bad = dmasim__iova_bitmap;
+	bad.base.name = "no-alloc-aligned";
+	bad.alloc_aligned = NULL;
+	bad.alloc_range = old_alloc_range;
+	assert_int_equal(dmasim_backend_register(&bad.base), -EINVAL);
+}
+
 int main(void)
 {
 	int failed = 0;
-	const struct CMUnitTest plug[] = { cmocka_unit_test(test_user_backend_by_name) };
+	char names[256];
+	const struct CMUnitTest plug[] = { cmocka_unit_test(test_user_backend_by_name),
+					   cmocka_unit_test(test_user_backend_old_abi) };
 
 	unsetenv("DMASIM_SPEC");
+	/* The conformance table covers every built-in: a new allocator is added to it. */
+	dmasim_backend_list(DMASIM_BACKEND_IOVA, names, sizeof(names));
+	if (strcmp(names, "rbtree,bitmap")) {
+		fprintf(stderr, "test-iova: registered IOVA allocators \"%s\": add the new one to backends[]\n",
+			names);
+		return 1;
+	}
 	failed += cmocka_run_group_tests_name("user-backend", plug, NULL, NULL);
 	for (size_t i = 0; i < ARRAY_SIZE(backends); i++) {
 		const struct CMUnitTest tests[] = IOVA_TESTS((void *)&backends[i]);
 
-		failed += _cmocka_run_group_tests(backends[i].ops->base.name, tests,
-						  ARRAY_SIZE(tests), NULL, NULL);
+		failed += _cmocka_run_group_tests(backends[i].label, tests, ARRAY_SIZE(tests), NULL,
+						  NULL);
 	}
 	return failed;
 }

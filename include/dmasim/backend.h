@@ -212,11 +212,21 @@ struct dmasim_iova_stats {
  * struct dmasim_iova_ops - an IOVA allocator backend.
  *
  * Contract: sizes and addresses are multiples of the granule; an allocation
- * lies in [start, min(limit, end)]; a power-of-two size is aligned to itself
- * when @size_aligned; nothing overlaps a live allocation or a reservation.
- * Every op is thread-safe.  Errors: -ENOMEM (no room below the limit),
- * -EINVAL (bad arguments, or a free of a range that is not allocated
- * exactly), -EBUSY (a reservation over a live allocation).
+ * lies in [start, min(limit, end)] at a multiple of the alignment it was
+ * asked for (alloc_aligned(), ABI 3); nothing overlaps a live allocation or
+ * a reservation.  The allocator decides no alignment of its own: how an
+ * IOVA is aligned is the caller's policy (the DMA layer asks for the size
+ * rounded up to a power of two, as the kernel's dma-iommu.c does).  Every
+ * op is thread-safe.  Errors: -ENOMEM (no room below the limit), -EINVAL
+ * (bad arguments, or a free of a range that is not allocated exactly),
+ * -EBUSY (a reservation over a live allocation).
+ *
+ * Versions: a descriptor with base.abi >= 3 must have alloc_aligned (its
+ * alloc_range may be NULL: the core does not call it).  One built for ABI 1
+ * or 2 still registers and works; the core then allocates through its
+ * alloc_range() with @size_aligned set whenever an alignment is asked, so it
+ * aligns what that contract promised (a power-of-two size, to itself) and
+ * nothing more (docs/backends.md).
  */
 /**
  * struct dmasim_iova_range - a range for dmasim_iova_ops.free_ranges().
@@ -233,6 +243,11 @@ struct dmasim_iova_ops {
 	struct dmasim_iova *(*alloc)(const struct dmasim_iova_config *cfg);
 	/* No thread may still be using the instance (per-thread caches go with it). */
 	void (*free)(struct dmasim_iova *iova);
+	/*
+	 * Before ABI 3 (superseded by alloc_aligned; optional from ABI 3):
+	 * allocate @size bytes, a power-of-two size aligned to itself when
+	 * @size_aligned.
+	 */
 	int (*alloc_range)(struct dmasim_iova *iova, size_t size, dma_addr_t limit,
 			   bool size_aligned, dma_addr_t *addr);
 	int (*free_range)(struct dmasim_iova *iova, dma_addr_t addr, size_t size);
@@ -261,6 +276,19 @@ struct dmasim_iova_ops {
 	 */
 	void (*free_ranges)(struct dmasim_iova *iova, const struct dmasim_iova_range *r,
 			    unsigned int n, int *ret);
+	/*
+	 * Appended in ABI 3, required from it (read only from descriptors with
+	 * base.abi >= 3): allocate @size bytes at a multiple of @align in
+	 * [start, min(@limit, end)] and return the start in *@addr.  @align is
+	 * a power of two in bytes; up to the granule it asks for nothing more
+	 * than granule alignment.  The alignment is of the address itself, not
+	 * of an offset from start.  Return: 0, -ENOMEM (no aligned room below
+	 * the limit), -EINVAL (@size zero or not a granule multiple, @align not
+	 * a power of two, @addr NULL).  A range is freed with free_range() with
+	 * the same @size, whatever its alignment.
+	 */
+	int (*alloc_aligned)(struct dmasim_iova *iova, size_t size, size_t align, dma_addr_t limit,
+			     dma_addr_t *addr);
 };
 
 /* --- IO page-table format --------------------------------------------- */

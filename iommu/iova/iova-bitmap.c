@@ -108,19 +108,14 @@ static u64 count_bits(const bitstr_t *b, u64 nbits)
 	return n;
 }
 
-static u64 roundup_pow2(u64 n)
-{
-	return n <= 1 ? 1 : 1ULL << (64 - __builtin_clzll(n - 1));
-}
-
-static int bm_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t limit,
-			  bool size_aligned, dma_addr_t *addr)
+static int bm_alloc_aligned(struct dmasim_iova *iova, size_t size, size_t align_bytes,
+			    dma_addr_t limit, dma_addr_t *addr)
 {
 	struct bm *b = to_bm(iova);
 	u64 g = iova->granule, n, top, align, pos, z, p, o;
 	int ret = -ENOMEM;
 
-	if (!addr || !size || (size & (g - 1)))
+	if (!addr || !size || (size & (g - 1)) || (align_bytes & (align_bytes - 1)))
 		return -EINVAL;
 	n = size >> b->shift;
 	if (limit < g - 1 || ((limit - (g - 1)) >> b->shift) < b->start_pfn)
@@ -131,8 +126,7 @@ static int bm_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t limi
 		top = b->nbits;
 	if (n > top)
 		return -ENOMEM;
-	/* As the kernel: a size-aligned request is aligned to its size rounded up to a power of two. */
-	align = size_aligned ? roundup_pow2(n) : 1;
+	align = align_bytes > g ? align_bytes >> b->shift : 1; /* in granules */
 
 	pthread_mutex_lock(&b->lock);
 	for (pos = b->hint;; pos = o + 1) {
@@ -141,9 +135,12 @@ static int bm_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t limi
 			b->hint = z; /* all of [hint, z) is used */
 		if (z >= top)
 			break;
-		/* Alignment is of the address, not of the bit number. */
-		p = ((b->start_pfn + z + align - 1) & ~(align - 1)) - b->start_pfn;
-		if (p + n > top)
+		/* Alignment is of the address, not of the bit number (and may be huge). */
+		p = (b->start_pfn + z + align - 1) & ~(align - 1);
+		if (p < b->start_pfn + z)
+			break;
+		p -= b->start_pfn;
+		if (p >= top || n > top - p)
 			break;
 		o = next_bit(b->used, p, p + n, true);
 		if (o == p + n) {
@@ -350,7 +347,7 @@ const struct dmasim_iova_ops dmasim__iova_bitmap = {
 	},
 	.alloc = bm_alloc,
 	.free = bm_free,
-	.alloc_range = bm_alloc_range,
+	.alloc_aligned = bm_alloc_aligned,
 	.free_range = bm_free_range,
 	.free_ranges = bm_free_ranges,
 	.reserve = bm_reserve,

@@ -384,19 +384,27 @@ static bool gap_search(struct rbt *r, struct iova_node *cur, u64 limit, u64 low,
 	}
 }
 
-/* Allocate from the tree; @node is the caller's fresh node. */
+/*
+ * Allocate from the tree at a multiple of @align granules; @node is the
+ * caller's fresh node.  What did not fit below 4 GiB will not fit now either
+ * (the kernel's max32_alloc_size), remembered for two kinds of request: any
+ * alignment, and alignment to the span's power of two (the DMA layer's).  A
+ * failure of (span S, alignment A) implies one of every larger span at every
+ * larger alignment: an A'-aligned block of S' granules holds an A-aligned
+ * one of S.  So a size-aligned failure answers requests aligned at least as
+ * much, and only an unaligned or exactly size-aligned failure is recorded.
+ */
 static int tree_alloc(struct rbt *r, struct iova_node *node, u64 req, u64 span, u64 limit,
-		      bool size_aligned)
+		      u64 align)
 {
-	u64 align = size_aligned ? roundup_pow2(span) : 1;
+	u64 sa = roundup_pow2(span);
 	bool is32 = limit <= r->dma32_pfn;
 	struct iova_node *from, *top;
 	u64 lo;
 
 	if (limit < r->start_pfn || span > limit - r->start_pfn + 1)
 		return -ENOMEM;
-	/* What did not fit below 4 GiB will not fit now either (the kernel's max32_alloc_size). */
-	if (is32 && (span >= r->fail32_any || (align > 1 && span >= r->fail32_aligned)))
+	if (is32 && (span >= r->fail32_any || (align >= sa && span >= r->fail32_aligned)))
 		return -ENOMEM;
 
 	top = first_hi_at_least(r, limit + 1);
@@ -406,7 +414,7 @@ static int tree_alloc(struct rbt *r, struct iova_node *node, u64 req, u64 span, 
 	if (!gap_search(r, from, limit, r->start_pfn, span, align, &lo) &&
 	    (from == top || !gap_search(r, top, limit, r->start_pfn, span, align, &lo))) {
 		if (limit >= r->dma32_pfn) {
-			if (align > 1 && span < r->fail32_aligned)
+			if (align == sa && span < r->fail32_aligned)
 				r->fail32_aligned = span;
 			else if (align == 1 && span < r->fail32_any)
 				r->fail32_any = span;
@@ -430,7 +438,7 @@ static int tree_alloc(struct rbt *r, struct iova_node *node, u64 req, u64 span, 
 }
 
 /* tree_alloc() with a node of the free list, or a new one. */
-static int tree_alloc_node(struct rbt *r, u64 req, u64 span, u64 limit, bool size_aligned,
+static int tree_alloc_node(struct rbt *r, u64 req, u64 span, u64 limit, u64 align,
 			   struct iova_node **out)
 {
 	struct iova_node *node;
@@ -445,7 +453,7 @@ static int tree_alloc_node(struct rbt *r, u64 req, u64 span, u64 limit, bool siz
 			return -ENOMEM;
 		tree_write_lock(r);
 	}
-	ret = tree_alloc(r, node, req, span, limit, size_aligned);
+	ret = tree_alloc(r, node, req, span, limit, align);
 	if (ret)
 		node_park(r, node); /* never in the tree: no new generation */
 	tree_write_unlock(r);
@@ -593,11 +601,10 @@ static struct tcache *get_tcache(struct rbt *r)
 	return tc;
 }
 
-/* Pop a cached range of @order below @limit (aligned to its size if asked); NULL if none fits. */
+/* Pop a cached range of @order below @limit, its start clear of @amask; NULL if none fits. */
 static struct iova_node *tcache_pop(struct rbt *r, struct tcache *tc, unsigned int order,
-				    u64 limit, bool size_aligned)
+				    u64 limit, u64 amask)
 {
-	u64 span = 1ULL << order;
 	struct iova_node *node = NULL;
 	struct magazine *m;
 
@@ -627,7 +634,7 @@ static struct iova_node *tcache_pop(struct rbt *r, struct tcache *tc, unsigned i
 	for (unsigned int i = m ? m->n : 0; i-- > 0;) {
 		struct iova_node *e = m->e[i];
 
-		if (e->hi <= limit && (!size_aligned || !(e->lo & (span - 1)))) {
+		if (e->hi <= limit && !(e->lo & amask)) {
 			node = e;
 			m->e[i] = m->e[--m->n];
 			break;
@@ -724,16 +731,16 @@ static void rbt_flush(struct dmasim_iova *iova)
 
 /* ---- the ops ------------------------------------------------------------- */
 
-static int rbt_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t limit,
-			   bool size_aligned, dma_addr_t *addr)
+static int rbt_alloc_aligned(struct dmasim_iova *iova, size_t size, size_t align, dma_addr_t limit,
+			     dma_addr_t *addr)
 {
 	struct rbt *r = to_rbt(iova);
 	struct iova_node *node;
 	struct tcache *tc = NULL;
-	u64 n, span, limit_pfn;
+	u64 n, span, limit_pfn, galign;
 	int ret;
 
-	if (!addr || !size || (size & (iova->granule - 1)))
+	if (!addr || !size || (size & (iova->granule - 1)) || (align & (align - 1)))
 		return -EINVAL;
 	if (!limit_to_pfn(r->shift, limit, &limit_pfn))
 		return -ENOMEM;
@@ -741,10 +748,11 @@ static int rbt_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t lim
 		limit_pfn = r->end_pfn;
 	n = size >> r->shift;
 	span = span_of(r, n);
+	galign = align > iova->granule ? align >> r->shift : 1; /* in granules, as the kernel's pfns */
 
 	if (cacheable(r, n)) {
 		tc = get_tcache(r);
-		node = tc ? tcache_pop(r, tc, order_of(span), limit_pfn, size_aligned) : NULL;
+		node = tc ? tcache_pop(r, tc, order_of(span), limit_pfn, galign - 1) : NULL;
 		if (node) {
 			/* The node is ours (in no magazine, not live): a plain update will do. */
 			atomic_store_explicit(&node->word,
@@ -758,7 +766,7 @@ static int rbt_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t lim
 		}
 	}
 
-	ret = tree_alloc_node(r, n, span, limit_pfn, size_aligned, &node);
+	ret = tree_alloc_node(r, n, span, limit_pfn, galign, &node);
 	/*
 	 * Space held by caches: empty them all and try once more, as
 	 * alloc_iova_fast().  Only when some cached range lies below the limit
@@ -767,7 +775,7 @@ static int rbt_alloc_range(struct dmasim_iova *iova, size_t size, dma_addr_t lim
 	 */
 	if (ret == -ENOMEM && r->use_cache && cached_count(r, limit_pfn <= r->dma32_pfn) > 0) {
 		rbt_flush(iova);
-		ret = tree_alloc_node(r, n, span, limit_pfn, size_aligned, &node);
+		ret = tree_alloc_node(r, n, span, limit_pfn, galign, &node);
 	}
 	if (ret)
 		return ret;
@@ -1186,7 +1194,7 @@ const struct dmasim_iova_ops dmasim__iova_rbtree = {
 	},
 	.alloc = rbt_alloc,
 	.free = rbt_free,
-	.alloc_range = rbt_alloc_range,
+	.alloc_aligned = rbt_alloc_aligned,
 	.free_range = rbt_free_range,
 	.reserve = rbt_reserve,
 	.stats = rbt_stats,
