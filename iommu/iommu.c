@@ -238,6 +238,10 @@ static void tlb_add_page(unsigned long iova, size_t granule, void *cookie)
 		g->end = iova + granule - 1;
 		return;
 	}
+	if (iova == g->end + 1) { /* the next page up: the other common case */
+		g->end += granule;
+		return;
+	}
 	gather_more(cookie, g, iova, granule);
 }
 
