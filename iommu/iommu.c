@@ -12,7 +12,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "iommu-internal.h"
 #include "iotlb.h"
@@ -136,7 +135,6 @@ struct iommu_thread *dmasim__this_thread_slow(struct dmasim_iommu *iommu)
 	}
 	return q;
 }
-
 
 /* Count an event on this thread's counts: only it writes them, so no locked instruction. */
 static inline void iommu_count(struct dmasim_iommu *iommu, int what)
