@@ -60,6 +60,7 @@ static void direct_unmap_phys(struct dmasim_device *d, const struct dmasim_map *
 
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		dmasim__cache_for_cpu(d, where, m->size, m->dir);
+	dmasim__cache_unmapped(d, where, m->size);
 	if (m->tlb != DMASIM_NO_TLB)
 		dmasim__swiotlb_unmap(d, m->tlb, m->size, m->dir, attrs);
 }
@@ -159,6 +160,7 @@ static void direct_free(struct dmasim_device *d, size_t size, const struct dmasi
 {
 	if (a->cpu != page_address(a->page))
 		dmasim__alias_remove(d->plat, a->cpu);
+	dmasim__cache_unmapped(d, page_to_phys(a->page), size);
 	dmasim__free_pages(a->page, (unsigned int)get_order(size));
 }
 
