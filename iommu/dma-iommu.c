@@ -157,74 +157,66 @@ static void cache_unmapped(struct dmasim_device *d, struct dmasim_domain *dom, d
 
 		if (chunk > size)
 			chunk = size;
-		if (!dom->pgt->ops->iova_to_phys(dom->pgt, dma, &phys, NULL))
+		if (!dmasim__pgtable_iova_to_phys(dom->pgt, dma, &phys, NULL))
 			dmasim__cache_unmapped(d, phys, chunk);
 		dma += chunk;
 		size -= chunk;
 	}
 }
 
-/*
- * The bounce slot behind a mapping.  Without a record (debug=off) it is
- * found the way the kernel finds it: through the page table.
- */
-static phys_addr_t bounce_of(struct dmasim_device *d, struct dmasim_domain *dom,
-			     const struct dmasim_map *m)
+/* The bounce slot behind a mapping, found as the kernel finds it: through the page table. */
+static phys_addr_t bounce_of(struct dmasim_device *d, struct dmasim_domain *dom, dma_addr_t dma)
 {
 	phys_addr_t phys;
 
-	if (m->tlb != DMASIM_TLB_LOOKUP)
-		return m->tlb;
-	if (!d->force_bounce || dmasim__pgtable_iova_to_phys(dom->pgt, m->dma, &phys, NULL))
+	if (!d->force_bounce || dmasim__pgtable_iova_to_phys(dom->pgt, dma, &phys, NULL))
 		return DMASIM_NO_TLB;
 	return dmasim__swiotlb_is_bounce(d->plat, phys) ? phys : DMASIM_NO_TLB;
 }
 
-static void iommu_unmap_phys(struct dmasim_device *d, const struct dmasim_map *m,
-			     unsigned long attrs)
+static void iommu_unmap_phys(struct dmasim_device *d, dma_addr_t dma, size_t size,
+			     enum dma_data_direction dir, unsigned long attrs)
 {
 	struct dmasim_domain *dom = d->domain;
 	phys_addr_t tlb;
 
 	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API))
 		return;
-	tlb = bounce_of(d, dom, m);
+	tlb = bounce_of(d, dom, dma);
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
-		sync_phys(d, dom, m->dma, m->size, m->dir, true);
-	cache_unmapped(d, dom, m->dma, m->size);
-	unmap_range(d, dom, m->dma, m->size);
+		sync_phys(d, dom, dma, size, dir, true);
+	cache_unmapped(d, dom, dma, size);
+	unmap_range(d, dom, dma, size);
 	if (tlb != DMASIM_NO_TLB)
-		dmasim__swiotlb_unmap(d, tlb, m->size, m->dir, attrs);
+		dmasim__swiotlb_unmap(d, tlb, size, dir, attrs);
 }
 
-static void iommu_sync_for_cpu(struct dmasim_device *d, const struct dmasim_map *m, size_t off,
-			       size_t size, enum dma_data_direction dir)
+static void iommu_sync_for_cpu(struct dmasim_device *d, dma_addr_t dma, size_t size,
+			       enum dma_data_direction dir)
 {
 	struct dmasim_domain *dom = d->domain;
-
 	phys_addr_t tlb;
 
 	if (!dom || !dom->pgt)
 		return;
-	tlb = bounce_of(d, dom, m);
-	sync_phys(d, dom, m->dma + off, size, dir, true);
+	tlb = bounce_of(d, dom, dma);
+	sync_phys(d, dom, dma, size, dir, true);
 	if (tlb != DMASIM_NO_TLB)
-		dmasim__swiotlb_sync_for_cpu(d, tlb + off, size, dir);
+		dmasim__swiotlb_sync_for_cpu(d, tlb, size, dir);
 }
 
-static void iommu_sync_for_device(struct dmasim_device *d, const struct dmasim_map *m,
-				  size_t off, size_t size, enum dma_data_direction dir)
+static void iommu_sync_for_device(struct dmasim_device *d, dma_addr_t dma, size_t size,
+				  enum dma_data_direction dir)
 {
 	struct dmasim_domain *dom = d->domain;
-
 	phys_addr_t tlb;
 
 	if (!dom || !dom->pgt)
 		return;
-	tlb = bounce_of(d, dom, m);
+	tlb = bounce_of(d, dom, dma);
 	if (tlb != DMASIM_NO_TLB)
-		dmasim__swiotlb_sync_for_device(d, tlb + off, size, dir);
-	sync_phys(d, dom, m->dma + off, size, dir, false);
+		dmasim__swiotlb_sync_for_device(d, tlb, size, dir);
+	sync_phys(d, dom, dma, size, dir, false);
 }
 
 /* ---- scatter-gather ------------------------------------------------------------------ */
@@ -372,7 +364,7 @@ static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int ne
 	return count;
 }
 
-static void iommu_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int nents, int count,
+static void iommu_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int nents,
 			   enum dma_data_direction dir, unsigned long attrs)
 {
 	struct dmasim_domain *dom = d->domain;
@@ -380,12 +372,17 @@ static void iommu_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int
 	struct dmasim_iotlb_gather g;
 	dma_addr_t start, end;
 	size_t len;
-	int i;
+	int i, count = 0;
 
 	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API))
 		return;
-	for_each_sg(sgl, s, count, i)
+	/* The DMA segments: up to the first entry without a length. */
+	for_each_sg(sgl, s, nents, i) {
+		if (i && !sg_dma_len(s))
+			break;
 		last = s;
+		count++;
+	}
 	start = sg_dma_address(sgl) & ~(dma_addr_t)(dom->granule - 1);
 	end = sg_dma_address(last) + sg_dma_len(last);
 	len = ALIGN((size_t)(end - start), dom->granule);
@@ -413,10 +410,13 @@ static int iommu_map_resource(struct dmasim_device *d, phys_addr_t phys, size_t 
 	return map_range(d, dom, phys, size, dir_prot(dir, 0), stream_limit(d), dma);
 }
 
-static void iommu_unmap_resource(struct dmasim_device *d, const struct dmasim_map *m)
+static void iommu_unmap_resource(struct dmasim_device *d, dma_addr_t dma, size_t size,
+				 enum dma_data_direction dir, unsigned long attrs)
 {
+	(void)dir;
+	(void)attrs;
 	if (d->domain && d->domain->iova)
-		unmap_range(d, d->domain, m->dma, m->size);
+		unmap_range(d, d->domain, dma, size);
 }
 
 /* ---- allocations --------------------------------------------------------------------- */
@@ -767,7 +767,6 @@ static void iommu_iova_free(struct dmasim_device *d, dma_addr_t addr, size_t siz
 
 const struct dmasim_dma_ops dmasim__iommu_dma_ops = {
 	.name = "iommu",
-	.confines = true,
 	.map_phys = iommu_map_phys,
 	.unmap_phys = iommu_unmap_phys,
 	.sync_for_cpu = iommu_sync_for_cpu,
