@@ -149,8 +149,8 @@ static int access_piece(struct dmasim_device *d, const char *call, dma_addr_t ad
 	size_t rchunk;
 	int ret;
 
-	if (reach == BUS_REACH_WINDOW) {
-		/* Without an IOMMU nothing stops real hardware; the records stand in for one. */
+	if (reach == BUS_REACH_WINDOW && d->plat->debug) {
+		/* Without an IOMMU nothing stops real hardware; debugging's records stand in for one. */
 		ret = dmasim__record_access(d, call, addr, len, write, &rec, &len, true);
 		if (ret)
 			return ret;
@@ -262,8 +262,8 @@ int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlat
 		phys = rec.phys + (addr - rec.dma);
 	else if (d->bus->resolve(d, addr, &phys))
 		return -EFAULT;
-	else if (!have_rec && window)
-		return -EFAULT; /* without an IOMMU only the records say what is reachable */
+	else if (!have_rec && window && d->plat->debug)
+		return -EFAULT; /* with debug on, what a device may reach is what was mapped */
 	out->bus = addr;
 	out->phys = phys;
 	out->cpu = dmasim__phys_to_linear(d->plat, phys);
@@ -275,10 +275,15 @@ int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlat
 		out->orig_phys = out->bounced ? rec.phys + (addr - rec.dma) : phys;
 		out->kind = dmasim__map_kind_name(rec.kind);
 	} else {
-		/* Reachable through the IOMMU without a DMA API mapping: iommu_map(). */
+		/*
+		 * No record (debug off, or iommu_map() behind an IOMMU): what the
+		 * bus reaches; the swiotlb knows its own slots.
+		 */
 		out->dir = DMA_BIDIRECTIONAL;
-		out->orig_phys = phys;
-		out->kind = "iommu_map";
+		out->bounced = !dmasim__swiotlb_orig(d->plat, phys, &out->orig_phys);
+		if (!out->bounced)
+			out->orig_phys = phys;
+		out->kind = window ? "unrecorded" : "iommu_map";
 	}
 	return 0;
 }

@@ -202,7 +202,6 @@ struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec)
 		free(d);
 		return NULL;
 	}
-	d->records_confine = d->bus->reach(d) == BUS_REACH_WINDOW;
 	d->dev.init_name = d->name;
 	pthread_mutex_init(&d->lock, NULL);
 	d->dev.dmasim_magic = DMASIM_DEVICE_MAGIC;

@@ -27,10 +27,10 @@ static u64 dev_mask(struct dmasim_device *d)
 	return d->dev.dma_mask ? *d->dev.dma_mask : 0;
 }
 
-/* Whether streaming mappings of @d are recorded: with debug on, or where only records confine it. */
+/* Whether streaming mappings of @d are recorded: only DMA-API debugging keeps records. */
 static bool records(const struct dmasim_device *d)
 {
-	return d->plat->debug || d->records_confine;
+	return d->plat->debug;
 }
 
 static bool mask_supported(struct dmasim_device *d, u64 mask)

@@ -360,12 +360,6 @@ struct dmasim_device {
 	bool force_bounce;
 	const struct dmasim_dma_ops *ops;       /* the driver's side: chosen once, at creation */
 	const struct dmasim_bus_ops *bus;       /* the device's side: how its bus addresses translate */
-	/*
-	 * Streaming mappings are recorded even with debug off: nothing but the
-	 * records confines the device (its bus reached RAM through a window
-	 * when it was created).
-	 */
-	bool records_confine;
 	pthread_mutex_t lock;
 	struct dmasim_map_tree maps;
 	SLIST_HEAD(, dmasim_map) free_maps; /* unused records, for reuse (at most 64) */

@@ -557,6 +557,13 @@ static int sync_range(struct dmasim_device *d, const char *call, phys_addr_t tlb
 				   b.size);
 		return -EINVAL;
 	}
+	if (slot_get(sw->slots[b.head].owner) != d) {
+		dmasim__dev_report(d,
+				   "swiotlb: %s of 0x%llx+%zu: the bounce buffer 0x%llx+%zu belongs to another device; nothing copied",
+				   call, (unsigned long long)tlb, size, (unsigned long long)b.tlb,
+				   b.size);
+		return -EINVAL;
+	}
 	*orig = b.orig + (tlb - b.tlb);
 	return 0;
 }
@@ -567,9 +574,14 @@ void dmasim__swiotlb_sync_for_cpu(struct dmasim_device *d, phys_addr_t tlb, size
 	enum dma_data_direction mapped;
 	phys_addr_t orig;
 
-	/* A live bounce of @d's is found without the lock; anything else is explained. */
-	if (dmasim__swiotlb_find_owned(d, tlb, size, &orig, &mapped) &&
-	    sync_range(d, "sync_single_for_cpu", tlb, size, &orig))
+	/*
+	 * A live bounce of @d's is found without the lock, and its mapping's
+	 * direction decides the copy (what the hardware was given); anything
+	 * else is explained.
+	 */
+	if (!dmasim__swiotlb_find_owned(d, tlb, size, &orig, &mapped))
+		dir = mapped;
+	else if (sync_range(d, "sync_single_for_cpu", tlb, size, &orig))
 		return;
 	if (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)
 		bounce_copy(d->plat, tlb, orig, size, DMA_FROM_DEVICE);
@@ -581,8 +593,9 @@ void dmasim__swiotlb_sync_for_device(struct dmasim_device *d, phys_addr_t tlb, s
 	enum dma_data_direction mapped;
 	phys_addr_t orig;
 
-	if (dmasim__swiotlb_find_owned(d, tlb, size, &orig, &mapped) &&
-	    sync_range(d, "sync_single_for_device", tlb, size, &orig))
+	if (!dmasim__swiotlb_find_owned(d, tlb, size, &orig, &mapped))
+		dir = mapped;
+	else if (sync_range(d, "sync_single_for_device", tlb, size, &orig))
 		return;
 	/* FROM_DEVICE: the bounce already holds what the device may overwrite. */
 	if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)
