@@ -6,7 +6,9 @@
  * mapped with the permissions their direction allows; scatter-gather lists
  * are laid out in one IOVA range and merged into as few DMA segments as the
  * device's limits allow; coherent memory may be scattered pages mapped
- * contiguously.  Behaviour follows drivers/iommu/dma-iommu.c.
+ * contiguously.  Unmapped IOVA ranges go back at once (strict) or through
+ * the per-thread flush queue (lazy), a block of its own below.  Behaviour
+ * follows drivers/iommu/dma-iommu.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +68,7 @@ static int map_range(struct dmasim_device *d, struct dmasim_domain *dom, phys_ad
 	}
 	ret = dmasim__iommu_map_range(dom, iova, phys - off, len, prot);
 	if (ret) {
-		dom->iova->ops->free_range(dom->iova, iova, asize);
+		dmasim__iova_free(dom->iova, iova, asize);
 		return ret;
 	}
 	*dma = iova + off;
@@ -83,13 +85,14 @@ static void unmap_range(struct dmasim_device *d, struct dmasim_domain *dom, dma_
 {
 	dma_addr_t iova = dma & ~(dma_addr_t)(dom->granule - 1);
 	size_t len = ALIGN((size_t)(dma - iova) + size, dom->granule);
+	struct dmasim_iotlb_gather g = DMASIM_IOTLB_GATHER_INIT(dom->iommu->lazy);
 
-	if (!dmasim__iommu_unmap_range(dom, iova, len)) {
+	if (!dmasim__iommu_unmap_fast(dom, iova, len, &g)) {
 		dmasim__dev_report(d, "device driver tries to free DMA memory it has not mapped [device address=0x%016llx] [size=%zu bytes]",
 				   (unsigned long long)dma, size);
 		return;
 	}
-	dmasim__iommu_release_iova(dom, iova, dmasim__iommu_iova_size(dom, len), len);
+	dmasim__iommu_release_iova(dom, iova, dmasim__iommu_iova_size(dom, len), &g);
 }
 
 static int iommu_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t size,
@@ -129,7 +132,7 @@ static void sync_phys(struct dmasim_device *d, struct dmasim_domain *dom, dma_ad
 
 		if (chunk > size)
 			chunk = size;
-		if (!dom->pgt->ops->iova_to_phys(dom->pgt, dma, &phys, NULL)) {
+		if (!dmasim__pgtable_iova_to_phys(dom->pgt, dma, &phys, NULL)) {
 			if (for_cpu)
 				dmasim__cache_for_cpu(d, phys, chunk, dir);
 			else
@@ -145,7 +148,7 @@ static phys_addr_t bounce_of(struct dmasim_device *d, struct dmasim_domain *dom,
 {
 	phys_addr_t phys;
 
-	if (!d->force_bounce || dom->pgt->ops->iova_to_phys(dom->pgt, dma, &phys, NULL))
+	if (!d->force_bounce || dmasim__pgtable_iova_to_phys(dom->pgt, dma, &phys, NULL))
 		return DMASIM_NO_TLB;
 	return dmasim__swiotlb_is_bounce(d->plat, phys) ? phys : DMASIM_NO_TLB;
 }
@@ -301,8 +304,7 @@ static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int ne
 		/* The failed run undid itself; the runs before it go. */
 		if (run_first)
 			dmasim__iommu_unmap_range(dom, iova, pos[run_first]);
-		dmasim__iotlb_invalidate(dom, iova, total);
-		dom->iova->ops->free_range(dom->iova, iova, asize);
+		dmasim__iova_free(dom->iova, iova, asize);
 		free(pos);
 		return ret;
 	}
@@ -343,6 +345,7 @@ static void iommu_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int
 {
 	struct dmasim_domain *dom = d->domain;
 	struct scatterlist *s, *last = sgl;
+	struct dmasim_iotlb_gather g;
 	dma_addr_t start, end;
 	size_t len;
 	int i, count = 0;
@@ -363,9 +366,10 @@ static void iommu_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		for_each_sg(sgl, s, count, i)
 			sync_phys(d, dom, sg_dma_address(s), sg_dma_len(s), dir, true);
-	dmasim__iommu_unmap_range(dom, start, len);
+	g = (struct dmasim_iotlb_gather)DMASIM_IOTLB_GATHER_INIT(dom->iommu->lazy);
+	dmasim__iommu_unmap_fast(dom, start, len, &g);
 	dmasim__iommu_release_iova(dom, start, sg_iova_size(dom, len, dma_get_seg_boundary(&d->dev)),
-				   len);
+				   &g);
 }
 
 /* ---- MMIO resources ------------------------------------------------------------------- */
@@ -450,7 +454,7 @@ static int iommu_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp
 				dmasim__iommu_unmap_range(dom, iova, PFN_PHYS(i));
 		}
 		if (ret) {
-			dom->iova->ops->free_range(dom->iova, iova, asize);
+			dmasim__iova_free(dom->iova, iova, asize);
 			goto fail_pages;
 		}
 		a->dma = iova;
@@ -493,6 +497,132 @@ static void iommu_free(struct dmasim_device *d, size_t size, const struct dmasim
 	free(a->pages);
 }
 
+/* ---- the flush queue ----------------------------------------------------------------- */
+
+/*
+ * Lazy mode's deferred IOTLB invalidation, a DMA-API policy as in the
+ * kernel's dma-iommu.c: an unmapped IOVA range waits in its thread's queue
+ * (struct iommu_thread, kept by the IOMMU core with the thread's counts)
+ * until one flush of the whole IOTLB covers the queue, then goes back to
+ * the allocator.  A queue is flushed when full, when its oldest entry is
+ * older than fq_timeout, when IOVA space runs out, and on demand.
+ */
+
+#define FQ_BATCH 64
+
+/* Flush one queue (its lock held): one full IOTLB flush, then its IOVAs may be reused. */
+void dmasim__fq_flush_queue(struct dmasim_iommu *iommu, struct iommu_thread *q)
+{
+	struct dmasim_iova_range batch[FQ_BATCH];
+
+	if (!q->n)
+		return;
+	if (DMASIM_TRACING(iommu->plat))
+		dmasim__trace(iommu->plat, &(struct dmasim_trace_event){
+						   .ev = "iotlb_flush", .size = q->n,
+						   .msg = "flush queue: whole IOTLB" });
+	dmasim__iommu_flush_iotlb_all(iommu);
+	/* In batches of one domain each: an allocator that takes batches pays its locks once. */
+	for (unsigned int i = 0, nb = 0; i < q->n; i++) {
+		struct dmasim_domain *dom = q->e[i].dom;
+
+		batch[nb++] = (struct dmasim_iova_range){ .addr = q->e[i].iova, .size = q->e[i].size };
+		if (i + 1 == q->n || q->e[i + 1].dom != dom || nb == FQ_BATCH) {
+			dmasim__iova_free_batch(dom->iova, batch, nb);
+			nb = 0;
+		}
+	}
+	atomic_store_explicit(&q->n, 0, memory_order_relaxed);
+	atomic_fetch_add(&iommu->fq_flushes, 1);
+}
+
+/*
+ * Every queue (@iommu->lock held).  The oldest-entry clock is cleared first:
+ * what is queued meanwhile into a queue already flushed sets it again.
+ */
+void dmasim__fq_flush_all_locked(struct dmasim_iommu *iommu)
+{
+	struct iommu_thread *q;
+
+	atomic_store(&iommu->fq_first_ns, 0);
+	LIST_FOREACH(q, &iommu->threads, link) {
+		pthread_spin_lock(&q->lock);
+		dmasim__fq_flush_queue(iommu, q);
+		pthread_spin_unlock(&q->lock);
+	}
+}
+
+/* Unmaps queued in all threads (@iommu->lock held). */
+unsigned long dmasim__fq_pending_locked(struct dmasim_iommu *iommu)
+{
+	struct iommu_thread *q;
+	unsigned long n = 0;
+
+	LIST_FOREACH(q, &iommu->threads, link)
+		n += atomic_load_explicit(&q->n, memory_order_relaxed);
+	return n;
+}
+
+void dmasim__fq_timeout_slow(struct dmasim_iommu *iommu)
+{
+	u64 first;
+
+	pthread_mutex_lock(&iommu->lock);
+	first = atomic_load(&iommu->fq_first_ns); /* another thread may have flushed */
+	if (first && dmasim__fq_now_ns() - first >= (u64)iommu->fq_timeout_ms * 1000000ULL)
+		dmasim__fq_flush_all_locked(iommu);
+	pthread_mutex_unlock(&iommu->lock);
+}
+
+void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
+				struct dmasim_iotlb_gather *gather)
+{
+	struct dmasim_iommu *iommu = dom->iommu;
+	struct iommu_thread *q = iommu->lazy ? dmasim__this_thread(iommu) : NULL;
+	unsigned long long zero = 0;
+	unsigned int n;
+
+	if (!q || !q->e) { /* strict, or no memory for a queue: invalidate now */
+		if (gather && gather->queued) { /* nothing was gathered: all of it */
+			*gather = (struct dmasim_iotlb_gather)DMASIM_IOTLB_GATHER_INIT(false);
+			gather->start = iova;
+			gather->end = iova + alloc_size - 1;
+		}
+		if (gather)
+			dmasim__iommu_iotlb_sync(dom, gather);
+		dmasim__iova_free(dom->iova, iova, alloc_size);
+		return;
+	}
+	if (gather && !gather->queued)
+		dmasim__iommu_iotlb_sync(dom, gather);
+	/*
+	 * Lazy: the IOTLB keeps what it cached until this thread's queue is
+	 * flushed.  Nothing shared is written here but when the queue goes from
+	 * empty to not: the clock of the oldest entry, if no older one runs.
+	 */
+	pthread_spin_lock(&q->lock);
+	n = atomic_load_explicit(&q->n, memory_order_relaxed);
+	if (n == iommu->fq_size) {
+		dmasim__fq_flush_queue(iommu, q);
+		n = 0;
+	}
+	q->e[n] = (struct fq_entry){ .dom = dom, .iova = iova, .size = alloc_size };
+	atomic_store_explicit(&q->n, n + 1, memory_order_relaxed);
+	pthread_spin_unlock(&q->lock);
+	if (!n && !atomic_load_explicit(&iommu->fq_first_ns, memory_order_relaxed))
+		atomic_compare_exchange_strong(&iommu->fq_first_ns, &zero, dmasim__fq_now_ns());
+	dmasim__fq_maybe_timeout(iommu);
+}
+
+void dmasim_iommu_flush(struct dmasim_platform *p)
+{
+	if (!p || !p->iommu)
+		return;
+	pthread_mutex_lock(&p->iommu->lock);
+	dmasim__fq_flush_all_locked(p->iommu);
+	pthread_mutex_unlock(&p->iommu->lock);
+}
+
 /* ---- queries ------------------------------------------------------------ */
 
 static bool iommu_mask_supported(struct dmasim_device *d, u64 mask)
@@ -516,7 +646,7 @@ static bool iommu_need_sync(struct dmasim_device *d, dma_addr_t dma)
 
 	if (!d->dev.dma_coherent)
 		return true;
-	if (!may_bounce(d) || !dom || !dom->pgt || dom->pgt->ops->iova_to_phys(dom->pgt, dma, &phys, NULL))
+	if (!may_bounce(d) || !dom || !dom->pgt || dmasim__pgtable_iova_to_phys(dom->pgt, dma, &phys, NULL))
 		return false;
 	return dmasim__swiotlb_is_bounce(d->plat, phys);
 }
@@ -530,8 +660,8 @@ static size_t iommu_opt_mapping_size(struct dmasim_device *d)
 {
 	struct dmasim_domain *dom = d->domain;
 
-	if (dom && dom->iova && dom->iova->ops->cache_range && dom->iova->ops->cache_range(dom->iova))
-		return dom->iova->ops->cache_range(dom->iova);
+	if (dom && dom->iova && dmasim__iova_cache_range(dom->iova))
+		return dmasim__iova_cache_range(dom->iova);
 	return SIZE_MAX;
 }
 
@@ -589,9 +719,8 @@ static void iommu_iova_unlink(struct dmasim_device *d, dma_addr_t dma, size_t si
 	len = ALIGN((size_t)(dma - start) + size, dom->granule);
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		sync_phys(d, dom, dma, size, dir, true);
+	/* Strict: the range stays allocated, and the IOTLB must forget it now. */
 	dmasim__iommu_unmap_range(dom, start, len);
-	/* The range stays allocated: only the IOTLB must forget it. */
-	dmasim__iotlb_invalidate(dom, start, len);
 }
 
 static void iommu_iova_free(struct dmasim_device *d, dma_addr_t addr, size_t size)
@@ -604,7 +733,8 @@ static void iommu_iova_free(struct dmasim_device *d, dma_addr_t addr, size_t siz
 		return;
 	start = addr & ~(dma_addr_t)(dom->granule - 1);
 	len = ALIGN((size_t)(addr - start) + size, dom->granule);
-	dmasim__iommu_release_iova(dom, start, dmasim__iommu_iova_size(dom, len), len);
+	/* dma_iova_unlink() invalidated it. */
+	dmasim__iommu_release_iova(dom, start, dmasim__iommu_iova_size(dom, len), NULL);
 }
 
 const struct dmasim_dma_ops dmasim__iommu_dma_ops = {

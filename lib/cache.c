@@ -40,65 +40,74 @@ static void cache_report(void *cookie, struct device *dev, phys_addr_t phys, con
 	dmasim__debug_report(d, "%s%s", msg, site);
 }
 
-bool dmasim__cache_is_coherent(const char *value)
+/*
+ * cache=NAME[:line=N][:OPTIONS]: the table in platform.c routes the key here.
+ * The model is looked up now (memory is made for it: a CPU view of its own
+ * unless it is coherent); "line=N" is the core's; every other word is the
+ * model's, which judges it in its alloc().
+ */
+int dmasim__cache_parse(void *choice, const char *key, const char *value, char *err,
+			size_t errlen)
 {
-	char name[64];
-	const char *colon = value ? strchr(value, ':') : NULL;
-	size_t n = value ? (colon ? (size_t)(colon - value) : strlen(value)) : 0;
-	const struct dmasim_backend *b;
+	struct dmasim_cache_choice *c = choice;
+	char name[64], list[256], copy[256], *save = NULL, *w;
+	const char *opts;
 
-	if (n >= sizeof(name))
-		return true;
-	memcpy(name, value ? value : "", n);
-	name[n] = '\0';
-	b = dmasim_backend_find(DMASIM_BACKEND_CACHE, n ? name : "coherent");
-	/* An unknown name fails later, in dmasim__cache_create(), with the message. */
-	return !b || (b->caps & DMASIM_CACHE_CAP_COHERENT);
+	if (strlen(value) >= sizeof(c->value) ||
+	    dmasim__spec_split(key, value, name, sizeof(name), &opts, err, errlen) ||
+	    strlen(opts) >= sizeof(c->opts)) {
+		snprintf(err, errlen, "%s=%s: value too long", key, value);
+		return -EINVAL;
+	}
+	c->ops = (const struct dmasim_cache_ops *)dmasim_backend_find(DMASIM_BACKEND_CACHE, name);
+	if (!name[0] || !c->ops) {
+		dmasim_backend_list(DMASIM_BACKEND_CACHE, list, sizeof(list));
+		snprintf(err, errlen, "%s=%s: no such cache model (registered: %s)", key, value, list);
+		return -EINVAL;
+	}
+	snprintf(c->value, sizeof(c->value), "%s", value);
+	c->line = 0;
+	c->opts[0] = '\0';
+	snprintf(copy, sizeof(copy), "%s", opts);
+	for (w = strtok_r(copy, ":", &save); w; w = strtok_r(NULL, ":", &save)) {
+		u64 line;
+
+		if (!strncmp(w, "line=", 5)) {
+			if (dmasim__parse_size(w + 5, &line) || line < 16 || line > 4096 ||
+			    (line & (line - 1))) {
+				snprintf(err, errlen, "%s=%s: line=%s must be a power of two from 16 to 4096",
+					 key, value, w + 5);
+				return -EINVAL;
+			}
+			c->line = (unsigned int)line;
+			continue;
+		}
+		snprintf(c->opts + strlen(c->opts), sizeof(c->opts) - strlen(c->opts), "%s%s",
+			 c->opts[0] ? ":" : "", w);
+	}
+	return 0;
 }
 
-int dmasim__cache_create(struct dmasim_platform *p, const char *value, char *err, size_t errlen)
+/* As written: the model's options are its own, so they come back verbatim. */
+bool dmasim__cache_format(const void *plat, const void *choice, const char *key, FILE *out)
 {
-	char name[64], opts[256] = "", list[256];
-	const char *colon = strchr(value, ':');
-	size_t n = colon ? (size_t)(colon - value) : strlen(value);
-	const struct dmasim_cache_ops *ops;
+	const struct dmasim_platform *p = plat;
+	const struct dmasim_cache_choice *c = choice;
+
+	(void)key;
+	fputs(c ? c->value : p->cache->ops->base.name, out);
+	return true;
+}
+
+int dmasim__cache_create(struct dmasim_platform *p, const struct dmasim_cache_choice *c,
+			 char *err, size_t errlen)
+{
+	const struct dmasim_cache_ops *ops = c->ops;
 	struct dmasim_cache_config cfg = { 0 };
+	const char *value = c->value;
 
-	if (n >= sizeof(name) || (colon && strlen(colon + 1) >= sizeof(opts))) {
-		snprintf(err, errlen, "cache=%s: value too long", value);
-		return -EINVAL;
-	}
-	memcpy(name, value, n);
-	name[n] = '\0';
-	ops = (const struct dmasim_cache_ops *)dmasim_backend_find(DMASIM_BACKEND_CACHE, name);
-	if (!n || !ops) {
-		dmasim_backend_list(DMASIM_BACKEND_CACHE, list, sizeof(list));
-		snprintf(err, errlen, "cache=%s: no such cache model (registered: %s)", value, list);
-		return -EINVAL;
-	}
-	/* "line=N" is the core's; every other word goes to the model. */
-	if (colon) {
-		char copy[256], *save = NULL, *w;
-
-		snprintf(copy, sizeof(copy), "%s", colon + 1);
-		for (w = strtok_r(copy, ":", &save); w; w = strtok_r(NULL, ":", &save)) {
-			u64 line;
-
-			if (!strncmp(w, "line=", 5)) {
-				if (dmasim__parse_size(w + 5, &line) || line < 16 || line > 4096 ||
-				    (line & (line - 1))) {
-					snprintf(err, errlen, "cache=%s: line=%s must be a power of two from 16 to 4096",
-						 value, w + 5);
-					return -EINVAL;
-				}
-				cfg.line = (unsigned int)line;
-				continue;
-			}
-			snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts), "%s%s",
-				 opts[0] ? ":" : "", w);
-		}
-	}
-	cfg.options = opts;
+	cfg.line = c->line;
+	cfg.options = c->opts;
 	cfg.seed = p->seed;
 	cfg.ram = ram_access;
 	cfg.ram_cookie = p;

@@ -19,9 +19,6 @@
 
 #include "internal.h"
 
-static const char *const device_keys[] = { "name", "coherent", "offset", "limit", "mask",
-					   "max_seg", "seg_boundary", "min_align",
-					   "force_bounce", "iommu", "domain", NULL };
 
 const char *dev_name(const struct device *dev)
 {
@@ -62,89 +59,177 @@ struct dmasim_platform *dmasim_device_platform(struct device *dev)
 	return d ? d->plat : NULL;
 }
 
-static int parse_device(struct dmasim_device *d, const struct dmasim_spec *s, char *err,
-			size_t errlen)
-{
-	const char *v, *bad = dmasim__spec_unknown(s, device_keys);
-	u64 n;
-	bool b;
+/* ---- the device's keys: each parser gets the struct dmasim_device being made ---- */
 
-	if (bad) {
-		snprintf(err, errlen,
-			 "unknown key '%s' (device keys: name coherent offset limit mask max_seg seg_boundary min_align force_bounce iommu domain)",
-			 bad);
-		return -EINVAL;
-	}
-	if ((v = dmasim__spec_get(s, "name")) != NULL) {
-		if (!*v || strlen(v) >= sizeof(d->name)) {
-			snprintf(err, errlen, "name='%s': 1 to %zu characters", v, sizeof(d->name) - 1);
-			return -EINVAL;
-		}
-		snprintf(d->name, sizeof(d->name), "%s", v);
-	}
-	if ((v = dmasim__spec_get(s, "coherent")) != NULL) {
-		if (dmasim__parse_bool(v, &b))
-			goto bad_value;
-		d->dev.dma_coherent = b;
-	}
-	if ((v = dmasim__spec_get(s, "force_bounce")) != NULL) {
-		if (dmasim__parse_bool(v, &b))
-			goto bad_value;
-		d->force_bounce = b;
-	}
-	if ((v = dmasim__spec_get(s, "offset")) != NULL) {
-		if (dmasim__parse_u64(v, &n))
-			goto bad_value;
-		d->bus_offset = n;
-	}
-	if ((v = dmasim__spec_get(s, "limit")) != NULL) {
-		if (dmasim__parse_u64(v, &n))
-			goto bad_value;
-		d->dev.bus_dma_limit = n;
-	}
-	if ((v = dmasim__spec_get(s, "mask")) != NULL) {
-		if (dmasim__parse_u64(v, &n) || n < 1 || n > 64)
-			goto bad_value;
-		d->dma_mask = DMA_BIT_MASK(n);
-		d->dev.coherent_dma_mask = DMA_BIT_MASK(n);
-	}
-	if ((v = dmasim__spec_get(s, "max_seg")) != NULL) {
-		if (dmasim__parse_size(v, &n) || !n || n > UINT32_MAX)
-			goto bad_value;
-		d->parms.max_segment_size = (unsigned int)n;
-	}
-	if ((v = dmasim__spec_get(s, "seg_boundary")) != NULL) {
-		if (dmasim__parse_u64(v, &n) || ((n + 1) & n))
-			goto bad_value;
-		d->parms.segment_boundary_mask = (unsigned long)n;
-	}
-	if ((v = dmasim__spec_get(s, "iommu")) != NULL) {
-		if (dmasim__parse_bool(v, &b))
-			goto bad_value;
-		if (b && !d->plat->iommu) {
-			snprintf(err, errlen, "iommu=1: the platform has no IOMMU (iommu=off)");
-			return -EINVAL;
-		}
-		d->behind_iommu = b;
-	}
-	if ((v = dmasim__spec_get(s, "domain")) != NULL && !d->behind_iommu) {
-		snprintf(err, errlen, "domain=%s: the device is not behind an IOMMU", v);
-		return -EINVAL;
-	}
-	if ((v = dmasim__spec_get(s, "min_align")) != NULL) {
-		if (dmasim__parse_u64(v, &n) || ((n + 1) & n) || n > UINT32_MAX)
-			goto bad_value;
-		d->parms.min_align_mask = (unsigned int)n;
-	}
-	return 0;
-bad_value:
-	for (size_t i = s->n; i-- > 0;)
-		if (s->kv[i].val == v) {
-			snprintf(err, errlen, "%s=%s: bad value", s->kv[i].key, v);
-			break;
-		}
+static int bad_value(const char *key, const char *v, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s=%s: bad value", key, v);
 	return -EINVAL;
 }
+
+static int parse_name(void *dev, const char *key, const char *v, char *err, size_t errlen)
+{
+	struct dmasim_device *d = dev;
+
+	if (!*v || strlen(v) >= sizeof(d->name)) {
+		snprintf(err, errlen, "%s='%s': 1 to %zu characters", key, v, sizeof(d->name) - 1);
+		return -EINVAL;
+	}
+	snprintf(d->name, sizeof(d->name), "%s", v);
+	return 0;
+}
+
+static int parse_coherent(void *dev, const char *key, const char *v, char *err, size_t errlen)
+{
+	struct dmasim_device *d = dev;
+	bool b;
+
+	if (dmasim__parse_bool(v, &b))
+		return bad_value(key, v, err, errlen);
+	d->dev.dma_coherent = b;
+	return 0;
+}
+
+static int parse_force_bounce(void *dev, const char *key, const char *v, char *err,
+			      size_t errlen)
+{
+	struct dmasim_device *d = dev;
+	bool b;
+
+	if (dmasim__parse_bool(v, &b))
+		return bad_value(key, v, err, errlen);
+	d->force_bounce = b;
+	return 0;
+}
+
+static int parse_offset(void *dev, const char *key, const char *v, char *err, size_t errlen)
+{
+	struct dmasim_device *d = dev;
+	u64 n;
+
+	if (dmasim__parse_u64(v, &n))
+		return bad_value(key, v, err, errlen);
+	d->bus_offset = n;
+	return 0;
+}
+
+static int parse_limit(void *dev, const char *key, const char *v, char *err, size_t errlen)
+{
+	struct dmasim_device *d = dev;
+	u64 n;
+
+	if (dmasim__parse_u64(v, &n))
+		return bad_value(key, v, err, errlen);
+	d->dev.bus_dma_limit = n;
+	return 0;
+}
+
+static int parse_mask(void *dev, const char *key, const char *v, char *err, size_t errlen)
+{
+	struct dmasim_device *d = dev;
+	u64 n;
+
+	if (dmasim__parse_u64(v, &n) || n < 1 || n > 64)
+		return bad_value(key, v, err, errlen);
+	d->dma_mask = DMA_BIT_MASK(n);
+	d->dev.coherent_dma_mask = DMA_BIT_MASK(n);
+	return 0;
+}
+
+static int parse_max_seg(void *dev, const char *key, const char *v, char *err, size_t errlen)
+{
+	struct dmasim_device *d = dev;
+	u64 n;
+
+	if (dmasim__parse_size(v, &n) || !n || n > UINT32_MAX)
+		return bad_value(key, v, err, errlen);
+	d->parms.max_segment_size = (unsigned int)n;
+	return 0;
+}
+
+static int parse_seg_boundary(void *dev, const char *key, const char *v, char *err,
+			      size_t errlen)
+{
+	struct dmasim_device *d = dev;
+	u64 n;
+
+	if (dmasim__parse_u64(v, &n) || ((n + 1) & n))
+		return bad_value(key, v, err, errlen);
+	d->parms.segment_boundary_mask = (unsigned long)n;
+	return 0;
+}
+
+static int parse_min_align(void *dev, const char *key, const char *v, char *err, size_t errlen)
+{
+	struct dmasim_device *d = dev;
+	u64 n;
+
+	if (dmasim__parse_u64(v, &n) || ((n + 1) & n) || n > UINT32_MAX)
+		return bad_value(key, v, err, errlen);
+	d->parms.min_align_mask = (unsigned int)n;
+	return 0;
+}
+
+static int parse_iommu(void *dev, const char *key, const char *v, char *err, size_t errlen)
+{
+	struct dmasim_device *d = dev;
+	bool b;
+
+	if (dmasim__parse_bool(v, &b))
+		return bad_value(key, v, err, errlen);
+	if (b && !d->plat->iommu) {
+		snprintf(err, errlen, "%s=%s: the platform has no IOMMU (iommu=off)", key, v);
+		return -EINVAL;
+	}
+	d->behind_iommu = b;
+	return 0;
+}
+
+/* Checked here; the IOMMU layer reads the value when it takes the device. */
+static int parse_domain(void *dev, const char *key, const char *v, char *err, size_t errlen)
+{
+	struct dmasim_device *d = dev;
+
+	if (!d->behind_iommu) {
+		snprintf(err, errlen, "%s=%s: the device is not behind an IOMMU", key, v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Every device key, in docs/spec.md's order (tests/test-platform.c checks
+ * the rows); iommu= is parsed before domain=, which needs it.
+ */
+const struct dmasim_spec_key dmasim__device_keys[] = {
+	{ "name", "device", "1-63 characters", "`devN` (N counts per platform from 0)",
+	  "`dev_name()` and the name in reports", 0, parse_name, NULL },
+	{ "coherent", "device", "boolean",
+	  "true if the platform's cache model has `DMASIM_CACHE_CAP_COHERENT` (the built-in `coherent` has, `noncoherent` has not), else false",
+	  "`dev->dma_coherent`; `coherent=1` under `cache=noncoherent` is a device that snoops the CPU caches",
+	  0, parse_coherent, NULL },
+	{ "offset", "device", "address", "`0`", "bus offset: Z = Y - offset", 0, parse_offset, NULL },
+	{ "limit", "device", "address", "`0` (none)", "`dev->bus_dma_limit`, the highest bus address",
+	  0, parse_limit, NULL },
+	{ "mask", "device", "bits, 1..64", "`32`",
+	  "sets both the streaming and the coherent mask to `DMA_BIT_MASK(bits)`", 0, parse_mask,
+	  NULL },
+	{ "max_seg", "device", "size, 1..4G-1", "`64K`", "`dma_parms->max_segment_size`", 0,
+	  parse_max_seg, NULL },
+	{ "seg_boundary", "device", "`2^n - 1`", "all ones", "`dma_parms->segment_boundary_mask`", 0,
+	  parse_seg_boundary, NULL },
+	{ "min_align", "device", "`2^n - 1`, below 2^32", "`0`", "`dma_parms->min_align_mask`", 0,
+	  parse_min_align, NULL },
+	{ "force_bounce", "device", "boolean", "`0`", "bounce every streaming mapping of this device",
+	  0, parse_force_bounce, NULL },
+	{ "iommu", "device", "boolean", "`1` if the platform has an IOMMU, else `0`",
+	  "whether the device sits behind the platform's IOMMU; `iommu=1` on a platform without one is an error",
+	  0, parse_iommu, NULL },
+	{ "domain", "iommu", "`dma`, `identity`, `unmanaged`", "`dma`",
+	  "the device's default IOMMU domain; only for a device behind the IOMMU", 0, parse_domain,
+	  NULL },
+	{ NULL },
+};
 
 struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec)
 {
@@ -183,7 +268,7 @@ struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec)
 	d->behind_iommu = p->iommu != NULL;
 	ret = dmasim__spec_parse(&s, spec, err, sizeof(err));
 	if (!ret)
-		ret = parse_device(d, &s, err, sizeof(err));
+		ret = dmasim__spec_apply(&s, dmasim__device_keys, "device", d, err, sizeof(err));
 	if (!ret && d->behind_iommu)
 		ret = dmasim__iommu_add_device(d, dmasim__spec_get(&s, "domain"), err, sizeof(err));
 	dmasim__spec_free(&s);

@@ -70,6 +70,63 @@ int dmasim__parse_bool(const char *s, bool *out);   /* 0/1/on/off/yes/no/true/fa
 /* @size in the largest exact unit ("256M", "4K", "1500"); returns @buf. */
 const char *dmasim__format_size(u64 size, char *buf, size_t len);
 
+/*
+ * One key of a spec, in a table (ended by a NULL key) that is the only list
+ * of a spec's keys: parsing, the "unknown key" message, the normalised spec,
+ * `dmasim --help` and the check of docs/spec.md all come from it.  The layer
+ * that owns a key's meaning supplies its parser and formatter; the table only
+ * routes the value to it.
+ */
+struct dmasim_spec_key {
+	const char *key;
+	const char *layer;  /* the layer that owns the value's meaning */
+	const char *syntax; /* what a value looks like (Markdown: `code`) */
+	const char *dflt;   /* in force without the key (Markdown) */
+	const char *help;   /* what it configures, one sentence (Markdown) */
+	/* Where the parsed value goes: @cfg + @offset is what parse() gets. */
+	size_t offset;
+	/*
+	 * Check @val, the word in force for @key, and store it in @cfg; 0, or
+	 * -EINVAL with @err (naming key=value).  One parser may serve all the
+	 * keys of its layer.
+	 */
+	int (*parse)(void *cfg, const char *key, const char *val, char *err, size_t errlen);
+	/*
+	 * The value in force, from the object made (@obj) or from what was
+	 * parsed (@cfg + @offset, NULL once creation is over); false: the key
+	 * is left out of the normalised spec.  NULL: never shown.
+	 */
+	bool (*format)(const void *obj, const void *cfg, const char *key, FILE *out);
+};
+
+/*
+ * Check @s against @keys (an unknown key: "unknown key 'K' (@what keys: ...)")
+ * and hand each key given to its parser, in table order.  Return 0 or -errno with @err.
+ */
+int dmasim__spec_apply(const struct dmasim_spec *s, const struct dmasim_spec_key *keys,
+		       const char *what, void *cfg, char *err, size_t errlen);
+/*
+ * The normalised words "key=value ..." of the keys of @layer (NULL: all) that
+ * have a formatter and show; malloc()ed, NULL without memory.  @cfg as in
+ * dmasim_spec_key.format.
+ */
+char *dmasim__spec_format(const struct dmasim_spec_key *keys, const char *layer,
+			  const void *obj, const void *cfg);
+/* The table as help text, one key per line (Markdown quoting dropped). */
+void dmasim__spec_help(const struct dmasim_spec_key *keys, FILE *out);
+/* The table's row of docs/spec.md: "| `key` | syntax | default | help |". */
+void dmasim__spec_doc_row(const struct dmasim_spec_key *k, FILE *out);
+/*
+ * Split @value, the value of @key, as "NAME[:OPTIONS]": NAME into @name,
+ * @opts to the text after the first ':' ("" if none).  A NAME that does not
+ * fit: -EINVAL with "@key=@value: name too long".
+ */
+int dmasim__spec_split(const char *key, const char *value, char *name, size_t namelen,
+		       const char **opts, char *err, size_t errlen);
+/* The key tables: the platform's (lib/platform.c) and the device's (lib/device.c). */
+extern const struct dmasim_spec_key dmasim__platform_keys[];
+extern const struct dmasim_spec_key dmasim__device_keys[];
+
 /* ---- memory (memory.c, page-alloc.c, slab.c, vmalloc.c) -------------------- */
 
 enum dmasim_zone { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_HIGHMEM, DMASIM_NR_ZONES };
@@ -223,6 +280,16 @@ struct dmasim_swiotlb;
  */
 int dmasim__swiotlb_init(struct dmasim_platform *p, u64 size, phys_addr_t base, bool base_set,
 			 bool force, char *err, size_t errlen);
+#define DMASIM_DEFAULT_SWIOTLB (4ULL << 20)
+/* swiotlb=, parsed (size 0: off). */
+struct dmasim_swiotlb_choice {
+	u64 size;
+	phys_addr_t base;
+	bool base_set, force, lifo;
+};
+/* The spec-key parser and formatter of swiotlb= (a struct dmasim_swiotlb_choice). */
+int dmasim__swiotlb_parse(void *cfg, const char *key, const char *v, char *err, size_t errlen);
+bool dmasim__swiotlb_format(const void *plat, const void *cfg, const char *key, FILE *out);
 void dmasim__swiotlb_destroy(struct dmasim_platform *p);
 /*
  * Bounce [orig, orig+size): allocate slots and copy the original in.  As the
@@ -272,9 +339,19 @@ unsigned long dmasim__swiotlb_used(struct dmasim_platform *p);
 
 /* ---- cache model (cache.c, cache-coherent.c) ------------------------- */
 
-int dmasim__cache_create(struct dmasim_platform *p, const char *value, char *err, size_t errlen);
-/* Whether the model "cache=VALUE" names keeps CPU and RAM one copy (NULL: the default). */
-bool dmasim__cache_is_coherent(const char *value);
+/* cache=NAME[:line=N][:OPTIONS], parsed: the model, the core's line= and the model's options. */
+struct dmasim_cache_choice {
+	const struct dmasim_cache_ops *ops;
+	unsigned int line; /* 0: the model chooses */
+	char opts[256];    /* the words other than line=N, joined by ':' */
+	char value[320];   /* as written, for the normalised spec */
+};
+/* The spec-key parser and formatter of cache= (a struct dmasim_cache_choice). */
+int dmasim__cache_parse(void *choice, const char *key, const char *value, char *err,
+			size_t errlen);
+bool dmasim__cache_format(const void *plat, const void *choice, const char *key, FILE *out);
+int dmasim__cache_create(struct dmasim_platform *p, const struct dmasim_cache_choice *c,
+			 char *err, size_t errlen);
 void dmasim__cache_destroy(struct dmasim_platform *p);
 void dmasim__cache_sync_for_device(struct dmasim_device *d, phys_addr_t phys, size_t size,
 				   enum dma_data_direction dir);
@@ -645,12 +722,23 @@ int dmasim__window_resolve(struct dmasim_device *d, dma_addr_t addr, phys_addr_t
 
 struct dmasim_iommu;
 
-/*
- * Parse the platform's IOMMU keys (iommu, iova, mode, iotlb, fq, fq_timeout)
- * and create the IOMMU if iommu is not off.  Return 0 or -EINVAL with @err.
- */
-int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_spec *s, char *err,
-			 size_t errlen);
+/* The platform's IOMMU keys (iommu, iova, mode, iotlb, fq, fq_timeout), parsed. */
+struct dmasim_iommu_config {
+	const struct dmasim_pgtable_ops *fmt; /* NULL: iommu=off */
+	char fmt_opts[96];
+	const struct dmasim_iova_ops *iova_ops;
+	char iova_opts[96];
+	bool lazy;
+	unsigned int iotlb, fq, fq_timeout_ms;
+};
+/* The defaults: no IOMMU, and the values its keys take when it is on. */
+void dmasim__iommu_config_init(struct dmasim_iommu_config *c);
+/* The spec-key parser and formatter of the IOMMU's keys (a struct dmasim_iommu_config). */
+int dmasim__iommu_parse(void *cfg, const char *key, const char *val, char *err, size_t errlen);
+bool dmasim__iommu_format(const void *plat, const void *cfg, const char *key, FILE *out);
+/* Create the IOMMU @c describes, if any.  Return 0 or -errno with @err. */
+int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_iommu_config *c,
+			 char *err, size_t errlen);
 void dmasim__iommu_destroy(struct dmasim_platform *p);
 /* The words of the normalised spec for the IOMMU ("iommu=off" or the full set). */
 void dmasim__iommu_spec(struct dmasim_platform *p, char *buf, size_t len);
@@ -721,6 +809,8 @@ struct dmasim_fail;
 
 /* Replace the rules with "RULE[,RULE...]". Return 0 or -EINVAL with @err. */
 int dmasim__fail_parse(struct dmasim_platform *p, const char *rules, char *err, size_t errlen);
+/* The spec-key parser of fail=: check the rules, keep the text (a const char *) for later. */
+int dmasim__fail_check(void *cfg, const char *key, const char *rules, char *err, size_t errlen);
 void dmasim__fail_destroy(struct dmasim_platform *p);
 /* dmasim__should_fail() once some rule is set (the rules decide). */
 bool dmasim__should_fail_rules(struct dmasim_platform *p, enum dmasim_fail_kind kind,

@@ -6,6 +6,7 @@
  * carved out before the buddy allocator starts (swiotlb.c, page-alloc.c),
  * kmalloc slabs, then the cache model (cache.c).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,12 +16,7 @@ static pthread_mutex_t plat_lock = PTHREAD_MUTEX_INITIALIZER;
 static TAILQ_HEAD(dmasim_platform_list, dmasim_platform) platforms = TAILQ_HEAD_INITIALIZER(platforms);
 static struct dmasim_platform *current_plat;
 
-static const char *const platform_keys[] = { "ram", "swiotlb", "iommu", "iova", "mode",
-					     "iotlb", "fq", "fq_timeout", "cache", "debug",
-					     "sites", "seed", "log", "fail", "trace", NULL };
-
 #define DEFAULT_RAM "256M@0x80000000"
-#define DEFAULT_SWIOTLB (4ULL << 20)
 
 /* ---- log ---------------------------------------------------------------- */
 
@@ -197,181 +193,239 @@ const char *dmasim_platform_spec(const struct dmasim_platform *p)
 	return p ? p->spec : NULL;
 }
 
-/* ---- creation ------------------------------------------------------------- */
+/* ---- the platform's keys ---------------------------------------------------- */
 
-static int parse_swiotlb(const char *v, u64 *size, phys_addr_t *base, bool *base_set,
-			 bool *force, bool *lifo, char *err, size_t errlen)
+/* What the words say, before anything is made; the table's parsers fill it. */
+struct platform_config {
+	const char *ram;
+	struct dmasim_swiotlb_choice swiotlb;
+	struct dmasim_iommu_config iommu;
+	struct dmasim_cache_choice cache;
+	bool debug;
+	unsigned int sites;
+	unsigned long seed;
+	bool quiet;
+	const char *fail, *trace;
+};
+
+static int parse_string(void *cfg, const char *key, const char *v, char *err, size_t errlen)
 {
-	char buf[96], *comma, *at;
-
-	*size = DEFAULT_SWIOTLB;
-	*base_set = false;
-	*force = false;
-	*lifo = false;
-	if (!v)
-		return 0;
-	if (!strcmp(v, "off")) {
-		*size = 0;
-		return 0;
-	}
-	if (!strcmp(v, "force")) {
-		*force = true;
-		return 0;
-	}
-	if (strlen(v) >= sizeof(buf))
-		goto bad;
-	strcpy(buf, v);
-	comma = strchr(buf, ',');
-	if (comma)
-		*comma++ = '\0';
-	/* Flags after SIZE[@ADDR], each at most once, in any order. */
-	while (comma) {
-		char *flag = comma;
-
-		comma = strchr(flag, ',');
-		if (comma)
-			*comma++ = '\0';
-		if (!strcmp(flag, "force") && !*force)
-			*force = true;
-		else if (!strcmp(flag, "lifo") && !*lifo)
-			*lifo = true;
-		else
-			goto bad;
-	}
-	at = strchr(buf, '@');
-	if (at) {
-		*at++ = '\0';
-		if (dmasim__parse_u64(at, base))
-			goto bad;
-		*base_set = true;
-	}
-	if (dmasim__parse_size(buf, size) || *size < IO_TLB_SIZE * IO_TLB_SEGSIZE ||
-	    (*size & (IO_TLB_SIZE * IO_TLB_SEGSIZE - 1)))
-		goto bad;
+	(void)key, (void)err, (void)errlen;
+	*(const char **)cfg = v;
 	return 0;
-bad:
-	snprintf(err, errlen,
-		 "swiotlb=%s: expected SIZE[@ADDR][,force][,lifo], off or force; SIZE a multiple of 256K",
-		 v);
+}
+
+static bool format_ram(const void *obj, const void *cfg, const char *key, FILE *out)
+{
+	const struct dmasim_platform *p = obj;
+	char sz[32];
+
+	(void)cfg, (void)key;
+	for (int i = 0; i < p->nr_regions; i++)
+		fprintf(out, "%s%s@0x%llx%s", i ? "," : "",
+			dmasim__format_size(p->regions[i].size, sz, sizeof(sz)),
+			(unsigned long long)p->regions[i].base, p->regions[i].high ? ":high" : "");
+	return true;
+}
+
+static int parse_debug(void *cfg, const char *key, const char *v, char *err, size_t errlen)
+{
+	if (!dmasim__parse_bool(v, cfg))
+		return 0;
+	snprintf(err, errlen, "%s=%s: expected on or off", key, v);
 	return -EINVAL;
 }
+
+static bool format_debug(const void *obj, const void *cfg, const char *key, FILE *out)
+{
+	(void)cfg, (void)key;
+	fputs(((const struct dmasim_platform *)obj)->debug ? "on" : "off", out);
+	return true;
+}
+
+static int parse_sites(void *cfg, const char *key, const char *v, char *err, size_t errlen)
+{
+	u64 n;
+
+	if (dmasim__parse_u64(v, &n) || n > DMASIM_SITE_FRAMES) {
+		snprintf(err, errlen, "%s=%s: expected 0 to %d call-site frames per mapping", key, v,
+			 DMASIM_SITE_FRAMES);
+		return -EINVAL;
+	}
+	*(unsigned int *)cfg = (unsigned int)n;
+	return 0;
+}
+
+/* Only when not the default. */
+static bool format_sites(const void *obj, const void *cfg, const char *key, FILE *out)
+{
+	const struct dmasim_platform *p = obj;
+
+	(void)cfg, (void)key;
+	fprintf(out, "%u", p->site_frames);
+	return p->site_frames != DMASIM_SITE_FRAMES;
+}
+
+static int parse_seed(void *cfg, const char *key, const char *v, char *err, size_t errlen)
+{
+	u64 n;
+
+	if (dmasim__parse_u64(v, &n)) {
+		snprintf(err, errlen, "%s=%s: expected a number", key, v);
+		return -EINVAL;
+	}
+	*(unsigned long *)cfg = (unsigned long)n;
+	return 0;
+}
+
+static bool format_seed(const void *obj, const void *cfg, const char *key, FILE *out)
+{
+	(void)cfg, (void)key;
+	fprintf(out, "%lu", ((const struct dmasim_platform *)obj)->seed);
+	return true;
+}
+
+static int parse_log(void *cfg, const char *key, const char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "stderr") && strcmp(v, "quiet")) {
+		snprintf(err, errlen, "%s=%s: expected stderr or quiet", key, v);
+		return -EINVAL;
+	}
+	*(bool *)cfg = !strcmp(v, "quiet");
+	return 0;
+}
+
+static bool format_log(const void *obj, const void *cfg, const char *key, FILE *out)
+{
+	(void)cfg, (void)key;
+	fputs(((const struct dmasim_platform *)obj)->quiet ? "quiet" : "stderr", out);
+	return true;
+}
+
+/* As written, and only when given (an empty value included). */
+static bool format_fail(const void *obj, const void *cfg, const char *key, FILE *out)
+{
+	const char *const *rules = cfg;
+
+	(void)obj, (void)key;
+	if (!rules || !*rules)
+		return false;
+	fputs(*rules, out);
+	return true;
+}
+
+#define CFG(field) offsetof(struct platform_config, field)
+
+/*
+ * Every platform key, in the order of the normalised spec (and of parsing:
+ * iommu= before the keys that need it).  docs/spec.md's key table is these
+ * rows (tests/test-platform.c checks it).
+ */
+const struct dmasim_spec_key dmasim__platform_keys[] = {
+	{ "ram", "memory", "`SIZE@ADDR[:high][,SIZE@ADDR[:high]...]`", "`" DEFAULT_RAM "`",
+	  "RAM regions at physical addresses; `:high` makes a region high memory (no linear map)",
+	  CFG(ram), parse_string, format_ram },
+	{ "swiotlb", "swiotlb", "`SIZE[@ADDR][,force][,lifo]`, `off`, `force`",
+	  "`4M`, in the lowest low-memory region that fits",
+	  "the bounce pool; `force` bounces every streaming mapping; `lifo` reuses the slots freed last (not the kernel's search)",
+	  CFG(swiotlb), dmasim__swiotlb_parse, dmasim__swiotlb_format },
+	{ "iommu", "iommu", "`off`, `on`, `FORMAT[:OPTIONS]`", "`off`",
+	  "the software IOMMU and its page-table format; `on` is the default format, `arm-lpae-4k`",
+	  CFG(iommu), dmasim__iommu_parse, dmasim__iommu_format },
+	{ "iova", "iommu", "`NAME[:OPTIONS]`", "`rbtree`", "the IOVA allocator (needs an IOMMU)",
+	  CFG(iommu), dmasim__iommu_parse, dmasim__iommu_format },
+	{ "mode", "iommu", "`strict`, `lazy`", "`strict`",
+	  "IOTLB invalidation on unmap: at once, or batched in the flush queue (needs an IOMMU)",
+	  CFG(iommu), dmasim__iommu_parse, dmasim__iommu_format },
+	{ "iotlb", "iommu", "number, 4..1048576", "`512`",
+	  "IOTLB entries, rounded down to a multiple of 4 (needs an IOMMU)",
+	  CFG(iommu), dmasim__iommu_parse, dmasim__iommu_format },
+	{ "fq", "iommu", "number, 1..65536", "`256`",
+	  "lazy mode: flush when this many unmaps are queued (needs an IOMMU)",
+	  CFG(iommu), dmasim__iommu_parse, dmasim__iommu_format },
+	{ "fq_timeout", "iommu", "number, 0..60000", "`10`",
+	  "lazy mode: flush when the oldest queued unmap is this many ms old; 0 = only when full (needs an IOMMU)",
+	  CFG(iommu), dmasim__iommu_parse, dmasim__iommu_format },
+	{ "cache", "cache", "`NAME[:line=N][:OPTIONS]`: `coherent`, `noncoherent[:evict=none]`, `noncoherent:evict=random`, or another registered model",
+	  "`coherent`",
+	  "the CPU cache model (a registered backend) and its line size; `noncoherent` keeps a CPU view apart from RAM",
+	  CFG(cache), dmasim__cache_parse, dmasim__cache_format },
+	{ "debug", "debug", "boolean", "`on`", "the DMA-API debug checks", CFG(debug), parse_debug,
+	  format_debug },
+	{ "sites", "debug", "0..6", "`6`",
+	  "with `debug=on`, how many call-site frames a mapping keeps for its `[mapped at ...]`; 1 is the call site alone, without unwinding, 0 none; in the normalised spec only when not 6",
+	  CFG(sites), parse_sites, format_sites },
+	{ "seed", "machine", "number", "`1`",
+	  "the seed for randomness (fault injection's `prob=`, the cache model's `evict=random`)",
+	  CFG(seed), parse_seed, format_seed },
+	{ "log", "machine", "`stderr`, `quiet`", "`stderr`",
+	  "where messages go while no log handler is set", CFG(quiet), parse_log, format_log },
+	{ "fail", "fault-inject", "`RULE[,RULE...]`", "none",
+	  "fault injection; shown last in the normalised spec when given", CFG(fail),
+	  dmasim__fail_check, format_fail },
+	{ "trace", "trace", "a file path", "none",
+	  "write every event (map, unmap, sync, alloc, free, bounce, device access, fault, IOTLB flush, injected failure, report) to PATH as JSON lines; not shown in the normalised spec",
+	  CFG(trace), parse_string, NULL },
+	{ NULL },
+};
+
+/* ---- creation ------------------------------------------------------------- */
 
 static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, char *err,
 		     size_t errlen)
 {
-	const char *v, *bad;
-	u64 sw_size, seed = 1, sites = DMASIM_SITE_FRAMES;
-	phys_addr_t sw_base = 0;
-	bool sw_base_set, sw_force, sw_lifo;
+	struct platform_config cfg = {
+		.ram = DEFAULT_RAM,
+		.swiotlb = { .size = DMASIM_DEFAULT_SWIOTLB },
+		.debug = true,
+		.sites = DMASIM_SITE_FRAMES,
+		.seed = 1,
+	};
 	int ret;
 
-	bad = dmasim__spec_unknown(s, platform_keys);
-	if (bad) {
-		snprintf(err, errlen,
-			 "unknown key '%s' (platform keys: ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug sites seed log fail trace)",
-			 bad);
-		return -EINVAL;
-	}
-	p->debug = true;
-	v = dmasim__spec_get(s, "debug");
-	if (v && dmasim__parse_bool(v, &p->debug)) {
-		snprintf(err, errlen, "debug=%s: expected on or off", v);
-		return -EINVAL;
-	}
-	v = dmasim__spec_get(s, "sites");
-	if (v && (dmasim__parse_u64(v, &sites) || sites > DMASIM_SITE_FRAMES)) {
-		snprintf(err, errlen, "sites=%s: expected 0 to %d call-site frames per mapping", v,
-			 DMASIM_SITE_FRAMES);
-		return -EINVAL;
-	}
-	p->site_frames = (unsigned int)sites;
-	v = dmasim__spec_get(s, "seed");
-	if (v && dmasim__parse_u64(v, &seed)) {
-		snprintf(err, errlen, "seed=%s: expected a number", v);
-		return -EINVAL;
-	}
-	p->seed = (unsigned long)seed;
-	v = dmasim__spec_get(s, "log");
-	if (v && strcmp(v, "stderr") && strcmp(v, "quiet")) {
-		snprintf(err, errlen, "log=%s: expected stderr or quiet", v);
-		return -EINVAL;
-	}
-	p->quiet = v && !strcmp(v, "quiet");
-	ret = parse_swiotlb(dmasim__spec_get(s, "swiotlb"), &sw_size, &sw_base, &sw_base_set,
-			    &sw_force, &sw_lifo, err, errlen);
+	dmasim__iommu_config_init(&cfg.iommu);
+	ret = dmasim__cache_parse(&cfg.cache, "cache", "coherent", err, errlen);
+	if (!ret)
+		ret = dmasim__spec_apply(s, dmasim__platform_keys, "platform", &cfg, err, errlen);
 	if (ret)
 		return ret;
-	v = dmasim__spec_get(s, "ram");
-	ret = dmasim__memory_init(p, v ? v : DEFAULT_RAM,
-				  !dmasim__cache_is_coherent(dmasim__spec_get(s, "cache")), err, errlen);
+
+	/* Made in the order of the data flow; each layer reads its own part. */
+	p->debug = cfg.debug;
+	p->site_frames = cfg.sites;
+	p->seed = cfg.seed;
+	p->quiet = cfg.quiet;
+	ret = dmasim__memory_init(p, cfg.ram,
+				  !(cfg.cache.ops->base.caps & DMASIM_CACHE_CAP_COHERENT), err,
+				  errlen);
 	if (ret)
 		return ret;
-	ret = dmasim__swiotlb_init(p, sw_size, sw_base, sw_base_set, sw_force, err, errlen);
+	ret = dmasim__swiotlb_init(p, cfg.swiotlb.size, cfg.swiotlb.base, cfg.swiotlb.base_set,
+				   cfg.swiotlb.force, err, errlen);
 	if (ret)
 		return ret;
-	dmasim__swiotlb_set_lifo(p, sw_lifo);
+	dmasim__swiotlb_set_lifo(p, cfg.swiotlb.lifo);
 	dmasim__buddy_init(p);
 	dmasim__slab_init(p);
-	v = dmasim__spec_get(s, "cache");
-	ret = dmasim__cache_create(p, v ? v : "coherent", err, errlen);
+	ret = dmasim__cache_create(p, &cfg.cache, err, errlen);
 	if (ret)
 		return ret;
-	ret = dmasim__iommu_create(p, s, err, errlen);
+	ret = dmasim__iommu_create(p, &cfg.iommu, err, errlen);
 	if (ret)
 		return ret;
-	v = dmasim__spec_get(s, "fail");
-	if (v) {
-		ret = dmasim__fail_parse(p, v, err, errlen);
+	if (cfg.fail) {
+		ret = dmasim__fail_parse(p, cfg.fail, err, errlen);
 		if (ret)
 			return ret;
 	}
-	v = dmasim__spec_get(s, "trace");
-	if (v) {
-		ret = dmasim__trace_open(p, v, err, errlen);
+	if (cfg.trace) {
+		ret = dmasim__trace_open(p, cfg.trace, err, errlen);
 		if (ret)
 			return ret;
 	}
-
 	/* The normalised spec: every key with the value in force. */
-	{
-		char sz[32];
-
-		/* Per region at most "274877906943K@0xffffffffffff:high," (34 bytes). */
-		char ram[DMASIM_MAX_REGIONS * 40] = "", sw[96], iommu[256];
-		size_t off = 0;
-
-		for (int i = 0; i < p->nr_regions; i++)
-			off += (size_t)snprintf(ram + off, sizeof(ram) - off, "%s%s@0x%llx%s",
-						i ? "," : "",
-						dmasim__format_size(p->regions[i].size, sz, sizeof(sz)),
-						(unsigned long long)p->regions[i].base,
-						p->regions[i].high ? ":high" : "");
-		if (dmasim__swiotlb_active(p))
-			snprintf(sw, sizeof(sw), "%s@0x%llx%s%s",
-				 dmasim__format_size(dmasim__swiotlb_end(p) + 1 - dmasim__swiotlb_start(p),
-						     sz, sizeof(sz)),
-				 (unsigned long long)dmasim__swiotlb_start(p),
-				 dmasim__swiotlb_force(p) ? ",force" : "",
-				 dmasim__swiotlb_lifo(p) ? ",lifo" : "");
-		else
-			snprintf(sw, sizeof(sw), "off");
-		v = dmasim__spec_get(s, "cache");
-		dmasim__iommu_spec(p, iommu, sizeof(iommu));
-		const char *fail = dmasim__spec_get(s, "fail");
-
-		char site_key[16] = "";
-
-		if (p->site_frames != DMASIM_SITE_FRAMES)
-			snprintf(site_key, sizeof(site_key), " sites=%u", p->site_frames);
-		if (asprintf(&p->spec, "ram=%s swiotlb=%s %s cache=%s debug=%s%s seed=%lu log=%s%s%s",
-			     ram, sw, iommu, v ? v : "coherent", p->debug ? "on" : "off", site_key,
-			     p->seed, p->quiet ? "quiet" : "stderr", fail ? " fail=" : "",
-			     fail ? fail : "") < 0) {
-			p->spec = NULL;
-			return -ENOMEM;
-		}
-	}
-	return 0;
+	p->spec = dmasim__spec_format(dmasim__platform_keys, NULL, p, &cfg);
+	return p->spec ? 0 : -ENOMEM;
 }
 
 /*

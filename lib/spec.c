@@ -3,6 +3,12 @@
  *
  * Used for the platform spec (plus DMASIM_SPEC), device specs and backend
  * options.  Pure parsing; the modules that own the keys interpret them.
+ *
+ * A spec's keys are one table (struct dmasim_spec_key: the platform's in
+ * platform.c, the device's in device.c).  From it come the parsing (each key
+ * routed to its layer's parser), the "unknown key" message, the normalised
+ * spec (each key's formatter), dmasim_spec_help() and the rows of
+ * docs/spec.md's key tables, which a test checks.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -174,4 +180,133 @@ const char *dmasim__format_size(u64 size, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%llu%c", (unsigned long long)size, units[u]);
 	return buf;
+}
+
+/* ---- key tables ------------------------------------------------------------------ */
+
+static const struct dmasim_spec_key *key_find(const struct dmasim_spec_key *keys, const char *key)
+{
+	for (const struct dmasim_spec_key *k = keys; k->key; k++)
+		if (!strcmp(k->key, key))
+			return k;
+	return NULL;
+}
+
+int dmasim__spec_apply(const struct dmasim_spec *s, const struct dmasim_spec_key *keys,
+		       const char *what, void *cfg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		size_t off;
+
+		if (key_find(keys, s->kv[i].key))
+			continue;
+		off = (size_t)snprintf(err, errlen, "unknown key '%s' (%s keys:", s->kv[i].key, what);
+		for (const struct dmasim_spec_key *k = keys; k->key && off < errlen; k++)
+			off += (size_t)snprintf(err + off, errlen - off, " %s", k->key);
+		if (off < errlen)
+			snprintf(err + off, errlen - off, ")");
+		return -EINVAL;
+	}
+	for (const struct dmasim_spec_key *k = keys; k->key; k++) {
+		const char *v = dmasim__spec_get(s, k->key);
+		int ret;
+
+		if (!v || !k->parse)
+			continue;
+		ret = k->parse((char *)cfg + k->offset, k->key, v, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+char *dmasim__spec_format(const struct dmasim_spec_key *keys, const char *layer,
+			  const void *obj, const void *cfg)
+{
+	char *out = NULL, *val;
+	size_t len = 0, n;
+	FILE *f = open_memstream(&out, &len);
+	bool first = true;
+
+	if (!f)
+		return NULL;
+	for (const struct dmasim_spec_key *k = keys; k->key; k++) {
+		FILE *vf;
+		bool shown;
+
+		if (!k->format || (layer && strcmp(layer, k->layer)))
+			continue;
+		val = NULL;
+		n = 0;
+		vf = open_memstream(&val, &n);
+		if (!vf)
+			break;
+		shown = k->format(obj, cfg ? (const char *)cfg + k->offset : NULL, k->key, vf);
+		if (fclose(vf) || !val) {
+			free(val);
+			break;
+		}
+		if (shown) {
+			fprintf(f, "%s%s=%s", first ? "" : " ", k->key, val);
+			first = false;
+		}
+		free(val);
+	}
+	if (fclose(f) || !out) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* @text without the Markdown backquotes. */
+static void put_plain(const char *text, FILE *out)
+{
+	for (; *text; text++)
+		if (*text != '`')
+			fputc(*text, out);
+}
+
+void dmasim__spec_help(const struct dmasim_spec_key *keys, FILE *out)
+{
+	for (const struct dmasim_spec_key *k = keys; k->key; k++) {
+		fprintf(out, "  %-13s ", k->key);
+		put_plain(k->syntax, out);
+		fputs("; default ", out);
+		put_plain(k->dflt, out);
+		fputs("\n                ", out);
+		put_plain(k->help, out);
+		fputc('\n', out);
+	}
+}
+
+void dmasim_spec_help(FILE *out)
+{
+	if (!out)
+		return;
+	fputs("platform keys (dmasim_platform_create(), DMASIM_SPEC):\n", out);
+	dmasim__spec_help(dmasim__platform_keys, out);
+	fputs("device keys (dmasim_device_create()):\n", out);
+	dmasim__spec_help(dmasim__device_keys, out);
+}
+
+void dmasim__spec_doc_row(const struct dmasim_spec_key *k, FILE *out)
+{
+	fprintf(out, "| `%s` | %s | %s | %s |", k->key, k->syntax, k->dflt, k->help);
+}
+
+int dmasim__spec_split(const char *key, const char *value, char *name, size_t namelen,
+		       const char **opts, char *err, size_t errlen)
+{
+	const char *colon = strchr(value, ':');
+	size_t n = colon ? (size_t)(colon - value) : strlen(value);
+
+	if (n >= namelen) {
+		snprintf(err, errlen, "%s=%s: name too long", key, value);
+		return -EINVAL;
+	}
+	memcpy(name, value, n);
+	name[n] = '\0';
+	*opts = colon ? colon + 1 : "";
+	return 0;
 }

@@ -1065,15 +1065,253 @@ static void test_late_failure_teardown(void **state)
 	(void)state;
 	ret = dmasim_backend_register(&leaky_model.base);
 	assert_true(ret == 0 || ret == -EEXIST);
-	/* fail= is read after the cache model exists: the creation fails late. */
-	assert_null(create_capture("cache=test-leaky fail=nosuchkind", msg, sizeof(msg)));
-	assert_has(msg, "fail rule 'nosuchkind'");
+	/* trace= is opened last, after the cache model exists: the creation fails late. */
+	assert_null(create_capture("cache=test-leaky trace=/nonexistent/x", msg, sizeof(msg)));
+	assert_has(msg, "trace=/nonexistent/x: cannot open");
 	assert_non_null(leak_va);
 	/* The alias area was unmapped (mincore fails with ENOMEM on an unmapped page). */
 	assert_int_equal(mincore(leak_va, PAGE_SIZE, &vec), -1);
 	assert_int_equal(errno, ENOMEM);
 	/* The cache-line tracker and its range are freed: LeakSanitizer sees the rest. */
 	assert_null(dmasim_platform_current());
+}
+
+/* ---- the spec-key tables ---------------------------------------------------------- */
+
+/* A file of the source tree (next to this one's folder, as @rel), whole, malloc()ed. */
+static char *source_file(const char *rel)
+{
+	char path[4096], *text = NULL, *slash;
+	size_t len = 0;
+	FILE *in, *out;
+	int ch;
+
+	snprintf(path, sizeof(path), "%s", __FILE__);
+	slash = strrchr(path, '/');
+	assert_non_null(slash);
+	snprintf(slash + 1, sizeof(path) - (size_t)(slash + 1 - path), "../%s", rel);
+	in = fopen(path, "r");
+	if (!in)
+		fail_msg("cannot open %s", path);
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	while ((ch = fgetc(in)) != EOF)
+		fputc(ch, out);
+	fclose(in);
+	fclose(out);
+	return text;
+}
+
+/* "unknown key" lists every key of the table, in its order; each key is known. */
+static void test_spec_key_messages(void **state)
+{
+	char msg[1024], want[512], *help = NULL;
+	size_t off, len = 0;
+	struct dmasim_platform *p;
+	struct device *dev;
+	FILE *f;
+
+	(void)state;
+	off = (size_t)snprintf(want, sizeof(want), "unknown key 'colour' (platform keys:");
+	for (const struct dmasim_spec_key *k = dmasim__platform_keys; k->key; k++)
+		off += (size_t)snprintf(want + off, sizeof(want) - off, " %s", k->key);
+	snprintf(want + off, sizeof(want) - off, ")");
+	assert_null(create_capture("seed=2 colour=red", msg, sizeof(msg)));
+	assert_has(msg, want);
+	/* The message of today's keys, as docs/spec.md shows it. */
+	assert_has(msg, "(platform keys: ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug sites seed log fail trace)");
+
+	/* Every key reaches its layer's parser: a bad value is named there. */
+	for (const struct dmasim_spec_key *k = dmasim__platform_keys; k->key; k++) {
+		static const struct {
+			const char *key, *spec, *msg;
+		} bad[] = {
+			{ "ram", "ram=256M", "ram: '256M' must be SIZE@ADDR" },
+			{ "swiotlb", "swiotlb=lots", "swiotlb=lots: expected SIZE" },
+			{ "iommu", "iommu=nosuch", "iommu=nosuch: no such backend" },
+			{ "iova", "iommu=on iova=nosuch", "iova=nosuch: no such backend" },
+			{ "mode", "iommu=on mode=x", "mode=x: expected strict or lazy" },
+			{ "iotlb", "iommu=on iotlb=2", "iotlb=2: expected 4 to 1048576 entries" },
+			{ "fq", "iommu=on fq=0", "fq=0: expected 1 to 65536" },
+			{ "fq_timeout", "iommu=on fq_timeout=70000", "fq_timeout=70000: expected 0 to 60000" },
+			{ "cache", "cache=x", "cache=x: no such cache model" },
+			{ "debug", "debug=maybe", "debug=maybe: expected on or off" },
+			{ "sites", "sites=7", "sites=7: expected 0 to 6" },
+			{ "seed", "seed=x", "seed=x: expected a number" },
+			{ "log", "log=x", "log=x: expected stderr or quiet" },
+			{ "fail", "fail=x", "fail rule 'x'" },
+			{ "trace", "trace=/nonexistent/x", "trace=/nonexistent/x: cannot open" },
+		};
+		size_t i;
+
+		assert_non_null(k->parse);
+		assert_non_null(k->layer);
+		assert_non_null(k->help);
+		for (i = 0; i < ARRAY_SIZE(bad) && strcmp(bad[i].key, k->key); i++)
+			;
+		if (i == ARRAY_SIZE(bad))
+			fail_msg("key '%s' has no bad value in this test", k->key);
+		p = create_capture(bad[i].spec, msg, sizeof(msg));
+		if (p) {
+			dmasim_platform_destroy(p);
+			fail_msg("spec \"%s\" was accepted", bad[i].spec);
+		}
+		assert_has(msg, "bad spec");
+		assert_has(msg, bad[i].msg);
+	}
+
+	/* The keys that need an IOMMU say so, each by name. */
+	for (const struct dmasim_spec_key *k = dmasim__platform_keys; k->key; k++) {
+		char spec[64], need[64];
+
+		if (strcmp(k->layer, "iommu") || !strcmp(k->key, "iommu"))
+			continue;
+		snprintf(spec, sizeof(spec), "iommu=off %s=1", k->key);
+		snprintf(need, sizeof(need), ": %s= needs an IOMMU (add iommu=on)", k->key);
+		assert_null(create_capture(spec, msg, sizeof(msg)));
+		assert_has(msg, need);
+	}
+
+	/* The device's table the same way. */
+	p = tu_platform(NULL);
+	assert_non_null(p);
+	off = (size_t)snprintf(want, sizeof(want), "unknown key 'colour' (device keys:");
+	for (const struct dmasim_spec_key *k = dmasim__device_keys; k->key; k++)
+		off += (size_t)snprintf(want + off, sizeof(want) - off, " %s", k->key);
+	snprintf(want + off, sizeof(want) - off, ")");
+	tu_log_clear();
+	assert_null(dmasim_device_create(p, "name=x colour=red"));
+	assert_log_has(want);
+	assert_log_has("(device keys: name coherent offset limit mask max_seg seg_boundary min_align force_bounce iommu domain)");
+	for (const struct dmasim_spec_key *k = dmasim__device_keys; k->key; k++) {
+		char spec[64];
+
+		snprintf(spec, sizeof(spec), "%s=", k->key);
+		tu_log_clear();
+		dev = dmasim_device_create(p, spec);
+		if (dev)
+			fail_msg("device spec \"%s\" was accepted", spec);
+		assert_log_has(spec);
+	}
+	dmasim_platform_destroy(p);
+
+	/* The help text: each key with its syntax, Markdown quoting dropped. */
+	f = open_memstream(&help, &len);
+	assert_non_null(f);
+	dmasim__spec_help(dmasim__platform_keys, f);
+	fclose(f);
+	assert_has(help, "  ram           SIZE@ADDR[:high][,SIZE@ADDR[:high]...]; default 256M@0x80000000\n");
+	assert_has(help, "  mode          strict, lazy; default strict\n                IOTLB invalidation on unmap");
+	assert_null(strchr(help, '`'));
+	free(help);
+	help = NULL;
+	f = open_memstream(&help, &len);
+	assert_non_null(f);
+	dmasim_spec_help(f);
+	dmasim_spec_help(NULL);
+	fclose(f);
+	for (const struct dmasim_spec_key *k = dmasim__platform_keys; k->key; k++)
+		assert_non_null(strstr(help, k->key));
+	assert_has(help, "device keys");
+	assert_has(help, "  force_bounce  boolean; default 0\n");
+	free(help);
+}
+
+/* One NAME:opts split, for cache=, iommu= and iova=. */
+static void test_spec_split(void **state)
+{
+	char name[8], err[128] = "";
+	const char *opts;
+
+	(void)state;
+	assert_int_equal(dmasim__spec_split("k", "abc:x=1:y", name, sizeof(name), &opts, err,
+					    sizeof(err)), 0);
+	assert_string_equal(name, "abc");
+	assert_string_equal(opts, "x=1:y");
+	assert_int_equal(dmasim__spec_split("k", "abc", name, sizeof(name), &opts, err, sizeof(err)), 0);
+	assert_string_equal(opts, "");
+	assert_int_equal(dmasim__spec_split("k", ":o", name, sizeof(name), &opts, err, sizeof(err)), 0);
+	assert_string_equal(name, "");
+	assert_string_equal(opts, "o");
+	assert_int_equal(dmasim__spec_split("k", "abcdefgh:o", name, sizeof(name), &opts, err,
+					    sizeof(err)), -EINVAL);
+	assert_string_equal(err, "k=abcdefgh:o: name too long");
+}
+
+/*
+ * The normalised spec of every machine of the scenario matrix
+ * (tests/CMakeLists.txt's DMASIM_SPEC_MATRIX, read from the file) makes the
+ * same machine: fed back, it comes back unchanged.
+ */
+static void test_spec_round_trip(void **state)
+{
+	char *cml = source_file("tests/CMakeLists.txt"), *line, *save = NULL;
+	const char *start = strstr(cml, "set(DMASIM_SPEC_MATRIX\n");
+	int machines = 0;
+
+	(void)state;
+	assert_non_null(start);
+	/* One "name=spec" pair a line, up to the closing parenthesis. */
+	for (line = strtok_r((char *)start + strlen("set(DMASIM_SPEC_MATRIX\n"), "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *q1 = strchr(line, '"'), *q2 = q1 ? strchr(q1 + 1, '"') : NULL, *spec, *again;
+		struct dmasim_platform *p, *q;
+		bool last;
+
+		assert_non_null(q2);
+		last = q2[1] == ')';
+		*q2 = '\0';
+		spec = strchr(q1 + 1, '=');
+		assert_non_null(spec);
+		spec++;
+		p = tu_platform(spec);
+		if (!p)
+			fail_msg("matrix machine \"%s\" was refused", spec);
+		again = strdup(dmasim_platform_spec(p));
+		assert_non_null(again);
+		q = tu_platform(again);
+		if (!q)
+			fail_msg("the normalised spec \"%s\" of \"%s\" was refused", again, spec);
+		assert_string_equal(dmasim_platform_spec(q), again);
+		assert_int_equal(q->nr_regions, p->nr_regions);
+		assert_true(dmasim__swiotlb_start(q) == dmasim__swiotlb_start(p));
+		assert_int_equal(!q->iommu, !p->iommu);
+		assert_int_equal(q->cache->line, p->cache->line);
+		assert_int_equal(dmasim_debug_errors(p) + dmasim_debug_errors(q), 0);
+		free(again);
+		dmasim_platform_destroy(q);
+		dmasim_platform_destroy(p);
+		machines++;
+		if (last)
+			break;
+	}
+	assert_true(machines >= 20);
+	free(cml);
+}
+
+/* docs/spec.md's key tables are the code's: every row, as the table makes it. */
+static void test_spec_docs(void **state)
+{
+	char *doc = source_file("docs/spec.md");
+	const struct dmasim_spec_key *tables[] = { dmasim__platform_keys, dmasim__device_keys };
+
+	(void)state;
+	for (size_t t = 0; t < ARRAY_SIZE(tables); t++)
+		for (const struct dmasim_spec_key *k = tables[t]; k->key; k++) {
+			char *row = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&row, &len);
+
+			assert_non_null(f);
+			dmasim__spec_doc_row(k, f);
+			fputc('\n', f);
+			fclose(f);
+			if (!strstr(doc, row))
+				fail_msg("docs/spec.md lacks the row of key '%s'; it should read:\n%s",
+					 k->key, row);
+			free(row);
+		}
+	free(doc);
 }
 
 int main(void)
@@ -1095,6 +1333,10 @@ int main(void)
 		cmocka_unit_test(test_device_spec_bad),
 		cmocka_unit_test(test_dev_validation),
 		cmocka_unit_test(test_late_failure_teardown),
+		cmocka_unit_test(test_spec_key_messages),
+		cmocka_unit_test(test_spec_split),
+		cmocka_unit_test(test_spec_round_trip),
+		cmocka_unit_test(test_spec_docs),
 	};
 	const char *env = getenv("DMASIM_SPEC");
 	char *saved = env ? strdup(env) : NULL;

@@ -13,7 +13,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: dmasim --list-backends\n"
 		"       dmasim --dump [SPEC]      build a platform from SPEC (and DMASIM_SPEC) and print its memory map\n"
-		"       dmasim --version\n");
+		"       dmasim --version\n"
+		"       dmasim --help             this text and every spec key\n");
 }
 
 int main(int argc, char **argv)
@@ -49,6 +50,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
+		fputc('\n', stdout);
+		dmasim_spec_help(stdout);
 		return 0;
 	}
 	usage(stderr);

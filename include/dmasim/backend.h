@@ -298,6 +298,8 @@ struct dmasim_iova_ops {
 #define DMASIM_PROT_WRITE 0x2
 #define DMASIM_PROT_PRIV 0x20
 
+struct dmasim_pgtable_flush_ops;
+
 /**
  * struct dmasim_pgtable_config - what a domain passes to a format.
  * @pgsize_bitmap: page sizes the domain wants (0 = all the format has);
@@ -318,6 +320,10 @@ struct dmasim_iova_ops {
  *              move or go away while the table lives, so a format may keep
  *              the windows and translate table addresses without a call per
  *              level of a walk.
+ * @tlb: appended in ABI 3, read only by formats whose base.abi is 3 or more;
+ *       may be NULL (nothing caches translations, e.g. a test): how to tell
+ *       the IOMMU which cached translations an op made stale (below).
+ * @tlb_cookie: passed to the @tlb callbacks (appended in ABI 3).
  */
 struct dmasim_pgtable_config {
 	unsigned long pgsize_bitmap;
@@ -329,6 +335,40 @@ struct dmasim_pgtable_config {
 	void *cookie;
 	const char *options;
 	unsigned char *(*ram_region)(void *cookie, phys_addr_t phys, phys_addr_t *base, u64 *size);
+	/* Appended in ABI 3. */
+	const struct dmasim_pgtable_flush_ops *tlb;
+	void *tlb_cookie;
+};
+
+/**
+ * struct dmasim_pgtable_flush_ops - how a format invalidates (ABI 3), as the
+ * kernel's io_pgtable_cfg.tlb (struct iommu_flush_ops).
+ *
+ * The IOMMU caches translations (its IOTLB) until told they changed.  A format
+ * of ABI 3 or later calls these, with the config's @tlb_cookie, whenever it
+ * removes or replaces an entry; the IOMMU decides when to invalidate (at once
+ * in strict mode, at the next flush of its queue in lazy mode).  For a format
+ * of an older ABI the core invalidates what unmap_pages() reports unmapped,
+ * and the whole table at free(), itself.  Callbacks may run concurrently
+ * (from ops on disjoint ranges) and never call back into the format.
+ *
+ * @tlb_flush_all: every translation of the table is stale (free() calls it
+ *                 before the tables go).
+ * @tlb_flush_walk: the tables under [@iova, @iova + @size) changed: a block
+ *                  of @size replaced a table, whose leaves (of @granule) a
+ *                  walk may still hold.  Invalidated at once.
+ * @tlb_add_page: the leaf of @granule bytes at @iova was cleared (called by
+ *                unmap_pages(), once per leaf, a block being one leaf).  The
+ *                core gathers the leaves of one unmap_pages() call and
+ *                invalidates them together when it returns, as the kernel's
+ *                struct iommu_iotlb_gather.  May be NULL (check it): the
+ *                IOMMU needs no report per leaf, e.g. for a lazy domain,
+ *                whose flush queue flushes the whole IOTLB.
+ */
+struct dmasim_pgtable_flush_ops {
+	void (*tlb_flush_all)(void *cookie);
+	void (*tlb_flush_walk)(unsigned long iova, size_t size, size_t granule, void *cookie);
+	void (*tlb_add_page)(unsigned long iova, size_t granule, void *cookie);
 };
 
 /**

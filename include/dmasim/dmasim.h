@@ -77,6 +77,11 @@ DMASIM_API const char *dmasim_platform_spec(const struct dmasim_platform *p);
  * their physical and linear-map addresses, zones, free pages, the swiotlb.
  */
 DMASIM_API void dmasim_platform_dump(struct dmasim_platform *p, FILE *out);
+/**
+ * dmasim_spec_help() - print every platform key and every device key, with
+ * its syntax, default and meaning (the table the parser itself uses), to @out.
+ */
+DMASIM_API void dmasim_spec_help(FILE *out);
 
 /**
  * dmasim_device_create() - plug a simulated device into @p.
