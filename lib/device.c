@@ -278,6 +278,7 @@ struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec)
 		free(d);
 		return NULL;
 	}
+	d->bounce_all = d->force_bounce || dmasim__swiotlb_force(p);
 	d->dev.init_name = d->name;
 	pthread_mutex_init(&d->lock, NULL);
 	d->dev.dmasim_magic = DMASIM_DEVICE_MAGIC;

@@ -253,38 +253,66 @@ int dma_mapping_error(struct device *dev, dma_addr_t dma_addr)
 
 /* ---- streaming mappings --------------------------------------------------------- */
 
-static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_addr_t phys,
-			     void *cpu, size_t size, enum dma_data_direction dir,
-			     unsigned long attrs, enum dmasim_map_kind kind, void *caller)
+/* Why a streaming map's arguments are refused: the report (the cold half of map_common). */
+static __attribute__((noinline, cold)) dma_addr_t map_refuse(struct dmasim_device *d,
+							     const char *call, phys_addr_t phys,
+							     size_t size, int dir)
+{
+	if (!check_dir(d, call, dir))
+		return DMA_MAPPING_ERROR;
+	if (!size)
+		dmasim__dev_report(d, "%s: size 0", call);
+	else if (!dmasim__phys_range_ok(d->plat, phys, size))
+		dmasim__dev_report(d, "%s: [phys 0x%llx + %zu] is not inside one RAM region", call,
+				   (unsigned long long)phys, size);
+	else
+		dmasim__dev_report(d, "%s: device has no DMA mask", call);
+	return DMA_MAPPING_ERROR;
+}
+
+static __attribute__((noinline, cold)) void trace_map(struct dmasim_device *d, const char *call,
+						      phys_addr_t phys, void *cpu, size_t size,
+						      enum dma_data_direction dir, dma_addr_t dma,
+						      phys_addr_t tlb, int ret)
+{
+	DMASIM_TRACE_DEV(d, .ev = "map", .call = call, .cpu = cpu, .has_cpu = cpu != NULL,
+			 .phys = phys, .has_phys = true, .bus = dma, .has_bus = !ret, .size = size,
+			 .dir = dir, .has_dir = true, .bounced = !ret && tlb != DMASIM_NO_TLB,
+			 .ret = ret);
+}
+
+/* Whether [phys, phys+size) lies in region @r (NULL: in some one RAM region). */
+static inline bool in_ram(struct dmasim_device *d, const struct dmasim_region *r, phys_addr_t phys,
+			  size_t size)
+{
+	if (!r)
+		return dmasim__phys_range_ok(d->plat, phys, size);
+	return phys >= r->base && size <= r->size - (phys - r->base);
+}
+
+/*
+ * Every streaming map: the checks, one dispatch to the DMA ops, the trace
+ * hook, the debug hook.  Inlined into each public entry point; the reports
+ * are out of line.  @r: the region @phys is known to lie in, or NULL.
+ */
+static inline __attribute__((always_inline)) dma_addr_t
+map_common(struct dmasim_device *d, const char *call, const struct dmasim_region *r,
+	   phys_addr_t phys, void *cpu, size_t size, enum dma_data_direction dir,
+	   unsigned long attrs, enum dmasim_map_kind kind, void *caller)
 {
 	dma_addr_t dma;
 	phys_addr_t tlb;
+	int ret;
 
-	if (!check_dir(d, call, dir))
+	if (__builtin_expect(!valid_dma_direction(dir) || !size || !in_ram(d, r, phys, size) ||
+			     !d->dev.dma_mask, 0))
+		return map_refuse(d, call, phys, size, dir);
+	ret = dmasim__should_fail(d->plat, FAIL_MAP, d, call) ? -ENOMEM :
+		d->ops->map_phys(d, phys, size, dir, attrs, &dma, &tlb);
+	if (__builtin_expect(DMASIM_TRACING(d->plat), 0))
+		trace_map(d, call, phys, cpu, size, dir, dma, tlb, ret ? -ENOMEM : 0);
+	if (ret)
 		return DMA_MAPPING_ERROR;
-	if (!size) {
-		dmasim__dev_report(d, "%s: size 0", call);
-		return DMA_MAPPING_ERROR;
-	}
-	if (!dmasim__phys_range_ok(d->plat, phys, size)) {
-		dmasim__dev_report(d, "%s: [phys 0x%llx + %zu] is not inside one RAM region", call,
-				   (unsigned long long)phys, size);
-		return DMA_MAPPING_ERROR;
-	}
-	if (!d->dev.dma_mask) {
-		dmasim__dev_report(d, "%s: device has no DMA mask", call);
-		return DMA_MAPPING_ERROR;
-	}
-	if (dmasim__should_fail(d->plat, FAIL_MAP, d, call) ||
-	    d->ops->map_phys(d, phys, size, dir, attrs, &dma, &tlb)) {
-		DMASIM_TRACE_DEV(d, .ev = "map", .call = call, .cpu = cpu, .has_cpu = cpu != NULL,
-				 .phys = phys, .has_phys = true, .size = size, .dir = dir, .has_dir = true,
-				 .ret = -ENOMEM);
-		return DMA_MAPPING_ERROR;
-	}
-	DMASIM_TRACE_DEV(d, .ev = "map", .call = call, .cpu = cpu, .has_cpu = cpu != NULL,
-			 .phys = phys, .has_phys = true, .bus = dma, .has_bus = true, .size = size,
-			 .dir = dir, .has_dir = true, .bounced = tlb != DMASIM_NO_TLB);
 	if (!debug_dma_map_phys(d, call, phys, cpu, size, dir, attrs, kind, dma, tlb, caller)) {
 		d->ops->unmap_phys(d, dma, size, dir, DMA_ATTR_SKIP_CPU_SYNC);
 		return DMA_MAPPING_ERROR;
@@ -306,7 +334,7 @@ dma_addr_t dma_map_single_attrs(struct device *dev, void *ptr, size_t size,
 		dmasim__dev_report(d, "dma_map_single: rejecting DMA map of %s", why);
 		return DMA_MAPPING_ERROR;
 	}
-	return map_common(d, "dma_map_single", phys, ptr, size, dir, attrs, MAP_SINGLE,
+	return map_common(d, "dma_map_single", NULL, phys, ptr, size, dir, attrs, MAP_SINGLE,
 			  __builtin_return_address(0));
 }
 
@@ -327,7 +355,7 @@ dma_addr_t dma_map_page_attrs(struct device *dev, struct page *page, size_t offs
 		return DMA_MAPPING_ERROR;
 	}
 	cpu = dmasim__page_linear(page);
-	return map_common(d, "dma_map_page", dmasim__page_phys(page) + offset,
+	return map_common(d, "dma_map_page", page->region, dmasim__page_phys(page) + offset,
 			  cpu ? (char *)cpu + offset : NULL, size, dir, attrs, MAP_PAGE,
 			  __builtin_return_address(0));
 }
@@ -365,37 +393,37 @@ dma_addr_t dma_map_resource(struct device *dev, phys_addr_t phys_addr, size_t si
 		       DMA_MAPPING_ERROR;
 }
 
-static void unmap_common(struct device *dev, const char *call, dma_addr_t addr, size_t size,
-			 enum dma_data_direction dir, unsigned long attrs,
-			 enum dmasim_map_kind kind)
+static __attribute__((noinline, cold)) void trace_unmap(struct dmasim_device *d,
+							const char *call, dma_addr_t addr,
+							size_t size, enum dma_data_direction dir)
+{
+	const struct dmasim_map *m = dmasim__debugging(d) ? dmasim__debug_unmapping() : NULL;
+
+	DMASIM_TRACE_DEV(d, .ev = "unmap", .call = call, .cpu = m ? m->cpu : NULL,
+			 .has_cpu = m && m->cpu, .phys = m ? m->phys : 0, .has_phys = m != NULL,
+			 .bus = addr, .has_bus = true, .size = size, .dir = dir, .has_dir = true,
+			 .bounced = m && m->tlb != DMASIM_NO_TLB);
+}
+
+/* Every unmap: the debug verdict, the trace hook, one dispatch to the DMA ops. */
+static inline __attribute__((always_inline)) void
+unmap_common(struct device *dev, const char *call, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs, enum dmasim_map_kind kind)
 {
 	struct dmasim_device *d = dmasim__dev(dev, call);
-	struct dmasim_map rec;
 
 	if (!d || !check_dir(d, call, dir))
 		return;
-	if ((addr == DMA_MAPPING_ERROR || !size) && !dmasim__debugging(d)) {
+	if (__builtin_expect((addr == DMA_MAPPING_ERROR || !size) && !dmasim__debugging(d), 0)) {
 		dmasim__dev_report(d, "%s: invalid DMA address 0x%llx or size %zu", call,
 				   (unsigned long long)addr, size);
 		return;
 	}
 	/* The debug verdict comes first: a debugging run never releases what was not mapped. */
-	rec.tlb = DMASIM_NO_TLB;
-	rec.phys = 0;
-	rec.cpu = NULL;
-	if (!debug_dma_unmap(d, call, addr, size, dir, kind, &rec))
+	if (!debug_dma_unmap(d, call, &addr, &size, &dir, &kind))
 		return;
-	if (dmasim__debugging(d)) {
-		/* The recorded size and direction are used: a wrong argument must not corrupt memory. */
-		addr = rec.dma;
-		size = rec.size;
-		dir = rec.dir;
-		kind = rec.kind;
-	}
-	DMASIM_TRACE_DEV(d, .ev = "unmap", .call = call, .cpu = rec.cpu, .has_cpu = rec.cpu != NULL,
-			 .phys = rec.phys, .has_phys = dmasim__debugging(d), .bus = addr,
-			 .has_bus = true, .size = size, .dir = dir, .has_dir = true,
-			 .bounced = rec.tlb != DMASIM_NO_TLB);
+	if (__builtin_expect(DMASIM_TRACING(d->plat), 0))
+		trace_unmap(d, call, addr, size, dir);
 	if (kind != MAP_RESOURCE)
 		d->ops->unmap_phys(d, addr, size, dir, attrs);
 	else if (d->ops->unmap_resource)

@@ -322,7 +322,7 @@ void dmasim__swiotlb_sync_mapped(struct dmasim_device *d, phys_addr_t tlb, phys_
 int dmasim__swiotlb_find_owned(struct dmasim_device *d, phys_addr_t tlb, size_t size,
 			       phys_addr_t *orig, enum dma_data_direction *dir);
 bool dmasim__swiotlb_active(struct dmasim_platform *p);
-bool dmasim__swiotlb_is_bounce(struct dmasim_platform *p, phys_addr_t phys);
+/* dmasim__swiotlb_is_bounce() is inline, after struct dmasim_platform. */
 /* The original buffer behind a bounce address. */
 int dmasim__swiotlb_orig(struct dmasim_platform *p, phys_addr_t tlb, phys_addr_t *orig);
 size_t dmasim__swiotlb_max_mapping_size(struct dmasim_device *d);
@@ -437,6 +437,7 @@ struct dmasim_device {
 	phys_addr_t bus_offset; /* bus = phys - offset */
 	struct device_dma_parameters parms;
 	bool force_bounce;
+	bool bounce_all;        /* force_bounce, or the platform's swiotlb=...,force: set at creation */
 	const struct dmasim_dma_ops *ops;       /* the driver's side: chosen once, at creation */
 	const struct dmasim_bus_ops *bus;       /* the device's side: how its bus addresses translate */
 	pthread_mutex_t lock;
@@ -876,6 +877,8 @@ struct dmasim_platform {
 	struct dmasim_alias_tree aliases;
 
 	struct dmasim_swiotlb *swiotlb;
+	phys_addr_t swiotlb_base;       /* the pool, for the inline dmasim__swiotlb_is_bounce() */
+	u64 swiotlb_size;               /* 0 without one */
 	struct dmasim_cache *cache;
 	struct dmasim_iommu *iommu;
 	struct dmasim_fail *fail;
@@ -894,6 +897,12 @@ struct dmasim_platform {
 	unsigned int next_dev_id;
 	TAILQ_ENTRY(dmasim_platform) link;
 };
+
+/* Whether @phys is in the swiotlb pool (on every direct unmap and sync: inline). */
+static inline bool dmasim__swiotlb_is_bounce(const struct dmasim_platform *p, phys_addr_t phys)
+{
+	return phys - p->swiotlb_base < p->swiotlb_size;
+}
 
 /* Whether this call (of @kind, by @d or NULL) fails on purpose; logs when it does. */
 static inline bool dmasim__should_fail(struct dmasim_platform *p, enum dmasim_fail_kind kind,

@@ -262,6 +262,8 @@ int dmasim__swiotlb_init(struct dmasim_platform *p, u64 size, phys_addr_t base, 
 	/* The pool lies inside one region, whose host mapping never moves. */
 	sw->cpu = dmasim__cpu_ptr(p, base);
 	p->swiotlb = sw;
+	p->swiotlb_base = base;
+	p->swiotlb_size = size;
 	return 0;
 nomem:
 	snprintf(err, errlen, "swiotlb=%s: no host memory for the slot table", sz);
@@ -279,6 +281,7 @@ void dmasim__swiotlb_destroy(struct dmasim_platform *p)
 	free(sw->slots);
 	free(sw);
 	p->swiotlb = NULL;
+	p->swiotlb_size = 0;
 }
 
 /* ---- the copy ---------------------------------------------------------- */
@@ -755,13 +758,6 @@ void dmasim__swiotlb_set_lifo(struct dmasim_platform *p, bool lifo)
 bool dmasim__swiotlb_lifo(struct dmasim_platform *p)
 {
 	return p->swiotlb && p->swiotlb->lifo;
-}
-
-bool dmasim__swiotlb_is_bounce(struct dmasim_platform *p, phys_addr_t phys)
-{
-	const struct dmasim_swiotlb *sw = p->swiotlb;
-
-	return sw && phys >= sw->start && phys <= sw->end;
 }
 
 int dmasim__swiotlb_orig(struct dmasim_platform *p, phys_addr_t tlb, phys_addr_t *orig)

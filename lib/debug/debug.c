@@ -23,11 +23,14 @@ bool dmasim__debug_map_phys(struct dmasim_device *d, const char *call, phys_addr
 	return false;
 }
 
-bool dmasim__debug_unmap(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t size,
-			 enum dma_data_direction dir, enum dmasim_map_kind kind,
-			 struct dmasim_map *rec)
+/* The entry an unmap of this thread is releasing (between the hook and its _done). */
+static _Thread_local struct dmasim_map unmapping;
+
+bool dmasim__debug_unmap(struct dmasim_device *d, const char *call, dma_addr_t *addr,
+			 size_t *size, enum dma_data_direction *dir, enum dmasim_map_kind *kind)
 {
-	struct dmasim_map *m = dmasim__map_release(d, call, addr, size, dir, kind, NULL, rec);
+	struct dmasim_map *m = dmasim__map_release(d, call, *addr, *size, *dir, *kind, NULL,
+						   &unmapping);
 
 	if (!m)
 		return false;
@@ -35,7 +38,17 @@ bool dmasim__debug_unmap(struct dmasim_device *d, const char *call, dma_addr_t a
 		dmasim__cachelines_del(d, m->phys, m->size, m->dir, m->attrs);
 	/* While it is released, reports about its memory still find it. */
 	dmasim__map_releasing(m);
+	/* The recorded size and direction are used: a wrong argument must not corrupt memory. */
+	*addr = m->dma;
+	*size = m->size;
+	*dir = m->dir;
+	*kind = m->kind;
 	return true;
+}
+
+const struct dmasim_map *dmasim__debug_unmapping(void)
+{
+	return &unmapping;
 }
 
 bool dmasim__debug_sync(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t size,

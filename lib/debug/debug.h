@@ -57,24 +57,26 @@ static inline void debug_dma_mapping_error(struct dmasim_device *d, dma_addr_t d
 		dmasim__map_mark_checked(d, dma);
 }
 
-bool dmasim__debug_unmap(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t size,
-			 enum dma_data_direction dir, enum dmasim_map_kind kind,
-			 struct dmasim_map *rec);
+bool dmasim__debug_unmap(struct dmasim_device *d, const char *call, dma_addr_t *addr,
+			 size_t *size, enum dma_data_direction *dir, enum dmasim_map_kind *kind);
 /*
  * Before an unmap (a verdict): remove the entry and report every difference
- * from what was mapped.  Fills *@rec with what was mapped (the unmap then
- * releases that, not what the caller claims).  Return false if nothing may
- * be released; true without touching *@rec when debug is off.  Call
+ * from what was mapped.  Sets the arguments to what was mapped (the unmap
+ * then releases that, not what the caller claims).  Return false if nothing
+ * may be released; true, untouched, when debug is off.  Call
  * debug_dma_unmap_done() after the dispatch.
  */
-static inline bool debug_dma_unmap(struct dmasim_device *d, const char *call, dma_addr_t addr,
-				   size_t size, enum dma_data_direction dir,
-				   enum dmasim_map_kind kind, struct dmasim_map *rec)
+static inline bool debug_dma_unmap(struct dmasim_device *d, const char *call, dma_addr_t *addr,
+				   size_t *size, enum dma_data_direction *dir,
+				   enum dmasim_map_kind *kind)
 {
 	if (!dmasim__debugging(d))
 		return true;
-	return dmasim__debug_unmap(d, call, addr, size, dir, kind, rec);
+	return dmasim__debug_unmap(d, call, addr, size, dir, kind);
 }
+
+/* Between debug_dma_unmap() and _done(): the entry being released (for the trace). */
+const struct dmasim_map *dmasim__debug_unmapping(void);
 
 static inline void debug_dma_unmap_done(struct dmasim_device *d)
 {
