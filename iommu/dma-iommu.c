@@ -115,6 +115,8 @@ static int iommu_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t size
 		dmasim__cache_for_device(d, *tlb != DMASIM_NO_TLB ? *tlb : phys, size, dir);
 	ret = map_range(d, dom, *tlb != DMASIM_NO_TLB ? *tlb : phys, size, dir_prot(dir, attrs),
 			stream_limit(d), dma);
+	if (ret)
+		dmasim__cache_unmapped(d, *tlb != DMASIM_NO_TLB ? *tlb : phys, size);
 	if (ret && *tlb != DMASIM_NO_TLB)
 		dmasim__swiotlb_unmap(d, *tlb, size, dir, DMA_ATTR_SKIP_CPU_SYNC);
 	return ret;
@@ -143,6 +145,25 @@ static void sync_phys(struct dmasim_device *d, struct dmasim_domain *dom, dma_ad
 	}
 }
 
+/* The mapping of [dma, dma + size) ends: a cache model that tracks ownership forgets its pages. */
+static void cache_unmapped(struct dmasim_device *d, struct dmasim_domain *dom, dma_addr_t dma,
+			   size_t size)
+{
+	if (!dmasim__cache_tracks(d))
+		return;
+	while (size) {
+		size_t chunk = dom->granule - (dma & (dom->granule - 1));
+		phys_addr_t phys;
+
+		if (chunk > size)
+			chunk = size;
+		if (!dmasim__pgtable_iova_to_phys(dom->pgt, dma, &phys, NULL))
+			dmasim__cache_unmapped(d, phys, chunk);
+		dma += chunk;
+		size -= chunk;
+	}
+}
+
 /* The bounce slot behind a mapping, found as the kernel finds it: through the page table. */
 static phys_addr_t bounce_of(struct dmasim_device *d, struct dmasim_domain *dom, dma_addr_t dma)
 {
@@ -164,6 +185,7 @@ static void iommu_unmap_phys(struct dmasim_device *d, dma_addr_t dma, size_t siz
 	tlb = bounce_of(d, dom, dma);
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		sync_phys(d, dom, dma, size, dir, true);
+	cache_unmapped(d, dom, dma, size);
 	unmap_range(d, dom, dma, size);
 	if (tlb != DMASIM_NO_TLB)
 		dmasim__swiotlb_unmap(d, tlb, size, dir, attrs);
@@ -301,6 +323,8 @@ static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int ne
 	if (!ret)
 		ret = dmasim__iommu_map_range(dom, run_iova, run_phys, run_len, prot);
 	if (ret) {
+		for_each_sg(sgl, s, nents, i)
+			dmasim__cache_unmapped(d, phys[i], s->length);
 		/* The failed run undid itself; the runs before it go. */
 		if (run_first)
 			dmasim__iommu_unmap_range(dom, iova, pos[run_first]);
@@ -366,6 +390,8 @@ static void iommu_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		for_each_sg(sgl, s, count, i)
 			sync_phys(d, dom, sg_dma_address(s), sg_dma_len(s), dir, true);
+	for_each_sg(sgl, s, count, i)
+		cache_unmapped(d, dom, sg_dma_address(s), sg_dma_len(s));
 	g = (struct dmasim_iotlb_gather)DMASIM_IOTLB_GATHER_INIT(dom->iommu->lazy);
 	dmasim__iommu_unmap_fast(dom, start, len, &g);
 	dmasim__iommu_release_iova(dom, start, sg_iova_size(dom, len, dma_get_seg_boundary(&d->dev)),
@@ -484,6 +510,7 @@ static void iommu_free(struct dmasim_device *d, size_t size, const struct dmasim
 
 	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API))
 		return;
+	cache_unmapped(d, dom, a->dma, len);
 	unmap_range(d, dom, a->dma, len);
 	if (a->page) {
 		if (a->cpu != page_address(a->page))
@@ -719,6 +746,7 @@ static void iommu_iova_unlink(struct dmasim_device *d, dma_addr_t dma, size_t si
 	len = ALIGN((size_t)(dma - start) + size, dom->granule);
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		sync_phys(d, dom, dma, size, dir, true);
+	cache_unmapped(d, dom, dma, size);
 	/* Strict: the range stays allocated, and the IOTLB must forget it now. */
 	dmasim__iommu_unmap_range(dom, start, len);
 }

@@ -12,7 +12,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "iommu-internal.h"
 #include "iotlb.h"
@@ -137,7 +136,6 @@ struct iommu_thread *dmasim__this_thread_slow(struct dmasim_iommu *iommu)
 	return q;
 }
 
-
 /* Count an event on this thread's counts: only it writes them, so no locked instruction. */
 static inline void iommu_count(struct dmasim_iommu *iommu, int what)
 {
@@ -236,6 +234,10 @@ static void tlb_add_page(unsigned long iova, size_t granule, void *cookie)
 	if (g->start > g->end) { /* the first page: the common case */
 		g->start = iova;
 		g->end = iova + granule - 1;
+		return;
+	}
+	if (iova == g->end + 1) { /* the next page up: the other common case */
+		g->end += granule;
 		return;
 	}
 	gather_more(cookie, g, iova, granule);
@@ -436,7 +438,7 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_iommu_co
 			.oas = 48, .alloc_table = table_alloc, .free_table = table_free,
 			.ram = table_ram, .cookie = iommu, .options = iommu->fmt_opts,
 		};
-		struct dmasim_pgtable *probe = iommu->fmt->alloc(&pc);
+		struct dmasim_pgtable *probe = dmasim__pgtable_create(iommu->fmt, &pc);
 
 		if (!probe) {
 			snprintf(err, errlen, "iommu=%s%s%s: the format refused its options or cannot place its tables on this machine",
@@ -446,17 +448,17 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_iommu_co
 		if (probe->oas < 64 && p->regions[0].base >> probe->oas) {
 			snprintf(err, errlen, "iommu=%s: the format outputs %u-bit physical addresses; no RAM lies below 0x%llx",
 				 iommu->fmt->base.name, probe->oas, 1ULL << probe->oas);
-			iommu->fmt->free(probe);
+			dmasim__pgtable_destroy(probe);
 			return -EINVAL;
 		}
-		iommu->fmt->free(probe);
+		dmasim__pgtable_destroy(probe);
 	}
 	/* The allocator's options too: better refused here than on every device. */
 	{
 		struct dmasim_iova_config ic = { .granule = PAGE_SIZE, .start = PAGE_SIZE,
 						 .end = DMA_BIT_MASK(32), .options = iommu->iova_opts,
 						 .seed = p->seed };
-		struct dmasim_iova *probe = iommu->iova_ops->alloc(&ic);
+		struct dmasim_iova *probe = dmasim__iova_create(iommu->iova_ops, &ic);
 
 		if (!probe) {
 			snprintf(err, errlen, "iova=%s%s%s: the allocator refused its options",
@@ -464,7 +466,7 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_iommu_co
 				 iommu->iova_opts);
 			return -EINVAL;
 		}
-		iommu->iova_ops->free(probe);
+		dmasim__iova_destroy(probe);
 	}
 	return 0;
 }

@@ -72,6 +72,7 @@ static void direct_unmap_phys(struct dmasim_device *d, dma_addr_t dma, size_t si
 
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		dmasim__cache_for_cpu(d, phys, size, dir);
+	dmasim__cache_unmapped(d, phys, size);
 	if (dmasim__swiotlb_is_bounce(d->plat, phys))
 		dmasim__swiotlb_unmap(d, phys, size, dir, attrs);
 }
@@ -189,6 +190,7 @@ static void direct_free(struct dmasim_device *d, size_t size, const struct dmasi
 {
 	if (a->cpu != page_address(a->page))
 		dmasim__alias_remove(d->plat, a->cpu);
+	dmasim__cache_unmapped(d, page_to_phys(a->page), size);
 	dmasim__free_pages(a->page, (unsigned int)get_order(size));
 }
 

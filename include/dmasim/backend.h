@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define DMASIM_BACKEND_ABI 3
+#define DMASIM_BACKEND_ABI 4
 
 /** enum dmasim_backend_kind - which decision a backend makes. */
 enum dmasim_backend_kind {
@@ -97,6 +97,9 @@ typedef unsigned char *(*dmasim_ram_fn)(void *cookie, phys_addr_t phys);
  * @ram: RAM access, copied from the config.
  * @ram_cookie: its cookie.
  * @cpu: the CPU view's access, copied from the config.
+ * @track_mappings: appended in ABI 4 (read only when @ops->base.abi >= 4):
+ *                  set by alloc() when the model wants unmapped() for every
+ *                  mapping that ends (it tracks what devices own).
  */
 struct dmasim_cache {
 	const struct dmasim_cache_ops *ops;
@@ -104,6 +107,7 @@ struct dmasim_cache {
 	dmasim_ram_fn ram;
 	void *ram_cookie;
 	dmasim_ram_fn cpu;
+	bool track_mappings;
 };
 
 /**
@@ -144,7 +148,14 @@ struct dmasim_cache_config {
  * device (map, sync_for_device): make CPU writes visible in RAM as @dir
  * requires.  for_cpu: the device hands it back (unmap, sync_for_cpu): make
  * device writes visible to the CPU.  Both are only called for devices that
- * are not coherent and never with DMA_NONE.
+ * are not coherent and never with DMA_NONE.  A mapping made or ended with
+ * DMA_ATTR_SKIP_CPU_SYNC gets no for_device or for_cpu call there; a range
+ * sync passes only its range.
+ *
+ * unmapped (optional, appended in ABI 4, called only if the instance set
+ * @track_mappings): @dev's mapping of [@phys, @phys + @size) ended — an
+ * unmap, synced or not, or the free of dma_alloc_pages() memory.  Whatever
+ * the device still owned there is the CPU's again; nothing moves.
  */
 struct dmasim_cache_ops {
 	struct dmasim_backend base;
@@ -154,6 +165,7 @@ struct dmasim_cache_ops {
 				size_t size, enum dma_data_direction dir);
 	void (*sync_for_cpu)(struct dmasim_cache *c, struct device *dev, phys_addr_t phys,
 			     size_t size, enum dma_data_direction dir);
+	void (*unmapped)(struct dmasim_cache *c, struct device *dev, phys_addr_t phys, size_t size);
 };
 
 
