@@ -1337,11 +1337,26 @@ void iommu_set_fault_handler(struct iommu_domain *domain, iommu_fault_handler_t 
 int dmasim_iommu_reserve(struct iommu_domain *domain, dma_addr_t iova, size_t size)
 {
 	struct dmasim_domain *dom = check_domain(domain, "dmasim_iommu_reserve");
+	dma_addr_t start;
+	size_t len;
+	int ret;
 
 	if (!dom || !dom->iova || !size)
 		return -EINVAL;
-	return dom->iova->ops->reserve(dom->iova, iova & ~(dma_addr_t)(dom->granule - 1),
-				       ALIGN(size + (iova & (dom->granule - 1)), dom->granule));
+	start = iova & ~(dma_addr_t)(dom->granule - 1);
+	len = ALIGN(size + (iova & (dom->granule - 1)), dom->granule);
+	ret = dom->iova->ops->reserve(dom->iova, start, len);
+	/*
+	 * Lazy mode: a range the driver unmapped may still wait in the flush
+	 * queue, allocated until its IOTLB flush.  It is free as far as the
+	 * driver knows: flush the queue (the IOTLB first, so no stale
+	 * translation survives into the reservation) and try once more.
+	 */
+	if (ret == -EBUSY && dom->iommu->lazy) {
+		dmasim_iommu_flush(dom->iommu->plat);
+		ret = dom->iova->ops->reserve(dom->iova, start, len);
+	}
+	return ret;
 }
 
 int dmasim_iommu_iova_stats(struct iommu_domain *domain, struct dmasim_iova_stats *st)

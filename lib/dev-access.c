@@ -236,7 +236,7 @@ int dmasim_dev_write(struct device *dev, dma_addr_t addr, const void *buf, size_
 int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlate *out)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dmasim_dev_translate");
-	struct dmasim_map rec;
+	struct dmasim_map rec = { .dma = 0 };
 	bool have_rec, window;
 	phys_addr_t phys;
 

@@ -123,21 +123,12 @@ bad:
 	return -EINVAL;
 }
 
-int dmasim__fail_parse(struct dmasim_platform *p, const char *rules, char *err, size_t errlen)
+/* "RULE[,RULE...]" into @parsed (room for MAX_RULES); how many, or -EINVAL with @err. */
+static int parse_rules(const char *rules, struct fail_rule *parsed, char *err, size_t errlen)
 {
-	struct dmasim_fail *f = p->fail;
-	struct fail_rule parsed[MAX_RULES];
 	char *copy, *save = NULL, *w;
 	int n = 0, ret = 0;
 
-	if (!f) {
-		f = calloc(1, sizeof(*f));
-		if (!f)
-			return -ENOMEM;
-		pthread_mutex_init(&f->lock, NULL);
-		f->rng = p->seed * 0x9e3779b97f4a7c15ULL + 1;
-		p->fail = f;
-	}
 	copy = strdup(rules ? rules : "");
 	if (!copy)
 		return -ENOMEM;
@@ -150,8 +141,39 @@ int dmasim__fail_parse(struct dmasim_platform *p, const char *rules, char *err, 
 		}
 	}
 	free(copy);
-	if (ret)
-		return ret;
+	return ret ? ret : n;
+}
+
+/* The spec key fail=: the rules are checked as the spec is read, installed once the machine exists. */
+int dmasim__fail_check(void *cfg, const char *key, const char *rules, char *err, size_t errlen)
+{
+	struct fail_rule parsed[MAX_RULES];
+	int n = parse_rules(rules, parsed, err, errlen);
+
+	(void)key;
+	if (n < 0)
+		return n;
+	*(const char **)cfg = rules;
+	return 0;
+}
+
+int dmasim__fail_parse(struct dmasim_platform *p, const char *rules, char *err, size_t errlen)
+{
+	struct dmasim_fail *f = p->fail;
+	struct fail_rule parsed[MAX_RULES];
+	int n;
+
+	n = parse_rules(rules, parsed, err, errlen);
+	if (n < 0)
+		return n;
+	if (!f) {
+		f = calloc(1, sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		pthread_mutex_init(&f->lock, NULL);
+		f->rng = p->seed * 0x9e3779b97f4a7c15ULL + 1;
+		p->fail = f;
+	}
 	pthread_mutex_lock(&f->lock);
 	memcpy(f->rules, parsed, (size_t)n * sizeof(parsed[0]));
 	__atomic_store_n(&f->n, n, __ATOMIC_RELEASE);

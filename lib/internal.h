@@ -278,6 +278,16 @@ struct dmasim_swiotlb;
  */
 int dmasim__swiotlb_init(struct dmasim_platform *p, u64 size, phys_addr_t base, bool base_set,
 			 bool force, char *err, size_t errlen);
+#define DMASIM_DEFAULT_SWIOTLB (4ULL << 20)
+/* swiotlb=, parsed (size 0: off). */
+struct dmasim_swiotlb_choice {
+	u64 size;
+	phys_addr_t base;
+	bool base_set, force, lifo;
+};
+/* The spec-key parser and formatter of swiotlb= (a struct dmasim_swiotlb_choice). */
+int dmasim__swiotlb_parse(void *cfg, const char *key, const char *v, char *err, size_t errlen);
+bool dmasim__swiotlb_format(const void *plat, const void *cfg, const char *key, FILE *out);
 void dmasim__swiotlb_destroy(struct dmasim_platform *p);
 /*
  * Bounce [orig, orig+size): allocate slots and copy the original in.  As the
@@ -804,6 +814,8 @@ struct dmasim_fail;
 
 /* Replace the rules with "RULE[,RULE...]". Return 0 or -EINVAL with @err. */
 int dmasim__fail_parse(struct dmasim_platform *p, const char *rules, char *err, size_t errlen);
+/* The spec-key parser of fail=: check the rules, keep the text (a const char *) for later. */
+int dmasim__fail_check(void *cfg, const char *key, const char *rules, char *err, size_t errlen);
 void dmasim__fail_destroy(struct dmasim_platform *p);
 /* dmasim__should_fail() once some rule is set (the rules decide). */
 bool dmasim__should_fail_rules(struct dmasim_platform *p, enum dmasim_fail_kind kind,

@@ -17,7 +17,6 @@ static TAILQ_HEAD(dmasim_platform_list, dmasim_platform) platforms = TAILQ_HEAD_
 static struct dmasim_platform *current_plat;
 
 #define DEFAULT_RAM "256M@0x80000000"
-#define DEFAULT_SWIOTLB (4ULL << 20)
 
 /* ---- log ---------------------------------------------------------------- */
 
@@ -196,16 +195,10 @@ const char *dmasim_platform_spec(const struct dmasim_platform *p)
 
 /* ---- the platform's keys ---------------------------------------------------- */
 
-struct swiotlb_choice {
-	u64 size; /* 0: off */
-	phys_addr_t base;
-	bool base_set, force, lifo;
-};
-
 /* What the words say, before anything is made; the table's parsers fill it. */
 struct platform_config {
 	const char *ram;
-	struct swiotlb_choice swiotlb;
+	struct dmasim_swiotlb_choice swiotlb;
 	struct dmasim_iommu_config iommu;
 	struct dmasim_cache_choice cache;
 	bool debug;
@@ -232,77 +225,6 @@ static bool format_ram(const void *obj, const void *cfg, const char *key, FILE *
 		fprintf(out, "%s%s@0x%llx%s", i ? "," : "",
 			dmasim__format_size(p->regions[i].size, sz, sizeof(sz)),
 			(unsigned long long)p->regions[i].base, p->regions[i].high ? ":high" : "");
-	return true;
-}
-
-static int parse_swiotlb(void *cfg, const char *key, const char *v, char *err, size_t errlen)
-{
-	struct swiotlb_choice *c = cfg;
-	char buf[96], *comma, *at;
-
-	*c = (struct swiotlb_choice){ .size = DEFAULT_SWIOTLB };
-	if (!strcmp(v, "off")) {
-		c->size = 0;
-		return 0;
-	}
-	if (!strcmp(v, "force")) {
-		c->force = true;
-		return 0;
-	}
-	if (strlen(v) >= sizeof(buf))
-		goto bad;
-	strcpy(buf, v);
-	comma = strchr(buf, ',');
-	if (comma)
-		*comma++ = '\0';
-	/* Flags after SIZE[@ADDR], each at most once, in any order. */
-	while (comma) {
-		char *flag = comma;
-
-		comma = strchr(flag, ',');
-		if (comma)
-			*comma++ = '\0';
-		if (!strcmp(flag, "force") && !c->force)
-			c->force = true;
-		else if (!strcmp(flag, "lifo") && !c->lifo)
-			c->lifo = true;
-		else
-			goto bad;
-	}
-	at = strchr(buf, '@');
-	if (at) {
-		*at++ = '\0';
-		if (dmasim__parse_u64(at, &c->base))
-			goto bad;
-		c->base_set = true;
-	}
-	if (dmasim__parse_size(buf, &c->size) || c->size < IO_TLB_SIZE * IO_TLB_SEGSIZE ||
-	    (c->size & (IO_TLB_SIZE * IO_TLB_SEGSIZE - 1)))
-		goto bad;
-	return 0;
-bad:
-	snprintf(err, errlen,
-		 "%s=%s: expected SIZE[@ADDR][,force][,lifo], off or force; SIZE a multiple of 256K",
-		 key, v);
-	return -EINVAL;
-}
-
-/* Where the pool really is. */
-static bool format_swiotlb(const void *obj, const void *cfg, const char *key, FILE *out)
-{
-	struct dmasim_platform *p = (struct dmasim_platform *)obj;
-	char sz[32];
-
-	(void)cfg, (void)key;
-	if (!dmasim__swiotlb_active(p)) {
-		fputs("off", out);
-		return true;
-	}
-	fprintf(out, "%s@0x%llx%s%s",
-		dmasim__format_size(dmasim__swiotlb_end(p) + 1 - dmasim__swiotlb_start(p), sz,
-				    sizeof(sz)),
-		(unsigned long long)dmasim__swiotlb_start(p), dmasim__swiotlb_force(p) ? ",force" : "",
-		dmasim__swiotlb_lifo(p) ? ",lifo" : "");
 	return true;
 }
 
@@ -406,7 +328,7 @@ const struct dmasim_spec_key dmasim__platform_keys[] = {
 	{ "swiotlb", "swiotlb", "`SIZE[@ADDR][,force][,lifo]`, `off`, `force`",
 	  "`4M`, in the lowest low-memory region that fits",
 	  "the bounce pool; `force` bounces every streaming mapping; `lifo` reuses the slots freed last (not the kernel's search)",
-	  CFG(swiotlb), parse_swiotlb, format_swiotlb },
+	  CFG(swiotlb), dmasim__swiotlb_parse, dmasim__swiotlb_format },
 	{ "iommu", "iommu", "`off`, `on`, `FORMAT[:OPTIONS]`", "`off`",
 	  "the software IOMMU and its page-table format; `on` is the default format, `arm-lpae-4k`",
 	  CFG(iommu), dmasim__iommu_parse, dmasim__iommu_format },
@@ -439,8 +361,8 @@ const struct dmasim_spec_key dmasim__platform_keys[] = {
 	{ "log", "machine", "`stderr`, `quiet`", "`stderr`",
 	  "where messages go while no log handler is set", CFG(quiet), parse_log, format_log },
 	{ "fail", "fault-inject", "`RULE[,RULE...]`", "none",
-	  "fault injection; shown last in the normalised spec when given", CFG(fail), parse_string,
-	  format_fail },
+	  "fault injection; shown last in the normalised spec when given", CFG(fail),
+	  dmasim__fail_check, format_fail },
 	{ "trace", "trace", "a file path", "none",
 	  "write every event (map, unmap, sync, alloc, free, bounce, device access, fault, IOTLB flush, injected failure, report) to PATH as JSON lines; not shown in the normalised spec",
 	  CFG(trace), parse_string, NULL },
@@ -454,7 +376,7 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 {
 	struct platform_config cfg = {
 		.ram = DEFAULT_RAM,
-		.swiotlb = { .size = DEFAULT_SWIOTLB },
+		.swiotlb = { .size = DMASIM_DEFAULT_SWIOTLB },
 		.debug = true,
 		.sites = DMASIM_SITE_FRAMES,
 		.seed = 1,

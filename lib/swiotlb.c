@@ -99,6 +99,80 @@ static void size_name(u64 size, char *buf, size_t len)
 		snprintf(buf, len, "%llu", (unsigned long long)size);
 }
 
+/* ---- the spec key swiotlb= ------------------------------------------------ */
+
+/* SIZE[@ADDR][,force][,lifo], off or force, into a struct dmasim_swiotlb_choice. */
+int dmasim__swiotlb_parse(void *cfg, const char *key, const char *v, char *err, size_t errlen)
+{
+	struct dmasim_swiotlb_choice *c = cfg;
+	char buf[96], *comma, *at;
+
+	*c = (struct dmasim_swiotlb_choice){ .size = DMASIM_DEFAULT_SWIOTLB };
+	if (!strcmp(v, "off")) {
+		c->size = 0;
+		return 0;
+	}
+	if (!strcmp(v, "force")) {
+		c->force = true;
+		return 0;
+	}
+	if (strlen(v) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, v);
+	comma = strchr(buf, ',');
+	if (comma)
+		*comma++ = '\0';
+	/* Flags after SIZE[@ADDR], each at most once, in any order. */
+	while (comma) {
+		char *flag = comma;
+
+		comma = strchr(flag, ',');
+		if (comma)
+			*comma++ = '\0';
+		if (!strcmp(flag, "force") && !c->force)
+			c->force = true;
+		else if (!strcmp(flag, "lifo") && !c->lifo)
+			c->lifo = true;
+		else
+			goto bad;
+	}
+	at = strchr(buf, '@');
+	if (at) {
+		*at++ = '\0';
+		if (dmasim__parse_u64(at, &c->base))
+			goto bad;
+		c->base_set = true;
+	}
+	if (dmasim__parse_size(buf, &c->size) || c->size < IO_TLB_SIZE * IO_TLB_SEGSIZE ||
+	    (c->size & (IO_TLB_SIZE * IO_TLB_SEGSIZE - 1)))
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen,
+		 "%s=%s: expected SIZE[@ADDR][,force][,lifo], off or force; SIZE a multiple of 256K",
+		 key, v);
+	return -EINVAL;
+}
+
+/* The pool as it is: its real size and place, off if there is none. */
+bool dmasim__swiotlb_format(const void *obj, const void *cfg, const char *key, FILE *out)
+{
+	struct dmasim_platform *p = (struct dmasim_platform *)obj;
+	char sz[32];
+
+	(void)cfg, (void)key;
+	if (!dmasim__swiotlb_active(p)) {
+		fputs("off", out);
+		return true;
+	}
+	fprintf(out, "%s@0x%llx%s%s",
+		dmasim__format_size(dmasim__swiotlb_end(p) + 1 - dmasim__swiotlb_start(p), sz,
+				    sizeof(sz)),
+		(unsigned long long)dmasim__swiotlb_start(p), dmasim__swiotlb_force(p) ? ",force" : "",
+		dmasim__swiotlb_lifo(p) ? ",lifo" : "");
+	return true;
+}
+
 /* ---- creation ------------------------------------------------------------ */
 
 static struct dmasim_region *place(struct dmasim_platform *p, u64 size, phys_addr_t base,

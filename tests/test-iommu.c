@@ -1290,6 +1290,54 @@ static void test_strict_vs_lazy(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/*
+ * dmasim_iommu_reserve() over a range that was unmapped: free for the
+ * driver, even when in lazy mode it only waits in the flush queue for its
+ * IOTLB flush.  The reservation flushes the queue and succeeds; a range
+ * still mapped stays -EBUSY; nothing maps into the reservation afterwards.
+ */
+static void test_reserve_after_unmap(void **state)
+{
+	const struct combo *c = *state;
+	struct dmasim_platform *p = cplat(c, "fq=64 fq_timeout=0");
+	struct device *dev = mkdev(p, "name=resv2 mask=32");
+	struct iommu_domain *dom = iommu_get_domain_for_dev(dev);
+	struct dmasim_iommu_stats s;
+	char *buf = kmalloc(4096, GFP_KERNEL), *live = kmalloc(4096, GFP_KERNEL);
+	dma_addr_t h, hl, again;
+	unsigned char got[8];
+	unsigned long errs;
+
+	h = dma_map_single(dev, buf, 4096, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dev, h));
+	hl = dma_map_single(dev, live, 4096, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dev, hl));
+	dma_unmap_single(dev, h, 4096, DMA_TO_DEVICE);
+	assert_int_equal(dmasim_iommu_get_stats(p, &s), 0);
+	assert_int_equal(s.fq_pending, is_lazy(c) ? 1 : 0);
+
+	assert_int_equal(dmasim_iommu_reserve(dom, h, 4096), 0);
+	assert_int_equal(dmasim_iommu_get_stats(p, &s), 0);
+	assert_int_equal(s.fq_pending, 0);
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	/* The flush came first: no stale translation of the reserved range is left (a fault). */
+	assert_int_equal(dmasim_dev_read(dev, h, got, sizeof(got)), -EFAULT);
+	errs = dmasim_debug_errors(p);
+	assert_int_equal(dmasim_iommu_reserve(dom, hl, 4096), -EBUSY);
+	for (int i = 0; i < 16; i++) {
+		again = dma_map_single(dev, buf, 4096, DMA_TO_DEVICE);
+		assert_false(dma_mapping_error(dev, again));
+		assert_true(again != h);
+		dma_unmap_single(dev, again, 4096, DMA_TO_DEVICE);
+	}
+	dma_unmap_single(dev, hl, 4096, DMA_TO_DEVICE);
+	dmasim_iommu_flush(p);
+	assert_int_equal(dmasim_debug_errors(p), errs);
+	kfree(buf);
+	kfree(live);
+	dmasim_platform_destroy(p);
+}
+
 static void test_lazy_queue_full(void **state)
 {
 	const struct combo *c = *state;
@@ -1762,6 +1810,7 @@ static const struct {
 	T(test_dma_msi_window),
 	T(test_dma_reserve),
 	T(test_strict_vs_lazy),
+	T(test_reserve_after_unmap),
 	T(test_lazy_queue_full),
 	T(test_lazy_timeout),
 	T(test_bad_unmap_keeps_others),

@@ -1065,9 +1065,9 @@ static void test_late_failure_teardown(void **state)
 	(void)state;
 	ret = dmasim_backend_register(&leaky_model.base);
 	assert_true(ret == 0 || ret == -EEXIST);
-	/* fail= is read after the cache model exists: the creation fails late. */
-	assert_null(create_capture("cache=test-leaky fail=nosuchkind", msg, sizeof(msg)));
-	assert_has(msg, "fail rule 'nosuchkind'");
+	/* trace= is opened last, after the cache model exists: the creation fails late. */
+	assert_null(create_capture("cache=test-leaky trace=/nonexistent/x", msg, sizeof(msg)));
+	assert_has(msg, "trace=/nonexistent/x: cannot open");
 	assert_non_null(leak_va);
 	/* The alias area was unmapped (mincore fails with ENOMEM on an unmapped page). */
 	assert_int_equal(mincore(leak_va, PAGE_SIZE, &vec), -1);

@@ -155,8 +155,11 @@ DMASIM_API int dmasim_iommu_walk(struct iommu_domain *domain, dma_addr_t iova,
 				 struct dmasim_pgtable_walk *w);
 /**
  * dmasim_iommu_reserve() - reserve an IOVA range in a DMA domain: no mapping
- * will ever use it (what reserved regions such as an MSI window do).
+ * will ever use it (what reserved regions such as an MSI window do).  In
+ * lazy mode, ranges unmapped but still waiting in the flush queue are free:
+ * the queue is flushed (IOTLB first) and the reservation made.
  * Return: 0, -EBUSY (a live mapping is there), -EINVAL.
+ * Context: takes the IOMMU's lock when it flushes the queue.
  */
 DMASIM_API int dmasim_iommu_reserve(struct iommu_domain *domain, dma_addr_t iova, size_t size);
 /** dmasim_iommu_iova_stats() - occupancy of a DMA domain's IOVA space. Return: 0 or -EINVAL. */
