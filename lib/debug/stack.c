@@ -37,15 +37,16 @@
 #define NO_LIBUNWIND 1
 #endif
 
+static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
+static int (*unw_backtrace_fn)(void **frames, int max);
+
+#ifndef NO_LIBUNWIND
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
 #endif
 #ifndef RUNNING_ON_VALGRIND
 #define RUNNING_ON_VALGRIND 0
 #endif
-
-static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
-static int (*unw_backtrace_fn)(void **frames, int max);
 
 /* valgrind preloads its tool's library into the program: vgpreload_memcheck-*.so. */
 static bool under_memcheck(void)
@@ -54,6 +55,7 @@ static bool under_memcheck(void)
 
 	return RUNNING_ON_VALGRIND && preload && strstr(preload, "vgpreload_memcheck");
 }
+#endif
 
 static void setup(void)
 {
