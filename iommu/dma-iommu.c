@@ -6,7 +6,9 @@
  * mapped with the permissions their direction allows; scatter-gather lists
  * are laid out in one IOVA range and merged into as few DMA segments as the
  * device's limits allow; coherent memory may be scattered pages mapped
- * contiguously.  Behaviour follows drivers/iommu/dma-iommu.c.
+ * contiguously.  Unmapped IOVA ranges go back at once (strict) or through
+ * the per-thread flush queue (lazy), a block of its own below.  Behaviour
+ * follows drivers/iommu/dma-iommu.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +68,7 @@ static int map_range(struct dmasim_device *d, struct dmasim_domain *dom, phys_ad
 	}
 	ret = dmasim__iommu_map_range(dom, iova, phys - off, len, prot);
 	if (ret) {
-		dom->iova->ops->free_range(dom->iova, iova, asize);
+		dmasim__iova_free(dom->iova, iova, asize);
 		return ret;
 	}
 	*dma = iova + off;
@@ -83,13 +85,14 @@ static void unmap_range(struct dmasim_device *d, struct dmasim_domain *dom, dma_
 {
 	dma_addr_t iova = dma & ~(dma_addr_t)(dom->granule - 1);
 	size_t len = ALIGN((size_t)(dma - iova) + size, dom->granule);
+	struct dmasim_iotlb_gather g = DMASIM_IOTLB_GATHER_INIT(dom->iommu->lazy);
 
-	if (!dmasim__iommu_unmap_range(dom, iova, len)) {
+	if (!dmasim__iommu_unmap_fast(dom, iova, len, &g)) {
 		dmasim__dev_report(d, "device driver tries to free DMA memory it has not mapped [device address=0x%016llx] [size=%zu bytes]",
 				   (unsigned long long)dma, size);
 		return;
 	}
-	dmasim__iommu_release_iova(dom, iova, dmasim__iommu_iova_size(dom, len), len);
+	dmasim__iommu_release_iova(dom, iova, dmasim__iommu_iova_size(dom, len), &g);
 }
 
 static int iommu_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t size,
@@ -112,6 +115,8 @@ static int iommu_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t size
 		dmasim__cache_for_device(d, *tlb != DMASIM_NO_TLB ? *tlb : phys, size, dir);
 	ret = map_range(d, dom, *tlb != DMASIM_NO_TLB ? *tlb : phys, size, dir_prot(dir, attrs),
 			stream_limit(d), dma);
+	if (ret)
+		dmasim__cache_unmapped(d, *tlb != DMASIM_NO_TLB ? *tlb : phys, size);
 	if (ret && *tlb != DMASIM_NO_TLB)
 		dmasim__swiotlb_unmap(d, *tlb, size, dir, DMA_ATTR_SKIP_CPU_SYNC);
 	return ret;
@@ -129,7 +134,7 @@ static void sync_phys(struct dmasim_device *d, struct dmasim_domain *dom, dma_ad
 
 		if (chunk > size)
 			chunk = size;
-		if (!dom->pgt->ops->iova_to_phys(dom->pgt, dma, &phys, NULL)) {
+		if (!dmasim__pgtable_iova_to_phys(dom->pgt, dma, &phys, NULL)) {
 			if (for_cpu)
 				dmasim__cache_for_cpu(d, phys, chunk, dir);
 			else
@@ -140,66 +145,78 @@ static void sync_phys(struct dmasim_device *d, struct dmasim_domain *dom, dma_ad
 	}
 }
 
-/*
- * The bounce slot behind a mapping.  Without a record (debug=off) it is
- * found the way the kernel finds it: through the page table.
- */
-static phys_addr_t bounce_of(struct dmasim_device *d, struct dmasim_domain *dom,
-			     const struct dmasim_map *m)
+/* The mapping of [dma, dma + size) ends: a cache model that tracks ownership forgets its pages. */
+static void cache_unmapped(struct dmasim_device *d, struct dmasim_domain *dom, dma_addr_t dma,
+			   size_t size)
+{
+	if (!dmasim__cache_tracks(d))
+		return;
+	while (size) {
+		size_t chunk = dom->granule - (dma & (dom->granule - 1));
+		phys_addr_t phys;
+
+		if (chunk > size)
+			chunk = size;
+		if (!dmasim__pgtable_iova_to_phys(dom->pgt, dma, &phys, NULL))
+			dmasim__cache_unmapped(d, phys, chunk);
+		dma += chunk;
+		size -= chunk;
+	}
+}
+
+/* The bounce slot behind a mapping, found as the kernel finds it: through the page table. */
+static phys_addr_t bounce_of(struct dmasim_device *d, struct dmasim_domain *dom, dma_addr_t dma)
 {
 	phys_addr_t phys;
 
-	if (m->tlb != DMASIM_TLB_LOOKUP)
-		return m->tlb;
-	if (!d->force_bounce || dom->pgt->ops->iova_to_phys(dom->pgt, m->dma, &phys, NULL))
+	if (!d->force_bounce || dmasim__pgtable_iova_to_phys(dom->pgt, dma, &phys, NULL))
 		return DMASIM_NO_TLB;
 	return dmasim__swiotlb_is_bounce(d->plat, phys) ? phys : DMASIM_NO_TLB;
 }
 
-static void iommu_unmap_phys(struct dmasim_device *d, const struct dmasim_map *m,
-			     unsigned long attrs)
+static void iommu_unmap_phys(struct dmasim_device *d, dma_addr_t dma, size_t size,
+			     enum dma_data_direction dir, unsigned long attrs)
 {
 	struct dmasim_domain *dom = d->domain;
 	phys_addr_t tlb;
 
 	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API))
 		return;
-	tlb = bounce_of(d, dom, m);
+	tlb = bounce_of(d, dom, dma);
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
-		sync_phys(d, dom, m->dma, m->size, m->dir, true);
-	unmap_range(d, dom, m->dma, m->size);
+		sync_phys(d, dom, dma, size, dir, true);
+	cache_unmapped(d, dom, dma, size);
+	unmap_range(d, dom, dma, size);
 	if (tlb != DMASIM_NO_TLB)
-		dmasim__swiotlb_unmap(d, tlb, m->size, m->dir, attrs);
+		dmasim__swiotlb_unmap(d, tlb, size, dir, attrs);
 }
 
-static void iommu_sync_for_cpu(struct dmasim_device *d, const struct dmasim_map *m, size_t off,
-			       size_t size, enum dma_data_direction dir)
+static void iommu_sync_for_cpu(struct dmasim_device *d, dma_addr_t dma, size_t size,
+			       enum dma_data_direction dir)
 {
 	struct dmasim_domain *dom = d->domain;
-
 	phys_addr_t tlb;
 
 	if (!dom || !dom->pgt)
 		return;
-	tlb = bounce_of(d, dom, m);
-	sync_phys(d, dom, m->dma + off, size, dir, true);
+	tlb = bounce_of(d, dom, dma);
+	sync_phys(d, dom, dma, size, dir, true);
 	if (tlb != DMASIM_NO_TLB)
-		dmasim__swiotlb_sync_for_cpu(d, tlb + off, size, dir);
+		dmasim__swiotlb_sync_for_cpu(d, tlb, size, dir);
 }
 
-static void iommu_sync_for_device(struct dmasim_device *d, const struct dmasim_map *m,
-				  size_t off, size_t size, enum dma_data_direction dir)
+static void iommu_sync_for_device(struct dmasim_device *d, dma_addr_t dma, size_t size,
+				  enum dma_data_direction dir)
 {
 	struct dmasim_domain *dom = d->domain;
-
 	phys_addr_t tlb;
 
 	if (!dom || !dom->pgt)
 		return;
-	tlb = bounce_of(d, dom, m);
+	tlb = bounce_of(d, dom, dma);
 	if (tlb != DMASIM_NO_TLB)
-		dmasim__swiotlb_sync_for_device(d, tlb + off, size, dir);
-	sync_phys(d, dom, m->dma + off, size, dir, false);
+		dmasim__swiotlb_sync_for_device(d, tlb, size, dir);
+	sync_phys(d, dom, dma, size, dir, false);
 }
 
 /* ---- scatter-gather ------------------------------------------------------------------ */
@@ -306,11 +323,12 @@ static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int ne
 	if (!ret)
 		ret = dmasim__iommu_map_range(dom, run_iova, run_phys, run_len, prot);
 	if (ret) {
+		for_each_sg(sgl, s, nents, i)
+			dmasim__cache_unmapped(d, phys[i], s->length);
 		/* The failed run undid itself; the runs before it go. */
 		if (run_first)
 			dmasim__iommu_unmap_range(dom, iova, pos[run_first]);
-		dmasim__iotlb_invalidate(dom, iova, total);
-		dom->iova->ops->free_range(dom->iova, iova, asize);
+		dmasim__iova_free(dom->iova, iova, asize);
 		free(pos);
 		return ret;
 	}
@@ -346,19 +364,25 @@ static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int ne
 	return count;
 }
 
-static void iommu_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int nents, int count,
+static void iommu_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int nents,
 			   enum dma_data_direction dir, unsigned long attrs)
 {
 	struct dmasim_domain *dom = d->domain;
 	struct scatterlist *s, *last = sgl;
+	struct dmasim_iotlb_gather g;
 	dma_addr_t start, end;
 	size_t len;
-	int i;
+	int i, count = 0;
 
 	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API))
 		return;
-	for_each_sg(sgl, s, count, i)
+	/* The DMA segments: up to the first entry without a length. */
+	for_each_sg(sgl, s, nents, i) {
+		if (i && !sg_dma_len(s))
+			break;
 		last = s;
+		count++;
+	}
 	start = sg_dma_address(sgl) & ~(dma_addr_t)(dom->granule - 1);
 	end = sg_dma_address(last) + sg_dma_len(last);
 	len = ALIGN((size_t)(end - start), dom->granule);
@@ -366,9 +390,12 @@ static void iommu_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		for_each_sg(sgl, s, count, i)
 			sync_phys(d, dom, sg_dma_address(s), sg_dma_len(s), dir, true);
-	dmasim__iommu_unmap_range(dom, start, len);
+	for_each_sg(sgl, s, count, i)
+		cache_unmapped(d, dom, sg_dma_address(s), sg_dma_len(s));
+	g = (struct dmasim_iotlb_gather)DMASIM_IOTLB_GATHER_INIT(dom->iommu->lazy);
+	dmasim__iommu_unmap_fast(dom, start, len, &g);
 	dmasim__iommu_release_iova(dom, start, sg_iova_size(dom, len, dma_get_seg_boundary(&d->dev)),
-				   len);
+				   &g);
 }
 
 /* ---- MMIO resources ------------------------------------------------------------------- */
@@ -383,10 +410,13 @@ static int iommu_map_resource(struct dmasim_device *d, phys_addr_t phys, size_t 
 	return map_range(d, dom, phys, size, dir_prot(dir, 0), stream_limit(d), dma);
 }
 
-static void iommu_unmap_resource(struct dmasim_device *d, const struct dmasim_map *m)
+static void iommu_unmap_resource(struct dmasim_device *d, dma_addr_t dma, size_t size,
+				 enum dma_data_direction dir, unsigned long attrs)
 {
+	(void)dir;
+	(void)attrs;
 	if (d->domain && d->domain->iova)
-		unmap_range(d, d->domain, m->dma, m->size);
+		unmap_range(d, d->domain, dma, size);
 }
 
 /* ---- allocations --------------------------------------------------------------------- */
@@ -450,7 +480,7 @@ static int iommu_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp
 				dmasim__iommu_unmap_range(dom, iova, PFN_PHYS(i));
 		}
 		if (ret) {
-			dom->iova->ops->free_range(dom->iova, iova, asize);
+			dmasim__iova_free(dom->iova, iova, asize);
 			goto fail_pages;
 		}
 		a->dma = iova;
@@ -480,6 +510,7 @@ static void iommu_free(struct dmasim_device *d, size_t size, const struct dmasim
 
 	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API))
 		return;
+	cache_unmapped(d, dom, a->dma, len);
 	unmap_range(d, dom, a->dma, len);
 	if (a->page) {
 		if (a->cpu != page_address(a->page))
@@ -491,6 +522,132 @@ static void iommu_free(struct dmasim_device *d, size_t size, const struct dmasim
 	for (unsigned int i = 0; i < a->nr_pages; i++)
 		dmasim__free_pages(a->pages[i], 0);
 	free(a->pages);
+}
+
+/* ---- the flush queue ----------------------------------------------------------------- */
+
+/*
+ * Lazy mode's deferred IOTLB invalidation, a DMA-API policy as in the
+ * kernel's dma-iommu.c: an unmapped IOVA range waits in its thread's queue
+ * (struct iommu_thread, kept by the IOMMU core with the thread's counts)
+ * until one flush of the whole IOTLB covers the queue, then goes back to
+ * the allocator.  A queue is flushed when full, when its oldest entry is
+ * older than fq_timeout, when IOVA space runs out, and on demand.
+ */
+
+#define FQ_BATCH 64
+
+/* Flush one queue (its lock held): one full IOTLB flush, then its IOVAs may be reused. */
+void dmasim__fq_flush_queue(struct dmasim_iommu *iommu, struct iommu_thread *q)
+{
+	struct dmasim_iova_range batch[FQ_BATCH];
+
+	if (!q->n)
+		return;
+	if (DMASIM_TRACING(iommu->plat))
+		dmasim__trace(iommu->plat, &(struct dmasim_trace_event){
+						   .ev = "iotlb_flush", .size = q->n,
+						   .msg = "flush queue: whole IOTLB" });
+	dmasim__iommu_flush_iotlb_all(iommu);
+	/* In batches of one domain each: an allocator that takes batches pays its locks once. */
+	for (unsigned int i = 0, nb = 0; i < q->n; i++) {
+		struct dmasim_domain *dom = q->e[i].dom;
+
+		batch[nb++] = (struct dmasim_iova_range){ .addr = q->e[i].iova, .size = q->e[i].size };
+		if (i + 1 == q->n || q->e[i + 1].dom != dom || nb == FQ_BATCH) {
+			dmasim__iova_free_batch(dom->iova, batch, nb);
+			nb = 0;
+		}
+	}
+	atomic_store_explicit(&q->n, 0, memory_order_relaxed);
+	atomic_fetch_add(&iommu->fq_flushes, 1);
+}
+
+/*
+ * Every queue (@iommu->lock held).  The oldest-entry clock is cleared first:
+ * what is queued meanwhile into a queue already flushed sets it again.
+ */
+void dmasim__fq_flush_all_locked(struct dmasim_iommu *iommu)
+{
+	struct iommu_thread *q;
+
+	atomic_store(&iommu->fq_first_ns, 0);
+	LIST_FOREACH(q, &iommu->threads, link) {
+		pthread_spin_lock(&q->lock);
+		dmasim__fq_flush_queue(iommu, q);
+		pthread_spin_unlock(&q->lock);
+	}
+}
+
+/* Unmaps queued in all threads (@iommu->lock held). */
+unsigned long dmasim__fq_pending_locked(struct dmasim_iommu *iommu)
+{
+	struct iommu_thread *q;
+	unsigned long n = 0;
+
+	LIST_FOREACH(q, &iommu->threads, link)
+		n += atomic_load_explicit(&q->n, memory_order_relaxed);
+	return n;
+}
+
+void dmasim__fq_timeout_slow(struct dmasim_iommu *iommu)
+{
+	u64 first;
+
+	pthread_mutex_lock(&iommu->lock);
+	first = atomic_load(&iommu->fq_first_ns); /* another thread may have flushed */
+	if (first && dmasim__fq_now_ns() - first >= (u64)iommu->fq_timeout_ms * 1000000ULL)
+		dmasim__fq_flush_all_locked(iommu);
+	pthread_mutex_unlock(&iommu->lock);
+}
+
+void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
+				struct dmasim_iotlb_gather *gather)
+{
+	struct dmasim_iommu *iommu = dom->iommu;
+	struct iommu_thread *q = iommu->lazy ? dmasim__this_thread(iommu) : NULL;
+	unsigned long long zero = 0;
+	unsigned int n;
+
+	if (!q || !q->e) { /* strict, or no memory for a queue: invalidate now */
+		if (gather && gather->queued) { /* nothing was gathered: all of it */
+			*gather = (struct dmasim_iotlb_gather)DMASIM_IOTLB_GATHER_INIT(false);
+			gather->start = iova;
+			gather->end = iova + alloc_size - 1;
+		}
+		if (gather)
+			dmasim__iommu_iotlb_sync(dom, gather);
+		dmasim__iova_free(dom->iova, iova, alloc_size);
+		return;
+	}
+	if (gather && !gather->queued)
+		dmasim__iommu_iotlb_sync(dom, gather);
+	/*
+	 * Lazy: the IOTLB keeps what it cached until this thread's queue is
+	 * flushed.  Nothing shared is written here but when the queue goes from
+	 * empty to not: the clock of the oldest entry, if no older one runs.
+	 */
+	pthread_spin_lock(&q->lock);
+	n = atomic_load_explicit(&q->n, memory_order_relaxed);
+	if (n == iommu->fq_size) {
+		dmasim__fq_flush_queue(iommu, q);
+		n = 0;
+	}
+	q->e[n] = (struct fq_entry){ .dom = dom, .iova = iova, .size = alloc_size };
+	atomic_store_explicit(&q->n, n + 1, memory_order_relaxed);
+	pthread_spin_unlock(&q->lock);
+	if (!n && !atomic_load_explicit(&iommu->fq_first_ns, memory_order_relaxed))
+		atomic_compare_exchange_strong(&iommu->fq_first_ns, &zero, dmasim__fq_now_ns());
+	dmasim__fq_maybe_timeout(iommu);
+}
+
+void dmasim_iommu_flush(struct dmasim_platform *p)
+{
+	if (!p || !p->iommu)
+		return;
+	pthread_mutex_lock(&p->iommu->lock);
+	dmasim__fq_flush_all_locked(p->iommu);
+	pthread_mutex_unlock(&p->iommu->lock);
 }
 
 /* ---- queries ------------------------------------------------------------ */
@@ -516,7 +673,7 @@ static bool iommu_need_sync(struct dmasim_device *d, dma_addr_t dma)
 
 	if (!d->dev.dma_coherent)
 		return true;
-	if (!may_bounce(d) || !dom || !dom->pgt || dom->pgt->ops->iova_to_phys(dom->pgt, dma, &phys, NULL))
+	if (!may_bounce(d) || !dom || !dom->pgt || dmasim__pgtable_iova_to_phys(dom->pgt, dma, &phys, NULL))
 		return false;
 	return dmasim__swiotlb_is_bounce(d->plat, phys);
 }
@@ -530,8 +687,8 @@ static size_t iommu_opt_mapping_size(struct dmasim_device *d)
 {
 	struct dmasim_domain *dom = d->domain;
 
-	if (dom && dom->iova && dom->iova->ops->cache_range && dom->iova->ops->cache_range(dom->iova))
-		return dom->iova->ops->cache_range(dom->iova);
+	if (dom && dom->iova && dmasim__iova_cache_range(dom->iova))
+		return dmasim__iova_cache_range(dom->iova);
 	return SIZE_MAX;
 }
 
@@ -589,9 +746,9 @@ static void iommu_iova_unlink(struct dmasim_device *d, dma_addr_t dma, size_t si
 	len = ALIGN((size_t)(dma - start) + size, dom->granule);
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		sync_phys(d, dom, dma, size, dir, true);
+	cache_unmapped(d, dom, dma, size);
+	/* Strict: the range stays allocated, and the IOTLB must forget it now. */
 	dmasim__iommu_unmap_range(dom, start, len);
-	/* The range stays allocated: only the IOTLB must forget it. */
-	dmasim__iotlb_invalidate(dom, start, len);
 }
 
 static void iommu_iova_free(struct dmasim_device *d, dma_addr_t addr, size_t size)
@@ -604,12 +761,12 @@ static void iommu_iova_free(struct dmasim_device *d, dma_addr_t addr, size_t siz
 		return;
 	start = addr & ~(dma_addr_t)(dom->granule - 1);
 	len = ALIGN((size_t)(addr - start) + size, dom->granule);
-	dmasim__iommu_release_iova(dom, start, dmasim__iommu_iova_size(dom, len), len);
+	/* dma_iova_unlink() invalidated it. */
+	dmasim__iommu_release_iova(dom, start, dmasim__iommu_iova_size(dom, len), NULL);
 }
 
 const struct dmasim_dma_ops dmasim__iommu_dma_ops = {
 	.name = "iommu",
-	.confines = true,
 	.map_phys = iommu_map_phys,
 	.unmap_phys = iommu_unmap_phys,
 	.sync_for_cpu = iommu_sync_for_cpu,

@@ -2,17 +2,22 @@
  * iommu/iommu-internal.h - the contract between the IOMMU core (iommu.c)
  * and dma-iommu (dma-iommu.c).
  *
- * The core owns domains, the IOTLB, the flush queue and faults; dma-iommu
- * turns DMA API calls into IOVA allocations and page-table mappings through
- * the core's helpers.  Backends (IOVA allocator, page-table format) are only
- * ever called from here.
+ * The core owns domains and groups, the kernel's IOMMU API, faults, each
+ * thread's state, and the IOTLB (iotlb.c, reached only from the core);
+ * dma-iommu turns DMA API calls into IOVA allocations and page-table
+ * mappings through the core's helpers, and owns the flush queue.  Backends
+ * (IOVA allocator, page-table format) are called only through the wrappers
+ * of backend-ops.h.
  */
 #ifndef DMASIM_IOMMU_INTERNAL_H
 #define DMASIM_IOMMU_INTERNAL_H
 
+#include <time.h>
+
 #include <dmasim/iommu.h>
 
 #include "internal.h"
+#include "backend-ops.h"
 
 #define DMASIM_DOMAIN_MAGIC 0x444f4d4eu /* "DOMN" */
 #define FAULT_RING 64
@@ -30,6 +35,8 @@ struct dmasim_domain {
 	unsigned long granule;           /* smallest page size */
 	pthread_mutex_t map_lock;        /* serialises iommu_map/iommu_unmap */
 	atomic_uint users;               /* devices attached */
+	bool fmt_flushes;                /* the format reports what to invalidate (ABI 3) */
+	bool fmt_gathers;                /* ... and every leaf it clears (strict domains) */
 	bool is_default;
 	LIST_ENTRY(dmasim_domain) link;
 };
@@ -87,6 +94,28 @@ struct dmasim_iommu {
 	atomic_ulong count_gone[NR_COUNTS];
 };
 
+/*
+ * The state this thread used last, so the common case (one IOMMU) skips
+ * pthread_getspecific().  The serial tells a new IOMMU at a freed one's
+ * address apart.  Initial-exec: a direct TLS access, not a call.
+ */
+struct dmasim_last_thread {
+	unsigned long serial;
+	struct iommu_thread *q;
+};
+extern _Thread_local __attribute__((tls_model("initial-exec"))) struct dmasim_last_thread
+	dmasim__last_thread;
+
+/* This thread's state in @iommu, made on first use; NULL without memory. */
+struct iommu_thread *dmasim__this_thread_slow(struct dmasim_iommu *iommu);
+
+static inline struct iommu_thread *dmasim__this_thread(struct dmasim_iommu *iommu)
+{
+	if (dmasim__last_thread.serial == iommu->serial)
+		return dmasim__last_thread.q;
+	return dmasim__this_thread_slow(iommu);
+}
+
 static inline struct dmasim_domain *to_domain(struct iommu_domain *dom)
 {
 	return container_of(dom, struct dmasim_domain, dom);
@@ -95,16 +124,42 @@ static inline struct dmasim_domain *to_domain(struct iommu_domain *dom)
 /* Map [iova, iova+size) -> paddr with DMASIM_PROT_*, largest pages first. 0 or -errno (nothing left mapped). */
 int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_addr_t paddr,
 			    size_t size, int prot);
-/* Unmap; return bytes unmapped.  Does not touch the IOTLB. */
-size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, size_t size);
-/* Invalidate the IOTLB for a range of @dom (everything of @dom if @size is 0). */
-void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t size);
 /*
- * Give an unmapped IOVA range back: at once in strict mode (after the IOTLB
- * invalidation), through the flush queue in lazy mode.
+ * What an unmap made stale in the IOTLB, as the kernel's struct
+ * iommu_iotlb_gather: the page-table format reports each leaf it clears
+ * (tlb_add_page) and the range grows to cover them; @queued: the IOVA goes
+ * to the flush queue, whose flush of the whole IOTLB invalidates it, so
+ * nothing is gathered and dmasim__iommu_iotlb_sync() does nothing.
+ */
+struct dmasim_iotlb_gather {
+	dma_addr_t start, end;           /* inclusive; empty while start > end */
+	bool queued;
+};
+#define DMASIM_IOTLB_GATHER_INIT(q) { .start = ~(dma_addr_t)0, .end = 0, .queued = (q) }
+
+/*
+ * Unmap, gathering what to invalidate into @gather (iommu_unmap_fast()).
+ * Return: bytes unmapped.
+ */
+size_t dmasim__iommu_unmap_fast(struct dmasim_domain *dom, dma_addr_t iova, size_t size,
+				struct dmasim_iotlb_gather *gather);
+void dmasim__iommu_iotlb_sync_slow(struct dmasim_domain *dom, struct dmasim_iotlb_gather *gather);
+/* Invalidate what @gather holds, unless it is queued (iommu_iotlb_sync()). */
+static inline void dmasim__iommu_iotlb_sync(struct dmasim_domain *dom,
+					    struct dmasim_iotlb_gather *gather)
+{
+	if (!gather->queued && gather->start <= gather->end)
+		dmasim__iommu_iotlb_sync_slow(dom, gather);
+}
+/* Unmap and invalidate before returning (strict).  Return: bytes unmapped. */
+size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, size_t size);
+/*
+ * Give an unmapped IOVA range back: at once if @gather is not queued (after
+ * syncing it), through the flush queue in lazy mode.  @gather may be NULL
+ * when the range was invalidated already.
  */
 void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
-				size_t mapped_size);
+				struct dmasim_iotlb_gather *gather);
 /* Allocate IOVA space for @size bytes at or below @limit (32-bit first, as the kernel). */
 int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, dma_addr_t *iova);
 /* The IOVA allocation size for @len bytes: rounded as the allocator caches it. */
@@ -115,6 +170,46 @@ size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len);
  */
 int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
 				   size_t len, bool write, phys_addr_t *phys, size_t *chunk);
+/* Flush the whole IOTLB (what a flush of a queue needs), counted. */
+void dmasim__iommu_flush_iotlb_all(struct dmasim_iommu *iommu);
+
+/* ---- the flush queue (dma-iommu.c) ---- */
+
+/* Flush @q (its lock held): one whole-IOTLB flush, then its IOVAs go back. */
+void dmasim__fq_flush_queue(struct dmasim_iommu *iommu, struct iommu_thread *q);
+/* Flush every thread's queue (@iommu->lock held). */
+void dmasim__fq_flush_all_locked(struct dmasim_iommu *iommu);
+/* Unmaps queued in all threads (@iommu->lock held). */
+unsigned long dmasim__fq_pending_locked(struct dmasim_iommu *iommu);
+void dmasim__fq_timeout_slow(struct dmasim_iommu *iommu);
+
+/*
+ * The flush-queue clock. It is read on every lazy unmap and device access, so
+ * it is the coarse clock (one tick, a few ms, at a quarter of the cost of the
+ * fine one); the timeout is in ms and the kernel's own fq timer counts jiffies.
+ */
+static inline u64 dmasim__fq_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
+}
+
+/* Flush every queue if the oldest queued unmap is past fq_timeout (a lock-free peek first). */
+static inline void dmasim__fq_maybe_timeout(struct dmasim_iommu *iommu)
+{
+	u64 first;
+
+	/* Device accesses and unmaps come here. */
+	if (!iommu->lazy || !iommu->fq_timeout_ms)
+		return;
+	first = atomic_load(&iommu->fq_first_ns);
+	if (!first || dmasim__fq_now_ns() - first < (u64)iommu->fq_timeout_ms * 1000000ULL)
+		return;
+	dmasim__fq_timeout_slow(iommu);
+}
+
 /* A new domain of @type (IOMMU_DOMAIN_*). */
 struct dmasim_domain *dmasim__domain_new(struct dmasim_iommu *iommu, unsigned int type);
 void dmasim__domain_free(struct dmasim_domain *dom);

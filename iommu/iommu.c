@@ -1,16 +1,17 @@
 /*
- * iommu/iommu.c - the IOMMU core: configuration, domains and groups, the
- * kernel's IOMMU API, the IOTLB in front of the page-table walk, the lazy
- * flush queue, and translation faults.
+ * iommu/iommu.c - the IOMMU core, as the kernel's drivers/iommu/iommu.c:
+ * configuration, domains and groups, the kernel's IOMMU API, translation and
+ * faults, and the IOTLB maintenance the page-table formats ask for through
+ * their flush callbacks.  The IOTLB itself is iotlb.c; the DMA API over a
+ * domain, with the lazy flush queue, is dma-iommu.c.
  *
  * It sits between devices and RAM: every device access of a device behind
  * the IOMMU is translated here (dmasim__iommu_translate_access()), and every
  * mapping goes through the domain's page-table format and IOVA allocator
- * backends, which it reaches only through their ops.
+ * backends, which it reaches only through backend-ops.h.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "iommu-internal.h"
 #include "iotlb.h"
@@ -23,25 +24,6 @@
 /* The software MSI window every DMA domain reserves, as ARM SMMU drivers do. */
 #define MSI_IOVA_BASE 0x8000000ULL
 #define MSI_IOVA_LENGTH 0x100000ULL
-
-static inline void iommu_count(struct dmasim_iommu *iommu, int what);
-
-void dmasim__iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t size)
-{
-	if (DMASIM_TRACING(dom->iommu->plat))
-		dmasim__trace(dom->iommu->plat, &(struct dmasim_trace_event){
-							.ev = "iotlb_flush", .bus = iova,
-							.has_bus = size != 0, .size = size,
-							.msg = size ? "range" : "domain" });
-
-	iommu_count(dom->iommu, CNT_INVALIDATIONS);
-	if (!size)
-		dmasim__iotlb_invalidate_range(dom->iommu->tlb, dmasim__iotlb_asid_first(dom->id),
-					       dmasim__iotlb_asid_last(dom->id));
-	else
-		dmasim__iotlb_invalidate_range(dom->iommu->tlb, dmasim__iotlb_tag(dom->id, iova),
-					       dmasim__iotlb_tag(dom->id, iova + size - 1));
-}
 
 /* ---- page-table memory: real pages of simulated RAM --------------------------------- */
 
@@ -95,30 +77,69 @@ static unsigned char *table_ram_region(void *cookie, phys_addr_t phys, phys_addr
 	return r->ram;
 }
 
-/*
- * The state this thread used last, so the common case (one IOMMU) skips
- * pthread_getspecific().  The serial tells a new IOMMU at a freed one's
- * address apart.  Initial-exec: a direct TLS access, not a call.
- */
-static _Thread_local __attribute__((tls_model("initial-exec"))) struct {
-	unsigned long serial;
-	struct iommu_thread *q;
-} last_thread;
+/* ---- each thread's state: its flush queue and its counts ---------------------------- */
 
-static void thread_exit(void *arg);
-static struct iommu_thread *this_thread_slow(struct dmasim_iommu *iommu);
+/* See struct dmasim_last_thread. */
+_Thread_local __attribute__((tls_model("initial-exec"))) struct dmasim_last_thread
+	dmasim__last_thread;
 
-static inline struct iommu_thread *this_thread(struct dmasim_iommu *iommu)
+/* Thread exit: what the thread queued is flushed, its counts kept, its state freed. */
+static void thread_exit(void *arg)
 {
-	if (last_thread.serial == iommu->serial)
-		return last_thread.q;
-	return this_thread_slow(iommu);
+	struct iommu_thread *q = arg;
+	struct dmasim_iommu *iommu = q->iommu;
+
+	if (dmasim__last_thread.q == q)
+		dmasim__last_thread.serial = 0; /* this is the exiting thread */
+	pthread_mutex_lock(&iommu->lock);
+	pthread_spin_lock(&q->lock);
+	dmasim__fq_flush_queue(iommu, q);
+	pthread_spin_unlock(&q->lock);
+	LIST_REMOVE(q, link);
+	for (int i = 0; i < NR_COUNTS; i++)
+		atomic_fetch_add(&iommu->count_gone[i], atomic_load(&q->count[i]));
+	pthread_mutex_unlock(&iommu->lock);
+	pthread_spin_destroy(&q->lock);
+	free(q->e);
+	free(q);
+}
+
+struct iommu_thread *dmasim__this_thread_slow(struct dmasim_iommu *iommu)
+{
+	struct iommu_thread *q;
+
+	if (!iommu->thread_key_ok)
+		return NULL;
+	q = pthread_getspecific(iommu->thread_key);
+	if (q) {
+		dmasim__last_thread.serial = iommu->serial;
+		dmasim__last_thread.q = q;
+		return q;
+	}
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	q->e = iommu->lazy ? calloc(iommu->fq_size, sizeof(*q->e)) : NULL;
+	if (iommu->lazy && !q->e) {
+		free(q);
+		return NULL;
+	}
+	q->iommu = iommu;
+	pthread_spin_init(&q->lock, PTHREAD_PROCESS_PRIVATE);
+	pthread_mutex_lock(&iommu->lock);
+	LIST_INSERT_HEAD(&iommu->threads, q, link);
+	pthread_mutex_unlock(&iommu->lock);
+	if (!pthread_setspecific(iommu->thread_key, q)) {
+		dmasim__last_thread.serial = iommu->serial;
+		dmasim__last_thread.q = q;
+	}
+	return q;
 }
 
 /* Count an event on this thread's counts: only it writes them, so no locked instruction. */
 static inline void iommu_count(struct dmasim_iommu *iommu, int what)
 {
-	struct iommu_thread *q = this_thread(iommu);
+	struct iommu_thread *q = dmasim__this_thread(iommu);
 
 	if (!q) {
 		atomic_fetch_add_explicit(&iommu->count_gone[what], 1, memory_order_relaxed);
@@ -128,6 +149,122 @@ static inline void iommu_count(struct dmasim_iommu *iommu, int what)
 			      atomic_load_explicit(&q->count[what], memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 }
+
+/* ---- IOTLB maintenance: what the page-table formats report ------------------------- */
+
+/* Invalidate the IOTLB for a range of @dom now (everything of @dom if @size is 0). */
+static void iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t size)
+{
+	if (DMASIM_TRACING(dom->iommu->plat))
+		dmasim__trace(dom->iommu->plat, &(struct dmasim_trace_event){
+							.ev = "iotlb_flush", .bus = iova,
+							.has_bus = size != 0, .size = size,
+							.msg = size ? "range" : "domain" });
+
+	iommu_count(dom->iommu, CNT_INVALIDATIONS);
+	if (!size)
+		dmasim__iotlb_invalidate_range(dom->iommu->tlb, dmasim__iotlb_asid_first(dom->id),
+					       dmasim__iotlb_asid_last(dom->id));
+	else
+		dmasim__iotlb_invalidate_range(dom->iommu->tlb, dmasim__iotlb_tag(dom->id, iova),
+					       dmasim__iotlb_tag(dom->id, iova + size - 1));
+}
+
+/*
+ * The gather of the unmap this thread is in (dmasim__iommu_unmap_fast()),
+ * for the formats' tlb_add_page(): the callback has only the domain as its
+ * cookie, and unmaps of one domain run concurrently.
+ */
+static _Thread_local __attribute__((tls_model("initial-exec"))) struct dmasim_iotlb_gather *cur_gather;
+
+static void gather_add(struct dmasim_iotlb_gather *g, dma_addr_t iova, size_t size)
+{
+	if (iova < g->start)
+		g->start = iova;
+	if (iova + size - 1 > g->end)
+		g->end = iova + size - 1;
+}
+
+void dmasim__iommu_iotlb_sync_slow(struct dmasim_domain *dom, struct dmasim_iotlb_gather *g)
+{
+	struct dmasim_iommu *iommu = dom->iommu;
+
+	if (DMASIM_TRACING(iommu->plat))
+		dmasim__trace(iommu->plat, &(struct dmasim_trace_event){
+						   .ev = "iotlb_flush", .bus = g->start, .has_bus = true,
+						   .size = (size_t)(g->end - g->start + 1), .msg = "range" });
+	iommu_count(iommu, CNT_INVALIDATIONS);
+	dmasim__iotlb_invalidate_range(iommu->tlb, dmasim__iotlb_tag(dom->id, g->start),
+				       dmasim__iotlb_tag(dom->id, g->end));
+	g->start = ~(dma_addr_t)0;
+	g->end = 0;
+}
+
+static void tlb_flush_all(void *cookie)
+{
+	iotlb_invalidate(cookie, 0, 0);
+}
+
+static void tlb_flush_walk(unsigned long iova, size_t size, size_t granule, void *cookie)
+{
+	(void)granule; /* the IOTLB caches leaves only */
+	iotlb_invalidate(cookie, iova, size);
+}
+
+/* A page after the first: as the kernel, one that does not touch the range flushes it first. */
+static __attribute__((noinline)) void gather_more(struct dmasim_domain *dom,
+						  struct dmasim_iotlb_gather *g,
+						  unsigned long iova, size_t granule)
+{
+	if (iova + granule < g->start || iova > g->end + 1)
+		dmasim__iommu_iotlb_sync(dom, g);
+	gather_add(g, iova, granule);
+}
+
+static void tlb_add_page(unsigned long iova, size_t granule, void *cookie)
+{
+	struct dmasim_iotlb_gather *g = cur_gather;
+
+	if (!g) { /* not from an unmap of ours */
+		iotlb_invalidate(cookie, iova, granule);
+		return;
+	}
+	if (g->queued)
+		return; /* the flush queue's whole flush covers it */
+	if (g->start > g->end) { /* the first page: the common case */
+		g->start = iova;
+		g->end = iova + granule - 1;
+		return;
+	}
+	if (iova == g->end + 1) { /* the next page up: the other common case */
+		g->end += granule;
+		return;
+	}
+	gather_more(cookie, g, iova, granule);
+}
+
+void dmasim__iommu_flush_iotlb_all(struct dmasim_iommu *iommu)
+{
+	dmasim__iotlb_flush_all(iommu->tlb);
+	/* Maybe another thread's queue, maybe under @iommu->lock: not on a thread's counts. */
+	atomic_fetch_add_explicit(&iommu->count_gone[CNT_INVALIDATIONS], 1, memory_order_relaxed);
+}
+
+static const struct dmasim_pgtable_flush_ops flush_ops = {
+	.tlb_flush_all = tlb_flush_all,
+	.tlb_flush_walk = tlb_flush_walk,
+	.tlb_add_page = tlb_add_page,
+};
+
+/*
+ * A lazy domain's unmaps go to the flush queue, which flushes the whole
+ * IOTLB: no report per leaf (its few strict unmaps gather what
+ * unmap_pages() returns, as for a format of ABI 2).
+ */
+static const struct dmasim_pgtable_flush_ops flush_ops_queued = {
+	.tlb_flush_all = tlb_flush_all,
+	.tlb_flush_walk = tlb_flush_walk,
+};
 
 /* ---- configuration ------------------------------------------------------------------ */
 
@@ -301,7 +438,7 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_iommu_co
 			.oas = 48, .alloc_table = table_alloc, .free_table = table_free,
 			.ram = table_ram, .cookie = iommu, .options = iommu->fmt_opts,
 		};
-		struct dmasim_pgtable *probe = iommu->fmt->alloc(&pc);
+		struct dmasim_pgtable *probe = dmasim__pgtable_create(iommu->fmt, &pc);
 
 		if (!probe) {
 			snprintf(err, errlen, "iommu=%s%s%s: the format refused its options or cannot place its tables on this machine",
@@ -311,17 +448,17 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_iommu_co
 		if (probe->oas < 64 && p->regions[0].base >> probe->oas) {
 			snprintf(err, errlen, "iommu=%s: the format outputs %u-bit physical addresses; no RAM lies below 0x%llx",
 				 iommu->fmt->base.name, probe->oas, 1ULL << probe->oas);
-			iommu->fmt->free(probe);
+			dmasim__pgtable_destroy(probe);
 			return -EINVAL;
 		}
-		iommu->fmt->free(probe);
+		dmasim__pgtable_destroy(probe);
 	}
 	/* The allocator's options too: better refused here than on every device. */
 	{
 		struct dmasim_iova_config ic = { .granule = PAGE_SIZE, .start = PAGE_SIZE,
 						 .end = DMA_BIT_MASK(32), .options = iommu->iova_opts,
 						 .seed = p->seed };
-		struct dmasim_iova *probe = iommu->iova_ops->alloc(&ic);
+		struct dmasim_iova *probe = dmasim__iova_create(iommu->iova_ops, &ic);
 
 		if (!probe) {
 			snprintf(err, errlen, "iova=%s%s%s: the allocator refused its options",
@@ -329,7 +466,7 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_iommu_co
 				 iommu->iova_opts);
 			return -EINVAL;
 		}
-		iommu->iova_ops->free(probe);
+		dmasim__iova_destroy(probe);
 	}
 	return 0;
 }
@@ -351,6 +488,8 @@ struct dmasim_domain *dmasim__domain_new(struct dmasim_iommu *iommu, unsigned in
 		.oas = 48, .alloc_table = table_alloc, .free_table = table_free,
 		.ram = table_ram, .cookie = iommu, .options = iommu->fmt_opts,
 		.ram_region = table_ram_region,
+		.tlb = (type & __IOMMU_DOMAIN_DMA_FQ) == __IOMMU_DOMAIN_DMA_FQ ? &flush_ops_queued :
+									      &flush_ops,
 	};
 
 	if (!dom)
@@ -361,10 +500,14 @@ struct dmasim_domain *dmasim__domain_new(struct dmasim_iommu *iommu, unsigned in
 	dom->dom.geometry.force_aperture = true;
 	pthread_mutex_init(&dom->map_lock, NULL);
 	if (type & __IOMMU_DOMAIN_PAGING) {
-		dom->pgt = iommu->fmt->alloc(&pc);
+		if (iommu->fmt->base.abi < 3)
+			pc.tlb = NULL; /* not a field of its ABI: the core invalidates for it */
+		pc.tlb_cookie = dom;
+		dom->pgt = dmasim__pgtable_create(iommu->fmt, &pc);
 		if (!dom->pgt)
 			goto fail;
-		dom->pgt->ops = iommu->fmt;
+		dom->fmt_flushes = pc.tlb != NULL;
+		dom->fmt_gathers = pc.tlb && pc.tlb->tlb_add_page;
 		dom->dom.pgsize_bitmap = dom->pgt->pgsize_bitmap;
 		dom->granule = dom->pgt->pgsize_bitmap & -dom->pgt->pgsize_bitmap;
 		dom->dom.geometry.aperture_start = 0;
@@ -378,14 +521,13 @@ struct dmasim_domain *dmasim__domain_new(struct dmasim_iommu *iommu, unsigned in
 			.seed = iommu->plat->seed,
 		};
 
-		dom->iova = iommu->iova_ops->alloc(&ic);
+		dom->iova = dmasim__iova_create(iommu->iova_ops, &ic);
 		if (!dom->iova)
 			goto fail;
-		dom->iova->ops = iommu->iova_ops;
 		/* The allocator may narrow the space; the aperture follows. */
 		dom->dom.geometry.aperture_end = dom->iova->end;
 		if (MSI_IOVA_BASE + MSI_IOVA_LENGTH - 1 <= dom->iova->end)
-			dom->iova->ops->reserve(dom->iova, MSI_IOVA_BASE, MSI_IOVA_LENGTH);
+			dmasim__iova_reserve(dom->iova, MSI_IOVA_BASE, MSI_IOVA_LENGTH);
 	}
 	pthread_mutex_lock(&iommu->lock);
 	dom->id = iommu->next_id++;
@@ -394,14 +536,11 @@ struct dmasim_domain *dmasim__domain_new(struct dmasim_iommu *iommu, unsigned in
 	return dom;
 fail:
 	if (dom->pgt)
-		dom->pgt->ops->free(dom->pgt);
+		dmasim__pgtable_destroy(dom->pgt);
 	pthread_mutex_destroy(&dom->map_lock);
 	free(dom);
 	return NULL;
 }
-
-static void fq_flush_all_locked(struct dmasim_iommu *iommu);
-static unsigned long fq_pending_locked(struct dmasim_iommu *iommu);
 
 void dmasim__domain_free(struct dmasim_domain *dom)
 {
@@ -409,14 +548,15 @@ void dmasim__domain_free(struct dmasim_domain *dom)
 
 	pthread_mutex_lock(&iommu->lock);
 	/* Deferred frees of this domain must happen before its allocator goes. */
-	fq_flush_all_locked(iommu);
+	dmasim__fq_flush_all_locked(iommu);
 	LIST_REMOVE(dom, link);
 	pthread_mutex_unlock(&iommu->lock);
-	dmasim__iotlb_invalidate(dom, 0, 0);
+	if (!dom->fmt_flushes) /* else the format's free() says so */
+		iotlb_invalidate(dom, 0, 0);
 	if (dom->iova)
-		dom->iova->ops->free(dom->iova);
+		dmasim__iova_destroy(dom->iova);
 	if (dom->pgt)
-		dom->pgt->ops->free(dom->pgt);
+		dmasim__pgtable_destroy(dom->pgt);
 	dom->magic = 0;
 	pthread_mutex_destroy(&dom->map_lock);
 	free(dom);
@@ -459,7 +599,7 @@ void dmasim__iommu_destroy(struct dmasim_platform *p)
 		dmasim__domain_free(dom);
 	}
 	pthread_mutex_lock(&iommu->lock);
-	fq_flush_all_locked(iommu);
+	dmasim__fq_flush_all_locked(iommu);
 	while (!LIST_EMPTY(&iommu->threads)) {
 		struct iommu_thread *q = LIST_FIRST(&iommu->threads);
 
@@ -539,7 +679,7 @@ int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_add
 		if (!pg) {
 			ret = -EINVAL;
 		} else {
-			ret = pgt->ops->map_pages(pgt, iova + done, paddr + done, pg, count, prot,
+			ret = dmasim__pgtable_map(pgt, iova + done, paddr + done, pg, count, prot,
 						  &mapped);
 			done += mapped;
 		}
@@ -553,10 +693,14 @@ int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_add
 	return 0;
 }
 
-size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, size_t size)
+size_t dmasim__iommu_unmap_fast(struct dmasim_domain *dom, dma_addr_t iova, size_t size,
+				struct dmasim_iotlb_gather *gather)
 {
 	struct dmasim_pgtable *pgt = dom->pgt;
 	size_t done = 0;
+
+	if (dom->fmt_gathers)
+		cur_gather = gather;
 
 	while (done < size) {
 		struct dmasim_pgtable_walk w;
@@ -571,22 +715,34 @@ size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, siz
 		if (granules_only(dom, size - done)) {
 			pgsize = dom->granule;
 		} else {
-			if (pgt->ops->walk(pgt, iova + done, &w) || ((iova + done) & (w.pgsize - 1)) ||
+			if (dmasim__pgtable_walk(pgt, iova + done, &w) || ((iova + done) & (w.pgsize - 1)) ||
 			    w.pgsize > size - done)
 				break;
 			pgsize = w.pgsize;
 		}
 		count = (size - done) / pgsize;
-		got = pgt->ops->unmap_pages(pgt, iova + done, pgsize, count);
+		got = dmasim__pgtable_unmap(pgt, iova + done, pgsize, count);
 		if (!got)
 			break;
+		if (!dom->fmt_gathers && !gather->queued) /* the format reports no leaves */
+			gather_add(gather, iova + done, got);
 		done += got;
 	}
+	cur_gather = NULL; /* unmaps do not nest */
 	iommu_count(dom->iommu, CNT_UNMAPS);
 	return done;
 }
 
-/* ---- IOVA space and the flush queue --------------------------------------------------- */
+size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, size_t size)
+{
+	struct dmasim_iotlb_gather g = DMASIM_IOTLB_GATHER_INIT(false);
+	size_t done = dmasim__iommu_unmap_fast(dom, iova, size, &g);
+
+	dmasim__iommu_iotlb_sync(dom, &g);
+	return done;
+}
+
+/* ---- IOVA space (the flush queue is dma-iommu's) -------------------------------------- */
 
 size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len)
 {
@@ -594,7 +750,7 @@ size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len)
 
 	if (len <= p2)
 		return p2; /* one granule: what most mappings take */
-	range = dom->iova->ops->cache_range ? dom->iova->ops->cache_range(dom->iova) : 0;
+	range = dmasim__iova_cache_range(dom->iova);
 
 	/* As the kernel: small sizes round up to a power of two, the IOVA caches' unit. */
 	if (len > range)
@@ -608,9 +764,9 @@ static int alloc_iova_once(struct dmasim_iova *a, size_t size, size_t align, u64
 			   dma_addr_t *iova)
 {
 	/* The kernel tries a 32-bit address first: cheaper for PCI devices (SAC). */
-	if (limit > DMA_BIT_MASK(32) && !a->ops->alloc_aligned(a, size, align, DMA_BIT_MASK(32), iova))
+	if (limit > DMA_BIT_MASK(32) && !dmasim__iova_alloc(a, size, align, DMA_BIT_MASK(32), iova))
 		return 0;
-	return a->ops->alloc_aligned(a, size, align, limit, iova);
+	return dmasim__iova_alloc(a, size, align, limit, iova);
 }
 
 int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, dma_addr_t *iova)
@@ -639,205 +795,13 @@ int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, 
 	 * than fail, as the kernel flushes its IOVA caches before giving up.
 	 */
 	pthread_mutex_lock(&iommu->lock);
-	if (!fq_pending_locked(iommu)) {
+	if (!dmasim__fq_pending_locked(iommu)) {
 		pthread_mutex_unlock(&iommu->lock);
 		return ret;
 	}
-	fq_flush_all_locked(iommu);
+	dmasim__fq_flush_all_locked(iommu);
 	pthread_mutex_unlock(&iommu->lock);
 	return alloc_iova_once(a, size, align, limit, iova);
-}
-
-/*
- * The flush-queue clock. It is read on every lazy unmap and device access, so
- * it is the coarse clock (one tick, a few ms, at a quarter of the cost of the
- * fine one); the timeout is in ms and the kernel's own fq timer counts jiffies.
- */
-static u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
-}
-
-#define FQ_BATCH 64
-
-/* Free @n ranges of @a: in one call if the allocator takes batches (ABI 2). */
-static void free_batch(struct dmasim_iova *a, const struct dmasim_iova_range *r, unsigned int n)
-{
-	if (a->ops->base.abi >= 2 && a->ops->free_ranges) {
-		a->ops->free_ranges(a, r, n, NULL);
-		return;
-	}
-	for (unsigned int i = 0; i < n; i++)
-		a->ops->free_range(a, r[i].addr, r[i].size);
-}
-
-/* Flush one queue (its lock held): one full IOTLB flush, then its IOVAs may be reused. */
-static void fq_flush_queue(struct dmasim_iommu *iommu, struct iommu_thread *q)
-{
-	struct dmasim_iova_range batch[FQ_BATCH];
-
-	if (!q->n)
-		return;
-	if (DMASIM_TRACING(iommu->plat))
-		dmasim__trace(iommu->plat, &(struct dmasim_trace_event){
-						   .ev = "iotlb_flush", .size = q->n,
-						   .msg = "flush queue: whole IOTLB" });
-	dmasim__iotlb_flush_all(iommu->tlb);
-	/* Maybe another thread's queue, maybe under @iommu->lock: not on a thread's counts. */
-	atomic_fetch_add_explicit(&iommu->count_gone[CNT_INVALIDATIONS], 1, memory_order_relaxed);
-	/* In batches of one domain each: an allocator that takes batches pays its locks once. */
-	for (unsigned int i = 0, nb = 0; i < q->n; i++) {
-		struct dmasim_domain *dom = q->e[i].dom;
-
-		batch[nb++] = (struct dmasim_iova_range){ .addr = q->e[i].iova, .size = q->e[i].size };
-		if (i + 1 == q->n || q->e[i + 1].dom != dom || nb == FQ_BATCH) {
-			free_batch(dom->iova, batch, nb);
-			nb = 0;
-		}
-	}
-	atomic_store_explicit(&q->n, 0, memory_order_relaxed);
-	atomic_fetch_add(&iommu->fq_flushes, 1);
-}
-
-/*
- * Every queue (@iommu->lock held).  The oldest-entry clock is cleared first:
- * what is queued meanwhile into a queue already flushed sets it again.
- */
-static void fq_flush_all_locked(struct dmasim_iommu *iommu)
-{
-	struct iommu_thread *q;
-
-	atomic_store(&iommu->fq_first_ns, 0);
-	LIST_FOREACH(q, &iommu->threads, link) {
-		pthread_spin_lock(&q->lock);
-		fq_flush_queue(iommu, q);
-		pthread_spin_unlock(&q->lock);
-	}
-}
-
-/* Unmaps queued in all threads (@iommu->lock held). */
-static unsigned long fq_pending_locked(struct dmasim_iommu *iommu)
-{
-	struct iommu_thread *q;
-	unsigned long n = 0;
-
-	LIST_FOREACH(q, &iommu->threads, link)
-		n += atomic_load_explicit(&q->n, memory_order_relaxed);
-	return n;
-}
-
-/* Thread exit: what the thread queued is flushed, its counts kept, its state freed. */
-static void thread_exit(void *arg)
-{
-	struct iommu_thread *q = arg;
-	struct dmasim_iommu *iommu = q->iommu;
-
-	if (last_thread.q == q)
-		last_thread.serial = 0; /* this is the exiting thread */
-	pthread_mutex_lock(&iommu->lock);
-	pthread_spin_lock(&q->lock);
-	fq_flush_queue(iommu, q);
-	pthread_spin_unlock(&q->lock);
-	LIST_REMOVE(q, link);
-	for (int i = 0; i < NR_COUNTS; i++)
-		atomic_fetch_add(&iommu->count_gone[i], atomic_load(&q->count[i]));
-	pthread_mutex_unlock(&iommu->lock);
-	pthread_spin_destroy(&q->lock);
-	free(q->e);
-	free(q);
-}
-
-static struct iommu_thread *this_thread_slow(struct dmasim_iommu *iommu)
-{
-	struct iommu_thread *q;
-
-	if (!iommu->thread_key_ok)
-		return NULL;
-	q = pthread_getspecific(iommu->thread_key);
-	if (q) {
-		last_thread.serial = iommu->serial;
-		last_thread.q = q;
-		return q;
-	}
-	q = calloc(1, sizeof(*q));
-	if (!q)
-		return NULL;
-	q->e = iommu->lazy ? calloc(iommu->fq_size, sizeof(*q->e)) : NULL;
-	if (iommu->lazy && !q->e) {
-		free(q);
-		return NULL;
-	}
-	q->iommu = iommu;
-	pthread_spin_init(&q->lock, PTHREAD_PROCESS_PRIVATE);
-	pthread_mutex_lock(&iommu->lock);
-	LIST_INSERT_HEAD(&iommu->threads, q, link);
-	pthread_mutex_unlock(&iommu->lock);
-	if (!pthread_setspecific(iommu->thread_key, q)) {
-		last_thread.serial = iommu->serial;
-		last_thread.q = q;
-	}
-	return q;
-}
-
-static void fq_maybe_timeout(struct dmasim_iommu *iommu)
-{
-	u64 first;
-
-	/* A lock-free peek: device accesses and unmaps come here. */
-	if (!iommu->lazy || !iommu->fq_timeout_ms)
-		return;
-	first = atomic_load(&iommu->fq_first_ns);
-	if (!first || now_ns() - first < (u64)iommu->fq_timeout_ms * 1000000ULL)
-		return;
-	pthread_mutex_lock(&iommu->lock);
-	first = atomic_load(&iommu->fq_first_ns); /* another thread may have flushed */
-	if (first && now_ns() - first >= (u64)iommu->fq_timeout_ms * 1000000ULL)
-		fq_flush_all_locked(iommu);
-	pthread_mutex_unlock(&iommu->lock);
-}
-
-void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
-				size_t mapped_size)
-{
-	struct dmasim_iommu *iommu = dom->iommu;
-	struct iommu_thread *q = iommu->lazy ? this_thread(iommu) : NULL;
-	unsigned long long zero = 0;
-	unsigned int n;
-
-	if (!q || !q->e) { /* strict, or no memory for a queue: invalidate now */
-		dmasim__iotlb_invalidate(dom, iova, mapped_size);
-		dom->iova->ops->free_range(dom->iova, iova, alloc_size);
-		return;
-	}
-	/*
-	 * Lazy: the IOTLB keeps what it cached until this thread's queue is
-	 * flushed.  Nothing shared is written here but when the queue goes from
-	 * empty to not: the clock of the oldest entry, if no older one runs.
-	 */
-	pthread_spin_lock(&q->lock);
-	n = atomic_load_explicit(&q->n, memory_order_relaxed);
-	if (n == iommu->fq_size) {
-		fq_flush_queue(iommu, q);
-		n = 0;
-	}
-	q->e[n] = (struct fq_entry){ .dom = dom, .iova = iova, .size = alloc_size };
-	atomic_store_explicit(&q->n, n + 1, memory_order_relaxed);
-	pthread_spin_unlock(&q->lock);
-	if (!n && !atomic_load_explicit(&iommu->fq_first_ns, memory_order_relaxed))
-		atomic_compare_exchange_strong(&iommu->fq_first_ns, &zero, now_ns());
-	fq_maybe_timeout(iommu);
-}
-
-void dmasim_iommu_flush(struct dmasim_platform *p)
-{
-	if (!p || !p->iommu)
-		return;
-	pthread_mutex_lock(&p->iommu->lock);
-	fq_flush_all_locked(p->iommu);
-	pthread_mutex_unlock(&p->iommu->lock);
 }
 
 /* ---- faults and the device side ------------------------------------------------------- */
@@ -897,7 +861,7 @@ static int translate_page(struct dmasim_iommu *iommu, struct dmasim_domain *dom,
 	}
 	mark = dmasim__iotlb_fill_begin(iommu->tlb, tag);
 	iommu_count(iommu, CNT_MISSES);
-	if (dom->pgt->ops->iova_to_phys(dom->pgt, addr & PAGE_MASK, &pa, prot))
+	if (dmasim__pgtable_iova_to_phys(dom->pgt, addr & PAGE_MASK, &pa, prot))
 		return DMASIM_FAULT_UNMAPPED;
 	*pfn = pa >> PAGE_SHIFT;
 	if (dmasim__phys_range_ok(iommu->plat, PFN_PHYS(*pfn), PAGE_SIZE))
@@ -920,7 +884,7 @@ int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dm
 		return fault(d, dom, call, addr, write, DMASIM_FAULT_BLOCKED);
 	if (addr > dom->dom.geometry.aperture_end)
 		return fault(d, dom, call, addr, write, DMASIM_FAULT_APERTURE);
-	fq_maybe_timeout(iommu);
+	dmasim__fq_maybe_timeout(iommu);
 	why = translate_page(iommu, dom, addr, &pfn, &prot);
 	if (why)
 		return fault(d, dom, call, addr, write, why);
@@ -975,7 +939,7 @@ static int bus_resolve(struct dmasim_device *d, dma_addr_t addr, phys_addr_t *ph
 
 	if (identity(dom))
 		return dmasim__window_resolve(d, addr, phys);
-	if (!dom || !dom->pgt || dom->pgt->ops->iova_to_phys(dom->pgt, addr, phys, NULL))
+	if (!dom || !dom->pgt || dmasim__pgtable_iova_to_phys(dom->pgt, addr, phys, NULL))
 		return -EFAULT;
 	return 0;
 }
@@ -1022,7 +986,7 @@ int dmasim_iommu_get_stats(struct dmasim_platform *p, struct dmasim_iommu_stats 
 	st->iotlb_entries = dmasim__iotlb_entries(iommu->tlb);
 	st->fq_flushes = atomic_load(&iommu->fq_flushes);
 	pthread_mutex_lock(&iommu->lock);
-	st->fq_pending = fq_pending_locked(iommu);
+	st->fq_pending = dmasim__fq_pending_locked(iommu);
 	pthread_mutex_unlock(&iommu->lock);
 	st->faults = atomic_load(&iommu->nfaults);
 
@@ -1081,9 +1045,9 @@ void dmasim__iommu_dump_device(struct dmasim_device *d, FILE *out)
 		(unsigned long long)dom->dom.geometry.aperture_end,
 		(unsigned long long)(dom->pgt ? dom->pgt->root : 0));
 	if (dom->iova) {
-		dom->iova->ops->stats(dom->iova, &st);
+		dmasim__iova_stats(dom->iova, &st);
 		fprintf(out, "\n      IOVA (%s): %llu ranges, %llu KiB allocated, %llu KiB reserved, %llu KiB cached, largest free run %llu MiB",
-			dom->iova->ops->base.name, (unsigned long long)st.nr_ranges,
+			dmasim__iova_name(dom->iova), (unsigned long long)st.nr_ranges,
 			(unsigned long long)(st.allocated >> 10), (unsigned long long)(st.reserved >> 10),
 			(unsigned long long)(st.cached >> 10), (unsigned long long)(st.largest_free >> 20));
 	}
@@ -1222,7 +1186,7 @@ void iommu_detach_device(struct iommu_domain *domain, struct device *dev)
 	}
 	__atomic_store_n(&d->domain, d->default_domain, __ATOMIC_RELEASE);
 	atomic_fetch_sub(&dom->users, 1);
-	dmasim__iotlb_invalidate(dom, 0, 0);
+	iotlb_invalidate(dom, 0, 0);
 }
 
 struct iommu_domain *iommu_get_domain_for_dev(struct device *dev)
@@ -1285,10 +1249,9 @@ size_t iommu_unmap(struct iommu_domain *domain, unsigned long iova, size_t size)
 		return 0;
 	}
 	pthread_mutex_lock(&dom->map_lock);
+	/* Always strict (invalidated before it returns): the caller may reuse the range at once. */
 	done = dmasim__iommu_unmap_range(dom, iova, size);
 	pthread_mutex_unlock(&dom->map_lock);
-	/* iommu_unmap() is always strict: the caller may reuse the range at once. */
-	dmasim__iotlb_invalidate(dom, iova, size);
 	return done;
 }
 
@@ -1304,7 +1267,7 @@ int dmasim_iommu_iova_to_phys(struct iommu_domain *domain, dma_addr_t iova, phys
 	}
 	if (!dom->pgt)
 		return -ENOENT;
-	return dom->pgt->ops->iova_to_phys(dom->pgt, iova, phys, NULL) ? -ENOENT : 0;
+	return dmasim__pgtable_iova_to_phys(dom->pgt, iova, phys, NULL) ? -ENOENT : 0;
 }
 
 phys_addr_t iommu_iova_to_phys(struct iommu_domain *domain, dma_addr_t iova)
@@ -1320,7 +1283,7 @@ int dmasim_iommu_walk(struct iommu_domain *domain, dma_addr_t iova, struct dmasi
 
 	if (!dom || !w || !dom->pgt)
 		return -EINVAL;
-	return dom->pgt->ops->walk(dom->pgt, iova, w);
+	return dmasim__pgtable_walk(dom->pgt, iova, w);
 }
 
 void iommu_set_fault_handler(struct iommu_domain *domain, iommu_fault_handler_t handler,
@@ -1345,7 +1308,7 @@ int dmasim_iommu_reserve(struct iommu_domain *domain, dma_addr_t iova, size_t si
 		return -EINVAL;
 	start = iova & ~(dma_addr_t)(dom->granule - 1);
 	len = ALIGN(size + (iova & (dom->granule - 1)), dom->granule);
-	ret = dom->iova->ops->reserve(dom->iova, start, len);
+	ret = dmasim__iova_reserve(dom->iova, start, len);
 	/*
 	 * Lazy mode: a range the driver unmapped may still wait in the flush
 	 * queue, allocated until its IOTLB flush.  It is free as far as the
@@ -1354,7 +1317,7 @@ int dmasim_iommu_reserve(struct iommu_domain *domain, dma_addr_t iova, size_t si
 	 */
 	if (ret == -EBUSY && dom->iommu->lazy) {
 		dmasim_iommu_flush(dom->iommu->plat);
-		ret = dom->iova->ops->reserve(dom->iova, start, len);
+		ret = dmasim__iova_reserve(dom->iova, start, len);
 	}
 	return ret;
 }
@@ -1365,7 +1328,7 @@ int dmasim_iommu_iova_stats(struct iommu_domain *domain, struct dmasim_iova_stat
 
 	if (!dom || !dom->iova || !st)
 		return -EINVAL;
-	dom->iova->ops->stats(dom->iova, st);
+	dmasim__iova_stats(dom->iova, st);
 	return 0;
 }
 

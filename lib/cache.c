@@ -4,7 +4,8 @@
  *
  * The DMA API layer and dma-direct call dmasim__cache_for_device() and
  * dmasim__cache_for_cpu() for every ownership transfer of a non-coherent
- * device; which model runs is the backend's business.
+ * device, and dmasim__cache_unmapped() where a mapping ends; which model
+ * runs is the backend's business.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,10 @@ int dmasim__cache_create(struct dmasim_platform *p, const struct dmasim_cache_ch
 		return -EINVAL;
 	}
 	p->cache->ops = ops;
+	if (ops->base.abi >= 4 && p->cache->track_mappings && !ops->unmapped) {
+		snprintf(err, errlen, "cache=%s: the model tracks mappings but has no unmapped()", value);
+		return -EINVAL;
+	}
 	if (p->cache->line < 16 || (p->cache->line & (p->cache->line - 1))) {
 		snprintf(err, errlen, "cache=%s: the model chose line size %u (not a power of two >= 16)",
 			 value, p->cache->line);
@@ -149,4 +154,19 @@ void dmasim__cache_sync_for_cpu(struct dmasim_device *d, phys_addr_t phys, size_
 	struct dmasim_cache *c = d->plat->cache;
 
 	c->ops->sync_for_cpu(c, &d->dev, phys, size, dir);
+}
+
+bool dmasim__cache_tracks_mappings(struct dmasim_device *d)
+{
+	const struct dmasim_cache *c = d->plat->cache;
+
+	return c->ops->base.abi >= 4 && c->track_mappings;
+}
+
+void dmasim__cache_end_mapping(struct dmasim_device *d, phys_addr_t phys, size_t size)
+{
+	struct dmasim_cache *c = d->plat->cache;
+
+	if (c->ops->base.abi >= 4 && c->track_mappings)
+		c->ops->unmapped(c, &d->dev, phys, size);
 }

@@ -286,6 +286,7 @@ struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec)
 		free(d);
 		return NULL;
 	}
+	d->records_confine = d->bus->reach(d) == BUS_REACH_WINDOW;
 	d->dev.init_name = d->name;
 	pthread_mutex_init(&d->lock, NULL);
 	d->dev.dmasim_magic = DMASIM_DEVICE_MAGIC;
@@ -326,7 +327,7 @@ static void report_leaks(struct dmasim_device *d)
 		if (m->kind != MAP_COHERENT && m->kind != MAP_PAGES && m->kind != MAP_RESOURCE &&
 		    m->kind != MAP_IOVA) {
 			dmasim__cachelines_del(d, m->phys, m->size, m->dir, m->attrs);
-			d->ops->unmap_phys(d, m, DMA_ATTR_SKIP_CPU_SYNC);
+			d->ops->unmap_phys(d, m->dma, m->size, m->dir, DMA_ATTR_SKIP_CPU_SYNC);
 		}
 		free(m);
 		pthread_mutex_lock(&d->lock);

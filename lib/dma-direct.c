@@ -53,58 +53,78 @@ static int direct_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t siz
 	return 0;
 }
 
-static void direct_unmap_phys(struct dmasim_device *d, const struct dmasim_map *m,
-			      unsigned long attrs)
+/* The bus address names the memory: a swiotlb slot is found by its address. */
+static void direct_unmap_phys(struct dmasim_device *d, dma_addr_t dma, size_t size,
+			      enum dma_data_direction dir, unsigned long attrs)
 {
-	phys_addr_t where = m->tlb != DMASIM_NO_TLB ? m->tlb : m->phys;
+	phys_addr_t phys = dmasim__dma_to_phys(d, dma);
 
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
-		dmasim__cache_for_cpu(d, where, m->size, m->dir);
-	if (m->tlb != DMASIM_NO_TLB)
-		dmasim__swiotlb_unmap(d, m->tlb, m->size, m->dir, attrs);
+		dmasim__cache_for_cpu(d, phys, size, dir);
+	dmasim__cache_unmapped(d, phys, size);
+	if (dmasim__swiotlb_is_bounce(d->plat, phys))
+		dmasim__swiotlb_unmap(d, phys, size, dir, attrs);
 }
 
-static void direct_sync_for_cpu(struct dmasim_device *d, const struct dmasim_map *m, size_t off,
-				size_t size, enum dma_data_direction dir)
+static void direct_sync_for_cpu(struct dmasim_device *d, dma_addr_t dma, size_t size,
+				enum dma_data_direction dir)
 {
-	phys_addr_t where = (m->tlb != DMASIM_NO_TLB ? m->tlb : m->phys) + off;
+	phys_addr_t phys = dmasim__dma_to_phys(d, dma);
 
-	dmasim__cache_for_cpu(d, where, size, dir);
-	/* The API layer's record names the original: no slot lookup. */
-	if (m->tlb != DMASIM_NO_TLB)
-		dmasim__swiotlb_sync_mapped(d, where, m->phys + off, size, dir, true);
+	dmasim__cache_for_cpu(d, phys, size, dir);
+	if (dmasim__swiotlb_is_bounce(d->plat, phys))
+		dmasim__swiotlb_sync_for_cpu(d, phys, size, dir);
 }
 
-static void direct_sync_for_device(struct dmasim_device *d, const struct dmasim_map *m,
-				   size_t off, size_t size, enum dma_data_direction dir)
+static void direct_sync_for_device(struct dmasim_device *d, dma_addr_t dma, size_t size,
+				   enum dma_data_direction dir)
 {
-	phys_addr_t where = (m->tlb != DMASIM_NO_TLB ? m->tlb : m->phys) + off;
+	phys_addr_t phys = dmasim__dma_to_phys(d, dma);
 
-	if (m->tlb != DMASIM_NO_TLB)
-		dmasim__swiotlb_sync_mapped(d, where, m->phys + off, size, dir, false);
-	dmasim__cache_for_device(d, where, size, dir);
+	if (dmasim__swiotlb_is_bounce(d->plat, phys))
+		dmasim__swiotlb_sync_for_device(d, phys, size, dir);
+	dmasim__cache_for_device(d, phys, size, dir);
 }
 
-/*
- * debug=off: a bounce the swiotlb knows as @d's needs no record lookup (and
- * no device lock); anything else goes back to the API layer's record.
- */
-static int direct_sync_known(struct dmasim_device *d, dma_addr_t dma, size_t size, bool for_cpu)
+/* Entry by entry: direct mapping never merges, so one DMA segment per entry. */
+static int direct_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int nents,
+			 enum dma_data_direction dir, unsigned long attrs)
 {
-	phys_addr_t tlb = dmasim__dma_to_phys(d, dma), orig;
-	enum dma_data_direction dir;
+	struct scatterlist *s;
+	int i;
 
-	if (dmasim__swiotlb_find_owned(d, tlb, size, &orig, &dir))
-		return -ENOENT;
-	/* As with a record: maintenance and copy follow the mapping's direction. */
-	if (for_cpu) {
-		dmasim__cache_for_cpu(d, tlb, size, dir);
-		dmasim__swiotlb_sync_mapped(d, tlb, orig, size, dir, true);
-	} else {
-		dmasim__swiotlb_sync_mapped(d, tlb, orig, size, dir, false);
-		dmasim__cache_for_device(d, tlb, size, dir);
+	for_each_sg(sgl, s, nents, i) {
+		phys_addr_t tlb;
+		dma_addr_t dma;
+		int ret = direct_map_phys(d, sg_phys(s), s->length, dir, attrs, &dma, &tlb);
+
+		if (ret) {
+			struct scatterlist *t;
+			int j;
+
+			for_each_sg(sgl, t, i, j)
+				direct_unmap_phys(d, sg_dma_address(t), sg_dma_len(t), dir,
+						  attrs | DMA_ATTR_SKIP_CPU_SYNC);
+			return ret;
+		}
+		s->dma_address = dma;
+		s->dma_length = s->length;
+		s->dma_flags = tlb != DMASIM_NO_TLB;
 	}
-	return 0;
+	return nents;
+}
+
+static void direct_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int nents,
+			    enum dma_data_direction dir, unsigned long attrs)
+{
+	struct scatterlist *s;
+	int i;
+
+	for_each_sg(sgl, s, nents, i) {
+		if (i && !sg_dma_len(s))
+			break;
+		direct_unmap_phys(d, sg_dma_address(s), sg_dma_len(s), dir, attrs);
+	}
 }
 
 static int direct_map_resource(struct dmasim_device *d, phys_addr_t phys, size_t size,
@@ -159,6 +179,7 @@ static void direct_free(struct dmasim_device *d, size_t size, const struct dmasi
 {
 	if (a->cpu != page_address(a->page))
 		dmasim__alias_remove(d->plat, a->cpu);
+	dmasim__cache_unmapped(d, page_to_phys(a->page), size);
 	dmasim__free_pages(a->page, (unsigned int)get_order(size));
 }
 
@@ -224,7 +245,8 @@ const struct dmasim_dma_ops dmasim__direct_ops = {
 	.unmap_phys = direct_unmap_phys,
 	.sync_for_cpu = direct_sync_for_cpu,
 	.sync_for_device = direct_sync_for_device,
-	.sync_known = direct_sync_known,
+	.map_sg = direct_map_sg,
+	.unmap_sg = direct_unmap_sg,
 	.map_resource = direct_map_resource,
 	.alloc = direct_alloc,
 	.free = direct_free,

@@ -27,10 +27,10 @@ static u64 dev_mask(struct dmasim_device *d)
 	return d->dev.dma_mask ? *d->dev.dma_mask : 0;
 }
 
-/* Whether streaming mappings of @d go unrecorded (debug=off behind an IOMMU). */
-static bool trusting(const struct dmasim_device *d)
+/* Whether streaming mappings of @d are recorded: with debug on, or where only records confine it. */
+static bool records(const struct dmasim_device *d)
 {
-	return d->ops->confines && !d->plat->debug;
+	return d->plat->debug || d->records_confine;
 }
 
 static bool mask_supported(struct dmasim_device *d, u64 mask)
@@ -259,18 +259,6 @@ int dma_mapping_error(struct device *dev, dma_addr_t dma_addr)
 
 /* ---- streaming mappings --------------------------------------------------------- */
 
-/*
- * A record made up from a caller's arguments, for the translation ops when
- * no record is kept (trusting()): the bounce slot is theirs to find.
- */
-static void args_record(struct dmasim_map *r, dma_addr_t dma, size_t size,
-			enum dma_data_direction dir, enum dmasim_map_kind kind, unsigned long attrs)
-{
-	memset(&r->node, 0, sizeof(r->node));
-	r->seq = 0;
-	dmasim__map_fill(r, dma, size, 0, DMASIM_TLB_LOOKUP, NULL, dir, kind, attrs, NULL);
-}
-
 static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_addr_t phys,
 			     void *cpu, size_t size, enum dma_data_direction dir,
 			     unsigned long attrs, enum dmasim_map_kind kind, void *caller)
@@ -303,15 +291,12 @@ static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_add
 	DMASIM_TRACE_DEV(d, .ev = "map", .call = call, .cpu = cpu, .has_cpu = cpu != NULL,
 			 .phys = phys, .has_phys = true, .bus = dma, .has_bus = true, .size = size,
 			 .dir = dir, .has_dir = true, .bounced = tlb != DMASIM_NO_TLB);
-	if (trusting(d))
+	if (!records(d))
 		return dma;
 	if (d->plat->debug)
 		dmasim__cachelines_add(d, call, phys, size, dir, attrs);
 	if (!dmasim__map_add_streaming(d, dma, size, phys, tlb, cpu, dir, kind, attrs, caller)) {
-		struct dmasim_map rec = { .dma = dma, .size = size, .phys = phys, .tlb = tlb,
-					  .cpu = cpu, .dir = dir, .kind = kind, .attrs = attrs };
-
-		d->ops->unmap_phys(d, &rec, DMA_ATTR_SKIP_CPU_SYNC);
+		d->ops->unmap_phys(d, dma, size, dir, DMA_ATTR_SKIP_CPU_SYNC);
 		return DMA_MAPPING_ERROR;
 	}
 	return dma;
@@ -457,42 +442,40 @@ static void unmap_common(struct device *dev, const char *call, dma_addr_t addr, 
 			 enum dmasim_map_kind kind)
 {
 	struct dmasim_device *d = dmasim__dev(dev, call);
-	struct dmasim_map *m, taken;
+	struct dmasim_map *m = NULL, taken;
 	bool debug;
 
 	if (!d || !check_dir(d, call, dir))
 		return;
-	if (trusting(d) && kind != MAP_RESOURCE) {
-		struct dmasim_map rec;
-
-		args_record(&rec, addr, size, dir, kind, attrs);
-
-		if (addr == DMA_MAPPING_ERROR || !size) {
-			dmasim__dev_report(d, "%s: invalid DMA address 0x%llx or size %zu", call,
-					   (unsigned long long)addr, size);
+	debug = d->plat->debug;
+	if (records(d)) {
+		m = dmasim__map_release(d, call, addr, size, dir, kind, NULL, &taken);
+		if (!m)
 			return;
-		}
-		d->ops->unmap_phys(d, &rec, attrs);
+		/* The recorded size and direction are used: a wrong argument must not corrupt memory. */
+		addr = m->dma;
+		size = m->size;
+		dir = m->dir;
+		kind = m->kind;
+		DMASIM_TRACE_DEV(d, .ev = "unmap", .call = call, .cpu = m->cpu,
+				 .has_cpu = m->cpu != NULL, .phys = m->phys, .has_phys = true,
+				 .bus = m->dma, .has_bus = true, .size = m->size, .dir = m->dir,
+				 .has_dir = true, .bounced = m->tlb != DMASIM_NO_TLB);
+		if (debug && kind != MAP_RESOURCE)
+			dmasim__cachelines_del(d, m->phys, m->size, m->dir, m->attrs);
+		/* While it is released, reports about its memory still find it. */
+		if (debug)
+			dmasim__map_releasing(m);
+	} else if (addr == DMA_MAPPING_ERROR || !size) {
+		dmasim__dev_report(d, "%s: invalid DMA address 0x%llx or size %zu", call,
+				   (unsigned long long)addr, size);
 		return;
 	}
-	m = dmasim__map_release(d, call, addr, size, dir, kind, NULL, &taken);
-	if (!m)
-		return;
-	DMASIM_TRACE_DEV(d, .ev = "unmap", .call = call, .cpu = m->cpu, .has_cpu = m->cpu != NULL,
-			 .phys = m->phys, .has_phys = true, .bus = m->dma, .has_bus = true,
-			 .size = m->size, .dir = m->dir, .has_dir = true, .bounced = m->tlb != DMASIM_NO_TLB);
-	/* Only debug reports look at the cache lines or the record being released. */
-	debug = d->plat->debug;
-	if (debug && m->kind != MAP_RESOURCE)
-		dmasim__cachelines_del(d, m->phys, m->size, m->dir, m->attrs);
-	/* The recorded size and direction are used: a wrong argument must not corrupt memory. */
-	if (debug)
-		dmasim__map_releasing(m);
-	if (m->kind != MAP_RESOURCE)
-		d->ops->unmap_phys(d, m, attrs);
+	if (kind != MAP_RESOURCE)
+		d->ops->unmap_phys(d, addr, size, dir, attrs);
 	else if (d->ops->unmap_resource)
-		d->ops->unmap_resource(d, m);
-	if (debug)
+		d->ops->unmap_resource(d, addr, size, dir, attrs);
+	if (m && debug)
 		dmasim__map_releasing(NULL);
 }
 
@@ -530,113 +513,12 @@ static void check_segment(struct dmasim_device *d, const char *call, struct scat
 				     boundary);
 }
 
-static void unmap_sg_entries(struct dmasim_device *d, const char *call, struct scatterlist *sgl,
-			     int count, unsigned long attrs, bool report_nents, int nents_arg)
-{
-	struct scatterlist *s;
-	int i;
-	bool nents_reported = false;
-
-	for_each_sg(sgl, s, count, i) {
-		struct dmasim_map *m, rec;
-
-		if (!s)
-			break;
-		m = dmasim__map_release(d, call, sg_dma_address(s), sg_dma_len(s), -1, MAP_SG, sgl,
-					&rec);
-		if (!m)
-			continue;
-		if (report_nents && m->sg_nents != nents_arg && !nents_reported) {
-			dmasim__debug_report(d, "%s: device driver frees DMA sg list with different entry count [map count=%d] [unmap count=%d]",
-					     call, m->sg_nents, nents_arg);
-			nents_reported = true;
-		}
-		dmasim__map_releasing(m);
-		d->ops->unmap_phys(d, m, attrs);
-		dmasim__map_releasing(NULL);
-	}
-}
-
-/* Undo a list the translation layer mapped as a whole (ops->map_sg). */
-static void unmap_sg_merged(struct dmasim_device *d, const char *call, struct scatterlist *sgl,
-			    int nents, unsigned long attrs, bool report_nents)
-{
-	enum dma_data_direction dir = DMA_BIDIRECTIONAL;
-	struct scatterlist *s;
-	int i, count = 0;
-
-	for_each_sg(sgl, s, nents, i) {
-		struct dmasim_map *m, rec;
-
-		if (i && !sg_dma_len(s))
-			break; /* the segments end where the lengths do */
-		m = dmasim__map_release(d, call, sg_dma_address(s), sg_dma_len(s), -1, MAP_SG, sgl,
-					&rec);
-		if (!m)
-			break;
-		if (report_nents && m->sg_nents != nents && !count)
-			dmasim__debug_report(d, "%s: device driver frees DMA sg list with different entry count [map count=%d] [unmap count=%d]",
-					     call, m->sg_nents, nents);
-		dir = m->dir;
-		nents = report_nents ? m->sg_nents : nents;
-		count++;
-	}
-	/* Only what the records vouch for is released: a bad list changes nothing. */
-	if (count)
-		d->ops->unmap_sg(d, sgl, nents, count, dir, attrs);
-}
-
-/* A list the translation layer maps as a whole; then one record per DMA segment. */
-static int map_sg_merged(struct dmasim_device *d, const char *call, struct scatterlist *sgl,
-			 int nents, enum dma_data_direction dir, unsigned long attrs, void *caller)
-{
-	struct scatterlist *s;
-	int i, count;
-
-	for_each_sg(sgl, s, nents, i) {
-		if (!sg_page(s) || !s->length || sg_page(s)->region->plat != d->plat ||
-		    !dmasim__phys_range_ok(d->plat, sg_phys(s), s->length)) {
-			dmasim__dev_report(d, "%s: entry %d is not simulated RAM of this platform (page %p, length %u)",
-					   call, i, (void *)sg_page(s), s->length);
-			return -EINVAL;
-		}
-	}
-	count = d->ops->map_sg(d, sgl, nents, dir, attrs);
-	if (count < 0)
-		return count;
-	for_each_sg(sgl, s, count, i) {
-		DMASIM_TRACE_DEV(d, .ev = "map", .call = call, .bus = sg_dma_address(s),
-				 .has_bus = true, .size = sg_dma_len(s), .dir = dir, .has_dir = true);
-	}
-	if (trusting(d))
-		return count;
-	for_each_sg(sgl, s, count, i) {
-		struct dmasim_map tmpl = { .dma = sg_dma_address(s), .size = sg_dma_len(s),
-					   .phys = sg_phys(s), .tlb = DMASIM_NO_TLB, .dir = dir,
-					   .kind = MAP_SG, .attrs = attrs, .sg_head = sgl,
-					   .sg_nents = nents, .checked = true, .caller = caller };
-
-		if (!dmasim__map_add(d, &tmpl)) {
-			struct dmasim_map rec;
-			struct scatterlist *t;
-			int j;
-
-			for_each_sg(sgl, t, i, j)
-				dmasim__map_take(d, sg_dma_address(t), MAP_SG, sgl, &rec);
-			d->ops->unmap_sg(d, sgl, nents, count, dir, DMA_ATTR_SKIP_CPU_SYNC);
-			return -ENOMEM;
-		}
-		check_segment(d, call, s);
-	}
-	return count;
-}
-
 /* Map a list; return the DMA segment count or a negative errno. */
 static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist *sgl, int nents,
 		  enum dma_data_direction dir, unsigned long attrs, void *caller)
 {
 	struct scatterlist *s;
-	int i;
+	int i, count;
 
 	if (!check_dir(d, call, dir))
 		return -EINVAL;
@@ -650,52 +532,56 @@ static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist 
 				   nents, sg_nents(sgl));
 		return -EINVAL;
 	}
-	if (dmasim__should_fail(d->plat, FAIL_MAP, d, call))
-		return -ENOMEM;
-	if (d->ops->map_sg)
-		return map_sg_merged(d, call, sgl, nents, dir, attrs, caller);
 	for_each_sg(sgl, s, nents, i) {
-		struct dmasim_map tmpl;
-		phys_addr_t phys, tlb;
-		dma_addr_t dma;
-		int ret = -EINVAL;
-
 		if (!sg_page(s) || !s->length) {
 			dmasim__dev_report(d, "%s: entry %d has %s", call, i,
 					   !sg_page(s) ? "no page" : "length 0");
-		} else if (sg_page(s)->region->plat != d->plat) {
+			return -EINVAL;
+		}
+		if (sg_page(s)->region->plat != d->plat) {
 			dmasim__dev_report(d, "%s: entry %d is memory of another platform", call, i);
-		} else {
-			phys = sg_phys(s);
-			if (!dmasim__phys_range_ok(d->plat, phys, s->length))
-				dmasim__dev_report(d, "%s: entry %d [phys 0x%llx + %u] is not inside one RAM region",
-						   call, i, (unsigned long long)phys, s->length);
-			else
-				ret = d->ops->map_phys(d, phys, s->length, dir, attrs, &dma, &tlb);
+			return -EINVAL;
 		}
-		if (ret) {
-			unmap_sg_entries(d, call, sgl, i, DMA_ATTR_SKIP_CPU_SYNC, false, 0);
-			return ret;
+		if (!dmasim__phys_range_ok(d->plat, sg_phys(s), s->length)) {
+			dmasim__dev_report(d, "%s: entry %d [phys 0x%llx + %u] is not inside one RAM region",
+					   call, i, (unsigned long long)sg_phys(s), s->length);
+			return -EINVAL;
 		}
-		s->dma_address = dma;
-		s->dma_length = s->length;
-		s->dma_flags = tlb != DMASIM_NO_TLB;
-		DMASIM_TRACE_DEV(d, .ev = "map", .call = call, .phys = phys, .has_phys = true,
-				 .bus = dma, .has_bus = true, .size = s->length, .dir = dir, .has_dir = true,
-				 .bounced = tlb != DMASIM_NO_TLB);
-		tmpl = (struct dmasim_map){ .dma = dma, .size = s->length, .phys = phys,
-					    .tlb = tlb, .dir = dir, .kind = MAP_SG, .attrs = attrs,
-					    .sg_head = sgl, .sg_nents = nents, .checked = true,
-					    .caller = caller };
+	}
+	if (dmasim__should_fail(d->plat, FAIL_MAP, d, call))
+		return -ENOMEM;
+	count = d->ops->map_sg(d, sgl, nents, dir, attrs);
+	if (count < 0)
+		return count;
+	for_each_sg(sgl, s, count, i) {
+		DMASIM_TRACE_DEV(d, .ev = "map", .call = call, .phys = sg_phys(s), .has_phys = true,
+				 .bus = sg_dma_address(s), .has_bus = true, .size = sg_dma_len(s),
+				 .dir = dir, .has_dir = true, .bounced = s->dma_flags & 1);
+	}
+	if (!records(d))
+		return count;
+	/* One record per DMA segment. */
+	for_each_sg(sgl, s, count, i) {
+		dma_addr_t dma = sg_dma_address(s);
+		struct dmasim_map tmpl = { .dma = dma, .size = sg_dma_len(s), .phys = sg_phys(s),
+					   .tlb = s->dma_flags & 1 ? dmasim__dma_to_phys(d, dma) :
+								     DMASIM_NO_TLB,
+					   .dir = dir, .kind = MAP_SG, .attrs = attrs, .sg_head = sgl,
+					   .sg_nents = nents, .checked = true, .caller = caller };
+
 		if (!dmasim__map_add(d, &tmpl)) {
-			d->ops->unmap_phys(d, &tmpl, DMA_ATTR_SKIP_CPU_SYNC);
-			unmap_sg_entries(d, call, sgl, i, DMA_ATTR_SKIP_CPU_SYNC, false, 0);
+			struct dmasim_map rec;
+			struct scatterlist *t;
+			int j;
+
+			for_each_sg(sgl, t, i, j)
+				dmasim__map_take(d, sg_dma_address(t), MAP_SG, sgl, &rec);
+			d->ops->unmap_sg(d, sgl, nents, dir, DMA_ATTR_SKIP_CPU_SYNC);
 			return -ENOMEM;
 		}
 		check_segment(d, call, s);
 	}
-	/* Direct mapping never merges: one DMA segment per entry. */
-	return nents;
+	return count;
 }
 
 /* The CPU entries of a mapped list count for the cache-line check, as the kernel's. */
@@ -744,20 +630,31 @@ void dma_unmap_sg_attrs(struct device *dev, struct scatterlist *sg, int nents,
 		return;
 	}
 	sg_cachelines(d, "dma_unmap_sg", sg, nents, dir, attrs, false);
-	if (trusting(d)) {
+	if (records(d)) {
 		struct scatterlist *s;
 		int i, count = 0;
 
+		/* Only what the records vouch for is released: a bad list changes nothing. */
 		for_each_sg(sg, s, nents, i) {
+			struct dmasim_map *m, rec;
+
 			if (i && !sg_dma_len(s))
+				break; /* the segments end where the lengths do */
+			m = dmasim__map_release(d, "dma_unmap_sg", sg_dma_address(s), sg_dma_len(s), -1,
+						MAP_SG, sg, &rec);
+			if (!m)
 				break;
+			if (m->sg_nents != nents && !count)
+				dmasim__debug_report(d, "dma_unmap_sg: device driver frees DMA sg list with different entry count [map count=%d] [unmap count=%d]",
+						     m->sg_nents, nents);
+			dir = m->dir;
+			nents = m->sg_nents;
 			count++;
 		}
-		d->ops->unmap_sg(d, sg, nents, count, dir, attrs);
-	} else if (d->ops->unmap_sg)
-		unmap_sg_merged(d, "dma_unmap_sg", sg, nents, attrs, true);
-	else
-		unmap_sg_entries(d, "dma_unmap_sg", sg, nents, attrs, true, nents);
+		if (!count)
+			return;
+	}
+	d->ops->unmap_sg(d, sg, nents, dir, attrs);
 }
 
 int dma_map_sgtable(struct device *dev, struct sg_table *sgt, enum dma_data_direction dir,
@@ -806,22 +703,13 @@ static void sync_one(struct dmasim_device *d, const char *call, dma_addr_t addr,
 				   (unsigned long long)addr);
 		return;
 	}
-	if (trusting(d)) {
-		args_record(&rec, addr, size, dir, MAP_SINGLE, 0);
+	if (!records(d)) {
 		if (for_cpu)
-			d->ops->sync_for_cpu(d, &rec, 0, size, dir);
+			d->ops->sync_for_cpu(d, addr, size, dir);
 		else
-			d->ops->sync_for_device(d, &rec, 0, size, dir);
+			d->ops->sync_for_device(d, addr, size, dir);
 		return;
 	}
-	/*
-	 * debug=off, untraced: only the two checks below that report without
-	 * debug matter, and a mapping the translation layer finds as this
-	 * device's passes both.  Whatever it does not find takes the record path.
-	 */
-	if (d->ops->sync_known && !d->plat->debug && !DMASIM_TRACING(d->plat) &&
-	    !d->ops->sync_known(d, addr, size, for_cpu))
-		return;
 	pthread_mutex_lock(&d->lock);
 	m = dmasim__map_lookup_locked(d, addr);
 	if (m) {
@@ -875,9 +763,9 @@ static void sync_one(struct dmasim_device *d, const char *call, dma_addr_t addr,
 			 .bounced = rec.tlb != DMASIM_NO_TLB);
 	/* Cache maintenance follows the mapping's direction, which is what hardware got. */
 	if (for_cpu)
-		d->ops->sync_for_cpu(d, &rec, (size_t)(addr - rec.dma), size, rec.dir);
+		d->ops->sync_for_cpu(d, addr, size, rec.dir);
 	else
-		d->ops->sync_for_device(d, &rec, (size_t)(addr - rec.dma), size, rec.dir);
+		d->ops->sync_for_device(d, addr, size, rec.dir);
 }
 
 static void sync_single(struct device *dev, const char *call, dma_addr_t addr, size_t size,
@@ -927,7 +815,7 @@ static void sync_sg(struct device *dev, const char *call, struct scatterlist *sg
 				   sgl ? "entries" : "NULL", nelems);
 		return;
 	}
-	if (!trusting(d)) {
+	if (records(d)) {
 		struct dmasim_map *m;
 		int mapped = -1;
 

@@ -355,6 +355,8 @@ void dmasim__cache_sync_for_device(struct dmasim_device *d, phys_addr_t phys, si
 				   enum dma_data_direction dir);
 void dmasim__cache_sync_for_cpu(struct dmasim_device *d, phys_addr_t phys, size_t size,
 				enum dma_data_direction dir);
+bool dmasim__cache_tracks_mappings(struct dmasim_device *d);
+void dmasim__cache_end_mapping(struct dmasim_device *d, phys_addr_t phys, size_t size);
 /* dmasim__cache_for_device() and dmasim__cache_for_cpu() are inline, after struct dmasim_device. */
 extern const struct dmasim_cache_ops dmasim__cache_coherent;
 extern const struct dmasim_cache_ops dmasim__cache_noncoherent;
@@ -406,8 +408,6 @@ struct dmasim_map {
 };
 
 #define DMASIM_NO_TLB ((phys_addr_t)-1)
-/* In a record made up from a caller's arguments: the translation layer finds the bounce slot. */
-#define DMASIM_TLB_LOOKUP ((phys_addr_t)-2)
 
 RB_HEAD(dmasim_map_tree, dmasim_map);
 
@@ -439,6 +439,12 @@ struct dmasim_device {
 	bool force_bounce;
 	const struct dmasim_dma_ops *ops;       /* the driver's side: chosen once, at creation */
 	const struct dmasim_bus_ops *bus;       /* the device's side: how its bus addresses translate */
+	/*
+	 * Streaming mappings are recorded even with debug off: nothing but the
+	 * records confines the device (its bus reached RAM through a window
+	 * when it was created).
+	 */
+	bool records_confine;
 	pthread_mutex_t lock;
 	struct dmasim_map_tree maps;
 	SLIST_HEAD(, dmasim_map) free_maps; /* unused records, for reuse (at most 64) */
@@ -474,6 +480,19 @@ static inline void dmasim__cache_for_cpu(struct dmasim_device *d, phys_addr_t ph
 {
 	if (!d->dev.dma_coherent)
 		dmasim__cache_sync_for_cpu(d, phys, size, dir);
+}
+
+/* Whether @d's cache model wants to hear where its mappings end (then find their pages). */
+static inline bool dmasim__cache_tracks(struct dmasim_device *d)
+{
+	return !d->dev.dma_coherent && dmasim__cache_tracks_mappings(d);
+}
+
+/* A mapping of [phys, phys + size) ended (unmap, synced or not; free): ownership ends with it. */
+static inline void dmasim__cache_unmapped(struct dmasim_device *d, phys_addr_t phys, size_t size)
+{
+	if (!d->dev.dma_coherent)
+		dmasim__cache_end_mapping(d, phys, size);
 }
 
 /* Validate a struct device from the user: NULL or foreign gives NULL and a message. */
@@ -604,49 +623,40 @@ struct dmasim_alloc {
 	unsigned int nr_pages;  /* entries in @pages */
 };
 
+/*
+ * The DMA ops, as the kernel's struct dma_map_ops: the driver's side of a
+ * device, chosen once when it is created.  They work on bus addresses only,
+ * never on the API layer's (or the debug layer's) records: each finds what
+ * it made from the address (swiotlb its slots, dma-iommu its page table and
+ * IOVA allocator).  Called with validated arguments and without d->lock.
+ */
 struct dmasim_dma_ops {
 	const char *name;
-	/*
-	 * The translation itself confines the device (an IOMMU): with debug=off
-	 * the API layer then keeps no records for streaming mappings and trusts
-	 * the caller's unmap/sync arguments, as a production kernel does, so
-	 * the hot path takes no per-device lock.  Records passed to the ops may
-	 * then carry tlb == DMASIM_TLB_LOOKUP.
-	 */
-	bool confines;
-	/* Map [phys, phys+size): fill *dma and *tlb (bounce slot or DMASIM_NO_TLB). */
+	/* Map [phys, phys+size): fill *dma and *tlb (bounce slot or DMASIM_NO_TLB, for tracing). */
 	int (*map_phys)(struct dmasim_device *d, phys_addr_t phys, size_t size,
 			enum dma_data_direction dir, unsigned long attrs, dma_addr_t *dma,
 			phys_addr_t *tlb);
-	void (*unmap_phys)(struct dmasim_device *d, const struct dmasim_map *m,
-			   unsigned long attrs);
-	void (*sync_for_cpu)(struct dmasim_device *d, const struct dmasim_map *m, size_t off,
-			     size_t size, enum dma_data_direction dir);
-	void (*sync_for_device)(struct dmasim_device *d, const struct dmasim_map *m, size_t off,
-				size_t size, enum dma_data_direction dir);
+	void (*unmap_phys)(struct dmasim_device *d, dma_addr_t dma, size_t size,
+			   enum dma_data_direction dir, unsigned long attrs);
+	void (*sync_for_cpu)(struct dmasim_device *d, dma_addr_t dma, size_t size,
+			     enum dma_data_direction dir);
+	void (*sync_for_device)(struct dmasim_device *d, dma_addr_t dma, size_t size,
+				enum dma_data_direction dir);
 	/*
-	 * Optional, debug=off only: sync [dma, dma+size) if the translation
-	 * layer itself knows it as one of @d's live mappings (a bounce), with
-	 * the mapping's direction, so the API layer need not look up its
-	 * record.  Return 0, or -ENOENT to have the API layer check its record
-	 * (and report what is wrong) as usual.
-	 */
-	int (*sync_known)(struct dmasim_device *d, dma_addr_t dma, size_t size, bool for_cpu);
-	/*
-	 * Optional: map a whole list at once (merging segments), filling each
-	 * used entry's dma_address/dma_length.  Return the DMA segment count or
-	 * a negative errno (nothing left mapped).  Without it the API layer maps
-	 * entry by entry with map_phys.
+	 * Map a list, filling each used entry's dma_address/dma_length (and
+	 * dma_flags bit 0 for an entry bounced at its own bus address).
+	 * Return the DMA segment count or a negative errno (nothing left mapped).
 	 */
 	int (*map_sg)(struct dmasim_device *d, struct scatterlist *sgl, int nents,
 		      enum dma_data_direction dir, unsigned long attrs);
-	/* Undo map_sg: @count DMA segments of a list mapped with @nents entries. */
-	void (*unmap_sg)(struct dmasim_device *d, struct scatterlist *sgl, int nents, int count,
+	/* Undo map_sg of a list mapped with @nents entries (the DMA segments end at a 0 length). */
+	void (*unmap_sg)(struct dmasim_device *d, struct scatterlist *sgl, int nents,
 			 enum dma_data_direction dir, unsigned long attrs);
 	/* Map an MMIO range. */
 	int (*map_resource)(struct dmasim_device *d, phys_addr_t phys, size_t size,
 			    enum dma_data_direction dir, dma_addr_t *dma);
-	void (*unmap_resource)(struct dmasim_device *d, const struct dmasim_map *m);
+	void (*unmap_resource)(struct dmasim_device *d, dma_addr_t dma, size_t size,
+			       enum dma_data_direction dir, unsigned long attrs);
 	/*
 	 * Allocation reachable under @mask, zeroed.  Physically contiguous when
 	 * @attrs has DMA_ATTR_FORCE_CONTIGUOUS (the direct path always is).

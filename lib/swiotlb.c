@@ -638,9 +638,12 @@ static int sync_range(struct dmasim_device *d, const char *call, phys_addr_t tlb
 void dmasim__swiotlb_sync_for_cpu(struct dmasim_device *d, phys_addr_t tlb, size_t size,
 				  enum dma_data_direction dir)
 {
+	enum dma_data_direction mapped;
 	phys_addr_t orig;
 
-	if (sync_range(d, "sync_single_for_cpu", tlb, size, &orig))
+	/* A live bounce of @d's is found without the lock; anything else is explained. */
+	if (dmasim__swiotlb_find_owned(d, tlb, size, &orig, &mapped) &&
+	    sync_range(d, "sync_single_for_cpu", tlb, size, &orig))
 		return;
 	if (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)
 		bounce_copy(d->plat, tlb, orig, size, DMA_FROM_DEVICE);
@@ -649,9 +652,11 @@ void dmasim__swiotlb_sync_for_cpu(struct dmasim_device *d, phys_addr_t tlb, size
 void dmasim__swiotlb_sync_for_device(struct dmasim_device *d, phys_addr_t tlb, size_t size,
 				     enum dma_data_direction dir)
 {
+	enum dma_data_direction mapped;
 	phys_addr_t orig;
 
-	if (sync_range(d, "sync_single_for_device", tlb, size, &orig))
+	if (dmasim__swiotlb_find_owned(d, tlb, size, &orig, &mapped) &&
+	    sync_range(d, "sync_single_for_device", tlb, size, &orig))
 		return;
 	/* FROM_DEVICE: the bounce already holds what the device may overwrite. */
 	if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)

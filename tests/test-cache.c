@@ -8,6 +8,7 @@
  */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -387,6 +388,395 @@ static void random_eviction_is_visible_and_reproducible(void **state)
 
 }
 
+/* ---- ownership through partial syncs: correct sequences are never reported --------- */
+
+/*
+ * The rules these follow are the DMA API's (Documentation/core-api/
+ * dma-api.rst, "dma_sync_single_range_for_{cpu,device}"): a range sync
+ * passes ownership of that range only, and the rest of the buffer stays
+ * with whoever had it.  Ownership of a mapping ends with its unmap, whether
+ * or not the unmap syncs (DMA_ATTR_SKIP_CPU_SYNC, kernel/dma/mapping.c).
+ */
+
+/* Issue 9, (a): behind an IOMMU a whole-buffer sync goes page by page. */
+static void iommu_whole_sync_after_write_in_second_page(void **state)
+{
+	struct dmasim_platform *q = tu_platform("iommu=on cache=noncoherent");
+	struct device *d = dmasim_device_create(q, "name=a");
+	char *buf = kmalloc(8192, GFP_KERNEL);
+	dma_addr_t h;
+
+	assert_non_null(buf);
+	memset(buf, 'c', 8192);
+	h = dma_map_single(d, buf, 8192, DMA_FROM_DEVICE);
+	assert_false(dma_mapping_error(d, h));
+	assert_int_equal(dmasim_dev_write(d, h + 5000, "D", 1), 0);
+	dma_sync_single_for_cpu(d, h, 8192, DMA_FROM_DEVICE);
+	assert_int_equal(buf[5000], 'D');
+	dma_unmap_single(d, h, 8192, DMA_FROM_DEVICE);
+	assert_int_equal(buf[5000], 'D');
+	assert_int_equal(dmasim_debug_errors(q), 0);
+	kfree(buf);
+	dmasim_platform_destroy(q);
+}
+
+/* Issue 9, (b): a range comes back to the CPU; the rest of the buffer stays the device's. */
+static void range_syncs_of_a_bidirectional_buffer(void **state)
+{
+	static const char *const specs[] = { "cache=noncoherent", "cache=noncoherent iommu=on",
+					     "cache=noncoherent swiotlb=16M,force" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
+		struct dmasim_platform *q = tu_platform(specs[i]);
+		struct device *d = dmasim_device_create(q, "name=b");
+		struct page *page = alloc_page(GFP_KERNEL);
+		char *va = page_address(page), news[512];
+		dma_addr_t h;
+
+		memset(va, 'c', PAGE_SIZE);
+		h = dma_map_page(d, page, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
+		assert_false(dma_mapping_error(d, h));
+		memset(news, 'D', sizeof(news));
+		assert_int_equal(dmasim_dev_write(d, h + 1024, news, sizeof(news)), 0);
+		dma_sync_single_range_for_cpu(d, h, 1024, 512, DMA_BIDIRECTIONAL);
+		assert_int_equal(va[1024], 'D');
+		assert_int_equal(va[1535], 'D');
+		dma_sync_single_range_for_cpu(d, h, 0, 64, DMA_BIDIRECTIONAL);
+		va[0] = 'W';
+		dma_sync_single_range_for_device(d, h, 0, 64, DMA_BIDIRECTIONAL);
+		dma_unmap_page(d, h, PAGE_SIZE, DMA_BIDIRECTIONAL);
+		assert_int_equal(va[0], 'W');
+		assert_int_equal(va[1024], 'D');
+		assert_int_equal(va[1535], 'D');
+		assert_int_equal(va[1536], 'c');
+		if (dmasim_debug_errors(q)) {
+			tu_log_dump();
+			fail_msg("%s: %lu reports", specs[i], dmasim_debug_errors(q));
+		}
+		__free_page(page);
+		dmasim_platform_destroy(q);
+	}
+}
+
+/* Range syncs that cross pages behind the IOMMU, on both page-table formats. */
+static void multi_page_range_syncs_behind_iommu(void **state)
+{
+	static const char *const specs[] = {
+		"cache=noncoherent iommu=arm-lpae-4k mode=strict",
+		"cache=noncoherent iommu=arm-v7s mode=lazy",
+		"cache=noncoherent:line=128 iommu=arm-lpae-4k mode=lazy",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
+		struct dmasim_platform *q = tu_platform(specs[i]);
+		struct device *d = dmasim_device_create(q, "name=mp");
+		struct page *pages = alloc_pages(GFP_KERNEL, 2);
+		char *va = page_address(pages), *news = malloc(8192);
+		dma_addr_t h;
+
+		assert_non_null(news);
+		memset(va, 'c', 4 * PAGE_SIZE);
+		h = dma_map_page(d, pages, 0, 4 * PAGE_SIZE, DMA_FROM_DEVICE);
+		assert_false(dma_mapping_error(d, h));
+		memset(news, 'D', 8192);
+		/* The device fills 2048 .. 10240, over three pages; the driver looks at it. */
+		assert_int_equal(dmasim_dev_write(d, h + 2048, news, 8192), 0);
+		dma_sync_single_range_for_cpu(d, h, 2048, 8192, DMA_FROM_DEVICE);
+		assert_int_equal(va[2048], 'D');
+		assert_int_equal(va[4096 + 100], 'D');
+		assert_int_equal(va[10239], 'D');
+		/* It gives that part back and the device writes it again, and a byte past it. */
+		dma_sync_single_range_for_device(d, h, 2048, 8192, DMA_FROM_DEVICE);
+		memset(news, 'E', 8192);
+		assert_int_equal(dmasim_dev_write(d, h + 2048, news, 8192), 0);
+		assert_int_equal(dmasim_dev_write(d, h + 12000, "F", 1), 0);
+		dma_sync_single_for_cpu(d, h, 4 * PAGE_SIZE, DMA_FROM_DEVICE);
+		assert_int_equal(va[2048], 'E');
+		assert_int_equal(va[10239], 'E');
+		assert_int_equal(va[12000], 'F');
+		dma_unmap_page(d, h, 4 * PAGE_SIZE, DMA_FROM_DEVICE);
+		assert_int_equal(va[8000], 'E');
+		assert_int_equal(va[12000], 'F');
+		if (dmasim_debug_errors(q)) {
+			tu_log_dump();
+			fail_msg("%s: %lu reports", specs[i], dmasim_debug_errors(q));
+		}
+		free(news);
+		__free_pages(pages, 2);
+		dmasim_platform_destroy(q);
+	}
+}
+
+/* One range passed back and forth: the CPU writes it while it owns it, each time. */
+static void range_back_and_forth(void **state)
+{
+	static const char *const specs[] = { "cache=noncoherent", "cache=noncoherent iommu=on",
+					     "cache=noncoherent iommu=arm-v7s mode=lazy",
+					     "cache=noncoherent:line=128 swiotlb=16M,force" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
+		struct dmasim_platform *q = tu_platform(specs[i]);
+		struct device *d = dmasim_device_create(q, "name=bf");
+		struct page *pages = alloc_pages(GFP_KERNEL, 1);
+		char *va = page_address(pages), got[256];
+		dma_addr_t h;
+
+		memset(va, 0, 2 * PAGE_SIZE);
+		h = dma_map_page(d, pages, 0, 2 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+		assert_false(dma_mapping_error(d, h));
+		for (int round = 0; round < 5; round++) {
+			size_t off = 3968 + 64 * round; /* crosses the page boundary */
+			char v = (char)('a' + round);
+
+			memset(got, v, sizeof(got));
+			assert_int_equal(dmasim_dev_write(d, h + off, got, sizeof(got)), 0);
+			dma_sync_single_range_for_cpu(d, h, off, 256, DMA_BIDIRECTIONAL);
+			assert_int_equal(va[off], v);
+			assert_int_equal(va[off + 255], v);
+			memset(va + off, (char)(v - 32), 256); /* the CPU answers in place */
+			dma_sync_single_range_for_device(d, h, off, 256, DMA_BIDIRECTIONAL);
+			assert_int_equal(dmasim_dev_read(d, h + off, got, sizeof(got)), 0);
+			assert_int_equal(got[0], v - 32);
+			assert_int_equal(got[255], v - 32);
+		}
+		/* A last packet: the CPU reads it and unmaps without giving it back. */
+		memset(got, 'z', sizeof(got));
+		assert_int_equal(dmasim_dev_write(d, h + 4000, got, 100), 0);
+		dma_sync_single_range_for_cpu(d, h, 4000, 100, DMA_BIDIRECTIONAL);
+		assert_int_equal(va[4099], 'z');
+		dma_unmap_page(d, h, 2 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+		assert_int_equal(va[3968], 'A');
+		assert_int_equal(va[4000], 'z');
+		assert_int_equal(va[3968 + 64 * 4 + 255], 'E');
+		if (dmasim_debug_errors(q)) {
+			tu_log_dump();
+			fail_msg("%s: %lu reports", specs[i], dmasim_debug_errors(q));
+		}
+		__free_pages(pages, 1);
+		dmasim_platform_destroy(q);
+	}
+}
+
+/*
+ * Ownership ends with the mapping, also when the unmap skips the CPU sync.
+ * A page pool maps a page once, syncs only what each packet used and
+ * unmaps with DMA_ATTR_SKIP_CPU_SYNC; the page is then the CPU's.
+ */
+static void page_pool(struct device *d, struct page *page, const char *packet)
+{
+	char *va = page_address(page);
+	dma_addr_t h = dma_map_page(d, page, 0, PAGE_SIZE, DMA_FROM_DEVICE);
+
+	assert_false(dma_mapping_error(d, h));
+	dma_sync_single_range_for_device(d, h, 0, 256, DMA_FROM_DEVICE);
+	assert_int_equal(dmasim_dev_write(d, h, packet, strlen(packet) + 1), 0);
+	dma_sync_single_range_for_cpu(d, h, 0, 256, DMA_FROM_DEVICE);
+	assert_string_equal(va, packet);
+	dma_unmap_page_attrs(d, h, PAGE_SIZE, DMA_FROM_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+}
+
+static void skip_cpu_sync_unmap_ends_ownership(void **state)
+{
+	struct dmasim_platform *q = tu_platform("cache=noncoherent");
+	struct device *d = dmasim_device_create(q, "name=pool");
+	struct page *page = alloc_page(GFP_KERNEL);
+	char *va = page_address(page);
+	dma_addr_t h;
+
+	memset(va, 0, PAGE_SIZE);
+	page_pool(d, page, "first");
+	memset(va, 'x', PAGE_SIZE);  /* the CPU's page now: it writes all of it */
+	/* Mapped again without a sync for the device; the device owns all of it, then the CPU. */
+	h = dma_map_page_attrs(d, page, 0, PAGE_SIZE, DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
+	assert_false(dma_mapping_error(d, h));
+	dma_sync_single_for_cpu(d, h, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	dma_unmap_page(d, h, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	if (dmasim_debug_errors(q)) {
+		tu_log_dump();
+		fail_msg("%lu reports", dmasim_debug_errors(q));
+	}
+	__free_page(page);
+	dmasim_platform_destroy(q);
+}
+
+/*
+ * After a DMA_ATTR_SKIP_CPU_SYNC unmap the page is used for another
+ * DMA_FROM_DEVICE buffer under evict=random: nothing of the old mapping may
+ * be written back over what the device puts there.
+ */
+static void skip_cpu_sync_unmap_then_reuse(void **state)
+{
+	for (unsigned long seed = 1; seed <= 4; seed++) {
+		char spec[80];
+		struct dmasim_platform *q;
+		struct device *d, *d2;
+		struct page *page, *other;
+		char *va;
+		dma_addr_t h, oh;
+
+		snprintf(spec, sizeof(spec), "cache=noncoherent:evict=random seed=%lu", seed);
+		q = tu_platform(spec);
+		d = dmasim_device_create(q, "name=pool");
+		d2 = dmasim_device_create(q, "name=next");
+		page = alloc_page(GFP_KERNEL);
+		other = alloc_page(GFP_KERNEL);
+		va = page_address(page);
+		memset(va, 0, PAGE_SIZE);
+
+		page_pool(d, page, "first");
+
+		/* Another driver's DMA_FROM_DEVICE buffer now, with other DMA going on. */
+		memset(va, 'y', PAGE_SIZE);
+		h = dma_map_page(d2, page, 0, PAGE_SIZE, DMA_FROM_DEVICE);
+		assert_false(dma_mapping_error(d2, h));
+		assert_int_equal(dmasim_dev_write(d2, h, "second", 7), 0);
+		for (int i = 0; i < 24; i++) {
+			oh = dma_map_page(d, other, 0, 64, DMA_TO_DEVICE);
+			assert_false(dma_mapping_error(d, oh));
+			dma_unmap_page(d, oh, 64, DMA_TO_DEVICE);
+		}
+		dma_sync_single_for_cpu(d2, h, PAGE_SIZE, DMA_FROM_DEVICE);
+		assert_string_equal(va, "second");  /* the device's bytes survived */
+		dma_unmap_page(d2, h, PAGE_SIZE, DMA_FROM_DEVICE);
+		assert_string_equal(va, "second");
+		if (dmasim_debug_errors(q)) {
+			tu_log_dump();
+			fail_msg("%s: %lu reports", spec, dmasim_debug_errors(q));
+		}
+		__free_page(page);
+		__free_page(other);
+		dmasim_platform_destroy(q);
+	}
+}
+
+/* Freeing dma_alloc_noncoherent() memory ends what the device owned in it too. */
+static void free_ends_ownership(void **state)
+{
+	static const char *const specs[] = { "cache=noncoherent", "cache=noncoherent iommu=on" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
+		struct dmasim_platform *q = tu_platform(specs[i]);
+		struct device *d = dmasim_device_create(q, "name=nc");
+		dma_addr_t h;
+		char *v = dma_alloc_noncoherent(d, PAGE_SIZE, &h, DMA_BIDIRECTIONAL, GFP_KERNEL);
+		phys_addr_t was;
+		struct page *page;
+
+		assert_non_null(v);
+		was = virt_to_phys(v);
+		memset(v, 'a', PAGE_SIZE);
+		dma_sync_single_for_device(d, h, PAGE_SIZE, DMA_BIDIRECTIONAL);
+		assert_int_equal(dmasim_dev_write(d, h, "done", 5), 0);
+		/* The device is done with it; the driver frees it without looking. */
+		dma_free_noncoherent(d, PAGE_SIZE, v, h, DMA_BIDIRECTIONAL);
+		page = alloc_page(GFP_KERNEL);
+		assert_int_equal(page_to_phys(page), was); /* the same page again */
+		memset(page_address(page), 'b', PAGE_SIZE);
+		h = dma_map_page_attrs(d, page, 0, PAGE_SIZE, DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
+		assert_false(dma_mapping_error(d, h));
+		dma_sync_single_for_cpu(d, h, PAGE_SIZE, DMA_BIDIRECTIONAL);
+		dma_unmap_page(d, h, PAGE_SIZE, DMA_BIDIRECTIONAL);
+		if (dmasim_debug_errors(q)) {
+			tu_log_dump();
+			fail_msg("%s: %lu reports", specs[i], dmasim_debug_errors(q));
+		}
+		__free_page(page);
+		dmasim_platform_destroy(q);
+	}
+}
+
+/* Two threads, each its own device, passing ranges back and forth: one model, no reports. */
+struct ranger {
+	struct device *dev;
+	struct page *page;
+	int bad;
+};
+
+static void *ranger_run(void *arg)
+{
+	struct ranger *r = arg;
+	char *va = page_address(r->page), got[1];
+
+	for (int n = 0; n < 200; n++) {
+		dma_addr_t h = dma_map_page(r->dev, r->page, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
+		size_t off = (size_t)(n % 32) * 128;
+
+		if (dma_mapping_error(r->dev, h) || dmasim_dev_write(r->dev, h + off, "d", 1)) {
+			r->bad++;
+			break;
+		}
+		dma_sync_single_range_for_cpu(r->dev, h, off, 128, DMA_BIDIRECTIONAL);
+		r->bad += va[off] != 'd';
+		va[off] = 'c';
+		dma_sync_single_range_for_device(r->dev, h, off, 128, DMA_BIDIRECTIONAL);
+		r->bad += dmasim_dev_read(r->dev, h + off, got, 1) || got[0] != 'c';
+		dma_unmap_page(r->dev, h, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	}
+	return NULL;
+}
+
+/*
+ * Under ThreadSanitizer with debug on, libunwind's per-thread cache (the
+ * call-site capture of lib/debug/stack.c) crashes in its destructor at
+ * thread exit, so the TSan build runs this with debug off; evict=random
+ * keeps the ownership tracking, and its lock, in play either way.
+ */
+#ifdef __SANITIZE_THREAD__
+#define THREADS_SPEC "cache=noncoherent:evict=random iommu=on debug=off"
+#else
+#define THREADS_SPEC "cache=noncoherent:evict=random iommu=on"
+#endif
+
+static void threads_pass_ranges(void **state)
+{
+	struct dmasim_platform *q = tu_platform(THREADS_SPEC);
+	struct ranger r[2];
+	pthread_t t[2];
+
+	for (int i = 0; i < 2; i++) {
+		r[i].dev = dmasim_device_create(q, i ? "name=t1" : "name=t0");
+		r[i].page = alloc_page(GFP_KERNEL);
+		r[i].bad = 0;
+		assert_non_null(r[i].dev);
+		assert_non_null(r[i].page);
+	}
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, ranger_run, &r[i]), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(r[i].bad, 0);
+		__free_page(r[i].page);
+	}
+	if (dmasim_debug_errors(q)) {
+		tu_log_dump();
+		fail_msg("%lu reports", dmasim_debug_errors(q));
+	}
+	dmasim_platform_destroy(q);
+}
+
+/* The real reports stay, next to their nearest correct sequence. */
+static void range_sync_misuse_still_reported(void **state)
+{
+	struct dmasim_platform *q = tu_platform("cache=noncoherent iommu=on");
+	struct device *d = dmasim_device_create(q, "name=m");
+	struct page *pages = alloc_pages(GFP_KERNEL, 1);
+	char *va = page_address(pages);
+	dma_addr_t h;
+
+	memset(va, 0, 2 * PAGE_SIZE);
+	h = dma_map_page(d, pages, 0, 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+	assert_false(dma_mapping_error(d, h));
+	dma_sync_single_range_for_cpu(d, h, 0, 64, DMA_FROM_DEVICE);
+	va[10] = 'k';                 /* fine: the CPU owns [0, 64) */
+	va[5000] = 'x';               /* not fine: the device owns the second page */
+	dma_sync_single_range_for_device(d, h, 0, 64, DMA_FROM_DEVICE);
+	dma_unmap_page(d, h, 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+	assert_log_has("CPU wrote 1 bytes of a DMA_FROM_DEVICE buffer while the device owned it");
+	assert_int_equal(dmasim_debug_errors(q), 1);
+	__free_pages(pages, 1);
+	dmasim_platform_destroy(q);
+}
+
 #define ON_EVERY_MACHINE(fn)                                                             \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)&machines[i])
 
@@ -415,6 +805,15 @@ int main(void)
 			cmocka_unit_test(reports_cpu_writes_while_device_owns),
 			cmocka_unit_test(reports_shared_line_data_loss),
 			cmocka_unit_test(random_eviction_is_visible_and_reproducible),
+			cmocka_unit_test(iommu_whole_sync_after_write_in_second_page),
+			cmocka_unit_test(range_syncs_of_a_bidirectional_buffer),
+			cmocka_unit_test(multi_page_range_syncs_behind_iommu),
+			cmocka_unit_test(range_back_and_forth),
+			cmocka_unit_test(skip_cpu_sync_unmap_ends_ownership),
+			cmocka_unit_test(skip_cpu_sync_unmap_then_reuse),
+			cmocka_unit_test(free_ends_ownership),
+			cmocka_unit_test(threads_pass_ranges),
+			cmocka_unit_test(range_sync_misuse_still_reported),
 		};
 
 		failed += cmocka_run_group_tests_name("coherent", plain, NULL, NULL);

@@ -48,7 +48,15 @@ static const struct combo combos[] = {
 	{ "arm-lpae-4k", "bitmap", "strict", 8 }, { "arm-lpae-4k", "bitmap", "lazy", 8 },
 	{ "arm-v7s", "rbtree", "strict", 4 },     { "arm-v7s", "rbtree", "lazy", 4 },
 	{ "arm-v7s", "bitmap", "strict", 4 },     { "arm-v7s", "bitmap", "lazy", 4 },
+	/*
+	 * arm-lpae-4k as a user format built against ABI 2 would see it: it
+	 * calls no flush callbacks, and the core must invalidate for it.
+	 */
+	{ "lpae-abi2", "rbtree", "strict", 8 },   { "lpae-abi2", "rbtree", "lazy", 8 },
 };
+
+/* The default format with an ABI 2 descriptor (registered by main()). */
+static struct dmasim_pgtable_ops lpae_abi2;
 
 static bool is_v7s(const struct combo *c)
 {
@@ -1840,6 +1848,11 @@ int main(void)
 			u.test_func = tests[t].fn;
 			units[n++] = u;
 		}
+	lpae_abi2 = dmasim__pgtable_arm_lpae_4k;
+	lpae_abi2.base.abi = 2;
+	lpae_abi2.base.name = "lpae-abi2";
+	if (dmasim_backend_register(&lpae_abi2.base))
+		return 1;
 	/* This module pins its machines: exact placements and counts are asserted. */
 	unsetenv("DMASIM_SPEC");
 	pat_init();

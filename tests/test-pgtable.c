@@ -1077,6 +1077,127 @@ static void test_threads_race(void **state)
 	}
 }
 
+
+/* ---- flush callbacks (ABI 3): what a format tells the IOMMU ------------------ */
+
+static struct {
+	long all, walk, pages;
+	unsigned long walk_iova, walk_size;
+	unsigned long page_bytes, page_lo, page_hi;
+} tlbc;
+
+static void c_flush_all(void *cookie)
+{
+	CHECK(cookie == &tlbc);
+	tlbc.all++;
+}
+
+static void c_flush_walk(unsigned long iova, size_t size, size_t granule, void *cookie)
+{
+	CHECK(cookie == &tlbc);
+	CHECK(granule && size >= granule);
+	tlbc.walk++;
+	tlbc.walk_iova = iova;
+	tlbc.walk_size = size;
+}
+
+static void c_add_page(unsigned long iova, size_t granule, void *cookie)
+{
+	CHECK(cookie == &tlbc);
+	CHECK(!(iova & (granule - 1)));
+	tlbc.pages++;
+	tlbc.page_bytes += granule;
+	if (iova < tlbc.page_lo)
+		tlbc.page_lo = iova;
+	if (iova + granule > tlbc.page_hi)
+		tlbc.page_hi = iova + granule;
+}
+
+static const struct dmasim_pgtable_flush_ops counting_flush_ops = {
+	.tlb_flush_all = c_flush_all,
+	.tlb_flush_walk = c_flush_walk,
+	.tlb_add_page = c_add_page,
+};
+
+static void tlbc_reset(void)
+{
+	memset(&tlbc, 0, sizeof(tlbc));
+	tlbc.page_lo = ~0UL;
+}
+
+/*
+ * Every leaf a format clears is reported once, with its size, a block as one
+ * leaf; a block that replaces a table flushes the walk over it; free()
+ * flushes everything.  (The kernel's io-pgtable-arm.c calls
+ * io_pgtable_tlb_add_page() per unmapped leaf, io_pgtable_tlb_flush_walk()
+ * before a table goes, and io_pgtable_tlb_flush_all() from
+ * free_io_pgtable_ops().)
+ */
+static void test_flush_callbacks(void **state)
+{
+	for_each_format(f) {
+		struct dmasim_pgtable_config cfg = {
+			.alloc_table = t_alloc_table, .free_table = t_free_table, .ram = t_ram,
+			.cookie = &ctx, .options = "", .tlb = &counting_flush_ops,
+			.tlb_cookie = &tlbc,
+		};
+		struct dmasim_pgtable *pgt = f->ops->alloc(&cfg);
+		unsigned long s, b;
+
+		cur_fmt = f->ops->base.name;
+		CHECK(pgt != NULL);
+		pgt->ops = f->ops;
+		s = smallest(pgt->pgsize_bitmap);
+		b = (pgt->pgsize_bitmap & ~s) & -(pgt->pgsize_bitmap & ~s); /* the next size */
+		cur_ps = s;
+		tlbc_reset();
+
+		/* Three pages: three reports, nothing else. */
+		map_ok(pgt, 4 * b + s, 0, s, 3, RW);
+		CHECK_EQ(tlbc.pages + tlbc.walk + tlbc.all, 0);
+		CHECK_EQ(pgt->ops->unmap_pages(pgt, 4 * b + s, s, 3), 3 * s);
+		CHECK_EQ(tlbc.pages, 3);
+		CHECK_EQ(tlbc.page_bytes, 3 * s);
+		CHECK_EQ(tlbc.page_lo, 4 * b + s);
+		CHECK_EQ(tlbc.page_hi, 4 * b + 4 * s);
+		/* A hole reports nothing. */
+		CHECK_EQ(pgt->ops->unmap_pages(pgt, 4 * b + s, s, 1), 0);
+		CHECK_EQ(tlbc.pages, 3);
+
+		/* A block is one leaf. */
+		tlbc_reset();
+		map_ok(pgt, 6 * b, b, b, 1, RW);
+		CHECK_EQ(pgt->ops->unmap_pages(pgt, 6 * b, b, 1), b);
+		CHECK_EQ(tlbc.pages, 1);
+		CHECK_EQ(tlbc.page_bytes, b);
+
+		/* A block over the table the three pages left behind: the walk there is flushed. */
+		tlbc_reset();
+		map_ok(pgt, 4 * b, 2 * b, b, 1, RW);
+		CHECK_EQ(tlbc.walk, 1);
+		CHECK_EQ(tlbc.walk_iova, 4 * b);
+		CHECK_EQ(tlbc.walk_size, b);
+		CHECK_EQ(tlbc.pages, 0);
+
+		tlbc_reset();
+		destroy(pgt);
+		CHECK_EQ(tlbc.all, 1);
+	}
+}
+
+/* A format without callbacks (tlb = NULL, as every config before ABI 3) works as before. */
+static void test_flush_callbacks_none(void **state)
+{
+	for_each_format(f) {
+		struct dmasim_pgtable *pgt = mk(f);
+		unsigned long s = smallest(pgt->pgsize_bitmap);
+
+		map_ok(pgt, 8 * s, 0, s, 2, RW);
+		CHECK_EQ(pgt->ops->unmap_pages(pgt, 8 * s, s, 2), 2 * s);
+		destroy(pgt);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1093,6 +1214,8 @@ int main(void)
 		cmocka_unit_test_setup(test_stress, reset),
 		cmocka_unit_test_setup(test_threads, reset),
 		cmocka_unit_test_setup(test_threads_race, reset),
+		cmocka_unit_test_setup(test_flush_callbacks, reset),
+		cmocka_unit_test_setup(test_flush_callbacks_none, reset),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define DMASIM_BACKEND_ABI 3
+#define DMASIM_BACKEND_ABI 4
 
 /** enum dmasim_backend_kind - which decision a backend makes. */
 enum dmasim_backend_kind {
@@ -97,6 +97,9 @@ typedef unsigned char *(*dmasim_ram_fn)(void *cookie, phys_addr_t phys);
  * @ram: RAM access, copied from the config.
  * @ram_cookie: its cookie.
  * @cpu: the CPU view's access, copied from the config.
+ * @track_mappings: appended in ABI 4 (read only when @ops->base.abi >= 4):
+ *                  set by alloc() when the model wants unmapped() for every
+ *                  mapping that ends (it tracks what devices own).
  */
 struct dmasim_cache {
 	const struct dmasim_cache_ops *ops;
@@ -104,6 +107,7 @@ struct dmasim_cache {
 	dmasim_ram_fn ram;
 	void *ram_cookie;
 	dmasim_ram_fn cpu;
+	bool track_mappings;
 };
 
 /**
@@ -144,7 +148,14 @@ struct dmasim_cache_config {
  * device (map, sync_for_device): make CPU writes visible in RAM as @dir
  * requires.  for_cpu: the device hands it back (unmap, sync_for_cpu): make
  * device writes visible to the CPU.  Both are only called for devices that
- * are not coherent and never with DMA_NONE.
+ * are not coherent and never with DMA_NONE.  A mapping made or ended with
+ * DMA_ATTR_SKIP_CPU_SYNC gets no for_device or for_cpu call there; a range
+ * sync passes only its range.
+ *
+ * unmapped (optional, appended in ABI 4, called only if the instance set
+ * @track_mappings): @dev's mapping of [@phys, @phys + @size) ended — an
+ * unmap, synced or not, or the free of dma_alloc_pages() memory.  Whatever
+ * the device still owned there is the CPU's again; nothing moves.
  */
 struct dmasim_cache_ops {
 	struct dmasim_backend base;
@@ -154,6 +165,7 @@ struct dmasim_cache_ops {
 				size_t size, enum dma_data_direction dir);
 	void (*sync_for_cpu)(struct dmasim_cache *c, struct device *dev, phys_addr_t phys,
 			     size_t size, enum dma_data_direction dir);
+	void (*unmapped)(struct dmasim_cache *c, struct device *dev, phys_addr_t phys, size_t size);
 };
 
 
@@ -298,6 +310,8 @@ struct dmasim_iova_ops {
 #define DMASIM_PROT_WRITE 0x2
 #define DMASIM_PROT_PRIV 0x20
 
+struct dmasim_pgtable_flush_ops;
+
 /**
  * struct dmasim_pgtable_config - what a domain passes to a format.
  * @pgsize_bitmap: page sizes the domain wants (0 = all the format has);
@@ -318,6 +332,10 @@ struct dmasim_iova_ops {
  *              move or go away while the table lives, so a format may keep
  *              the windows and translate table addresses without a call per
  *              level of a walk.
+ * @tlb: appended in ABI 3, read only by formats whose base.abi is 3 or more;
+ *       may be NULL (nothing caches translations, e.g. a test): how to tell
+ *       the IOMMU which cached translations an op made stale (below).
+ * @tlb_cookie: passed to the @tlb callbacks (appended in ABI 3).
  */
 struct dmasim_pgtable_config {
 	unsigned long pgsize_bitmap;
@@ -329,6 +347,40 @@ struct dmasim_pgtable_config {
 	void *cookie;
 	const char *options;
 	unsigned char *(*ram_region)(void *cookie, phys_addr_t phys, phys_addr_t *base, u64 *size);
+	/* Appended in ABI 3. */
+	const struct dmasim_pgtable_flush_ops *tlb;
+	void *tlb_cookie;
+};
+
+/**
+ * struct dmasim_pgtable_flush_ops - how a format invalidates (ABI 3), as the
+ * kernel's io_pgtable_cfg.tlb (struct iommu_flush_ops).
+ *
+ * The IOMMU caches translations (its IOTLB) until told they changed.  A format
+ * of ABI 3 or later calls these, with the config's @tlb_cookie, whenever it
+ * removes or replaces an entry; the IOMMU decides when to invalidate (at once
+ * in strict mode, at the next flush of its queue in lazy mode).  For a format
+ * of an older ABI the core invalidates what unmap_pages() reports unmapped,
+ * and the whole table at free(), itself.  Callbacks may run concurrently
+ * (from ops on disjoint ranges) and never call back into the format.
+ *
+ * @tlb_flush_all: every translation of the table is stale (free() calls it
+ *                 before the tables go).
+ * @tlb_flush_walk: the tables under [@iova, @iova + @size) changed: a block
+ *                  of @size replaced a table, whose leaves (of @granule) a
+ *                  walk may still hold.  Invalidated at once.
+ * @tlb_add_page: the leaf of @granule bytes at @iova was cleared (called by
+ *                unmap_pages(), once per leaf, a block being one leaf).  The
+ *                core gathers the leaves of one unmap_pages() call and
+ *                invalidates them together when it returns, as the kernel's
+ *                struct iommu_iotlb_gather.  May be NULL (check it): the
+ *                IOMMU needs no report per leaf, e.g. for a lazy domain,
+ *                whose flush queue flushes the whole IOTLB.
+ */
+struct dmasim_pgtable_flush_ops {
+	void (*tlb_flush_all)(void *cookie);
+	void (*tlb_flush_walk)(unsigned long iova, size_t size, size_t granule, void *cookie);
+	void (*tlb_add_page)(unsigned long iova, size_t granule, void *cookie);
 };
 
 /**

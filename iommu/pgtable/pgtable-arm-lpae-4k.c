@@ -23,12 +23,11 @@
  * A leaf with neither read nor write would be no mapping at all, so
  * map_pages() refuses prot without DMASIM_PROT_READ or DMASIM_PROT_WRITE.
  */
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "ram-windows.h"
+#include "io-pgtable.h"
 
 #define LPAE_GRANULE_SHIFT 12
 #define LPAE_BITS_PER_LEVEL 9
@@ -58,18 +57,10 @@
 #define LPAE_PGSIZES ((1UL << 12) | (1UL << 21) | (1UL << 30))
 
 struct lpae {
-	struct dmasim_pgtable base;
-	int (*alloc_table)(void *cookie, size_t size, phys_addr_t *phys);
-	void (*free_table)(void *cookie, phys_addr_t phys, size_t size);
-	void *cookie;
+	struct io_pgtable iop;    /* its pool: 4 KiB tables displaced by a block */
 	unsigned int start_level; /* level the root table is at */
 	unsigned int pgd_bits;    /* index bits at the start level */
 	size_t root_size;
-	/* Empty tables displaced by a block, kept for reuse (see retire_subtree()). */
-	pthread_mutex_t spare_lock;
-	phys_addr_t *spare;
-	size_t nr_spare, max_spare;
-	struct ram_windows win;   /* a window is opened before the table it covers is linked */
 	unsigned long serial;     /* unique per table ever created (from 1) */
 	atomic_ulong retire_gen;  /* bumped before a retired table can be reused */
 };
@@ -91,7 +82,7 @@ static atomic_ulong lpae_serials;
 
 static inline struct lpae *to_lpae(struct dmasim_pgtable *pgt)
 {
-	return container_of(pgt, struct lpae, base);
+	return container_of(pgt, struct lpae, iop.base);
 }
 
 static inline unsigned int lvl_shift(unsigned int lvl)
@@ -112,28 +103,7 @@ static inline unsigned int lvl_index(const struct lpae *d, unsigned long iova, u
 /* Host view of a whole table: the core guarantees one table sits in one region. */
 static inline u64 *table_ptr(const struct lpae *d, phys_addr_t table)
 {
-	return (u64 *)(void *)ram_windows_ptr(&d->win, table);
-}
-
-/*
- * Entries are read and written with atomics: ops on disjoint ranges run
- * concurrently and may meet on a shared intermediate entry.  Acquire on
- * load pairs with the release that published a new table's zeroed contents.
- */
-static inline u64 pte_load(const u64 *ptep)
-{
-	return __atomic_load_n(ptep, __ATOMIC_ACQUIRE);
-}
-
-static inline void pte_store(u64 *ptep, u64 pte)
-{
-	__atomic_store_n(ptep, pte, __ATOMIC_RELEASE);
-}
-
-static inline bool pte_cas(u64 *ptep, u64 *old, u64 new)
-{
-	return __atomic_compare_exchange_n(ptep, old, new, false, __ATOMIC_ACQ_REL,
-					   __ATOMIC_ACQUIRE);
+	return pgtable_table_ptr(&d->iop, table);
 }
 
 static inline unsigned long leaf_key(unsigned long iova)
@@ -209,58 +179,13 @@ static int pte_to_prot(u64 pte)
 
 /* ---- table memory ------------------------------------------------------ */
 
-/* A fresh zeroed 4 KiB table: a spare one if any, else from the core. */
-static int table_get(struct lpae *d, phys_addr_t *phys)
-{
-	int ret;
-
-	pthread_mutex_lock(&d->spare_lock);
-	if (d->nr_spare) {
-		*phys = d->spare[--d->nr_spare];
-		pthread_mutex_unlock(&d->spare_lock);
-		memset(table_ptr(d, *phys), 0, LPAE_TABLE_SIZE);
-		return 0;
-	}
-	pthread_mutex_unlock(&d->spare_lock);
-	ret = d->alloc_table(d->cookie, LPAE_TABLE_SIZE, phys);
-	if (ret)
-		return -ENOMEM;
-	/* The descriptor holds 48 address bits and the walker outputs base.oas of them. */
-	if ((*phys >> d->base.oas) || (*phys & (LPAE_TABLE_SIZE - 1))) {
-		d->free_table(d->cookie, *phys, LPAE_TABLE_SIZE);
-		return -ENOMEM;
-	}
-	ram_windows_add(&d->win, *phys);
-	return 0;
-}
-
-/* Keep a table that is no longer linked; on allocation failure give it back. */
-static void table_put(struct lpae *d, phys_addr_t phys)
-{
-	pthread_mutex_lock(&d->spare_lock);
-	if (d->nr_spare == d->max_spare) {
-		size_t n = d->max_spare ? 2 * d->max_spare : 16;
-		phys_addr_t *s = realloc(d->spare, n * sizeof(*s));
-
-		if (!s) {
-			pthread_mutex_unlock(&d->spare_lock);
-			d->free_table(d->cookie, phys, LPAE_TABLE_SIZE);
-			return;
-		}
-		d->spare = s;
-		d->max_spare = n;
-	}
-	d->spare[d->nr_spare++] = phys;
-	pthread_mutex_unlock(&d->spare_lock);
-}
-
 /* Whether the subtree under @table (a table at @lvl) holds no valid leaf. */
 static bool subtree_empty(struct lpae *d, phys_addr_t table, unsigned int lvl)
 {
 	u64 *t = table_ptr(d, table);
 
 	for (unsigned int i = 0; i < LPAE_ENTRIES; i++) {
-		u64 pte = pte_load(&t[i]);
+		u64 pte = pgtable_pte_load(&t[i]);
 
 		if (pte_is_leaf(pte, lvl))
 			return false;
@@ -270,22 +195,18 @@ static bool subtree_empty(struct lpae *d, phys_addr_t table, unsigned int lvl)
 	return true;
 }
 
-/*
- * Tables displaced by a block go to the spare list rather than back to the
- * core: like tables emptied by unmap they stay page-table pages of this
- * domain until free(), so a stale walk can never land in a driver's data.
- */
+/* Tables displaced by a block go to the spare pool (struct io_pgtable). */
 static void retire_subtree(struct lpae *d, phys_addr_t table, unsigned int lvl)
 {
 	u64 *t = table_ptr(d, table);
 
 	for (unsigned int i = 0; i < LPAE_ENTRIES; i++) {
-		u64 pte = pte_load(&t[i]);
+		u64 pte = pgtable_pte_load(&t[i]);
 
 		if (pte_is_table(pte, lvl))
 			retire_subtree(d, pte_addr(pte), lvl + 1);
 	}
-	table_put(d, table);
+	dmasim__iopt_table_put(&d->iop, table);
 }
 
 /* Clear every leaf under @table (at @lvl). Return: whether there was one. */
@@ -295,10 +216,10 @@ static bool clear_subtree(struct lpae *d, phys_addr_t table, unsigned int lvl)
 	bool any = false;
 
 	for (unsigned int i = 0; i < LPAE_ENTRIES; i++) {
-		u64 pte = pte_load(&t[i]);
+		u64 pte = pgtable_pte_load(&t[i]);
 
 		if (pte_is_leaf(pte, lvl)) {
-			pte_store(&t[i], 0);
+			pgtable_pte_store(&t[i], 0);
 			any = true;
 		} else if (pte_is_table(pte, lvl)) {
 			any |= clear_subtree(d, pte_addr(pte), lvl + 1);
@@ -318,7 +239,7 @@ static void free_subtree(struct lpae *d, phys_addr_t table, unsigned int lvl, si
 		if (pte_is_table(pte, lvl))
 			free_subtree(d, pte_addr(pte), lvl + 1, LPAE_TABLE_SIZE);
 	}
-	d->free_table(d->cookie, table, size);
+	d->iop.free_table(d->iop.cookie, table, size);
 }
 
 /* ---- factory ------------------------------------------------------------ */
@@ -329,21 +250,8 @@ static struct dmasim_pgtable *lpae_alloc(const struct dmasim_pgtable_config *cfg
 	unsigned long pgsizes = LPAE_PGSIZES;
 	struct lpae *d;
 
-	if (!cfg || !cfg->alloc_table || !cfg->free_table || !cfg->ram)
+	if (!dmasim__iopt_narrow(cfg, LPAE_MAX_IAS, LPAE_MAX_OAS, LPAE_MIN_IAS, &ias, &oas))
 		return NULL;
-	if (cfg->options && *cfg->options)
-		return NULL; /* no options to take */
-	ias = cfg->ias ? cfg->ias : LPAE_MAX_IAS;
-	if (ias > LPAE_MAX_IAS)
-		ias = LPAE_MAX_IAS;
-	if (ias < LPAE_MIN_IAS)
-		return NULL;
-	oas = cfg->oas ? cfg->oas : LPAE_MAX_OAS;
-	if (oas > LPAE_MAX_OAS)
-		oas = LPAE_MAX_OAS;
-	if (oas < LPAE_MIN_IAS)
-		return NULL;
-
 	/* As the kernel does: as few levels as cover ias, the root only as wide as needed. */
 	levels = DIV_ROUND_UP(ias - LPAE_GRANULE_SHIFT, LPAE_BITS_PER_LEVEL);
 	/* A block size only exists at a level the walk goes through. */
@@ -359,34 +267,21 @@ static struct dmasim_pgtable *lpae_alloc(const struct dmasim_pgtable_config *cfg
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
-	d->alloc_table = cfg->alloc_table;
-	d->free_table = cfg->free_table;
-	d->cookie = cfg->cookie;
-	ram_windows_init(&d->win, cfg);
+	dmasim__iopt_init(&d->iop, cfg, ias, oas, LPAE_TABLE_SIZE);
 	d->serial = atomic_fetch_add(&lpae_serials, 1) + 1;
 	d->start_level = LPAE_MAX_LEVELS - levels;
 	d->pgd_bits = ias - lvl_shift(d->start_level);
 	d->root_size = (size_t)1 << d->pgd_bits << 3;
 	if (d->root_size < LPAE_MIN_ROOT)
 		d->root_size = LPAE_MIN_ROOT;
-	d->base.pgsize_bitmap = pgsizes;
-	d->base.ias = ias;
-	d->base.oas = oas;
-	d->base.levels = levels;
-	pthread_mutex_init(&d->spare_lock, NULL);
-	if (d->alloc_table(d->cookie, d->root_size, &d->base.root))
-		goto fail;
-	if ((d->base.root >> oas) || (d->base.root & (d->root_size - 1))) {
-		d->free_table(d->cookie, d->base.root, d->root_size);
-		goto fail;
+	d->iop.base.pgsize_bitmap = pgsizes;
+	d->iop.base.levels = levels;
+	if (dmasim__iopt_table_alloc(&d->iop, d->root_size, &d->iop.base.root)) {
+		dmasim__iopt_destroy(&d->iop);
+		free(d);
+		return NULL;
 	}
-	ram_windows_add(&d->win, d->base.root);
-	return &d->base;
-fail:
-	pthread_mutex_destroy(&d->spare_lock);
-	ram_windows_destroy(&d->win);
-	free(d);
-	return NULL;
+	return &d->iop.base;
 }
 
 /*
@@ -402,12 +297,9 @@ static void lpae_free(struct dmasim_pgtable *pgt)
 	if (!pgt)
 		return;
 	d = to_lpae(pgt);
-	free_subtree(d, d->base.root, d->start_level, d->root_size);
-	for (size_t i = 0; i < d->nr_spare; i++)
-		d->free_table(d->cookie, d->spare[i], LPAE_TABLE_SIZE);
-	free(d->spare);
-	pthread_mutex_destroy(&d->spare_lock);
-	ram_windows_destroy(&d->win);
+	pgtable_tlb_flush_all(&d->iop.tlb);
+	free_subtree(d, d->iop.base.root, d->start_level, d->root_size);
+	dmasim__iopt_destroy(&d->iop);
 	free(d);
 }
 
@@ -418,20 +310,12 @@ static int pgsize_level(const struct lpae *d, size_t pgsize)
 {
 	unsigned int bits, lvl;
 
-	if (!pgsize || (pgsize & (pgsize - 1)) || !(pgsize & d->base.pgsize_bitmap))
+	if (!pgsize || (pgsize & (pgsize - 1)) || !(pgsize & d->iop.base.pgsize_bitmap))
 		return -1;
 	/* The bitmap only holds sizes of levels the walk goes through: 12, 21, 30 bits. */
 	bits = (unsigned int)__builtin_ctzl(pgsize);
 	lvl = LPAE_LAST_LEVEL - (bits - LPAE_GRANULE_SHIFT) / LPAE_BITS_PER_LEVEL;
 	return lvl >= d->start_level && lvl_shift(lvl) == bits ? (int)lvl : -1;
-}
-
-/* Whether [iova, iova + size) lies below 1 << @bits (no wrap). */
-static inline bool range_fits(u64 addr, u64 size, unsigned int bits)
-{
-	u64 limit = 1ULL << bits;
-
-	return size && addr < limit && size <= limit - addr;
 }
 
 /*
@@ -441,24 +325,24 @@ static inline bool range_fits(u64 addr, u64 size, unsigned int bits)
 static int descend_create(struct lpae *d, unsigned long iova, unsigned int target,
 			  phys_addr_t *table)
 {
-	phys_addr_t t = d->base.root;
+	phys_addr_t t = d->iop.base.root;
 
 	for (unsigned int lvl = d->start_level; lvl < target; lvl++) {
 		u64 *ptep = &table_ptr(d, t)[lvl_index(d, iova, lvl)];
-		u64 pte = pte_load(ptep);
+		u64 pte = pgtable_pte_load(ptep);
 
 		if (!(pte & PTE_VALID)) {
 			phys_addr_t next;
 			u64 desc;
 
-			if (table_get(d, &next))
+			if (dmasim__iopt_table_get(&d->iop, &next))
 				return -ENOMEM;
 			desc = next | PTE_TYPE_TABLE;
 			/* Another op on a disjoint range may install the same table first. */
-			if (pte_cas(ptep, &pte, desc))
+			if (pgtable_pte_cas(ptep, &pte, desc))
 				pte = desc;
 			else
-				table_put(d, next);
+				dmasim__iopt_table_put(&d->iop, next);
 		}
 		if (!pte_is_table(pte, lvl))
 			return -EEXIST;
@@ -475,7 +359,7 @@ static inline u64 *one_page_table(struct lpae *d, unsigned long iova, phys_addr_
 	const unsigned long g = 1UL << LPAE_GRANULE_SHIFT;
 
 	if (pgsize != g || pgcount != 1 || ((iova | paddr) & (g - 1)) ||
-	    (iova >> d->base.ias) || (paddr >> d->base.oas) || !(d->base.pgsize_bitmap & g))
+	    (iova >> d->iop.base.ias) || (paddr >> d->iop.base.oas) || !(d->iop.base.pgsize_bitmap & g))
 		return NULL;
 	return leaf_cached(d, iova);
 }
@@ -493,13 +377,13 @@ static int lpae_map_pages(struct dmasim_pgtable *pgt, unsigned long iova, phys_a
 	if ((prot & (DMASIM_PROT_READ | DMASIM_PROT_WRITE)) &&
 	    (leaf = one_page_table(d, iova, paddr, pgsize, pgcount))) {
 		u64 *ptep = &leaf[lvl_index(d, iova, LPAE_LAST_LEVEL)];
-		u64 old = pte_load(ptep);
+		u64 old = pgtable_pte_load(ptep);
 
 		if (mapped)
 			*mapped = 0;
 		if (old & PTE_VALID)
 			return -EEXIST;
-		pte_store(ptep, prot_to_pte(prot, LPAE_LAST_LEVEL) | paddr);
+		pgtable_pte_store(ptep, prot_to_pte(prot, LPAE_LAST_LEVEL) | paddr);
 		if (mapped)
 			*mapped = pgsize;
 		return 0;
@@ -508,14 +392,7 @@ static int lpae_map_pages(struct dmasim_pgtable *pgt, unsigned long iova, phys_a
 
 	if (mapped)
 		*mapped = 0;
-	if (target < 0 || !pgcount || pgcount > SIZE_MAX / pgsize)
-		return -EINVAL;
-	if (!IS_ALIGNED(iova, pgsize) || !IS_ALIGNED(paddr, pgsize))
-		return -EINVAL;
-	if (!range_fits(iova, pgsize * pgcount, pgt->ias) ||
-	    !range_fits(paddr, pgsize * pgcount, pgt->oas))
-		return -EINVAL;
-	if (!(prot & (DMASIM_PROT_READ | DMASIM_PROT_WRITE)))
+	if (target < 0 || !pgtable_map_args_ok(pgt, iova, paddr, pgsize, pgcount, prot))
 		return -EINVAL;
 	attrs = prot_to_pte(prot, (unsigned int)target);
 
@@ -539,24 +416,26 @@ static int lpae_map_pages(struct dmasim_pgtable *pgt, unsigned long iova, phys_a
 			n = (unsigned int)pgcount;
 		for (unsigned int i = 0; i < n; i++) {
 			u64 *ptep = &t[idx + i];
-			u64 old = pte_load(ptep);
+			u64 old = pgtable_pte_load(ptep);
 			u64 new = attrs | paddr;
 
 			if (pte_is_table(old, (unsigned int)target)) {
 				/* A block over a table left empty by unmaps replaces it. */
 				if (!subtree_empty(d, pte_addr(old), (unsigned int)target + 1) ||
-				    !pte_cas(ptep, &old, new)) {
+				    !pgtable_pte_cas(ptep, &old, new)) {
 					ret = -EEXIST;
 					break;
 				}
 				/* Cached walks into it end before it can be reused. */
 				atomic_fetch_add(&d->retire_gen, 1);
+				pgtable_tlb_flush_walk(&d->iop.tlb, iova, pgsize,
+						       (size_t)1 << LPAE_GRANULE_SHIFT);
 				retire_subtree(d, pte_addr(old), (unsigned int)target + 1);
 			} else if (old & PTE_VALID) {
 				ret = -EEXIST;
 				break;
 			} else {
-				pte_store(ptep, new);
+				pgtable_pte_store(ptep, new);
 			}
 			iova += pgsize;
 			paddr += pgsize;
@@ -582,9 +461,9 @@ static bool clear_pages(const struct lpae *d, u64 *t, unsigned long *iova, unsig
 
 	for (unsigned int idx = lvl_index(d, *iova, LPAE_LAST_LEVEL);
 	     idx < LPAE_ENTRIES && *iova < end; idx++) {
-		if (!pte_is_leaf(pte_load(&t[idx]), LPAE_LAST_LEVEL))
+		if (!pte_is_leaf(pgtable_pte_load(&t[idx]), LPAE_LAST_LEVEL))
 			return false;
-		pte_store(&t[idx], 0);
+		pgtable_pte_store(&t[idx], 0);
 		*iova += pgsize;
 		*done += pgsize;
 	}
@@ -602,29 +481,33 @@ static size_t lpae_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, s
 
 	if (leaf) { /* one page where this thread walked before: no checks to repeat */
 		clear_pages(d, leaf, &iova, iova + pgsize, &done);
+		pgtable_tlb_add_pages(&d->iop.tlb, iova - done, done, pgsize);
 		return done;
 	}
 	target = pgsize_level(d, pgsize);
-	if (target < 0 || !pgcount || pgcount > SIZE_MAX / pgsize || !IS_ALIGNED(iova, pgsize) ||
-	    !range_fits(iova, pgsize * pgcount, pgt->ias))
+	if (target < 0 || !pgtable_unmap_args_ok(pgt, iova, pgsize, pgcount))
 		return 0;
 	end = iova + pgsize * pgcount;
 
 	while (iova < end) {
-		phys_addr_t table = d->base.root;
+		phys_addr_t table = d->iop.base.root;
 		unsigned int lvl = d->start_level;
 		u64 *ptep, pte, *t;
 
 		if (target == LPAE_LAST_LEVEL && (t = leaf_cached(d, iova))) {
 			/* The pages' table is known: no walk. */
-			if (!clear_pages(d, t, &iova, end, &done))
+			unsigned long from = iova;
+			bool more = clear_pages(d, t, &iova, end, &done);
+
+			pgtable_tlb_add_pages(&d->iop.tlb, from, iova - from, pgsize);
+			if (!more)
 				return done;
 			continue;
 		}
 		/* Down to the target level, stopping at a hole or a larger block. */
 		for (;; lvl++) {
 			ptep = &table_ptr(d, table)[lvl_index(d, iova, lvl)];
-			pte = pte_load(ptep);
+			pte = pgtable_pte_load(ptep);
 			if (!(pte & PTE_VALID) || lvl == (unsigned int)target || !pte_is_table(pte, lvl))
 				break;
 			table = pte_addr(pte);
@@ -637,7 +520,8 @@ static size_t lpae_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, s
 			/* A larger block goes only if the request covers all of it: no splitting. */
 			if (!IS_ALIGNED(iova, size) || end - iova < size)
 				return done;
-			pte_store(ptep, 0);
+			pgtable_pte_store(ptep, 0);
+			pgtable_tlb_add_page(&d->iop.tlb, iova, size);
 			iova += size;
 			done += size;
 			continue;
@@ -647,6 +531,7 @@ static size_t lpae_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, s
 		/* A table where a block of @pgsize would be: unmap everything under it. */
 		if (!clear_subtree(d, pte_addr(pte), lvl + 1))
 			return done;
+		pgtable_tlb_flush_walk(&d->iop.tlb, iova, pgsize, (size_t)1 << LPAE_GRANULE_SHIFT);
 		iova += pgsize;
 		done += pgsize;
 	}
@@ -654,21 +539,22 @@ static size_t lpae_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, s
 }
 
 /* The walk shared by iova_to_phys() and walk(); @w may be NULL. */
-static int lpae_lookup(struct lpae *d, unsigned long iova, struct dmasim_pgtable_walk *w,
-		       phys_addr_t *phys, int *prot)
+static int lpae_lookup(struct dmasim_pgtable *pgt, unsigned long iova,
+		       struct dmasim_pgtable_walk *w, phys_addr_t *phys, int *prot)
 {
-	phys_addr_t table = d->base.root;
+	struct lpae *d = to_lpae(pgt);
+	phys_addr_t table = d->iop.base.root;
 	unsigned int nr = 0;
 	unsigned long gen = 0;
 	u64 *t;
 
 	if (w)
 		memset(w, 0, sizeof(*w));
-	if (iova >> d->base.ias)
+	if (iova >> d->iop.base.ias)
 		return -ENOENT;
 	if (!w && (t = leaf_cached(d, iova))) {
 		/* A table at the last level has nothing but pages. */
-		u64 pte = pte_load(&t[lvl_index(d, iova, LPAE_LAST_LEVEL)]);
+		u64 pte = pgtable_pte_load(&t[lvl_index(d, iova, LPAE_LAST_LEVEL)]);
 
 		if (!pte_is_leaf(pte, LPAE_LAST_LEVEL))
 			return -ENOENT;
@@ -681,18 +567,12 @@ static int lpae_lookup(struct lpae *d, unsigned long iova, struct dmasim_pgtable
 		gen = atomic_load_explicit(&d->retire_gen, memory_order_acquire);
 	for (unsigned int lvl = d->start_level; lvl < LPAE_MAX_LEVELS; lvl++, nr++) {
 		unsigned int idx = lvl_index(d, iova, lvl);
-		u64 pte = pte_load(&table_ptr(d, table)[idx]);
+		u64 pte = pgtable_pte_load(&table_ptr(d, table)[idx]);
 
 		if (!w && lvl == LPAE_LAST_LEVEL)
 			leaf_fill(d, iova, table_ptr(d, table), gen); /* if it is not the root */
 
-		if (w) {
-			w->level[nr].table = table;
-			w->level[nr].index = idx;
-			w->level[nr].entry = pte;
-			w->level[nr].shift = lvl_shift(lvl);
-			w->nr_levels = nr + 1;
-		}
+		pgtable_walk_level(w, nr, table, idx, pte, lvl_shift(lvl));
 		if (pte_is_table(pte, lvl)) {
 			table = pte_addr(pte);
 			continue;
@@ -702,31 +582,15 @@ static int lpae_lookup(struct lpae *d, unsigned long iova, struct dmasim_pgtable
 		*phys = pte_addr(pte) | (iova & (((u64)1 << lvl_shift(lvl)) - 1));
 		if (prot)
 			*prot = pte_to_prot(pte);
-		if (w) {
-			w->mapped = true;
-			w->phys = *phys;
-			w->pgsize = (size_t)1 << lvl_shift(lvl);
-			w->prot = pte_to_prot(pte);
-		}
+		pgtable_walk_leaf(w, *phys, (size_t)1 << lvl_shift(lvl), pte_to_prot(pte));
 		return 0;
 	}
 	return -ENOENT;
 }
 
-static int lpae_iova_to_phys(struct dmasim_pgtable *pgt, unsigned long iova, phys_addr_t *phys,
-			     int *prot)
-{
-	return lpae_lookup(to_lpae(pgt), iova, NULL, phys, prot);
-}
+PGTABLE_LOOKUP_OPS(lpae, lpae_lookup)
 
-static int lpae_walk(struct dmasim_pgtable *pgt, unsigned long iova,
-		     struct dmasim_pgtable_walk *w)
-{
-	phys_addr_t phys;
-
-	return lpae_lookup(to_lpae(pgt), iova, w, &phys, NULL);
-}
-
+extern const struct dmasim_pgtable_ops dmasim__pgtable_arm_lpae_4k;
 const struct dmasim_pgtable_ops dmasim__pgtable_arm_lpae_4k = {
 	.base = {
 		.abi = DMASIM_BACKEND_ABI,

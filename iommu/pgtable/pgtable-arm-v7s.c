@@ -34,12 +34,10 @@
  * core's table allocator, not to the format.  Descriptors hold 32-bit table
  * addresses, so a table the core places at or above 4 GiB is refused.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "ram-windows.h"
+#include "io-pgtable.h"
 
 #define V7S_MAX_IAS 32
 #define V7S_MAX_OAS 32
@@ -73,20 +71,12 @@
 #define V7S_PGSIZES ((1UL << V7S_L2_SHIFT) | (1UL << V7S_L1_SHIFT))
 
 struct v7s {
-	struct dmasim_pgtable base;
-	int (*alloc_table)(void *cookie, size_t size, phys_addr_t *phys);
-	void (*free_table)(void *cookie, phys_addr_t phys, size_t size);
-	struct ram_windows win;  /* a window is opened before the table it covers is linked */
-	void *cookie;
-	/* Empty level-2 tables displaced by a section, kept for reuse until free(). */
-	pthread_mutex_t spare_lock;
-	phys_addr_t *spare;
-	size_t nr_spare, max_spare;
+	struct io_pgtable iop; /* its pool: level-2 tables displaced by a section */
 };
 
 static inline struct v7s *to_v7s(struct dmasim_pgtable *pgt)
 {
-	return container_of(pgt, struct v7s, base);
+	return container_of(pgt, struct v7s, iop.base);
 }
 
 static inline unsigned int attr_shift(unsigned int lvl)
@@ -107,24 +97,7 @@ static inline unsigned int l2_index(unsigned long iova)
 /* Host view of a whole table: the core guarantees one table sits in one region. */
 static inline u32 *table_ptr(const struct v7s *d, phys_addr_t table)
 {
-	return (u32 *)(void *)ram_windows_ptr(&d->win, table);
-}
-
-/* Atomic entries: concurrent ops on disjoint ranges can share a level-1 entry. */
-static inline u32 pte_load(const u32 *ptep)
-{
-	return __atomic_load_n(ptep, __ATOMIC_ACQUIRE);
-}
-
-static inline void pte_store(u32 *ptep, u32 pte)
-{
-	__atomic_store_n(ptep, pte, __ATOMIC_RELEASE);
-}
-
-static inline bool pte_cas(u32 *ptep, u32 *old, u32 new)
-{
-	return __atomic_compare_exchange_n(ptep, old, new, false, __ATOMIC_ACQ_REL,
-					   __ATOMIC_ACQUIRE);
+	return pgtable_table_ptr(&d->iop, table);
 }
 
 static inline bool l1_is_table(u32 pte)
@@ -171,57 +144,12 @@ static int pte_to_prot(u32 pte, unsigned int lvl)
 
 /* ---- table memory ------------------------------------------------------ */
 
-/* Whether a table at @phys of @size is one a 32-bit descriptor can point to. */
-static inline bool table_reachable(const struct v7s *d, phys_addr_t phys, size_t size)
-{
-	return !((phys + size - 1) >> d->base.oas) && !(phys & (size - 1));
-}
-
-static int l2_get(struct v7s *d, phys_addr_t *phys)
-{
-	pthread_mutex_lock(&d->spare_lock);
-	if (d->nr_spare) {
-		*phys = d->spare[--d->nr_spare];
-		pthread_mutex_unlock(&d->spare_lock);
-		memset(table_ptr(d, *phys), 0, V7S_L2_SIZE);
-		return 0;
-	}
-	pthread_mutex_unlock(&d->spare_lock);
-	if (d->alloc_table(d->cookie, V7S_L2_SIZE, phys))
-		return -ENOMEM;
-	if (!table_reachable(d, *phys, V7S_L2_SIZE)) {
-		d->free_table(d->cookie, *phys, V7S_L2_SIZE);
-		return -ENOMEM;
-	}
-	ram_windows_add(&d->win, *phys);
-	return 0;
-}
-
-static void l2_put(struct v7s *d, phys_addr_t phys)
-{
-	pthread_mutex_lock(&d->spare_lock);
-	if (d->nr_spare == d->max_spare) {
-		size_t n = d->max_spare ? 2 * d->max_spare : 16;
-		phys_addr_t *s = realloc(d->spare, n * sizeof(*s));
-
-		if (!s) {
-			pthread_mutex_unlock(&d->spare_lock);
-			d->free_table(d->cookie, phys, V7S_L2_SIZE);
-			return;
-		}
-		d->spare = s;
-		d->max_spare = n;
-	}
-	d->spare[d->nr_spare++] = phys;
-	pthread_mutex_unlock(&d->spare_lock);
-}
-
 static bool l2_empty(struct v7s *d, phys_addr_t table)
 {
 	u32 *t = table_ptr(d, table);
 
 	for (unsigned int i = 0; i < V7S_L2_ENTRIES; i++)
-		if (l2_is_page(pte_load(&t[i])))
+		if (l2_is_page(pgtable_pte_load(&t[i])))
 			return false;
 	return true;
 }
@@ -233,8 +161,8 @@ static bool l2_clear(struct v7s *d, phys_addr_t table)
 	bool any = false;
 
 	for (unsigned int i = 0; i < V7S_L2_ENTRIES; i++) {
-		if (l2_is_page(pte_load(&t[i]))) {
-			pte_store(&t[i], 0);
+		if (l2_is_page(pgtable_pte_load(&t[i]))) {
+			pgtable_pte_store(&t[i], 0);
 			any = true;
 		}
 	}
@@ -249,17 +177,7 @@ static struct dmasim_pgtable *v7s_alloc(const struct dmasim_pgtable_config *cfg)
 	unsigned int ias, oas;
 	struct v7s *d;
 
-	if (!cfg || !cfg->alloc_table || !cfg->free_table || !cfg->ram)
-		return NULL;
-	if (cfg->options && *cfg->options)
-		return NULL; /* no options to take */
-	ias = cfg->ias ? cfg->ias : V7S_MAX_IAS;
-	if (ias > V7S_MAX_IAS)
-		ias = V7S_MAX_IAS;
-	oas = cfg->oas ? cfg->oas : V7S_MAX_OAS;
-	if (oas > V7S_MAX_OAS)
-		oas = V7S_MAX_OAS;
-	if (ias < V7S_MIN_IAS || oas < V7S_MIN_IAS)
+	if (!dmasim__iopt_narrow(cfg, V7S_MAX_IAS, V7S_MAX_OAS, V7S_MIN_IAS, &ias, &oas))
 		return NULL;
 	if (cfg->pgsize_bitmap)
 		pgsizes &= cfg->pgsize_bitmap;
@@ -269,32 +187,19 @@ static struct dmasim_pgtable *v7s_alloc(const struct dmasim_pgtable_config *cfg)
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
-	d->alloc_table = cfg->alloc_table;
-	d->free_table = cfg->free_table;
-	d->cookie = cfg->cookie;
-	ram_windows_init(&d->win, cfg);
-	d->base.pgsize_bitmap = pgsizes;
-	d->base.ias = ias;
-	d->base.oas = oas;
-	d->base.levels = V7S_LEVELS;
-	pthread_mutex_init(&d->spare_lock, NULL);
+	dmasim__iopt_init(&d->iop, cfg, ias, oas, V7S_L2_SIZE);
+	d->iop.base.pgsize_bitmap = pgsizes;
+	d->iop.base.levels = V7S_LEVELS;
 	/*
 	 * The level-1 table stays 4096 entries even when ias < 32 (TTBCR.N = 0):
 	 * the IOVAs above ias are refused instead, which keeps one index rule.
 	 */
-	if (d->alloc_table(d->cookie, V7S_L1_SIZE, &d->base.root))
-		goto fail;
-	if (!table_reachable(d, d->base.root, V7S_L1_SIZE)) {
-		d->free_table(d->cookie, d->base.root, V7S_L1_SIZE);
-		goto fail;
+	if (dmasim__iopt_table_alloc(&d->iop, V7S_L1_SIZE, &d->iop.base.root)) {
+		dmasim__iopt_destroy(&d->iop);
+		free(d);
+		return NULL;
 	}
-	ram_windows_add(&d->win, d->base.root);
-	return &d->base;
-fail:
-	pthread_mutex_destroy(&d->spare_lock);
-	ram_windows_destroy(&d->win);
-	free(d);
-	return NULL;
+	return &d->iop.base;
 }
 
 /*
@@ -310,16 +215,13 @@ static void v7s_free(struct dmasim_pgtable *pgt)
 	if (!pgt)
 		return;
 	d = to_v7s(pgt);
-	l1 = table_ptr(d, d->base.root);
+	pgtable_tlb_flush_all(&d->iop.tlb);
+	l1 = table_ptr(d, d->iop.base.root);
 	for (unsigned int i = 0; i < V7S_L1_ENTRIES; i++)
 		if (l1_is_table(l1[i]))
-			d->free_table(d->cookie, l1[i] & V7S_L1_TABLE_MASK, V7S_L2_SIZE);
-	d->free_table(d->cookie, d->base.root, V7S_L1_SIZE);
-	for (size_t i = 0; i < d->nr_spare; i++)
-		d->free_table(d->cookie, d->spare[i], V7S_L2_SIZE);
-	free(d->spare);
-	pthread_mutex_destroy(&d->spare_lock);
-	ram_windows_destroy(&d->win);
+			d->iop.free_table(d->iop.cookie, l1[i] & V7S_L1_TABLE_MASK, V7S_L2_SIZE);
+	d->iop.free_table(d->iop.cookie, d->iop.base.root, V7S_L1_SIZE);
+	dmasim__iopt_destroy(&d->iop);
 	free(d);
 }
 
@@ -328,17 +230,9 @@ static void v7s_free(struct dmasim_pgtable *pgt)
 /* The level whose entries map @pgsize (1 or 2), or 0. */
 static unsigned int pgsize_level(const struct v7s *d, size_t pgsize)
 {
-	if (!(pgsize & d->base.pgsize_bitmap) || (pgsize & (pgsize - 1)))
+	if (!(pgsize & d->iop.base.pgsize_bitmap) || (pgsize & (pgsize - 1)))
 		return 0;
 	return pgsize == (1UL << V7S_L1_SHIFT) ? 1 : 2;
-}
-
-/* Whether [addr, addr + size) lies below 1 << @bits (no wrap). */
-static inline bool range_fits(u64 addr, u64 size, unsigned int bits)
-{
-	u64 limit = 1ULL << bits;
-
-	return size && addr < limit && size <= limit - addr;
 }
 
 /*
@@ -347,21 +241,21 @@ static inline bool range_fits(u64 addr, u64 size, unsigned int bits)
  */
 static int l2_lookup_create(struct v7s *d, unsigned long iova, phys_addr_t *table)
 {
-	u32 *ptep = &table_ptr(d, d->base.root)[l1_index(iova)];
-	u32 pte = pte_load(ptep);
+	u32 *ptep = &table_ptr(d, d->iop.base.root)[l1_index(iova)];
+	u32 pte = pgtable_pte_load(ptep);
 
 	if (!pte) {
 		phys_addr_t next;
 		u32 desc;
 
-		if (l2_get(d, &next))
+		if (dmasim__iopt_table_get(&d->iop, &next))
 			return -ENOMEM;
 		desc = (u32)next | V7S_L1_TYPE_TABLE;
 		/* Another op on a disjoint range may install the same table first. */
-		if (pte_cas(ptep, &pte, desc))
+		if (pgtable_pte_cas(ptep, &pte, desc))
 			pte = desc;
 		else
-			l2_put(d, next);
+			dmasim__iopt_table_put(&d->iop, next);
 	}
 	if (!l1_is_table(pte))
 		return -EEXIST;
@@ -380,14 +274,7 @@ static int v7s_map_pages(struct dmasim_pgtable *pgt, unsigned long iova, phys_ad
 
 	if (mapped)
 		*mapped = 0;
-	if (!lvl || !pgcount || pgcount > SIZE_MAX / pgsize)
-		return -EINVAL;
-	if (!IS_ALIGNED(iova, pgsize) || !IS_ALIGNED(paddr, pgsize))
-		return -EINVAL;
-	if (!range_fits(iova, pgsize * pgcount, pgt->ias) ||
-	    !range_fits(paddr, pgsize * pgcount, pgt->oas))
-		return -EINVAL;
-	if (!(prot & (DMASIM_PROT_READ | DMASIM_PROT_WRITE)))
+	if (!lvl || !pgtable_map_args_ok(pgt, iova, paddr, pgsize, pgcount, prot))
 		return -EINVAL;
 	attrs = prot_to_pte(prot, lvl);
 
@@ -396,7 +283,7 @@ static int v7s_map_pages(struct dmasim_pgtable *pgt, unsigned long iova, phys_ad
 		u32 *t;
 
 		if (lvl == 1) {
-			t = table_ptr(d, d->base.root);
+			t = table_ptr(d, d->iop.base.root);
 			idx = l1_index(iova);
 			n = V7S_L1_ENTRIES - idx;
 		} else {
@@ -413,23 +300,24 @@ static int v7s_map_pages(struct dmasim_pgtable *pgt, unsigned long iova, phys_ad
 			n = (unsigned int)pgcount;
 		for (unsigned int i = 0; i < n; i++) {
 			u32 *ptep = &t[idx + i];
-			u32 old = pte_load(ptep);
+			u32 old = pgtable_pte_load(ptep);
 			u32 new = attrs | (u32)paddr;
 
 			if (lvl == 1 && l1_is_table(old)) {
 				/* A section over a table left empty by unmaps replaces it. */
 				phys_addr_t l2 = old & V7S_L1_TABLE_MASK;
 
-				if (!l2_empty(d, l2) || !pte_cas(ptep, &old, new)) {
+				if (!l2_empty(d, l2) || !pgtable_pte_cas(ptep, &old, new)) {
 					ret = -EEXIST;
 					break;
 				}
-				l2_put(d, l2);
+				pgtable_tlb_flush_walk(&d->iop.tlb, iova, pgsize, 1UL << V7S_L2_SHIFT);
+				dmasim__iopt_table_put(&d->iop, l2);
 			} else if (old) {
 				ret = -EEXIST;
 				break;
 			} else {
-				pte_store(ptep, new);
+				pgtable_pte_store(ptep, new);
 			}
 			iova += pgsize;
 			paddr += pgsize;
@@ -447,24 +335,24 @@ static size_t v7s_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, si
 {
 	struct v7s *d = to_v7s(pgt);
 	unsigned int lvl = pgsize_level(d, pgsize);
-	u32 *l1 = table_ptr(d, d->base.root);
+	u32 *l1 = table_ptr(d, d->iop.base.root);
 	unsigned long end;
 	size_t done = 0;
 
-	if (!lvl || !pgcount || pgcount > SIZE_MAX / pgsize || !IS_ALIGNED(iova, pgsize) ||
-	    !range_fits(iova, pgsize * pgcount, pgt->ias))
+	if (!lvl || !pgtable_unmap_args_ok(pgt, iova, pgsize, pgcount))
 		return 0;
 	end = iova + pgsize * pgcount;
 
 	while (iova < end) {
 		u32 *ptep = &l1[l1_index(iova)];
-		u32 pte = pte_load(ptep);
+		u32 pte = pgtable_pte_load(ptep);
 
 		if (l1_is_section(pte)) {
 			/* A section goes only if the request covers all of it: no splitting. */
 			if (!IS_ALIGNED(iova, 1UL << V7S_L1_SHIFT) || end - iova < (1UL << V7S_L1_SHIFT))
 				return done;
-			pte_store(ptep, 0);
+			pgtable_pte_store(ptep, 0);
+			pgtable_tlb_add_page(&d->iop.tlb, iova, 1UL << V7S_L1_SHIFT);
 			iova += 1UL << V7S_L1_SHIFT;
 			done += 1UL << V7S_L1_SHIFT;
 			continue;
@@ -475,14 +363,16 @@ static size_t v7s_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, si
 			/* A table where a section would be: unmap everything under it. */
 			if (!l2_clear(d, pte & V7S_L1_TABLE_MASK))
 				return done;
+			pgtable_tlb_flush_walk(&d->iop.tlb, iova, pgsize, 1UL << V7S_L2_SHIFT);
 			iova += pgsize;
 			done += pgsize;
 			continue;
 		}
 		ptep = &table_ptr(d, pte & V7S_L1_TABLE_MASK)[l2_index(iova)];
-		if (!l2_is_page(pte_load(ptep)))
+		if (!l2_is_page(pgtable_pte_load(ptep)))
 			return done;
-		pte_store(ptep, 0);
+		pgtable_pte_store(ptep, 0);
+		pgtable_tlb_add_page(&d->iop.tlb, iova, pgsize);
 		iova += pgsize;
 		done += pgsize;
 	}
@@ -490,78 +380,46 @@ static size_t v7s_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, si
 }
 
 /* The walk shared by iova_to_phys() and walk(); @w may be NULL. */
-static int v7s_lookup(struct v7s *d, unsigned long iova, struct dmasim_pgtable_walk *w,
-		      phys_addr_t *phys, int *prot)
+static int v7s_lookup(struct dmasim_pgtable *pgt, unsigned long iova,
+		      struct dmasim_pgtable_walk *w, phys_addr_t *phys, int *prot)
 {
-	phys_addr_t table = d->base.root;
+	struct v7s *d = to_v7s(pgt);
+	phys_addr_t table = d->iop.base.root;
 	unsigned int idx;
 	u32 pte;
 
 	if (w)
 		memset(w, 0, sizeof(*w));
-	if (iova >> d->base.ias)
+	if (iova >> d->iop.base.ias)
 		return -ENOENT;
 	idx = l1_index(iova);
-	pte = pte_load(&table_ptr(d, table)[idx]);
-	if (w) {
-		w->nr_levels = 1;
-		w->level[0].table = table;
-		w->level[0].index = idx;
-		w->level[0].entry = pte;
-		w->level[0].shift = V7S_L1_SHIFT;
-	}
+	pte = pgtable_pte_load(&table_ptr(d, table)[idx]);
+	pgtable_walk_level(w, 0, table, idx, pte, V7S_L1_SHIFT);
 	if (l1_is_section(pte)) {
 		*phys = (pte & V7S_L1_SECTION_MASK) | (iova & ((1UL << V7S_L1_SHIFT) - 1));
 		if (prot)
 			*prot = pte_to_prot(pte, 1);
-		if (w) {
-			w->mapped = true;
-			w->phys = *phys;
-			w->pgsize = 1UL << V7S_L1_SHIFT;
-			w->prot = pte_to_prot(pte, 1);
-		}
+		pgtable_walk_leaf(w, *phys, 1UL << V7S_L1_SHIFT, pte_to_prot(pte, 1));
 		return 0;
 	}
 	if (!l1_is_table(pte))
 		return -ENOENT;
 	table = pte & V7S_L1_TABLE_MASK;
 	idx = l2_index(iova);
-	pte = pte_load(&table_ptr(d, table)[idx]);
-	if (w) {
-		w->nr_levels = 2;
-		w->level[1].table = table;
-		w->level[1].index = idx;
-		w->level[1].entry = pte;
-		w->level[1].shift = V7S_L2_SHIFT;
-	}
+	pte = pgtable_pte_load(&table_ptr(d, table)[idx]);
+	pgtable_walk_level(w, 1, table, idx, pte, V7S_L2_SHIFT);
 	if (!l2_is_page(pte))
 		return -ENOENT;
 	*phys = (pte & V7S_L2_PAGE_MASK) | (iova & ((1UL << V7S_L2_SHIFT) - 1));
 	if (prot)
 		*prot = pte_to_prot(pte, 2);
-	if (w) {
-		w->mapped = true;
-		w->phys = *phys;
-		w->pgsize = 1UL << V7S_L2_SHIFT;
-		w->prot = pte_to_prot(pte, 2);
-	}
+	pgtable_walk_leaf(w, *phys, 1UL << V7S_L2_SHIFT, pte_to_prot(pte, 2));
 	return 0;
 }
 
-static int v7s_iova_to_phys(struct dmasim_pgtable *pgt, unsigned long iova, phys_addr_t *phys,
-			    int *prot)
-{
-	return v7s_lookup(to_v7s(pgt), iova, NULL, phys, prot);
-}
+PGTABLE_LOOKUP_OPS(v7s, v7s_lookup)
 
-static int v7s_walk(struct dmasim_pgtable *pgt, unsigned long iova,
-		    struct dmasim_pgtable_walk *w)
-{
-	phys_addr_t phys;
-
-	return v7s_lookup(to_v7s(pgt), iova, w, &phys, NULL);
-}
-
+extern const struct dmasim_pgtable_ops dmasim__pgtable_arm_v7s;
 const struct dmasim_pgtable_ops dmasim__pgtable_arm_v7s = {
 	.base = {
 		.abi = DMASIM_BACKEND_ABI,
