@@ -849,6 +849,8 @@ void dmasim__cachelines_destroy(struct dmasim_platform *p);
 
 /* Up to @max return addresses of the calling stack, innermost first; the count. */
 int dmasim__stack_capture(void **frames, int max);
+/* "libunwind" or "backtrace": what dmasim__stack_capture() unwinds with. */
+const char *dmasim__stack_unwinder(void);
 
 /* ---- tracing (trace.c) ----------------------------------------------------- */
 

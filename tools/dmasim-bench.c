@@ -1,9 +1,10 @@
 /*
  * tools/dmasim-bench.c - the measuring instrument of issue 5, in the spirit of
  * the kernel's dma_map_benchmark: every workload is timed side by side with a
- * baseline measured in the same process run (B_malloc, B_memcpy(n), B_walk,
- * B_lookup2), over at least 5 repetitions, and reported as the median and
- * the spread (max/min) of ns/op, ops/s and the ratio to its baseline.
+ * baseline measured in the same process run (B_malloc, B_memcpy(n), or the
+ * same operation on a simpler machine), over at least 5 repetitions, and
+ * reported as the median and the spread (max/min) of ns/op, ops/s and the
+ * ratio to its baseline.
  *
  *   dmasim-bench [--json] [--quick] [--only ID,ID...] [options]   (--help)
  *
@@ -182,7 +183,7 @@ struct result {
 	double bytes;              /* bytes per op, for MB/s (0 = none) */
 	char spec[1024];
 	char err[300];
-	char extra[600];           /* more JSON members, ", \"k\": v" */
+	char extra[1200];           /* more JSON members, ", \"k\": v" */
 	double med_v, med_b, ratio, spread_v, spread_r;
 	bool done;
 };
@@ -273,12 +274,11 @@ struct env {
 	struct device *dev;
 };
 
-static bool env_open(struct env *e, const char *base, struct result *r)
+/* A platform of exactly @spec (DMASIM_SPEC aside) and one device. */
+static bool env_open_spec(struct env *e, const char *spec, struct result *r)
 {
-	char spec[1024], dspec[128];
+	char dspec[128];
 
-	snprintf(spec, sizeof(spec), "%s debug=%s%s%s", base, opt.debug ? "on" : "off",
-		 opt.spec ? " " : "", opt.spec ? opt.spec : "");
 	memset(e, 0, sizeof(*e));
 	e->p = dmasim_platform_create(spec);
 	if (!e->p) {
@@ -295,6 +295,21 @@ static bool env_open(struct env *e, const char *base, struct result *r)
 		return false;
 	}
 	return true;
+}
+
+/* A platform of @base, debug as --debug says, --spec, then @tail (it wins over --spec). */
+static bool env_open_tail(struct env *e, const char *base, const char *tail, struct result *r)
+{
+	char spec[1024];
+
+	snprintf(spec, sizeof(spec), "%s debug=%s%s%s%s%s", base, opt.debug ? "on" : "off",
+		 opt.spec ? " " : "", opt.spec ? opt.spec : "", tail[0] ? " " : "", tail);
+	return env_open_spec(e, spec, r);
+}
+
+static bool env_open(struct env *e, const char *base, struct result *r)
+{
+	return env_open_tail(e, base, "", r);
 }
 
 static void env_close(struct env *e)
@@ -361,101 +376,6 @@ static void memcpy_ctx_fini(struct memcpy_ctx *c)
 {
 	free(c->src);
 	free(c->dst);
-}
-
-/* B_walk: the ideal 4-level radix lookup (4 arrays of 512 pointers, indices from IOVA bits). */
-struct walk_ctx {
-	void *l0[512], *l1[512], *l2[512];
-	uint64_t l3[512];
-	uint64_t base;  /* IOVA of page 0 */
-	unsigned int pages; /* pages cycled through */
-	uint64_t sink;
-};
-
-static void walk_ctx_init(struct walk_ctx *w, unsigned int pages)
-{
-	memset(w, 0, sizeof(*w));
-	w->base = 0x100000000ULL; /* 2 MiB aligned: all pages in one last-level table */
-	w->pages = pages;
-	w->l0[(w->base >> 39) & 511] = w->l1;
-	w->l1[(w->base >> 30) & 511] = w->l2;
-	w->l2[(w->base >> 21) & 511] = w->l3;
-	for (unsigned int i = 0; i < 512; i++)
-		w->l3[i] = 0x80000000ULL + (uint64_t)i * BPAGE * 7 + 3; /* phys | valid */
-}
-
-static inline uint64_t walk4(const struct walk_ctx *w, uint64_t iova)
-{
-	void **t1 = w->l0[(iova >> 39) & 511];
-	void **t2, *t3;
-	uint64_t e;
-
-	if (!t1)
-		return 0;
-	t2 = t1[(iova >> 30) & 511];
-	if (!t2)
-		return 0;
-	t3 = t2[(iova >> 21) & 511];
-	if (!t3)
-		return 0;
-	e = ((uint64_t *)t3)[(iova >> 12) & 511];
-	if (!(e & 1))
-		return 0;
-	return (e & ~4095ULL) | (iova & 4095);
-}
-
-static void b_walk(void *ctx, long n)
-{
-	struct walk_ctx *w = ctx;
-	uint64_t s = 0;
-	unsigned int pg = 0;
-
-	for (long i = 0; i < n; i++) {
-		uint64_t iova = w->base + (uint64_t)pg * BPAGE;
-
-		BARRIER(iova);
-		s += walk4(w, iova);
-		if (++pg == w->pages)
-			pg = 0;
-	}
-	w->sink = s;
-}
-
-/* B_lookup2: a 2-level table lookup of one hot address. */
-struct lookup2_ctx {
-	uint64_t *top[512];
-	uint64_t second[512];
-	uint64_t iova, sink;
-};
-
-static void lookup2_ctx_init(struct lookup2_ctx *l)
-{
-	memset(l, 0, sizeof(*l));
-	l->iova = 0x100000000ULL + 5 * BPAGE;
-	l->top[(l->iova >> 21) & 511] = l->second;
-	for (unsigned int i = 0; i < 512; i++)
-		l->second[i] = 0x80000000ULL + (uint64_t)i * BPAGE + 1;
-}
-
-static void b_lookup2(void *ctx, long n)
-{
-	struct lookup2_ctx *l = ctx;
-	uint64_t s = 0;
-
-	for (long i = 0; i < n; i++) {
-		uint64_t iova = l->iova;
-		const uint64_t *t;
-
-		BARRIER(iova);
-		t = l->top[(iova >> 21) & 511];
-		if (t) {
-			uint64_t e = t[(iova >> 12) & 511];
-
-			if (e & 1)
-				s += (e & ~4095ULL) | (iova & 4095);
-		}
-	}
-	l->sink = s;
 }
 
 /* --- mapping workloads -------------------------------------------------------- */
@@ -671,8 +591,9 @@ struct read_ctx {
 	dma_addr_t h;
 	char *dst;
 	size_t len;           /* bytes per read */
-	unsigned int pages;   /* > 0: cycle 1-byte reads over this many pages */
+	unsigned int pages;   /* > 0: cycle the reads over this many pages */
 	unsigned int pg;
+	long reads;           /* reads done, all batches */
 };
 
 static void batch_read(void *ctx, long n)
@@ -693,6 +614,7 @@ static void batch_read(void *ctx, long n)
 			return;
 		}
 	}
+	c->reads += n;
 }
 
 /* --- dma_pool pattern --------------------------------------------------------- */
@@ -1032,101 +954,140 @@ out:
 		finish(rm);
 }
 
-/* 6-hit, 6-miss */
+/*
+ * 6-hit, 6-miss: what the IOMMU adds to a device access.  A 64-byte
+ * dmasim_dev_read behind the IOMMU, against the same read on a direct
+ * machine with debug=off (always off, and without --spec: the baseline is
+ * the bare access on the default machine).
+ * Hit: one mapped page, read again and again.  Miss: 256 pages cycled with
+ * iotlb=4 (4 entries, after --spec), so that every read misses; the counters
+ * check it, and the goal is an error if they disagree.  The direct
+ * baselines read the same way: one page, and 256 pages cycled.
+ */
+#define IOTLB_READ 64
+#define IOTLB_PAGES 256U
+
+/* One buffer of @pages pages, mapped to @dev for reading; *@pg NULL if not. */
+static dma_addr_t read_buf(struct env *e, unsigned int pages, struct page **pg)
+{
+	dma_addr_t h;
+
+	dmasim_platform_set_current(e->p); /* alloc_pages() draws from the current platform */
+	*pg = alloc_pages(GFP_KERNEL, order_of(pages * BPAGE));
+	if (!*pg)
+		return 0;
+	h = dma_map_page(e->dev, *pg, 0, pages * BPAGE, DMA_TO_DEVICE);
+	if (dma_mapping_error(e->dev, h)) {
+		__free_pages(*pg, order_of(pages * BPAGE));
+		*pg = NULL;
+		return 0;
+	}
+	return h;
+}
+
+static void read_buf_free(struct env *e, unsigned int pages, struct page *pg, dma_addr_t h)
+{
+	if (!pg)
+		return;
+	dmasim_platform_set_current(e->p);
+	dma_unmap_page(e->dev, h, pages * BPAGE, DMA_TO_DEVICE);
+	__free_pages(pg, order_of(pages * BPAGE));
+}
+
+/* Check the IOTLB counters over @reads reads: every one a hit (@hit) or a miss. */
+static void iotlb_check(struct result *r, const struct dmasim_iommu_stats *s0,
+			const struct dmasim_iommu_stats *s1, long reads, bool hit)
+{
+	double hits = (double)(s1->iotlb_hits - s0->iotlb_hits);
+	double misses = (double)(s1->iotlb_misses - s0->iotlb_misses);
+	double want = hit ? hits : misses;
+
+	add_extra(r, ", \"reads\": %ld, \"iotlb_hits_per_read\": %.4f, \"iotlb_misses_per_read\": %.4f, \"iotlb_entries\": %lu",
+		  reads, reads ? hits / (double)reads : 0, reads ? misses / (double)reads : 0,
+		  s1->iotlb_entries);
+	if (!r->err[0] && (reads <= 0 || want < 0.99 * (double)reads))
+		snprintf(r->err, sizeof(r->err),
+			 "expected an IOTLB %s on every read: %ld reads, %.0f hits, %.0f misses",
+			 hit ? "hit" : "miss", reads, hits, misses);
+}
+
 static void do_iotlb(void)
 {
 	struct result *rh, *rmiss;
-	struct env eh, em;
-	struct page *ph = NULL, *pm = NULL;
-	dma_addr_t hh = 0, hm = 0;
-	char byte;
-	struct read_ctx ch, cm;
-	struct lookup2_ctx *l2 = malloc(sizeof(*l2));
-	struct walk_ctx *wk = malloc(sizeof(*wk));
-	struct bench bh, bmis, bl2, bw;
-	struct dmasim_iommu_stats s0, s1;
-	const unsigned int pages = 256;
+	struct env eh = { 0 }, em = { 0 }, ed = { 0 };
+	struct page *ph = NULL, *pm = NULL, *pdh = NULL, *pdm = NULL;
+	dma_addr_t hh = 0, hm = 0, hdh = 0, hdm = 0;
+	char buf[IOTLB_READ];
+	struct read_ctx ch, cm, cdh, cdm;
+	struct bench bh, bmis, bdh, bdm;
+	struct dmasim_iommu_stats sh0, sh1, sm0, sm1;
+	char dspec[1024] = "";
 
-	if (!wanted("6-hit") && !wanted("6-miss")) {
-		free(l2);
-		free(wk);
+	if (!wanted("6-hit") && !wanted("6-miss"))
 		return;
-	}
-	rh = new_result("6-hit", "IOTLB hit: device reads 1 byte of the same mapped page", "ns/op",
-			"B_lookup2", R_DIV, 2, false);
-	rmiss = new_result("6-miss", "IOTLB miss: device reads 1 byte cycling 256 pages, iotlb=4",
-			   "ns/op", "B_walk", R_DIV, 3, false);
-	if (!l2 || !wk) {
-		snprintf(rh->err, sizeof(rh->err), "no memory");
-		snprintf(rmiss->err, sizeof(rmiss->err), "no memory");
+	rh = new_result("6-hit", "IOMMU cost of a device access, IOTLB hit: 64-byte dmasim_dev_read of one mapped page, IOMMU lazy",
+			"ns/op", "direct, debug=off: same read", R_DIV, 2, false);
+	rmiss = new_result("6-miss", "IOMMU cost of a device access, IOTLB miss: 64-byte dmasim_dev_read cycling 256 pages, IOMMU lazy iotlb=4",
+			   "ns/op", "direct, debug=off: same reads", R_DIV, 3, false);
+	/* The direct machine first: env_open*() leaves its spec in @r->spec. */
+	if (!env_open_spec(&ed, "iommu=off debug=off", rh))
 		goto out;
-	}
-	lookup2_ctx_init(l2);
-	walk_ctx_init(wk, pages);
-	if (!env_open(&eh, IOMMU_LAZY, rh))
+	snprintf(dspec, sizeof(dspec), "%s", rh->spec);
+	if (!env_open(&eh, IOMMU_LAZY, rh) || !env_open_tail(&em, IOMMU_LAZY, "iotlb=4", rmiss))
 		goto out;
-	if (!env_open(&em, IOMMU_LAZY " iotlb=4", rmiss))
-		goto out_h;
-	/* alloc_pages() draws from the current platform: the last created one. */
-	pm = alloc_pages(GFP_KERNEL, order_of(pages * BPAGE));
-	dmasim_platform_set_current(eh.p);
-	ph = alloc_page(GFP_KERNEL);
-	if (ph)
-		hh = dma_map_page(eh.dev, ph, 0, BPAGE, DMA_TO_DEVICE);
-	if (pm)
-		hm = dma_map_page(em.dev, pm, 0, pages * BPAGE, DMA_TO_DEVICE);
-	if (!ph || !pm || dma_mapping_error(eh.dev, hh) || dma_mapping_error(em.dev, hm)) {
+	hh = read_buf(&eh, 1, &ph);
+	hm = read_buf(&em, IOTLB_PAGES, &pm);
+	hdh = read_buf(&ed, 1, &pdh);
+	hdm = read_buf(&ed, IOTLB_PAGES, &pdm);
+	if (!ph || !pm || !pdh || !pdm) {
 		snprintf(rh->err, sizeof(rh->err), "cannot map the buffers");
-		snprintf(rmiss->err, sizeof(rmiss->err), "cannot map the buffers");
-		goto out_m;
+		goto out;
 	}
-	ch = (struct read_ctx){ .dev = eh.dev, .h = hh, .dst = &byte, .len = 1 };
-	cm = (struct read_ctx){ .dev = em.dev, .h = hm, .dst = &byte, .len = 1, .pages = pages };
+	ch = (struct read_ctx){ .dev = eh.dev, .h = hh, .dst = buf, .len = IOTLB_READ };
+	cm = (struct read_ctx){ .dev = em.dev, .h = hm, .dst = buf, .len = IOTLB_READ,
+				.pages = IOTLB_PAGES };
+	cdh = (struct read_ctx){ .dev = ed.dev, .h = hdh, .dst = buf, .len = IOTLB_READ };
+	cdm = (struct read_ctx){ .dev = ed.dev, .h = hdm, .dst = buf, .len = IOTLB_READ,
+				 .pages = IOTLB_PAGES };
 	bh = (struct bench){ batch_read, &ch, 0 };
 	bmis = (struct bench){ batch_read, &cm, 0 };
-	bl2 = (struct bench){ b_lookup2, l2, 0 };
-	bw = (struct bench){ b_walk, wk, 0 };
+	bdh = (struct bench){ batch_read, &cdh, 0 };
+	bdm = (struct bench){ batch_read, &cdm, 0 };
+	calibrate(&bdh);
 	calibrate(&bh);
-	calibrate(&bl2);
+	calibrate(&bdm);
 	calibrate(&bmis);
-	calibrate(&bw);
-	dmasim_iommu_get_stats(em.p, &s0);
+	ch.reads = cm.reads = 0;
+	dmasim_iommu_get_stats(eh.p, &sh0);
+	dmasim_iommu_get_stats(em.p, &sm0);
 	for (int i = 0; i < opt.reps && !g_fail[0]; i++) {
-		rh->b[i] = run(&bl2);
+		rh->b[i] = run(&bdh);
 		rh->v[i] = run(&bh);
-		rmiss->b[i] = run(&bw);
+		rmiss->b[i] = run(&bdm);
 		rmiss->v[i] = run(&bmis);
 		rh->n = rmiss->n = i + 1;
 	}
-	dmasim_iommu_get_stats(em.p, &s1);
-	{
-		double miss = (double)(s1.iotlb_misses - s0.iotlb_misses);
-		double all = miss + (double)(s1.iotlb_hits - s0.iotlb_hits);
-
-		add_extra(rmiss, ", \"iotlb_miss_rate\": %.4f", all > 0 ? miss / all : 0);
-	}
-	dma_unmap_page(eh.dev, hh, BPAGE, DMA_TO_DEVICE);
-	dma_unmap_page(em.dev, hm, pages * BPAGE, DMA_TO_DEVICE);
-out_m:
-	if (ph)
-		__free_page(ph);
-	dmasim_platform_set_current(em.p);
-	if (pm)
-		__free_pages(pm, order_of(pages * BPAGE));
-	env_close(&em);
-out_h:
-	env_close(&eh);
+	dmasim_iommu_get_stats(eh.p, &sh1);
+	dmasim_iommu_get_stats(em.p, &sm1);
+	iotlb_check(rh, &sh0, &sh1, ch.reads, true);
+	iotlb_check(rmiss, &sm0, &sm1, cm.reads, false);
+	add_extra(rh, ", \"bytes\": %d, \"baseline_spec\": \"%.400s\"", IOTLB_READ, dspec);
+	add_extra(rmiss, ", \"bytes\": %d, \"pages\": %u, \"baseline_spec\": \"%.400s\"",
+		  IOTLB_READ, IOTLB_PAGES, dspec);
 out:
+	read_buf_free(&eh, 1, ph, hh);
+	read_buf_free(&em, IOTLB_PAGES, pm, hm);
+	read_buf_free(&ed, 1, pdh, hdh);
+	read_buf_free(&ed, IOTLB_PAGES, pdm, hdm);
+	env_close(&ed);
+	env_close(&em);
+	env_close(&eh);
+	if (!rmiss->err[0] && rh->err[0] && !rh->n)
+		snprintf(rmiss->err, sizeof(rmiss->err), "%s", rh->err);
 	finish(rh);
 	finish(rmiss);
-	if (rh->n && rmiss->n && !rh->err[0] && !rmiss->err[0]) {
-		double inc = rmiss->med_v - rh->med_v;
-
-		add_extra(rmiss, ", \"miss_minus_hit_ns\": %.2f, \"miss_minus_hit_ratio\": %.2f", inc,
-			  inc / rmiss->med_b);
-	}
-	free(l2);
-	free(wk);
+	if (!rh->err[0] && !rmiss->err[0])
+		add_extra(rmiss, ", \"miss_minus_hit_ns\": %.2f", rmiss->med_v - rh->med_v);
 }
 
 /* 7-1M, 7-64M: device-side read bandwidth of a coherent buffer behind the IOMMU */
