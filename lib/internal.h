@@ -401,8 +401,6 @@ struct dmasim_map {
 	const struct scatterlist *sg_head; /* MAP_SG: the list it came from */
 	int sg_nents;         /* MAP_SG: nents passed to dma_map_sg */
 	size_t alloc_size;    /* MAP_COHERENT/MAP_PAGES: size as requested */
-	struct page **pages;  /* allocations that are not physically contiguous */
-	unsigned int nr_pages;
 	void *caller;         /* in a template: the driver's return address (or NULL) */
 	unsigned int nsite;   /* frames in @site; those past it are not copied with the record */
 	void *site[DMASIM_SITE_FRAMES]; /* with debug on: where it was made, innermost first */
@@ -523,8 +521,6 @@ static inline void dmasim__map_fill(struct dmasim_map *m, dma_addr_t dma, size_t
 	m->sg_head = NULL;
 	m->sg_nents = 0;
 	m->alloc_size = 0;
-	m->pages = NULL;
-	m->nr_pages = 0;
 	m->caller = caller;
 	m->nsite = 0;
 }
@@ -613,7 +609,7 @@ struct dmasim_alloc {
 	void *cpu;              /* CPU address (linear map, or a vmap alias) */
 	dma_addr_t dma;         /* bus address of the first byte */
 	struct page *page;      /* first page when physically contiguous, else NULL */
-	struct page **pages;    /* the pages when not contiguous (host-allocated array) */
+	struct page **pages;    /* the pages when not contiguous (host array; the caller frees it) */
 	unsigned int nr_pages;  /* entries in @pages */
 };
 
@@ -658,7 +654,13 @@ struct dmasim_dma_ops {
 	 */
 	int (*alloc)(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp,
 		     unsigned long attrs, struct dmasim_alloc *a);
-	void (*free)(struct dmasim_device *d, size_t size, const struct dmasim_alloc *a);
+	/*
+	 * Free what alloc made, found from its CPU address (the linear map or
+	 * the alias area it was given) and its bus address, as the kernel's
+	 * dma_map_ops.free: the caller keeps nothing of the allocation.
+	 */
+	void (*free)(struct dmasim_device *d, size_t size, void *cpu, dma_addr_t dma,
+		     unsigned long attrs);
 	/* Whether @mask (streaming or coherent) can be honoured. */
 	bool (*mask_supported)(struct dmasim_device *d, u64 mask);
 	u64 (*required_mask)(struct dmasim_device *d);
