@@ -572,15 +572,15 @@ void dmasim__fq_flush_all_locked(struct dmasim_iommu *iommu)
 	struct dmasim_pt_state *s;
 
 	atomic_store(&iommu->fq_first_ns, 0);
-	dmasim_pt_lock(&iommu->threads);
-	dmasim_pt_foreach(s, &iommu->threads) {
+	dmasim__pt_lock(&iommu->threads);
+	dmasim__pt_foreach(s, &iommu->threads) {
 		struct iommu_thread *q = (struct iommu_thread *)s;
 
 		pthread_spin_lock(&q->lock);
 		dmasim__fq_flush_queue(iommu, q);
 		pthread_spin_unlock(&q->lock);
 	}
-	dmasim_pt_unlock(&iommu->threads);
+	dmasim__pt_unlock(&iommu->threads);
 }
 
 /* Unmaps queued in all threads (@iommu->lock held). */
@@ -589,10 +589,10 @@ unsigned long dmasim__fq_pending_locked(struct dmasim_iommu *iommu)
 	struct dmasim_pt_state *s;
 	unsigned long n = 0;
 
-	dmasim_pt_lock(&iommu->threads);
-	dmasim_pt_foreach(s, &iommu->threads)
+	dmasim__pt_lock(&iommu->threads);
+	dmasim__pt_foreach(s, &iommu->threads)
 		n += atomic_load_explicit(&((struct iommu_thread *)s)->n, memory_order_relaxed);
-	dmasim_pt_unlock(&iommu->threads);
+	dmasim__pt_unlock(&iommu->threads);
 	return n;
 }
 

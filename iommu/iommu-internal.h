@@ -101,7 +101,7 @@ extern _Thread_local __attribute__((tls_model("initial-exec"))) struct dmasim_pt
 static inline struct iommu_thread *dmasim__this_thread(struct dmasim_iommu *iommu)
 {
 	_Static_assert(offsetof(struct iommu_thread, pt) == 0, "pt first: NULL stays NULL");
-	return (struct iommu_thread *)dmasim_pt_get(&iommu->threads, &dmasim__last_thread);
+	return (struct iommu_thread *)dmasim__pt_get(&iommu->threads, &dmasim__last_thread);
 }
 
 static inline struct dmasim_domain *to_domain(struct iommu_domain *dom)

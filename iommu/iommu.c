@@ -412,7 +412,7 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_iommu_co
 	iommu->fq_size = c->fq;
 	iommu->fq_timeout_ms = c->fq_timeout_ms;
 	/* Strict mode runs without (counts then go to count_gone); lazy needs its queues. */
-	dmasim_pt_init(&iommu->threads, thread_make, thread_leave, thread_release);
+	dmasim__pt_init(&iommu->threads, thread_make, thread_leave, thread_release);
 	if (!iommu->tlb || (iommu->lazy && !iommu->threads.key_ok))
 		return -ENOMEM;
 	/* A format that cannot point at any RAM cannot work on this machine. */
@@ -585,7 +585,7 @@ void dmasim__iommu_destroy(struct dmasim_platform *p)
 	dmasim__fq_flush_all_locked(iommu);
 	pthread_mutex_unlock(&iommu->lock);
 	/* No destructor runs after this for a state it frees. */
-	dmasim_pt_fini(&iommu->threads);
+	dmasim__pt_fini(&iommu->threads);
 	dmasim__iotlb_free(iommu->tlb);
 	pthread_mutex_destroy(&iommu->lock);
 	free(iommu);
@@ -942,12 +942,12 @@ int dmasim_iommu_get_stats(struct dmasim_platform *p, struct dmasim_iommu_stats 
 		return -ENODEV;
 	memset(st, 0, sizeof(*st));
 	/* Under the list's lock: an exiting thread moves its counts to count_gone under it. */
-	dmasim_pt_lock(&iommu->threads);
+	dmasim__pt_lock(&iommu->threads);
 	for (int i = 0; i < NR_COUNTS; i++) {
 		struct dmasim_pt_state *s;
 		unsigned long n = atomic_load(&iommu->count_gone[i]);
 
-		dmasim_pt_foreach(s, &iommu->threads)
+		dmasim__pt_foreach(s, &iommu->threads)
 			n += atomic_load_explicit(&((struct iommu_thread *)s)->count[i],
 						  memory_order_relaxed);
 		switch (i) {
@@ -958,7 +958,7 @@ int dmasim_iommu_get_stats(struct dmasim_platform *p, struct dmasim_iommu_stats 
 		default: st->iotlb_invalidations = n; break;
 		}
 	}
-	dmasim_pt_unlock(&iommu->threads);
+	dmasim__pt_unlock(&iommu->threads);
 	st->iotlb_entries = dmasim__iotlb_entries(iommu->tlb);
 	st->fq_flushes = atomic_load(&iommu->fq_flushes);
 	pthread_mutex_lock(&iommu->lock);

@@ -54,7 +54,7 @@ struct iotlb_fill dmasim__iotlb_fill_begin(struct iotlb *t, u64 tag)
 	 */
 	m.epoch = atomic_load(&t->epoch);
 	m.gen = atomic_load(&t->gen);
-	m.seq = dmasim_seq_mark(&dmasim__iotlb_set(t, tag)->seq);
+	m.seq = dmasim__seq_mark(&dmasim__iotlb_set(t, tag)->seq);
 	return m;
 }
 
@@ -67,7 +67,7 @@ void dmasim__iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, stru
 
 	pthread_spin_lock(&set->lock);
 	/* Another fill of the set also changes @seq: that only costs this entry. */
-	if (atomic_load(&t->gen) != m.gen || dmasim_seq_changed(&set->seq, m.seq)) {
+	if (atomic_load(&t->gen) != m.gen || dmasim__seq_changed(&set->seq, m.seq)) {
 		pthread_spin_unlock(&set->lock);
 		return;
 	}
@@ -76,12 +76,12 @@ void dmasim__iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, stru
 			break;
 	if (w == IOTLB_WAYS)
 		w = (int)(set->next++ % IOTLB_WAYS);
-	dmasim_seq_write_begin(&set->seq);
+	dmasim__seq_write_begin(&set->seq);
 	__atomic_store_n(&set->way[w].tag, tag, __ATOMIC_RELEASE);
 	__atomic_store_n(&set->way[w].epoch, epoch, __ATOMIC_RELEASE);
 	__atomic_store_n(&set->way[w].phys_pfn, phys_pfn, __ATOMIC_RELEASE);
 	__atomic_store_n(&set->way[w].prot, prot, __ATOMIC_RELEASE);
-	dmasim_seq_write_end(&set->seq);
+	dmasim__seq_write_end(&set->seq);
 	pthread_spin_unlock(&set->lock);
 }
 
@@ -100,11 +100,11 @@ static void sweep_range(struct iotlb *t, u64 lo, u64 hi)
 		struct iotlb_set *set = &t->sets[i];
 
 		pthread_spin_lock(&set->lock);
-		dmasim_seq_write_begin(&set->seq);
+		dmasim__seq_write_begin(&set->seq);
 		for (int w = 0; w < IOTLB_WAYS; w++)
 			if (set->way[w].tag >= lo && set->way[w].tag <= hi)
 				way_clear(&set->way[w]);
-		dmasim_seq_write_end(&set->seq);
+		dmasim__seq_write_end(&set->seq);
 		pthread_spin_unlock(&set->lock);
 	}
 }
@@ -126,11 +126,11 @@ void dmasim__iotlb_invalidate_range(struct iotlb *t, u64 first, u64 last)
 		struct iotlb_set *set = dmasim__iotlb_set(t, tag);
 
 		pthread_spin_lock(&set->lock);
-		dmasim_seq_write_begin(&set->seq);
+		dmasim__seq_write_begin(&set->seq);
 		for (int w = 0; w < IOTLB_WAYS; w++)
 			if (set->way[w].tag == tag)
 				way_clear(&set->way[w]);
-		dmasim_seq_write_end(&set->seq);
+		dmasim__seq_write_end(&set->seq);
 		pthread_spin_unlock(&set->lock);
 		if (tag == last)
 			break;

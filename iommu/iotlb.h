@@ -108,7 +108,7 @@ static inline bool dmasim__iotlb_lookup(struct iotlb *t, u64 tag, u64 *phys_pfn,
 	bool hit;
 
 	do {
-		s = dmasim_seq_read_begin(&set->seq);
+		s = dmasim__seq_read_begin(&set->seq);
 		if (s & 1)
 			continue; /* a writer is at work: look again */
 		hit = false;
@@ -120,7 +120,7 @@ static inline bool dmasim__iotlb_lookup(struct iotlb *t, u64 tag, u64 *phys_pfn,
 				hit = true;
 				break;
 			}
-	} while (dmasim_seq_read_retry(&set->seq, s));
+	} while (dmasim__seq_read_retry(&set->seq, s));
 	return hit;
 }
 

@@ -25,7 +25,7 @@ static void pt_exit(void *arg)
 	o->release(o, s);
 }
 
-int dmasim_pt_init(struct dmasim_pt_owner *o,
+int dmasim__pt_init(struct dmasim_pt_owner *o,
 		   struct dmasim_pt_state *(*make)(struct dmasim_pt_owner *o),
 		   void (*leave)(struct dmasim_pt_owner *o, struct dmasim_pt_state *s),
 		   void (*release)(struct dmasim_pt_owner *o, struct dmasim_pt_state *s))
@@ -43,7 +43,7 @@ int dmasim_pt_init(struct dmasim_pt_owner *o,
 	return ret;
 }
 
-void dmasim_pt_fini(struct dmasim_pt_owner *o)
+void dmasim__pt_fini(struct dmasim_pt_owner *o)
 {
 	struct dmasim_pt_state *s;
 
@@ -58,7 +58,7 @@ void dmasim_pt_fini(struct dmasim_pt_owner *o)
 	pthread_mutex_destroy(&o->lock);
 }
 
-struct dmasim_pt_state *dmasim_pt_get_slow(struct dmasim_pt_owner *o, struct dmasim_pt_last *last)
+struct dmasim_pt_state *dmasim__pt_get_slow(struct dmasim_pt_owner *o, struct dmasim_pt_last *last)
 {
 	struct dmasim_pt_state *s;
 

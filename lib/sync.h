@@ -1,10 +1,12 @@
 /*
  * lib/sync.h - dmasim's two shared concurrency helpers, and its lock order.
  *
- * Here, not in include/dmasim/: this is no public API and no backend ABI
- * (nothing here is promised to users), but backends may include it: it is
- * one of the "small helper headers" a backend may use besides
- * <dmasim/backend.h>, so it includes nothing of dmasim, only libc.
+ * Here, not in include/dmasim/: it is no public API and no backend ABI
+ * (its functions are dmasim__ internals, hidden from the shared library, so
+ * a backend built outside dmasim could not call them and nothing here is
+ * promised to users).  The built-in backends may include it: it is one of
+ * the "small helper headers" a backend may use besides <dmasim/backend.h>,
+ * so it includes nothing of dmasim, only libc.
  *
  * 1. A sequence count (struct dmasim_seqcount): writers serialise on a lock
  *    of their own and bump the count around their stores; readers take no
@@ -124,50 +126,50 @@
  * (ThreadSanitizer does not model them), which sets a contract on the data
  * it guards: writers store it with release (so the odd count is visible
  * before any of it) and readers load it with acquire (so their second load
- * of the count, in dmasim_seq_read_retry(), cannot move before them).
+ * of the count, in dmasim__seq_read_retry(), cannot move before them).
  */
 struct dmasim_seqcount {
 	unsigned int seq;
 };
 
 /* Writer, its own lock held: the data is about to change. */
-static inline void dmasim_seq_write_begin(struct dmasim_seqcount *s)
+static inline void dmasim__seq_write_begin(struct dmasim_seqcount *s)
 {
 	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELAXED);
 }
 
 /* Writer, its own lock held: the data is consistent again. */
-static inline void dmasim_seq_write_end(struct dmasim_seqcount *s)
+static inline void dmasim__seq_write_end(struct dmasim_seqcount *s)
 {
 	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);
 }
 
 /*
  * Reader: the count before the reads.  Odd means a writer is at work: skip
- * the reads (they would be retried anyway) - dmasim_seq_read_retry() says so.
+ * the reads (they would be retried anyway) - dmasim__seq_read_retry() says so.
  */
-static inline unsigned int dmasim_seq_read_begin(const struct dmasim_seqcount *s)
+static inline unsigned int dmasim__seq_read_begin(const struct dmasim_seqcount *s)
 {
 	return __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
 }
 
-/* Reader: whether what it read since dmasim_seq_read_begin() (@start) may be torn. */
-static inline bool dmasim_seq_read_retry(const struct dmasim_seqcount *s, unsigned int start)
+/* Reader: whether what it read since dmasim__seq_read_begin() (@start) may be torn. */
+static inline bool dmasim__seq_read_retry(const struct dmasim_seqcount *s, unsigned int start)
 {
 	return (start & 1) || __atomic_load_n(&s->seq, __ATOMIC_RELAXED) != start;
 }
 
 /*
  * The count now, as a mark: a writer that later finds the count unchanged
- * (under its lock, dmasim_seq_changed()) knows no other writer ran since.
+ * (under its lock, dmasim__seq_changed()) knows no other writer ran since.
  */
-static inline unsigned int dmasim_seq_mark(const struct dmasim_seqcount *s)
+static inline unsigned int dmasim__seq_mark(const struct dmasim_seqcount *s)
 {
 	return __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
 }
 
 /* Writer, its own lock held: whether any writer ran since @mark. */
-static inline bool dmasim_seq_changed(const struct dmasim_seqcount *s, unsigned int mark)
+static inline bool dmasim__seq_changed(const struct dmasim_seqcount *s, unsigned int mark)
 {
 	return s->seq != mark;
 }
@@ -210,16 +212,16 @@ struct dmasim_pt_owner {
 	 * what it holds.  Then @s is unlisted and handed to @release.
 	 */
 	void (*leave)(struct dmasim_pt_owner *o, struct dmasim_pt_state *s);
-	/* Free @s (no lock held; also for every state at dmasim_pt_fini()). */
+	/* Free @s (no lock held; also for every state at dmasim__pt_fini()). */
 	void (*release)(struct dmasim_pt_owner *o, struct dmasim_pt_state *s);
 };
 
 /*
  * Set up @o with its hooks.  Return: 0, or an errno from pthread_key_create()
  * (keys are a finite resource): @o then has no per-thread state, and
- * dmasim_pt_get() returns NULL, but @o may still be visited and finished.
+ * dmasim__pt_get() returns NULL, but @o may still be visited and finished.
  */
-int dmasim_pt_init(struct dmasim_pt_owner *o,
+int dmasim__pt_init(struct dmasim_pt_owner *o,
 		   struct dmasim_pt_state *(*make)(struct dmasim_pt_owner *o),
 		   void (*leave)(struct dmasim_pt_owner *o, struct dmasim_pt_state *s),
 		   void (*release)(struct dmasim_pt_owner *o, struct dmasim_pt_state *s));
@@ -229,30 +231,30 @@ int dmasim_pt_init(struct dmasim_pt_owner *o,
  * use @o, nor be exiting after having used it (its key destructor would run
  * on freed memory) - the kernel's rule that an object outlives its users.
  */
-void dmasim_pt_fini(struct dmasim_pt_owner *o);
+void dmasim__pt_fini(struct dmasim_pt_owner *o);
 
 /* This thread's state in @o, made on first use; NULL without memory or key. */
-struct dmasim_pt_state *dmasim_pt_get_slow(struct dmasim_pt_owner *o, struct dmasim_pt_last *last);
+struct dmasim_pt_state *dmasim__pt_get_slow(struct dmasim_pt_owner *o, struct dmasim_pt_last *last);
 
-static inline struct dmasim_pt_state *dmasim_pt_get(struct dmasim_pt_owner *o,
+static inline struct dmasim_pt_state *dmasim__pt_get(struct dmasim_pt_owner *o,
 						    struct dmasim_pt_last *last)
 {
 	if (last->serial == o->serial)
 		return last->state;
-	return dmasim_pt_get_slow(o, last);
+	return dmasim__pt_get_slow(o, last);
 }
 
 /* Visit every thread's state: between these, LIST_FOREACH(s, &o->states, link). */
-static inline void dmasim_pt_lock(struct dmasim_pt_owner *o)
+static inline void dmasim__pt_lock(struct dmasim_pt_owner *o)
 {
 	pthread_mutex_lock(&o->lock);
 }
 
-static inline void dmasim_pt_unlock(struct dmasim_pt_owner *o)
+static inline void dmasim__pt_unlock(struct dmasim_pt_owner *o)
 {
 	pthread_mutex_unlock(&o->lock);
 }
 
-#define dmasim_pt_foreach(s, o) LIST_FOREACH((s), &(o)->states, link)
+#define dmasim__pt_foreach(s, o) LIST_FOREACH((s), &(o)->states, link)
 
 #endif /* DMASIM_SYNC_H */

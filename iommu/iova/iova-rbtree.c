@@ -482,13 +482,13 @@ static long cached_count(struct rbt *r, bool low)
 	struct dmasim_pt_state *s;
 	long n = atomic_load_explicit(low ? &r->nr_cached32 : &r->nr_cached, memory_order_relaxed);
 
-	dmasim_pt_lock(&r->tcaches);
-	dmasim_pt_foreach(s, &r->tcaches) {
+	dmasim__pt_lock(&r->tcaches);
+	dmasim__pt_foreach(s, &r->tcaches) {
 		struct tcache *tc = (struct tcache *)s;
 
 		n += atomic_load_explicit(low ? &tc->cached32 : &tc->cached, memory_order_relaxed);
 	}
-	dmasim_pt_unlock(&r->tcaches);
+	dmasim__pt_unlock(&r->tcaches);
 	return n;
 }
 
@@ -587,7 +587,7 @@ static void tcache_release(struct dmasim_pt_owner *o, struct dmasim_pt_state *s)
 static inline struct tcache *get_tcache(struct rbt *r)
 {
 	_Static_assert(offsetof(struct tcache, pt) == 0, "pt first: NULL stays NULL");
-	return (struct tcache *)dmasim_pt_get(&r->tcaches, &last_tcache);
+	return (struct tcache *)dmasim__pt_get(&r->tcaches, &last_tcache);
 }
 
 /* Pop a cached range of @order below @limit, its start clear of @amask; NULL if none fits. */
@@ -692,8 +692,8 @@ static void rbt_flush(struct dmasim_iova *iova)
 
 	if (!r->use_cache)
 		return;
-	dmasim_pt_lock(&r->tcaches);
-	dmasim_pt_foreach(s, &r->tcaches) {
+	dmasim__pt_lock(&r->tcaches);
+	dmasim__pt_foreach(s, &r->tcaches) {
 		struct tcache *tc = (struct tcache *)s;
 
 		pthread_spin_lock(&tc->lock);
@@ -703,7 +703,7 @@ static void rbt_flush(struct dmasim_iova *iova)
 		}
 		pthread_spin_unlock(&tc->lock);
 	}
-	dmasim_pt_unlock(&r->tcaches);
+	dmasim__pt_unlock(&r->tcaches);
 	for (int o = 0; o < RCACHE_ORDERS; o++) {
 		struct depot *d = &r->depot[o];
 		struct magazine *m;
@@ -1128,7 +1128,7 @@ static struct dmasim_iova *rbt_alloc(const struct dmasim_iova_config *cfg)
 		pthread_mutex_init(&r->depot[o].lock, NULL);
 	/* Keys are a finite resource (PTHREAD_KEYS_MAX): without one, run uncached. */
 	r->use_cache = use_cache &&
-		       !dmasim_pt_init(&r->tcaches, tcache_make, tcache_leave, tcache_release);
+		       !dmasim__pt_init(&r->tcaches, tcache_make, tcache_leave, tcache_release);
 	return &r->base;
 }
 
@@ -1142,8 +1142,8 @@ static void rbt_free(struct dmasim_iova *iova)
 	struct rbt *r = to_rbt(iova);
 	struct iova_node *n;
 
-	if (r->tcaches.make) /* dmasim_pt_init() ran (even if it failed) */
-		dmasim_pt_fini(&r->tcaches);
+	if (r->tcaches.make) /* dmasim__pt_init() ran (even if it failed) */
+		dmasim__pt_fini(&r->tcaches);
 	for (int o = 0; o < RCACHE_ORDERS; o++) {
 		for (unsigned int i = 0; i < r->depot[o].n; i++)
 			free(r->depot[o].m[i]);
