@@ -11,39 +11,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
-
-int dmasim__record_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
-			  size_t len, bool write, struct dmasim_map *rec, size_t *chunk,
-			  bool report)
-{
-	struct dmasim_map *m;
-
-	pthread_mutex_lock(&d->lock);
-	m = dmasim__map_lookup_locked(d, addr);
-	if (m)
-		*rec = *m;
-	pthread_mutex_unlock(&d->lock);
-	*chunk = len;
-	if (!m) {
-		if (report)
-			dmasim__debug_report(d, "%s: device accesses bus address 0x%016llx (%zu bytes) that is not mapped for it",
-					     call, (unsigned long long)addr, len);
-		return -EFAULT;
-	}
-	*chunk = rec->size - (size_t)(addr - rec->dma);
-	if (*chunk > len)
-		*chunk = len;
-	if ((write && rec->dir == DMA_TO_DEVICE) || (!write && rec->dir == DMA_FROM_DEVICE)) {
-		if (report)
-			dmasim__debug_report(d, "%s: device %s bus address 0x%016llx of a %s mapping [mapping at 0x%016llx] [size=%zu bytes]",
-					     call, write ? "writes" : "reads", (unsigned long long)addr,
-					     dmasim__dir_name(rec->dir), (unsigned long long)rec->dma,
-					     rec->size);
-		return -EPERM;
-	}
-	return 0;
-}
+#include "debug/debug.h"
 
 /* ---- the direct window: bus = physical - offset, up to the bus limit -------------------- */
 
@@ -137,47 +105,25 @@ static int access(struct device *dev, const char *call, dma_addr_t addr, void *b
 }
 
 /*
- * One piece: the records' check where nothing else confines the device,
- * then the bus translation; with debug on, an IOMMU's translation of an
- * address the DMA API no longer vouches for is reported.
+ * One piece: the debug layer's check where nothing else confines the device
+ * (a verdict), the bus translation, and the debug layer's note of what went
+ * through.
  */
 static int access_piece(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t len,
 			bool write, phys_addr_t *phys, size_t *chunk)
 {
 	enum dmasim_bus_reach reach = d->bus->reach(d);
-	struct dmasim_map rec;
-	size_t rchunk;
 	int ret;
 
 	if (reach == BUS_REACH_WINDOW) {
-		/* Without an IOMMU nothing stops real hardware; the records stand in for one. */
-		ret = dmasim__record_access(d, call, addr, len, write, &rec, &len, true);
+		ret = debug_dma_dev_access(d, call, addr, &len, write);
 		if (ret)
 			return ret;
-		if (rec.kind == MAP_RESOURCE) {
-			dmasim__debug_report(d, "%s: bus address 0x%016llx is a peer MMIO resource, which dmasim does not simulate",
-					     call, (unsigned long long)addr);
-			return -EFAULT;
-		}
 	}
 	ret = d->bus->translate(d, call, addr, len, write, phys, chunk);
-	if (ret || reach != BUS_REACH_DMA_API || !d->plat->debug)
-		return ret;
-	/*
-	 * The hardware let it through; say so when the DMA API no longer
-	 * vouches for the address: a stale IOTLB entry in lazy mode.
-	 */
-	if (dmasim__record_access(d, call, addr, *chunk, write, &rec, &rchunk, false) == -EFAULT) {
-		phys_addr_t now;
-
-		if (d->bus->resolve(d, addr, &now))
-			dmasim__debug_report(d, "%s: device reached bus address 0x%016llx after it was unmapped (stale IOTLB entry; mode=lazy)",
-					     call, (unsigned long long)addr);
-		else
-			dmasim__debug_report(d, "%s: device reached bus address 0x%016llx outside every buffer mapped for it (the IOMMU page is shared with a live mapping)",
-					     call, (unsigned long long)addr);
-	}
-	return 0;
+	if (!ret)
+		debug_dma_dev_accessed(d, call, addr, *chunk, write, reach);
+	return ret;
 }
 
 static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t addr, void *buf,
@@ -212,8 +158,6 @@ static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t a
 			run_buf = buf;
 			run_len = chunk;
 		}
-		if (write && d->plat->debug)
-			dmasim__map_note_dev_write(d, addr);
 		buf = (unsigned char *)buf + chunk;
 		addr += chunk;
 		len -= chunk;
@@ -262,8 +206,8 @@ int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlat
 		phys = rec.phys + (addr - rec.dma);
 	else if (d->bus->resolve(d, addr, &phys))
 		return -EFAULT;
-	else if (!have_rec && window)
-		return -EFAULT; /* without an IOMMU only the records say what is reachable */
+	else if (!have_rec && window && d->plat->debug)
+		return -EFAULT; /* with debug on, what a device may reach is what was mapped */
 	out->bus = addr;
 	out->phys = phys;
 	out->cpu = dmasim__phys_to_linear(d->plat, phys);
@@ -275,10 +219,15 @@ int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlat
 		out->orig_phys = out->bounced ? rec.phys + (addr - rec.dma) : phys;
 		out->kind = dmasim__map_kind_name(rec.kind);
 	} else {
-		/* Reachable through the IOMMU without a DMA API mapping: iommu_map(). */
+		/*
+		 * No record (debug off, or iommu_map() behind an IOMMU): what the
+		 * bus reaches; the swiotlb knows its own slots.
+		 */
 		out->dir = DMA_BIDIRECTIONAL;
-		out->orig_phys = phys;
-		out->kind = "iommu_map";
+		out->bounced = !dmasim__swiotlb_orig(d->plat, phys, &out->orig_phys);
+		if (!out->bounced)
+			out->orig_phys = phys;
+		out->kind = window ? "unrecorded" : "iommu_map";
 	}
 	return 0;
 }

@@ -13,7 +13,7 @@
 
 static bool force_bounce(struct dmasim_device *d)
 {
-	return d->force_bounce || dmasim__swiotlb_force(d->plat);
+	return d->bounce_all;
 }
 
 static u64 streaming_mask(struct dmasim_device *d)
@@ -21,21 +21,16 @@ static u64 streaming_mask(struct dmasim_device *d)
 	return d->dev.dma_mask ? *d->dev.dma_mask : 0;
 }
 
-static int direct_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t size,
-			   enum dma_data_direction dir, unsigned long attrs, dma_addr_t *dma,
-			   phys_addr_t *tlb)
+/* Out of the device's reach (or bouncing forced): through swiotlb, or refused. */
+static __attribute__((noinline)) int direct_map_bounce(struct dmasim_device *d, phys_addr_t phys,
+						       size_t size, enum dma_data_direction dir,
+						       unsigned long attrs, dma_addr_t *dma,
+						       phys_addr_t *tlb)
 {
 	dma_addr_t addr = dmasim__phys_to_dma(d, phys);
 	u64 mask = streaming_mask(d);
 	int ret;
 
-	*tlb = DMASIM_NO_TLB;
-	if (phys >= d->bus_offset && !force_bounce(d) && dmasim__dma_capable(d, addr, size, mask)) {
-		if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
-			dmasim__cache_for_device(d, phys, size, dir);
-		*dma = addr;
-		return 0;
-	}
 	if (!dmasim__swiotlb_active(d->plat)) {
 		if (!(attrs & DMA_ATTR_NO_WARN))
 			dmasim__dev_report(d,
@@ -50,6 +45,22 @@ static int direct_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t siz
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		dmasim__cache_for_device(d, *tlb, size, dir);
 	*dma = dmasim__phys_to_dma(d, *tlb);
+	return 0;
+}
+
+static int direct_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t size,
+			   enum dma_data_direction dir, unsigned long attrs, dma_addr_t *dma,
+			   phys_addr_t *tlb)
+{
+	dma_addr_t addr = dmasim__phys_to_dma(d, phys);
+
+	if (__builtin_expect(phys < d->bus_offset || d->bounce_all ||
+			     !dmasim__dma_capable(d, addr, size, streaming_mask(d)), 0))
+		return direct_map_bounce(d, phys, size, dir, attrs, dma, tlb);
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		dmasim__cache_for_device(d, phys, size, dir);
+	*dma = addr;
+	*tlb = DMASIM_NO_TLB;
 	return 0;
 }
 

@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "debug/debug.h"
 
 /* ---- helpers ----------------------------------------------------------------- */
 
@@ -25,12 +25,6 @@ static bool check_dir(struct dmasim_device *d, const char *call, int dir)
 static u64 dev_mask(struct dmasim_device *d)
 {
 	return d->dev.dma_mask ? *d->dev.dma_mask : 0;
-}
-
-/* Whether streaming mappings of @d are recorded: with debug on, or where only records confine it. */
-static bool records(const struct dmasim_device *d)
-{
-	return d->plat->debug || d->records_confine;
 }
 
 static bool mask_supported(struct dmasim_device *d, u64 mask)
@@ -252,50 +246,74 @@ int dma_mapping_error(struct device *dev, dma_addr_t dma_addr)
 	if (dma_addr == DMA_MAPPING_ERROR)
 		return -ENOMEM;
 	d = dev && dev->dmasim_magic == DMASIM_DEVICE_MAGIC ? to_dmasim(dev) : NULL;
-	if (d && d->plat->debug) /* only the unchecked-error report needs to know */
-		dmasim__map_mark_checked(d, dma_addr);
+	if (d) /* only the unchecked-error report needs to know */
+		debug_dma_mapping_error(d, dma_addr);
 	return 0;
 }
 
 /* ---- streaming mappings --------------------------------------------------------- */
 
-static dma_addr_t map_common(struct dmasim_device *d, const char *call, phys_addr_t phys,
-			     void *cpu, size_t size, enum dma_data_direction dir,
-			     unsigned long attrs, enum dmasim_map_kind kind, void *caller)
+/* Why a streaming map's arguments are refused: the report (the cold half of map_common). */
+static __attribute__((noinline, cold)) dma_addr_t map_refuse(struct dmasim_device *d,
+							     const char *call, phys_addr_t phys,
+							     size_t size, int dir)
+{
+	if (!check_dir(d, call, dir))
+		return DMA_MAPPING_ERROR;
+	if (!size)
+		dmasim__dev_report(d, "%s: size 0", call);
+	else if (!dmasim__phys_range_ok(d->plat, phys, size))
+		dmasim__dev_report(d, "%s: [phys 0x%llx + %zu] is not inside one RAM region", call,
+				   (unsigned long long)phys, size);
+	else
+		dmasim__dev_report(d, "%s: device has no DMA mask", call);
+	return DMA_MAPPING_ERROR;
+}
+
+static __attribute__((noinline, cold)) void trace_map(struct dmasim_device *d, const char *call,
+						      phys_addr_t phys, void *cpu, size_t size,
+						      enum dma_data_direction dir, dma_addr_t dma,
+						      phys_addr_t tlb, int ret)
+{
+	DMASIM_TRACE_DEV(d, .ev = "map", .call = call, .cpu = cpu, .has_cpu = cpu != NULL,
+			 .phys = phys, .has_phys = true, .bus = dma, .has_bus = !ret, .size = size,
+			 .dir = dir, .has_dir = true, .bounced = !ret && tlb != DMASIM_NO_TLB,
+			 .ret = ret);
+}
+
+/* Whether [phys, phys+size) lies in region @r (NULL: in some one RAM region). */
+static inline bool in_ram(struct dmasim_device *d, const struct dmasim_region *r, phys_addr_t phys,
+			  size_t size)
+{
+	if (!r)
+		return dmasim__phys_range_ok(d->plat, phys, size);
+	return phys >= r->base && size <= r->size - (phys - r->base);
+}
+
+/*
+ * Every streaming map: the checks, one dispatch to the DMA ops, the trace
+ * hook, the debug hook.  Inlined into each public entry point; the reports
+ * are out of line.  @r: the region @phys is known to lie in, or NULL.
+ */
+static inline __attribute__((always_inline)) dma_addr_t
+map_common(struct dmasim_device *d, const char *call, const struct dmasim_region *r,
+	   phys_addr_t phys, void *cpu, size_t size, enum dma_data_direction dir,
+	   unsigned long attrs, enum dmasim_map_kind kind, void *caller)
 {
 	dma_addr_t dma;
 	phys_addr_t tlb;
+	int ret;
 
-	if (!check_dir(d, call, dir))
+	if (__builtin_expect(!valid_dma_direction(dir) || !size || !in_ram(d, r, phys, size) ||
+			     !d->dev.dma_mask, 0))
+		return map_refuse(d, call, phys, size, dir);
+	ret = dmasim__should_fail(d->plat, FAIL_MAP, d, call) ? -ENOMEM :
+		d->ops->map_phys(d, phys, size, dir, attrs, &dma, &tlb);
+	if (__builtin_expect(DMASIM_TRACING(d->plat), 0))
+		trace_map(d, call, phys, cpu, size, dir, dma, tlb, ret ? -ENOMEM : 0);
+	if (ret)
 		return DMA_MAPPING_ERROR;
-	if (!size) {
-		dmasim__dev_report(d, "%s: size 0", call);
-		return DMA_MAPPING_ERROR;
-	}
-	if (!dmasim__phys_range_ok(d->plat, phys, size)) {
-		dmasim__dev_report(d, "%s: [phys 0x%llx + %zu] is not inside one RAM region", call,
-				   (unsigned long long)phys, size);
-		return DMA_MAPPING_ERROR;
-	}
-	if (!d->dev.dma_mask) {
-		dmasim__dev_report(d, "%s: device has no DMA mask", call);
-		return DMA_MAPPING_ERROR;
-	}
-	if (dmasim__should_fail(d->plat, FAIL_MAP, d, call) ||
-	    d->ops->map_phys(d, phys, size, dir, attrs, &dma, &tlb)) {
-		DMASIM_TRACE_DEV(d, .ev = "map", .call = call, .cpu = cpu, .has_cpu = cpu != NULL,
-				 .phys = phys, .has_phys = true, .size = size, .dir = dir, .has_dir = true,
-				 .ret = -ENOMEM);
-		return DMA_MAPPING_ERROR;
-	}
-	DMASIM_TRACE_DEV(d, .ev = "map", .call = call, .cpu = cpu, .has_cpu = cpu != NULL,
-			 .phys = phys, .has_phys = true, .bus = dma, .has_bus = true, .size = size,
-			 .dir = dir, .has_dir = true, .bounced = tlb != DMASIM_NO_TLB);
-	if (!records(d))
-		return dma;
-	if (d->plat->debug)
-		dmasim__cachelines_add(d, call, phys, size, dir, attrs);
-	if (!dmasim__map_add_streaming(d, dma, size, phys, tlb, cpu, dir, kind, attrs, caller)) {
+	if (!debug_dma_map_phys(d, call, phys, cpu, size, dir, attrs, kind, dma, tlb, caller)) {
 		d->ops->unmap_phys(d, dma, size, dir, DMA_ATTR_SKIP_CPU_SYNC);
 		return DMA_MAPPING_ERROR;
 	}
@@ -316,7 +334,7 @@ dma_addr_t dma_map_single_attrs(struct device *dev, void *ptr, size_t size,
 		dmasim__dev_report(d, "dma_map_single: rejecting DMA map of %s", why);
 		return DMA_MAPPING_ERROR;
 	}
-	return map_common(d, "dma_map_single", phys, ptr, size, dir, attrs, MAP_SINGLE,
+	return map_common(d, "dma_map_single", NULL, phys, ptr, size, dir, attrs, MAP_SINGLE,
 			  __builtin_return_address(0));
 }
 
@@ -337,7 +355,7 @@ dma_addr_t dma_map_page_attrs(struct device *dev, struct page *page, size_t offs
 		return DMA_MAPPING_ERROR;
 	}
 	cpu = dmasim__page_linear(page);
-	return map_common(d, "dma_map_page", dmasim__page_phys(page) + offset,
+	return map_common(d, "dma_map_page", page->region, dmasim__page_phys(page) + offset,
 			  cpu ? (char *)cpu + offset : NULL, size, dir, attrs, MAP_PAGE,
 			  __builtin_return_address(0));
 }
@@ -375,108 +393,42 @@ dma_addr_t dma_map_resource(struct device *dev, phys_addr_t phys_addr, size_t si
 		       DMA_MAPPING_ERROR;
 }
 
-static bool alloc_kind(enum dmasim_map_kind k)
+static __attribute__((noinline, cold)) void trace_unmap(struct dmasim_device *d,
+							const char *call, dma_addr_t addr,
+							size_t size, enum dma_data_direction dir)
 {
-	return k == MAP_COHERENT || k == MAP_PAGES;
+	const struct dmasim_map *m = dmasim__debugging(d) ? dmasim__debug_unmapping() : NULL;
+
+	DMASIM_TRACE_DEV(d, .ev = "unmap", .call = call, .cpu = m ? m->cpu : NULL,
+			 .has_cpu = m && m->cpu, .phys = m ? m->phys : 0, .has_phys = m != NULL,
+			 .bus = addr, .has_bus = true, .size = size, .dir = dir, .has_dir = true,
+			 .bounced = m && m->tlb != DMASIM_NO_TLB);
 }
 
-/* See internal.h: the checks every unmap and free goes through. */
-struct dmasim_map *dmasim__map_release(struct dmasim_device *d, const char *call, dma_addr_t addr,
-				       size_t size, int dir, enum dmasim_map_kind kind,
-				       const struct scatterlist *sg, struct dmasim_map *out)
-{
-	struct dmasim_map *m = out;
-	char site[400];
-
-	if (addr == DMA_MAPPING_ERROR) {
-		dmasim__dev_report(d, "%s: device driver tries to free an invalid DMA memory address", call);
-		return NULL;
-	}
-	if (!dmasim__map_take(d, addr, kind, sg, out)) {
-		dmasim__dev_report(d,
-				   "%s: device driver tries to free DMA memory it has not allocated [device address=0x%016llx] [size=%zu bytes]",
-				   call, (unsigned long long)addr, size);
-		return NULL;
-	}
-	if (m->kind != kind && !(m->kind == MAP_PAGE && kind == MAP_SINGLE) &&
-	    !(m->kind == MAP_SINGLE && kind == MAP_PAGE)) {
-		dmasim__dev_report(d,
-				   "%s: device driver frees DMA memory with wrong function [device address=0x%016llx] [size=%zu bytes] [mapped as %s] [unmapped as %s]%s",
-				   call, (unsigned long long)addr, m->size,
-				   dmasim__map_kind_name(m->kind), dmasim__map_kind_name(kind),
-				   dmasim__map_site(m, site, sizeof(site)));
-		if (alloc_kind(m->kind) != alloc_kind(kind)) {
-			/* Releasing an allocation through an unmap (or back) would corrupt it. */
-			dmasim__map_add(d, m);
-			return NULL;
-		}
-	} else if (m->kind != kind) {
-		dmasim__debug_report(d,
-				     "%s: device driver frees DMA memory with wrong function [device address=0x%016llx] [size=%zu bytes] [mapped as %s] [unmapped as %s]%s",
-				     call, (unsigned long long)addr, m->size,
-				     dmasim__map_kind_name(m->kind), dmasim__map_kind_name(kind),
-				     dmasim__map_site(m, site, sizeof(site)));
-	}
-	if (!d->plat->debug)
-		return m; /* the rest are DMA-API debug checks */
-	if (m->size != size)
-		dmasim__debug_report(d,
-				     "%s: device driver frees DMA memory with different size [device address=0x%016llx] [map size=%zu bytes] [unmap size=%zu bytes]%s",
-				     call, (unsigned long long)addr, m->size, size,
-				     dmasim__map_site(m, site, sizeof(site)));
-	if (dir >= 0 && m->dir != (enum dma_data_direction)dir)
-		dmasim__debug_report(d,
-				     "%s: device driver frees DMA memory with different direction [device address=0x%016llx] [size=%zu bytes] [mapped with %s] [unmapped with %s]%s",
-				     call, (unsigned long long)addr, m->size, dmasim__dir_name(m->dir),
-				     dmasim__dir_name(dir), dmasim__map_site(m, site, sizeof(site)));
-	if (!m->checked && (kind == MAP_SINGLE || kind == MAP_PAGE || kind == MAP_RESOURCE))
-		dmasim__debug_report(d,
-				     "%s: device driver failed to check map error [device address=0x%016llx] [size=%zu bytes] [mapped as %s]%s",
-				     call, (unsigned long long)addr, m->size,
-				     dmasim__map_kind_name(m->kind), dmasim__map_site(m, site, sizeof(site)));
-	return m;
-}
-
-static void unmap_common(struct device *dev, const char *call, dma_addr_t addr, size_t size,
-			 enum dma_data_direction dir, unsigned long attrs,
-			 enum dmasim_map_kind kind)
+/* Every unmap: the debug verdict, the trace hook, one dispatch to the DMA ops. */
+static inline __attribute__((always_inline)) void
+unmap_common(struct device *dev, const char *call, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs, enum dmasim_map_kind kind)
 {
 	struct dmasim_device *d = dmasim__dev(dev, call);
-	struct dmasim_map *m = NULL, taken;
-	bool debug;
 
 	if (!d || !check_dir(d, call, dir))
 		return;
-	debug = d->plat->debug;
-	if (records(d)) {
-		m = dmasim__map_release(d, call, addr, size, dir, kind, NULL, &taken);
-		if (!m)
-			return;
-		/* The recorded size and direction are used: a wrong argument must not corrupt memory. */
-		addr = m->dma;
-		size = m->size;
-		dir = m->dir;
-		kind = m->kind;
-		DMASIM_TRACE_DEV(d, .ev = "unmap", .call = call, .cpu = m->cpu,
-				 .has_cpu = m->cpu != NULL, .phys = m->phys, .has_phys = true,
-				 .bus = m->dma, .has_bus = true, .size = m->size, .dir = m->dir,
-				 .has_dir = true, .bounced = m->tlb != DMASIM_NO_TLB);
-		if (debug && kind != MAP_RESOURCE)
-			dmasim__cachelines_del(d, m->phys, m->size, m->dir, m->attrs);
-		/* While it is released, reports about its memory still find it. */
-		if (debug)
-			dmasim__map_releasing(m);
-	} else if (addr == DMA_MAPPING_ERROR || !size) {
+	if (__builtin_expect((addr == DMA_MAPPING_ERROR || !size) && !dmasim__debugging(d), 0)) {
 		dmasim__dev_report(d, "%s: invalid DMA address 0x%llx or size %zu", call,
 				   (unsigned long long)addr, size);
 		return;
 	}
+	/* The debug verdict comes first: a debugging run never releases what was not mapped. */
+	if (!debug_dma_unmap(d, call, &addr, &size, &dir, &kind))
+		return;
+	if (__builtin_expect(DMASIM_TRACING(d->plat), 0))
+		trace_unmap(d, call, addr, size, dir);
 	if (kind != MAP_RESOURCE)
 		d->ops->unmap_phys(d, addr, size, dir, attrs);
 	else if (d->ops->unmap_resource)
 		d->ops->unmap_resource(d, addr, size, dir, attrs);
-	if (m && debug)
-		dmasim__map_releasing(NULL);
+	debug_dma_unmap_done(d);
 }
 
 void dma_unmap_single_attrs(struct device *dev, dma_addr_t addr, size_t size,
@@ -498,20 +450,6 @@ void dma_unmap_resource(struct device *dev, dma_addr_t addr, size_t size,
 }
 
 /* ---- scatter-gather ----------------------------------------------------------------- */
-
-static void check_segment(struct dmasim_device *d, const char *call, struct scatterlist *s)
-{
-	unsigned long boundary = dma_get_seg_boundary(&d->dev);
-	dma_addr_t start = sg_dma_address(s), end = start + sg_dma_len(s) - 1;
-
-	if (sg_dma_len(s) > dma_get_max_seg_size(&d->dev))
-		dmasim__debug_report(d, "%s: mapping sg segment longer than device claims to support [len=%u] [max=%u]",
-				     call, sg_dma_len(s), dma_get_max_seg_size(&d->dev));
-	if ((start & ~(dma_addr_t)boundary) != (end & ~(dma_addr_t)boundary))
-		dmasim__debug_report(d, "%s: mapping sg segment across boundary [start=0x%016llx] [end=0x%016llx] [boundary=0x%016lx]",
-				     call, (unsigned long long)start, (unsigned long long)end,
-				     boundary);
-}
 
 /* Map a list; return the DMA segment count or a negative errno. */
 static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist *sgl, int nents,
@@ -558,49 +496,11 @@ static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist 
 				 .bus = sg_dma_address(s), .has_bus = true, .size = sg_dma_len(s),
 				 .dir = dir, .has_dir = true, .bounced = s->dma_flags & 1);
 	}
-	if (!records(d))
-		return count;
-	/* One record per DMA segment. */
-	for_each_sg(sgl, s, count, i) {
-		dma_addr_t dma = sg_dma_address(s);
-		struct dmasim_map tmpl = { .dma = dma, .size = sg_dma_len(s), .phys = sg_phys(s),
-					   .tlb = s->dma_flags & 1 ? dmasim__dma_to_phys(d, dma) :
-								     DMASIM_NO_TLB,
-					   .dir = dir, .kind = MAP_SG, .attrs = attrs, .sg_head = sgl,
-					   .sg_nents = nents, .checked = true, .caller = caller };
-
-		if (!dmasim__map_add(d, &tmpl)) {
-			struct dmasim_map rec;
-			struct scatterlist *t;
-			int j;
-
-			for_each_sg(sgl, t, i, j)
-				dmasim__map_take(d, sg_dma_address(t), MAP_SG, sgl, &rec);
-			d->ops->unmap_sg(d, sgl, nents, dir, DMA_ATTR_SKIP_CPU_SYNC);
-			return -ENOMEM;
-		}
-		check_segment(d, call, s);
+	if (!debug_dma_map_sg(d, call, sgl, nents, count, dir, attrs, caller)) {
+		d->ops->unmap_sg(d, sgl, nents, dir, DMA_ATTR_SKIP_CPU_SYNC);
+		return -ENOMEM;
 	}
 	return count;
-}
-
-/* The CPU entries of a mapped list count for the cache-line check, as the kernel's. */
-static void sg_cachelines(struct dmasim_device *d, const char *call, struct scatterlist *sgl,
-			  int nents, enum dma_data_direction dir, unsigned long attrs, bool add)
-{
-	struct scatterlist *s;
-	int i;
-
-	if (!d->plat->debug)
-		return;
-	for_each_sg(sgl, s, nents, i) {
-		if (!s)
-			break;
-		if (add)
-			dmasim__cachelines_add(d, call, sg_phys(s), s->length, dir, attrs);
-		else
-			dmasim__cachelines_del(d, sg_phys(s), s->length, dir, attrs);
-	}
 }
 
 unsigned int dma_map_sg_attrs(struct device *dev, struct scatterlist *sg, int nents,
@@ -612,8 +512,6 @@ unsigned int dma_map_sg_attrs(struct device *dev, struct scatterlist *sg, int ne
 	if (!d)
 		return 0;
 	ret = map_sg(d, "dma_map_sg", sg, nents, dir, attrs, __builtin_return_address(0));
-	if (ret > 0)
-		sg_cachelines(d, "dma_map_sg", sg, nents, dir, attrs, true);
 	return ret < 0 ? 0 : (unsigned int)ret;
 }
 
@@ -629,31 +527,8 @@ void dma_unmap_sg_attrs(struct device *dev, struct scatterlist *sg, int nents,
 				   sg ? "no entries" : "NULL scatterlist", nents);
 		return;
 	}
-	sg_cachelines(d, "dma_unmap_sg", sg, nents, dir, attrs, false);
-	if (records(d)) {
-		struct scatterlist *s;
-		int i, count = 0;
-
-		/* Only what the records vouch for is released: a bad list changes nothing. */
-		for_each_sg(sg, s, nents, i) {
-			struct dmasim_map *m, rec;
-
-			if (i && !sg_dma_len(s))
-				break; /* the segments end where the lengths do */
-			m = dmasim__map_release(d, "dma_unmap_sg", sg_dma_address(s), sg_dma_len(s), -1,
-						MAP_SG, sg, &rec);
-			if (!m)
-				break;
-			if (m->sg_nents != nents && !count)
-				dmasim__debug_report(d, "dma_unmap_sg: device driver frees DMA sg list with different entry count [map count=%d] [unmap count=%d]",
-						     m->sg_nents, nents);
-			dir = m->dir;
-			nents = m->sg_nents;
-			count++;
-		}
-		if (!count)
-			return;
-	}
+	if (!debug_dma_unmap_sg(d, "dma_unmap_sg", sg, &nents, &dir, attrs))
+		return;
 	d->ops->unmap_sg(d, sg, nents, dir, attrs);
 }
 
@@ -673,7 +548,6 @@ int dma_map_sgtable(struct device *dev, struct sg_table *sgt, enum dma_data_dire
 		     __builtin_return_address(0));
 	if (ret < 0)
 		return ret;
-	sg_cachelines(d, "dma_map_sgtable", sgt->sgl, (int)sgt->orig_nents, dir, attrs, true);
 	sgt->nents = (unsigned int)ret;
 	return 0;
 }
@@ -696,76 +570,27 @@ void dma_unmap_sgtable(struct device *dev, struct sg_table *sgt, enum dma_data_d
 static void sync_one(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t size,
 		     enum dma_data_direction dir, bool for_cpu)
 {
-	struct dmasim_map *m, rec;
+	struct dmasim_map rec;
 
 	if (!size) {
 		dmasim__dev_report(d, "%s: size 0 [device address=0x%016llx]", call,
 				   (unsigned long long)addr);
 		return;
 	}
-	if (!records(d)) {
-		if (for_cpu)
-			d->ops->sync_for_cpu(d, addr, size, dir);
-		else
-			d->ops->sync_for_device(d, addr, size, dir);
+	/* The debug verdict first; then the sync follows the mapping's direction. */
+	if (!debug_dma_sync(d, call, addr, size, dir, for_cpu, &rec))
 		return;
+	if (dmasim__debugging(d)) {
+		dir = rec.dir;
+		DMASIM_TRACE_DEV(d, .ev = for_cpu ? "sync_for_cpu" : "sync_for_device", .call = call,
+				 .phys = rec.phys + (addr - rec.dma), .has_phys = true, .bus = addr,
+				 .has_bus = true, .size = size, .dir = rec.dir, .has_dir = true,
+				 .bounced = rec.tlb != DMASIM_NO_TLB);
 	}
-	pthread_mutex_lock(&d->lock);
-	m = dmasim__map_lookup_locked(d, addr);
-	if (m) {
-		/* Not the unused call-site frames: a whole-record copy is a block move. */
-		dmasim__map_copy(&rec, m);
-		/* The CPU now sees what the device wrote (or is about to give it back). */
-		m->dev_wrote = false;
-	}
-	pthread_mutex_unlock(&d->lock);
-	if (!m || rec.kind == MAP_COHERENT) {
-		dmasim__dev_report(d, "%s: device driver tries to sync DMA memory it has not allocated [device address=0x%016llx] [size=%zu bytes]",
-				   call, (unsigned long long)addr, size);
-		return;
-	}
-	if (size > rec.size - (size_t)(addr - rec.dma)) {
-		dmasim__dev_report(d, "%s: device driver syncs DMA memory outside allocated range [device address=0x%016llx] [allocation size=%zu bytes] [sync offset+size=%zu]",
-				   call, (unsigned long long)rec.dma, rec.size,
-				   (size_t)(addr - rec.dma) + size);
-		return;
-	}
-	if (rec.dir != DMA_BIDIRECTIONAL && rec.dir != dir)
-		dmasim__debug_report(d, "%s: device driver syncs DMA memory with different direction [device address=0x%016llx] [size=%zu bytes] [mapped with %s] [synced with %s]",
-				     call, (unsigned long long)rec.dma, rec.size,
-				     dmasim__dir_name(rec.dir), dmasim__dir_name(dir));
-	/* As check_sync(): syncing for the side that cannot have written is a sign of confusion. */
-	if (rec.dir != DMA_BIDIRECTIONAL && for_cpu && rec.dir != DMA_FROM_DEVICE &&
-	    dir != DMA_TO_DEVICE)
-		dmasim__debug_report(d, "%s: device driver syncs device read-only DMA memory for cpu [device address=0x%016llx] [size=%zu bytes] [mapped with %s] [synced with %s]",
-				     call, (unsigned long long)rec.dma, rec.size,
-				     dmasim__dir_name(rec.dir), dmasim__dir_name(dir));
-	if (rec.dir != DMA_BIDIRECTIONAL && !for_cpu && rec.dir != DMA_TO_DEVICE &&
-	    dir != DMA_FROM_DEVICE)
-		dmasim__debug_report(d, "%s: device driver syncs device write-only DMA memory to device [device address=0x%016llx] [size=%zu bytes] [mapped with %s] [synced with %s]",
-				     call, (unsigned long long)rec.dma, rec.size,
-				     dmasim__dir_name(rec.dir), dmasim__dir_name(dir));
-	/*
-	 * Giving a buffer back to the device although the device wrote it and the
-	 * CPU never synced: the CPU cannot have seen that data.  The classic
-	 * missing dma_sync_single_for_cpu() in a receive path.
-	 */
-	if (!for_cpu && rec.dev_wrote && rec.dir != DMA_TO_DEVICE) {
-		char site[400];
-
-		dmasim__debug_report(d, "%s: device driver gives DMA memory back to the device without syncing it for the CPU after the device wrote it (missing dma_sync_*_for_cpu()?) [device address=0x%016llx] [size=%zu bytes]%s",
-				     call, (unsigned long long)rec.dma, rec.size,
-				     dmasim__map_site(&rec, site, sizeof(site)));
-	}
-	DMASIM_TRACE_DEV(d, .ev = for_cpu ? "sync_for_cpu" : "sync_for_device", .call = call,
-			 .phys = rec.phys + (addr - rec.dma), .has_phys = true, .bus = addr,
-			 .has_bus = true, .size = size, .dir = rec.dir, .has_dir = true,
-			 .bounced = rec.tlb != DMASIM_NO_TLB);
-	/* Cache maintenance follows the mapping's direction, which is what hardware got. */
 	if (for_cpu)
-		d->ops->sync_for_cpu(d, addr, size, rec.dir);
+		d->ops->sync_for_cpu(d, addr, size, dir);
 	else
-		d->ops->sync_for_device(d, addr, size, rec.dir);
+		d->ops->sync_for_device(d, addr, size, dir);
 }
 
 static void sync_single(struct device *dev, const char *call, dma_addr_t addr, size_t size,
@@ -815,20 +640,7 @@ static void sync_sg(struct device *dev, const char *call, struct scatterlist *sg
 				   sgl ? "entries" : "NULL", nelems);
 		return;
 	}
-	if (records(d)) {
-		struct dmasim_map *m;
-		int mapped = -1;
-
-		pthread_mutex_lock(&d->lock);
-		m = dmasim__map_lookup_locked(d, sg_dma_address(sgl));
-		if (m && m->kind == MAP_SG && m->dma == sg_dma_address(sgl))
-			mapped = m->sg_nents;
-		pthread_mutex_unlock(&d->lock);
-		/* As for unmapping: pass the count given to dma_map_sg(), not the one it returned. */
-		if (mapped >= 0 && mapped != nelems)
-			dmasim__debug_report(d, "%s: device driver syncs DMA sg list with different entry count [map count=%d] [sync count=%d]",
-					     call, mapped, nelems);
-	}
+	debug_dma_sync_sg(d, call, sgl, nelems);
 	for_each_sg(sgl, s, nelems, i) {
 		if (i && !sg_dma_len(s))
 			break; /* merged lists have fewer DMA segments than entries */

@@ -1,13 +1,15 @@
 /*
  * lib/internal.h - the contract between dmasim's modules.
  *
- * Layering (DESIGN.md, "data flow of one mapping"):
+ * Layering (DESIGN.md, docs/concepts.md "The layers"):
  *   API layer (dma-mapping.c, dma-alloc.c, dmapool.c) checks arguments and
- *   keeps the per-device mapping records, then calls the device's
- *   translation ops (dma-direct.c today; dma-iommu next), which may bounce
- *   through swiotlb.c and call the cache model (cache.c) for non-coherent
- *   devices.  The device side (dev-access.c) looks up the records, translates
- *   through the same ops and touches RAM directly.
+ *   makes one dispatch to the device's DMA ops (dma-direct.c or
+ *   iommu/dma-iommu.c), which may bounce through swiotlb.c and call the
+ *   cache model (cache.c) for non-coherent devices; then the trace hook and
+ *   the DMA-API debugging hooks (debug/debug.h), which keep the per-mapping
+ *   entries only with debug on.  The device side (dev-access.c) translates
+ *   through the device's bus translation (struct dmasim_bus_ops: the direct
+ *   window, or the IOMMU) and touches RAM directly.
  *
  * Preconditions every internal function may rely on:
  *   - struct dmasim_device pointers passed in were validated by dmasim__dev();
@@ -320,7 +322,7 @@ void dmasim__swiotlb_sync_mapped(struct dmasim_device *d, phys_addr_t tlb, phys_
 int dmasim__swiotlb_find_owned(struct dmasim_device *d, phys_addr_t tlb, size_t size,
 			       phys_addr_t *orig, enum dma_data_direction *dir);
 bool dmasim__swiotlb_active(struct dmasim_platform *p);
-bool dmasim__swiotlb_is_bounce(struct dmasim_platform *p, phys_addr_t phys);
+/* dmasim__swiotlb_is_bounce() is inline, after struct dmasim_platform. */
 /* The original buffer behind a bounce address. */
 int dmasim__swiotlb_orig(struct dmasim_platform *p, phys_addr_t tlb, phys_addr_t *orig);
 size_t dmasim__swiotlb_max_mapping_size(struct dmasim_device *d);
@@ -367,7 +369,7 @@ extern const struct dmasim_pgtable_ops dmasim__pgtable_arm_lpae_4k;
 extern const struct dmasim_pgtable_ops dmasim__pgtable_arm_v7s;
 void dmasim__backends_init(void);
 
-/* ---- devices and mapping records (device.c, map-record.c) -------------- */
+/* ---- devices (device.c) and DMA-API debugging's entries (debug/entry.c) ---- */
 
 #define DMASIM_SITE_FRAMES 6 /* call-site frames kept per mapping (debug on) */
 
@@ -437,14 +439,9 @@ struct dmasim_device {
 	phys_addr_t bus_offset; /* bus = phys - offset */
 	struct device_dma_parameters parms;
 	bool force_bounce;
+	bool bounce_all;        /* force_bounce, or the platform's swiotlb=...,force: set at creation */
 	const struct dmasim_dma_ops *ops;       /* the driver's side: chosen once, at creation */
 	const struct dmasim_bus_ops *bus;       /* the device's side: how its bus addresses translate */
-	/*
-	 * Streaming mappings are recorded even with debug off: nothing but the
-	 * records confines the device (its bus reached RAM through a window
-	 * when it was created).
-	 */
-	bool records_confine;
 	pthread_mutex_t lock;
 	struct dmasim_map_tree maps;
 	SLIST_HEAD(, dmasim_map) free_maps; /* unused records, for reuse (at most 64) */
@@ -560,6 +557,10 @@ struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t
 void dmasim__map_releasing(const struct dmasim_map *m);
 /* The record whose memory (or bounce slot) holds @phys, copied to *@out; slow. */
 bool dmasim__map_find_phys(struct dmasim_device *d, phys_addr_t phys, struct dmasim_map *out);
+/* dmasim_device_destroy(): report (and release the bounces of) what @d left mapped or allocated. */
+void dmasim__debug_report_leaks(struct dmasim_device *d);
+/* dmasim_device_destroy(): free the debug layer's per-device state. */
+void dmasim__debug_device_free(struct dmasim_device *d);
 /* Print @d's live mappings (the first 32), each with its call site. */
 void dmasim__dump_maps(struct dmasim_device *d, FILE *out);
 /* The device wrote @dma (debug on): remembered until the CPU syncs the mapping. */
@@ -832,7 +833,7 @@ bool dmasim__should_fail_rules(struct dmasim_platform *p, enum dmasim_fail_kind 
 			       const struct dmasim_device *d, const char *call);
 const char *dmasim__fail_kind_name(enum dmasim_fail_kind k);
 
-/* ---- overlapping cache lines (debug-cacheline.c) --------------------------------- */
+/* ---- overlapping cache lines (debug/cacheline.c) --------------------------------- */
 
 struct dmasim_cachelines;
 /* A streaming mapping starts/ends: count its cache lines, report overlaps (debug on). */
@@ -846,6 +847,8 @@ void dmasim__cachelines_destroy(struct dmasim_platform *p);
 
 /* Up to @max return addresses of the calling stack, innermost first; the count. */
 int dmasim__stack_capture(void **frames, int max);
+/* "libunwind" or "backtrace": what dmasim__stack_capture() unwinds with. */
+const char *dmasim__stack_unwinder(void);
 
 /* ---- tracing (trace.c) ----------------------------------------------------- */
 
@@ -891,6 +894,8 @@ struct dmasim_platform {
 	struct dmasim_alias_tree aliases;
 
 	struct dmasim_swiotlb *swiotlb;
+	phys_addr_t swiotlb_base;       /* the pool, for the inline dmasim__swiotlb_is_bounce() */
+	u64 swiotlb_size;               /* 0 without one */
 	struct dmasim_cache *cache;
 	struct dmasim_iommu *iommu;
 	struct dmasim_fail *fail;
@@ -909,6 +914,12 @@ struct dmasim_platform {
 	unsigned int next_dev_id;
 	TAILQ_ENTRY(dmasim_platform) link;
 };
+
+/* Whether @phys is in the swiotlb pool (on every direct unmap and sync: inline). */
+static inline bool dmasim__swiotlb_is_bounce(const struct dmasim_platform *p, phys_addr_t phys)
+{
+	return phys - p->swiotlb_base < p->swiotlb_size;
+}
 
 /* Whether this call (of @kind, by @d or NULL) fails on purpose; logs when it does. */
 static inline bool dmasim__should_fail(struct dmasim_platform *p, enum dmasim_fail_kind kind,

@@ -262,6 +262,8 @@ int dmasim__swiotlb_init(struct dmasim_platform *p, u64 size, phys_addr_t base, 
 	/* The pool lies inside one region, whose host mapping never moves. */
 	sw->cpu = dmasim__cpu_ptr(p, base);
 	p->swiotlb = sw;
+	p->swiotlb_base = base;
+	p->swiotlb_size = size;
 	return 0;
 nomem:
 	snprintf(err, errlen, "swiotlb=%s: no host memory for the slot table", sz);
@@ -279,6 +281,7 @@ void dmasim__swiotlb_destroy(struct dmasim_platform *p)
 	free(sw->slots);
 	free(sw);
 	p->swiotlb = NULL;
+	p->swiotlb_size = 0;
 }
 
 /* ---- the copy ---------------------------------------------------------- */
@@ -631,6 +634,13 @@ static int sync_range(struct dmasim_device *d, const char *call, phys_addr_t tlb
 				   b.size);
 		return -EINVAL;
 	}
+	if (slot_get(sw->slots[b.head].owner) != d) {
+		dmasim__dev_report(d,
+				   "swiotlb: %s of 0x%llx+%zu: the bounce buffer 0x%llx+%zu belongs to another device; nothing copied",
+				   call, (unsigned long long)tlb, size, (unsigned long long)b.tlb,
+				   b.size);
+		return -EINVAL;
+	}
 	*orig = b.orig + (tlb - b.tlb);
 	return 0;
 }
@@ -641,9 +651,14 @@ void dmasim__swiotlb_sync_for_cpu(struct dmasim_device *d, phys_addr_t tlb, size
 	enum dma_data_direction mapped;
 	phys_addr_t orig;
 
-	/* A live bounce of @d's is found without the lock; anything else is explained. */
-	if (dmasim__swiotlb_find_owned(d, tlb, size, &orig, &mapped) &&
-	    sync_range(d, "sync_single_for_cpu", tlb, size, &orig))
+	/*
+	 * A live bounce of @d's is found without the lock, and its mapping's
+	 * direction decides the copy (what the hardware was given); anything
+	 * else is explained.
+	 */
+	if (!dmasim__swiotlb_find_owned(d, tlb, size, &orig, &mapped))
+		dir = mapped;
+	else if (sync_range(d, "sync_single_for_cpu", tlb, size, &orig))
 		return;
 	if (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)
 		bounce_copy(d->plat, tlb, orig, size, DMA_FROM_DEVICE);
@@ -655,8 +670,9 @@ void dmasim__swiotlb_sync_for_device(struct dmasim_device *d, phys_addr_t tlb, s
 	enum dma_data_direction mapped;
 	phys_addr_t orig;
 
-	if (dmasim__swiotlb_find_owned(d, tlb, size, &orig, &mapped) &&
-	    sync_range(d, "sync_single_for_device", tlb, size, &orig))
+	if (!dmasim__swiotlb_find_owned(d, tlb, size, &orig, &mapped))
+		dir = mapped;
+	else if (sync_range(d, "sync_single_for_device", tlb, size, &orig))
 		return;
 	/* FROM_DEVICE: the bounce already holds what the device may overwrite. */
 	if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)
@@ -742,13 +758,6 @@ void dmasim__swiotlb_set_lifo(struct dmasim_platform *p, bool lifo)
 bool dmasim__swiotlb_lifo(struct dmasim_platform *p)
 {
 	return p->swiotlb && p->swiotlb->lifo;
-}
-
-bool dmasim__swiotlb_is_bounce(struct dmasim_platform *p, phys_addr_t phys)
-{
-	const struct dmasim_swiotlb *sw = p->swiotlb;
-
-	return sw && phys >= sw->start && phys <= sw->end;
 }
 
 int dmasim__swiotlb_orig(struct dmasim_platform *p, phys_addr_t tlb, phys_addr_t *orig)

@@ -4,6 +4,8 @@
  * debugging words it) and exactly one count in dmasim_debug_errors().
  */
 #include "testutil.h"
+#include <dlfcn.h>
+#include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -395,6 +397,48 @@ static void test_sites_default(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/*
+ * The default capture names the driver's frames, innermost first: the
+ * function that mapped, then its caller.  Exported (the build hides symbols
+ * by default), so -rdynamic names them.
+ */
+__attribute__((noinline, visibility("default"))) dma_addr_t sites_driver_map(struct device *dev, void *buf)
+{
+	return dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
+}
+
+__attribute__((visibility("default"))) void test_sites_frames(void **state);
+void test_sites_frames(void **state)
+{
+	struct dmasim_platform *p = tu_platform(NULL);
+	struct device *dev = dmasim_device_create(p, "name=frames");
+	void *buf = kmalloc(64, GFP_KERNEL);
+	dma_addr_t h = sites_driver_map(dev, buf);
+	const char *line, *at;
+	void *lib = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+
+	(void)state;
+	assert_false(dma_mapping_error(dev, h));
+	dma_unmap_single(dev, h, 32, DMA_TO_DEVICE);
+	line = report_line("frees DMA memory with different size");
+	assert_non_null(line);
+	at = strstr(line, "[mapped at sites_driver_map+0x");
+	if (!at)
+		tu_log_dump();
+	assert_non_null(at);
+	assert_non_null(strstr(at, " <- test_sites_frames+0x"));
+	/* Where libunwind is installed it does the unwinding (lib/debug/stack.c). */
+#if defined(__SANITIZE_THREAD__)
+	assert_string_equal(dmasim__stack_unwinder(), "backtrace");
+#else
+	assert_string_equal(dmasim__stack_unwinder(), lib ? "libunwind" : "backtrace");
+#endif
+	if (lib)
+		dlclose(lib);
+	kfree(buf);
+	dmasim_platform_destroy(p);
+}
+
 static void test_sites_one(void **state)
 {
 	struct dmasim_platform *p;
@@ -435,6 +479,7 @@ int main(void)
 	struct CMUnitTest tests[ARRAY_SIZE(bugs)];
 	const struct CMUnitTest sites[] = {
 		cmocka_unit_test(test_sites_default),
+		cmocka_unit_test(test_sites_frames),
 		cmocka_unit_test(test_sites_one),
 		cmocka_unit_test(test_sites_none),
 		cmocka_unit_test(test_sites_bad),

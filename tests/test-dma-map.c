@@ -163,6 +163,50 @@ static void test_map_single_roundtrip(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/*
+ * debug=off keeps no mapping records: without an IOMMU a device reaches any
+ * RAM its bus window reaches, as real hardware does (DMA-API debugging is
+ * what confines it, as kernel/dma/debug.c only checks with
+ * CONFIG_DMA_API_DEBUG); the window still ends at the bus limit and RAM.
+ */
+static void test_debug_off_window_reach(void **state)
+{
+	struct dmasim_platform *p = plat("ram=256M@0x80000000 debug=off");
+	struct device *dev = mkdev(p, "name=win");
+	unsigned char *buf = kmalloc(4096, GFP_KERNEL), *other = kmalloc(4096, GFP_KERNEL);
+	unsigned char got[16];
+	struct dmasim_xlate x;
+	dma_addr_t h;
+
+	(void)state;
+	memset(other, 0x5c, 4096);
+	h = dma_map_single(dev, buf, 4096, DMA_FROM_DEVICE);
+	assert_false(dma_mapping_error(dev, h));
+	/* Memory never mapped for it: reached, as on real hardware. */
+	assert_int_equal(dmasim_dev_read(dev, virt_to_phys(other), got, sizeof(got)), 0);
+	assert_int_equal(got[0], 0x5c);
+	assert_int_equal(dmasim_dev_translate(dev, virt_to_phys(other), &x), 0);
+	assert_int_equal(x.phys, virt_to_phys(other));
+	assert_string_equal(x.kind, "unrecorded");
+	/* Outside RAM: a bus error, without a report. */
+	assert_int_equal(dmasim_dev_read(dev, 0x1000, got, sizeof(got)), -EFAULT);
+	dma_unmap_single(dev, h, 4096, DMA_FROM_DEVICE);
+	kfree(buf);
+	kfree(other);
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	dmasim_platform_destroy(p);
+
+	/* debug=on: outside the mappings is reported and refused. */
+	p = plat("ram=256M@0x80000000 debug=on");
+	dev = mkdev(p, "name=win");
+	other = kmalloc(4096, GFP_KERNEL);
+	assert_int_equal(dmasim_dev_read(dev, virt_to_phys(other), got, sizeof(got)), -EFAULT);
+	assert_log_has("not mapped for it");
+	assert_int_equal(dmasim_debug_errors(p), 1);
+	kfree(other);
+	dmasim_platform_destroy(p);
+}
+
 static void test_map_page_highmem(void **state)
 {
 	struct dmasim_platform *p = plat("ram=64M@0x80000000,64M@0x90000000:high");
@@ -600,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_need_sync_unmap),
 		cmocka_unit_test(test_iova_api_without_iommu),
 		cmocka_unit_test(test_leaks_reported_at_destroy),
+		cmocka_unit_test(test_debug_off_window_reach),
 	};
 
 	/* This module pins its machines: exact addresses are asserted. */

@@ -1,5 +1,5 @@
 /*
- * lib/debug-cacheline.c - the DMA-API debugging check on overlapping
+ * lib/debug/cacheline.c - the DMA-API debugging check on overlapping
  * mappings of one cache line.
  *
  * Two streaming mappings that share a cache line cannot both be kept

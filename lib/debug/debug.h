@@ -1,0 +1,183 @@
+/*
+ * lib/debug/debug.h - the hooks of DMA-API debugging, modelled on the
+ * kernel's kernel/dma/debug.h.  The API layer (lib/dma-mapping.c,
+ * lib/dev-access.c) calls them around its one dispatch to the DMA ops or
+ * the bus translation; each returns at once when the platform has debug
+ * off, so switching debugging off removes its work and nothing else.
+ *
+ * The kernel's hooks only report.  Where a misuse would do damage if carried
+ * out (an unmap or sync of a handle never mapped, a device access outside
+ * every mapping on a machine without an IOMMU), dmasim's hooks also return a
+ * verdict that the API layer honours: false means "do not go on".  Those
+ * hooks run before the dispatch; the others after it (and after the trace
+ * hook), as the kernel's.
+ *
+ * The layer owns: the per-mapping entries and their call sites
+ * (lib/debug/entry.c, lib/debug/stack.c), the cache-line overlap check
+ * (lib/debug/cacheline.c), the dev_wrote/checked state of each entry, the
+ * leak report when a device goes and the dump of live mappings.
+ *
+ * May use: lib/internal.h.  Used by: the API layer only.
+ */
+#ifndef DMASIM_DEBUG_H
+#define DMASIM_DEBUG_H
+
+#include "internal.h"
+
+static inline bool dmasim__debugging(const struct dmasim_device *d)
+{
+	return __builtin_expect(d->plat->debug, 1);
+}
+
+/* ---- streaming mappings ---------------------------------------------------- */
+
+bool dmasim__debug_map_phys(struct dmasim_device *d, const char *call, phys_addr_t phys,
+			    void *cpu, size_t size, enum dma_data_direction dir,
+			    unsigned long attrs, enum dmasim_map_kind kind, dma_addr_t dma,
+			    phys_addr_t tlb, void *caller);
+/*
+ * A mapping was made: record it (with its call site) and check its cache
+ * lines.  Return false if it could not be recorded: the caller undoes it.
+ */
+static inline bool debug_dma_map_phys(struct dmasim_device *d, const char *call,
+				      phys_addr_t phys, void *cpu, size_t size,
+				      enum dma_data_direction dir, unsigned long attrs,
+				      enum dmasim_map_kind kind, dma_addr_t dma, phys_addr_t tlb,
+				      void *caller)
+{
+	if (!dmasim__debugging(d))
+		return true;
+	return dmasim__debug_map_phys(d, call, phys, cpu, size, dir, attrs, kind, dma, tlb, caller);
+}
+
+/* dma_mapping_error() was called on @dma. */
+static inline void debug_dma_mapping_error(struct dmasim_device *d, dma_addr_t dma)
+{
+	if (dmasim__debugging(d))
+		dmasim__map_mark_checked(d, dma);
+}
+
+bool dmasim__debug_unmap(struct dmasim_device *d, const char *call, dma_addr_t *addr,
+			 size_t *size, enum dma_data_direction *dir, enum dmasim_map_kind *kind);
+/*
+ * Before an unmap (a verdict): remove the entry and report every difference
+ * from what was mapped.  Sets the arguments to what was mapped (the unmap
+ * then releases that, not what the caller claims).  Return false if nothing
+ * may be released; true, untouched, when debug is off.  Call
+ * debug_dma_unmap_done() after the dispatch.
+ */
+static inline bool debug_dma_unmap(struct dmasim_device *d, const char *call, dma_addr_t *addr,
+				   size_t *size, enum dma_data_direction *dir,
+				   enum dmasim_map_kind *kind)
+{
+	if (!dmasim__debugging(d))
+		return true;
+	return dmasim__debug_unmap(d, call, addr, size, dir, kind);
+}
+
+/* Between debug_dma_unmap() and _done(): the entry being released (for the trace). */
+const struct dmasim_map *dmasim__debug_unmapping(void);
+
+static inline void debug_dma_unmap_done(struct dmasim_device *d)
+{
+	if (dmasim__debugging(d))
+		dmasim__map_releasing(NULL);
+}
+
+bool dmasim__debug_sync(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t size,
+			enum dma_data_direction dir, bool for_cpu, struct dmasim_map *rec);
+/*
+ * Before a sync (a verdict): the entry covering [addr, addr+size) must exist
+ * and hold it; reports as check_sync() does.  Fills *@rec (the sync then
+ * follows the mapping's direction).  Return false if the sync must not go on.
+ */
+static inline bool debug_dma_sync(struct dmasim_device *d, const char *call, dma_addr_t addr,
+				  size_t size, enum dma_data_direction dir, bool for_cpu,
+				  struct dmasim_map *rec)
+{
+	if (!dmasim__debugging(d))
+		return true;
+	return dmasim__debug_sync(d, call, addr, size, dir, for_cpu, rec);
+}
+
+/* ---- scatter-gather ---------------------------------------------------------- */
+
+bool dmasim__debug_map_sg(struct dmasim_device *d, const char *call, struct scatterlist *sgl,
+			  int nents, int count, enum dma_data_direction dir, unsigned long attrs,
+			  void *caller);
+/*
+ * A list was mapped into @count DMA segments: one entry per segment, the
+ * segment checks, the entries' cache lines.  Return false if it could not
+ * be recorded (nothing is left recorded; the caller unmaps the list).
+ */
+static inline bool debug_dma_map_sg(struct dmasim_device *d, const char *call,
+				    struct scatterlist *sgl, int nents, int count,
+				    enum dma_data_direction dir, unsigned long attrs, void *caller)
+{
+	if (!dmasim__debugging(d))
+		return true;
+	return dmasim__debug_map_sg(d, call, sgl, nents, count, dir, attrs, caller);
+}
+
+bool dmasim__debug_unmap_sg(struct dmasim_device *d, const char *call, struct scatterlist *sgl,
+			    int *nents, enum dma_data_direction *dir, unsigned long attrs);
+/*
+ * Before dma_unmap_sg (a verdict): remove the segments' entries, reporting a
+ * different entry count once.  Sets *@dir to what was mapped and *@nents to
+ * the segments that were mapped (the leading ones; the ops release exactly
+ * those).  Return false if none was (nothing is released).
+ */
+static inline bool debug_dma_unmap_sg(struct dmasim_device *d, const char *call,
+				      struct scatterlist *sgl, int *nents,
+				      enum dma_data_direction *dir, unsigned long attrs)
+{
+	if (!dmasim__debugging(d))
+		return true;
+	return dmasim__debug_unmap_sg(d, call, sgl, nents, dir, attrs);
+}
+
+void dmasim__debug_sync_sg(struct dmasim_device *d, const char *call, struct scatterlist *sgl,
+			   int nelems);
+/* Before dma_sync_sg_*: the entry count must be the one given to dma_map_sg(). */
+static inline void debug_dma_sync_sg(struct dmasim_device *d, const char *call,
+				     struct scatterlist *sgl, int nelems)
+{
+	if (dmasim__debugging(d))
+		dmasim__debug_sync_sg(d, call, sgl, nelems);
+}
+
+/* ---- device accesses ----------------------------------------------------------- */
+
+int dmasim__debug_dev_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
+			     size_t *len, bool write);
+/*
+ * Before a piece of a device access on a bus window (no IOMMU confines the
+ * device): it must lie in a mapping of the device, in a direction the
+ * mapping allows.  Trims *@len to that mapping.  Return 0, or -EFAULT /
+ * -EPERM with a report (a verdict).  With debug off: 0, the device reaches
+ * whatever its window reaches.
+ */
+static inline int debug_dma_dev_access(struct dmasim_device *d, const char *call,
+				       dma_addr_t addr, size_t *len, bool write)
+{
+	if (!dmasim__debugging(d))
+		return 0;
+	return dmasim__debug_dev_access(d, call, addr, len, write);
+}
+
+void dmasim__debug_dev_accessed(struct dmasim_device *d, const char *call, dma_addr_t addr,
+				size_t len, bool write, enum dmasim_bus_reach reach);
+/*
+ * After a piece went through: remember a device write (for the missing
+ * sync-for-CPU check) and, behind an IOMMU's DMA domain, report an access
+ * the DMA API no longer vouches for (a stale IOTLB entry).
+ */
+static inline void debug_dma_dev_accessed(struct dmasim_device *d, const char *call,
+					  dma_addr_t addr, size_t len, bool write,
+					  enum dmasim_bus_reach reach)
+{
+	if (dmasim__debugging(d))
+		dmasim__debug_dev_accessed(d, call, addr, len, write, reach);
+}
+
+#endif /* DMASIM_DEBUG_H */
