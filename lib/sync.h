@@ -35,10 +35,10 @@
  *  4. pool->lock (lib/dmapool.c, mutex): one dma_pool's pages and blocks.
  *     -> dma_free_coherent() at pool destruction, so everything below.
  *     Taken after d->lock is dropped, never inside it.
- *  5. d->lock (device, mutex): the device's mapping records, its record
- *     cache, its pools list and devres list.  Held for tree updates and
- *     copies only; dropped around every call out (release hooks, unmaps,
- *     reports).
+ *  5. d->lock (device, mutex): the device's mapping records (the debug
+ *     layer's entries, lib/debug/entry.c), its record cache, its pools
+ *     list and devres list.  Held for tree updates and copies only;
+ *     dropped around every call out (release hooks, unmaps, reports).
  *  6. iommu->lock (iommu-internal.h, mutex): domains and their ids, the
  *     fault ring, and the "flush every queue" decisions (fq_first_ns).
  *     -> 7 (flush of every queue).  Never held over a fault handler.
@@ -81,7 +81,7 @@
  *     -> 17 only through an internal DMASIM_WARN_ON),
  *     nc->lock (lib/cache-noncoherent.c, mutex: the cache model's lines
  *     and CPU/device ownership; -> its misuse report, 17),
- *     c->lock (lib/debug-cacheline.c, mutex: the cache-line overlap tree),
+ *     c->lock (lib/debug/cacheline.c, mutex: the cache-line overlap tree),
  *     f->lock (lib/fault-inject.c, mutex: the rules and their random
  *     state).
  * 17. t->lock (lib/trace.c, mutex): the trace sink; the user's trace
