@@ -10,7 +10,6 @@
 #include <string.h>
 #include <bitstring.h>
 
-#include "internal.h"
 #include "iova-ranges.h"
 
 /*

@@ -1,14 +1,19 @@
 /*
- * iommu/iova/iova-ranges.h - what both IOVA allocators' for_each() needs: a
- * growable list of ranges collected under the allocator's lock, then handed
- * to the caller's callback without it (so the callback may call back in).
+ * iommu/iova/iova-ranges.h - the IOVA allocators' helper header: what both
+ * allocators' for_each() needs, a growable list of ranges collected under
+ * the allocator's lock, then handed to the caller's callback without it (so
+ * the callback may call back in).  An allocator includes
+ * <dmasim/backend.h>, this header and libc (and libbsd): nothing of the
+ * library's internals, as any user backend.
  */
 #ifndef DMASIM_IOVA_RANGES_H
 #define DMASIM_IOVA_RANGES_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include <dmasim/backend.h>
 
 struct iova_range_list {
 	struct iova_range {

@@ -10,10 +10,16 @@
  * map/unmap pair takes no shared lock on the allocation side.
  */
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
+/* libbsd's RB_GENERATE_STATIC expands to __unused, which its cdefs.h leaves undefined on Linux. */
+#ifndef __unused
+#define __unused __attribute__((__unused__))
+#endif
+#include <sys/tree.h>
 
-#include "internal.h"
 #include "iova-ranges.h"
 
 #define RCACHE_ORDERS 6 /* sizes of 1..32 granules */
