@@ -146,11 +146,9 @@ static void sync_phys(struct dmasim_device *d, struct dmasim_domain *dom, dma_ad
 }
 
 /* The mapping of [dma, dma + size) ends: a cache model that tracks ownership forgets its pages. */
-static void cache_unmapped(struct dmasim_device *d, struct dmasim_domain *dom, dma_addr_t dma,
-			   size_t size)
+static void cache_unmapped_pages(struct dmasim_device *d, struct dmasim_domain *dom,
+				 dma_addr_t dma, size_t size)
 {
-	if (!dmasim__cache_tracks(d))
-		return;
 	while (size) {
 		size_t chunk = dom->granule - (dma & (dom->granule - 1));
 		phys_addr_t phys;
@@ -162,6 +160,13 @@ static void cache_unmapped(struct dmasim_device *d, struct dmasim_domain *dom, d
 		dma += chunk;
 		size -= chunk;
 	}
+}
+
+static inline void cache_unmapped(struct dmasim_device *d, struct dmasim_domain *dom,
+				  dma_addr_t dma, size_t size)
+{
+	if (dmasim__cache_tracks(d))
+		cache_unmapped_pages(d, dom, dma, size);
 }
 
 /* The bounce slot behind a mapping, found as the kernel finds it: through the page table. */

@@ -357,7 +357,6 @@ void dmasim__cache_sync_for_device(struct dmasim_device *d, phys_addr_t phys, si
 				   enum dma_data_direction dir);
 void dmasim__cache_sync_for_cpu(struct dmasim_device *d, phys_addr_t phys, size_t size,
 				enum dma_data_direction dir);
-bool dmasim__cache_tracks_mappings(struct dmasim_device *d);
 void dmasim__cache_end_mapping(struct dmasim_device *d, phys_addr_t phys, size_t size);
 /* dmasim__cache_for_device() and dmasim__cache_for_cpu() are inline, after struct dmasim_device. */
 extern const struct dmasim_cache_ops dmasim__cache_coherent;
@@ -475,12 +474,6 @@ static inline void dmasim__cache_for_cpu(struct dmasim_device *d, phys_addr_t ph
 {
 	if (!d->dev.dma_coherent)
 		dmasim__cache_sync_for_cpu(d, phys, size, dir);
-}
-
-/* Whether @d's cache model wants to hear where its mappings end (then find their pages). */
-static inline bool dmasim__cache_tracks(struct dmasim_device *d)
-{
-	return !d->dev.dma_coherent && dmasim__cache_tracks_mappings(d);
 }
 
 /* A mapping of [phys, phys + size) ended (unmap, synced or not; free): ownership ends with it. */
@@ -916,6 +909,14 @@ struct dmasim_platform {
 	unsigned int next_dev_id;
 	TAILQ_ENTRY(dmasim_platform) link;
 };
+
+/* Whether @d's cache model wants to hear where its mappings end (then find their pages). */
+static inline bool dmasim__cache_tracks(struct dmasim_device *d)
+{
+	const struct dmasim_cache *c = d->plat->cache;
+
+	return !d->dev.dma_coherent && c->ops->base.abi >= 4 && c->track_mappings;
+}
 
 /* Whether @phys is in the swiotlb pool (on every direct unmap and sync: inline). */
 static inline bool dmasim__swiotlb_is_bounce(const struct dmasim_platform *p, phys_addr_t phys)
