@@ -599,24 +599,30 @@ void dmasim__fq_flush_queue(struct dmasim_iommu *iommu, struct iommu_thread *q)
  */
 void dmasim__fq_flush_all_locked(struct dmasim_iommu *iommu)
 {
-	struct iommu_thread *q;
+	struct dmasim_pt_state *s;
 
 	atomic_store(&iommu->fq_first_ns, 0);
-	LIST_FOREACH(q, &iommu->threads, link) {
+	dmasim__pt_lock(&iommu->threads);
+	dmasim__pt_foreach(s, &iommu->threads) {
+		struct iommu_thread *q = (struct iommu_thread *)s;
+
 		pthread_spin_lock(&q->lock);
 		dmasim__fq_flush_queue(iommu, q);
 		pthread_spin_unlock(&q->lock);
 	}
+	dmasim__pt_unlock(&iommu->threads);
 }
 
 /* Unmaps queued in all threads (@iommu->lock held). */
 unsigned long dmasim__fq_pending_locked(struct dmasim_iommu *iommu)
 {
-	struct iommu_thread *q;
+	struct dmasim_pt_state *s;
 	unsigned long n = 0;
 
-	LIST_FOREACH(q, &iommu->threads, link)
-		n += atomic_load_explicit(&q->n, memory_order_relaxed);
+	dmasim__pt_lock(&iommu->threads);
+	dmasim__pt_foreach(s, &iommu->threads)
+		n += atomic_load_explicit(&((struct iommu_thread *)s)->n, memory_order_relaxed);
+	dmasim__pt_unlock(&iommu->threads);
 	return n;
 }
 
