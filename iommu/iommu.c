@@ -657,8 +657,31 @@ static bool granules_only(const struct dmasim_domain *dom, size_t size)
 	return !larger || size < (larger & -larger);
 }
 
+static int map_range_split(struct dmasim_domain *dom, dma_addr_t iova, phys_addr_t paddr,
+			   size_t size, int prot);
+
 int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_addr_t paddr,
 			    size_t size, int prot)
+{
+	size_t mapped = 0;
+	int ret;
+
+	/* One aligned granule, what most mappings are: one call, nothing to choose. */
+	if (size != dom->granule || ((iova | paddr) & (size - 1)))
+		return map_range_split(dom, iova, paddr, size, prot);
+	ret = dmasim__pgtable_map(dom->pgt, iova, paddr, size, 1, prot, &mapped);
+	if (ret) {
+		if (mapped)
+			dmasim__iommu_unmap_range(dom, iova, mapped);
+		return ret;
+	}
+	iommu_count(dom->iommu, CNT_MAPS);
+	return 0;
+}
+
+/* Any other range: split into the largest page sizes that fit. */
+static __attribute__((noinline)) int map_range_split(struct dmasim_domain *dom, dma_addr_t iova,
+						     phys_addr_t paddr, size_t size, int prot)
 {
 	struct dmasim_pgtable *pgt = dom->pgt;
 	size_t done = 0;
@@ -693,8 +716,34 @@ int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_add
 	return 0;
 }
 
+static size_t unmap_split(struct dmasim_domain *dom, dma_addr_t iova, size_t size,
+			  struct dmasim_iotlb_gather *gather);
+
 size_t dmasim__iommu_unmap_fast(struct dmasim_domain *dom, dma_addr_t iova, size_t size,
 				struct dmasim_iotlb_gather *gather)
+{
+	size_t got;
+
+	/* One granule: it can only have been mapped as one, so no walk decides the size. */
+	if (size != dom->granule)
+		return unmap_split(dom, iova, size, gather);
+	if (dom->fmt_gathers) {
+		cur_gather = gather;
+		got = dmasim__pgtable_unmap(dom->pgt, iova, size, 1);
+		cur_gather = NULL; /* unmaps do not nest */
+	} else {
+		got = dmasim__pgtable_unmap(dom->pgt, iova, size, 1);
+		if (got && !gather->queued) /* the format reports no leaves */
+			gather_add(gather, iova, got);
+	}
+	iommu_count(dom->iommu, CNT_UNMAPS);
+	return got;
+}
+
+/* Any other range: page size by page size, as it was mapped. */
+static __attribute__((noinline)) size_t unmap_split(struct dmasim_domain *dom, dma_addr_t iova,
+						    size_t size,
+						    struct dmasim_iotlb_gather *gather)
 {
 	struct dmasim_pgtable *pgt = dom->pgt;
 	size_t done = 0;
