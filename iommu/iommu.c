@@ -793,12 +793,11 @@ size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, siz
 
 /* ---- IOVA space (the flush queue is dma-iommu's) -------------------------------------- */
 
-size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len)
+/* More than a granule (dmasim__iommu_iova_size() answers for one). */
+size_t dmasim__iommu_iova_size_slow(struct dmasim_domain *dom, size_t len)
 {
 	size_t range, p2 = dom->granule;
 
-	if (len <= p2)
-		return p2; /* one granule: what most mappings take */
 	range = dmasim__iova_cache_range(dom->iova);
 
 	/* As the kernel: small sizes round up to a power of two, the IOVA caches' unit. */
@@ -809,14 +808,17 @@ size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len)
 	return p2;
 }
 
-static int alloc_iova_once(struct dmasim_iova *a, size_t size, size_t align, u64 limit,
-			   dma_addr_t *iova)
+static inline int alloc_iova_once(struct dmasim_iova *a, size_t size, size_t align, u64 limit,
+				  dma_addr_t *iova)
 {
 	/* The kernel tries a 32-bit address first: cheaper for PCI devices (SAC). */
 	if (limit > DMA_BIT_MASK(32) && !dmasim__iova_alloc(a, size, align, DMA_BIT_MASK(32), iova))
 		return 0;
 	return dmasim__iova_alloc(a, size, align, limit, iova);
 }
+
+static int alloc_iova_flushed(struct dmasim_iommu *iommu, struct dmasim_iova *a, size_t size,
+			      size_t align, u64 limit, dma_addr_t *iova);
 
 int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, dma_addr_t *iova)
 {
@@ -837,6 +839,14 @@ int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, 
 	ret = alloc_iova_once(a, size, align, limit, iova);
 	if (ret != -ENOMEM || !iommu->lazy)
 		return ret;
+	return alloc_iova_flushed(iommu, a, size, align, limit, iova);
+}
+
+/* The allocation failed in lazy mode: retry after flushing the queues, if they hold any. */
+static __attribute__((noinline)) int alloc_iova_flushed(struct dmasim_iommu *iommu,
+							struct dmasim_iova *a, size_t size,
+							size_t align, u64 limit, dma_addr_t *iova)
+{
 	/*
 	 * Lazy mode: unmapped ranges wait in the flush queue for an IOTLB flush
 	 * that only activity triggers here (there is no timer), so a driver that
@@ -846,7 +856,7 @@ int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, 
 	pthread_mutex_lock(&iommu->lock);
 	if (!dmasim__fq_pending_locked(iommu)) {
 		pthread_mutex_unlock(&iommu->lock);
-		return ret;
+		return -ENOMEM;
 	}
 	dmasim__fq_flush_all_locked(iommu);
 	pthread_mutex_unlock(&iommu->lock);
