@@ -63,6 +63,12 @@ struct lpae {
 	size_t root_size;
 	unsigned long serial;     /* unique per table ever created (from 1) */
 	atomic_ulong retire_gen;  /* bumped before a retired table can be reused */
+	/*
+	 * Bits an IOVA / a physical address must not have for the one-page
+	 * fast path: below the granule and at or above ias / oas; all ones
+	 * when 4 KiB pages are not among the page sizes.
+	 */
+	u64 one_iova_bad, one_pa_bad;
 };
 
 /*
@@ -276,6 +282,14 @@ static struct dmasim_pgtable *lpae_alloc(const struct dmasim_pgtable_config *cfg
 		d->root_size = LPAE_MIN_ROOT;
 	d->iop.base.pgsize_bitmap = pgsizes;
 	d->iop.base.levels = levels;
+	if (pgsizes & (1UL << LPAE_GRANULE_SHIFT)) {
+		const u64 low = (1ULL << LPAE_GRANULE_SHIFT) - 1;
+
+		d->one_iova_bad = low | ~((1ULL << d->iop.base.ias) - 1);
+		d->one_pa_bad = low | ~((1ULL << d->iop.base.oas) - 1);
+	} else {
+		d->one_iova_bad = d->one_pa_bad = ~0ULL;
+	}
 	if (dmasim__iopt_table_alloc(&d->iop, d->root_size, &d->iop.base.root)) {
 		dmasim__iopt_destroy(&d->iop);
 		free(d);
@@ -356,10 +370,8 @@ static int descend_create(struct lpae *d, unsigned long iova, unsigned int targe
 static inline u64 *one_page_table(struct lpae *d, unsigned long iova, phys_addr_t paddr,
 				  size_t pgsize, size_t pgcount)
 {
-	const unsigned long g = 1UL << LPAE_GRANULE_SHIFT;
-
-	if (pgsize != g || pgcount != 1 || ((iova | paddr) & (g - 1)) ||
-	    (iova >> d->iop.base.ias) || (paddr >> d->iop.base.oas) || !(d->iop.base.pgsize_bitmap & g))
+	if (pgsize != (1UL << LPAE_GRANULE_SHIFT) || pgcount != 1 || (iova & d->one_iova_bad) ||
+	    (paddr & d->one_pa_bad))
 		return NULL;
 	return leaf_cached(d, iova);
 }
