@@ -146,11 +146,9 @@ static void sync_phys(struct dmasim_device *d, struct dmasim_domain *dom, dma_ad
 }
 
 /* The mapping of [dma, dma + size) ends: a cache model that tracks ownership forgets its pages. */
-static void cache_unmapped(struct dmasim_device *d, struct dmasim_domain *dom, dma_addr_t dma,
-			   size_t size)
+static void cache_unmapped_pages(struct dmasim_device *d, struct dmasim_domain *dom,
+				 dma_addr_t dma, size_t size)
 {
-	if (!dmasim__cache_tracks(d))
-		return;
 	while (size) {
 		size_t chunk = dom->granule - (dma & (dom->granule - 1));
 		phys_addr_t phys;
@@ -162,6 +160,13 @@ static void cache_unmapped(struct dmasim_device *d, struct dmasim_domain *dom, d
 		dma += chunk;
 		size -= chunk;
 	}
+}
+
+static inline void cache_unmapped(struct dmasim_device *d, struct dmasim_domain *dom,
+				  dma_addr_t dma, size_t size)
+{
+	if (dmasim__cache_tracks(d))
+		cache_unmapped_pages(d, dom, dma, size);
 }
 
 /* The bounce slot behind a mapping, found as the kernel finds it: through the page table. */
@@ -503,25 +508,50 @@ fail_pages:
 	return ret;
 }
 
-static void iommu_free(struct dmasim_device *d, size_t size, const struct dmasim_alloc *a)
+/*
+ * As __iommu_dma_free(): the pages from the CPU address.  In the linear map
+ * it is one contiguous block; an alias area lists its pages, which are one
+ * block when the first heads an allocation of the whole size (a contiguous
+ * allocation seen uncached) and single pages otherwise.
+ */
+static void iommu_free(struct dmasim_device *d, size_t size, void *cpu, dma_addr_t dma,
+		       unsigned long attrs)
 {
 	struct dmasim_domain *dom = d->domain;
 	size_t len = PAGE_ALIGN(size);
+	unsigned int order = (unsigned int)get_order(len), n = (unsigned int)(len >> PAGE_SHIFT);
+	struct page *first = NULL, **pages = NULL;
+	struct dmasim_alias *al;
+	phys_addr_t phys;
 
+	(void)attrs;
 	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API))
 		return;
-	cache_unmapped(d, dom, a->dma, len);
-	unmap_range(d, dom, a->dma, len);
-	if (a->page) {
-		if (a->cpu != page_address(a->page))
-			dmasim__alias_remove(d->plat, a->cpu);
-		dmasim__free_pages(a->page, (unsigned int)get_order(len));
+	if (!dmasim__linear_to_phys(d->plat, cpu, &phys)) {
+		first = dmasim__phys_to_page(d->plat, phys);
+	} else {
+		al = dmasim__alias_find(d->plat, cpu);
+		if (DMASIM_WARN_ON(d->plat, !al || al->nr_pages < n))
+			return;
+		if (n == 1 || ((al->pages[0]->flags & PG_head) && al->pages[0]->order == order)) {
+			first = al->pages[0];
+		} else {
+			pages = malloc(n * sizeof(*pages));
+			if (DMASIM_WARN_ON(d->plat, !pages))
+				return;
+			memcpy(pages, al->pages, n * sizeof(*pages));
+		}
+		dmasim__alias_remove(d->plat, cpu);
+	}
+	cache_unmapped(d, dom, dma, len);
+	unmap_range(d, dom, dma, len);
+	if (first) {
+		dmasim__free_pages(first, order);
 		return;
 	}
-	dmasim__alias_remove(d->plat, a->cpu);
-	for (unsigned int i = 0; i < a->nr_pages; i++)
-		dmasim__free_pages(a->pages[i], 0);
-	free(a->pages);
+	for (unsigned int i = 0; i < n; i++)
+		dmasim__free_pages(pages[i], 0);
+	free(pages);
 }
 
 /* ---- the flush queue ----------------------------------------------------------------- */
@@ -569,24 +599,30 @@ void dmasim__fq_flush_queue(struct dmasim_iommu *iommu, struct iommu_thread *q)
  */
 void dmasim__fq_flush_all_locked(struct dmasim_iommu *iommu)
 {
-	struct iommu_thread *q;
+	struct dmasim_pt_state *s;
 
 	atomic_store(&iommu->fq_first_ns, 0);
-	LIST_FOREACH(q, &iommu->threads, link) {
+	dmasim__pt_lock(&iommu->threads);
+	dmasim__pt_foreach(s, &iommu->threads) {
+		struct iommu_thread *q = (struct iommu_thread *)s;
+
 		pthread_spin_lock(&q->lock);
 		dmasim__fq_flush_queue(iommu, q);
 		pthread_spin_unlock(&q->lock);
 	}
+	dmasim__pt_unlock(&iommu->threads);
 }
 
 /* Unmaps queued in all threads (@iommu->lock held). */
 unsigned long dmasim__fq_pending_locked(struct dmasim_iommu *iommu)
 {
-	struct iommu_thread *q;
+	struct dmasim_pt_state *s;
 	unsigned long n = 0;
 
-	LIST_FOREACH(q, &iommu->threads, link)
-		n += atomic_load_explicit(&q->n, memory_order_relaxed);
+	dmasim__pt_lock(&iommu->threads);
+	dmasim__pt_foreach(s, &iommu->threads)
+		n += atomic_load_explicit(&((struct iommu_thread *)s)->n, memory_order_relaxed);
+	dmasim__pt_unlock(&iommu->threads);
 	return n;
 }
 

@@ -18,6 +18,7 @@
 
 #include "internal.h"
 #include "backend-ops.h"
+#include "sync.h"
 
 #define DMASIM_DOMAIN_MAGIC 0x444f4d4eu /* "DOMN" */
 #define FAULT_RING 64
@@ -55,17 +56,16 @@ struct iotlb;
  * (no locked instruction on the hot path; dmasim_iommu_get_stats() sums).
  */
 struct iommu_thread {
+	struct dmasim_pt_state pt;       /* first: see dmasim__this_thread() */
 	pthread_spinlock_t lock;         /* contended only by flushes of all queues */
 	struct dmasim_iommu *iommu;
 	struct fq_entry *e;              /* NULL in strict mode */
 	atomic_uint n;                   /* written under @lock; counted without it */
 	atomic_ulong count[NR_COUNTS];
-	LIST_ENTRY(iommu_thread) link;
 };
 
 struct dmasim_iommu {
 	struct dmasim_platform *plat;
-	unsigned long serial;            /* unique per IOMMU ever created (from 1) */
 	const struct dmasim_pgtable_ops *fmt;
 	char fmt_opts[96];
 	const struct dmasim_iova_ops *iova_ops;
@@ -75,13 +75,12 @@ struct dmasim_iommu {
 	unsigned int fq_timeout_ms;
 	struct iotlb *tlb;
 
-	pthread_mutex_t lock;            /* domains, faults, the list of flush queues */
+	pthread_mutex_t lock;            /* domains, faults */
 	LIST_HEAD(, dmasim_domain) domains;
 	u32 next_id;
 	struct dmasim_fault faults[FAULT_RING];
-	pthread_key_t thread_key;        /* this thread's struct iommu_thread */
-	bool thread_key_ok;
-	LIST_HEAD(, iommu_thread) threads; /* every thread's state, under @lock */
+	/* Every thread's struct iommu_thread (its list under its own lock, after @lock). */
+	struct dmasim_pt_owner threads;
 	/*
 	 * When a queue went from empty to not while this was 0: no later than
 	 * the oldest queued unmap (0 = nothing queued since the last flush of
@@ -94,26 +93,15 @@ struct dmasim_iommu {
 	atomic_ulong count_gone[NR_COUNTS];
 };
 
-/*
- * The state this thread used last, so the common case (one IOMMU) skips
- * pthread_getspecific().  The serial tells a new IOMMU at a freed one's
- * address apart.  Initial-exec: a direct TLS access, not a call.
- */
-struct dmasim_last_thread {
-	unsigned long serial;
-	struct iommu_thread *q;
-};
-extern _Thread_local __attribute__((tls_model("initial-exec"))) struct dmasim_last_thread
+/* The state this thread used last (lib/sync.h), so one IOMMU skips pthread_getspecific(). */
+extern _Thread_local __attribute__((tls_model("initial-exec"))) struct dmasim_pt_last
 	dmasim__last_thread;
 
 /* This thread's state in @iommu, made on first use; NULL without memory. */
-struct iommu_thread *dmasim__this_thread_slow(struct dmasim_iommu *iommu);
-
 static inline struct iommu_thread *dmasim__this_thread(struct dmasim_iommu *iommu)
 {
-	if (dmasim__last_thread.serial == iommu->serial)
-		return dmasim__last_thread.q;
-	return dmasim__this_thread_slow(iommu);
+	_Static_assert(offsetof(struct iommu_thread, pt) == 0, "pt first: NULL stays NULL");
+	return (struct iommu_thread *)dmasim__pt_get(&iommu->threads, &dmasim__last_thread);
 }
 
 static inline struct dmasim_domain *to_domain(struct iommu_domain *dom)

@@ -79,44 +79,14 @@ static unsigned char *table_ram_region(void *cookie, phys_addr_t phys, phys_addr
 
 /* ---- each thread's state: its flush queue and its counts ---------------------------- */
 
-/* See struct dmasim_last_thread. */
-_Thread_local __attribute__((tls_model("initial-exec"))) struct dmasim_last_thread
-	dmasim__last_thread;
+/* See dmasim__this_thread(). */
+_Thread_local __attribute__((tls_model("initial-exec"))) struct dmasim_pt_last dmasim__last_thread;
 
-/* Thread exit: what the thread queued is flushed, its counts kept, its state freed. */
-static void thread_exit(void *arg)
+static struct dmasim_pt_state *thread_make(struct dmasim_pt_owner *o)
 {
-	struct iommu_thread *q = arg;
-	struct dmasim_iommu *iommu = q->iommu;
+	struct dmasim_iommu *iommu = container_of(o, struct dmasim_iommu, threads);
+	struct iommu_thread *q = calloc(1, sizeof(*q));
 
-	if (dmasim__last_thread.q == q)
-		dmasim__last_thread.serial = 0; /* this is the exiting thread */
-	pthread_mutex_lock(&iommu->lock);
-	pthread_spin_lock(&q->lock);
-	dmasim__fq_flush_queue(iommu, q);
-	pthread_spin_unlock(&q->lock);
-	LIST_REMOVE(q, link);
-	for (int i = 0; i < NR_COUNTS; i++)
-		atomic_fetch_add(&iommu->count_gone[i], atomic_load(&q->count[i]));
-	pthread_mutex_unlock(&iommu->lock);
-	pthread_spin_destroy(&q->lock);
-	free(q->e);
-	free(q);
-}
-
-struct iommu_thread *dmasim__this_thread_slow(struct dmasim_iommu *iommu)
-{
-	struct iommu_thread *q;
-
-	if (!iommu->thread_key_ok)
-		return NULL;
-	q = pthread_getspecific(iommu->thread_key);
-	if (q) {
-		dmasim__last_thread.serial = iommu->serial;
-		dmasim__last_thread.q = q;
-		return q;
-	}
-	q = calloc(1, sizeof(*q));
 	if (!q)
 		return NULL;
 	q->e = iommu->lazy ? calloc(iommu->fq_size, sizeof(*q->e)) : NULL;
@@ -126,14 +96,30 @@ struct iommu_thread *dmasim__this_thread_slow(struct dmasim_iommu *iommu)
 	}
 	q->iommu = iommu;
 	pthread_spin_init(&q->lock, PTHREAD_PROCESS_PRIVATE);
-	pthread_mutex_lock(&iommu->lock);
-	LIST_INSERT_HEAD(&iommu->threads, q, link);
-	pthread_mutex_unlock(&iommu->lock);
-	if (!pthread_setspecific(iommu->thread_key, q)) {
-		dmasim__last_thread.serial = iommu->serial;
-		dmasim__last_thread.q = q;
-	}
-	return q;
+	return &q->pt;
+}
+
+/* Thread exit (the list's lock held): what the thread queued is flushed, its counts kept. */
+static void thread_leave(struct dmasim_pt_owner *o, struct dmasim_pt_state *s)
+{
+	struct dmasim_iommu *iommu = container_of(o, struct dmasim_iommu, threads);
+	struct iommu_thread *q = (struct iommu_thread *)s;
+
+	pthread_spin_lock(&q->lock);
+	dmasim__fq_flush_queue(iommu, q);
+	pthread_spin_unlock(&q->lock);
+	for (int i = 0; i < NR_COUNTS; i++)
+		atomic_fetch_add(&iommu->count_gone[i], atomic_load(&q->count[i]));
+}
+
+static void thread_release(struct dmasim_pt_owner *o, struct dmasim_pt_state *s)
+{
+	struct iommu_thread *q = (struct iommu_thread *)s;
+
+	(void)o;
+	pthread_spin_destroy(&q->lock);
+	free(q->e);
+	free(q);
 }
 
 /* Count an event on this thread's counts: only it writes them, so no locked instruction. */
@@ -267,8 +253,6 @@ static const struct dmasim_pgtable_flush_ops flush_ops_queued = {
 };
 
 /* ---- configuration ------------------------------------------------------------------ */
-
-static atomic_ulong iommu_serials;
 
 /* "NAME[:OPTIONS]" of @key: the backend of @kind, and its options into @opts. */
 static const void *pick_backend(unsigned int kind, const char *key, const char *value,
@@ -414,7 +398,6 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_iommu_co
 	if (!iommu)
 		return -ENOMEM;
 	iommu->plat = p;
-	iommu->serial = atomic_fetch_add(&iommu_serials, 1) + 1;
 	pthread_mutex_init(&iommu->lock, NULL);
 	LIST_INIT(&iommu->domains);
 	iommu->next_id = 1;
@@ -428,9 +411,9 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_iommu_co
 	iommu->tlb = dmasim__iotlb_new(c->iotlb);
 	iommu->fq_size = c->fq;
 	iommu->fq_timeout_ms = c->fq_timeout_ms;
-	LIST_INIT(&iommu->threads);
-	iommu->thread_key_ok = pthread_key_create(&iommu->thread_key, thread_exit) == 0;
-	if (!iommu->tlb || (iommu->lazy && !iommu->thread_key_ok))
+	/* Strict mode runs without (counts then go to count_gone); lazy needs its queues. */
+	dmasim__pt_init(&iommu->threads, thread_make, thread_leave, thread_release);
+	if (!iommu->tlb || (iommu->lazy && !iommu->threads.key_ok))
 		return -ENOMEM;
 	/* A format that cannot point at any RAM cannot work on this machine. */
 	{
@@ -600,18 +583,9 @@ void dmasim__iommu_destroy(struct dmasim_platform *p)
 	}
 	pthread_mutex_lock(&iommu->lock);
 	dmasim__fq_flush_all_locked(iommu);
-	while (!LIST_EMPTY(&iommu->threads)) {
-		struct iommu_thread *q = LIST_FIRST(&iommu->threads);
-
-		LIST_REMOVE(q, link);
-		pthread_spin_destroy(&q->lock);
-		free(q->e);
-		free(q);
-	}
 	pthread_mutex_unlock(&iommu->lock);
-	/* No destructor may run for a queue freed here. */
-	if (iommu->thread_key_ok)
-		pthread_key_delete(iommu->thread_key);
+	/* No destructor runs after this for a state it frees. */
+	dmasim__pt_fini(&iommu->threads);
 	dmasim__iotlb_free(iommu->tlb);
 	pthread_mutex_destroy(&iommu->lock);
 	free(iommu);
@@ -1026,13 +1000,15 @@ int dmasim_iommu_get_stats(struct dmasim_platform *p, struct dmasim_iommu_stats 
 	if (!iommu || !st)
 		return -ENODEV;
 	memset(st, 0, sizeof(*st));
-	pthread_mutex_lock(&iommu->lock);
+	/* Under the list's lock: an exiting thread moves its counts to count_gone under it. */
+	dmasim__pt_lock(&iommu->threads);
 	for (int i = 0; i < NR_COUNTS; i++) {
-		struct iommu_thread *q;
+		struct dmasim_pt_state *s;
 		unsigned long n = atomic_load(&iommu->count_gone[i]);
 
-		LIST_FOREACH(q, &iommu->threads, link)
-			n += atomic_load_explicit(&q->count[i], memory_order_relaxed);
+		dmasim__pt_foreach(s, &iommu->threads)
+			n += atomic_load_explicit(&((struct iommu_thread *)s)->count[i],
+						  memory_order_relaxed);
 		switch (i) {
 		case CNT_HITS: st->iotlb_hits = n; break;
 		case CNT_MISSES: st->iotlb_misses = n; break;
@@ -1041,7 +1017,7 @@ int dmasim_iommu_get_stats(struct dmasim_platform *p, struct dmasim_iommu_stats 
 		default: st->iotlb_invalidations = n; break;
 		}
 	}
-	pthread_mutex_unlock(&iommu->lock);
+	dmasim__pt_unlock(&iommu->threads);
 	st->iotlb_entries = dmasim__iotlb_entries(iommu->tlb);
 	st->fq_flushes = atomic_load(&iommu->fq_flushes);
 	pthread_mutex_lock(&iommu->lock);

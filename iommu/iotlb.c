@@ -9,21 +9,6 @@
 
 #include "iotlb.h"
 
-/*
- * Without fences (ThreadSanitizer does not model them): the entry stores are
- * releases, so the odd @seq before them is visible first; lookups load the
- * entries with acquire, so their second @seq load cannot move before them.
- */
-static void set_write_begin(struct iotlb_set *set)
-{
-	__atomic_store_n(&set->seq, set->seq + 1, __ATOMIC_RELAXED);
-}
-
-static void set_write_end(struct iotlb_set *set)
-{
-	__atomic_store_n(&set->seq, set->seq + 1, __ATOMIC_RELEASE);
-}
-
 static void way_clear(struct iotlb_entry *e)
 {
 	__atomic_store_n(&e->tag, 0, __ATOMIC_RELEASE);
@@ -69,7 +54,7 @@ struct iotlb_fill dmasim__iotlb_fill_begin(struct iotlb *t, u64 tag)
 	 */
 	m.epoch = atomic_load(&t->epoch);
 	m.gen = atomic_load(&t->gen);
-	m.seq = __atomic_load_n(&dmasim__iotlb_set(t, tag)->seq, __ATOMIC_ACQUIRE);
+	m.seq = dmasim__seq_mark(&dmasim__iotlb_set(t, tag)->seq);
 	return m;
 }
 
@@ -82,7 +67,7 @@ void dmasim__iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, stru
 
 	pthread_spin_lock(&set->lock);
 	/* Another fill of the set also changes @seq: that only costs this entry. */
-	if (atomic_load(&t->gen) != m.gen || set->seq != m.seq) {
+	if (atomic_load(&t->gen) != m.gen || dmasim__seq_changed(&set->seq, m.seq)) {
 		pthread_spin_unlock(&set->lock);
 		return;
 	}
@@ -91,12 +76,12 @@ void dmasim__iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, stru
 			break;
 	if (w == IOTLB_WAYS)
 		w = (int)(set->next++ % IOTLB_WAYS);
-	set_write_begin(set);
+	dmasim__seq_write_begin(&set->seq);
 	__atomic_store_n(&set->way[w].tag, tag, __ATOMIC_RELEASE);
 	__atomic_store_n(&set->way[w].epoch, epoch, __ATOMIC_RELEASE);
 	__atomic_store_n(&set->way[w].phys_pfn, phys_pfn, __ATOMIC_RELEASE);
 	__atomic_store_n(&set->way[w].prot, prot, __ATOMIC_RELEASE);
-	set_write_end(set);
+	dmasim__seq_write_end(&set->seq);
 	pthread_spin_unlock(&set->lock);
 }
 
@@ -115,11 +100,11 @@ static void sweep_range(struct iotlb *t, u64 lo, u64 hi)
 		struct iotlb_set *set = &t->sets[i];
 
 		pthread_spin_lock(&set->lock);
-		set_write_begin(set);
+		dmasim__seq_write_begin(&set->seq);
 		for (int w = 0; w < IOTLB_WAYS; w++)
 			if (set->way[w].tag >= lo && set->way[w].tag <= hi)
 				way_clear(&set->way[w]);
-		set_write_end(set);
+		dmasim__seq_write_end(&set->seq);
 		pthread_spin_unlock(&set->lock);
 	}
 }
@@ -141,11 +126,11 @@ void dmasim__iotlb_invalidate_range(struct iotlb *t, u64 first, u64 last)
 		struct iotlb_set *set = dmasim__iotlb_set(t, tag);
 
 		pthread_spin_lock(&set->lock);
-		set_write_begin(set);
+		dmasim__seq_write_begin(&set->seq);
 		for (int w = 0; w < IOTLB_WAYS; w++)
 			if (set->way[w].tag == tag)
 				way_clear(&set->way[w]);
-		set_write_end(set);
+		dmasim__seq_write_end(&set->seq);
 		pthread_spin_unlock(&set->lock);
 		if (tag == last)
 			break;

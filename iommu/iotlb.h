@@ -10,6 +10,7 @@
 #define DMASIM_IOTLB_H
 
 #include "internal.h"
+#include "sync.h"
 
 /* Ways per set; the entry count is a multiple of it. */
 #define IOTLB_WAYS 4
@@ -57,12 +58,13 @@ struct iotlb_entry {
  * A set: writers (fills, invalidations) serialise on @lock (a spinlock:
  * it is held for a few stores) and bump @seq around their stores, so a
  * lookup reads the ways without any lock and retries if a writer was at
- * work (a sequence lock): a hit costs about a hash and four compares.
- * Entry fields are accessed with atomics.
+ * work (a sequence lock, lib/sync.h): a hit costs about a hash and four
+ * compares.  Entry fields are accessed with atomics: stored with release,
+ * loaded with acquire, as struct dmasim_seqcount requires.
  */
 struct iotlb_set {
 	pthread_spinlock_t lock;
-	unsigned int seq;  /* odd while a writer changes the ways */
+	struct dmasim_seqcount seq;
 	unsigned int next; /* round-robin victim */
 	struct iotlb_entry way[IOTLB_WAYS];
 };
@@ -102,12 +104,12 @@ static inline bool dmasim__iotlb_lookup(struct iotlb *t, u64 tag, u64 *phys_pfn,
 {
 	struct iotlb_set *set = dmasim__iotlb_set(t, tag);
 	unsigned long epoch = atomic_load_explicit(&t->epoch, memory_order_acquire);
-	unsigned int s1, s2;
+	unsigned int s;
 	bool hit;
 
 	do {
-		s1 = __atomic_load_n(&set->seq, __ATOMIC_ACQUIRE);
-		if (s1 & 1)
+		s = dmasim__seq_read_begin(&set->seq);
+		if (s & 1)
 			continue; /* a writer is at work: look again */
 		hit = false;
 		for (int w = 0; w < IOTLB_WAYS; w++)
@@ -118,8 +120,7 @@ static inline bool dmasim__iotlb_lookup(struct iotlb *t, u64 tag, u64 *phys_pfn,
 				hit = true;
 				break;
 			}
-		s2 = __atomic_load_n(&set->seq, __ATOMIC_RELAXED);
-	} while ((s1 & 1) || s1 != s2);
+	} while (dmasim__seq_read_retry(&set->seq, s));
 	return hit;
 }
 

@@ -156,13 +156,6 @@ void dmasim__cache_sync_for_cpu(struct dmasim_device *d, phys_addr_t phys, size_
 	c->ops->sync_for_cpu(c, &d->dev, phys, size, dir);
 }
 
-bool dmasim__cache_tracks_mappings(struct dmasim_device *d)
-{
-	const struct dmasim_cache *c = d->plat->cache;
-
-	return c->ops->base.abi >= 4 && c->track_mappings;
-}
-
 void dmasim__cache_end_mapping(struct dmasim_device *d, phys_addr_t phys, size_t size)
 {
 	struct dmasim_cache *c = d->plat->cache;

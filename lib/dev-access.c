@@ -16,11 +16,11 @@
 /* ---- the direct window: bus = physical - offset, up to the bus limit -------------------- */
 
 /* The physical address of @addr and the bytes from it that stay in the window and one RAM region. */
-static int window_lookup(struct dmasim_device *d, dma_addr_t addr, size_t len, phys_addr_t *phys,
-			 size_t *chunk)
+static inline int window_lookup(struct dmasim_device *d, dma_addr_t addr, size_t len,
+				phys_addr_t *phys, size_t *chunk)
 {
 	u64 limit = d->dev.bus_dma_limit;
-	struct dmasim_region *r;
+	struct dmasim_region *r = &d->plat->regions[0];
 	phys_addr_t pa;
 
 	if (limit && addr > limit)
@@ -28,7 +28,8 @@ static int window_lookup(struct dmasim_device *d, dma_addr_t addr, size_t len, p
 	pa = dmasim__dma_to_phys(d, addr);
 	if (pa < addr && d->bus_offset) /* wrapped */
 		return -EFAULT;
-	r = dmasim__phys_region(d->plat, pa);
+	if (pa - r->base >= r->size) /* most machines have one region: try it inline */
+		r = dmasim__phys_region(d->plat, pa);
 	if (!r)
 		return -EFAULT;
 	*phys = pa;
@@ -40,15 +41,22 @@ static int window_lookup(struct dmasim_device *d, dma_addr_t addr, size_t len, p
 	return 0;
 }
 
+static __attribute__((noinline, cold)) int window_fault(struct dmasim_device *d,
+							 const char *call, dma_addr_t addr,
+							 size_t len)
+{
+	dmasim__debug_report(d, "%s: bus address 0x%016llx (%zu bytes) does not translate to RAM the device can reach",
+			     call, (unsigned long long)addr, len);
+	return -EFAULT;
+}
+
 int dmasim__window_translate(struct dmasim_device *d, const char *call, dma_addr_t addr,
 			     size_t len, bool write, phys_addr_t *phys, size_t *chunk)
 {
 	(void)write;
-	if (!window_lookup(d, addr, len, phys, chunk))
+	if (__builtin_expect(!window_lookup(d, addr, len, phys, chunk), 1))
 		return 0;
-	dmasim__debug_report(d, "%s: bus address 0x%016llx (%zu bytes) does not translate to RAM the device can reach",
-			     call, (unsigned long long)addr, len);
-	return -EFAULT;
+	return window_fault(d, call, addr, len);
 }
 
 int dmasim__window_resolve(struct dmasim_device *d, dma_addr_t addr, phys_addr_t *phys)
@@ -76,8 +84,9 @@ const struct dmasim_bus_ops dmasim__bus_window = {
 static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t addr, void *buf,
 			 size_t len, bool write);
 
-static int access(struct device *dev, const char *call, dma_addr_t addr, void *buf, size_t len,
-		  bool write)
+static inline __attribute__((always_inline)) int access(struct device *dev, const char *call,
+							 dma_addr_t addr, void *buf, size_t len,
+							 bool write)
 {
 	struct dmasim_device *d = dmasim__dev(dev, call);
 
@@ -109,10 +118,10 @@ static int access(struct device *dev, const char *call, dma_addr_t addr, void *b
  * (a verdict), the bus translation, and the debug layer's note of what went
  * through.
  */
-static int access_piece(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t len,
-			bool write, phys_addr_t *phys, size_t *chunk)
+static inline int access_piece(struct dmasim_device *d, const char *call, dma_addr_t addr,
+			       size_t len, bool write, enum dmasim_bus_reach reach,
+			       phys_addr_t *phys, size_t *chunk)
 {
-	enum dmasim_bus_reach reach = d->bus->reach(d);
 	int ret;
 
 	if (reach == BUS_REACH_WINDOW) {
@@ -126,9 +135,25 @@ static int access_piece(struct dmasim_device *d, const char *call, dma_addr_t ad
 	return ret;
 }
 
+/*
+ * Where the device's bytes at @phys live on the host: a coherent device
+ * snoops the CPU's caches, so it sees the CPU's view; the first region is
+ * tried inline (most machines have one).
+ */
+static inline unsigned char *host_ptr(struct dmasim_device *d, phys_addr_t phys)
+{
+	const struct dmasim_region *r = &d->plat->regions[0];
+
+	if (phys - r->base < r->size)
+		return (d->dev.dma_coherent ? r->cpu : r->ram) + (phys - r->base);
+	return d->dev.dma_coherent ? dmasim__cpu_ptr(d->plat, phys) :
+				     dmasim__ram_ptr(d->plat, phys);
+}
+
 static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t addr, void *buf,
 			 size_t len, bool write)
 {
+	enum dmasim_bus_reach reach = d->bus->reach(d);
 	unsigned char *run_ram = NULL, *run_buf = NULL;
 	size_t run_len = 0;
 	int ret = 0;
@@ -143,12 +168,10 @@ static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t a
 		size_t chunk;
 		unsigned char *ram;
 
-		ret = access_piece(d, call, addr, len, write, &phys, &chunk);
+		ret = access_piece(d, call, addr, len, write, reach, &phys, &chunk);
 		if (ret)
 			break;
-		/* A coherent device snoops the CPU's caches: it sees the CPU's view. */
-		ram = d->dev.dma_coherent ? dmasim__cpu_ptr(d->plat, phys) :
-					    dmasim__ram_ptr(d->plat, phys);
+		ram = host_ptr(d, phys);
 		if (run_len && ram == run_ram + run_len) {
 			run_len += chunk;
 		} else {

@@ -25,15 +25,21 @@ static struct dmasim_map *record_alloc(struct dmasim_device *d, const struct dma
 	return dmasim__map_add(d, &(struct dmasim_map){
 		.dma = a->dma, .size = size, .alloc_size = PAGE_ALIGN(size), .phys = alloc_phys(a),
 		.tlb = DMASIM_NO_TLB, .cpu = a->cpu, .dir = dir, .kind = kind, .attrs = attrs,
-		.checked = true, .pages = a->pages, .nr_pages = a->nr_pages, .caller = caller });
+		.checked = true, .caller = caller });
 }
 
-/* The allocation a record describes, as the translation layer made it. */
-static struct dmasim_alloc record_to_alloc(struct dmasim_device *d, const struct dmasim_map *m)
+/*
+ * The pages behind an allocation, for exporting it: an alias area's pages
+ * (scattered behind an IOMMU, or seen uncached), else the linear block.
+ */
+static struct page *alloc_page_at(struct dmasim_device *d, const struct dmasim_map *m,
+				  unsigned long i)
 {
-	return (struct dmasim_alloc){ .cpu = m->cpu, .dma = m->dma, .pages = m->pages,
-				      .nr_pages = m->nr_pages,
-				      .page = m->pages ? NULL : dmasim__phys_to_page(d->plat, m->phys) };
+	struct dmasim_alias *al = dmasim__alias_find(d->plat, m->cpu);
+
+	if (al && i < al->nr_pages)
+		return al->pages[i];
+	return dmasim__phys_to_page(d->plat, m->phys + PFN_PHYS(i));
 }
 
 /* The checks and the allocation that every allocation call shares; records it too. */
@@ -77,7 +83,8 @@ static int alloc_common(struct dmasim_device *d, const char *call, size_t size, 
 		return ret;
 	}
 	if (!record_alloc(d, a, size, dir, kind, attrs & ~DMASIM_ATTR_COHERENT, caller)) {
-		d->ops->free(d, size, a);
+		d->ops->free(d, size, a->cpu, a->dma, attrs);
+		free(a->pages);
 		return -ENOMEM;
 	}
 	DMASIM_TRACE_DEV(d, .ev = "alloc", .call = call, .cpu = a->cpu, .has_cpu = true,
@@ -97,6 +104,7 @@ static void *alloc_attrs(struct device *dev, size_t size, dma_addr_t *dma_handle
 			       attrs | DMASIM_ATTR_COHERENT, dma_handle != NULL, DMA_BIDIRECTIONAL,
 			       MAP_COHERENT, &a, caller))
 		return NULL;
+	free(a.pages); /* the allocation's alias area keeps its own list */
 	*dma_handle = a.dma;
 	return a.cpu;
 }
@@ -144,11 +152,7 @@ static void free_common(struct dmasim_device *d, const char *call, size_t size, 
 	if (cpu_addr && cpu_addr != m->cpu && alloc_kind(kind))
 		dmasim__debug_report(d, "%s: device driver frees DMA memory with different CPU address [device address=0x%016llx] [size=%zu bytes] [cpu alloc address=%p] [cpu free address=%p]",
 				     call, (unsigned long long)dma, m->size, m->cpu, cpu_addr);
-	{
-		struct dmasim_alloc a = record_to_alloc(d, m);
-
-		d->ops->free(d, m->size, &a);
-	}
+	d->ops->free(d, m->size, m->cpu, m->dma, m->attrs);
 }
 
 void dma_free_attrs(struct device *dev, size_t size, void *cpu_addr, dma_addr_t dma_handle,
@@ -271,6 +275,7 @@ static struct page *alloc_pages_for(struct device *dev, size_t size, dma_addr_t 
 	if (alloc_common(d, "dma_alloc_pages", size, dev->coherent_dma_mask, gfp,
 			 DMA_ATTR_FORCE_CONTIGUOUS, dma_handle != NULL, dir, MAP_PAGES, &a, caller))
 		return NULL;
+	free(a.pages);
 	*dma_handle = a.dma;
 	return a.page;
 }
@@ -347,8 +352,10 @@ struct sg_table *dma_alloc_noncontiguous(struct device *dev, size_t size,
 		return NULL;
 	}
 	/* The CPU sees the pages as they are; the device sees one contiguous segment. */
-	if (a.pages)
+	if (a.pages) {
 		ret = sg_alloc_table_from_pages(sgt, a.pages, a.nr_pages, 0, PAGE_ALIGN(size), gfp);
+		free(a.pages);
+	}
 	else if (!(ret = sg_alloc_table(sgt, 1, gfp)))
 		sg_set_page(sgt->sgl, a.page, (unsigned int)PAGE_ALIGN(size), 0);
 	if (ret) {
@@ -443,9 +450,14 @@ int dma_get_sgtable_attrs(struct device *dev, struct sg_table *sgt, void *cpu_ad
 	ret = find_alloc(d, "dma_get_sgtable", cpu_addr, dma_addr, size, &m);
 	if (ret)
 		return ret;
-	if (m.pages) /* scattered pages behind a contiguous bus range (IOMMU) */
-		return sg_alloc_table_from_pages(sgt, m.pages, m.nr_pages, 0, PAGE_ALIGN(size),
-						 GFP_KERNEL);
+	{
+		/* An alias area's pages (scattered behind an IOMMU, or seen uncached): one entry per run. */
+		struct dmasim_alias *al = dmasim__alias_find(d->plat, m.cpu);
+
+		if (al)
+			return sg_alloc_table_from_pages(sgt, al->pages, al->nr_pages, 0,
+							 PAGE_ALIGN(size), GFP_KERNEL);
+	}
 	ret = sg_alloc_table(sgt, 1, GFP_KERNEL);
 	if (ret)
 		return ret;
@@ -482,8 +494,7 @@ int dma_mmap_attrs(struct device *dev, struct vm_area_struct *vma, void *cpu_add
 	if (!pages)
 		return -ENOMEM;
 	for (unsigned long i = 0; i < user_count; i++)
-		pages[i] = m.pages ? m.pages[off + i] :
-				     dmasim__phys_to_page(d->plat, m.phys + PFN_PHYS(off + i));
+		pages[i] = alloc_page_at(d, &m, off + i);
 	/* vm_start 0 asks dmasim to pick the address, as mmap(NULL, ...) would. */
 	/* Coherent memory reaches user space the way the kernel sees it: uncached. */
 	if (dmasim__wants_uncached(d, DMASIM_ATTR_COHERENT))

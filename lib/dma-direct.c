@@ -186,12 +186,20 @@ static int direct_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gf
 	return 0;
 }
 
-static void direct_free(struct dmasim_device *d, size_t size, const struct dmasim_alloc *a)
+/* As dma_direct_free(): the pages from the bus address, an uncached alias from the CPU one. */
+static void direct_free(struct dmasim_device *d, size_t size, void *cpu, dma_addr_t dma,
+			unsigned long attrs)
 {
-	if (a->cpu != page_address(a->page))
-		dmasim__alias_remove(d->plat, a->cpu);
-	dmasim__cache_unmapped(d, page_to_phys(a->page), size);
-	dmasim__free_pages(a->page, (unsigned int)get_order(size));
+	phys_addr_t phys = dmasim__dma_to_phys(d, dma);
+	struct page *page = dmasim__phys_to_page(d->plat, phys);
+
+	(void)attrs;
+	if (DMASIM_WARN_ON(d->plat, !page))
+		return;
+	if (cpu != page_address(page))
+		dmasim__alias_remove(d->plat, cpu);
+	dmasim__cache_unmapped(d, phys, size);
+	dmasim__free_pages(page, (unsigned int)get_order(size));
 }
 
 static bool direct_mask_supported(struct dmasim_device *d, u64 mask)

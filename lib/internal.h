@@ -357,7 +357,6 @@ void dmasim__cache_sync_for_device(struct dmasim_device *d, phys_addr_t phys, si
 				   enum dma_data_direction dir);
 void dmasim__cache_sync_for_cpu(struct dmasim_device *d, phys_addr_t phys, size_t size,
 				enum dma_data_direction dir);
-bool dmasim__cache_tracks_mappings(struct dmasim_device *d);
 void dmasim__cache_end_mapping(struct dmasim_device *d, phys_addr_t phys, size_t size);
 /* dmasim__cache_for_device() and dmasim__cache_for_cpu() are inline, after struct dmasim_device. */
 extern const struct dmasim_cache_ops dmasim__cache_coherent;
@@ -402,8 +401,6 @@ struct dmasim_map {
 	const struct scatterlist *sg_head; /* MAP_SG: the list it came from */
 	int sg_nents;         /* MAP_SG: nents passed to dma_map_sg */
 	size_t alloc_size;    /* MAP_COHERENT/MAP_PAGES: size as requested */
-	struct page **pages;  /* allocations that are not physically contiguous */
-	unsigned int nr_pages;
 	void *caller;         /* in a template: the driver's return address (or NULL) */
 	unsigned int nsite;   /* frames in @site; those past it are not copied with the record */
 	void *site[DMASIM_SITE_FRAMES]; /* with debug on: where it was made, innermost first */
@@ -479,12 +476,6 @@ static inline void dmasim__cache_for_cpu(struct dmasim_device *d, phys_addr_t ph
 		dmasim__cache_sync_for_cpu(d, phys, size, dir);
 }
 
-/* Whether @d's cache model wants to hear where its mappings end (then find their pages). */
-static inline bool dmasim__cache_tracks(struct dmasim_device *d)
-{
-	return !d->dev.dma_coherent && dmasim__cache_tracks_mappings(d);
-}
-
 /* A mapping of [phys, phys + size) ended (unmap, synced or not; free): ownership ends with it. */
 static inline void dmasim__cache_unmapped(struct dmasim_device *d, phys_addr_t phys, size_t size)
 {
@@ -530,8 +521,6 @@ static inline void dmasim__map_fill(struct dmasim_map *m, dma_addr_t dma, size_t
 	m->sg_head = NULL;
 	m->sg_nents = 0;
 	m->alloc_size = 0;
-	m->pages = NULL;
-	m->nr_pages = 0;
 	m->caller = caller;
 	m->nsite = 0;
 }
@@ -620,7 +609,7 @@ struct dmasim_alloc {
 	void *cpu;              /* CPU address (linear map, or a vmap alias) */
 	dma_addr_t dma;         /* bus address of the first byte */
 	struct page *page;      /* first page when physically contiguous, else NULL */
-	struct page **pages;    /* the pages when not contiguous (host-allocated array) */
+	struct page **pages;    /* the pages when not contiguous (host array; the caller frees it) */
 	unsigned int nr_pages;  /* entries in @pages */
 };
 
@@ -665,7 +654,13 @@ struct dmasim_dma_ops {
 	 */
 	int (*alloc)(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp,
 		     unsigned long attrs, struct dmasim_alloc *a);
-	void (*free)(struct dmasim_device *d, size_t size, const struct dmasim_alloc *a);
+	/*
+	 * Free what alloc made, found from its CPU address (the linear map or
+	 * the alias area it was given) and its bus address, as the kernel's
+	 * dma_map_ops.free: the caller keeps nothing of the allocation.
+	 */
+	void (*free)(struct dmasim_device *d, size_t size, void *cpu, dma_addr_t dma,
+		     unsigned long attrs);
 	/* Whether @mask (streaming or coherent) can be honoured. */
 	bool (*mask_supported)(struct dmasim_device *d, u64 mask);
 	u64 (*required_mask)(struct dmasim_device *d);
@@ -914,6 +909,14 @@ struct dmasim_platform {
 	unsigned int next_dev_id;
 	TAILQ_ENTRY(dmasim_platform) link;
 };
+
+/* Whether @d's cache model wants to hear where its mappings end (then find their pages). */
+static inline bool dmasim__cache_tracks(struct dmasim_device *d)
+{
+	const struct dmasim_cache *c = d->plat->cache;
+
+	return !d->dev.dma_coherent && c->ops->base.abi >= 4 && c->track_mappings;
+}
 
 /* Whether @phys is in the swiotlb pool (on every direct unmap and sync: inline). */
 static inline bool dmasim__swiotlb_is_bounce(const struct dmasim_platform *p, phys_addr_t phys)

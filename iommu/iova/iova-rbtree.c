@@ -21,6 +21,7 @@
 #include <sys/tree.h>
 
 #include "iova-ranges.h"
+#include "sync.h"
 
 #define RCACHE_ORDERS 6 /* sizes of 1..32 granules */
 #define MAG_SIZE 256    /* ranges per magazine */
@@ -104,14 +105,13 @@ struct rbt;
 
 /* One thread's caches for one allocator (the kernel's per-CPU loaded/prev pair). */
 struct tcache {
+	struct dmasim_pt_state pt; /* first: see get_tcache() */
 	pthread_spinlock_t lock; /* uncontended except against flush_caches() */
-	struct rbt *owner;
 	unsigned int slot;       /* its reader count of the tree lock */
 	/* Its share of the nodes in ST_CACHED (written by its thread only). */
 	atomic_long cached, cached32;
 	struct magazine *loaded[RCACHE_ORDERS];
 	struct magazine *prev[RCACHE_ORDERS];
-	LIST_ENTRY(tcache) link;
 };
 
 struct reader_slot {
@@ -163,16 +163,13 @@ struct rbt {
 	u64 fail32_any, fail32_aligned; /* smallest spans known not to fit below 4 GiB */
 
 	bool use_cache;
-	unsigned long serial;           /* unique per allocator ever created (from 1) */
 	/*
 	 * Nodes in ST_CACHED (is a flush worth it?) and those below 4 GiB:
-	 * these plus every live tcache's share (summed under @reg_lock).  Here
+	 * these plus every live tcache's share (summed under @tcaches' lock).  Here
 	 * go what release_nodes() takes out and what exiting threads leave.
 	 */
 	atomic_long nr_cached, nr_cached32;
-	pthread_key_t key;
-	pthread_mutex_t reg_lock;       /* the list of every thread's tcache */
-	LIST_HEAD(, tcache) tcaches;
+	struct dmasim_pt_owner tcaches; /* every thread's struct tcache (lib/sync.h) */
 	struct depot depot[RCACHE_ORDERS];
 };
 
@@ -488,13 +485,16 @@ static void count_cached(struct rbt *r, struct tcache *tc, const struct iova_nod
 /* Nodes in ST_CACHED (below 4 GiB if @low), as far as the counts tell without stopping anyone. */
 static long cached_count(struct rbt *r, bool low)
 {
-	struct tcache *tc;
+	struct dmasim_pt_state *s;
 	long n = atomic_load_explicit(low ? &r->nr_cached32 : &r->nr_cached, memory_order_relaxed);
 
-	pthread_mutex_lock(&r->reg_lock);
-	LIST_FOREACH(tc, &r->tcaches, link)
+	dmasim__pt_lock(&r->tcaches);
+	dmasim__pt_foreach(s, &r->tcaches) {
+		struct tcache *tc = (struct tcache *)s;
+
 		n += atomic_load_explicit(low ? &tc->cached32 : &tc->cached, memory_order_relaxed);
-	pthread_mutex_unlock(&r->reg_lock);
+	}
+	dmasim__pt_unlock(&r->tcaches);
 	return n;
 }
 
@@ -522,42 +522,43 @@ static void mag_release(struct rbt *r, struct magazine *m)
 	}
 }
 
-/*
- * The tcache this thread used last, so the common case (one allocator)
- * skips pthread_getspecific(); the serial tells a new allocator at a freed
- * one's address apart.  Initial-exec: a direct TLS access, not a call.
- */
-static _Thread_local __attribute__((tls_model("initial-exec"))) struct {
-	unsigned long serial;
-	struct tcache *tc;
-} last_tcache;
+/* The tcache this thread used last (lib/sync.h): one allocator skips pthread_getspecific(). */
+static _Thread_local __attribute__((tls_model("initial-exec"))) struct dmasim_pt_last last_tcache;
 
-static atomic_ulong rbt_serials;
-
-/* Thread exit: full magazines to the depot while it has room, the rest to the tree. */
-static void tcache_destroy(void *arg)
+static struct dmasim_pt_state *tcache_make(struct dmasim_pt_owner *o)
 {
-	struct tcache *tc = arg;
-	struct rbt *r = tc->owner;
+	struct rbt *r = container_of(o, struct rbt, tcaches);
+	struct tcache *tc = calloc(1, sizeof(*tc));
 
-	if (last_tcache.tc == tc)
-		last_tcache.serial = 0; /* this is the exiting thread */
+	if (!tc)
+		return NULL;
+	pthread_spin_init(&tc->lock, PTHREAD_PROCESS_PRIVATE);
+	tc->slot = atomic_fetch_add(&r->next_slot, 1) % READER_SLOTS;
+	return &tc->pt;
+}
 
-	pthread_mutex_lock(&r->reg_lock);
-	LIST_REMOVE(tc, link);
-	/* Its share of the count stays with the allocator. */
+/*
+ * Thread exit (the list's lock held): its share of the count stays with the
+ * allocator; full magazines go to the depot while it has room, the rest to
+ * the tree.
+ */
+static void tcache_leave(struct dmasim_pt_owner *o, struct dmasim_pt_state *s)
+{
+	struct rbt *r = container_of(o, struct rbt, tcaches);
+	struct tcache *tc = (struct tcache *)s;
+
 	atomic_fetch_add(&r->nr_cached, atomic_load(&tc->cached));
 	atomic_fetch_add(&r->nr_cached32, atomic_load(&tc->cached32));
-	pthread_mutex_unlock(&r->reg_lock);
 
 	pthread_spin_lock(&tc->lock);
-	for (int o = 0; o < RCACHE_ORDERS; o++) {
-		struct magazine *mags[2] = { tc->loaded[o], tc->prev[o] };
-		struct depot *d = &r->depot[o];
+	for (int ord = 0; ord < RCACHE_ORDERS; ord++) {
+		struct magazine **mags[2] = { &tc->loaded[ord], &tc->prev[ord] };
+		struct depot *d = &r->depot[ord];
 
 		for (int i = 0; i < 2; i++) {
-			struct magazine *m = mags[i];
+			struct magazine *m = *mags[i];
 
+			*mags[i] = NULL;
 			if (!m)
 				continue;
 			if (m->n == MAG_SIZE) {
@@ -573,38 +574,26 @@ static void tcache_destroy(void *arg)
 		}
 	}
 	pthread_spin_unlock(&tc->lock);
+}
+
+/* Free a tcache: what its magazines hold is the caller's (tcache_leave(), or rbt_free()). */
+static void tcache_release(struct dmasim_pt_owner *o, struct dmasim_pt_state *s)
+{
+	struct tcache *tc = (struct tcache *)s;
+
+	(void)o;
+	for (int i = 0; i < RCACHE_ORDERS; i++) {
+		free(tc->loaded[i]);
+		free(tc->prev[i]);
+	}
 	pthread_spin_destroy(&tc->lock);
 	free(tc);
 }
 
-static struct tcache *get_tcache(struct rbt *r)
+static inline struct tcache *get_tcache(struct rbt *r)
 {
-	struct tcache *tc;
-
-	if (last_tcache.serial == r->serial)
-		return last_tcache.tc;
-	tc = pthread_getspecific(r->key);
-	if (tc) {
-		last_tcache.serial = r->serial;
-		last_tcache.tc = tc;
-		return tc;
-	}
-	tc = calloc(1, sizeof(*tc));
-	if (!tc)
-		return NULL;
-	pthread_spin_init(&tc->lock, PTHREAD_PROCESS_PRIVATE);
-	tc->owner = r;
-	tc->slot = atomic_fetch_add(&r->next_slot, 1) % READER_SLOTS;
-	pthread_mutex_lock(&r->reg_lock);
-	LIST_INSERT_HEAD(&r->tcaches, tc, link);
-	pthread_mutex_unlock(&r->reg_lock);
-	if (pthread_setspecific(r->key, tc)) {
-		tcache_destroy(tc);
-		return NULL;
-	}
-	last_tcache.serial = r->serial;
-	last_tcache.tc = tc;
-	return tc;
+	_Static_assert(offsetof(struct tcache, pt) == 0, "pt first: NULL stays NULL");
+	return (struct tcache *)dmasim__pt_get(&r->tcaches, &last_tcache);
 }
 
 /* Pop a cached range of @order below @limit, its start clear of @amask; NULL if none fits. */
@@ -705,12 +694,14 @@ static void tcache_push(struct rbt *r, struct tcache *tc, struct iova_node **nod
 static void rbt_flush(struct dmasim_iova *iova)
 {
 	struct rbt *r = to_rbt(iova);
-	struct tcache *tc;
+	struct dmasim_pt_state *s;
 
 	if (!r->use_cache)
 		return;
-	pthread_mutex_lock(&r->reg_lock);
-	LIST_FOREACH(tc, &r->tcaches, link) {
+	dmasim__pt_lock(&r->tcaches);
+	dmasim__pt_foreach(s, &r->tcaches) {
+		struct tcache *tc = (struct tcache *)s;
+
 		pthread_spin_lock(&tc->lock);
 		for (int o = 0; o < RCACHE_ORDERS; o++) {
 			mag_release(r, tc->loaded[o]);
@@ -718,7 +709,7 @@ static void rbt_flush(struct dmasim_iova *iova)
 		}
 		pthread_spin_unlock(&tc->lock);
 	}
-	pthread_mutex_unlock(&r->reg_lock);
+	dmasim__pt_unlock(&r->tcaches);
 	for (int o = 0; o < RCACHE_ORDERS; o++) {
 		struct depot *d = &r->depot[o];
 		struct magazine *m;
@@ -1123,7 +1114,6 @@ static struct dmasim_iova *rbt_alloc(const struct dmasim_iova_config *cfg)
 		return NULL;
 	memset(r, 0, sizeof(*r));
 	r->base.granule = g;
-	r->serial = atomic_fetch_add(&rbt_serials, 1) + 1;
 	r->base.start = start_pfn << shift;
 	r->base.end = ((end_pfn + 1) << shift) - 1;
 	r->shift = shift;
@@ -1140,12 +1130,11 @@ static struct dmasim_iova *rbt_alloc(const struct dmasim_iova_config *cfg)
 	atomic_init(&r->nr_cached32, 0);
 
 	pthread_mutex_init(&r->wlock, NULL);
-	pthread_mutex_init(&r->reg_lock, NULL);
-	LIST_INIT(&r->tcaches);
 	for (int o = 0; o < RCACHE_ORDERS; o++)
 		pthread_mutex_init(&r->depot[o].lock, NULL);
 	/* Keys are a finite resource (PTHREAD_KEYS_MAX): without one, run uncached. */
-	r->use_cache = use_cache && !pthread_key_create(&r->key, tcache_destroy);
+	r->use_cache = use_cache &&
+		       !dmasim__pt_init(&r->tcaches, tcache_make, tcache_leave, tcache_release);
 	return &r->base;
 }
 
@@ -1158,21 +1147,9 @@ static void rbt_free(struct dmasim_iova *iova)
 {
 	struct rbt *r = to_rbt(iova);
 	struct iova_node *n;
-	struct tcache *tc;
 
-	if (r->use_cache) {
-		/* After this no destructor runs for the key; the tcaches are ours to free. */
-		pthread_key_delete(r->key);
-		while ((tc = LIST_FIRST(&r->tcaches))) {
-			LIST_REMOVE(tc, link);
-			for (int o = 0; o < RCACHE_ORDERS; o++) {
-				free(tc->loaded[o]);
-				free(tc->prev[o]);
-			}
-			pthread_spin_destroy(&tc->lock);
-			free(tc);
-		}
-	}
+	if (r->tcaches.make) /* dmasim__pt_init() ran (even if it failed) */
+		dmasim__pt_fini(&r->tcaches);
 	for (int o = 0; o < RCACHE_ORDERS; o++) {
 		for (unsigned int i = 0; i < r->depot[o].n; i++)
 			free(r->depot[o].m[i]);
@@ -1186,7 +1163,6 @@ static void rbt_free(struct dmasim_iova *iova)
 	while ((n = node_reuse(r)))
 		free(n);
 	pthread_mutex_destroy(&r->wlock);
-	pthread_mutex_destroy(&r->reg_lock);
 	free(r);
 }
 
