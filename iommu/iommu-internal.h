@@ -151,7 +151,13 @@ void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size
 /* Allocate IOVA space for @size bytes at or below @limit (32-bit first, as the kernel). */
 int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, dma_addr_t *iova);
 /* The IOVA allocation size for @len bytes: rounded as the allocator caches it. */
-size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len);
+size_t dmasim__iommu_iova_size_slow(struct dmasim_domain *dom, size_t len);
+static inline size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len)
+{
+	if (len <= dom->granule)
+		return dom->granule; /* one granule: what most mappings take */
+	return dmasim__iommu_iova_size_slow(dom, len);
+}
 /*
  * The device side: translate one access piece through the IOTLB and the page
  * table, recording and reporting a fault.  Fills *phys and *chunk.

@@ -631,8 +631,31 @@ static bool granules_only(const struct dmasim_domain *dom, size_t size)
 	return !larger || size < (larger & -larger);
 }
 
+static int map_range_split(struct dmasim_domain *dom, dma_addr_t iova, phys_addr_t paddr,
+			   size_t size, int prot);
+
 int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_addr_t paddr,
 			    size_t size, int prot)
+{
+	size_t mapped = 0;
+	int ret;
+
+	/* One aligned granule, what most mappings are: one call, nothing to choose. */
+	if (size != dom->granule || ((iova | paddr) & (size - 1)))
+		return map_range_split(dom, iova, paddr, size, prot);
+	ret = dmasim__pgtable_map(dom->pgt, iova, paddr, size, 1, prot, &mapped);
+	if (ret) {
+		if (mapped)
+			dmasim__iommu_unmap_range(dom, iova, mapped);
+		return ret;
+	}
+	iommu_count(dom->iommu, CNT_MAPS);
+	return 0;
+}
+
+/* Any other range: split into the largest page sizes that fit. */
+static __attribute__((noinline)) int map_range_split(struct dmasim_domain *dom, dma_addr_t iova,
+						     phys_addr_t paddr, size_t size, int prot)
 {
 	struct dmasim_pgtable *pgt = dom->pgt;
 	size_t done = 0;
@@ -667,8 +690,34 @@ int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_add
 	return 0;
 }
 
+static size_t unmap_split(struct dmasim_domain *dom, dma_addr_t iova, size_t size,
+			  struct dmasim_iotlb_gather *gather);
+
 size_t dmasim__iommu_unmap_fast(struct dmasim_domain *dom, dma_addr_t iova, size_t size,
 				struct dmasim_iotlb_gather *gather)
+{
+	size_t got;
+
+	/* One granule: it can only have been mapped as one, so no walk decides the size. */
+	if (size != dom->granule)
+		return unmap_split(dom, iova, size, gather);
+	if (dom->fmt_gathers) {
+		cur_gather = gather;
+		got = dmasim__pgtable_unmap(dom->pgt, iova, size, 1);
+		cur_gather = NULL; /* unmaps do not nest */
+	} else {
+		got = dmasim__pgtable_unmap(dom->pgt, iova, size, 1);
+		if (got && !gather->queued) /* the format reports no leaves */
+			gather_add(gather, iova, got);
+	}
+	iommu_count(dom->iommu, CNT_UNMAPS);
+	return got;
+}
+
+/* Any other range: page size by page size, as it was mapped. */
+static __attribute__((noinline)) size_t unmap_split(struct dmasim_domain *dom, dma_addr_t iova,
+						    size_t size,
+						    struct dmasim_iotlb_gather *gather)
 {
 	struct dmasim_pgtable *pgt = dom->pgt;
 	size_t done = 0;
@@ -718,12 +767,11 @@ size_t dmasim__iommu_unmap_range(struct dmasim_domain *dom, dma_addr_t iova, siz
 
 /* ---- IOVA space (the flush queue is dma-iommu's) -------------------------------------- */
 
-size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len)
+/* More than a granule (dmasim__iommu_iova_size() answers for one). */
+size_t dmasim__iommu_iova_size_slow(struct dmasim_domain *dom, size_t len)
 {
 	size_t range, p2 = dom->granule;
 
-	if (len <= p2)
-		return p2; /* one granule: what most mappings take */
 	range = dmasim__iova_cache_range(dom->iova);
 
 	/* As the kernel: small sizes round up to a power of two, the IOVA caches' unit. */
@@ -734,14 +782,17 @@ size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t len)
 	return p2;
 }
 
-static int alloc_iova_once(struct dmasim_iova *a, size_t size, size_t align, u64 limit,
-			   dma_addr_t *iova)
+static inline int alloc_iova_once(struct dmasim_iova *a, size_t size, size_t align, u64 limit,
+				  dma_addr_t *iova)
 {
 	/* The kernel tries a 32-bit address first: cheaper for PCI devices (SAC). */
 	if (limit > DMA_BIT_MASK(32) && !dmasim__iova_alloc(a, size, align, DMA_BIT_MASK(32), iova))
 		return 0;
 	return dmasim__iova_alloc(a, size, align, limit, iova);
 }
+
+static int alloc_iova_flushed(struct dmasim_iommu *iommu, struct dmasim_iova *a, size_t size,
+			      size_t align, u64 limit, dma_addr_t *iova);
 
 int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, dma_addr_t *iova)
 {
@@ -762,6 +813,14 @@ int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, 
 	ret = alloc_iova_once(a, size, align, limit, iova);
 	if (ret != -ENOMEM || !iommu->lazy)
 		return ret;
+	return alloc_iova_flushed(iommu, a, size, align, limit, iova);
+}
+
+/* The allocation failed in lazy mode: retry after flushing the queues, if they hold any. */
+static __attribute__((noinline)) int alloc_iova_flushed(struct dmasim_iommu *iommu,
+							struct dmasim_iova *a, size_t size,
+							size_t align, u64 limit, dma_addr_t *iova)
+{
 	/*
 	 * Lazy mode: unmapped ranges wait in the flush queue for an IOTLB flush
 	 * that only activity triggers here (there is no timer), so a driver that
@@ -771,7 +830,7 @@ int dmasim__iommu_alloc_iova(struct dmasim_domain *dom, size_t size, u64 limit, 
 	pthread_mutex_lock(&iommu->lock);
 	if (!dmasim__fq_pending_locked(iommu)) {
 		pthread_mutex_unlock(&iommu->lock);
-		return ret;
+		return -ENOMEM;
 	}
 	dmasim__fq_flush_all_locked(iommu);
 	pthread_mutex_unlock(&iommu->lock);

@@ -25,7 +25,7 @@
  * take only locks further down this list: never one above it, nor a second
  * lock of the same number (two threads' states, two sets, two devices).
  * Each row says what the lock protects; "->" names what it is held over.
- * Rows 10-16 are backends' and lower layers' locks: none calls up.
+ * Rows 11-17 are backends' and lower layers' locks: none calls up.
  *
  *  1. plat_lock (lib/platform.c, mutex, global): the list of platforms and
  *     the current one.  Leaf in practice.
@@ -35,31 +35,35 @@
  *  4. pool->lock (lib/dmapool.c, mutex): one dma_pool's pages and blocks.
  *     -> dma_free_coherent() at pool destruction, so everything below.
  *     Taken after d->lock is dropped, never inside it.
- *  5. d->lock (device, mutex): the device's mapping records (the debug
+ *  5. nc->lock (lib/cache-noncoherent.c, mutex): the cache model's lines
+ *     and the CPU/device ownership of each.  -> its misuse report, which
+ *     looks up the device's records (6, to say where the buffer was
+ *     mapped) and logs (18).
+ *  6. d->lock (device, mutex): the device's mapping records (the debug
  *     layer's entries, lib/debug/entry.c), its record cache, its pools
  *     list and devres list.  Held for tree updates and copies only;
  *     dropped around every call out (release hooks, unmaps, reports).
- *  6. iommu->lock (iommu-internal.h, mutex): domains and their ids, the
+ *  7. iommu->lock (iommu-internal.h, mutex): domains and their ids, the
  *     fault ring, and the "flush every queue" decisions (fq_first_ns).
- *     -> 7 (flush of every queue).  Never held over a fault handler.
- *  7. iommu->threads.lock (a struct dmasim_pt_owner, mutex): the list of
+ *     -> 8 (flush of every queue).  Never held over a fault handler.
+ *  8. iommu->threads.lock (a struct dmasim_pt_owner, mutex): the list of
  *     every thread's struct iommu_thread; an exiting thread's queue is
- *     flushed and its counts moved under it.  -> 8.
- *  8. q->lock (struct iommu_thread, spinlock): one thread's flush queue.
+ *     flushed and its counts moved under it.  -> 9.
+ *  9. q->lock (struct iommu_thread, spinlock): one thread's flush queue.
  *     Its own thread takes it per lazy unmap (hence a spinlock: one locked
  *     instruction); others only to flush every queue.  -> a queue flush:
- *     the lock-free IOTLB flush, the IOVA allocator's frees (9-12), 17.
- *  9. dom->map_lock (iommu-internal.h, mutex): serialises iommu_map() and
- *     iommu_unmap() of one domain.  -> the page-table format (13, 14, 16)
- *     and the IOTLB invalidation (15), 17.  Never held with 6-8.
+ *     the lock-free IOTLB flush, the IOVA allocator's frees (11-13), 18.
+ * 10. dom->map_lock (iommu-internal.h, mutex): serialises iommu_map() and
+ *     iommu_unmap() of one domain.  -> the page-table format (14, 15, 17)
+ *     and the IOTLB invalidation (16), 18.  Never held with 7-9.
  *     IOVA allocator (a backend; it calls nothing above it):
- * 10. rbtree r->tcaches.lock (struct dmasim_pt_owner, mutex): the list of
+ * 11. rbtree r->tcaches.lock (struct dmasim_pt_owner, mutex): the list of
  *     every thread's struct tcache; an exiting thread's magazines go to the
- *     depot or the tree under it.  -> 11.
- * 11. rbtree tc->lock (struct tcache, spinlock): one thread's magazines;
+ *     depot or the tree under it.  -> 12.
+ * 12. rbtree tc->lock (struct tcache, spinlock): one thread's magazines;
  *     its thread per cached alloc/free, others only to flush every cache.
- *     -> 12.
- * 12. rbtree depot[order].lock (mutex): full magazines of one order; and
+ *     -> 13.
+ * 13. rbtree depot[order].lock (mutex): full magazines of one order; and
  *     r->wlock (mutex) + r->writing, the write side of the tree lock (the
  *     tree, the node free list, the search starts; hints are set and
  *     cleared under it).  A depot lock is never held with r->wlock.  The
@@ -67,27 +71,25 @@
  *     by frees, over a lookup and a compare-and-swap (no lock inside it);
  *     a reader that meets a writer waits on r->wlock, holding nothing.
  *     Or bitmap b->lock (iova-bitmap.c, mutex): the whole bitmap.  Leaf.
- * 13. io_pgtable spare_lock (mutex): spare table pages of one page table.
+ * 14. io_pgtable spare_lock (mutex): spare table pages of one page table.
  *     Leaf (the table allocation runs after it is dropped).
- * 14. io_pgtable RAM-window w->lock (mutex): adders of a RAM window; its
+ * 15. io_pgtable RAM-window w->lock (mutex): adders of a RAM window; its
  *     readers take no lock.  Leaf.
- * 15. IOTLB set->lock (iotlb.h, spinlock): writers of one set (fills,
+ * 16. IOTLB set->lock (iotlb.h, spinlock): writers of one set (fills,
  *     invalidations), held over a few stores; readers take no lock (the
  *     set's struct dmasim_seqcount).  Leaf.
- * 16. p->mm_lock (platform, mutex): the buddy arenas, slabs, vmalloc areas,
- *     the CPU-alias tree.  Leaf (page-table pages come from here under 9).
+ * 17. p->mm_lock (platform, mutex): the buddy arenas, slabs, vmalloc areas,
+ *     the CPU-alias tree.  Leaf (page-table pages come from here under 10).
  *     Device-side and debug leaves, each held for its own data only:
  *     sw->lock (lib/swiotlb.c, spinlock: bitmap searches, slot updates;
- *     -> 17 only through an internal DMASIM_WARN_ON),
- *     nc->lock (lib/cache-noncoherent.c, mutex: the cache model's lines
- *     and CPU/device ownership; -> its misuse report, 17),
+ *     -> 18 only through an internal DMASIM_WARN_ON),
  *     c->lock (lib/debug/cacheline.c, mutex: the cache-line overlap tree),
  *     f->lock (lib/fault-inject.c, mutex: the rules and their random
  *     state).
- * 17. t->lock (lib/trace.c, mutex): the trace sink; the user's trace
+ * 18. t->lock (lib/trace.c, mutex): the trace sink; the user's trace
  *     callback runs under it.  p->log_lock (platform, mutex): the user's
  *     log callback runs under it (trace events and reports may come
- *     under 4, 8, 9 and nc->lock).  Neither callback may call back into dmasim.
+ *     under 4, 5, 9 and 10).  Neither callback may call back into dmasim.
  *
  * What runs without locks:
  *  - IOTLB hits: dmasim__iotlb_lookup() reads a set under its sequence
@@ -102,14 +104,14 @@
  *    allocator lives), under the reader count only when the hint misses.
  *  - A device's domain pointer (d->domain, acquire/release), domain user
  *    counts, the per-thread event counts (written by their thread only,
- *    summed under 7), fault and flush counts: atomics.
+ *    summed under 8), fault and flush counts: atomics.
  *  - The per-thread "last used" slots of struct dmasim_pt_last (TLS).
  *
- * dma-iommu's map path takes the IOVA allocator's locks (10-12 or b->lock),
- * then maps through the format (13, 14, 16) and fills the IOTLB (15), one
+ * dma-iommu's map path takes the IOVA allocator's locks (11-13 or b->lock),
+ * then maps through the format (14, 15, 17) and fills the IOTLB (16), one
  * after another, never nested: dom->map_lock is the IOMMU API's only.  An
  * allocation that runs out of IOVA space drops everything and flushes every
- * queue (6 -> 7 -> 8 -> 10-12).
+ * queue (7 -> 8 -> 9 -> 11-13).
  */
 #ifndef DMASIM_SYNC_H
 #define DMASIM_SYNC_H

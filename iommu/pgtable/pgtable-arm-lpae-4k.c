@@ -63,6 +63,12 @@ struct lpae {
 	size_t root_size;
 	unsigned long serial;     /* unique per table ever created (from 1) */
 	atomic_ulong retire_gen;  /* bumped before a retired table can be reused */
+	/*
+	 * Bits an IOVA / a physical address must not have for the one-page
+	 * fast path: below the granule and at or above ias / oas; all ones
+	 * when 4 KiB pages are not among the page sizes.
+	 */
+	u64 one_iova_bad, one_pa_bad;
 };
 
 /*
@@ -276,6 +282,14 @@ static struct dmasim_pgtable *lpae_alloc(const struct dmasim_pgtable_config *cfg
 		d->root_size = LPAE_MIN_ROOT;
 	d->iop.base.pgsize_bitmap = pgsizes;
 	d->iop.base.levels = levels;
+	if (pgsizes & (1UL << LPAE_GRANULE_SHIFT)) {
+		const u64 low = (1ULL << LPAE_GRANULE_SHIFT) - 1;
+
+		d->one_iova_bad = low | ~((1ULL << d->iop.base.ias) - 1);
+		d->one_pa_bad = low | ~((1ULL << d->iop.base.oas) - 1);
+	} else {
+		d->one_iova_bad = d->one_pa_bad = ~0ULL;
+	}
 	if (dmasim__iopt_table_alloc(&d->iop, d->root_size, &d->iop.base.root)) {
 		dmasim__iopt_destroy(&d->iop);
 		free(d);
@@ -356,38 +370,59 @@ static int descend_create(struct lpae *d, unsigned long iova, unsigned int targe
 static inline u64 *one_page_table(struct lpae *d, unsigned long iova, phys_addr_t paddr,
 				  size_t pgsize, size_t pgcount)
 {
-	const unsigned long g = 1UL << LPAE_GRANULE_SHIFT;
-
-	if (pgsize != g || pgcount != 1 || ((iova | paddr) & (g - 1)) ||
-	    (iova >> d->iop.base.ias) || (paddr >> d->iop.base.oas) || !(d->iop.base.pgsize_bitmap & g))
+	if (pgsize != (1UL << LPAE_GRANULE_SHIFT) || pgcount != 1 || (iova & d->one_iova_bad) ||
+	    (paddr & d->one_pa_bad))
 		return NULL;
 	return leaf_cached(d, iova);
 }
+
+/* The index of @iova in a last-level table that is not the root (cached ones never are). */
+static inline unsigned int leaf_index(unsigned long iova)
+{
+	return (unsigned int)(iova >> LPAE_GRANULE_SHIFT) & (LPAE_ENTRIES - 1);
+}
+
+static int map_pages_walk(struct lpae *d, unsigned long iova, phys_addr_t paddr, size_t pgsize,
+			  size_t pgcount, int prot, size_t *mapped);
 
 static int lpae_map_pages(struct dmasim_pgtable *pgt, unsigned long iova, phys_addr_t paddr,
 			  size_t pgsize, size_t pgcount, int prot, size_t *mapped)
 {
 	struct lpae *d = to_lpae(pgt);
-	int target;
-	size_t done = 0;
-	u64 attrs, *leaf;
-	int ret = 0;
+	u64 *leaf;
 
-	/* The common case, one page where this thread mapped before: no walk, no loop. */
+	/*
+	 * The common case, one page where this thread mapped before: no walk,
+	 * no loop, and no register saving (the rest is a function of its own).
+	 */
 	if ((prot & (DMASIM_PROT_READ | DMASIM_PROT_WRITE)) &&
 	    (leaf = one_page_table(d, iova, paddr, pgsize, pgcount))) {
-		u64 *ptep = &leaf[lvl_index(d, iova, LPAE_LAST_LEVEL)];
-		u64 old = pgtable_pte_load(ptep);
+		u64 *ptep = &leaf[leaf_index(iova)];
 
-		if (mapped)
-			*mapped = 0;
-		if (old & PTE_VALID)
+		if (pgtable_pte_load(ptep) & PTE_VALID) {
+			if (mapped)
+				*mapped = 0;
 			return -EEXIST;
+		}
 		pgtable_pte_store(ptep, prot_to_pte(prot, LPAE_LAST_LEVEL) | paddr);
 		if (mapped)
 			*mapped = pgsize;
 		return 0;
 	}
+	return map_pages_walk(d, iova, paddr, pgsize, pgcount, prot, mapped);
+}
+
+/* Any other map_pages(): the checks, then the walk per last-level table. */
+static __attribute__((noinline)) int map_pages_walk(struct lpae *d, unsigned long iova,
+						    phys_addr_t paddr, size_t pgsize,
+						    size_t pgcount, int prot, size_t *mapped)
+{
+	struct dmasim_pgtable *pgt = &d->iop.base;
+	int target;
+	size_t done = 0;
+	u64 attrs;
+	int ret = 0;
+
 	target = pgsize_level(d, pgsize);
 
 	if (mapped)
@@ -470,20 +505,35 @@ static bool clear_pages(const struct lpae *d, u64 *t, unsigned long *iova, unsig
 	return true;
 }
 
+static size_t unmap_pages_walk(struct lpae *d, unsigned long iova, size_t pgsize, size_t pgcount);
+
 static size_t lpae_unmap_pages(struct dmasim_pgtable *pgt, unsigned long iova, size_t pgsize,
 			       size_t pgcount)
 {
 	struct lpae *d = to_lpae(pgt);
-	int target;
-	unsigned long end;
-	size_t done = 0;
 	u64 *leaf = one_page_table(d, iova, 0, pgsize, pgcount);
 
 	if (leaf) { /* one page where this thread walked before: no checks to repeat */
-		clear_pages(d, leaf, &iova, iova + pgsize, &done);
-		pgtable_tlb_add_pages(&d->iop.tlb, iova - done, done, pgsize);
-		return done;
+		u64 *ptep = &leaf[leaf_index(iova)];
+
+		if (!pte_is_leaf(pgtable_pte_load(ptep), LPAE_LAST_LEVEL))
+			return 0;
+		pgtable_pte_store(ptep, 0);
+		pgtable_tlb_add_page(&d->iop.tlb, iova, pgsize);
+		return pgsize;
 	}
+	return unmap_pages_walk(d, iova, pgsize, pgcount);
+}
+
+/* Any other unmap_pages(): the checks, then the walk. */
+static __attribute__((noinline)) size_t unmap_pages_walk(struct lpae *d, unsigned long iova,
+							 size_t pgsize, size_t pgcount)
+{
+	struct dmasim_pgtable *pgt = &d->iop.base;
+	int target;
+	unsigned long end;
+	size_t done = 0;
+
 	target = pgsize_level(d, pgsize);
 	if (target < 0 || !pgtable_unmap_args_ok(pgt, iova, pgsize, pgcount))
 		return 0;
