@@ -18,7 +18,7 @@
 
 #include "internal.h"
 #include "backend-ops.h"
-#include "sync.h"
+#include "core/sync.h"
 
 #define DMASIM_DOMAIN_MAGIC 0x444f4d4eu /* "DOMN" */
 #define FAULT_RING 64
@@ -93,7 +93,7 @@ struct dmasim_iommu {
 	atomic_ulong count_gone[NR_COUNTS];
 };
 
-/* The state this thread used last (lib/sync.h), so one IOMMU skips pthread_getspecific(). */
+/* The state this thread used last (lib/core/sync.h), so one IOMMU skips pthread_getspecific(). */
 extern _Thread_local __attribute__((tls_model("initial-exec"))) struct dmasim_pt_last
 	dmasim__last_thread;
 

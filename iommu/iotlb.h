@@ -10,7 +10,7 @@
 #define DMASIM_IOTLB_H
 
 #include "internal.h"
-#include "sync.h"
+#include "core/sync.h"
 
 /* Ways per set; the entry count is a multiple of it. */
 #define IOTLB_WAYS 4
@@ -58,7 +58,7 @@ struct iotlb_entry {
  * A set: writers (fills, invalidations) serialise on @lock (a spinlock:
  * it is held for a few stores) and bump @seq around their stores, so a
  * lookup reads the ways without any lock and retries if a writer was at
- * work (a sequence lock, lib/sync.h): a hit costs about a hash and four
+ * work (a sequence lock, lib/core/sync.h): a hit costs about a hash and four
  * compares.  Entry fields are accessed with atomics: stored with release,
  * loaded with acquire, as struct dmasim_seqcount requires.
  */

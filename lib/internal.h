@@ -123,7 +123,7 @@ void dmasim__spec_doc_row(const struct dmasim_spec_key *k, FILE *out);
  */
 int dmasim__spec_split(const char *key, const char *value, char *name, size_t namelen,
 		       const char **opts, char *err, size_t errlen);
-/* The key tables: the platform's (lib/platform.c) and the device's (lib/device.c). */
+/* The key tables: the platform's (lib/core/platform.c) and the device's (lib/core/device.c). */
 extern const struct dmasim_spec_key dmasim__platform_keys[];
 extern const struct dmasim_spec_key dmasim__device_keys[];
 
@@ -569,7 +569,6 @@ struct dmasim_map *dmasim__map_release(struct dmasim_device *d, const char *call
 				       size_t size, int dir, enum dmasim_map_kind kind,
 				       const struct scatterlist *sg, struct dmasim_map *out);
 const char *dmasim__map_kind_name(enum dmasim_map_kind k);
-const char *dmasim__dir_name(int dir);
 
 /*
  * dma_pool (dmapool.c): called by dmasim_device_destroy() after managed
@@ -848,6 +847,8 @@ const char *dmasim__stack_unwinder(void);
 /* ---- tracing (trace.c) ----------------------------------------------------- */
 
 struct dmasim_trace;
+/* "DMA_TO_DEVICE" etc. for @dir (trace.c; reports of every layer use it). */
+const char *dmasim__dir_name(int dir);
 int dmasim__trace_open(struct dmasim_platform *p, const char *path, char *err, size_t errlen);
 void dmasim__trace_destroy(struct dmasim_platform *p);
 /* Emit @ev (seq and time are filled in). Call only when DMASIM_TRACING(p). */

@@ -1,6 +1,6 @@
 /*
- * tests/test-dma-alloc.c - DMA allocations (lib/dma-alloc.c over
- * lib/dma-direct.c): coherent and write-combined memory (zeroing, alignment,
+ * tests/test-dma-alloc.c - DMA allocations (lib/dma/dma-alloc.c over
+ * lib/dma/dma-direct.c): coherent and write-combined memory (zeroing, alignment,
  * placement under masks, bus limits and offsets, what the device sees),
  * argument and free checks, managed allocations, dma_alloc_pages and
  * noncoherent memory, noncontiguous tables, dma_get_sgtable, dma_mmap_*, the

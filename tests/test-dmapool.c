@@ -1,5 +1,5 @@
 /*
- * tests/test-dmapool.c - dma_pool (lib/dmapool.c): argument checks of
+ * tests/test-dmapool.c - dma_pool (lib/dma/dmapool.c): argument checks of
  * dma_pool_create(), block geometry (alignment, boundaries, no overlap),
  * the bus address as the device sees it, LIFO reuse, zeroing and poisoning,
  * misuse reports (bad and double frees, busy destroy, corrupted free blocks),

@@ -1,6 +1,6 @@
 /*
  * tests/test-highmem.c - high memory, kmap, vmalloc, vmap and pinned user
- * pages (lib/vmalloc.c): every alias must reach the very physical frame it
+ * pages (lib/mm/vmalloc.c): every alias must reach the very physical frame it
  * claims, as seen through the RAM view devices use.
  */
 #include "testutil.h"

@@ -1,6 +1,6 @@
 /*
- * tests/test-memory.c - the memory model (lib/memory.c, lib/page-alloc.c,
- * lib/slab.c): page frames and the linear map, the buddy allocator and its
+ * tests/test-memory.c - the memory model (lib/mm/memory.c, lib/mm/page-alloc.c,
+ * lib/mm/slab.c): page frames and the linear map, the buddy allocator and its
  * zones, and DMA-safe kmalloc.  Every address is checked against the RAM view
  * devices use, so "physical address" here means what a device would reach.
  */

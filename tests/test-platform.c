@@ -1,6 +1,6 @@
 /*
- * tests/test-platform.c - the simulated machine as a whole (lib/platform.c,
- * lib/spec.c, lib/backend.c, lib/cache.c, device creation in lib/device.c):
+ * tests/test-platform.c - the simulated machine as a whole (lib/core/platform.c,
+ * lib/core/spec.c, lib/core/backend.c, lib/cache/cache.c, device creation in lib/core/device.c):
  * spec parsing and normalisation, DMASIM_SPEC, the current-platform stack,
  * the log sink, the backend registry and the cache-model seam.
  *

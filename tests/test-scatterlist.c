@@ -1,5 +1,5 @@
 /*
- * tests/test-scatterlist.c - scatterlist helpers (lib/scatterlist.c):
+ * tests/test-scatterlist.c - scatterlist helpers (lib/dma/scatterlist.c):
  * chained tables, building tables from page arrays, copying bytes in and out
  * (through kmap for high memory), the page iterators and bad input.
  */

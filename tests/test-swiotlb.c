@@ -1,5 +1,5 @@
 /*
- * tests/test-swiotlb.c - the swiotlb bounce pool (lib/swiotlb.c): placement,
+ * tests/test-swiotlb.c - the swiotlb bounce pool (lib/dma/swiotlb.c): placement,
  * slot allocation rules (slot and page alignment, min_align_mask, 256 KiB
  * maximum, 128-slot segments, device segment boundary, search hint, the
  * lifo search start of swiotlb=...,lifo), exhaustion, data copies by direction, partial syncs, misuse reports and

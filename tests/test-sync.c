@@ -1,5 +1,5 @@
 /*
- * tests/test-sync.c - the shared concurrency helpers of lib/sync.h: the
+ * tests/test-sync.c - the shared concurrency helpers of lib/core/sync.h: the
  * sequence count (readers never see a torn update, also under
  * ThreadSanitizer) and per-thread state (one state per thread and owner,
  * the fast slot never hands out another owner's or a dead owner's state,
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "testutil.h"
-#include "sync.h"
+#include "core/sync.h"
 
 /* ---- sequence count ----------------------------------------------------------- */
 

@@ -21,7 +21,7 @@
 #include <sys/tree.h>
 
 #include "iova-ranges.h"
-#include "sync.h"
+#include "core/sync.h"
 
 #define RCACHE_ORDERS 6 /* sizes of 1..32 granules */
 #define MAG_SIZE 256    /* ranges per magazine */
@@ -169,7 +169,7 @@ struct rbt {
 	 * go what release_nodes() takes out and what exiting threads leave.
 	 */
 	atomic_long nr_cached, nr_cached32;
-	struct dmasim_pt_owner tcaches; /* every thread's struct tcache (lib/sync.h) */
+	struct dmasim_pt_owner tcaches; /* every thread's struct tcache (lib/core/sync.h) */
 	struct depot depot[RCACHE_ORDERS];
 };
 
@@ -522,7 +522,7 @@ static void mag_release(struct rbt *r, struct magazine *m)
 	}
 }
 
-/* The tcache this thread used last (lib/sync.h): one allocator skips pthread_getspecific(). */
+/* The tcache this thread used last (lib/core/sync.h): one allocator skips pthread_getspecific(). */
 static _Thread_local __attribute__((tls_model("initial-exec"))) struct dmasim_pt_last last_tcache;
 
 static struct dmasim_pt_state *tcache_make(struct dmasim_pt_owner *o)

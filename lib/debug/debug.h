@@ -1,7 +1,7 @@
 /*
  * lib/debug/debug.h - the hooks of DMA-API debugging, modelled on the
- * kernel's kernel/dma/debug.h.  The API layer (lib/dma-mapping.c,
- * lib/dev-access.c) calls them around its one dispatch to the DMA ops or
+ * kernel's kernel/dma/debug.h.  The API layer (lib/dma/dma-mapping.c,
+ * lib/dev/dev-access.c) calls them around its one dispatch to the DMA ops or
  * the bus translation; each returns at once when the platform has debug
  * off, so switching debugging off removes its work and nothing else.
  *

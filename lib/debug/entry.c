@@ -58,14 +58,6 @@ const char *dmasim__map_kind_name(enum dmasim_map_kind k)
 	return (unsigned int)k < ARRAY_SIZE(names) ? names[k] : "?";
 }
 
-const char *dmasim__dir_name(int dir)
-{
-	static const char *const names[] = { "DMA_BIDIRECTIONAL", "DMA_TO_DEVICE",
-					     "DMA_FROM_DEVICE", "DMA_NONE" };
-
-	return dir >= 0 && dir < 4 ? names[dir] : "invalid direction";
-}
-
 /*
  * With debug on, remember where a mapping was made: the stack from the
  * driver's call site outwards (@caller is the return address the public

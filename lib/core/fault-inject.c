@@ -1,5 +1,5 @@
 /*
- * lib/fault-inject.c - failing on purpose, so that a driver's error paths
+ * lib/core/fault-inject.c - failing on purpose, so that a driver's error paths
  * get run: the Nth call, every Nth call, or calls at random (seeded, so a
  * run repeats), of one kind of operation, for one device or all.
  *

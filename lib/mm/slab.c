@@ -1,5 +1,5 @@
 /*
- * lib/slab.c - kmalloc(): DMA-safe small allocations from simulated lowmem.
+ * lib/mm/slab.c - kmalloc(): DMA-safe small allocations from simulated lowmem.
  *
  * Size classes are multiples of ARCH_DMA_MINALIGN (the cache line), so every
  * object starts on a line boundary and no two objects share a line, which is

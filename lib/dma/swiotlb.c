@@ -1,5 +1,5 @@
 /*
- * lib/swiotlb.c - the software IO TLB: a bounce pool in simulated physical
+ * lib/dma/swiotlb.c - the software IO TLB: a bounce pool in simulated physical
  * memory for devices that cannot reach a buffer (or must not, with
  * swiotlb=force / force_bounce).  It follows kernel/dma/swiotlb.c: 2 KiB
  * slots, a mapping takes at most IO_TLB_SEGSIZE contiguous slots and never

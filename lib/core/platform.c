@@ -1,5 +1,5 @@
 /*
- * lib/platform.c - the simulated machine as a whole: creation from a spec,
+ * lib/core/platform.c - the simulated machine as a whole: creation from a spec,
  * the current-platform stack, the log sink and the misuse counter.
  *
  * Creation order follows the data flow: RAM (memory.c), the swiotlb pool

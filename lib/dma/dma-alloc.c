@@ -1,5 +1,5 @@
 /*
- * lib/dma-alloc.c - the DMA API layer for allocations: coherent memory
+ * lib/dma/dma-alloc.c - the DMA API layer for allocations: coherent memory
  * (plain, write-combined, managed), dma_alloc_pages and noncoherent memory,
  * noncontiguous tables, and exporting an allocation (get_sgtable, mmap).
  *

@@ -1,5 +1,5 @@
 /*
- * lib/backend.c - the backend registry: named, versioned descriptors of the
+ * lib/core/backend.c - the backend registry: named, versioned descriptors of the
  * three kinds (cache model, IOVA allocator, IO page-table format).
  *
  * Built-ins come from a static table, registered once; programs add their own

@@ -1,5 +1,5 @@
 /*
- * lib/dma-mapping.c - the DMA API layer for masks, queries, streaming and
+ * lib/dma/dma-mapping.c - the DMA API layer for masks, queries, streaming and
  * scatter-gather mappings, syncs and the two-step IOVA API.
  *
  * Every entry point validates its arguments the way the kernel does (and the

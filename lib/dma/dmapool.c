@@ -1,5 +1,5 @@
 /*
- * lib/dmapool.c - dma_pool: small, equally sized coherent DMA blocks carved
+ * lib/dma/dmapool.c - dma_pool: small, equally sized coherent DMA blocks carved
  * from pages that dma_alloc_coherent() hands out; part of the API layer.
  *
  * Semantics follow the kernel's mm/dmapool.c after its 2023 rewrite: one LIFO

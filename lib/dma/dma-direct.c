@@ -1,5 +1,5 @@
 /*
- * lib/dma-direct.c - the direct translation layer: bus address = physical
+ * lib/dma/dma-direct.c - the direct translation layer: bus address = physical
  * address - the device's bus offset, with swiotlb bouncing when a buffer lies
  * beyond the device's DMA mask or bus limit (or bouncing is forced).
  *

@@ -1,5 +1,5 @@
 /*
- * lib/vmalloc.c - CPU aliases of simulated pages outside the linear map.
+ * lib/mm/vmalloc.c - CPU aliases of simulated pages outside the linear map.
  *
  * Every simulated page lives in the RAM memfd, so the host MMU can map one
  * physical frame at several host addresses for real.  This file keeps those

@@ -1,5 +1,5 @@
 /*
- * lib/scatterlist.c - scatter-gather lists and tables with the kernel's
+ * lib/dma/scatterlist.c - scatter-gather lists and tables with the kernel's
  * semantics: building entries from linear-map buffers and page arrays,
  * chained tables, copying bytes in and out of a list (through kmap for high
  * memory), and the CPU-page and DMA-page iterators.  Nothing here touches a

@@ -1,5 +1,5 @@
 /*
- * lib/cache-ownership.c - per-line ownership of the CPU view (cache layer;
+ * lib/cache/cache-ownership.c - per-line ownership of the CPU view (cache layer;
  * see cache-ownership.h for what it answers).
  *
  * State lives per line, in blocks of UNIT bytes kept in a hash table and

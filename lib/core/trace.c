@@ -1,5 +1,5 @@
 /*
- * lib/trace.c - the event stream: what happened, with the device, the call
+ * lib/core/trace.c - the event stream: what happened, with the device, the call
  * and the addresses in all three spaces, as one JSON object per line to a
  * file (spec "trace=PATH") and/or to a callback (dmasim_trace_set()).
  *
@@ -12,6 +12,15 @@
 #include <time.h>
 
 #include "internal.h"
+
+/* The kernel's name of a direction, for reports and events (every layer's). */
+const char *dmasim__dir_name(int dir)
+{
+	static const char *const names[] = { "DMA_BIDIRECTIONAL", "DMA_TO_DEVICE",
+					     "DMA_FROM_DEVICE", "DMA_NONE" };
+
+	return dir >= 0 && dir < 4 ? names[dir] : "invalid direction";
+}
 
 struct dmasim_trace {
 	pthread_mutex_t lock;

@@ -1,5 +1,5 @@
 /*
- * lib/memory.c - simulated physical RAM, page frames and the linear map.
+ * lib/mm/memory.c - simulated physical RAM, page frames and the linear map.
  *
  * All RAM lives in one memfd (and, under a non-coherent cache model, the
  * CPU's view of it in a second one).  It is mapped twice at start-up: once whole, as

@@ -1,5 +1,5 @@
 /*
- * lib/cache-coherent.c - the "coherent" cache model: CPU caches are kept
+ * lib/cache/cache-coherent.c - the "coherent" cache model: CPU caches are kept
  * coherent with RAM by hardware, so the CPU view and RAM are one copy and
  * cache maintenance has nothing to do.  The default model, and the reference
  * for the backend contract in <dmasim/backend.h>.
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include <dmasim/backend.h>
 
 struct coherent_cache {
 	struct dmasim_cache base;

@@ -1,5 +1,5 @@
 /*
- * lib/cache.c - the cache-model seam: one instance per platform, chosen by
+ * lib/cache/cache.c - the cache-model seam: one instance per platform, chosen by
  * "cache=NAME[:options]", and the two calls the DMA layers make on it.
  *
  * The DMA API layer and dma-direct call dmasim__cache_for_device() and

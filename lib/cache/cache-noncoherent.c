@@ -1,5 +1,5 @@
 /*
- * lib/cache-noncoherent.c - the "noncoherent" cache model: the CPU's caches
+ * lib/cache/cache-noncoherent.c - the "noncoherent" cache model: the CPU's caches
  * are not kept coherent with RAM by hardware, as on many ARM systems, so
  * the CPU's view of memory and RAM are two copies that only cache
  * maintenance brings together.
@@ -29,11 +29,13 @@
  * which overwrites what the device put in RAM: the shared-line bug made
  * visible.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <dmasim/backend.h>
+
 #include "cache-ownership.h"
-#include "internal.h"
 
 #define DEFAULT_LINE 64
 

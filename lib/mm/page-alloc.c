@@ -1,5 +1,5 @@
 /*
- * lib/page-alloc.c - the buddy page allocator over simulated RAM.
+ * lib/mm/page-alloc.c - the buddy page allocator over simulated RAM.
  *
  * RAM regions are cut at the kernel's zone limits (ZONE_DMA below 16 MiB,
  * ZONE_DMA32 below 4 GiB, ZONE_NORMAL above, ZONE_HIGHMEM for ":high"

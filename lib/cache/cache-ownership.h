@@ -1,5 +1,5 @@
 /*
- * lib/cache-ownership.h - who owns each cache line of the CPU view, for a
+ * lib/cache/cache-ownership.h - who owns each cache line of the CPU view, for a
  * cache model whose CPU view and RAM are two copies (cache layer).
  *
  * A line is the CPU's until a hand-over to a device (map, sync for the

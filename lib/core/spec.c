@@ -1,5 +1,5 @@
 /*
- * lib/spec.c - the one place options enter dmasim: "key=value" word lists.
+ * lib/core/spec.c - the one place options enter dmasim: "key=value" word lists.
  *
  * Used for the platform spec (plus DMASIM_SPEC), device specs and backend
  * options.  Pure parsing; the modules that own the keys interpret them.

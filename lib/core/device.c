@@ -1,15 +1,10 @@
 /*
- * lib/device.c - simulated devices: creation from a spec, validation of the
- * struct device pointers driver code passes in, the per-device mapping
- * records and managed (devres) resources.
- *
- * The mapping records are the API layer's memory of what each device was
- * given: every streaming mapping, coherent allocation and resource mapping,
- * with its bus range, physical range and direction.  Unmap and sync calls are
- * checked against them, and the device side (dev-access.c) only reaches
- * memory a record covers.  They sit in a libbsd red-black tree ordered by bus
- * address (ties broken by a sequence number: direct mapping gives two
- * mappings of one buffer the same bus address).
+ * lib/core/device.c - simulated devices (machine layer): creation from a
+ * spec (the device key table), validation of the struct device pointers
+ * driver code passes in, the choice of DMA ops and bus translation made once
+ * at creation, managed (devres) resources, and destruction (which asks the
+ * DMA-API debugging layer for its leak report).  The mapping records are not
+ * here: they are DMA-API debugging's (lib/debug/entry.c).
  */
 #include <dlfcn.h>
 #include <inttypes.h>

@@ -1,5 +1,5 @@
 /*
- * lib/dev-access.c - the device side of the bus: what simulated hardware
+ * lib/dev/dev-access.c - the device side of the bus: what simulated hardware
  * does when it reads or writes a bus address.
  *
  * An access is split into pieces, each translated by the device's bus

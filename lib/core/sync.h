@@ -1,5 +1,5 @@
 /*
- * lib/sync.h - dmasim's two shared concurrency helpers, and its lock order.
+ * lib/core/sync.h - dmasim's two shared concurrency helpers, and its lock order.
  *
  * Here, not in include/dmasim/: it is no public API and no backend ABI
  * (its functions are dmasim__ internals, hidden from the shared library, so
@@ -27,15 +27,15 @@
  * Each row says what the lock protects; "->" names what it is held over.
  * Rows 11-17 are backends' and lower layers' locks: none calls up.
  *
- *  1. plat_lock (lib/platform.c, mutex, global): the list of platforms and
+ *  1. plat_lock (lib/core/platform.c, mutex, global): the list of platforms and
  *     the current one.  Leaf in practice.
- *  2. reg_lock (lib/backend.c, mutex, global): the backend registry.  Leaf.
+ *  2. reg_lock (lib/core/backend.c, mutex, global): the backend registry.  Leaf.
  *  3. p->dev_lock (platform, mutex): the platform's device list and device
  *     numbering.  -> d->lock (dmasim_platform_dump() dumps each device).
- *  4. pool->lock (lib/dmapool.c, mutex): one dma_pool's pages and blocks.
+ *  4. pool->lock (lib/dma/dmapool.c, mutex): one dma_pool's pages and blocks.
  *     -> dma_free_coherent() at pool destruction, so everything below.
  *     Taken after d->lock is dropped, never inside it.
- *  5. nc->lock (lib/cache-noncoherent.c, mutex): the cache model's lines
+ *  5. nc->lock (lib/cache/cache-noncoherent.c, mutex): the cache model's lines
  *     and the CPU/device ownership of each.  -> its misuse report, which
  *     looks up the device's records (6, to say where the buffer was
  *     mapped) and logs (18).
@@ -81,12 +81,12 @@
  * 17. p->mm_lock (platform, mutex): the buddy arenas, slabs, vmalloc areas,
  *     the CPU-alias tree.  Leaf (page-table pages come from here under 10).
  *     Device-side and debug leaves, each held for its own data only:
- *     sw->lock (lib/swiotlb.c, spinlock: bitmap searches, slot updates;
+ *     sw->lock (lib/dma/swiotlb.c, spinlock: bitmap searches, slot updates;
  *     -> 18 only through an internal DMASIM_WARN_ON),
  *     c->lock (lib/debug/cacheline.c, mutex: the cache-line overlap tree),
- *     f->lock (lib/fault-inject.c, mutex: the rules and their random
+ *     f->lock (lib/core/fault-inject.c, mutex: the rules and their random
  *     state).
- * 18. t->lock (lib/trace.c, mutex): the trace sink; the user's trace
+ * 18. t->lock (lib/core/trace.c, mutex): the trace sink; the user's trace
  *     callback runs under it.  p->log_lock (platform, mutex): the user's
  *     log callback runs under it (trace events and reports may come
  *     under 4, 5, 9 and 10).  Neither callback may call back into dmasim.

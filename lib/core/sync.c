@@ -1,10 +1,10 @@
 /*
- * lib/sync.c - the slow paths of per-thread state (lib/sync.h): making a
+ * lib/core/sync.c - the slow paths of per-thread state (lib/core/sync.h): making a
  * thread's state on its first use, and handing it back when it exits.
  */
 #include <stdlib.h>
 
-#include "sync.h"
+#include "core/sync.h"
 
 static atomic_ulong pt_serials;
 

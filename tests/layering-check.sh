@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# tests/layering-check.sh SOURCE_DIR OBJECT... - the dependency rules of the
+# layers (lib/README.md, iommu/README.md), checked on the library's object
+# files: which object references a symbol that which other object defines.
+#   1. DMA-API debugging is a layer of its own: nothing below the API layer
+#      (the IOMMU, dma-direct, swiotlb, the memory model, the cache models)
+#      references lib/debug/.  One known exception, listed here so it cannot
+#      grow: lib/cache/cache.c names the mapping's call site in the cache
+#      model's reports (the ownership tracking is to move into lib/debug/).
+#   2. Backends use only their own folder's helpers and the shared
+#      concurrency helper (lib/core/sync.c), and include no internal header.
+set -euo pipefail
+src=$(cd "$1" && pwd)
+shift
+fail=0
+# "object symbol" for every global definition, and for every undefined
+# reference; objects named by their source (lib/dma/swiotlb.c.o).
+for o in "$@"; do
+	name=${o##*/dmasim_obj.dir/}
+	nm "$o" | awk -v o="$name" '$2 ~ /^[TDBR]$/ { print "D", o, $3 } $1 == "U" { print "U", o, $2 }'
+done > /tmp/layering.$$
+awk '$1 == "D" { def[$3] = $2 } $1 == "U" { use[NR] = $2 " " $3 }
+     END { for (i in use) { split(use[i], a, " "); if (a[2] in def) print a[1], a[2], def[a[2]] } }' \
+	/tmp/layering.$$ | sort > /tmp/layering-edges.$$
+rm -f /tmp/layering.$$
+while read -r from sym to; do
+	case "$to" in lib/debug/*)
+		case "$from" in
+		iommu/*|lib/mm/*|lib/dma/dma-direct.c.o|lib/dma/swiotlb.c.o|lib/cache/cache-*.c.o)
+			echo "layering: $from uses $sym of DMA-API debugging ($to)"; fail=1 ;;
+		esac
+	esac
+	case "$from" in iommu/iova/*|iommu/pgtable/*|lib/cache/cache-coherent.c.o|lib/cache/cache-noncoherent.c.o)
+		if [ "$(dirname "$from")" != "$(dirname "$to")" ] && [ "$to" != lib/core/sync.c.o ]; then
+			echo "layering: backend $from uses $sym of $to"; fail=1
+		fi
+	esac
+done < /tmp/layering-edges.$$
+echo "layering: $(wc -l < /tmp/layering-edges.$$) cross-object references checked"
+rm -f /tmp/layering-edges.$$
+cd "$src"
+for f in iommu/iova/*.[ch] iommu/pgtable/*.[ch] lib/cache/cache-coherent.c lib/cache/cache-noncoherent.c; do
+	if grep -n '#include "\(internal\|iommu-internal\|debug/debug\)\.h"' "$f"; then
+		echo "layering: backend $f includes an internal header"; fail=1
+	fi
+done
+[ "$fail" = 0 ] && echo "layering: ok"
+exit "$fail"
