@@ -715,17 +715,8 @@ static void *ranger_run(void *arg)
 	return NULL;
 }
 
-/*
- * Under ThreadSanitizer with debug on, libunwind's per-thread cache (the
- * call-site capture of lib/debug/stack.c) crashes in its destructor at
- * thread exit, so the TSan build runs this with debug off; evict=random
- * keeps the ownership tracking, and its lock, in play either way.
- */
-#ifdef __SANITIZE_THREAD__
-#define THREADS_SPEC "cache=noncoherent:evict=random iommu=on debug=off"
-#else
+/* Debug on: the ownership reports and the call-site capture run in both threads. */
 #define THREADS_SPEC "cache=noncoherent:evict=random iommu=on"
-#endif
 
 static void threads_pass_ranges(void **state)
 {
