@@ -633,6 +633,7 @@ static bool granules_only(const struct dmasim_domain *dom, size_t size)
 
 static int map_range_split(struct dmasim_domain *dom, dma_addr_t iova, phys_addr_t paddr,
 			   size_t size, int prot);
+static int map_range_undo(struct dmasim_domain *dom, dma_addr_t iova, size_t done, int ret);
 
 int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_addr_t paddr,
 			    size_t size, int prot)
@@ -644,13 +645,19 @@ int dmasim__iommu_map_range(struct dmasim_domain *dom, dma_addr_t iova, phys_add
 	if (size != dom->granule || ((iova | paddr) & (size - 1)))
 		return map_range_split(dom, iova, paddr, size, prot);
 	ret = dmasim__pgtable_map(dom->pgt, iova, paddr, size, 1, prot, &mapped);
-	if (ret) {
-		if (mapped)
-			dmasim__iommu_unmap_range(dom, iova, mapped);
-		return ret;
-	}
+	if (ret)
+		return map_range_undo(dom, iova, mapped, ret);
 	iommu_count(dom->iommu, CNT_MAPS);
 	return 0;
+}
+
+/* A map that failed with @ret: unmap the @done bytes it mapped first, return @ret. */
+static __attribute__((noinline)) int map_range_undo(struct dmasim_domain *dom, dma_addr_t iova,
+						    size_t done, int ret)
+{
+	if (done)
+		dmasim__iommu_unmap_range(dom, iova, done);
+	return ret;
 }
 
 /* Any other range: split into the largest page sizes that fit. */
@@ -680,11 +687,8 @@ static __attribute__((noinline)) int map_range_split(struct dmasim_domain *dom, 
 						  &mapped);
 			done += mapped;
 		}
-		if (ret) {
-			if (done)
-				dmasim__iommu_unmap_range(dom, iova, done);
-			return ret;
-		}
+		if (ret)
+			return map_range_undo(dom, iova, done, ret);
 	}
 	iommu_count(dom->iommu, CNT_MAPS);
 	return 0;

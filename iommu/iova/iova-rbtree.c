@@ -465,7 +465,8 @@ static int tree_alloc_node(struct rbt *r, u64 req, u64 span, u64 limit, u64 alig
 }
 
 /* Count a node into (@d = 1) or out of (@d = -1) the caches: on @tc's share if it is given. */
-static void count_cached(struct rbt *r, struct tcache *tc, const struct iova_node *n, long d)
+static inline __attribute__((always_inline)) void count_cached(struct rbt *r, struct tcache *tc,
+							      const struct iova_node *n, long d)
 {
 	if (!tc) {
 		atomic_fetch_add_explicit(&r->nr_cached, d, memory_order_relaxed);
