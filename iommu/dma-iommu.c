@@ -427,7 +427,7 @@ static void iommu_unmap_resource(struct dmasim_device *d, dma_addr_t dma, size_t
 /* ---- allocations --------------------------------------------------------------------- */
 
 static int iommu_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp,
-		       unsigned long attrs, struct dmasim_alloc *a)
+		       unsigned long attrs, bool coherent, struct dmasim_alloc *a)
 {
 	struct dmasim_domain *dom = dma_domain(d, "dma_alloc");
 	size_t len = PAGE_ALIGN(size);
@@ -443,7 +443,7 @@ static int iommu_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp
 						    (unsigned int)get_order(len), ~0ULL);
 		if (!a->page)
 			return -ENOMEM;
-		a->cpu = dmasim__wants_uncached(d, attrs) ?
+		a->cpu = dmasim__wants_uncached(d, coherent) ?
 				 dmasim__uncached_alias(d->plat, a->page, n) :
 				 page_address(a->page);
 		ret = a->cpu ? map_range(d, dom, page_to_phys(a->page), len,
@@ -490,7 +490,7 @@ static int iommu_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp
 		}
 		a->dma = iova;
 	}
-	a->cpu = dmasim__wants_uncached(d, attrs) ? dmasim__map_pages_uncached(d->plat, a->pages, n, NULL) :
+	a->cpu = dmasim__wants_uncached(d, coherent) ? dmasim__map_pages_uncached(d->plat, a->pages, n, NULL) :
 						    dmasim__map_pages(d->plat, a->pages, n, NULL);
 	if (!a->cpu || !dmasim__alias_add(d->plat, a->cpu, len, ALIAS_VMAP, a->pages, n)) {
 		if (a->cpu)

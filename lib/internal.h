@@ -593,15 +593,12 @@ int dmasim__devres_remove(struct dmasim_device *d, void (*release)(struct device
  * All hooks are called with validated arguments and without d->lock.
  */
 /*
- * Internal attribute for ops->alloc: the caller wants coherent memory, so a
- * non-coherent device on a non-coherent platform gets an uncached CPU alias.
+ * Whether memory allocated for @d must be seen through an uncached CPU alias:
+ * the caller wants coherent memory (@coherent: dma_alloc_attrs(), not pages it
+ * syncs itself), the device does not snoop and the CPU view is a copy of its own.
  */
-#define DMASIM_ATTR_COHERENT (1UL << 31)
-
-/* Whether an allocation for @d with @attrs must be seen through an uncached alias. */
-#define dmasim__wants_uncached(d, attrs)                                            \
-	(((attrs) & DMASIM_ATTR_COHERENT) && dmasim__cpu_view_apart((d)->plat) && \
-	 !(d)->dev.dma_coherent)
+#define dmasim__wants_uncached(d, coherent) \
+	((coherent) && dmasim__cpu_view_apart((d)->plat) && !(d)->dev.dma_coherent)
 
 /* An allocation the translation layer made: contiguous (@page) or not (@pages). */
 struct dmasim_alloc {
@@ -649,10 +646,12 @@ struct dmasim_dma_ops {
 	/*
 	 * Allocation reachable under @mask, zeroed.  Physically contiguous when
 	 * @attrs has DMA_ATTR_FORCE_CONTIGUOUS (the direct path always is).
+	 * @coherent: coherent memory (dma_alloc_attrs(), as the kernel's
+	 * ops->alloc), not pages the driver syncs (as its alloc_pages_op).
 	 * Return 0 and *@a, or a negative errno.
 	 */
 	int (*alloc)(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp,
-		     unsigned long attrs, struct dmasim_alloc *a);
+		     unsigned long attrs, bool coherent, struct dmasim_alloc *a);
 	/*
 	 * Free what alloc made, found from its CPU address (the linear map or
 	 * the alias area it was given) and its bus address, as the kernel's

@@ -72,7 +72,8 @@ static int alloc_common(struct dmasim_device *d, const char *call, size_t size, 
 		return -EINVAL;
 	}
 	ret = dmasim__should_fail(d->plat, FAIL_ALLOC, d, call) ? -ENOMEM :
-								   d->ops->alloc(d, size, mask, gfp, attrs, a);
+								   d->ops->alloc(d, size, mask, gfp, attrs,
+									 kind == MAP_COHERENT, a);
 	if (ret) {
 		if (!(attrs & DMA_ATTR_NO_WARN) && !(gfp & __GFP_NOWARN))
 			dmasim__log(d->plat, DMASIM_LOG_WARN,
@@ -82,7 +83,7 @@ static int alloc_common(struct dmasim_device *d, const char *call, size_t size, 
 				    (unsigned long long)d->bus_offset);
 		return ret;
 	}
-	if (!record_alloc(d, a, size, dir, kind, attrs & ~DMASIM_ATTR_COHERENT, caller)) {
+	if (!record_alloc(d, a, size, dir, kind, attrs, caller)) {
 		d->ops->free(d, size, a->cpu, a->dma, attrs);
 		free(a->pages);
 		return -ENOMEM;
@@ -101,7 +102,7 @@ static void *alloc_attrs(struct device *dev, size_t size, dma_addr_t *dma_handle
 	struct dmasim_alloc a;
 
 	if (!d || alloc_common(d, "dma_alloc_attrs", size, dev->coherent_dma_mask, gfp,
-			       attrs | DMASIM_ATTR_COHERENT, dma_handle != NULL, DMA_BIDIRECTIONAL,
+			       attrs, dma_handle != NULL, DMA_BIDIRECTIONAL,
 			       MAP_COHERENT, &a, caller))
 		return NULL;
 	free(a.pages); /* the allocation's alias area keeps its own list */
@@ -497,7 +498,7 @@ int dma_mmap_attrs(struct device *dev, struct vm_area_struct *vma, void *cpu_add
 		pages[i] = alloc_page_at(d, &m, off + i);
 	/* vm_start 0 asks dmasim to pick the address, as mmap(NULL, ...) would. */
 	/* Coherent memory reaches user space the way the kernel sees it: uncached. */
-	if (dmasim__wants_uncached(d, DMASIM_ATTR_COHERENT))
+	if (dmasim__wants_uncached(d, true))
 		va = dmasim__map_pages_uncached(d->plat, pages, (unsigned int)user_count,
 						vma->vm_start ? (void *)vma->vm_start : NULL);
 	else

@@ -154,7 +154,7 @@ static int direct_map_resource(struct dmasim_device *d, phys_addr_t phys, size_t
 }
 
 static int direct_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp,
-			unsigned long attrs, struct dmasim_alloc *a)
+			unsigned long attrs, bool coherent, struct dmasim_alloc *a)
 {
 	u64 limit = dmasim__dev_limit(d, mask);
 	phys_addr_t max_phys = limit + d->bus_offset;
@@ -176,7 +176,7 @@ static int direct_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gf
 	a->page = page;
 	a->cpu = page_address(page);
 	a->dma = dmasim__phys_to_dma(d, page_to_phys(page));
-	if (dmasim__wants_uncached(d, attrs)) {
+	if (dmasim__wants_uncached(d, coherent)) {
 		a->cpu = dmasim__uncached_alias(d->plat, page, PAGE_ALIGN(size) >> PAGE_SHIFT);
 		if (!a->cpu) {
 			dmasim__free_pages(page, order);
