@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 
 #include "testutil.h"
-#include "internal.h"
+#include "core/core.h"
 
 #include <dmasim/dma-mapping.h>
 

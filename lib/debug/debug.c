@@ -3,7 +3,7 @@
  * what kernel/dma/debug.c checks at each call, over the entries of
  * lib/debug/entry.c.  Only reached with debug on.
  *
- * May use: lib/internal.h and this folder.
+ * May use: lib/debug/debug.h (and through it lib/dev/dev.h and the machine).
  */
 #include <string.h>
 

@@ -11,6 +11,9 @@
  */
 #include <string.h>
 
+#include "dev/dev.h"
+/* Known exception (lib/README.md): dmasim_dev_translate() asks swiotlb for the original of a slot. */
+#include "dma/dma.h"
 #include "debug/debug.h"
 
 /* ---- the direct window: bus = physical - offset, up to the bus limit -------------------- */

@@ -11,7 +11,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "dma/dma.h"
+#include "debug/debug.h"
 
 static phys_addr_t alloc_phys(const struct dmasim_alloc *a)
 {

@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "dma/dma.h"
 
 static bool force_bounce(struct dmasim_device *d)
 {

@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 #define ZONE_DMA_LIMIT (16ULL << 20)
 #define ZONE_DMA32_LIMIT (4ULL << 30)
