@@ -438,6 +438,7 @@ struct dmasim_device {
 	bool force_bounce;
 	bool bounce_all;        /* force_bounce, or the platform's swiotlb=...,force: set at creation */
 	const struct dmasim_dma_ops *ops;       /* the driver's side: chosen once, at creation */
+	bool dma_direct;        /* ops are dma-direct: the API layer calls it inline (set at creation) */
 	const struct dmasim_bus_ops *bus;       /* the device's side: how its bus addresses translate */
 	pthread_mutex_t lock;
 	struct dmasim_map_tree maps;

@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "dma/dma-direct.h"
 
 static bool force_bounce(struct dmasim_device *d)
 {
@@ -22,10 +22,9 @@ static u64 streaming_mask(struct dmasim_device *d)
 }
 
 /* Out of the device's reach (or bouncing forced): through swiotlb, or refused. */
-static __attribute__((noinline)) int direct_map_bounce(struct dmasim_device *d, phys_addr_t phys,
-						       size_t size, enum dma_data_direction dir,
-						       unsigned long attrs, dma_addr_t *dma,
-						       phys_addr_t *tlb)
+int dmasim__direct_map_bounce(struct dmasim_device *d, phys_addr_t phys, size_t size,
+			      enum dma_data_direction dir, unsigned long attrs, dma_addr_t *dma,
+			      phys_addr_t *tlb)
 {
 	dma_addr_t addr = dmasim__phys_to_dma(d, phys);
 	u64 mask = streaming_mask(d);
@@ -56,7 +55,7 @@ static int direct_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t siz
 
 	if (__builtin_expect(phys < d->bus_offset || d->bounce_all ||
 			     !dmasim__dma_capable(d, addr, size, streaming_mask(d)), 0))
-		return direct_map_bounce(d, phys, size, dir, attrs, dma, tlb);
+		return dmasim__direct_map_bounce(d, phys, size, dir, attrs, dma, tlb);
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		dmasim__cache_for_device(d, phys, size, dir);
 	*dma = addr;
@@ -64,17 +63,10 @@ static int direct_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t siz
 	return 0;
 }
 
-/* The bus address names the memory: a swiotlb slot is found by its address. */
 static void direct_unmap_phys(struct dmasim_device *d, dma_addr_t dma, size_t size,
 			      enum dma_data_direction dir, unsigned long attrs)
 {
-	phys_addr_t phys = dmasim__dma_to_phys(d, dma);
-
-	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
-		dmasim__cache_for_cpu(d, phys, size, dir);
-	dmasim__cache_unmapped(d, phys, size);
-	if (dmasim__swiotlb_is_bounce(d->plat, phys))
-		dmasim__swiotlb_unmap(d, phys, size, dir, attrs);
+	dmasim__direct_unmap_phys(d, dma, size, dir, attrs);
 }
 
 static void direct_sync_for_cpu(struct dmasim_device *d, dma_addr_t dma, size_t size,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "debug/debug.h"
+#include "dma/dma-direct.h"
 
 /* ---- helpers ----------------------------------------------------------------- */
 
@@ -290,33 +291,87 @@ static inline bool in_ram(struct dmasim_device *d, const struct dmasim_region *r
 	return phys >= r->base && size <= r->size - (phys - r->base);
 }
 
+/* One dispatch: dma-direct inline when the device's ops are dma-direct, as dma_map_direct(). */
+static inline __attribute__((always_inline)) int
+map_dispatch(struct dmasim_device *d, phys_addr_t phys, size_t size, enum dma_data_direction dir,
+	     unsigned long attrs, dma_addr_t *dma, phys_addr_t *tlb)
+{
+	if (__builtin_expect(d->dma_direct, 1))
+		return dmasim__direct_map_phys(d, phys, size, dir, attrs, dma, tlb);
+	return d->ops->map_phys(d, phys, size, dir, attrs, dma, tlb);
+}
+
+static inline __attribute__((always_inline)) void
+unmap_dispatch(struct dmasim_device *d, dma_addr_t dma, size_t size, enum dma_data_direction dir,
+	       unsigned long attrs)
+{
+	if (__builtin_expect(d->dma_direct, 1))
+		dmasim__direct_unmap_phys(d, dma, size, dir, attrs);
+	else
+		d->ops->unmap_phys(d, dma, size, dir, attrs);
+}
+
+/* Whether fault injection, tracing or debugging is on: each one load, one test for all. */
+static inline bool map_hooks_on(const struct dmasim_platform *p)
+{
+	return __builtin_expect(__atomic_load_n(&p->fail_rules, __ATOMIC_RELAXED) |
+					DMASIM_TRACING(p) | p->debug,
+				0);
+}
+
 /*
- * Every streaming map: the checks, one dispatch to the DMA ops, the trace
- * hook, the debug hook.  Inlined into each public entry point; the reports
- * are out of line.  @r: the region @phys is known to lie in, or NULL.
+ * A streaming map with some hook on: the fault-injection hook, one
+ * dispatch, the trace hook, the debug hook.  @page: the map's page (then
+ * @cpu is its offset's CPU address, found here), or NULL with @cpu given.
  */
-static inline __attribute__((always_inline)) dma_addr_t
-map_common(struct dmasim_device *d, const char *call, const struct dmasim_region *r,
-	   phys_addr_t phys, void *cpu, size_t size, enum dma_data_direction dir,
-	   unsigned long attrs, enum dmasim_map_kind kind, void *caller)
+static __attribute__((noinline)) dma_addr_t
+map_hooked(struct dmasim_device *d, const char *call, phys_addr_t phys, const struct page *page,
+	   size_t offset, void *cpu, size_t size, enum dma_data_direction dir, unsigned long attrs,
+	   enum dmasim_map_kind kind, void *caller)
 {
 	dma_addr_t dma;
 	phys_addr_t tlb;
 	int ret;
 
-	if (__builtin_expect(!valid_dma_direction(dir) || !size || !in_ram(d, r, phys, size) ||
-			     !d->dev.dma_mask, 0))
-		return map_refuse(d, call, phys, size, dir);
+	if (page) {
+		cpu = dmasim__page_linear(page);
+		cpu = cpu ? (char *)cpu + offset : NULL;
+	}
 	ret = dmasim__should_fail(d->plat, FAIL_MAP, d, call) ? -ENOMEM :
-		d->ops->map_phys(d, phys, size, dir, attrs, &dma, &tlb);
+		map_dispatch(d, phys, size, dir, attrs, &dma, &tlb);
 	if (__builtin_expect(DMASIM_TRACING(d->plat), 0))
 		trace_map(d, call, phys, cpu, size, dir, dma, tlb, ret ? -ENOMEM : 0);
 	if (ret)
 		return DMA_MAPPING_ERROR;
 	if (!debug_dma_map_phys(d, call, phys, cpu, size, dir, attrs, kind, dma, tlb, caller)) {
-		d->ops->unmap_phys(d, dma, size, dir, DMA_ATTR_SKIP_CPU_SYNC);
+		unmap_dispatch(d, dma, size, dir, DMA_ATTR_SKIP_CPU_SYNC);
 		return DMA_MAPPING_ERROR;
 	}
+	return dma;
+}
+
+/*
+ * Every streaming map: the checks, once; then, with no hook on, one
+ * dispatch (dma-direct inline); else map_hooked().  Inlined into each public
+ * entry point; the reports are out of line.  @r: the region @phys is known
+ * to lie in, or NULL.  @page, @offset, @cpu: as map_hooked().
+ */
+static inline __attribute__((always_inline)) dma_addr_t
+map_common(struct dmasim_device *d, const char *call, const struct dmasim_region *r,
+	   phys_addr_t phys, const struct page *page, size_t offset, void *cpu, size_t size,
+	   enum dma_data_direction dir, unsigned long attrs, enum dmasim_map_kind kind,
+	   void *caller)
+{
+	dma_addr_t dma;
+	phys_addr_t tlb;
+
+	if (__builtin_expect(!valid_dma_direction(dir) || !size || !in_ram(d, r, phys, size) ||
+			     !d->dev.dma_mask, 0))
+		return map_refuse(d, call, phys, size, dir);
+	if (map_hooks_on(d->plat))
+		return map_hooked(d, call, phys, page, offset, cpu, size, dir, attrs, kind, caller);
+	if (map_dispatch(d, phys, size, dir, attrs, &dma, &tlb))
+		return DMA_MAPPING_ERROR;
 	return dma;
 }
 
@@ -334,15 +389,14 @@ dma_addr_t dma_map_single_attrs(struct device *dev, void *ptr, size_t size,
 		dmasim__dev_report(d, "dma_map_single: rejecting DMA map of %s", why);
 		return DMA_MAPPING_ERROR;
 	}
-	return map_common(d, "dma_map_single", NULL, phys, ptr, size, dir, attrs, MAP_SINGLE,
-			  __builtin_return_address(0));
+	return map_common(d, "dma_map_single", NULL, phys, NULL, 0, ptr, size, dir, attrs,
+			  MAP_SINGLE, __builtin_return_address(0));
 }
 
 dma_addr_t dma_map_page_attrs(struct device *dev, struct page *page, size_t offset, size_t size,
 			      enum dma_data_direction dir, unsigned long attrs)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_map_page");
-	void *cpu;
 
 	if (!d)
 		return DMA_MAPPING_ERROR;
@@ -354,10 +408,8 @@ dma_addr_t dma_map_page_attrs(struct device *dev, struct page *page, size_t offs
 		dmasim__dev_report(d, "dma_map_page: page belongs to another platform");
 		return DMA_MAPPING_ERROR;
 	}
-	cpu = dmasim__page_linear(page);
-	return map_common(d, "dma_map_page", page->region, dmasim__page_phys(page) + offset,
-			  cpu ? (char *)cpu + offset : NULL, size, dir, attrs, MAP_PAGE,
-			  __builtin_return_address(0));
+	return map_common(d, "dma_map_page", page->region, dmasim__page_phys(page) + offset, page,
+			  offset, NULL, size, dir, attrs, MAP_PAGE, __builtin_return_address(0));
 }
 
 dma_addr_t dma_map_resource(struct device *dev, phys_addr_t phys_addr, size_t size,
@@ -393,6 +445,14 @@ dma_addr_t dma_map_resource(struct device *dev, phys_addr_t phys_addr, size_t si
 		       DMA_MAPPING_ERROR;
 }
 
+static __attribute__((noinline, cold)) void unmap_refuse(struct dmasim_device *d,
+							 const char *call, dma_addr_t addr,
+							 size_t size)
+{
+	dmasim__dev_report(d, "%s: invalid DMA address 0x%llx or size %zu", call,
+			   (unsigned long long)addr, size);
+}
+
 static __attribute__((noinline, cold)) void trace_unmap(struct dmasim_device *d,
 							const char *call, dma_addr_t addr,
 							size_t size, enum dma_data_direction dir)
@@ -405,18 +465,14 @@ static __attribute__((noinline, cold)) void trace_unmap(struct dmasim_device *d,
 			 .bounced = m && m->tlb != DMASIM_NO_TLB);
 }
 
-/* Every unmap: the debug verdict, the trace hook, one dispatch to the DMA ops. */
-static inline __attribute__((always_inline)) void
-unmap_common(struct device *dev, const char *call, dma_addr_t addr, size_t size,
-	     enum dma_data_direction dir, unsigned long attrs, enum dmasim_map_kind kind)
+/* An unmap with debugging or tracing on: the debug verdict, the trace hook, one dispatch. */
+static __attribute__((noinline)) void unmap_hooked(struct dmasim_device *d, const char *call,
+						   dma_addr_t addr, size_t size,
+						   enum dma_data_direction dir, unsigned long attrs,
+						   enum dmasim_map_kind kind)
 {
-	struct dmasim_device *d = dmasim__dev(dev, call);
-
-	if (!d || !check_dir(d, call, dir))
-		return;
 	if (__builtin_expect((addr == DMA_MAPPING_ERROR || !size) && !dmasim__debugging(d), 0)) {
-		dmasim__dev_report(d, "%s: invalid DMA address 0x%llx or size %zu", call,
-				   (unsigned long long)addr, size);
+		unmap_refuse(d, call, addr, size);
 		return;
 	}
 	/* The debug verdict comes first: a debugging run never releases what was not mapped. */
@@ -425,10 +481,35 @@ unmap_common(struct device *dev, const char *call, dma_addr_t addr, size_t size,
 	if (__builtin_expect(DMASIM_TRACING(d->plat), 0))
 		trace_unmap(d, call, addr, size, dir);
 	if (kind != MAP_RESOURCE)
-		d->ops->unmap_phys(d, addr, size, dir, attrs);
+		unmap_dispatch(d, addr, size, dir, attrs);
 	else if (d->ops->unmap_resource)
 		d->ops->unmap_resource(d, addr, size, dir, attrs);
 	debug_dma_unmap_done(d);
+}
+
+/* Every unmap: the checks, once; with debugging and tracing off, one dispatch. */
+static inline __attribute__((always_inline)) void
+unmap_common(struct device *dev, const char *call, dma_addr_t addr, size_t size,
+	     enum dma_data_direction dir, unsigned long attrs, enum dmasim_map_kind kind)
+{
+	struct dmasim_device *d = dmasim__dev(dev, call);
+	const struct dmasim_platform *p;
+
+	if (!d || !check_dir(d, call, dir))
+		return;
+	p = d->plat;
+	if (__builtin_expect(DMASIM_TRACING(p) | p->debug, 0)) {
+		unmap_hooked(d, call, addr, size, dir, attrs, kind);
+		return;
+	}
+	if (__builtin_expect(addr == DMA_MAPPING_ERROR || !size, 0)) {
+		unmap_refuse(d, call, addr, size);
+		return;
+	}
+	if (kind != MAP_RESOURCE)
+		unmap_dispatch(d, addr, size, dir, attrs);
+	else if (d->ops->unmap_resource)
+		d->ops->unmap_resource(d, addr, size, dir, attrs);
 }
 
 void dma_unmap_single_attrs(struct device *dev, dma_addr_t addr, size_t size,
