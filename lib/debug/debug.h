@@ -17,14 +17,16 @@
  * (lib/debug/cacheline.c), the dev_wrote/checked state of each entry, the
  * leak report when a device goes and the dump of live mappings.
  *
- * May use: lib/dev/dev.h (what a device reaches) and, through it, the
- * machine (lib/core/core.h).  Used by: the API layer and lib/dev/ (the
+ * May use: lib/dma/dma.h (the DMA ops: what they allocated, the leak
+ * report's release of bounces), lib/dev/dev.h (what a device reaches) and,
+ * through them, the cache model and the machine.  Used by: the API layer and lib/dev/ (the
  * device-access hooks); lib/cache/cache.c is a known exception
  * (lib/README.md).
  */
 #ifndef DMASIM_DEBUG_H
 #define DMASIM_DEBUG_H
 
+#include "dma/dma.h"
 #include "dev/dev.h"
 
 /* ---- the per-mapping entries (entry.c) and their call sites (stack.c) ------ */
@@ -292,6 +294,59 @@ static inline void debug_dma_sync_sg(struct dmasim_device *d, const char *call,
 {
 	if (dmasim__debugging(d))
 		dmasim__debug_sync_sg(d, call, sgl, nelems);
+}
+
+/* ---- allocations ------------------------------------------------------------- */
+
+bool dmasim__debug_alloc(struct dmasim_device *d, const struct dmasim_alloc *a, size_t size,
+			 enum dma_data_direction dir, enum dmasim_map_kind kind,
+			 unsigned long attrs, void *caller);
+/*
+ * An allocation was made: record it (with its call site), so frees, exports
+ * and device accesses are checked against it and a leak is reported.
+ * Return false if it could not be recorded: the caller frees it.
+ */
+static inline bool debug_dma_alloc(struct dmasim_device *d, const struct dmasim_alloc *a,
+				   size_t size, enum dma_data_direction dir,
+				   enum dmasim_map_kind kind, unsigned long attrs, void *caller)
+{
+	if (!dmasim__debugging(d))
+		return true;
+	return dmasim__debug_alloc(d, a, size, dir, kind, attrs, caller);
+}
+
+bool dmasim__debug_free(struct dmasim_device *d, const char *call, size_t *size, void **cpu,
+			dma_addr_t *dma, unsigned long *attrs, int dir, enum dmasim_map_kind kind);
+/*
+ * Before a free (a verdict): remove the entry and report a free of memory
+ * never allocated, with the wrong function, size, direction or CPU address
+ * (*@cpu NULL: the call names none).  Sets the arguments to what was
+ * allocated (the free then releases that, not what the caller claims).
+ * Return false if nothing may be freed; true, untouched, when debug is off.
+ */
+static inline bool debug_dma_free(struct dmasim_device *d, const char *call, size_t *size,
+				  void **cpu, dma_addr_t *dma, unsigned long *attrs, int dir,
+				  enum dmasim_map_kind kind)
+{
+	if (!dmasim__debugging(d))
+		return true;
+	return dmasim__debug_free(d, call, size, cpu, dma, attrs, dir, kind);
+}
+
+int dmasim__debug_alloc_export(struct dmasim_device *d, const char *call, void *cpu,
+			       dma_addr_t dma, size_t size, enum dmasim_map_kind kind);
+/*
+ * Before exporting an allocation (dma_get_sgtable, dma_mmap_attrs with
+ * @kind MAP_COHERENT; dma_vmap_noncontiguous with MAP_PAGES, @cpu the table):
+ * @cpu/@dma must name an allocation of that kind of this device, at least
+ * @size bytes long (for MAP_PAGES: @dma must start one).  Return 0, or -EINVAL with a report (a verdict).
+ */
+static inline int debug_dma_alloc_export(struct dmasim_device *d, const char *call, void *cpu,
+					 dma_addr_t dma, size_t size, enum dmasim_map_kind kind)
+{
+	if (!dmasim__debugging(d))
+		return 0;
+	return dmasim__debug_alloc_export(d, call, cpu, dma, size, kind);
 }
 
 /* ---- device accesses ----------------------------------------------------------- */

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "dev/dev.h"
-/* Known exception (lib/README.md): dmasim_dev_translate() asks swiotlb for the original of a slot. */
 #include "dma/dma.h"
 #include "debug/debug.h"
 
