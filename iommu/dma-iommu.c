@@ -531,8 +531,11 @@ static void iommu_free(struct dmasim_device *d, size_t size, void *cpu, dma_addr
 		first = dmasim__phys_to_page(d->plat, phys);
 	} else {
 		al = dmasim__alias_find(d->plat, cpu);
-		if (DMASIM_WARN_ON(d->plat, !al || al->nr_pages < n))
+		if (!al || al->nr_pages < n) { /* with debug off nothing checked the free before */
+			dmasim__dev_report(d, "device driver tries to free DMA memory it has not allocated [device address=0x%016llx] [size=%zu bytes] [cpu free address=%p]",
+					   (unsigned long long)dma, size, cpu);
 			return;
+		}
 		if (n == 1 || ((al->pages[0]->flags & PG_head) && al->pages[0]->order == order)) {
 			first = al->pages[0];
 		} else {

@@ -16,7 +16,9 @@
 
 #include <dmasim/iommu.h>
 
-#include "internal.h"
+#include "dma/dma.h"
+#include "dev/dev.h"
+#include "iommu.h"
 #include "backend-ops.h"
 #include "core/sync.h"
 

@@ -9,7 +9,7 @@
 #ifndef DMASIM_IOTLB_H
 #define DMASIM_IOTLB_H
 
-#include "internal.h"
+#include "core/core.h"
 #include "core/sync.h"
 
 /* Ways per set; the entry count is a multiple of it. */

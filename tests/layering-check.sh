@@ -40,7 +40,7 @@ echo "layering: $(wc -l < /tmp/layering-edges.$$) cross-object references checke
 rm -f /tmp/layering-edges.$$
 cd "$src"
 for f in iommu/iova/*.[ch] iommu/pgtable/*.[ch] lib/cache/cache-coherent.c lib/cache/cache-noncoherent.c; do
-	if grep -n '#include "\(internal\|iommu-internal\|debug/debug\)\.h"' "$f"; then
+	if grep -n '#include "\(internal\|iommu-internal\|iommu/iommu\|iotlb\|debug/debug\|dev/dev\|dma/dma\|cache/cache\|core/core\|mm/mm\)\.h"' "$f"; then
 		echo "layering: backend $f includes an internal header"; fail=1
 	fi
 done

@@ -18,7 +18,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 static struct dmasim_platform *p;
 static struct device *dev;

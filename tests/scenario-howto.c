@@ -18,7 +18,7 @@
 #include <linux/slab.h>
 #include <linux/gfp.h>
 
-#include "internal.h"
+#include "dma/dma.h"
 
 static struct dmasim_platform *p;
 

@@ -15,7 +15,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "dma/dma.h"
 
 struct machine {
 	const char *spec;

@@ -5,7 +5,7 @@
  */
 #include "testutil.h"
 #include <dlfcn.h>
-#include "internal.h"
+#include "debug/debug.h"
 
 #include <stdlib.h>
 #include <string.h>

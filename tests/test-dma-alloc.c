@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 
 #include "testutil.h"
-#include "internal.h"
+#include "core/core.h"
 
 #include <dmasim/dma-mapping.h>
 
@@ -1160,6 +1160,205 @@ static void test_threads(void **state)
 	assert_int_equal(tu_log.total, 0);
 }
 
+/* ---- debug off: nothing records an allocation --------------------------------------- */
+
+static unsigned long nr_entries(struct device *dev)
+{
+	return to_dmasim(dev)->nr_maps; /* DMA-API debugging's live entries (lib/debug/entry.c) */
+}
+
+/* The bytes @sgt's pages hold, in order, into @out (at most @n). */
+static size_t sgt_bytes(struct sg_table *sgt, unsigned char *out, size_t n)
+{
+	struct scatterlist *s;
+	size_t done = 0;
+	unsigned int i;
+
+	for_each_sgtable_sg(sgt, s, i) {
+		size_t len = s->length < n - done ? s->length : n - done;
+
+		memcpy(out + done, (unsigned char *)page_address(sg_page(s)) + s->offset, len);
+		done += len;
+	}
+	return done;
+}
+
+/*
+ * As the kernel, whose allocations reach kernel/dma/debug.c only through
+ * debug_dma_alloc_attrs()/debug_dma_free_attrs(): with debug off no entry is
+ * kept for any kind of allocation, yet freeing and exporting work, from the
+ * CPU address (kernel/dma/ops_helpers.c dma_common_get_sgtable() and
+ * kernel/dma/direct.c dma_direct_get_sgtable() take virt_to_page/
+ * vmalloc_to_page of it) or the table (dma_vmap_noncontiguous).
+ */
+static void debug_off_allocations_on(const char *spec, bool cached)
+{
+	struct dmasim_platform *p = tu_platform(spec);
+	unsigned long before;
+	struct device *dev;
+	size_t size = 3 * SZ_4K + 100;
+	unsigned char buf[3 * 4096 + 100], *cpu, *va;
+	struct vm_area_struct vma;
+	struct sg_table sgt, *nc;
+	struct page *pg;
+	dma_addr_t dma;
+
+	assert_non_null(p);
+	before = dmasim__free_page_count(p, -1); /* the IOMMU's tables go with the device */
+	dev = dmasim_device_create(p, "name=nodebug");
+	assert_non_null(dev);
+	tu_log_clear();
+
+	/* Coherent: free, get_sgtable and mmap find the pages from the CPU address. */
+	cpu = dma_alloc_coherent(dev, size, &dma, GFP_KERNEL);
+	assert_non_null(cpu);
+	assert_int_equal(nr_entries(dev), 0);
+	fill_pattern(cpu, size, 9);
+	assert_int_equal(dmasim_dev_read(dev, dma, buf, size), 0);
+	assert_memory_equal(buf, cpu, size);
+	memset(&sgt, 0, sizeof(sgt));
+	assert_int_equal(dma_get_sgtable(dev, &sgt, cpu, dma, size), 0);
+	/* The linear map's view of the pages (cached: skipped when that differs). */
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(sgt_bytes(&sgt, buf, size), size);
+	if (cached)
+		assert_memory_equal(buf, cpu, size);
+	sg_free_table(&sgt);
+	memset(&vma, 0, sizeof(vma));
+	vma.vm_end = 2 * SZ_4K;
+	vma.vm_pgoff = 1;
+	assert_int_equal(dma_mmap_coherent(dev, &vma, cpu, dma, size), 0);
+	va = (unsigned char *)vma.vm_start;
+	assert_memory_equal(va, cpu + SZ_4K, 2 * SZ_4K);
+	va[5] = 0xa5;
+	assert_int_equal(cpu[SZ_4K + 5], 0xa5);
+	assert_int_equal(munmap(va, 2 * SZ_4K), 0);
+	dma_free_coherent(dev, size, cpu, dma);
+
+	/* Write-combined, through dma_free_attrs. */
+	cpu = dma_alloc_wc(dev, SZ_64K, &dma, GFP_KERNEL);
+	assert_non_null(cpu);
+	assert_int_equal(nr_entries(dev), 0);
+	dma_free_wc(dev, SZ_64K, cpu, dma);
+
+	/* Pages and noncoherent memory. */
+	pg = dma_alloc_pages(dev, 5000, &dma, DMA_BIDIRECTIONAL, GFP_KERNEL);
+	assert_non_null(pg);
+	assert_int_equal(nr_entries(dev), 0);
+	dma_free_pages(dev, 5000, pg, dma, DMA_BIDIRECTIONAL);
+	cpu = dma_alloc_noncoherent(dev, SZ_4K, &dma, DMA_FROM_DEVICE, GFP_KERNEL);
+	assert_non_null(cpu);
+	assert_int_equal(nr_entries(dev), 0);
+	assert_int_equal(dmasim_dev_write(dev, dma, "nc", 2), 0);
+	dma_sync_single_for_cpu(dev, dma, SZ_4K, DMA_FROM_DEVICE);
+	assert_memory_equal(cpu, "nc", 2);
+	dma_free_noncoherent(dev, SZ_4K, cpu, dma, DMA_FROM_DEVICE);
+
+	/* Noncontiguous: vmap gives the table's pages, the device sees them. */
+	nc = dma_alloc_noncontiguous(dev, size, DMA_BIDIRECTIONAL, GFP_KERNEL, 0);
+	assert_non_null(nc);
+	assert_int_equal(nr_entries(dev), 0);
+	va = dma_vmap_noncontiguous(dev, size, nc);
+	assert_non_null(va);
+	fill_pattern(va, size, 11);
+	dma_sync_sgtable_for_device(dev, nc, DMA_BIDIRECTIONAL);
+	assert_int_equal(dmasim_dev_read(dev, sg_dma_address(nc->sgl), buf, size), 0);
+	assert_memory_equal(buf, va, size);
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(sgt_bytes(nc, buf, size), size);
+	if (cached)
+		assert_memory_equal(buf, va, size);
+	dma_vunmap_noncontiguous(dev, va);
+	dma_free_noncontiguous(dev, size, nc, DMA_BIDIRECTIONAL);
+
+	/* Managed: the devres keeps what the free needs. */
+	cpu = dmam_alloc_coherent(dev, SZ_4K, &dma, GFP_KERNEL);
+	assert_non_null(cpu);
+	assert_int_equal(nr_entries(dev), 0);
+	dmam_free_coherent(dev, SZ_4K, cpu, dma);
+	assert_non_null(dmam_alloc_coherent(dev, 5000, &dma, GFP_KERNEL)); /* freed by destroy */
+	assert_int_equal(nr_entries(dev), 0);
+
+	assert_int_equal(tu_log.total, 0);
+	dmasim_device_destroy(dev);
+	assert_int_equal(dmasim__free_page_count(p, -1), before);
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	assert_int_equal(tu_log.total, 0);
+	dmasim_platform_destroy(p);
+}
+
+static void test_debug_off_no_entries(void **state)
+{
+	(void)state;
+	debug_off_allocations_on("debug=off", true);
+	debug_off_allocations_on("debug=off cache=noncoherent", false);
+	debug_off_allocations_on("debug=off iommu=on", true);
+	debug_off_allocations_on("debug=off iommu=on cache=noncoherent", false);
+}
+
+/*
+ * With debug off a double free is not the debug layer's to catch, but it
+ * must not corrupt the machine: the page allocator (direct) or dma-iommu
+ * (the alias area is gone) refuses it with a report.
+ */
+static void double_free_on(const char *spec)
+{
+	struct dmasim_platform *p = tu_platform(spec);
+	struct device *dev;
+	unsigned long before;
+	dma_addr_t dma;
+	void *cpu;
+
+	assert_non_null(p);
+	dev = dmasim_device_create(p, "name=nodebug");
+	assert_non_null(dev);
+	cpu = dma_alloc_coherent(dev, 2 * SZ_4K, &dma, GFP_KERNEL);
+	assert_non_null(cpu);
+	dma_free_coherent(dev, 2 * SZ_4K, cpu, dma);
+	before = dmasim__free_page_count(p, -1);
+	tu_log_clear();
+	dma_free_coherent(dev, 2 * SZ_4K, cpu, dma);
+	assert_int_equal(dmasim__free_page_count(p, -1), before);
+	assert_int_equal(tu_log.total, 1);
+	tu_log_clear();
+	dmasim_device_destroy(dev);
+	dmasim_platform_destroy(p);
+}
+
+static void test_debug_off_double_free(void **state)
+{
+	(void)state;
+	double_free_on("debug=off");
+	double_free_on("debug=off iommu=on");
+}
+
+/* With debug on the same allocations are the debug layer's entries, and misuse is reported. */
+static void test_debug_on_entries(void **state)
+{
+	struct fixture *f = *state;
+	struct sg_table *nc;
+	dma_addr_t dma;
+	void *cpu;
+
+	cpu = dma_alloc_coherent(f->dev, SZ_4K, &dma, GFP_KERNEL);
+	assert_non_null(cpu);
+	assert_int_equal(nr_entries(f->dev), 1);
+	nc = dma_alloc_noncontiguous(f->dev, SZ_4K, DMA_TO_DEVICE, GFP_KERNEL, 0);
+	assert_non_null(nc);
+	assert_int_equal(nr_entries(f->dev), 2);
+	dma_free_coherent(f->dev, 2 * SZ_4K, cpu, dma);
+	assert_log_has("device driver frees DMA memory with different size");
+	tu_log_clear();
+	assert_int_equal(nr_entries(f->dev), 1);
+	dma_free_coherent(f->dev, SZ_4K, cpu, dma);
+	assert_log_has("device driver tries to free DMA memory it has not allocated");
+	tu_log_clear();
+	dma_free_noncontiguous(f->dev, SZ_4K, nc, DMA_FROM_DEVICE);
+	assert_log_has("device driver frees DMA memory with different direction");
+	tu_log_clear();
+	assert_int_equal(nr_entries(f->dev), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1184,6 +1383,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mmap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_reports_leak, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+		cmocka_unit_test(test_debug_off_no_entries),
+		cmocka_unit_test(test_debug_off_double_free),
+		cmocka_unit_test_setup_teardown(test_debug_on_entries, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

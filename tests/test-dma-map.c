@@ -12,7 +12,7 @@
 #include <linux/slab.h>
 #include <linux/highmem.h>
 
-#include "internal.h"
+#include "dma/dma.h"
 
 static unsigned long dev_to_nr_maps(struct device *dev)
 {

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "internal.h"
+#include "dma/dma.h"
 
 #include <dmasim/dma-mapping.h>
 #include <dmasim/dmapool.h>

@@ -12,7 +12,7 @@
 #include <linux/dmapool.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 static struct dmasim_platform *plat(const char *spec)
 {

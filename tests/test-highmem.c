@@ -15,7 +15,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 #define SPEC "ram=64M@0x80000000,64M@0x100000000:high"
 

@@ -25,7 +25,7 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 #define KiB (1ULL << 10)
 #define MiB (1ULL << 20)

@@ -18,7 +18,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/slab.h>
-#include "internal.h"
+#include "core/core.h"
 
 struct backend_case {
 	const struct dmasim_iova_ops *ops;

@@ -14,7 +14,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)

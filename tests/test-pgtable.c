@@ -15,7 +15,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 #define KiB (1ULL << 10)
 #define MiB (1ULL << 20)

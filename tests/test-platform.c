@@ -18,7 +18,8 @@
 #include <linux/dma-mapping.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "dma/dma.h"
+#include "debug/debug.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 

@@ -3,7 +3,7 @@
  * slot allocation rules (slot and page alignment, min_align_mask, 256 KiB
  * maximum, 128-slot segments, device segment boundary, search hint, the
  * lifo search start of swiotlb=...,lifo), exhaustion, data copies by direction, partial syncs, misuse reports and
- * reachability.  Most tests drive the internal API (lib/internal.h) with
+ * reachability.  Most tests drive the internal API (lib/dma/dma.h, lib/mm/mm.h) with
  * physical addresses so every address can be asserted exactly; the device's
  * side of a bounce is read and written through the RAM view, which is what
  * the device sees.  The last tests go through the public DMA API.
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "internal.h"
+#include "dma/dma.h"
 
 #define POOL 0x80000000ULL /* where the default pool lands: start of the default RAM */
 #define ORIG 0x88000000ULL /* some RAM well away from the pool for original buffers */

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "cache-ownership.h"
-#include "internal.h"
+#include "cache/cache.h"
 
 #define UNIT 4096u /* bytes per block of lines; a line is at most this long */
 

@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 #define MAX_BACKENDS 32
 

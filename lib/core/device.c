@@ -12,7 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "core/core.h"
+/*
+ * Known exception (lib/README.md): creating and destroying a device sets up
+ * and tears down the layers above the machine (DMA ops, bus translation, the
+ * IOMMU, dma_pool, DMA-API debugging), as the kernel's device core does.
+ */
+#include "dma/dma.h"
+#include "dev/dev.h"
+#include "debug/debug.h"
+#include "iommu/iommu.h"
 
 
 const char *dev_name(const struct device *dev)
@@ -223,7 +232,7 @@ const struct dmasim_spec_key dmasim__device_keys[] = {
 	{ "domain", "iommu", "`dma`, `identity`, `unmanaged`", "`dma`",
 	  "the device's default IOMMU domain; only for a device behind the IOMMU", 0, parse_domain,
 	  NULL },
-	{ NULL },
+	{ .key = NULL },
 };
 
 struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec)

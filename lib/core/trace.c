@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 /* The kernel's name of a direction, for reports and events (every layer's). */
 const char *dmasim__dir_name(int dir)

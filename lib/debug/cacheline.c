@@ -12,7 +12,7 @@
  */
 #include <stdlib.h>
 
-#include "internal.h"
+#include "debug/debug.h"
 
 #define MAX_OVERLAP 7 /* as the kernel's ACTIVE_CACHELINE_MAX_OVERLAP */
 

@@ -3,7 +3,7 @@
  * what kernel/dma/debug.c checks at each call, over the entries of
  * lib/debug/entry.c.  Only reached with debug on.
  *
- * May use: lib/internal.h and this folder.
+ * May use: lib/debug/debug.h (and through it lib/dev/dev.h and the machine).
  */
 #include <string.h>
 
@@ -259,4 +259,71 @@ void dmasim__debug_dev_accessed(struct dmasim_device *d, const char *call, dma_a
 			dmasim__debug_report(d, "%s: device reached bus address 0x%016llx outside every buffer mapped for it (the IOMMU page is shared with a live mapping)",
 					     call, (unsigned long long)addr);
 	}
+}
+
+/* ---- allocations ------------------------------------------------------------- */
+
+bool dmasim__debug_alloc(struct dmasim_device *d, const struct dmasim_alloc *a, size_t size,
+			 enum dma_data_direction dir, enum dmasim_map_kind kind,
+			 unsigned long attrs, void *caller)
+{
+	return dmasim__map_add(d, &(struct dmasim_map){
+		.dma = a->dma, .size = size, .alloc_size = PAGE_ALIGN(size),
+		.phys = page_to_phys(a->page ? a->page : a->pages[0]), .tlb = DMASIM_NO_TLB,
+		.cpu = a->cpu, .dir = dir, .kind = kind, .attrs = attrs, .checked = true,
+		.caller = caller }) != NULL;
+}
+
+static bool alloc_kind(enum dmasim_map_kind k)
+{
+	return k == MAP_COHERENT || k == MAP_PAGES;
+}
+
+bool dmasim__debug_free(struct dmasim_device *d, const char *call, size_t *size, void **cpu,
+			dma_addr_t *dma, unsigned long *attrs, int dir, enum dmasim_map_kind kind)
+{
+	struct dmasim_map rec, *m = dmasim__map_release(d, call, *dma, *size, dir, kind, NULL, &rec);
+
+	if (!m)
+		return false;
+	/* As the kernel's check_unmap(): allocations must name their memory. */
+	if (*cpu && *cpu != m->cpu && alloc_kind(kind))
+		dmasim__debug_report(d, "%s: device driver frees DMA memory with different CPU address [device address=0x%016llx] [size=%zu bytes] [cpu alloc address=%p] [cpu free address=%p]",
+				     call, (unsigned long long)*dma, m->size, m->cpu, *cpu);
+	*size = m->size;
+	*cpu = m->cpu;
+	*dma = m->dma;
+	*attrs = m->attrs;
+	return true;
+}
+
+int dmasim__debug_alloc_export(struct dmasim_device *d, const char *call, void *cpu,
+			       dma_addr_t dma, size_t size, enum dmasim_map_kind kind)
+{
+	struct dmasim_map *m, rec;
+
+	pthread_mutex_lock(&d->lock);
+	m = dmasim__map_lookup_locked(d, dma);
+	if (m)
+		rec = *m;
+	pthread_mutex_unlock(&d->lock);
+	if (kind == MAP_PAGES) {
+		if (!m || rec.kind != MAP_PAGES || rec.dma != dma) {
+			dmasim__dev_report(d, "%s: table %p is not from dma_alloc_noncontiguous()",
+					   call, cpu);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!m || rec.dma != dma || rec.kind != kind || rec.cpu != cpu) {
+		dmasim__dev_report(d, "%s: %p / 0x%llx is not a coherent allocation of this device",
+				   call, cpu, (unsigned long long)dma);
+		return -EINVAL;
+	}
+	if (size > rec.alloc_size) {
+		dmasim__dev_report(d, "%s: size %zu is larger than the allocation (%zu)", call, size,
+				   rec.size);
+		return -EINVAL;
+	}
+	return 0;
 }

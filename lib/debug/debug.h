@@ -17,12 +17,162 @@
  * (lib/debug/cacheline.c), the dev_wrote/checked state of each entry, the
  * leak report when a device goes and the dump of live mappings.
  *
- * May use: lib/internal.h.  Used by: the API layer only.
+ * May use: lib/dma/dma.h (the DMA ops: what they allocated, the leak
+ * report's release of bounces), lib/dev/dev.h (what a device reaches) and,
+ * through them, the cache model and the machine.  Used by: the API layer and lib/dev/ (the
+ * device-access hooks); lib/cache/cache.c is a known exception
+ * (lib/README.md).
  */
 #ifndef DMASIM_DEBUG_H
 #define DMASIM_DEBUG_H
 
-#include "internal.h"
+#include "dma/dma.h"
+#include "dev/dev.h"
+
+/* ---- the per-mapping entries (entry.c) and their call sites (stack.c) ------ */
+
+#define DMASIM_SITE_FRAMES 6 /* call-site frames kept per mapping (debug on) */
+
+enum dmasim_map_kind {
+	MAP_SINGLE,
+	MAP_PAGE,
+	MAP_SG,
+	MAP_RESOURCE,
+	MAP_COHERENT,
+	MAP_PAGES,       /* dma_alloc_pages / noncoherent / noncontiguous */
+	MAP_IOVA,        /* dma_iova_link() into a dma_iova_try_alloc() range */
+};
+
+struct dmasim_map {
+	union {
+		RB_ENTRY(dmasim_map) node;             /* in the device's tree */
+		SLIST_ENTRY(dmasim_map) free_link;     /* in its cache of unused records */
+	};
+	dma_addr_t dma;
+	size_t size;
+	phys_addr_t phys;     /* the driver's memory */
+	phys_addr_t tlb;      /* bounce slot, or DMASIM_NO_TLB */
+	void *cpu;            /* CPU address for coherent allocations */
+	enum dma_data_direction dir;
+	enum dmasim_map_kind kind;
+	unsigned long attrs;
+	unsigned long seq;
+	bool checked;         /* dma_mapping_error() was called on it */
+	bool dev_wrote;       /* the device wrote it since the CPU last synced it (debug on) */
+	const struct scatterlist *sg_head; /* MAP_SG: the list it came from */
+	int sg_nents;         /* MAP_SG: nents passed to dma_map_sg */
+	size_t alloc_size;    /* MAP_COHERENT/MAP_PAGES: size as requested */
+	void *caller;         /* in a template: the driver's return address (or NULL) */
+	unsigned int nsite;   /* frames in @site; those past it are not copied with the record */
+	void *site[DMASIM_SITE_FRAMES]; /* with debug on: where it was made, innermost first */
+};
+
+
+/* Mapping records: the API layer's knowledge of what each device may reach. */
+struct dmasim_map *dmasim__map_add(struct dmasim_device *d, const struct dmasim_map *tmpl);
+/* Copy a record without the unused tail of its call-site frames. */
+void dmasim__map_copy(struct dmasim_map *to, const struct dmasim_map *from);
+
+/*
+ * Fill a streaming mapping's record field by field: every field but its
+ * tree links, sequence and call-site frames (nsite = 0 says none is valid).
+ * A whole-record initializer would also clear the frames, and that block
+ * clear (rep stos) cost more than the rest of a sync.
+ */
+static inline void dmasim__map_fill(struct dmasim_map *m, dma_addr_t dma, size_t size,
+				    phys_addr_t phys, phys_addr_t tlb, void *cpu,
+				    enum dma_data_direction dir, enum dmasim_map_kind kind,
+				    unsigned long attrs, void *caller)
+{
+	m->dma = dma;
+	m->size = size;
+	m->phys = phys;
+	m->tlb = tlb;
+	m->cpu = cpu;
+	m->dir = dir;
+	m->kind = kind;
+	m->attrs = attrs;
+	m->checked = false;
+	m->dev_wrote = false;
+	m->sg_head = NULL;
+	m->sg_nents = 0;
+	m->alloc_size = 0;
+	m->caller = caller;
+	m->nsite = 0;
+}
+/*
+ * dmasim__map_add() of a streaming mapping from its fields, without a
+ * template to fill and copy: the hot path of dma_map_single/page.
+ */
+struct dmasim_map *dmasim__map_add_streaming(struct dmasim_device *d, dma_addr_t dma, size_t size,
+					     phys_addr_t phys, phys_addr_t tlb, void *cpu,
+					     enum dma_data_direction dir,
+					     enum dmasim_map_kind kind, unsigned long attrs,
+					     void *caller);
+/*
+ * Remove the exact record for an unmap (same start; the same kind preferred)
+ * and copy it to *@out; its storage goes back to the device's cache.
+ * Return false if there is none. Caller holds nothing.
+ */
+bool dmasim__map_take(struct dmasim_device *d, dma_addr_t dma, enum dmasim_map_kind kind,
+		      const struct scatterlist *sg, struct dmasim_map *out);
+/* Look up (under d->lock) the record covering @dma; NULL if none. */
+struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t dma);
+/* While an unmap tears @m down (NULL after), reports about its memory still find it. */
+void dmasim__map_releasing(const struct dmasim_map *m);
+/* The record whose memory (or bounce slot) holds @phys, copied to *@out; slow. */
+bool dmasim__map_find_phys(struct dmasim_device *d, phys_addr_t phys, struct dmasim_map *out);
+/* dmasim_device_destroy(): report (and release the bounces of) what @d left mapped or allocated. */
+void dmasim__debug_report_leaks(struct dmasim_device *d);
+/* dmasim_device_destroy(): free the debug layer's per-device state. */
+void dmasim__debug_device_free(struct dmasim_device *d);
+/* Print @d's live mappings (the first 32), each with its call site. */
+void dmasim__dump_maps(struct dmasim_device *d, FILE *out);
+/* The device wrote @dma (debug on): remembered until the CPU syncs the mapping. */
+void dmasim__map_note_dev_write(struct dmasim_device *d, dma_addr_t dma);
+/* dma_mapping_error() was called for @dma: mark the first unchecked record there. */
+void dmasim__map_mark_checked(struct dmasim_device *d, dma_addr_t dma);
+/* " [mapped at fn+0x12 <- fn+0x40 ...]" for a record's site, or "" without one. */
+const char *dmasim__map_site(const struct dmasim_map *m, char *buf, size_t len);
+/*
+ * Find and remove the record an unmap/free names (dma-mapping.c), reporting
+ * every difference the kernel's DMA-API debugging reports (size, direction,
+ * wrong function, unchecked map error).  @dir < 0 skips the direction check.
+ * Return: @out, filled with a copy of the removed record (the caller
+ * releases what it describes), or NULL if nothing may be released.
+ */
+struct dmasim_map *dmasim__map_release(struct dmasim_device *d, const char *call, dma_addr_t addr,
+				       size_t size, int dir, enum dmasim_map_kind kind,
+				       const struct scatterlist *sg, struct dmasim_map *out);
+const char *dmasim__map_kind_name(enum dmasim_map_kind k);
+
+/*
+ * The record-based half of a device access (dev-access.c): the mapping that
+ * covers @addr must exist and allow the access.  Fills *@rec and *@chunk (the
+ * bytes of the access inside that mapping).  Return 0, -EFAULT or -EPERM,
+ * with a debug report; @report false checks silently.
+ */
+int dmasim__record_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
+			  size_t len, bool write, struct dmasim_map *rec, size_t *chunk,
+			  bool report);
+/* ---- overlapping cache lines (debug/cacheline.c) --------------------------------- */
+
+struct dmasim_cachelines;
+/* A streaming mapping starts/ends: count its cache lines, report overlaps (debug on). */
+void dmasim__cachelines_add(struct dmasim_device *d, const char *call, phys_addr_t phys,
+			    size_t size, enum dma_data_direction dir, unsigned long attrs);
+void dmasim__cachelines_del(struct dmasim_device *d, phys_addr_t phys, size_t size,
+			    enum dma_data_direction dir, unsigned long attrs);
+void dmasim__cachelines_destroy(struct dmasim_platform *p);
+
+/* ---- call-site capture (debug/stack.c) ------------------------------------------ */
+
+/* Up to @max return addresses of the calling stack, innermost first; the count. */
+int dmasim__stack_capture(void **frames, int max);
+/* "libunwind" or "backtrace": what dmasim__stack_capture() unwinds with. */
+const char *dmasim__stack_unwinder(void);
+
+
 
 static inline bool dmasim__debugging(const struct dmasim_device *d)
 {
@@ -144,6 +294,59 @@ static inline void debug_dma_sync_sg(struct dmasim_device *d, const char *call,
 {
 	if (dmasim__debugging(d))
 		dmasim__debug_sync_sg(d, call, sgl, nelems);
+}
+
+/* ---- allocations ------------------------------------------------------------- */
+
+bool dmasim__debug_alloc(struct dmasim_device *d, const struct dmasim_alloc *a, size_t size,
+			 enum dma_data_direction dir, enum dmasim_map_kind kind,
+			 unsigned long attrs, void *caller);
+/*
+ * An allocation was made: record it (with its call site), so frees, exports
+ * and device accesses are checked against it and a leak is reported.
+ * Return false if it could not be recorded: the caller frees it.
+ */
+static inline bool debug_dma_alloc(struct dmasim_device *d, const struct dmasim_alloc *a,
+				   size_t size, enum dma_data_direction dir,
+				   enum dmasim_map_kind kind, unsigned long attrs, void *caller)
+{
+	if (!dmasim__debugging(d))
+		return true;
+	return dmasim__debug_alloc(d, a, size, dir, kind, attrs, caller);
+}
+
+bool dmasim__debug_free(struct dmasim_device *d, const char *call, size_t *size, void **cpu,
+			dma_addr_t *dma, unsigned long *attrs, int dir, enum dmasim_map_kind kind);
+/*
+ * Before a free (a verdict): remove the entry and report a free of memory
+ * never allocated, with the wrong function, size, direction or CPU address
+ * (*@cpu NULL: the call names none).  Sets the arguments to what was
+ * allocated (the free then releases that, not what the caller claims).
+ * Return false if nothing may be freed; true, untouched, when debug is off.
+ */
+static inline bool debug_dma_free(struct dmasim_device *d, const char *call, size_t *size,
+				  void **cpu, dma_addr_t *dma, unsigned long *attrs, int dir,
+				  enum dmasim_map_kind kind)
+{
+	if (!dmasim__debugging(d))
+		return true;
+	return dmasim__debug_free(d, call, size, cpu, dma, attrs, dir, kind);
+}
+
+int dmasim__debug_alloc_export(struct dmasim_device *d, const char *call, void *cpu,
+			       dma_addr_t dma, size_t size, enum dmasim_map_kind kind);
+/*
+ * Before exporting an allocation (dma_get_sgtable, dma_mmap_attrs with
+ * @kind MAP_COHERENT; dma_vmap_noncontiguous with MAP_PAGES, @cpu the table):
+ * @cpu/@dma must name an allocation of that kind of this device, at least
+ * @size bytes long (for MAP_PAGES: @dma must start one).  Return 0, or -EINVAL with a report (a verdict).
+ */
+static inline int debug_dma_alloc_export(struct dmasim_device *d, const char *call, void *cpu,
+					 dma_addr_t dma, size_t size, enum dmasim_map_kind kind)
+{
+	if (!dmasim__debugging(d))
+		return 0;
+	return dmasim__debug_alloc_export(d, call, cpu, dma, size, kind);
 }
 
 /* ---- device accesses ----------------------------------------------------------- */

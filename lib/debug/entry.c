@@ -6,9 +6,8 @@
  * device accesses against them, the leak report when a device goes and the
  * dump of live mappings live here too.
  *
- * With debug off the API layer makes no streaming records (lib/debug/debug.h
- * returns at once); allocations are still recorded, since freeing and
- * exporting them finds them here.
+ * With debug off the API layer makes no records at all, of mappings or of
+ * allocations (lib/debug/debug.h returns at once).
  *
  * May use: lib/internal.h (devices, logging, the DMA ops for the leak
  * report's clean-up).
@@ -19,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "debug/debug.h"
 
 static int map_cmp(const struct dmasim_map *a, const struct dmasim_map *b)
 {

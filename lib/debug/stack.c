@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "debug/debug.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define NO_LIBUNWIND 1

@@ -11,6 +11,8 @@
  */
 #include <string.h>
 
+#include "dev/dev.h"
+#include "dma/dma.h"
 #include "debug/debug.h"
 
 /* ---- the direct window: bus = physical - offset, up to the bus limit -------------------- */

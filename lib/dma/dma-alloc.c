@@ -3,43 +3,37 @@
  * (plain, write-combined, managed), dma_alloc_pages and noncoherent memory,
  * noncontiguous tables, and exporting an allocation (get_sgtable, mmap).
  *
- * Checks arguments as the kernel does, records each allocation with the
- * device (so device accesses and frees are checked) and leaves the memory
- * itself to the device's translation ops.
+ * Checks arguments as the kernel does and leaves the memory itself to the
+ * device's DMA ops, which find what to free from the CPU address, as the
+ * kernel's.  Nothing here keeps a record of an allocation: DMA-API debugging
+ * (lib/debug/debug.h) records it when on, to check frees and exports; a
+ * noncontiguous table carries its CPU address (the kernel's dma_sgt_handle)
+ * and managed memory keeps what it needs in its devres.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
-
-static phys_addr_t alloc_phys(const struct dmasim_alloc *a)
-{
-	return page_to_phys(a->page ? a->page : a->pages[0]);
-}
-
-static struct dmasim_map *record_alloc(struct dmasim_device *d, const struct dmasim_alloc *a,
-				       size_t size, enum dma_data_direction dir,
-				       enum dmasim_map_kind kind, unsigned long attrs, void *caller)
-{
-	return dmasim__map_add(d, &(struct dmasim_map){
-		.dma = a->dma, .size = size, .alloc_size = PAGE_ALIGN(size), .phys = alloc_phys(a),
-		.tlb = DMASIM_NO_TLB, .cpu = a->cpu, .dir = dir, .kind = kind, .attrs = attrs,
-		.checked = true, .caller = caller });
-}
+#include "dma/dma.h"
+#include "debug/debug.h"
 
 /*
- * The pages behind an allocation, for exporting it: an alias area's pages
- * (scattered behind an IOMMU, or seen uncached), else the linear block.
+ * Page @i of the allocation at CPU address @cpu, as the kernel's
+ * dma_common_get_sgtable()/iommu_dma_get_sgtable(): an alias area's pages
+ * (vmalloc_to_page: scattered behind an IOMMU, or seen uncached), else the
+ * linear map's (virt_to_page).  NULL if @cpu is neither.
  */
-static struct page *alloc_page_at(struct dmasim_device *d, const struct dmasim_map *m,
-				  unsigned long i)
+static struct page *alloc_page_at(struct dmasim_device *d, void *cpu, unsigned long i)
 {
-	struct dmasim_alias *al = dmasim__alias_find(d->plat, m->cpu);
+	struct dmasim_alias *al = dmasim__alias_find(d->plat, cpu);
+	phys_addr_t phys;
 
-	if (al && i < al->nr_pages)
-		return al->pages[i];
-	return dmasim__phys_to_page(d->plat, m->phys + PFN_PHYS(i));
+	if (al)
+		return i < al->nr_pages ? al->pages[i] : NULL;
+	if (dmasim__linear_to_phys(d->plat, cpu, &phys))
+		return NULL;
+	return dmasim__phys_to_page(d->plat, phys + PFN_PHYS(i));
 }
 
 /* The checks and the allocation that every allocation call shares; records it too. */
@@ -83,13 +77,13 @@ static int alloc_common(struct dmasim_device *d, const char *call, size_t size, 
 				    (unsigned long long)d->bus_offset);
 		return ret;
 	}
-	if (!record_alloc(d, a, size, dir, kind, attrs, caller)) {
+	if (!debug_dma_alloc(d, a, size, dir, kind, attrs, caller)) {
 		d->ops->free(d, size, a->cpu, a->dma, attrs);
 		free(a->pages);
 		return -ENOMEM;
 	}
 	DMASIM_TRACE_DEV(d, .ev = "alloc", .call = call, .cpu = a->cpu, .has_cpu = true,
-			 .phys = alloc_phys(a), .has_phys = true, .bus = a->dma, .has_bus = true,
+			 .phys = page_to_phys(a->page ? a->page : a->pages[0]), .has_phys = true, .bus = a->dma, .has_bus = true,
 			 .size = size, .dir = (int)dir, .has_dir = kind != MAP_COHERENT);
 	return 0;
 }
@@ -127,33 +121,32 @@ void *dma_alloc_wc(struct device *dev, size_t size, dma_addr_t *dma_addr, gfp_t 
 			   __builtin_return_address(0));
 }
 
-static bool alloc_kind(enum dmasim_map_kind k)
+/*
+ * The free every allocation call shares: the debug verdict (which, when on,
+ * sets the arguments to what was allocated), then the DMA ops.  @cpu NULL:
+ * the call names no CPU address; @own_cpu is then the one to free.
+ */
+static void free_common(struct dmasim_device *d, const char *call, size_t size, void *cpu,
+			void *own_cpu, dma_addr_t dma, unsigned long attrs, int dir,
+			enum dmasim_map_kind kind)
 {
-	return k == MAP_COHERENT || k == MAP_PAGES;
-}
-
-static void free_common(struct dmasim_device *d, const char *call, size_t size, void *cpu_addr,
-			dma_addr_t dma, int dir, enum dmasim_map_kind kind)
-{
-	struct dmasim_map *m, rec;
+	struct page *first;
 
 	/* The kernel warns: freeing may sleep (vunmap, IOMMU flushes) and needs IRQs on. */
 	if (dmasim_in_irq())
 		dmasim__debug_report(d, "%s: called from interrupt context [device address=0x%016llx] [size=%zu bytes]",
 				     call, (unsigned long long)dma, size);
-	m = dmasim__map_release(d, call, dma, size, dir, kind, NULL, &rec);
-	if (m)
-		DMASIM_TRACE_DEV(d, .ev = "free", .call = call, .cpu = m->cpu, .has_cpu = true,
-				 .phys = m->phys, .has_phys = true, .bus = m->dma, .has_bus = true,
-				 .size = m->size);
-
-	if (!m)
+	if (!debug_dma_free(d, call, &size, &cpu, &dma, &attrs, dir, kind))
 		return;
-	/* As the kernel's check_unmap(): allocations must name their memory (NULL: no CPU address given). */
-	if (cpu_addr && cpu_addr != m->cpu && alloc_kind(kind))
-		dmasim__debug_report(d, "%s: device driver frees DMA memory with different CPU address [device address=0x%016llx] [size=%zu bytes] [cpu alloc address=%p] [cpu free address=%p]",
-				     call, (unsigned long long)dma, m->size, m->cpu, cpu_addr);
-	d->ops->free(d, m->size, m->cpu, m->dma, m->attrs);
+	if (!cpu)
+		cpu = own_cpu;
+	if (DMASIM_TRACING(d->plat)) {
+		first = alloc_page_at(d, cpu, 0);
+		DMASIM_TRACE_DEV(d, .ev = "free", .call = call, .cpu = cpu, .has_cpu = true,
+				 .phys = first ? page_to_phys(first) : 0, .has_phys = first != NULL,
+				 .bus = dma, .has_bus = true, .size = size);
+	}
+	d->ops->free(d, size, cpu, dma, attrs);
 }
 
 void dma_free_attrs(struct device *dev, size_t size, void *cpu_addr, dma_addr_t dma_handle,
@@ -163,7 +156,7 @@ void dma_free_attrs(struct device *dev, size_t size, void *cpu_addr, dma_addr_t 
 
 	if (!d || !cpu_addr) /* the kernel ignores a NULL CPU address */
 		return;
-	free_common(d, "dma_free_attrs", size, cpu_addr, dma_handle, -1, MAP_COHERENT);
+	free_common(d, "dma_free_attrs", size, cpu_addr, NULL, dma_handle, attrs, -1, MAP_COHERENT);
 }
 
 void dma_free_coherent(struct device *dev, size_t size, void *cpu_addr, dma_addr_t dma_handle)
@@ -172,7 +165,7 @@ void dma_free_coherent(struct device *dev, size_t size, void *cpu_addr, dma_addr
 
 	if (!d || !cpu_addr)
 		return;
-	free_common(d, "dma_free_coherent", size, cpu_addr, dma_handle, -1, MAP_COHERENT);
+	free_common(d, "dma_free_coherent", size, cpu_addr, NULL, dma_handle, 0, -1, MAP_COHERENT);
 }
 
 void dma_free_wc(struct device *dev, size_t size, void *cpu_addr, dma_addr_t dma_addr)
@@ -294,7 +287,8 @@ void dma_free_pages(struct device *dev, size_t size, struct page *page, dma_addr
 
 	if (!d || !page)
 		return;
-	free_common(d, "dma_free_pages", size, page_address(page), dma_handle, dir, MAP_PAGES);
+	free_common(d, "dma_free_pages", size, page_address(page), NULL, dma_handle,
+		    DMA_ATTR_FORCE_CONTIGUOUS, dir, MAP_PAGES);
 }
 
 void *dma_alloc_noncoherent(struct device *dev, size_t size, dma_addr_t *dma_handle,
@@ -324,11 +318,27 @@ void dma_free_noncoherent(struct device *dev, size_t size, void *vaddr, dma_addr
 
 /* ---- noncontiguous ----------------------------------------------------------------- */
 
+/*
+ * The table dma_alloc_noncontiguous() hands out, with what freeing and
+ * vmapping it need (the kernel's struct dma_sgt_handle keeps the pages).
+ */
+struct dmasim_sgt_handle {
+	struct sg_table sgt; /* first: the handle is freed through the table's address */
+	void *cpu;           /* the CPU address the DMA ops gave the allocation */
+	unsigned long attrs;
+};
+
+static struct dmasim_sgt_handle *sgt_handle(struct sg_table *sgt)
+{
+	return (struct dmasim_sgt_handle *)((char *)sgt - offsetof(struct dmasim_sgt_handle, sgt));
+}
+
 struct sg_table *dma_alloc_noncontiguous(struct device *dev, size_t size,
 					 enum dma_data_direction dir, gfp_t gfp,
 					 unsigned long attrs)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_alloc_noncontiguous");
+	struct dmasim_sgt_handle *h;
 	struct dmasim_alloc a;
 	struct sg_table *sgt;
 	int ret;
@@ -343,15 +353,18 @@ struct sg_table *dma_alloc_noncontiguous(struct device *dev, size_t size,
 		dmasim__dev_report(d, "dma_alloc_noncontiguous: invalid DMA direction %d", dir);
 		return NULL;
 	}
-	sgt = calloc(1, sizeof(*sgt));
-	if (!sgt)
+	h = calloc(1, sizeof(*h));
+	if (!h)
 		return NULL;
+	sgt = &h->sgt;
 	if (alloc_common(d, "dma_alloc_noncontiguous", size, dev->coherent_dma_mask,
 			 gfp & ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM), attrs, true, dir,
 			 MAP_PAGES, &a, __builtin_return_address(0))) {
-		free(sgt);
+		free(h);
 		return NULL;
 	}
+	h->cpu = a.cpu;
+	h->attrs = attrs;
 	/* The CPU sees the pages as they are; the device sees one contiguous segment. */
 	if (a.pages) {
 		ret = sg_alloc_table_from_pages(sgt, a.pages, a.nr_pages, 0, PAGE_ALIGN(size), gfp);
@@ -360,8 +373,9 @@ struct sg_table *dma_alloc_noncontiguous(struct device *dev, size_t size,
 	else if (!(ret = sg_alloc_table(sgt, 1, gfp)))
 		sg_set_page(sgt->sgl, a.page, (unsigned int)PAGE_ALIGN(size), 0);
 	if (ret) {
-		free_common(d, "dma_alloc_noncontiguous", size, NULL, a.dma, dir, MAP_PAGES);
-		free(sgt);
+		free_common(d, "dma_alloc_noncontiguous", size, NULL, a.cpu, a.dma, attrs, dir,
+			    MAP_PAGES);
+		free(h);
 		return NULL;
 	}
 	sg_dma_address(sgt->sgl) = a.dma;
@@ -374,33 +388,34 @@ void dma_free_noncontiguous(struct device *dev, size_t size, struct sg_table *sg
 			    enum dma_data_direction dir)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_free_noncontiguous");
+	struct dmasim_sgt_handle *h;
 
 	if (!d || !sgt || !sgt->sgl)
 		return;
-	free_common(d, "dma_free_noncontiguous", size, NULL, sg_dma_address(sgt->sgl), dir,
-		    MAP_PAGES);
+	/* As the kernel's: the table is trusted to be a handle from dma_alloc_noncontiguous(). */
+	h = sgt_handle(sgt);
+	free_common(d, "dma_free_noncontiguous", size, NULL, h->cpu, sg_dma_address(sgt->sgl),
+		    h->attrs, dir, MAP_PAGES);
 	sg_free_table(sgt);
-	free(sgt);
+	free(h);
 }
 
 void *dma_vmap_noncontiguous(struct device *dev, size_t size, struct sg_table *sgt)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_vmap_noncontiguous");
-	struct dmasim_map *m;
-	void *cpu = NULL;
 
+	(void)size;
 	if (!d || !sgt || !sgt->sgl)
 		return NULL;
-	/* The translation layer gave the allocation a CPU address (linear or vmap'ed). */
-	pthread_mutex_lock(&d->lock);
-	m = dmasim__map_lookup_locked(d, sg_dma_address(sgt->sgl));
-	if (m && m->kind == MAP_PAGES && m->dma == sg_dma_address(sgt->sgl))
-		cpu = m->cpu;
-	pthread_mutex_unlock(&d->lock);
-	if (!cpu)
-		dmasim__dev_report(d, "dma_vmap_noncontiguous: table %p is not from dma_alloc_noncontiguous()",
-				   (void *)sgt);
-	return cpu;
+	if (debug_dma_alloc_export(d, "dma_vmap_noncontiguous", sgt, sg_dma_address(sgt->sgl), 0,
+				   MAP_PAGES))
+		return NULL;
+	/*
+	 * The table's pages as one CPU range: the linear map of a contiguous
+	 * block (as dma-direct's page_address()), else the alias area the DMA
+	 * ops made of its pages when allocating (dma-iommu vmaps them).
+	 */
+	return sgt_handle(sgt)->cpu;
 }
 
 void dma_vunmap_noncontiguous(struct device *dev, void *vaddr)
@@ -411,58 +426,39 @@ void dma_vunmap_noncontiguous(struct device *dev, void *vaddr)
 
 /* ---- exporting an allocation ----------------------------------------------------------- */
 
-/* The coherent allocation that @cpu/@dma name; a copy of its record, or -EINVAL with a report. */
-static int find_alloc(struct dmasim_device *d, const char *call, void *cpu, dma_addr_t dma,
-		      size_t size, struct dmasim_map *out)
-{
-	struct dmasim_map *m;
-
-	pthread_mutex_lock(&d->lock);
-	m = dmasim__map_lookup_locked(d, dma);
-	if (m)
-		*out = *m;
-	pthread_mutex_unlock(&d->lock);
-	if (!m || out->dma != dma || out->kind != MAP_COHERENT || out->cpu != cpu) {
-		dmasim__dev_report(d, "%s: %p / 0x%llx is not a coherent allocation of this device",
-				   call, cpu, (unsigned long long)dma);
-		return -EINVAL;
-	}
-	if (size > out->alloc_size) {
-		dmasim__dev_report(d, "%s: size %zu is larger than the allocation (%zu)", call, size,
-				   out->size);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 int dma_get_sgtable_attrs(struct device *dev, struct sg_table *sgt, void *cpu_addr,
 			  dma_addr_t dma_addr, size_t size, unsigned long attrs)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_get_sgtable");
-	struct dmasim_map m;
+	struct dmasim_alias *al;
+	struct page *page;
 	int ret;
 
+	(void)attrs;
 	if (!d)
 		return -EINVAL;
 	if (!sgt) {
 		dmasim__dev_report(d, "dma_get_sgtable: NULL sg_table");
 		return -EINVAL;
 	}
-	ret = find_alloc(d, "dma_get_sgtable", cpu_addr, dma_addr, size, &m);
+	ret = debug_dma_alloc_export(d, "dma_get_sgtable", cpu_addr, dma_addr, size, MAP_COHERENT);
 	if (ret)
 		return ret;
-	{
-		/* An alias area's pages (scattered behind an IOMMU, or seen uncached): one entry per run. */
-		struct dmasim_alias *al = dmasim__alias_find(d->plat, m.cpu);
-
-		if (al)
-			return sg_alloc_table_from_pages(sgt, al->pages, al->nr_pages, 0,
-							 PAGE_ALIGN(size), GFP_KERNEL);
+	/* An alias area's pages (scattered behind an IOMMU, or seen uncached): one entry per run. */
+	al = dmasim__alias_find(d->plat, cpu_addr);
+	if (al)
+		return sg_alloc_table_from_pages(sgt, al->pages, al->nr_pages, 0, PAGE_ALIGN(size),
+						 GFP_KERNEL);
+	page = alloc_page_at(d, cpu_addr, 0);
+	if (!page) {
+		dmasim__dev_report(d, "dma_get_sgtable: %p is not the CPU address of an allocation",
+				   cpu_addr);
+		return -EINVAL;
 	}
 	ret = sg_alloc_table(sgt, 1, GFP_KERNEL);
 	if (ret)
 		return ret;
-	sg_set_page(sgt->sgl, dmasim__phys_to_page(d->plat, m.phys), (unsigned int)PAGE_ALIGN(size), 0);
+	sg_set_page(sgt->sgl, page, (unsigned int)PAGE_ALIGN(size), 0);
 	return 0;
 }
 
@@ -472,10 +468,10 @@ int dma_mmap_attrs(struct device *dev, struct vm_area_struct *vma, void *cpu_add
 	struct dmasim_device *d = dmasim__dev(dev, "dma_mmap_attrs");
 	unsigned long user_count, count, off;
 	struct page **pages;
-	struct dmasim_map m;
 	unsigned char *va;
 	int ret;
 
+	(void)attrs;
 	if (!d)
 		return -EINVAL;
 	if (!vma || vma->vm_end <= vma->vm_start || ((vma->vm_end - vma->vm_start) & ~PAGE_MASK) ||
@@ -483,7 +479,7 @@ int dma_mmap_attrs(struct device *dev, struct vm_area_struct *vma, void *cpu_add
 		dmasim__dev_report(d, "dma_mmap_attrs: bad vma (need page-aligned vm_start < vm_end)");
 		return -EINVAL;
 	}
-	ret = find_alloc(d, "dma_mmap_attrs", cpu_addr, dma_addr, size, &m);
+	ret = debug_dma_alloc_export(d, "dma_mmap_attrs", cpu_addr, dma_addr, size, MAP_COHERENT);
 	if (ret)
 		return ret;
 	user_count = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
@@ -494,8 +490,15 @@ int dma_mmap_attrs(struct device *dev, struct vm_area_struct *vma, void *cpu_add
 	pages = calloc(user_count, sizeof(*pages));
 	if (!pages)
 		return -ENOMEM;
-	for (unsigned long i = 0; i < user_count; i++)
-		pages[i] = alloc_page_at(d, &m, off + i);
+	for (unsigned long i = 0; i < user_count; i++) {
+		pages[i] = alloc_page_at(d, cpu_addr, off + i);
+		if (!pages[i]) { /* with debug off nothing checked @cpu_addr */
+			dmasim__dev_report(d, "dma_mmap_attrs: %p is not the CPU address of an allocation of %zu bytes",
+					   cpu_addr, size);
+			free(pages);
+			return -ENXIO;
+		}
+	}
 	/* vm_start 0 asks dmasim to pick the address, as mmap(NULL, ...) would. */
 	/* Coherent memory reaches user space the way the kernel sees it: uncached. */
 	if (dmasim__wants_uncached(d, true))

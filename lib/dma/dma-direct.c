@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "dma/dma.h"
 #include "dma/dma-direct.h"
 
 static bool force_bounce(struct dmasim_device *d)

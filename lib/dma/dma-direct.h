@@ -11,7 +11,7 @@
 #ifndef DMASIM_DMA_DIRECT_H
 #define DMASIM_DMA_DIRECT_H
 
-#include "internal.h"
+#include "dma/dma.h"
 
 /* Out of the device's reach (or bouncing forced): through swiotlb, or refused. */
 int dmasim__direct_map_bounce(struct dmasim_device *d, phys_addr_t phys, size_t size,

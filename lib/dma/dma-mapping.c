@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "dma/dma.h"
 #include "debug/debug.h"
 #include "dma/dma-direct.h"
 

@@ -25,7 +25,7 @@
 
 #include <bitstring.h>
 
-#include "internal.h"
+#include "dma/dma.h"
 #include <dmasim/dma-mapping.h>
 #include <dmasim/dmapool.h>
 

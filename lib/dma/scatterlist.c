@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "dma/dma.h"
 
 static size_t min_size(size_t a, size_t b)
 {

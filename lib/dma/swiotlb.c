@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "dma/dma.h"
 
 /* A free slot's orig; also set while an unmap copies back, so lookups fail. */
 #define NO_ORIG ((phys_addr_t)-1)

@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 #define LINEAR_SPAN_MAX (1ULL << 40) /* host address space the linear map may reserve */
 /*

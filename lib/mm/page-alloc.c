@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 #define ZONE_DMA_LIMIT (16ULL << 20)
 #define ZONE_DMA32_LIMIT (4ULL << 30)
@@ -228,6 +228,13 @@ void dmasim__free_pages(struct page *page, unsigned int order)
 {
 	struct dmasim_platform *p = page->region->plat;
 
+	/* A free of memory already free (a double free nothing above caught) would corrupt the arena. */
+	if (!(page->flags & PG_head)) {
+		dmasim__report(p, "free of pfn 0x%lx (order %u), which is not an allocated block head%s",
+			       page_to_pfn(page), order,
+			       (page->flags & PG_buddy) ? " (double free?)" : "");
+		return;
+	}
 	pthread_mutex_lock(&p->mm_lock);
 	arena_free(&p->arenas[page->arena], page, order);
 	pthread_mutex_unlock(&p->mm_lock);

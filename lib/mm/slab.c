@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 static const unsigned int class_sizes[] = { 64, 128, 192, 256, 512, 1024, 2048 };
 #define NR_CLASSES ARRAY_SIZE(class_sizes)

@@ -19,7 +19,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 #define STACK_GUESS (8UL << 20) /* the usual stack rlimit, when the thread's bounds are unknown */
 
