@@ -64,11 +64,21 @@ static int direct_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t siz
 	return 0;
 }
 
-static void direct_unmap_phys(struct dmasim_device *d, dma_addr_t dma, size_t size,
-			      enum dma_data_direction dir, unsigned long attrs)
+void dmasim__direct_unmap_full(struct dmasim_device *d, dma_addr_t dma, size_t size,
+			       enum dma_data_direction dir, unsigned long attrs)
 {
-	dmasim__direct_unmap_phys(d, dma, size, dir, attrs);
+	phys_addr_t phys = dmasim__dma_to_phys(d, dma);
+
+	if (!d->dev.dma_coherent) {
+		if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+			dmasim__cache_sync_for_cpu(d, phys, size, dir);
+		dmasim__cache_end_mapping(d, phys, size);
+	}
+	if (dmasim__swiotlb_is_bounce(d->plat, phys))
+		dmasim__swiotlb_unmap(d, phys, size, dir, attrs);
 }
+
+#define direct_unmap_phys dmasim__direct_unmap_full
 
 static void direct_sync_for_cpu(struct dmasim_device *d, dma_addr_t dma, size_t size,
 				enum dma_data_direction dir)

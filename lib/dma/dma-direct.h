@@ -41,20 +41,24 @@ dmasim__direct_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t size,
 	return 0;
 }
 
-/* The bus address names the memory: a swiotlb slot is found by its address. */
+/* The whole unmap (dma-direct's ops call it): cache maintenance, the swiotlb slot. */
+void dmasim__direct_unmap_full(struct dmasim_device *d, dma_addr_t dma, size_t size,
+			       enum dma_data_direction dir, unsigned long attrs);
+
+/*
+ * The bus address names the memory: a swiotlb slot is found by its address.
+ * A coherent device's unmap of memory not bounced does nothing; the rest is
+ * out of line (a tail call, so the caller's fast path needs no frame).
+ */
 static inline __attribute__((always_inline)) void
 dmasim__direct_unmap_phys(struct dmasim_device *d, dma_addr_t dma, size_t size,
 			  enum dma_data_direction dir, unsigned long attrs)
 {
-	phys_addr_t phys = dmasim__dma_to_phys(d, dma);
-
-	if (!d->dev.dma_coherent) {
-		if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
-			dmasim__cache_sync_for_cpu(d, phys, size, dir);
-		dmasim__cache_end_mapping(d, phys, size);
-	}
-	if (__builtin_expect(dmasim__swiotlb_is_bounce(d->plat, phys), 0))
-		dmasim__swiotlb_unmap(d, phys, size, dir, attrs);
+	if (__builtin_expect(d->dev.dma_coherent &&
+				     !dmasim__swiotlb_is_bounce(d->plat, dmasim__dma_to_phys(d, dma)),
+			     1))
+		return;
+	dmasim__direct_unmap_full(d, dma, size, dir, attrs);
 }
 
 #endif /* DMASIM_DMA_DIRECT_H */
