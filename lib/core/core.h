@@ -158,6 +158,7 @@ struct dmasim_device {
 	const struct dmasim_dma_ops *ops;       /* the driver's side: chosen once, at creation */
 	bool dma_direct;        /* ops are dma-direct: the API layer calls it inline (set at creation) */
 	const struct dmasim_bus_ops *bus;       /* the device's side: how its bus addresses translate */
+	bool bus_window;        /* bus is the direct window: device accesses take it inline (set at creation) */
 	pthread_mutex_t lock;
 	struct dmasim_map_tree maps;
 	SLIST_HEAD(, dmasim_map) free_maps; /* unused records, for reuse (at most 64) */

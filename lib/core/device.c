@@ -284,6 +284,7 @@ struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec)
 	}
 	d->bounce_all = d->force_bounce || dmasim__swiotlb_force(p);
 	d->dma_direct = d->ops == &dmasim__direct_ops; /* as dma_map_direct(), decided once */
+	d->bus_window = d->bus == &dmasim__bus_window;
 	d->dev.init_name = d->name;
 	pthread_mutex_init(&d->lock, NULL);
 	d->dev.dmasim_magic = DMASIM_DEVICE_MAGIC;

@@ -86,6 +86,95 @@ const struct dmasim_bus_ops dmasim__bus_window = {
 static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t addr, void *buf,
 			 size_t len, bool write);
 
+/* Copy @len bytes; up to 8 inline (a device's register-sized accesses), else memcpy(). */
+static inline __attribute__((always_inline)) void copy_bytes(unsigned char *to,
+							     const unsigned char *from, size_t len)
+{
+	switch (len) {
+	case 1:
+		*to = *from;
+		break;
+	case 2:
+		__builtin_memcpy(to, from, 2);
+		break;
+	case 4:
+		__builtin_memcpy(to, from, 4);
+		break;
+	case 8:
+		__builtin_memcpy(to, from, 8);
+		break;
+	default:
+		memcpy(to, from, len);
+	}
+}
+
+static inline unsigned char *host_ptr(struct dmasim_device *d, phys_addr_t phys);
+
+/*
+ * With no fault injection, tracing or debugging on (@len not 0, addr+len not
+ * wrapping): the access in one piece when it fits one translation, with no
+ * piece loop.  The direct window inline (inside the window and the first RAM
+ * region, else the general path with its reports); behind the IOMMU one
+ * translation, the rest (if any) by the general path.
+ */
+/* The direct window inline: true if done. */
+static inline __attribute__((always_inline)) bool window_fast(struct dmasim_device *d,
+							       dma_addr_t addr, void *buf,
+							       size_t len, bool write)
+{
+	const struct dmasim_region *r = &d->plat->regions[0];
+	u64 limit = d->dev.bus_dma_limit;
+	phys_addr_t pa = addr + d->bus_offset;
+	u64 off = pa - r->base;
+	unsigned char *ram;
+
+	if ((limit && addr + len - 1 > limit) || pa < addr || off >= r->size || len > r->size - off)
+		return false;
+	ram = (d->dev.dma_coherent ? r->cpu : r->ram) + off;
+	write ? copy_bytes(ram, buf, len) : copy_bytes(buf, ram, len);
+	return true;
+}
+
+/* Behind the IOMMU: one translation, the rest (if any) by the general path. */
+static __attribute__((noinline)) int access_translated(struct dmasim_device *d, const char *call,
+						       dma_addr_t addr, void *buf, size_t len,
+						       bool write)
+{
+	phys_addr_t phys;
+	size_t chunk;
+	unsigned char *ram;
+	int ret;
+
+	ret = d->bus->translate(d, call, addr, len, write, &phys, &chunk);
+	if (ret)
+		return ret;
+	ram = host_ptr(d, phys);
+	write ? copy_bytes(ram, buf, chunk) : copy_bytes(buf, ram, chunk);
+	if (__builtin_expect(chunk == len, 1))
+		return 0;
+	return access_pieces(d, call, addr + chunk, (unsigned char *)buf + chunk, len - chunk, write);
+}
+
+/*
+ * With no fault injection, tracing or debugging on (@len not 0, addr+len not
+ * wrapping): the access in one piece when it fits one translation, with no
+ * piece loop.  The direct window inline (inside the window and the first RAM
+ * region, else the general path with its reports); behind the IOMMU one
+ * translation, the rest (if any) by the general path.
+ */
+static inline __attribute__((always_inline)) int access_unhooked(struct dmasim_device *d,
+								  const char *call,
+								  dma_addr_t addr, void *buf,
+								  size_t len, bool write)
+{
+	if (__builtin_expect(d->bus_window, 1)) {
+		if (__builtin_expect(window_fast(d, addr, buf, len, write), 1))
+			return 0;
+		return access_pieces(d, call, addr, buf, len, write);
+	}
+	return access_translated(d, call, addr, buf, len, write);
+}
+
 static inline __attribute__((always_inline)) int access(struct device *dev, const char *call,
 							 dma_addr_t addr, void *buf, size_t len,
 							 bool write)
@@ -103,6 +192,9 @@ static inline __attribute__((always_inline)) int access(struct device *dev, cons
 				     (unsigned long long)addr, len);
 		return -EFAULT;
 	}
+	if (__builtin_expect(!(__atomic_load_n(&d->plat->fail_rules, __ATOMIC_RELAXED) |
+			       DMASIM_TRACING(d->plat) | d->plat->debug | !len), 1))
+		return access_unhooked(d, call, addr, buf, len, write);
 	if (len && dmasim__should_fail(d->plat, FAIL_ACCESS, d, call))
 		return -EFAULT;
 	if (DMASIM_TRACING(d->plat)) {
