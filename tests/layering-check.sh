@@ -9,6 +9,7 @@
 #      model's reports (the ownership tracking is to move into lib/debug/).
 #   2. Backends use only their own folder's helpers and the shared
 #      concurrency helper (lib/core/sync.c), and include no internal header.
+#   3. Each file includes only the headers of its layer and those below.
 set -euo pipefail
 src=$(cd "$1" && pwd)
 shift
@@ -43,6 +44,36 @@ for f in iommu/iova/*.[ch] iommu/pgtable/*.[ch] lib/cache/cache-coherent.c lib/c
 	if grep -n '#include "\(internal\|iommu-internal\|iommu/iommu\|iotlb\|debug/debug\|dev/dev\|dma/dma\|cache/cache\|core/core\|mm/mm\)\.h"' "$f"; then
 		echo "layering: backend $f includes an internal header"; fail=1
 	fi
+done
+# 3. Headers: one per layer, each file including only headers of its own
+#    layer or below (lib/README.md "One header per layer").  Ranks, from the
+#    bottom: machine 0, cache model 1, DMA ops 2, bus translation and the
+#    IOMMU 3, DMA-API debugging 4, the API layer 5.  The known exceptions
+#    (lib/README.md) are listed here so they cannot grow.
+rank() {
+	case "$1" in
+	mm/*|core/*|lib/mm/*|lib/core/*) echo 0 ;;
+	cache/*|cache-ownership.h|lib/cache/*) echo 1 ;;
+	lib/dma/dma-mapping.c|lib/dma/dma-alloc.c|lib/dma/dmapool.c|lib/dma/scatterlist.c|lib/dev/dev-access.c) echo 5 ;;
+	dma/*|lib/dma/*) echo 2 ;;
+	dev/*|lib/dev/*|iommu/*|iommu-internal.h|iommu.h|iotlb.h|backend-ops.h) echo 3 ;;
+	debug/*|lib/debug/*) echo 4 ;;
+	*) echo 9 ;;
+	esac
+}
+for f in lib/*/*.[ch] iommu/*.[ch]; do
+	from=$(rank "$f")
+	for h in $(sed -n 's/^#include "\(.*\)"$/\1/p' "$f"); do
+		to=$(rank "$h")
+		[ "$to" = 9 ] && continue
+		[ "$to" -le "$from" ] && continue
+		case "$f $h" in
+		"lib/core/platform.c dma/dma.h"|"lib/core/platform.c debug/debug.h"|"lib/core/platform.c iommu/iommu.h") continue ;;
+		"lib/core/device.c dma/dma.h"|"lib/core/device.c dev/dev.h"|"lib/core/device.c debug/debug.h"|"lib/core/device.c iommu/iommu.h") continue ;;
+		"lib/cache/cache.c debug/debug.h") continue ;;
+		esac
+		echo "layering: $f includes $h, a header of a layer above it"; fail=1
+	done
 done
 [ "$fail" = 0 ] && echo "layering: ok"
 exit "$fail"

@@ -9,8 +9,8 @@
  * With debug off the API layer makes no records at all, of mappings or of
  * allocations (lib/debug/debug.h returns at once).
  *
- * May use: lib/internal.h (devices, logging, the DMA ops for the leak
- * report's clean-up).
+ * May use: lib/debug/debug.h and what it includes (devices, logging, the
+ * DMA ops for the leak report's clean-up).
  */
 #include <dlfcn.h>
 #include <inttypes.h>
@@ -336,7 +336,7 @@ static bool alloc_kind(enum dmasim_map_kind k)
 	return k == MAP_COHERENT || k == MAP_PAGES;
 }
 
-/* See internal.h: the checks every unmap and free goes through. */
+/* See debug.h: the checks every unmap and free goes through. */
 struct dmasim_map *dmasim__map_release(struct dmasim_device *d, const char *call, dma_addr_t addr,
 				       size_t size, int dir, enum dmasim_map_kind kind,
 				       const struct scatterlist *sg, struct dmasim_map *out)
