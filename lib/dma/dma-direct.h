@@ -6,7 +6,7 @@
  * when d->dma_direct (set once, at device creation) and calls
  * d->ops otherwise; dma-direct.c's ops call the same functions.
  *
- * May use: lib/internal.h.  Used by: lib/dma/dma-mapping.c, lib/dma/dma-direct.c.
+ * May use: lib/dma/dma.h.  Used by: lib/dma/dma-mapping.c, lib/dma/dma-direct.c.
  */
 #ifndef DMASIM_DMA_DIRECT_H
 #define DMASIM_DMA_DIRECT_H
