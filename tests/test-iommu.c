@@ -1157,6 +1157,49 @@ static void test_dma_identity(void **state)
  * drivers/iommu/dma-iommu.c, iommu_dma_need_sync(): true when the device
  * is not coherent or the IOVA translates into a swiotlb buffer.
  */
+/*
+ * debug=off: dma_map_resource() ranges and dma_iova_link() links leave no
+ * DMA-API debugging entry, and dma_iova_unlink() of a range holding two
+ * links unlinks both at once, as the kernel's (drivers/iommu/dma-iommu.c:
+ * dma_iova_unlink() unmaps [addr + offset, + size) with no per-link state).
+ * debug=on records them as before.
+ */
+static void test_debug_off_links_unrecorded(void **state)
+{
+	const struct combo *c = *state;
+
+	for (int debug = 0; debug <= 1; debug++) {
+		struct dmasim_platform *p = cplat(c, debug ? "debug=on" : "debug=off");
+		struct device *dev = mkdev(p, "name=links");
+		struct page *pg = alloc_pages(GFP_KERNEL, 1);
+		struct dma_iova_state st = { 0 };
+		unsigned char *mem = page_address(pg);
+		dma_addr_t h;
+
+		assert_non_null(pg);
+		assert_true(dma_iova_try_alloc(dev, &st, page_to_phys(pg), 2 * 4096));
+		assert_int_equal(dma_iova_link(dev, &st, page_to_phys(pg), 0, 4096,
+					       DMA_BIDIRECTIONAL, 0), 0);
+		assert_int_equal(dma_iova_link(dev, &st, page_to_phys(pg) + 4096, 4096, 4096,
+					       DMA_BIDIRECTIONAL, 0), 0);
+		h = dma_map_resource(dev, 0x10000000, 4096, DMA_BIDIRECTIONAL, 0);
+		assert_false(dma_mapping_error(dev, h));
+		assert_int_equal(to_dmasim(dev)->nr_maps, debug ? 3 : 0);
+		assert_int_equal(dmasim_dev_write(dev, st.addr + 4096 + 8, "xy", 2), 0);
+		assert_memory_equal(mem + 4096 + 8, "xy", 2);
+		dma_unmap_resource(dev, h, 4096, DMA_BIDIRECTIONAL, 0);
+		dma_iova_unlink(dev, &st, 0, 2 * 4096, DMA_BIDIRECTIONAL, 0);
+		assert_int_equal(to_dmasim(dev)->nr_maps, 0);
+		assert_int_equal(dmasim_debug_errors(p), 0);
+		/* Both links are gone from the page table. */
+		assert_int_equal(dmasim_dev_write(dev, st.addr, "z", 1), -EFAULT);
+		assert_int_equal(dmasim_dev_write(dev, st.addr + 4096, "z", 1), -EFAULT);
+		dma_iova_destroy(dev, &st, 0, DMA_BIDIRECTIONAL, 0);
+		__free_pages(pg, 1);
+		dmasim_platform_destroy(p);
+	}
+}
+
 static void test_dma_need_sync_bounced(void **state)
 {
 	const struct combo *c = *state;
@@ -1815,6 +1858,7 @@ static const struct {
 	T(test_dma_noncontiguous),
 	T(test_dma_identity),
 	T(test_dma_need_sync_bounced),
+	T(test_debug_off_links_unrecorded),
 	T(test_dma_msi_window),
 	T(test_dma_reserve),
 	T(test_strict_vs_lazy),

@@ -201,6 +201,18 @@ static inline bool debug_dma_map_phys(struct dmasim_device *d, const char *call,
 }
 
 /* dma_mapping_error() was called on @dma. */
+/*
+ * A mapping with no cache lines of its own to check (a dma_map_resource()
+ * range, a dma_iova_link() link) was made: record it.  Return false if it
+ * could not be recorded: the caller undoes it.
+ */
+static inline bool debug_dma_map_record(struct dmasim_device *d, const struct dmasim_map *tmpl)
+{
+	if (!dmasim__debugging(d))
+		return true;
+	return dmasim__map_add(d, tmpl) != NULL;
+}
+
 static inline void debug_dma_mapping_error(struct dmasim_device *d, dma_addr_t dma)
 {
 	if (dmasim__debugging(d))

@@ -439,13 +439,16 @@ dma_addr_t dma_map_resource(struct device *dev, phys_addr_t phys_addr, size_t si
 	if (dmasim__should_fail(d->plat, FAIL_MAP, d, "dma_map_resource") ||
 	    d->ops->map_resource(d, phys_addr, size, dir, &dma))
 		return DMA_MAPPING_ERROR;
-	return dmasim__map_add(d, &(struct dmasim_map){ .dma = dma, .size = size,
-							.phys = phys_addr, .tlb = DMASIM_NO_TLB,
-							.dir = dir, .kind = MAP_RESOURCE,
-							.attrs = attrs,
-							.caller = __builtin_return_address(0) }) ?
-		       dma :
-		       DMA_MAPPING_ERROR;
+	if (!debug_dma_map_record(d, &(struct dmasim_map){ .dma = dma, .size = size,
+							   .phys = phys_addr, .tlb = DMASIM_NO_TLB,
+							   .dir = dir, .kind = MAP_RESOURCE,
+							   .attrs = attrs,
+							   .caller = __builtin_return_address(0) })) {
+		if (d->ops->unmap_resource)
+			d->ops->unmap_resource(d, dma, size, dir, attrs);
+		return DMA_MAPPING_ERROR;
+	}
+	return dma;
 }
 
 static __attribute__((noinline, cold)) void unmap_refuse(struct dmasim_device *d,
@@ -865,11 +868,11 @@ int dma_iova_link(struct device *dev, struct dma_iova_state *state, phys_addr_t 
 				   (unsigned long long)phys);
 	if (ret)
 		return ret;
-	if (!dmasim__map_add(d, &(struct dmasim_map){ .dma = dma, .size = size, .phys = phys,
-						      .tlb = DMASIM_NO_TLB, .dir = dir,
-						      .kind = MAP_IOVA, .attrs = attrs,
-						      .checked = true,
-						      .caller = __builtin_return_address(0) })) {
+	if (!debug_dma_map_record(d, &(struct dmasim_map){ .dma = dma, .size = size,
+							   .phys = phys, .tlb = DMASIM_NO_TLB,
+							   .dir = dir, .kind = MAP_IOVA,
+							   .attrs = attrs, .checked = true,
+							   .caller = __builtin_return_address(0) })) {
 		d->ops->iova_unlink(d, dma, size, dir, DMA_ATTR_SKIP_CPU_SYNC);
 		return -ENOMEM;
 	}
@@ -894,6 +897,11 @@ static void iova_unlink_range(struct dmasim_device *d, const char *call,
 	if (offset > state->size || size > state->size - offset) {
 		dmasim__dev_report(d, "%s: [offset %zu + %zu] is outside the %llu-byte IOVA range",
 				   call, offset, size, (unsigned long long)state->size);
+		return;
+	}
+	/* Without debugging nothing knows the links: unlink the range at once, as the kernel. */
+	if (!dmasim__debugging(d)) {
+		d->ops->iova_unlink(d, dma, size, dir, attrs);
 		return;
 	}
 	while (dma < end) {
