@@ -96,7 +96,7 @@
  *    count, and the whole-IOTLB flush is two atomic increments (@gen,
  *    @epoch); a fill notes gen, epoch and the set's count before its walk
  *    and inserts only if none changed (checked under set->lock).
- *  - The swiotlb slot reads of dmasim__swiotlb_find_owned() (relaxed atomic
+ *  - The swiotlb slot reads of find_owned() in lib/dma/swiotlb.c (relaxed atomic
  *    loads of fields written under sw->lock), as the kernel's sync reads
  *    orig_addr.
  *  - The rbtree's free fast path: a hint load and one compare-and-swap on

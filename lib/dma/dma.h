@@ -56,19 +56,6 @@ void dmasim__swiotlb_sync_for_cpu(struct dmasim_device *d, phys_addr_t tlb, size
 				  enum dma_data_direction dir);
 void dmasim__swiotlb_sync_for_device(struct dmasim_device *d, phys_addr_t tlb, size_t size,
 				     enum dma_data_direction dir);
-/*
- * Sync through a mapping record that names both ends ([tlb, tlb+size) is
- * inside the live bounce of [orig, orig+size)): the copy only, no lookup,
- * no lock, no report.  For the direct path, whose records were checked.
- */
-void dmasim__swiotlb_sync_mapped(struct dmasim_device *d, phys_addr_t tlb, phys_addr_t orig,
-				 size_t size, enum dma_data_direction dir, bool for_cpu);
-/*
- * Lock-free: the original of [tlb, tlb+size) if it lies inside one live
- * bounce mapped by @d, and that mapping's direction.  Return 0 or -ENOENT.
- */
-int dmasim__swiotlb_find_owned(struct dmasim_device *d, phys_addr_t tlb, size_t size,
-			       phys_addr_t *orig, enum dma_data_direction *dir);
 bool dmasim__swiotlb_active(struct dmasim_platform *p);
 /* dmasim__swiotlb_is_bounce() is inline, below. */
 /* The original buffer behind a bounce address. */

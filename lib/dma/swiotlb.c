@@ -29,7 +29,7 @@
  * from there to the end of the mapping.  @head lets an address anywhere in
  * a mapping find its first slot, which also holds the min_align offset, the
  * device that mapped it and the mapping's direction.  Fields change only
- * under sw->lock, through slot_set(), because dmasim__swiotlb_find_owned()
+ * under sw->lock, through slot_set(), because find_owned()
  * reads them without it (slot_get()), as the kernel's sync reads orig_addr.
  */
 struct tlb_slot {
@@ -645,6 +645,9 @@ static int sync_range(struct dmasim_device *d, const char *call, phys_addr_t tlb
 	return 0;
 }
 
+static int find_owned(struct dmasim_device *d, phys_addr_t tlb, size_t size,
+		      phys_addr_t *orig, enum dma_data_direction *dir);
+
 void dmasim__swiotlb_sync_for_cpu(struct dmasim_device *d, phys_addr_t tlb, size_t size,
 				  enum dma_data_direction dir)
 {
@@ -656,7 +659,7 @@ void dmasim__swiotlb_sync_for_cpu(struct dmasim_device *d, phys_addr_t tlb, size
 	 * direction decides the copy (what the hardware was given); anything
 	 * else is explained.
 	 */
-	if (!dmasim__swiotlb_find_owned(d, tlb, size, &orig, &mapped))
+	if (!find_owned(d, tlb, size, &orig, &mapped))
 		dir = mapped;
 	else if (sync_range(d, "sync_single_for_cpu", tlb, size, &orig))
 		return;
@@ -670,28 +673,13 @@ void dmasim__swiotlb_sync_for_device(struct dmasim_device *d, phys_addr_t tlb, s
 	enum dma_data_direction mapped;
 	phys_addr_t orig;
 
-	if (!dmasim__swiotlb_find_owned(d, tlb, size, &orig, &mapped))
+	if (!find_owned(d, tlb, size, &orig, &mapped))
 		dir = mapped;
 	else if (sync_range(d, "sync_single_for_device", tlb, size, &orig))
 		return;
 	/* FROM_DEVICE: the bounce already holds what the device may overwrite. */
 	if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)
 		bounce_copy(d->plat, tlb, orig, size, DMA_TO_DEVICE);
-}
-
-/*
- * Sync [tlb, tlb+size) of a bounce whose original (@orig, the same byte)
- * the caller's mapping record vouches for: no slot lookup and no lock, as
- * the kernel's swiotlb_sync_single_for_*() read the slot's orig_addr
- * unlocked.  A live mapping's slots only change hands at its unmap, which a
- * correct driver does not race with a sync of the same mapping.
- */
-void dmasim__swiotlb_sync_mapped(struct dmasim_device *d, phys_addr_t tlb, phys_addr_t orig,
-				 size_t size, enum dma_data_direction dir, bool for_cpu)
-{
-	if (for_cpu ? dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL :
-		      dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)
-		bounce_copy(d->plat, tlb, orig, size, for_cpu ? DMA_FROM_DEVICE : DMA_TO_DEVICE);
 }
 
 /*
@@ -702,8 +690,8 @@ void dmasim__swiotlb_sync_mapped(struct dmasim_device *d, phys_addr_t tlb, phys_
  * does not run while it syncs that mapping; a racing one may see a slot in
  * passing, as the kernel's unlocked sync would.
  */
-int dmasim__swiotlb_find_owned(struct dmasim_device *d, phys_addr_t tlb, size_t size,
-			       phys_addr_t *orig, enum dma_data_direction *dir)
+static int find_owned(struct dmasim_device *d, phys_addr_t tlb, size_t size,
+		      phys_addr_t *orig, enum dma_data_direction *dir)
 {
 	const struct dmasim_swiotlb *sw = d->plat->swiotlb;
 	const struct tlb_slot *h;
