@@ -3,13 +3,14 @@
 #
 #   ./build.sh demo   install what is missing, build, run the headline demo
 #   ./build.sh test   install what is missing, build, run the whole test suite,
-#                     then again built with AddressSanitizer + UBSan
+#                     then again built with AddressSanitizer + UBSan, then a
+#                     short run of each libFuzzer target (clang; docs/fuzzing.md)
 #
 # Run as root on a fresh Debian machine (or with sudo available).
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PACKAGES=(build-essential cmake pkg-config libcmocka-dev libbsd-dev libunwind8)
+PACKAGES=(build-essential cmake pkg-config libcmocka-dev libbsd-dev libunwind8 clang)
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 install_missing() {
@@ -44,6 +45,15 @@ test)
 	ctest --test-dir build --output-on-failure -j"$JOBS"
 	build build-asan -DDMASIM_SANITIZE=address,undefined
 	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+	# The fuzz targets, a few seconds each (only where clang has libFuzzer).
+	if echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' |
+		clang -x c -fsanitize=fuzzer -o /dev/null - >/dev/null 2>&1; then
+		CC=clang build build-fuzz -DDMASIM_FUZZ=ON -DDMASIM_SANITIZE=address,undefined \
+			-DDMASIM_TESTS=OFF -DDMASIM_EXAMPLES=OFF
+		ctest --test-dir build-fuzz --output-on-failure -j"$JOBS"
+	else
+		echo "build.sh: clang cannot link libFuzzer here: fuzz targets not run"
+	fi
 	;;
 *)
 	echo "usage: $0 demo|test" >&2

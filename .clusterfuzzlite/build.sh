@@ -1,0 +1,3 @@
+#!/bin/bash -eu
+# ClusterFuzzLite's build step: the repository's own fuzz/build.sh.
+"$SRC/dmasim/fuzz/build.sh"
