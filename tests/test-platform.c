@@ -400,6 +400,31 @@ static void test_bad_specs(void **state)
 	assert_null(dmasim_platform_current());
 }
 
+/*
+ * Issue 14, defect 8: what the host cannot back is refused with one message
+ * (it used to end in an out-of-memory kill).  200 TiB of high memory is more
+ * than a 47-bit host address space holds.
+ */
+static void test_absurd_machine_refused(void **state)
+{
+	char msg[1024];
+	struct dmasim_platform *p =
+		create_capture("ram=256M@0x80000000,200T@0x10000000000:high", msg, sizeof(msg));
+	int lines = 0;
+
+	(void)state;
+	if (p) {
+		dmasim_platform_destroy(p);
+		fail_msg("200 TiB of RAM was accepted");
+	}
+	for (const char *c = msg; *c; c++)
+		lines += *c == '\n';
+	assert_int_equal(lines, 1);
+	assert_has(msg, "bad spec");
+	assert_has(msg, "ram: cannot create 219902593990656 bytes of backing memory");
+	assert_null(dmasim_platform_current());
+}
+
 static void test_env_spec(void **state)
 {
 	struct dmasim_platform *p;
@@ -467,7 +492,7 @@ static void test_current(void **state)
 		phys_addr_t phys = virt_to_phys(x);
 
 		assert_true(phys >= 0x80000000ULL && phys < 0x80000000ULL + (32ULL << 20));
-		assert_ptr_equal(virt_to_page(x)->region->plat, b);
+		assert_ptr_equal(dmasim__page_platform(virt_to_page(x)), b);
 		kfree(x);
 	}
 
@@ -1451,6 +1476,7 @@ int main(void)
 		cmocka_unit_test(test_multi_region_high),
 		cmocka_unit_test(test_dump),
 		cmocka_unit_test(test_bad_specs),
+		cmocka_unit_test(test_absurd_machine_refused),
 		cmocka_unit_test_teardown(test_env_spec, env_teardown),
 		cmocka_unit_test(test_current),
 		cmocka_unit_test(test_log_handler),

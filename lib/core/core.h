@@ -305,6 +305,8 @@ struct dmasim_platform {
 	pthread_mutex_t mm_lock;
 	struct dmasim_arena arenas[DMASIM_MAX_REGIONS * DMASIM_NR_ZONES];
 	int nr_arenas;
+	struct dmasim_reserved reserved[DMASIM_MAX_RESERVED]; /* sorted, disjoint */
+	int nr_reserved;
 	struct dmasim_slab_cache *slabs;
 	struct dmasim_alias_tree aliases;
 
