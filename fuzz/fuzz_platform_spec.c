@@ -12,7 +12,6 @@
 
 #include <dmasim/dmasim.h>
 
-#include "core/core.h"
 #include "fuzz-common.h"
 
 static FILE *devnull;
@@ -40,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(spec, small, sizeof(small) - 1);
 	memcpy(spec + sizeof(small) - 1, data, size);
 	spec[sizeof(small) - 1 + size] = '\0';
-	if (fuzz_spec_skip(spec, dmasim__parse_size) || fuzz_nan_prob(spec)) {
+	if (fuzz_spec_skip(spec) || fuzz_nan_prob(spec)) {
 		free(spec);
 		return 0;
 	}

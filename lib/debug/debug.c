@@ -174,25 +174,36 @@ bool dmasim__debug_unmap_sg(struct dmasim_device *d, const char *call, struct sc
 			    int *nents, enum dma_data_direction *dir, unsigned long attrs)
 {
 	struct scatterlist *s;
-	int i, count = 0, given = *nents;
+	int i, count = 0, given = *nents, map_nents = 0, udir = *dir;
+	unsigned long map_attrs = 0;
 
-	sg_cachelines(d, call, sgl, given, *dir, attrs, false);
 	/* Only what the entries vouch for is released: a bad list changes nothing. */
 	for_each_sg(sgl, s, given, i) {
 		struct dmasim_map *m, rec;
 
 		if (i && !sg_dma_len(s))
 			break; /* the segments end where the lengths do */
-		m = dmasim__map_release(d, call, sg_dma_address(s), sg_dma_len(s), -1, MAP_SG, sgl,
-					&rec);
+		/* The direction is checked (and a wrong one reported) once per list. */
+		m = dmasim__map_release(d, call, sg_dma_address(s), sg_dma_len(s), count ? -1 : udir,
+					MAP_SG, sgl, &rec);
 		if (!m)
 			break;
 		if (m->sg_nents != given && !count)
 			dmasim__debug_report(d, "%s: device driver frees DMA sg list with different entry count [map count=%d] [unmap count=%d]",
 					     call, m->sg_nents, given);
 		*dir = m->dir;
+		map_nents = m->sg_nents;
+		map_attrs = m->attrs;
 		count++;
 	}
+	/*
+	 * The lines the map tracked go with it: by the map's entries, direction
+	 * and attributes, whatever the unmap passes (an unmap with
+	 * DMA_ATTR_SKIP_CPU_SYNC of a synced mapping left them behind).
+	 */
+	if (count)
+		sg_cachelines(d, call, sgl, map_nents, *dir, map_attrs, false);
+	(void)attrs;
 	/* The ops release exactly the segments the entries vouched for. */
 	*nents = count;
 	return count > 0;
