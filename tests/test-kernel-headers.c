@@ -381,7 +381,8 @@ static void *completer(void *arg)
 /* A correct driver pattern: a spinlock around shared state, a completion from another thread. */
 static void test_locking(void **state)
 {
-	struct dmasim_platform *p = plat(NULL);
+	/* Threaded execution: wait_for_completion() blocks until another thread completes. */
+	struct dmasim_platform *p = plat("exec=threaded");
 	static DEFINE_SPINLOCK(static_lock);
 	static DEFINE_MUTEX(static_mutex);
 	struct waiter w;

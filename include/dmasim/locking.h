@@ -1,22 +1,23 @@
 /*
- * dmasim/locking.h - the kernel's spinlocks, mutexes and completions over
- * host threads.  Included by <linux/spinlock.h>, <linux/mutex.h> and
- * <linux/completion.h>.
+ * dmasim/locking.h - the kernel's spinlocks and mutexes over host threads.
+ * Included by <linux/spinlock.h> and <linux/mutex.h>.
  *
  * A spinlock_t is a host mutex: holding it is atomic context, where the
- * kernel forbids sleeping.  local_irq_save()/spin_lock_irqsave() mark the
- * calling thread's simulated interrupts disabled (dmasim_irqs_disabled());
- * mutex_lock() and wait_for_completion() called with a spinlock held,
- * interrupts disabled or in a simulated interrupt handler
- * (dmasim_irq_enter()) are reported as the kernel's might_sleep() reports
- * them ("BUG: sleeping function called from invalid context"), and still
- * done.
+ * kernel forbids sleeping.  spin_lock_irqsave() also masks the calling
+ * thread's simulated interrupts (dmasim_local_irq_save(), <dmasim/model.h>).
+ * mutex_lock(), wait_for_completion() and the other sleeping calls made with
+ * a spinlock held, interrupts masked or in a simulated interrupt handler are
+ * reported as the kernel's might_sleep() reports them ("BUG: sleeping
+ * function called from invalid context"), and still done.  Unlocking a lock
+ * the thread does not hold is reported and ignored; taking one it already
+ * holds is reported and aborts (the kernel would hang there).
  */
 #ifndef DMASIM_LOCKING_H
 #define DMASIM_LOCKING_H
 
 #include <pthread.h>
 #include <dmasim/ktypes.h>
+#include <dmasim/model.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,43 +43,13 @@ struct mutex {
 	unsigned long owner;
 };
 
-/**
- * struct completion - a one-shot (or counted) event to wait for.
- * @done: completions not yet consumed by a waiter (UINT_MAX after complete_all()).
- * @lock, @wait: the host mutex and condition variable behind it.
- */
-struct completion {
-	unsigned int done;
-	pthread_mutex_t lock;
-	pthread_cond_t wait;
-};
-
-/* --- hook points of the simulated interrupt context ----------------------- */
-
-/**
- * dmasim_local_irq_save() - disable the calling thread's simulated
- * interrupts (local_irq_save()).
- * Return: the previous state, for dmasim_local_irq_restore().
- * Context: any.  Interrupts of a device model are not delivered to a
- * thread whose interrupts are disabled.
- */
-DMASIM_API unsigned long dmasim_local_irq_save(void);
-/** dmasim_local_irq_restore() - go back to the state @flags recorded. */
-DMASIM_API void dmasim_local_irq_restore(unsigned long flags);
-/** dmasim_local_irq_disable() - local_irq_disable(). */
-DMASIM_API void dmasim_local_irq_disable(void);
-/** dmasim_local_irq_enable() - local_irq_enable(). */
-DMASIM_API void dmasim_local_irq_enable(void);
-/** dmasim_irqs_disabled() - whether the calling thread's interrupts are disabled. */
-DMASIM_API bool dmasim_irqs_disabled(void);
-/**
- * dmasim_in_atomic() - whether the calling thread may not sleep: it holds
- * a spinlock, has interrupts disabled, or runs a simulated IRQ handler.
- */
-DMASIM_API bool dmasim_in_atomic(void);
-
 /* --- spinlocks -------------------------------------------------------------- */
 
+/**
+ * dmasim_spin_held() - whether the calling thread holds a spinlock (the
+ * kernel's preempt count): atomic context, where sleeping is reported.
+ */
+DMASIM_API bool dmasim_spin_held(void);
 DMASIM_API void dmasim_spin_lock_init(spinlock_t *lock);
 DMASIM_API void dmasim_spin_lock(spinlock_t *lock);
 DMASIM_API void dmasim_spin_unlock(spinlock_t *lock);
@@ -97,24 +68,6 @@ DMASIM_API void mutex_unlock(struct mutex *lock);
 DMASIM_API int mutex_trylock(struct mutex *lock);
 /** mutex_is_locked() - whether some thread holds @lock. */
 DMASIM_API bool mutex_is_locked(struct mutex *lock);
-
-/* --- completions ------------------------------------------------------------ */
-
-DMASIM_API void init_completion(struct completion *x);
-/** reinit_completion() - make @x un-done again, for reuse. */
-DMASIM_API void reinit_completion(struct completion *x);
-/** complete() - wake one waiter, or let the next wait return at once. */
-DMASIM_API void complete(struct completion *x);
-/** complete_all() - wake every waiter, now and later, until reinit_completion(). */
-DMASIM_API void complete_all(struct completion *x);
-/** wait_for_completion() - sleep until @x is completed. Context: may sleep. */
-DMASIM_API void wait_for_completion(struct completion *x);
-/** wait_for_completion_interruptible() - the same; no signals here. Return: 0. */
-DMASIM_API int wait_for_completion_interruptible(struct completion *x);
-/** try_wait_for_completion() - consume a completion without waiting. Return: true if one was there. */
-DMASIM_API bool try_wait_for_completion(struct completion *x);
-/** completion_done() - whether a wait would return at once. */
-DMASIM_API bool completion_done(struct completion *x);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,6 @@
 /*
  * dmasim/printk.h - the functions behind the kernel's printk(), pr_*(),
- * dev_err_probe(), WARN()/BUG() and might_sleep(), with the kstrto*()
+ * dev_err_probe() and WARN()/BUG(), with the kstrto*()
  * parsers.  Driver code uses them through <linux/printk.h>, <linux/bug.h>,
  * <linux/dev_printk.h> and <linux/kernel.h>.
  */
@@ -65,13 +65,6 @@ DMASIM_API __attribute__((noreturn)) void dmasim_bug(const char *file, int line,
  */
 DMASIM_API int dev_err_probe(const struct device *dev, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-/**
- * dmasim_might_sleep() - might_sleep(): report the call at @file:@line when
- * the calling thread may not sleep (dmasim_in_atomic()), as the kernel's
- * CONFIG_DEBUG_ATOMIC_SLEEP does.
- */
-DMASIM_API void dmasim_might_sleep(const char *file, int line, const char *func);
 
 /* Parsing helpers of include/linux/kstrtox.h: 0 or -EINVAL/-ERANGE. */
 DMASIM_API int kstrtoull(const char *s, unsigned int base, unsigned long long *res);

@@ -1,23 +1,17 @@
 /*
- * lib/core/locking.c - the kernel's spinlocks, mutexes and completions over
- * host threads, and the calling thread's simulated interrupt flag (machine
- * layer).  Holding a spinlock, having interrupts disabled or running a
- * simulated IRQ handler is atomic context: the sleeping calls here report
- * it as the kernel's might_sleep() does.  Lock misuse the kernel's lock
- * debugging catches (recursion, unlocking a lock not held) is reported too.
- *
- * Hook points for the device models' interrupt delivery: the per-thread
- * irq_off state (dmasim_irqs_disabled()) and dmasim_in_atomic().
+ * lib/core/locking.c - the kernel's spinlocks and mutexes over host threads
+ * (machine layer).  Holding a spinlock is atomic context
+ * (dmasim_spin_held(), which dmasim_might_sleep() in context.c asks);
+ * mutex_lock() may sleep.  Lock misuse the kernel's lock debugging catches
+ * (recursion, unlocking a lock not held) is reported.
  */
 #include <pthread.h>
 #include <stdlib.h>
 
 #include "core/core.h"
 #include <dmasim/locking.h>
-#include <dmasim/printk.h>
 
 static _Thread_local unsigned int spin_depth; /* spinlocks held by this thread */
-static _Thread_local bool irq_off;            /* local_irq_disable() in effect */
 
 /* A non-zero identity of the calling thread. */
 static unsigned long self_id(void)
@@ -27,37 +21,9 @@ static unsigned long self_id(void)
 	return (unsigned long)&marker;
 }
 
-unsigned long dmasim_local_irq_save(void)
+bool dmasim_spin_held(void)
 {
-	unsigned long flags = irq_off;
-
-	irq_off = true;
-	return flags;
-}
-
-void dmasim_local_irq_restore(unsigned long flags)
-{
-	irq_off = flags != 0;
-}
-
-void dmasim_local_irq_disable(void)
-{
-	irq_off = true;
-}
-
-void dmasim_local_irq_enable(void)
-{
-	irq_off = false;
-}
-
-bool dmasim_irqs_disabled(void)
-{
-	return irq_off;
-}
-
-bool dmasim_in_atomic(void)
-{
-	return spin_depth > 0 || irq_off || dmasim_in_irq();
+	return spin_depth > 0;
 }
 
 /* ---- spinlocks ---------------------------------------------------------------- */
@@ -158,7 +124,7 @@ void mutex_lock(struct mutex *lock)
 			       (void *)lock);
 		abort();
 	}
-	dmasim_might_sleep(__FILE__, __LINE__, "mutex_lock");
+	dmasim_might_sleep("mutex_lock");
 	pthread_mutex_lock(&lock->lock);
 	__atomic_store_n(&lock->owner, self_id(), __ATOMIC_RELAXED);
 }
@@ -187,80 +153,4 @@ void mutex_unlock(struct mutex *lock)
 bool mutex_is_locked(struct mutex *lock)
 {
 	return __atomic_load_n(&lock->owner, __ATOMIC_RELAXED) != 0;
-}
-
-/* ---- completions ---------------------------------------------------------------- */
-
-#define COMPLETE_ALL (~0U)
-
-void init_completion(struct completion *x)
-{
-	x->done = 0;
-	pthread_mutex_init(&x->lock, NULL);
-	pthread_cond_init(&x->wait, NULL);
-}
-
-void reinit_completion(struct completion *x)
-{
-	pthread_mutex_lock(&x->lock);
-	x->done = 0;
-	pthread_mutex_unlock(&x->lock);
-}
-
-void complete(struct completion *x)
-{
-	pthread_mutex_lock(&x->lock);
-	if (x->done != COMPLETE_ALL)
-		x->done++;
-	pthread_cond_signal(&x->wait);
-	pthread_mutex_unlock(&x->lock);
-}
-
-void complete_all(struct completion *x)
-{
-	pthread_mutex_lock(&x->lock);
-	x->done = COMPLETE_ALL;
-	pthread_cond_broadcast(&x->wait);
-	pthread_mutex_unlock(&x->lock);
-}
-
-void wait_for_completion(struct completion *x)
-{
-	dmasim_might_sleep(__FILE__, __LINE__, "wait_for_completion");
-	pthread_mutex_lock(&x->lock);
-	while (!x->done)
-		pthread_cond_wait(&x->wait, &x->lock);
-	if (x->done != COMPLETE_ALL)
-		x->done--;
-	pthread_mutex_unlock(&x->lock);
-}
-
-int wait_for_completion_interruptible(struct completion *x)
-{
-	wait_for_completion(x);
-	return 0;
-}
-
-bool try_wait_for_completion(struct completion *x)
-{
-	bool ret = false;
-
-	pthread_mutex_lock(&x->lock);
-	if (x->done) {
-		if (x->done != COMPLETE_ALL)
-			x->done--;
-		ret = true;
-	}
-	pthread_mutex_unlock(&x->lock);
-	return ret;
-}
-
-bool completion_done(struct completion *x)
-{
-	bool ret;
-
-	pthread_mutex_lock(&x->lock);
-	ret = x->done != 0;
-	pthread_mutex_unlock(&x->lock);
-	return ret;
 }

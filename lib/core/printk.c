@@ -16,7 +16,6 @@
 #include <time.h>
 
 #include "core/core.h"
-#include <dmasim/locking.h>
 #include <dmasim/printk.h>
 
 /* ---- formatting with the kernel's %p extensions ------------------------------------ */
@@ -434,7 +433,7 @@ void dump_stack(void)
 	}
 }
 
-/* ---- WARN, BUG, might_sleep ------------------------------------------------------------ */
+/* ---- WARN, BUG ------------------------------------------------------------ */
 
 void dmasim_warn(const char *file, int line, const char *func, const char *cond, const char *fmt,
 		 ...)
@@ -467,16 +466,6 @@ void dmasim_bug(const char *file, int line, const char *func)
 
 	dmasim__report(p, "kernel BUG at %s:%d! (in %s())", file, line, func);
 	abort();
-}
-
-void dmasim_might_sleep(const char *file, int line, const char *func)
-{
-	if (!dmasim_in_atomic())
-		return;
-	dmasim__report(dmasim_platform_current(),
-		       "BUG: sleeping function called from invalid context at %s:%d %s() (in_atomic(): %d, irqs_disabled(): %d, in simulated IRQ: %d)",
-		       file, line, func, dmasim_in_atomic(), dmasim_irqs_disabled(),
-		       dmasim_in_irq());
 }
 
 int dev_err_probe(const struct device *dev, int err, const char *fmt, ...)

@@ -29,6 +29,7 @@
 #include <linux/stddef.h>
 #include <linux/types.h>
 #include <asm/byteorder.h>
+#include <dmasim/locking.h>
 
 #define STACK_MAGIC 0xdeadbeef
 #define REPEAT_BYTE(x) ((~0ul / 0xff) * (x))
@@ -36,7 +37,8 @@
 #define __stringify_1(...) #__VA_ARGS__
 #define __stringify(...) __stringify_1(__VA_ARGS__)
 
-#define might_sleep() dmasim_might_sleep(__FILE__, __LINE__, __func__)
+/* might_sleep(): reported (counted) in atomic context, naming the caller. */
+#define might_sleep() ((void)dmasim_might_sleep(__func__))
 #define might_sleep_if(cond)            \
 	do {                            \
 		if (cond)               \
