@@ -357,6 +357,8 @@ static inline bool dmasim__should_fail(struct dmasim_platform *p, enum dmasim_fa
 	return dmasim__should_fail_rules(p, kind, d, call);
 }
 
+/* vsnprintf() with the kernel's printk %p extensions (%pad, %pa, %pe, %pS, %pM, %*ph). */
+int dmasim__vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 void dmasim__log(struct dmasim_platform *p, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void dmasim__vlog(struct dmasim_platform *p, int level, const char *fmt, va_list ap);
