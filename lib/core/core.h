@@ -168,6 +168,8 @@ struct dmasim_device {
 	unsigned long seq;
 	LIST_HEAD(, dmasim_devres) devres;
 	LIST_HEAD(, dma_pool) pools;
+	/* Device accesses on a bus window that DMA-API debugging let through, not yet copied. */
+	LIST_HEAD(, dmasim_dev_access) accesses;
 	LIST_ENTRY(dmasim_device) link;
 	/* Behind the IOMMU: the domain translating now (NULL = blocked) and the default one. */
 	bool behind_iommu;
