@@ -36,7 +36,7 @@ static unsigned long rounds(void)
 {
 	const char *s = getenv("DMASIM_INFLIGHT_ROUNDS");
 
-	return s && atol(s) > 0 ? (unsigned long)atol(s) : 250;
+	return s && atol(s) > 0 ? (unsigned long)atol(s) : 120;
 }
 
 struct race {
