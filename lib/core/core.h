@@ -306,12 +306,14 @@ struct dmasim_platform {
 	phys_addr_t swiotlb_base;       /* the pool, for the inline dmasim__swiotlb_is_bounce() */
 	u64 swiotlb_size;               /* 0 without one */
 	struct dmasim_cache *cache;
+	bool cache_tracks;              /* the model is ABI 4 and asked for unmapped() calls */
 	struct dmasim_iommu *iommu;
 	struct dmasim_fail *fail;
 	int fail_rules;                 /* how many: 0 keeps the hot paths to one load */
 	struct dmasim_trace *trace;
 	bool tracing;
 	struct dmasim_cachelines *cachelines;
+	struct dmasim_ownership *ownership; /* DMA-API debugging: who owns each line */
 
 	pthread_mutex_t log_lock;
 	dmasim_log_fn log_fn;

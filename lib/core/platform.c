@@ -448,6 +448,7 @@ static void teardown(struct dmasim_platform *p)
 	dmasim__fail_destroy(p);
 	dmasim__trace_destroy(p);
 	dmasim__cachelines_destroy(p);
+	dmasim__ownership_destroy(p);
 	dmasim__alias_destroy_all(p);
 	dmasim__cache_destroy(p);
 	dmasim__slab_destroy(p);
