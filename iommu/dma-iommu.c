@@ -266,7 +266,7 @@ static size_t sg_iova_size(struct dmasim_domain *dom, size_t total, unsigned lon
 	return asize;
 }
 
-static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int nents,
+static int iommu_dma_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int nents,
 			enum dma_data_direction dir, unsigned long attrs)
 {
 	struct dmasim_domain *dom = dma_domain(d, "dma_map_sg");
@@ -369,7 +369,7 @@ static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int ne
 	return count;
 }
 
-static void iommu_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int nents,
+static void iommu_dma_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int nents,
 			   enum dma_data_direction dir, unsigned long attrs)
 {
 	struct dmasim_domain *dom = d->domain;
@@ -815,8 +815,8 @@ const struct dmasim_dma_ops dmasim__iommu_dma_ops = {
 	.unmap_phys = iommu_unmap_phys,
 	.sync_for_cpu = iommu_sync_for_cpu,
 	.sync_for_device = iommu_sync_for_device,
-	.map_sg = iommu_map_sg,
-	.unmap_sg = iommu_unmap_sg,
+	.map_sg = iommu_dma_map_sg,
+	.unmap_sg = iommu_dma_unmap_sg,
 	.map_resource = iommu_map_resource,
 	.unmap_resource = iommu_unmap_resource,
 	.alloc = iommu_alloc,

@@ -110,7 +110,7 @@ static void test_spec_parsers(void **state)
 	assert_true(v == 0);
 	assert_int_equal(dmasim__parse_u64("18446744073709551615", &v), 0);
 	assert_true(v == ~0ULL);
-	assert_int_equal(dmasim__parse_u64("18446744073709551616", &v), -EINVAL);
+	assert_int_equal(dmasim__parse_u64("18446744073709551616", &v), -ERANGE);
 	assert_int_equal(dmasim__parse_u64("-1", &v), -EINVAL);
 	assert_int_equal(dmasim__parse_u64("", &v), -EINVAL);
 	assert_int_equal(dmasim__parse_u64("0x", &v), -EINVAL);
@@ -1265,6 +1265,97 @@ static void test_destroyed_device_not_reused(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/*
+ * Issue 14 defect 6: every numeric spec value goes through one scanner that
+ * lets in digits only.  "fail=map:prob=nan" used to pass the range check
+ * (NaN compares false) and be converted to an integer: undefined behaviour.
+ */
+static const char *const absurd_numbers[] = {
+	"nan", "NaN", "inf", "-inf", "infinity", "1e3", "0x1p3", "+5", "-1", "5x", "0x", "", ".",
+	"99999999999999999999999", "0x10000000000000000", "1,5", "0.5.5", "0x-1",
+	" 5", "5 ", "5\t", /* last: a spec splits words at spaces, so only the parsers see these */
+};
+#define ABSURD_IN_SPECS (ARRAY_SIZE(absurd_numbers) - 3)
+
+static void test_spec_numbers_strict(void **state)
+{
+	/* Every numeric key of the platform, the device and the fault rules; %s is the value. */
+	static const char *const plat_specs[] = {
+		"ram=%s@0x80000000", "ram=64M@%s", "swiotlb=%s", "swiotlb=4M@%s",
+		"iommu=on iotlb=%s", "iommu=on fq=%s", "iommu=on fq_timeout=%s", "sites=%s",
+		"seed=%s", "cache=noncoherent:line=%s", "fail=map:prob=%s", "fail=map:nth=%s",
+		"fail=map:every=%s", "fail=map:times=%s",
+	};
+	static const char *const dev_specs[] = {
+		"offset=%s", "limit=%s", "mask=%s", "max_seg=%s", "seg_boundary=%s", "min_align=%s",
+	};
+	struct dmasim_platform *p, *host;
+	char spec[128];
+	u64 v = 7;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(absurd_numbers); i++) {
+		const char *n = absurd_numbers[i];
+
+		assert_int_not_equal(dmasim__parse_u64(n, &v), 0);
+		assert_int_not_equal(dmasim__parse_size(n, &v), 0);
+		assert_int_not_equal(dmasim__parse_fraction(n, 1000000, &v), 0);
+		assert_true(v == 7); /* untouched on failure */
+		for (size_t k = 0; i < ABSURD_IN_SPECS && k < ARRAY_SIZE(plat_specs); k++) {
+			snprintf(spec, sizeof(spec), plat_specs[k], n);
+			tu_log_clear();
+			p = tu_platform(spec);
+			if (p) {
+				dmasim_platform_destroy(p);
+				fail_msg("platform spec '%s' accepted", spec);
+			}
+		}
+	}
+	host = tu_platform(NULL);
+	assert_non_null(host);
+	for (size_t i = 0; i < ABSURD_IN_SPECS; i++) {
+		for (size_t k = 0; k < ARRAY_SIZE(dev_specs); k++) {
+			struct device *dev;
+
+			snprintf(spec, sizeof(spec), dev_specs[k], absurd_numbers[i]);
+			tu_log_clear();
+			dev = dmasim_device_create(host, spec);
+			if (dev)
+				fail_msg("device spec '%s' accepted", spec);
+			assert_int_equal(tu_log.total, 1);
+			assert_log_has("dmasim_device_create: bad spec");
+		}
+		snprintf(spec, sizeof(spec), "map:prob=%s", absurd_numbers[i]);
+		assert_int_equal(dmasim_fail_set(host, spec), -EINVAL);
+	}
+	dmasim_platform_destroy(host);
+
+	/* Fractions: decimal, 0 to 1, rounded to the scale. */
+	assert_int_equal(dmasim__parse_fraction("0.25", 1000000, &v), 0);
+	assert_true(v == 250000);
+	assert_int_equal(dmasim__parse_fraction("1", 1000000, &v), 0);
+	assert_true(v == 1000000);
+	assert_int_equal(dmasim__parse_fraction("1.0000", 1000000, &v), 0);
+	assert_true(v == 1000000);
+	assert_int_equal(dmasim__parse_fraction("0", 1000000, &v), 0);
+	assert_true(v == 0);
+	assert_int_equal(dmasim__parse_fraction("0.0000015", 1000000, &v), 0);
+	assert_true(v == 2);
+	assert_int_equal(dmasim__parse_fraction("0.0000014999", 1000000, &v), 0);
+	assert_true(v == 1);
+	assert_int_equal(dmasim__parse_fraction("0.9999999", 1000000, &v), 0);
+	assert_true(v == 1000000);
+	assert_int_equal(dmasim__parse_fraction("1.0000001", 1000000, &v), -ERANGE);
+	assert_int_equal(dmasim__parse_fraction("2", 1000000, &v), -ERANGE);
+	assert_int_equal(dmasim__parse_fraction("1.", 1000000, &v), -EINVAL);
+	assert_int_equal(dmasim__parse_fraction(".5", 1000000, &v), -EINVAL);
+	/* The nearest correct specs are accepted. */
+	p = tu_platform("fail=map:prob=0.5 seed=0x10 sites=3 iommu=on iotlb=64 fq=8 fq_timeout=0");
+	assert_non_null(p);
+	assert_int_equal(tu_log.total, 0);
+	dmasim_platform_destroy(p);
+}
+
 /* ---- teardown of a creation that fails late ----------------------------------- */
 
 /*
@@ -1597,6 +1688,7 @@ int main(void)
 		cmocka_unit_test(test_dev_validation),
 		cmocka_unit_test(test_destroyed_device),
 		cmocka_unit_test(test_destroyed_device_not_reused),
+		cmocka_unit_test(test_spec_numbers_strict),
 		cmocka_unit_test(test_late_failure_teardown),
 		cmocka_unit_test(test_spec_key_messages),
 		cmocka_unit_test(test_spec_split),
