@@ -20,6 +20,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
+#include <linux/slab.h>
 
 #define IRQ 5
 
@@ -250,8 +251,12 @@ static irqreturn_t bad_handler(int irq, void *dev_id)
 		wait_for_completion_timeout(&never, 1);
 	else if (bad_what == 2)
 		synchronize_irq(irq);
-	else
+	else if (bad_what == 3)
+		kfree(kmalloc(32, GFP_KERNEL));
+	else {
 		udelay(5); /* busy-waiting is allowed */
+		kfree(kmalloc(32, GFP_ATOMIC));
+	}
 	return IRQ_HANDLED;
 }
 
@@ -261,6 +266,7 @@ static void test_irq_context_checks(void **state)
 		"BUG: sleeping function called from invalid context: msleep in the handler of irq 5",
 		"BUG: sleeping function called from invalid context: wait_for_completion_timeout in the handler of irq 5",
 		"synchronize_irq: irq 5: called from the line's own handler",
+		"BUG: sleeping function called from invalid context: kmalloc(GFP_KERNEL) in the handler of irq 5",
 	};
 	struct dmasim_platform *p = tu_platform("exec=deterministic");
 	struct dev d;
@@ -268,13 +274,13 @@ static void test_irq_context_checks(void **state)
 	(void)state;
 	dev_init(&d, p, DMASIM_IRQ_EDGE);
 	assert_int_equal(request_irq(IRQ, bad_handler, 0, "bad", &d), 0);
-	for (bad_what = 0; bad_what < 4; bad_what++) {
+	for (bad_what = 0; bad_what < 5; bad_what++) {
 		unsigned long before = dmasim_debug_errors(p);
 
 		tu_log_clear();
 		writel(1, d.regs + 4);
 		dmasim_run_idle(p);
-		if (bad_what < 3) {
+		if (bad_what < 4) {
 			assert_log_has(msgs[bad_what]);
 			assert_int_equal(dmasim_debug_errors(p), before + 1);
 		} else {
