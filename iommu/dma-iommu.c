@@ -443,6 +443,8 @@ static int iommu_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp
 						    (unsigned int)get_order(len), ~0ULL);
 		if (!a->page)
 			return -ENOMEM;
+		if (dmasim__wants_uncached(d, coherent))
+			dmasim__cache_prep_coherent(d, page_to_phys(a->page), len);
 		a->cpu = dmasim__wants_uncached(d, coherent) ?
 				 dmasim__uncached_alias(d->plat, a->page, n) :
 				 page_address(a->page);
@@ -490,6 +492,9 @@ static int iommu_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp
 		}
 		a->dma = iova;
 	}
+	if (dmasim__wants_uncached(d, coherent))
+		for (unsigned int i = 0; i < n; i++)
+			dmasim__cache_prep_coherent(d, page_to_phys(a->pages[i]), PAGE_SIZE);
 	a->cpu = dmasim__wants_uncached(d, coherent) ? dmasim__map_pages_uncached(d->plat, a->pages, n, NULL) :
 						    dmasim__map_pages(d->plat, a->pages, n, NULL);
 	if (!a->cpu || !dmasim__alias_add(d->plat, a->cpu, len, ALIAS_VMAP, a->pages, n)) {

@@ -790,6 +790,113 @@ static void test_backend_registry(void **state)
 	assert_string_equal(buf, "coherent,noncoherent,test-model");
 }
 
+/*
+ * ABI 5 took the end of a mapping out of the cache contract (a cache knows
+ * lines, not mappings; DMA-API debugging tracks who owns them).  A model
+ * built for ABI 4 that asked for unmapped() still loads and still hears
+ * where each mapping ends, synced or not; an ABI 5 model asking the same
+ * is never called.
+ */
+static int abi4_unmapped;
+static phys_addr_t abi4_phys;
+static size_t abi4_size;
+
+static struct dmasim_cache *abi4_alloc(const struct dmasim_cache_config *cfg)
+{
+	struct dmasim_cache *c = tm_alloc(cfg);
+
+	if (c)
+		c->track_mappings = true;
+	return c;
+}
+
+static void abi4_unmapped_fn(struct dmasim_cache *c, struct device *dev, phys_addr_t phys,
+			     size_t size)
+{
+	(void)c;
+	(void)dev;
+	abi4_unmapped++;
+	abi4_phys = phys;
+	abi4_size = size;
+}
+
+static const struct dmasim_cache_ops abi4_model = {
+	.base = {
+		.abi = 4,
+		.kind = DMASIM_BACKEND_CACHE,
+		.name = "abi4-tracker",
+		.help = "an ABI 4 model that tracks mappings",
+	},
+	.alloc = abi4_alloc,
+	.free = tm_free,
+	.sync_for_device = tm_for_device,
+	.sync_for_cpu = tm_for_cpu,
+	.unmapped = abi4_unmapped_fn,
+};
+
+static const struct dmasim_cache_ops abi5_model = {
+	.base = {
+		.abi = 5,
+		.kind = DMASIM_BACKEND_CACHE,
+		.name = "abi5-tracker",
+		.help = "an ABI 5 model that asks for unmapped()",
+	},
+	.alloc = abi4_alloc,
+	.free = tm_free,
+	.sync_for_device = tm_for_device,
+	.sync_for_cpu = tm_for_cpu,
+	.unmapped = abi4_unmapped_fn,
+};
+
+static void test_cache_abi4_unmapped(void **state)
+{
+	static const char *const specs[] = { "cache=abi4-tracker", "cache=abi4-tracker iommu=on",
+					     "cache=abi4-tracker debug=off" };
+	int ret;
+
+	(void)state;
+	ret = dmasim_backend_register(&abi4_model.base);
+	assert_true(ret == 0 || ret == -EEXIST);
+	ret = dmasim_backend_register(&abi5_model.base);
+	assert_true(ret == 0 || ret == -EEXIST);
+	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
+		struct dmasim_platform *p = tu_platform(specs[i]);
+		struct device *dev = dmasim_device_create(p, "name=t4");
+		char *buf = kmalloc(256, GFP_KERNEL);
+		dma_addr_t dma;
+
+		assert_non_null(buf);
+		abi4_unmapped = 0;
+		dma = dma_map_single(dev, buf, 256, DMA_FROM_DEVICE);
+		assert_false(dma_mapping_error(dev, dma));
+		dma_unmap_single(dev, dma, 256, DMA_FROM_DEVICE);
+		assert_int_equal(abi4_unmapped, 1);
+		assert_true(abi4_phys == virt_to_phys(buf));
+		assert_int_equal(abi4_size, 256);
+		dma = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+		assert_false(dma_mapping_error(dev, dma));
+		dma_unmap_single_attrs(dev, dma, 256, DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+		assert_int_equal(abi4_unmapped, 2);
+		kfree(buf);
+		assert_int_equal(dmasim_debug_errors(p), 0);
+		dmasim_platform_destroy(p);
+	}
+	{
+		struct dmasim_platform *p = tu_platform("cache=abi5-tracker");
+		struct device *dev = dmasim_device_create(p, "name=t5");
+		char *buf = kmalloc(256, GFP_KERNEL);
+		dma_addr_t dma;
+
+		abi4_unmapped = 0;
+		dma = dma_map_single(dev, buf, 256, DMA_FROM_DEVICE);
+		assert_false(dma_mapping_error(dev, dma));
+		dma_unmap_single(dev, dma, 256, DMA_FROM_DEVICE);
+		assert_int_equal(abi4_unmapped, 0);
+		kfree(buf);
+		dmasim_platform_destroy(p);
+	}
+}
+
 static void test_cache_seam(void **state)
 {
 	struct dmasim_platform *p;
@@ -1575,6 +1682,7 @@ int main(void)
 		cmocka_unit_test(test_debug_off_still_checks),
 		cmocka_unit_test(test_backend_registry),
 		cmocka_unit_test(test_cache_seam),
+		cmocka_unit_test(test_cache_abi4_unmapped),
 		cmocka_unit_test(test_device_spec),
 		cmocka_unit_test(test_device_spec_bad),
 		cmocka_unit_test(test_dev_validation),
