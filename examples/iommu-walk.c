@@ -49,38 +49,46 @@ static int run(const char *mode)
 	struct dmasim_platform *p;
 	struct device *dev;
 	dma_addr_t h, big_h;
-	char *buf, byte;
+	char *buf = NULL, byte;
 	void *big;
 	struct dmasim_iommu_stats st;
+	int ret = 1;
 
 	snprintf(spec, sizeof(spec), "iommu=on mode=%s fq_timeout=0", mode);
 	p = dmasim_platform_create(spec);
 	if (!p)
 		return 1;
 	dmasim_set_log_handler(p, print_log, NULL);
+	/* Every step can fail (DMASIM_SPEC="fail=..."): undo what was done, in reverse. */
 	dev = dmasim_device_create(p, "name=nic");
 	if (!dev || dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32)))
-		return 1;
+		goto out;
 	printf("== %s\n", dmasim_platform_spec(p));
 
 	/* A small streaming buffer: a 4 KiB page mapping, read-only for the device. */
 	buf = kmalloc(256, GFP_KERNEL);
+	if (!buf)
+		goto out;
 	strcpy(buf, "hello through the IOMMU");
 	h = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
 	if (dma_mapping_error(dev, h))
-		return 1;
+		goto out;
 	printf("kmalloc buffer: X %p  Y 0x%llx  Z (IOVA) 0x%llx\n", (void *)buf,
 	       (unsigned long long)virt_to_phys(buf), (unsigned long long)h);
 	walk(dev, "streaming DMA_TO_DEVICE", h);
 
 	/* 2 MiB, physically contiguous and aligned: the IOMMU maps it with one block. */
 	big = dma_alloc_attrs(dev, 2 << 20, &big_h, GFP_KERNEL, DMA_ATTR_FORCE_CONTIGUOUS);
-	if (!big)
-		return 1;
+	if (!big) {
+		dma_unmap_single(dev, h, 256, DMA_TO_DEVICE);
+		goto out;
+	}
 	walk(dev, "coherent 2 MiB", big_h + 0x1234);
 
-	if (dmasim_dev_read(dev, h, &byte, 1))
-		return 1;
+	if (dmasim_dev_read(dev, h, &byte, 1)) {
+		dma_unmap_single(dev, h, 256, DMA_TO_DEVICE);
+		goto out_big;
+	}
 	dma_unmap_single(dev, h, 256, DMA_TO_DEVICE);
 	printf("after dma_unmap_single, the device reads IOVA 0x%llx: %s\n", (unsigned long long)h,
 	       dmasim_dev_read(dev, h, &byte, 1) ? "fault" :
@@ -90,12 +98,14 @@ static int run(const char *mode)
 	dmasim_iommu_get_stats(p, &st);
 	printf("IOTLB: %lu hits, %lu misses; %lu faults\n\n", st.iotlb_hits, st.iotlb_misses,
 	       st.faults);
-
+	ret = 0;
+out_big:
 	dma_free_attrs(dev, 2 << 20, big, big_h, DMA_ATTR_FORCE_CONTIGUOUS);
+out:
 	kfree(buf);
 	dmasim_device_destroy(dev);
 	dmasim_platform_destroy(p);
-	return 0;
+	return ret;
 }
 
 int main(void)

@@ -64,10 +64,16 @@ static void hw_send_one(struct dmasim_model *m, void *arg)
 	struct desc d;
 	char pkt[64] = "";
 
-	if (hw->head == dmasim_reg_get(hw->w, REG_TAIL))
+	if (!dmasim_reg_get(hw->w, REG_CTRL) || hw->head == dmasim_reg_get(hw->w, REG_TAIL))
+		return; /* stopped, or nothing queued */
+	/* DMA: the descriptor; a bus error stalls the ring here (the driver times out). */
+	if (dmasim_dev_read(dev, ring + hw->head * sizeof(d), &d, sizeof(d))) {
+		printf("  [%7.3f us] device: bus error fetching descriptor %u\n",
+		       dmasim_time_ns(dmasim_model_platform(m)) / 1000.0, hw->head);
 		return;
-	dmasim_dev_read(dev, ring + hw->head * sizeof(d), &d, sizeof(d));   /* DMA: descriptor */
-	dmasim_dev_read(dev, d.addr, pkt, d.len < 63 ? d.len : 63);         /* DMA: the packet */
+	}
+	if (dmasim_dev_read(dev, d.addr, pkt, d.len < 63 ? d.len : 63))   /* DMA: the packet */
+		snprintf(pkt, sizeof(pkt), "(bus error)");
 	printf("  [%7.3f us] device: sends \"%s\" (%u bytes from bus 0x%llx)\n",
 	       dmasim_time_ns(dmasim_model_platform(m)) / 1000.0, pkt, d.len,
 	       (unsigned long long)d.addr);
@@ -90,6 +96,14 @@ static void hw_doorbell(struct dmasim_window *w, const struct dmasim_reg *r, u64
 	dmasim_model_schedule(hw->m, 10000, hw_send_one, hw, "tx");
 }
 
+static void hw_ctrl_written(struct dmasim_window *w, const struct dmasim_reg *r, u64 old, u64 val)
+{
+	struct nic_hw *hw = dmasim_window_priv(w);
+
+	if (!val)
+		dmasim_model_cancel(hw->m, hw_send_one, hw); /* stopped: no more DMA */
+}
+
 static void hw_isr_written(struct dmasim_window *w, const struct dmasim_reg *r, u64 old, u64 val)
 {
 	struct nic_hw *hw = dmasim_window_priv(w);
@@ -99,7 +113,7 @@ static void hw_isr_written(struct dmasim_window *w, const struct dmasim_reg *r, 
 }
 
 static const struct dmasim_reg hw_regs[] = {
-	{ .offset = REG_CTRL, .name = "CTRL" },
+	{ .offset = REG_CTRL, .name = "CTRL", .write = hw_ctrl_written },
 	{ .offset = REG_ISR, .name = "ISR", .flags = DMASIM_REG_W1C, .write = hw_isr_written },
 	{ .offset = REG_RING_LO, .name = "RING_LO" },
 	{ .offset = REG_RING_HI, .name = "RING_HI" },
@@ -202,21 +216,20 @@ static int run(const char *mode)
 	writel(1, nic.regs + REG_CTRL);
 
 	if (nic_xmit(&nic, "hello") || nic_xmit(&nic, "from the") || nic_xmit(&nic, "driver"))
-		goto out_irq;
+		goto out_stop; /* what was queued is stopped and unmapped */
 	printf("  [%7.3f us] driver: 3 doorbells rung, waiting for the interrupt\n", ktime_get() / 1000.0);
 	left = wait_for_completion_timeout(&nic.tx_done, msecs_to_jiffies(1000));
 	printf("  [%7.3f us] driver: %s (%lu jiffies of the timeout left), device head %u\n",
 	       ktime_get() / 1000.0, left ? "all sent" : "TIMEOUT", left,
 	       readl(nic.regs + REG_HEAD));
 	ret = left && hw.bytes == 6 + 9 + 7 ? 0 : 1;
-
+out_stop:
+	writel(0, nic.regs + REG_CTRL);
+	free_irq(NIC_IRQ, &nic);
 	for (unsigned int i = 0; i < nic.tail; i++) {
 		dma_unmap_single(nic.dev, nic.buf_dma[i], nic.ring[i].len, DMA_TO_DEVICE);
 		kfree(nic.buf[i]);
 	}
-out_irq:
-	writel(0, nic.regs + REG_CTRL);
-	free_irq(NIC_IRQ, &nic);
 out:
 	if (nic.ring)
 		dma_free_coherent(nic.dev, RING * sizeof(struct desc), nic.ring, nic.ring_dma);

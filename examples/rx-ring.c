@@ -125,9 +125,11 @@ int main(void)
 {
 	struct dmasim_platform *p;
 	struct nic nic = { 0 };
-	dma_addr_t tx;
-	void *txbuf;
+	struct device *eng = NULL;
+	dma_addr_t tx, h;
+	void *txbuf, *desc = NULL;
 	char wire[64] = { 0 };
+	int ret = 1;
 	static const char *const packets[] = { "ARP who-has 10.0.0.1", "ICMP echo request" };
 
 	/* 64 MiB below 4 GiB, 256 MiB above it: kmalloc prefers the high part. */
@@ -135,9 +137,10 @@ int main(void)
 	if (!p)
 		return 1;
 	dmasim_set_log_handler(p, print_log, NULL);
+	/* Every step can fail (DMASIM_SPEC="fail=..."): each failure undoes what was done. */
 	nic.dev = dmasim_device_create(p, "name=nic0 mask=32");
 	if (!nic.dev)
-		return 1;
+		goto out_platform;
 	printf("machine: %s\n", dmasim_platform_spec(p));
 	printf("nic0: DMA mask 0x%llx, required mask 0x%llx, addressing limited: %s\n",
 	       (unsigned long long)dma_get_mask(nic.dev),
@@ -145,7 +148,7 @@ int main(void)
 	       dma_addressing_limited(nic.dev) ? "yes (bounces)" : "no");
 
 	if (nic_fill_rx(&nic))
-		return 1;
+		goto out_device;
 	printf("receive ring mapped DMA_FROM_DEVICE:\n");
 	for (int i = 0; i < RX_RING; i++)
 		show(nic.dev, "rx", dma_unmap_addr(&nic.rx[i], mapping));
@@ -155,40 +158,44 @@ int main(void)
 		size_t len = strlen(packets[i]);
 
 		if (dmasim_dev_write(nic.dev, dma_unmap_addr(&nic.rx[i], mapping), packets[i], len))
-			return 1;
+			goto out_ring;
 		nic_rx_irq(&nic, i, len);
 	}
 
 	tx = nic_xmit(&nic, "ICMP echo reply", &txbuf);
 	if (dma_mapping_error(nic.dev, tx))
-		return 1;
+		goto out_ring;
 	printf("transmit buffer mapped DMA_TO_DEVICE:\n");
 	show(nic.dev, "tx", tx);
-	if (dmasim_dev_read(nic.dev, tx, wire, strlen("ICMP echo reply")))
-		return 1;
-	printf("  card: put \"%s\" on the wire\n", wire);
-	printf("  card: writing into the tx buffer is refused: %s\n",
-	       dmasim_dev_write(nic.dev, tx, "x", 1) == -EPERM ? "-EPERM" : "??");
+	if (!dmasim_dev_read(nic.dev, tx, wire, strlen("ICMP echo reply"))) {
+		printf("  card: put \"%s\" on the wire\n", wire);
+		printf("  card: writing into the tx buffer is refused: %s\n",
+		       dmasim_dev_write(nic.dev, tx, "x", 1) == -EPERM ? "-EPERM" : "??");
+		ret = 0;
+	}
 	dma_unmap_single(nic.dev, tx, strlen("ICMP echo reply"), DMA_TO_DEVICE);
 	kfree(txbuf);
-
-	nic_teardown(&nic);
+	if (ret)
+		goto out_ring;
 
 	/* A 64-bit DMA engine behind a bus offset: Z = Y - 0x80000000, no bouncing. */
-	{
-		struct device *eng = dmasim_device_create(p, "name=dma1 mask=64 offset=0x80000000");
-		dma_addr_t h;
-		void *desc = eng ? dma_alloc_coherent(eng, 4096, &h, GFP_KERNEL) : NULL;
-
-		if (!desc)
-			return 1;
+	eng = dmasim_device_create(p, "name=dma1 mask=64 offset=0x80000000");
+	desc = eng ? dma_alloc_coherent(eng, 4096, &h, GFP_KERNEL) : NULL;
+	if (desc) {
 		printf("dma1 (bus offset 0x80000000) coherent descriptor page:\n");
 		show(eng, "desc", h);
 		dma_free_coherent(eng, 4096, desc, h);
-		dmasim_device_destroy(eng);
+	} else {
+		ret = 1;
 	}
-	printf("misuse reports: %lu (the refused write above)\n", dmasim_debug_errors(p));
+	dmasim_device_destroy(eng);
+	if (!ret)
+		printf("misuse reports: %lu (the refused write above)\n", dmasim_debug_errors(p));
+out_ring:
+	nic_teardown(&nic);
+out_device:
 	dmasim_device_destroy(nic.dev);
+out_platform:
 	dmasim_platform_destroy(p);
-	return 0;
+	return ret;
 }

@@ -31,6 +31,7 @@ static void test_rule_syntax(void **state)
 	assert_int_equal(dmasim_fail_set(p, ""), 0);
 	assert_int_equal(dmasim_fail_set(p, "frobnicate"), -EINVAL);
 	assert_log_has("unknown kind");
+	assert_int_equal(dmasim_fail_set(p, "any:nth=7,any:every=2:dev=x"), 0);
 	assert_int_equal(dmasim_fail_set(p, "map:nth=0"), -EINVAL);
 	assert_int_equal(dmasim_fail_set(p, "map:prob=2"), -EINVAL);
 	assert_int_equal(dmasim_fail_set(p, "map:when=3"), -EINVAL);
@@ -182,6 +183,61 @@ static void test_every_kind(void **state)
 }
 
 /* The howto's loop: map an array, unwind what was mapped when one fails. */
+/*
+ * "any" counts every failure point of every kind, in the order they are
+ * reached (the kernel's fail_nth): kmalloc is point 1, the map point 2, the
+ * coherent allocation point 3.  With dev= only that device's points count.
+ */
+static void test_any_kind(void **state)
+{
+	struct dmasim_platform *p = plat(NULL);
+	struct device *dev = dmasim_device_create(p, "name=a");
+	struct device *other = dmasim_device_create(p, "name=b");
+	bool failed[3];
+
+	for (int nth = 1; nth <= 4; nth++) {
+		char rule[32], *buf;
+		dma_addr_t h = DMA_MAPPING_ERROR, ch;
+		void *c;
+
+		snprintf(rule, sizeof(rule), "any:nth=%d", nth);
+		assert_int_equal(dmasim_fail_set(p, rule), 0);
+		buf = kmalloc(64, GFP_KERNEL);
+		failed[0] = !buf;
+		if (buf) {
+			h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
+			failed[1] = dma_mapping_error(dev, h);
+		} else {
+			failed[1] = false;
+		}
+		c = dma_alloc_coherent(dev, 4096, &ch, GFP_KERNEL);
+		failed[2] = !c;
+		for (int k = 0; k < 3; k++)
+			assert_int_equal(failed[k], k + 1 == nth && (nth != 2 || buf));
+		if (c)
+			dma_free_coherent(dev, 4096, c, ch);
+		if (buf && !failed[1])
+			dma_unmap_single(dev, h, 64, DMA_TO_DEVICE);
+		kfree(buf);
+		assert_int_equal(dmasim_fail_injected(p), nth <= 3 ? (unsigned long)nth : 3);
+	}
+	/* Scoped to a device: the other device's map, and kmalloc, do not count. */
+	assert_int_equal(dmasim_fail_set(p, "any:nth=1:dev=a"), 0);
+	{
+		char *buf = kmalloc(64, GFP_KERNEL);
+		dma_addr_t h = dma_map_single(other, buf, 64, DMA_TO_DEVICE);
+
+		assert_non_null(buf);
+		assert_false(dma_mapping_error(other, h));
+		dma_unmap_single(other, h, 64, DMA_TO_DEVICE);
+		h = dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
+		assert_true(dma_mapping_error(dev, h));
+		kfree(buf);
+	}
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	dmasim_platform_destroy(p);
+}
+
 static void test_howto_unwinding_loop(void **state)
 {
 	struct dmasim_platform *p = plat("fail=map:nth=5");
@@ -219,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_probability_is_seeded),
 		cmocka_unit_test(test_device_scope),
 		cmocka_unit_test(test_every_kind),
+		cmocka_unit_test(test_any_kind),
 		cmocka_unit_test(test_howto_unwinding_loop),
 	};
 

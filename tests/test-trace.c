@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <linux/dma-mapping.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 
 #define MAX_EV 64
@@ -90,6 +91,51 @@ static void test_callback_sees_everything(void **state)
 		assert_int_equal(evs[i].seq, evs[i - 1].seq + 1);
 	kfree(buf);
 	dmasim_platform_destroy(p);
+}
+
+/*
+ * An sg list's unmap is traced per DMA segment, as its map is, with the same
+ * bus addresses and sizes, debug on or off, merged behind an IOMMU or not:
+ * a trace where maps and unmaps pair up is one where nothing stays mapped
+ * (tests/fail-sweep.sh counts on it).  Before, dma_unmap_sg() made no event.
+ */
+static void test_sg_unmap_events(void **state)
+{
+	static const char *const specs[] = { "ram=16M@0x80000000", "ram=16M@0x80000000 iommu=on",
+					     "ram=16M@0x80000000 debug=off",
+					     "ram=16M@0x80000000 iommu=on debug=off" };
+
+	for (size_t k = 0; k < ARRAY_SIZE(specs); k++) {
+		struct dmasim_platform *p = tu_platform(specs[k]);
+		struct device *dev = dmasim_device_create(p, "name=sg");
+		struct scatterlist sg[3];
+		char *buf = kmalloc(3 * 4096, GFP_KERNEL);
+		int n, maps = 0, unmaps = 0;
+
+		sg_init_table(sg, 3);
+		for (int j = 0; j < 3; j++)
+			sg_set_buf(&sg[j], buf + j * 4096, 4096);
+		nev = 0;
+		assert_int_equal(dmasim_trace_set(p, collect, NULL), 0);
+		n = (int)dma_map_sg(dev, sg, 3, DMA_TO_DEVICE);
+		assert_true(n >= 1);
+		dma_unmap_sg(dev, sg, 3, DMA_TO_DEVICE);
+		for (int i = 0; i < nev; i++) {
+			if (!strcmp(evs[i].ev, "map")) {
+				assert_true(evs[i].bus == sg_dma_address(&sg[maps]) &&
+					    evs[i].size == sg_dma_len(&sg[maps]));
+				maps++;
+			} else if (!strcmp(evs[i].ev, "unmap")) {
+				assert_true(evs[i].bus == sg_dma_address(&sg[unmaps]) &&
+					    evs[i].size == sg_dma_len(&sg[unmaps]));
+				unmaps++;
+			}
+		}
+		assert_int_equal(maps, n);
+		assert_int_equal(unmaps, n);
+		kfree(buf);
+		dmasim_platform_destroy(p);
+	}
 }
 
 /* Strict mode: each unmap is one ranged iotlb_flush; reports name their device. */
@@ -179,6 +225,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_callback_sees_everything),
 		cmocka_unit_test(test_strict_flush_and_report_dev),
+		cmocka_unit_test(test_sg_unmap_events),
 		cmocka_unit_test(test_json_lines_file),
 	};
 

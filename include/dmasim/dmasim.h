@@ -224,7 +224,8 @@ DMASIM_API bool dmasim_in_irq(void);
  *   KIND: map (streaming mappings), alloc (coherent/page/noncontiguous
  *   allocations), pool (dma_pool_alloc), pages (alloc_pages), kmalloc, iova
  *   (IOVA space behind an IOMMU), swiotlb (bounce slots), access (device
- *   reads/writes fault).  nth=N fails the Nth matching call, every=N every
+ *   reads/writes fault), any (every failure point of every kind: any:nth=N
+ *   fails the Nth, as the kernel's fail_nth).  nth=N fails the Nth matching call, every=N every
  *   Nth, prob=P each with probability P (drawn from the platform's seed, so
  *   a single-threaded run repeats exactly); times=N stops after N failures;
  *   dev=NAME limits the rule to one device (not for pages, kmalloc, iova).

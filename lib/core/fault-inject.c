@@ -14,6 +14,8 @@
 #include "core/core.h"
 
 #define MAX_RULES 16
+/* A rule's kind "any": every failure point counts (the kernel's fail_nth). */
+#define KIND_ANY DMASIM_FAIL_NR_KINDS
 
 struct fail_rule {
 	enum dmasim_fail_kind kind;
@@ -69,9 +71,9 @@ static int parse_rule(const char *text, struct fail_rule *r, char *err, size_t e
 	for (r->kind = 0; r->kind < DMASIM_FAIL_NR_KINDS; r->kind++)
 		if (w && !strcmp(w, kind_names[r->kind]))
 			break;
-	if (r->kind == DMASIM_FAIL_NR_KINDS) {
+	if (r->kind == DMASIM_FAIL_NR_KINDS && !(w && !strcmp(w, "any"))) {
 		snprintf(err, errlen,
-			 "fail rule '%s': unknown kind (map, alloc, pool, pages, kmalloc, iova, swiotlb, access)",
+			 "fail rule '%s': unknown kind (map, alloc, pool, pages, kmalloc, iova, swiotlb, access, any)",
 			 text);
 		return -EINVAL;
 	}
@@ -203,7 +205,8 @@ bool dmasim__should_fail_rules(struct dmasim_platform *p, enum dmasim_fail_kind 
 	for (i = 0; i < f->n && !fail; i++) {
 		struct fail_rule *r = &f->rules[i];
 
-		if (r->kind != kind || (r->dev[0] && (!d || strcmp(r->dev, d->name))))
+		if ((r->kind != kind && r->kind != KIND_ANY) ||
+		    (r->dev[0] && (!d || strcmp(r->dev, d->name))))
 			continue;
 		r->seen++;
 		if (r->times && r->failed >= r->times)

@@ -586,6 +586,27 @@ static bool sg_list_ok(struct dmasim_device *d, const char *call, struct scatter
 	return true;
 }
 
+/*
+ * One "map" or "unmap" event per DMA segment of a list (up to @count; the
+ * segments end at the first empty one, as debug's unmap reads them).
+ */
+static void trace_sg(struct dmasim_device *d, const char *ev, const char *call,
+		     struct scatterlist *sgl, int count, enum dma_data_direction dir)
+{
+	struct scatterlist *s;
+	int i;
+
+	if (!DMASIM_TRACING(d->plat))
+		return;
+	for_each_sg(sgl, s, count, i) {
+		if (i && !sg_dma_len(s))
+			break;
+		DMASIM_TRACE_DEV(d, .ev = ev, .call = call, .phys = sg_phys(s), .has_phys = true,
+				 .bus = sg_dma_address(s), .has_bus = true, .size = sg_dma_len(s),
+				 .dir = dir, .has_dir = true, .bounced = s->dma_flags & 1);
+	}
+}
+
 /* Map a list; return the DMA segment count or a negative errno. */
 static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist *sgl, int nents,
 		  enum dma_data_direction dir, unsigned long attrs, void *caller)
@@ -618,12 +639,9 @@ static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist 
 	count = d->ops->map_sg(d, sgl, nents, dir, attrs);
 	if (count < 0)
 		return count;
-	for_each_sg(sgl, s, count, i) {
-		DMASIM_TRACE_DEV(d, .ev = "map", .call = call, .phys = sg_phys(s), .has_phys = true,
-				 .bus = sg_dma_address(s), .has_bus = true, .size = sg_dma_len(s),
-				 .dir = dir, .has_dir = true, .bounced = s->dma_flags & 1);
-	}
+	trace_sg(d, "map", call, sgl, count, dir);
 	if (!debug_dma_map_sg(d, call, sgl, nents, count, dir, attrs, caller)) {
+		trace_sg(d, "unmap", call, sgl, count, dir);
 		d->ops->unmap_sg(d, sgl, nents, dir, DMA_ATTR_SKIP_CPU_SYNC);
 		return -ENOMEM;
 	}
@@ -653,6 +671,7 @@ void dma_unmap_sg_attrs(struct device *dev, struct scatterlist *sg, int nents,
 		return;
 	if (!debug_dma_unmap_sg(d, "dma_unmap_sg", sg, &nents, &dir, attrs))
 		return;
+	trace_sg(d, "unmap", "dma_unmap_sg", sg, nents, dir);
 	d->ops->unmap_sg(d, sg, nents, dir, attrs);
 }
 
