@@ -17,6 +17,8 @@
 
 #include <linux/dma-mapping.h>
 #include <linux/slab.h>
+#include <linux/dmapool.h>
+#include <linux/scatterlist.h>
 
 #include "dma/dma.h"
 #include "debug/debug.h"
@@ -220,17 +222,17 @@ static void test_default_spec(void **state)
 static void test_machines(void **state)
 {
 	char *doc = source_file("docs/spec.md");
-	const struct dmasim_machine *m;
+	const struct dmasim_machine_preset *m;
 	struct dmasim_platform *p;
 	char msg[1024], row[512];
 	size_t i;
 
 	(void)state;
-	assert_string_equal(dmasim_machine_get(0)->name, "pc");
-	for (i = 0; (m = dmasim_machine_get(i)); i++) {
+	assert_string_equal(dmasim_machine_preset_get(0)->name, "pc");
+	for (i = 0; (m = dmasim_machine_preset_get(i)); i++) {
 		char spec[64], *words = strdup(m->spec), *save = NULL;
 
-		assert_ptr_equal(dmasim_machine_find(m->name), m);
+		assert_ptr_equal(dmasim_machine_preset_find(m->name), m);
 		snprintf(spec, sizeof(spec), "machine=%s", m->name);
 		p = tu_platform(spec);
 		assert_non_null(p);
@@ -246,9 +248,9 @@ static void test_machines(void **state)
 			fail_msg("docs/spec.md lacks the machine row starting '%s'", row);
 	}
 	assert_true(i >= 3);
-	assert_null(dmasim_machine_get(i));
-	assert_null(dmasim_machine_find("vax"));
-	assert_null(dmasim_machine_find(NULL));
+	assert_null(dmasim_machine_preset_get(i));
+	assert_null(dmasim_machine_preset_find("vax"));
+	assert_null(dmasim_machine_preset_find(NULL));
 	free(doc);
 
 	/* The machine's words come first, wherever machine= stands: the others win. */
@@ -1102,6 +1104,131 @@ static void test_dev_validation(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/*
+ * Issue 14 defect 1: a destroyed device is recognised by every entry point,
+ * without reading freed memory (ASan: no heap-use-after-free), even when a
+ * new device was made since (with malloc the new one could take the old
+ * one's memory and the stale pointer would act on it).
+ */
+static void expect_destroyed(struct dmasim_platform *p, const char *what)
+{
+	if (tu_log.total != 1 || !tu_log_has("was destroyed by dmasim_device_destroy()") ||
+	    !tu_log_has("gone:")) {
+		tu_log_dump();
+		fail_msg("%s: want one 'destroyed' report, got %d lines", what, tu_log.total);
+	}
+	(void)p;
+	tu_log_clear();
+}
+
+static void destroyed_device_on(const char *spec)
+{
+	struct dmasim_platform *p = tu_platform(spec);
+	struct device *dev, *other;
+	struct scatterlist sg[2];
+	struct sg_table sgt = { .sgl = sg, .orig_nents = 1 };
+	unsigned long errors;
+	dma_addr_t handle = 0;
+	unsigned char *buf, byte = 0;
+
+	assert_non_null(p);
+	buf = kmalloc(256, GFP_KERNEL);
+	assert_non_null(buf);
+	dev = dmasim_device_create(p, "name=gone");
+	assert_non_null(dev);
+	dmasim_device_destroy(dev);
+	other = dmasim_device_create(p, "name=alive");
+	assert_non_null(other);
+	assert_ptr_not_equal(other, dev);
+	sg_init_table(sg, 2);
+	sg_set_buf(&sg[0], buf, 128);
+	sg_set_buf(&sg[1], buf + 128, 128);
+	assert_string_equal(dev_name(dev), "gone");
+	tu_log_clear();
+	errors = dmasim_debug_errors(p);
+
+	assert_true(dma_map_single(dev, buf, 64, DMA_TO_DEVICE) == DMA_MAPPING_ERROR);
+	expect_destroyed(p, "dma_map_single");
+	assert_true(dma_map_page(dev, virt_to_page(buf), 0, 64, DMA_TO_DEVICE) == DMA_MAPPING_ERROR);
+	expect_destroyed(p, "dma_map_page");
+	dma_unmap_single(dev, 0x1000, 64, DMA_TO_DEVICE);
+	expect_destroyed(p, "dma_unmap_single");
+	assert_int_equal(dma_map_sg(dev, sg, 2, DMA_TO_DEVICE), 0);
+	expect_destroyed(p, "dma_map_sg");
+	dma_unmap_sg(dev, sg, 2, DMA_TO_DEVICE);
+	expect_destroyed(p, "dma_unmap_sg");
+	assert_int_equal(dma_map_sgtable(dev, &sgt, DMA_TO_DEVICE, 0), -EINVAL);
+	expect_destroyed(p, "dma_map_sgtable");
+	dma_sync_single_for_cpu(dev, 0x1000, 64, DMA_FROM_DEVICE);
+	expect_destroyed(p, "dma_sync_single_for_cpu");
+	dma_sync_sg_for_device(dev, sg, 2, DMA_TO_DEVICE);
+	expect_destroyed(p, "dma_sync_sg_for_device");
+	assert_null(dma_alloc_coherent(dev, 4096, &handle, GFP_KERNEL));
+	expect_destroyed(p, "dma_alloc_coherent");
+	dma_free_coherent(dev, 4096, buf, 0x1000);
+	expect_destroyed(p, "dma_free_coherent");
+	assert_null(dma_alloc_pages(dev, 4096, &handle, DMA_TO_DEVICE, GFP_KERNEL));
+	expect_destroyed(p, "dma_alloc_pages");
+	assert_null(dma_pool_create("stale", dev, 64, 0, 0));
+	expect_destroyed(p, "dma_pool_create");
+	assert_int_equal(dma_set_mask(dev, DMA_BIT_MASK(32)), -EIO);
+	expect_destroyed(p, "dma_set_mask");
+	assert_int_not_equal(dmasim_dev_read(dev, 0x1000, &byte, 1), 0);
+	expect_destroyed(p, "dmasim_dev_read");
+	assert_int_not_equal(dmasim_dev_write(dev, 0x1000, &byte, 1), 0);
+	expect_destroyed(p, "dmasim_dev_write");
+	assert_null(dmasim_device_platform(dev));
+	expect_destroyed(p, "dmasim_device_platform");
+	dmasim_device_destroy(dev); /* a second destroy */
+	expect_destroyed(p, "dmasim_device_destroy");
+	assert_int_equal(dmasim_debug_errors(p), errors + 17);
+
+	/* The nearest correct sequence: the live device works and reports nothing. */
+	handle = dma_map_single(other, buf, 64, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(other, handle));
+	dma_unmap_single(other, handle, 64, DMA_TO_DEVICE);
+	assert_int_equal(tu_log.total, 0);
+	assert_int_equal(dmasim_debug_errors(p), errors + 17);
+
+	kfree(buf);
+	dmasim_device_destroy(other);
+	dmasim_platform_destroy(p);
+}
+
+static void test_destroyed_device(void **state)
+{
+	(void)state;
+	destroyed_device_on(NULL);
+	destroyed_device_on("iommu=on");
+	destroyed_device_on("debug=off");
+}
+
+/* A destroyed device's memory is not reused before many other devices came and went. */
+static void test_destroyed_device_not_reused(void **state)
+{
+	struct dmasim_platform *p = tu_platform(NULL);
+	struct device *dead;
+
+	(void)state;
+	assert_non_null(p);
+	dead = dmasim_device_create(p, "name=first");
+	assert_non_null(dead);
+	dmasim_device_destroy(dead);
+	for (int i = 0; i < 200; i++) {
+		struct device *d = dmasim_device_create(p, NULL);
+
+		assert_non_null(d);
+		assert_ptr_not_equal(d, dead);
+		dmasim_device_destroy(d);
+	}
+	tu_log_clear();
+	dma_unmap_single(dead, 0x1000, 64, DMA_TO_DEVICE);
+	assert_int_equal(tu_log.total, 1);
+	assert_log_has("first: dma_unmap_single: device");
+	assert_log_has("was destroyed");
+	dmasim_platform_destroy(p);
+}
+
 /* ---- teardown of a creation that fails late ----------------------------------- */
 
 /*
@@ -1216,7 +1343,7 @@ static void test_spec_key_messages(void **state)
 	assert_null(create_capture("seed=2 colour=red", msg, sizeof(msg)));
 	assert_has(msg, want);
 	/* The message of today's keys, as docs/spec.md shows it. */
-	assert_has(msg, "(platform keys: machine ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug sites seed log fail trace)");
+	assert_has(msg, "(platform keys: machine ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug sites seed log exec fail trace)");
 
 	/* Every key reaches its layer's parser: a bad value is named there. */
 	for (const struct dmasim_spec_key *k = dmasim__platform_keys; k->key; k++) {
@@ -1237,6 +1364,7 @@ static void test_spec_key_messages(void **state)
 			{ "sites", "sites=7", "sites=7: expected 0 to 6" },
 			{ "seed", "seed=x", "seed=x: expected a number" },
 			{ "log", "log=x", "log=x: expected stderr or quiet" },
+			{ "exec", "exec=x", "exec=x: expected deterministic or threaded" },
 			{ "fail", "fail=x", "fail rule 'x'" },
 			{ "trace", "trace=/nonexistent/x", "trace=/nonexistent/x: cannot open" },
 		};
@@ -1432,6 +1560,8 @@ int main(void)
 		cmocka_unit_test(test_device_spec),
 		cmocka_unit_test(test_device_spec_bad),
 		cmocka_unit_test(test_dev_validation),
+		cmocka_unit_test(test_destroyed_device),
+		cmocka_unit_test(test_destroyed_device_not_reused),
 		cmocka_unit_test(test_late_failure_teardown),
 		cmocka_unit_test(test_spec_key_messages),
 		cmocka_unit_test(test_spec_split),

@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--list-machines")) {
-		dmasim_machine_list(stdout);
+		dmasim_machine_preset_list(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "--dump")) {

@@ -21,6 +21,7 @@
 #include <dmasim/dmapool.h>
 #include <dmasim/backend.h>
 #include <dmasim/iommu.h>
+#include <dmasim/model.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,7 +36,7 @@ struct dmasim_platform;
 /**
  * dmasim_platform_create() - build a simulated machine.
  * @spec: space-separated key=value words, NULL or "" for the defaults:
- *   machine=NAME    a named preset (dmasim_machine_get()) whose words the
+ *   machine=NAME    a named preset (dmasim_machine_preset_get()) whose words the
  *                   others override; default "pc"
  *   ram=SIZE@ADDR[:high][,SIZE@ADDR...]  RAM regions (default: the machine's;
  *                   pc: 636K@0x1000,2047M@0x100000,2G@0x100000000);
@@ -70,26 +71,26 @@ DMASIM_API struct dmasim_platform *dmasim_platform_create(const char *spec);
  */
 DMASIM_API void dmasim_platform_destroy(struct dmasim_platform *p);
 /**
- * struct dmasim_machine - a named machine preset, as `machine=NAME` selects.
+ * struct dmasim_machine_preset - a named machine preset, as `machine=NAME` selects.
  * @name: the name.
  * @spec: the platform spec words it expands to; words given with it win.
  * @summary: one line describing the machine.
  */
-struct dmasim_machine {
+struct dmasim_machine_preset {
 	const char *name;
 	const char *spec;
 	const char *summary;
 };
 /**
- * dmasim_machine_get() - the @i-th machine preset (0 is the default machine).
+ * dmasim_machine_preset_get() - the @i-th machine preset (0 is the default machine).
  * Return: the preset, or NULL when @i is past the last.  Enumerate with
- * `for (i = 0; (m = dmasim_machine_get(i)); i++)`.
+ * `for (i = 0; (m = dmasim_machine_preset_get(i)); i++)`.
  */
-DMASIM_API const struct dmasim_machine *dmasim_machine_get(size_t i);
-/** dmasim_machine_find() - the preset called @name. Return: it, or NULL. */
-DMASIM_API const struct dmasim_machine *dmasim_machine_find(const char *name);
-/** dmasim_machine_list() - print every preset (name, spec words, summary) to @out. */
-DMASIM_API void dmasim_machine_list(FILE *out);
+DMASIM_API const struct dmasim_machine_preset *dmasim_machine_preset_get(size_t i);
+/** dmasim_machine_preset_find() - the preset called @name. Return: it, or NULL. */
+DMASIM_API const struct dmasim_machine_preset *dmasim_machine_preset_find(const char *name);
+/** dmasim_machine_preset_list() - print every preset (name, spec words, summary) to @out. */
+DMASIM_API void dmasim_machine_preset_list(FILE *out);
 /** dmasim_platform_current() - the platform device-less calls use, or NULL. */
 DMASIM_API struct dmasim_platform *dmasim_platform_current(void);
 /** dmasim_platform_set_current() - make @p current. Return: 0 or -EINVAL. */
@@ -189,6 +190,9 @@ DMASIM_API int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct 
  *      valid when @has_dir.  @bounced: through a swiotlb slot.  @ret: 0 or a
  *      negative errno.
  * @msg: free text (reports, fault reasons), or NULL.
+ * @val: a value, valid when @has_val: the value read or written by a
+ *       register access, the line of an interrupt event, the virtual time
+ *       (ns) of device work.
  */
 struct dmasim_trace_event {
 	unsigned long seq;
@@ -206,6 +210,8 @@ struct dmasim_trace_event {
 	bool bounced;
 	int ret;
 	const char *msg;
+	u64 val;
+	bool has_val;
 };
 
 /** dmasim_trace_fn - receives every event; runs under a lock: must not call dmasim. */

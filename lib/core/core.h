@@ -149,7 +149,6 @@ struct iommu_group {
 struct dmasim_device {
 	struct device dev;
 	struct dmasim_platform *plat;
-	char name[64];
 	u64 dma_mask;
 	phys_addr_t bus_offset; /* bus = phys - offset */
 	struct device_dma_parameters parms;
@@ -174,6 +173,13 @@ struct dmasim_device {
 	struct dmasim_domain *domain;
 	struct dmasim_domain *default_domain;
 	struct iommu_group group;
+	/*
+	 * Last, and valid after dmasim_device_destroy() (lib/core/device.c:
+	 * device memory is type-stable, everything from @plat to here is
+	 * dead then): the name for the report, the link among destroyed devices.
+	 */
+	char name[64];
+	TAILQ_ENTRY(dmasim_device) dead_link;
 };
 
 static inline struct dmasim_device *to_dmasim(struct device *dev)
@@ -314,6 +320,15 @@ struct dmasim_platform {
 	struct dmasim_trace *trace;
 	bool tracing;
 	struct dmasim_cachelines *cachelines;
+	/*
+	 * Device models (lib/dev/machine.c): made on first use; exec= chooses
+	 * threaded or deterministic execution.  machine_fini, set by lib/dev
+	 * with the machine, stops and frees it first in dmasim_platform_destroy()
+	 * (before the devices go): the machine calls no layer above it.
+	 */
+	bool exec_threaded;
+	struct dmasim_machine *machine;
+	void (*machine_fini)(struct dmasim_platform *p);
 
 	pthread_mutex_t log_lock;
 	dmasim_log_fn log_fn;
@@ -347,6 +362,14 @@ void dmasim__dev_report(struct dmasim_device *d, const char *fmt, ...)
 /* A report from a DMA-API debug check: dropped when the platform has debug=off. */
 void dmasim__debug_report(struct dmasim_device *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * The simulated CPU state of the calling thread (lib/core/context.c): the
+ * interrupt line being handled (-1: none) and whether interrupts are masked;
+ * set by lib/dev/irq.c around handlers.
+ */
+void dmasim__irq_enter_line(int irq);
+void dmasim__irq_exit_line(int prev);
+int dmasim__irq_current(void);
 /* The current platform, or NULL with a message naming @call. */
 struct dmasim_platform *dmasim__current(const char *call);
 

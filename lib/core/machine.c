@@ -12,7 +12,7 @@
  * given explicitly wins over the preset's.  docs/spec.md lists these
  * (tests/test-platform.c checks it).
  */
-static const struct dmasim_machine machines[] = {
+static const struct dmasim_machine_preset machines[] = {
 	{ "pc", "ram=636K@0x1000,2047M@0x100000,2G@0x100000000",
 	  "x86-64 PC with 4 GiB: RAM from 4 KiB (page 0 and the 640K-1M legacy hole are not RAM), "
 	  "ZONE_DMA below 16 MiB, ZONE_DMA32 below 4 GiB, 2 GiB above 4 GiB (PCI hole 2-4 GiB); "
@@ -30,12 +30,12 @@ static const struct dmasim_machine machines[] = {
 	{ NULL, NULL, NULL },
 };
 
-const struct dmasim_machine *dmasim_machine_get(size_t i)
+const struct dmasim_machine_preset *dmasim_machine_preset_get(size_t i)
 {
 	return i < ARRAY_SIZE(machines) - 1 ? &machines[i] : NULL;
 }
 
-const struct dmasim_machine *dmasim_machine_find(const char *name)
+const struct dmasim_machine_preset *dmasim_machine_preset_find(const char *name)
 {
 	for (size_t i = 0; name && machines[i].name; i++)
 		if (!strcmp(machines[i].name, name))
@@ -43,7 +43,7 @@ const struct dmasim_machine *dmasim_machine_find(const char *name)
 	return NULL;
 }
 
-void dmasim_machine_list(FILE *out)
+void dmasim_machine_preset_list(FILE *out)
 {
 	if (!out)
 		return;
