@@ -130,7 +130,7 @@ void dmasim_dev_printk(int level, const struct device *dev, const char *fmt, ...
 	if (dev && dev->dmasim_magic == DMASIM_DEVICE_MAGIC)
 		p = container_of(dev, struct dmasim_device, dev)->plat;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	dmasim__vsnprintf(msg, sizeof(msg), fmt, ap); /* with the kernel's %pad, %pe, ... */
 	va_end(ap);
 	/* Driver messages usually end in a newline; the log takes lines without. */
 	if (msg[0] && msg[strlen(msg) - 1] == '\n')
@@ -496,6 +496,7 @@ static void teardown(struct dmasim_platform *p)
 	dmasim__fail_destroy(p);
 	dmasim__trace_destroy(p);
 	dmasim__cachelines_destroy(p);
+	dmasim__ownership_destroy(p);
 	dmasim__alias_destroy_all(p);
 	dmasim__cache_destroy(p);
 	dmasim__slab_destroy(p);
