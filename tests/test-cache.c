@@ -823,7 +823,7 @@ static void skip_sync_to_device_then_from_device(void **state)
 			dma_addr_t h;
 
 			snprintf(spec, sizeof(spec), "%s seed=%lu", evict_specs[s], seed);
-			q = tu_platform(spec);
+			q = tu_platform_on(TU_SOC, spec);
 			d = dmasim_device_create(q, "name=tx");
 			d2 = dmasim_device_create(q, "name=rx");
 			pages = alloc_pages(GFP_KERNEL, 1);
@@ -872,7 +872,7 @@ static void page_pair_from_device_keeps_device_writes(void **state)
 			dma_addr_t h;
 
 			snprintf(spec, sizeof(spec), "%s seed=%lu", evict_specs[s], seed);
-			q = tu_platform(spec);
+			q = tu_platform_on(TU_SOC, spec);
 			d = dmasim_device_create(q, "name=pair");
 			pages = alloc_pages(GFP_KERNEL, 1);
 			other = alloc_page(GFP_KERNEL);
@@ -931,7 +931,7 @@ static void every_end_of_a_mapping_forgets_it(void **state)
 			dma_addr_t h;
 
 			snprintf(spec, sizeof(spec), "%s seed=%lu", evict_specs[s], seed);
-			q = tu_platform(spec);
+			q = tu_platform_on(TU_SOC, spec);
 			d = dmasim_device_create(q, "name=rx");
 			gone = dmasim_device_create(q, "name=gone");
 			pages = alloc_pages(GFP_KERNEL, 1);
@@ -999,7 +999,7 @@ static void leaked_mapping_then_coherent_reuse(void **state)
 			char *va, *coh;
 
 			snprintf(spec, sizeof(spec), "%s seed=%lu", specs[s], seed);
-			q = tu_platform(spec);
+			q = tu_platform_on(TU_SOC, spec);
 			gone = dmasim_device_create(q, "name=gone");
 			d = dmasim_device_create(q, "name=coh");
 			page = alloc_page(GFP_KERNEL);
@@ -1042,7 +1042,7 @@ static void skip_sync_unmap_then_coherent_reuse(void **state)
 		char *va, *coh;
 
 		snprintf(spec, sizeof(spec), "cache=noncoherent:evict=random seed=%lu", seed);
-		q = tu_platform(spec);
+		q = tu_platform_on(TU_SOC, spec);
 		d = dmasim_device_create(q, "name=coh");
 		page = alloc_page(GFP_KERNEL);
 		other = alloc_page(GFP_KERNEL);

@@ -931,7 +931,7 @@ static void test_cache_abi4_unmapped(void **state)
 	ret = dmasim_backend_register(&abi5_model.base);
 	assert_true(ret == 0 || ret == -EEXIST);
 	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
-		struct dmasim_platform *p = tu_platform(specs[i]);
+		struct dmasim_platform *p = tu_platform_on(TU_SOC, specs[i]);
 		struct device *dev = dmasim_device_create(p, "name=t4");
 		char *buf = kmalloc(256, GFP_KERNEL);
 		dma_addr_t dma;
