@@ -22,6 +22,8 @@
 
 #include <dmasim/ktypes.h>
 #include <linux/ioport.h>
+/* mb()/wmb()/dma_wmb(), as the kernel's <asm/io.h> brings <asm/barrier.h>. */
+#include <asm/barrier.h>
 
 #ifndef __iomem
 #define __iomem
