@@ -41,7 +41,7 @@
 
 /* Known defects (issue 14), skipped until their fixes are merged. */
 #ifndef FUZZ_SKIP_POOL_TO_FREE_COHERENT
-#define FUZZ_SKIP_POOL_TO_FREE_COHERENT 1 /* defect 3 */
+#define FUZZ_SKIP_POOL_TO_FREE_COHERENT 0 /* defect 3, fixed */
 #endif
 #ifndef FUZZ_SKIP_UNMAP_SG_NENTS
 #define FUZZ_SKIP_UNMAP_SG_NENTS 0 /* defect 2, fixed */
@@ -53,7 +53,7 @@
 #define FUZZ_SKIP_POOL_DESTROY_LEAK 1 /* defect 7 */
 #endif
 #ifndef FUZZ_SKIP_EVICT_RANDOM
-#define FUZZ_SKIP_EVICT_RANDOM 1 /* defect 4 */
+#define FUZZ_SKIP_EVICT_RANDOM 0 /* defect 4, fixed */
 #endif
 
 #define NDEV 2
@@ -243,6 +243,8 @@ static void check_dev_view(struct st *s, struct obj *o)
 
 		n = run < sizeof(buf) ? run : sizeof(buf);
 		ret = dmasim_dev_read(D(s, o), bus, buf, n);
+		if (ret == -EFAULT && s->failing)
+			return; /* an injected bus error */
 		if (o->dir == DMA_FROM_DEVICE && streaming(o)) {
 			FUZZ_CHECK(ret == -EPERM, "machine %d: device read of a FROM_DEVICE mapping gave %d",
 				   s->machine, ret);
@@ -569,6 +571,10 @@ static void finish(struct st *s, struct obj *o, bool check)
 	unsigned long attrs = skip ? DMA_ATTR_SKIP_CPU_SYNC : 0;
 
 	remember_old(s, o);
+	if (streaming(o) && !o->dev_owns)
+		for (size_t i = 0; i < o->size; i++)
+			if (o->def[i] == 2)
+				o->def[i] = 0; /* written after the sync for the CPU: the unmap may drop it */
 	switch (o->kind) {
 	case K_SINGLE: dma_unmap_single_attrs(D(s, o), o->h, o->size, o->dir, attrs); break;
 	case K_PAGE: dma_unmap_page_attrs(D(s, o), o->h, o->size, o->dir, attrs); break;
@@ -617,6 +623,8 @@ static void op_dev_write(struct st *s, struct obj *o)
 		len = sizeof(buf);
 	fill(s->f, buf, len);
 	ret = dmasim_dev_write(D(s, o), bus, buf, len);
+	if (ret == -EFAULT && s->failing)
+		return; /* an injected bus error: nothing moved */
 	if (streaming(o) && o->dir == DMA_TO_DEVICE) {
 		FUZZ_CHECK(ret == -EPERM, "machine %d: device write into a TO_DEVICE mapping gave %d",
 			   s->machine, ret);
@@ -641,6 +649,13 @@ static void op_cpu_write(struct st *s, struct obj *o)
 	fill(s->f, o->exp + i, len);
 	for (size_t k = i; k < i + len; k++)
 		*cpu_byte(o, k) = o->exp[k];
+	/*
+	 * A CPU write to a BIDIRECTIONAL buffer it owns holds only until a sync
+	 * for the device cleans it: an unmap first invalidates (arm64's
+	 * arch_sync_dma_for_cpu() does for every direction but TO_DEVICE).
+	 */
+	if (streaming(o) && o->dir == DMA_BIDIRECTIONAL)
+		memset(o->def + i, 2, len);
 }
 
 static void sync(struct st *s, struct obj *o, bool for_cpu)
@@ -688,6 +703,8 @@ static void op_sync_for_device(struct st *s, struct obj *o)
 		return;
 	sync(s, o, false);
 	o->dev_owns = true;
+	for (size_t i = 0; i < o->size; i++)
+		o->def[i] = !!o->def[i]; /* cleaned: the CPU's writes are in RAM */
 	if (o->dir != DMA_FROM_DEVICE)
 		check_dev_view(s, o);
 	check_errs(s, "a correct sync_for_device");
@@ -820,8 +837,8 @@ static void op_wrong(struct st *s)
 		dma_free_coherent(D(s, o), o->size + 8192, o->cpu, o->h);
 		target_gone = true;
 		break;
-	case 10: /* dma_free_coherent with the wrong handle */
-		if (!o || o->kind != K_COHERENT)
+	case 10: /* dma_free_coherent with the wrong handle (the handle names the allocation: not another's) */
+		if (!o || o->kind != K_COHERENT || covered(s, o->dev, o->h + 4096))
 			return;
 		dma_free_coherent(D(s, o), o->size, o->cpu, o->h + 4096);
 		target_gone = true;
