@@ -203,6 +203,8 @@ int dmasim__memory_init(struct dmasim_platform *p, const char *ram, bool cpu_cop
 		r->cpu = p->cpu_view + r->fd_off;
 		r->pfn_base = (unsigned long)(r->base >> PAGE_SHIFT);
 		r->nr_pages = (unsigned long)(r->size >> PAGE_SHIFT);
+		r->shadow_lo = SIZE_MAX;
+		r->shadow_hi = 0;
 		r->memmap = calloc(r->nr_pages, sizeof(struct page));
 		if (!r->memmap) {
 			snprintf(err, errlen, "ram: no host memory for the page descriptors");
@@ -227,8 +229,14 @@ int dmasim__memory_init(struct dmasim_platform *p, const char *ram, bool cpu_cop
 
 void dmasim__memory_destroy(struct dmasim_platform *p)
 {
-	for (int i = 0; i < p->nr_regions; i++)
-		free(p->regions[i].memmap);
+	for (int i = 0; i < p->nr_regions; i++) {
+		struct dmasim_region *r = &p->regions[i];
+
+		/* ASan's shadow outlives the mapping: the next mmap() there must not inherit poison. */
+		if (r->linear && r->shadow_hi > r->shadow_lo)
+			dmasim__shadow_unpoison(r->linear + r->shadow_lo, r->shadow_hi - r->shadow_lo);
+		free(r->memmap);
+	}
 	if (p->linear_base)
 		munmap(p->linear_base, p->linear_span);
 	if (p->cpu_view && p->cpu_view != p->ram_view)
@@ -334,6 +342,59 @@ struct page *dmasim__phys_to_page(struct dmasim_platform *p, phys_addr_t phys)
 struct dmasim_platform *dmasim__page_platform(const struct page *page)
 {
 	return page ? page->region->plat : NULL;
+}
+
+/* ---- what ASan and memcheck see (mm/shadow.h) ------------------------------ */
+
+/* Widen @r's poisoned watermark to [lo, hi) (linear-map offsets); lock-free. */
+static void shadow_track(struct dmasim_region *r, size_t lo, size_t hi)
+{
+	size_t cur = __atomic_load_n(&r->shadow_lo, __ATOMIC_RELAXED);
+
+	while (lo < cur && !__atomic_compare_exchange_n(&r->shadow_lo, &cur, lo, true,
+							 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	cur = __atomic_load_n(&r->shadow_hi, __ATOMIC_RELAXED);
+	while (hi > cur && !__atomic_compare_exchange_n(&r->shadow_hi, &cur, hi, true,
+							 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+void dmasim__mem_poison(struct dmasim_platform *p, const void *addr, size_t size)
+{
+	if (!size)
+		return;
+#ifdef DMASIM_ASAN
+	{
+		struct dmasim_region *r = linear_region(p, addr);
+
+		/* Alias areas are unpoisoned when they go (vmalloc.c): only the linear map is tracked. */
+		if (r) {
+			size_t off = (size_t)((const unsigned char *)addr - r->linear);
+
+			shadow_track(r, off, off + size);
+		}
+	}
+#else
+	(void)shadow_track;
+#endif
+	dmasim__shadow_poison(addr, size);
+}
+
+void dmasim__pages_poison(struct page *page, unsigned int order)
+{
+	unsigned char *lin = dmasim__page_linear(page);
+
+	if (lin)
+		dmasim__mem_poison(page->region->plat, lin, PAGE_SIZE << order);
+}
+
+void dmasim__pages_unpoison(struct page *page, unsigned int order)
+{
+	unsigned char *lin = dmasim__page_linear(page);
+
+	if (lin)
+		dmasim__shadow_unpoison(lin, PAGE_SIZE << order);
 }
 
 struct segment_query {

@@ -215,6 +215,8 @@ struct page *dmasim__alloc_pages_below(struct dmasim_platform *p, gfp_t gfp, uns
 			if (p->arenas[i].zone == zones[z])
 				page = arena_alloc(&p->arenas[i], order, max_end);
 	pthread_mutex_unlock(&p->mm_lock);
+	if (page)
+		dmasim__pages_unpoison(page, order);
 	if (page && (gfp & __GFP_ZERO)) {
 		/* Zeroed in both views: whatever sees the page first sees zeros. */
 		memset(dmasim__ram_ptr(p, page_to_phys(page)), 0, PAGE_SIZE << order);
@@ -235,6 +237,8 @@ void dmasim__free_pages(struct page *page, unsigned int order)
 			       (page->flags & PG_buddy) ? " (double free?)" : "");
 		return;
 	}
+	/* Freed memory stays poisoned for ASan and memcheck until it is handed out again. */
+	dmasim__pages_poison(page, order);
 	pthread_mutex_lock(&p->mm_lock);
 	arena_free(&p->arenas[page->arena], page, order);
 	pthread_mutex_unlock(&p->mm_lock);

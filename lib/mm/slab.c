@@ -48,6 +48,7 @@ void dmasim__slab_init(struct dmasim_platform *p)
 	p->slabs = c;
 	if (!c)
 		return;
+	dmasim__shadow_pool_create(c); /* memcheck names kmalloc objects as heap blocks */
 	for (int z = 0; z < 2; z++)
 		for (size_t i = 0; i < NR_CLASSES; i++) {
 			struct dmasim_slab_class *k = &c->cls[z][i];
@@ -83,6 +84,7 @@ void dmasim__slab_destroy(struct dmasim_platform *p)
 			free_slab_list(&c->cls[z][i].partial);
 			free_slab_list(&c->cls[z][i].full);
 		}
+	dmasim__shadow_pool_destroy(c);
 	free(c);
 	p->slabs = NULL;
 }
@@ -118,6 +120,8 @@ static struct dmasim_slab *new_slab(struct dmasim_platform *p, struct dmasim_sla
 	s->cls = k;
 	s->page = page;
 	s->base = page_address(page);
+	/* Every object's slot is poisoned until kmalloc() hands it out. */
+	dmasim__mem_poison(p, s->base, PAGE_SIZE);
 	page->flags |= PG_slab;
 	page->priv = s;
 	LIST_INSERT_HEAD(&k->partial, s, link);
@@ -170,6 +174,9 @@ void *kmalloc(size_t size, gfp_t gfp)
 	k = pick_class(p, size, gfp);
 	if (k) {
 		obj = slab_alloc(p, k);
+		/* The slot's slack past @size stays poisoned: the object's redzone. */
+		if (obj)
+			dmasim__shadow_obj_alloc(p->slabs, obj, size);
 		if (obj && (gfp & __GFP_ZERO))
 			memset(obj, 0, size);
 	} else {
@@ -187,6 +194,8 @@ void *kmalloc(size_t size, gfp_t gfp)
 			page->flags |= PG_large;
 			page->large_size = size;
 			pthread_mutex_unlock(&p->mm_lock);
+			dmasim__mem_poison(p, obj, PAGE_SIZE << page->order);
+			dmasim__shadow_obj_alloc(p->slabs, obj, size);
 		}
 	}
 	if (!obj && !(gfp & __GFP_NOWARN))
@@ -249,6 +258,7 @@ void kfree(const void *ptr)
 	if (!page)
 		return;
 	if (page->flags & PG_large) {
+		dmasim__shadow_obj_free(p->slabs, ptr, PAGE_SIZE << page->order);
 		dmasim__free_pages(page, page->order);
 		return;
 	}
@@ -277,6 +287,7 @@ void kfree(const void *ptr)
 			return;
 		}
 		bit_clear(s->used, idx);
+		dmasim__shadow_obj_free(p->slabs, ptr, k->size);
 		if (s->inuse-- == k->per_slab) {
 			LIST_REMOVE(s, link);
 			LIST_INSERT_HEAD(&k->partial, s, link);
@@ -307,11 +318,18 @@ size_t ksize(const void *ptr)
 	page = kmalloc_page(p, ptr, "ksize");
 	if (!page)
 		return 0;
-	if (page->flags & PG_large)
-		return PAGE_SIZE << page->order;
-	pthread_mutex_lock(&p->mm_lock);
-	/* The slab may have been released by a racing kfree since the check. */
-	n = (page->flags & PG_slab) && page->priv ? ((struct dmasim_slab *)page->priv)->cls->size : 0;
-	pthread_mutex_unlock(&p->mm_lock);
+	if (page->flags & PG_large) {
+		n = PAGE_SIZE << page->order;
+	} else {
+		pthread_mutex_lock(&p->mm_lock);
+		/* The slab may have been released by a racing kfree since the check. */
+		n = (page->flags & PG_slab) && page->priv ?
+			    ((struct dmasim_slab *)page->priv)->cls->size : 0;
+		pthread_mutex_unlock(&p->mm_lock);
+	}
+	/* As the kernel's ksize() under KASAN: the caller may now use all of it. */
+	if (n)
+		dmasim__shadow_obj_resize(p->slabs, ptr, n);
 	return n;
 }
+

@@ -282,6 +282,9 @@ static void free_area_pages(struct dmasim_alias *a)
 /* Undo an area already out of the tree; called without p->mm_lock. */
 static void alias_release(struct dmasim_platform *p, struct dmasim_alias *a)
 {
+	/* ASan's shadow outlives the mapping: whatever is mapped here next starts clean. */
+	if (a->kind != ALIAS_PIN)
+		dmasim__mem_unpoison(a->va, a->size);
 	switch (a->kind) {
 	case ALIAS_PIN:
 		/* If the bytes cannot move back, leaking the pages beats freeing RAM still mapped. */
@@ -387,6 +390,8 @@ static void *vmalloc_gfp(const char *call, unsigned long size, gfp_t gfp)
 		goto fail;
 	}
 	free(pages);
+	/* Past @size is the area's redzone, as KASAN's vmalloc poisoning. */
+	dmasim__mem_poison(p, va + size, ((size_t)n << PAGE_SHIFT) - size);
 	return va;
 fail:
 	dmasim__log(p, DMASIM_LOG_WARN, "%s: allocation failure: %lu bytes", call, size);
