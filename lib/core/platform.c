@@ -400,6 +400,7 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 
 	/* Made in the order of the data flow; each layer reads its own part. */
 	p->debug = cfg.debug;
+	p->check_freed = cfg.debug ? dmasim__debug_check_freed : NULL;
 	p->site_frames = cfg.sites;
 	p->seed = cfg.seed;
 	p->quiet = cfg.quiet;

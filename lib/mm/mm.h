@@ -172,6 +172,9 @@ static inline void dmasim__mem_unpoison(const void *addr, size_t size)
 void dmasim__pages_poison(struct page *page, unsigned int order);
 void dmasim__pages_unpoison(struct page *page, unsigned int order);
 
+/* What lies at @phys, for a report: "a live kmalloc-256 object 0x...", "free memory", ... */
+void dmasim__describe_phys(struct dmasim_platform *p, phys_addr_t phys, char *buf, size_t len);
+
 void dmasim__slab_init(struct dmasim_platform *p);
 void dmasim__slab_destroy(struct dmasim_platform *p);
 void dmasim__alias_destroy_all(struct dmasim_platform *p);

@@ -299,7 +299,16 @@ struct page *alloc_page(gfp_t gfp)
 	return alloc_pages(gfp, 0);
 }
 
-void __free_pages(struct page *page, unsigned int order)
+/* The last reference to an allocated block goes: DMA-API debugging looks, then it is freed. */
+static void free_last_ref(struct dmasim_platform *p, struct page *page, unsigned int order,
+			  const char *call)
+{
+	dmasim__check_freed(p, call, dmasim__page_linear(page), page_to_phys(page),
+			    PAGE_SIZE << order);
+	dmasim__free_pages(page, order);
+}
+
+static void free_pages_call(struct page *page, unsigned int order, const char *call)
 {
 	struct dmasim_platform *p;
 
@@ -320,7 +329,12 @@ void __free_pages(struct page *page, unsigned int order)
 	/* As the kernel: drop the caller's reference; free only when it was the last. */
 	if (atomic_fetch_sub(&page->refcount, 1) != 1)
 		return;
-	dmasim__free_pages(page, order);
+	free_last_ref(p, page, order, call);
+}
+
+void __free_pages(struct page *page, unsigned int order)
+{
+	free_pages_call(page, order, "__free_pages");
 }
 
 void __free_page(struct page *page)
@@ -361,7 +375,7 @@ void free_pages(unsigned long addr, unsigned int order)
 		return;
 	page = virt_to_page((void *)addr);
 	if (page)
-		__free_pages(page, order);
+		free_pages_call(page, order, "free_pages");
 }
 
 void free_page(unsigned long addr)
@@ -393,7 +407,7 @@ void put_page(struct page *page)
 		return;
 	if (atomic_fetch_sub(&page->refcount, 1) == 1 && (page->flags & PG_head) &&
 	    !(page->flags & (PG_slab | PG_pinned | PG_large)))
-		dmasim__free_pages(page, page->order);
+		free_last_ref(page->region->plat, page, page->order, "put_page");
 }
 
 int page_count(struct page *page)

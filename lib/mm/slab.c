@@ -257,6 +257,20 @@ void kfree(const void *ptr)
 	page = kmalloc_page(p, ptr, "kfree");
 	if (!page)
 		return;
+	if (p->check_freed) {
+		phys_addr_t phys = 0;
+		size_t size = 0;
+
+		pthread_mutex_lock(&p->mm_lock);
+		if (page->flags & PG_large)
+			size = page->large_size;
+		else if ((page->flags & PG_slab) && page->priv)
+			size = ((struct dmasim_slab *)page->priv)->cls->size;
+		pthread_mutex_unlock(&p->mm_lock);
+		/* Still mapped for DMA? (DMA-API debugging looks; the free goes on.) */
+		if (size && !dmasim__linear_to_phys(p, ptr, &phys))
+			dmasim__check_freed(p, "kfree", ptr, phys, size);
+	}
 	if (page->flags & PG_large) {
 		dmasim__shadow_obj_free(p->slabs, ptr, PAGE_SIZE << page->order);
 		dmasim__free_pages(page, page->order);
@@ -333,3 +347,56 @@ size_t ksize(const void *ptr)
 	return n;
 }
 
+/* Error paths only: the head page of the allocated block holding @page, or NULL. */
+static struct page *block_head(struct dmasim_platform *p, struct page *page)
+{
+	phys_addr_t phys = page_to_phys(page);
+
+	for (unsigned int back = 0; back < (1U << DMASIM_MAX_ORDER) && phys >= PFN_PHYS(back);
+	     back++) {
+		struct page *h = dmasim__phys_to_page(p, phys - PFN_PHYS(back));
+
+		if (!h || (h->flags & PG_buddy))
+			return NULL;
+		if (h->flags & PG_head)
+			return back < (1U << h->order) ? h : NULL;
+	}
+	return NULL;
+}
+
+void dmasim__describe_phys(struct dmasim_platform *p, phys_addr_t phys, char *buf, size_t len)
+{
+	struct page *page = dmasim__phys_to_page(p, phys), *head;
+	unsigned char *lin;
+
+	if (!page) {
+		snprintf(buf, len, "not RAM");
+		return;
+	}
+	pthread_mutex_lock(&p->mm_lock);
+	if (page->flags & PG_slab) {
+		struct dmasim_slab *s = page->priv;
+		unsigned int idx = (unsigned int)(offset_in_page(phys) / s->cls->size);
+
+		snprintf(buf, len, "%s kmalloc-%u object %p", bit_test(s->used, idx) ? "a live" : "a free",
+			 s->cls->size, (void *)(s->base + (size_t)idx * s->cls->size));
+	} else if (page->flags & PG_reserved) {
+		snprintf(buf, len, "reserved memory (the swiotlb pool)");
+	} else if (page->flags & PG_pinned) {
+		snprintf(buf, len, "a pinned user page");
+	} else if (!(head = block_head(p, page))) {
+		snprintf(buf, len, "free memory");
+	} else {
+		lin = dmasim__page_linear(head);
+		if (head->flags & PG_large)
+			snprintf(buf, len, "a live kmalloc object %p of %zu bytes", (void *)lin,
+				 head->large_size);
+		else if (lin)
+			snprintf(buf, len, "a page allocation of order %u at %p", head->order,
+				 (void *)lin);
+		else
+			snprintf(buf, len, "a page allocation of order %u (pfn 0x%lx)", head->order,
+				 page_to_pfn(head));
+	}
+	pthread_mutex_unlock(&p->mm_lock);
+}

@@ -451,8 +451,15 @@ static void alias_unmap_call(const void *addr, enum dmasim_alias_kind kind, cons
 	if (!p)
 		return;
 	a = alias_take(p, addr, kind, call, what);
-	if (a)
-		alias_release(p, a);
+	if (!a)
+		return;
+	/* vfree(): are its pages still mapped for DMA? (DMA-API debugging looks; the free goes on.) */
+	if (kind == ALIAS_VMALLOC)
+		for (unsigned int i = 0; i < a->nr_pages; i++)
+			if (dmasim__check_freed(p, call, a->va + ((size_t)i << PAGE_SHIFT),
+						page_to_phys(a->pages[i]), PAGE_SIZE))
+				break; /* one report per free */
+	alias_release(p, a);
 }
 
 void vfree(const void *addr)
