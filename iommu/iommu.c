@@ -1294,6 +1294,81 @@ size_t iommu_unmap(struct iommu_domain *domain, unsigned long iova, size_t size)
 	return done;
 }
 
+size_t iommu_unmap_fast(struct iommu_domain *domain, unsigned long iova, size_t size,
+			struct iommu_iotlb_gather *gather)
+{
+	struct dmasim_domain *dom = check_domain(domain, "iommu_unmap_fast");
+	struct dmasim_iotlb_gather g;
+	size_t done;
+
+	if (!dom || !gather || !dom->pgt || (dom->dom.type & __IOMMU_DOMAIN_DMA_API) || !size ||
+	    ((iova | size) & (dom->granule - 1))) {
+		if (dom)
+			dmasim__report(dom->iommu->plat, "iommu: iommu_unmap_fast: bad request iova 0x%lx size 0x%zx gather %p for domain %u",
+				       iova, size, (void *)gather, dom->id);
+		return 0;
+	}
+	g = (struct dmasim_iotlb_gather){ .start = gather->start, .end = gather->end,
+					  .queued = gather->queued };
+	if (gather->start > gather->end)
+		g = (struct dmasim_iotlb_gather)DMASIM_IOTLB_GATHER_INIT(gather->queued);
+	pthread_mutex_lock(&dom->map_lock);
+	done = dmasim__iommu_unmap_fast(dom, iova, size, &g);
+	pthread_mutex_unlock(&dom->map_lock);
+	gather->start = (unsigned long)g.start;
+	gather->end = (unsigned long)g.end;
+	if (g.start > g.end) {
+		gather->start = ~0UL;
+		gather->end = 0;
+	}
+	gather->pgsize = dom->granule;
+	return done;
+}
+
+void iommu_iotlb_sync(struct iommu_domain *domain, struct iommu_iotlb_gather *gather)
+{
+	struct dmasim_domain *dom = check_domain(domain, "iommu_iotlb_sync");
+	struct dmasim_iotlb_gather g;
+
+	if (!dom || !gather)
+		return;
+	if (gather->start <= gather->end) {
+		g = (struct dmasim_iotlb_gather){ .start = gather->start, .end = gather->end,
+						  .queued = gather->queued };
+		dmasim__iommu_iotlb_sync(dom, &g);
+	}
+	iommu_iotlb_gather_init(gather);
+}
+
+ssize_t iommu_map_sg(struct iommu_domain *domain, unsigned long iova, struct scatterlist *sg,
+		     unsigned int nents, int prot, gfp_t gfp)
+{
+	struct dmasim_domain *dom = check_domain(domain, "iommu_map_sg");
+	size_t mapped = 0;
+	unsigned int i;
+	int ret = 0;
+
+	if (!dom)
+		return -EINVAL;
+	for (i = 0; sg && i < nents; i++, sg = sg_next(sg)) {
+		phys_addr_t phys = sg_phys(sg);
+
+		if (!sg->length)
+			continue;
+		ret = iommu_map(domain, iova + mapped, phys, sg->length, prot, gfp);
+		if (ret)
+			break;
+		mapped += sg->length;
+	}
+	if (ret) {
+		/* As the kernel: undo the part that was mapped. */
+		if (mapped)
+			iommu_unmap(domain, iova, mapped);
+		return ret;
+	}
+	return (ssize_t)mapped;
+}
+
 int dmasim_iommu_iova_to_phys(struct iommu_domain *domain, dma_addr_t iova, phys_addr_t *phys)
 {
 	struct dmasim_domain *dom = check_domain(domain, "dmasim_iommu_iova_to_phys");

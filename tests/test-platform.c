@@ -17,6 +17,8 @@
 
 #include <linux/dma-mapping.h>
 #include <linux/slab.h>
+#include <linux/dmapool.h>
+#include <linux/scatterlist.h>
 
 #include "dma/dma.h"
 #include "debug/debug.h"
@@ -108,7 +110,7 @@ static void test_spec_parsers(void **state)
 	assert_true(v == 0);
 	assert_int_equal(dmasim__parse_u64("18446744073709551615", &v), 0);
 	assert_true(v == ~0ULL);
-	assert_int_equal(dmasim__parse_u64("18446744073709551616", &v), -EINVAL);
+	assert_int_equal(dmasim__parse_u64("18446744073709551616", &v), -ERANGE);
 	assert_int_equal(dmasim__parse_u64("-1", &v), -EINVAL);
 	assert_int_equal(dmasim__parse_u64("", &v), -EINVAL);
 	assert_int_equal(dmasim__parse_u64("0x", &v), -EINVAL);
@@ -398,6 +400,31 @@ static void test_bad_specs(void **state)
 	assert_null(dmasim_platform_current());
 }
 
+/*
+ * Issue 14, defect 8: what the host cannot back is refused with one message
+ * (it used to end in an out-of-memory kill).  200 TiB of high memory is more
+ * than a 47-bit host address space holds.
+ */
+static void test_absurd_machine_refused(void **state)
+{
+	char msg[1024];
+	struct dmasim_platform *p =
+		create_capture("ram=256M@0x80000000,200T@0x10000000000:high", msg, sizeof(msg));
+	int lines = 0;
+
+	(void)state;
+	if (p) {
+		dmasim_platform_destroy(p);
+		fail_msg("200 TiB of RAM was accepted");
+	}
+	for (const char *c = msg; *c; c++)
+		lines += *c == '\n';
+	assert_int_equal(lines, 1);
+	assert_has(msg, "bad spec");
+	assert_has(msg, "ram: cannot create 219902593990656 bytes of backing memory");
+	assert_null(dmasim_platform_current());
+}
+
 static void test_env_spec(void **state)
 {
 	struct dmasim_platform *p;
@@ -465,7 +492,7 @@ static void test_current(void **state)
 		phys_addr_t phys = virt_to_phys(x);
 
 		assert_true(phys >= 0x80000000ULL && phys < 0x80000000ULL + (32ULL << 20));
-		assert_ptr_equal(virt_to_page(x)->region->plat, b);
+		assert_ptr_equal(dmasim__page_platform(virt_to_page(x)), b);
 		kfree(x);
 	}
 
@@ -763,6 +790,113 @@ static void test_backend_registry(void **state)
 	assert_string_equal(buf, "coherent,noncoherent,test-model");
 }
 
+/*
+ * ABI 5 took the end of a mapping out of the cache contract (a cache knows
+ * lines, not mappings; DMA-API debugging tracks who owns them).  A model
+ * built for ABI 4 that asked for unmapped() still loads and still hears
+ * where each mapping ends, synced or not; an ABI 5 model asking the same
+ * is never called.
+ */
+static int abi4_unmapped;
+static phys_addr_t abi4_phys;
+static size_t abi4_size;
+
+static struct dmasim_cache *abi4_alloc(const struct dmasim_cache_config *cfg)
+{
+	struct dmasim_cache *c = tm_alloc(cfg);
+
+	if (c)
+		c->track_mappings = true;
+	return c;
+}
+
+static void abi4_unmapped_fn(struct dmasim_cache *c, struct device *dev, phys_addr_t phys,
+			     size_t size)
+{
+	(void)c;
+	(void)dev;
+	abi4_unmapped++;
+	abi4_phys = phys;
+	abi4_size = size;
+}
+
+static const struct dmasim_cache_ops abi4_model = {
+	.base = {
+		.abi = 4,
+		.kind = DMASIM_BACKEND_CACHE,
+		.name = "abi4-tracker",
+		.help = "an ABI 4 model that tracks mappings",
+	},
+	.alloc = abi4_alloc,
+	.free = tm_free,
+	.sync_for_device = tm_for_device,
+	.sync_for_cpu = tm_for_cpu,
+	.unmapped = abi4_unmapped_fn,
+};
+
+static const struct dmasim_cache_ops abi5_model = {
+	.base = {
+		.abi = 5,
+		.kind = DMASIM_BACKEND_CACHE,
+		.name = "abi5-tracker",
+		.help = "an ABI 5 model that asks for unmapped()",
+	},
+	.alloc = abi4_alloc,
+	.free = tm_free,
+	.sync_for_device = tm_for_device,
+	.sync_for_cpu = tm_for_cpu,
+	.unmapped = abi4_unmapped_fn,
+};
+
+static void test_cache_abi4_unmapped(void **state)
+{
+	static const char *const specs[] = { "cache=abi4-tracker", "cache=abi4-tracker iommu=on",
+					     "cache=abi4-tracker debug=off" };
+	int ret;
+
+	(void)state;
+	ret = dmasim_backend_register(&abi4_model.base);
+	assert_true(ret == 0 || ret == -EEXIST);
+	ret = dmasim_backend_register(&abi5_model.base);
+	assert_true(ret == 0 || ret == -EEXIST);
+	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
+		struct dmasim_platform *p = tu_platform(specs[i]);
+		struct device *dev = dmasim_device_create(p, "name=t4");
+		char *buf = kmalloc(256, GFP_KERNEL);
+		dma_addr_t dma;
+
+		assert_non_null(buf);
+		abi4_unmapped = 0;
+		dma = dma_map_single(dev, buf, 256, DMA_FROM_DEVICE);
+		assert_false(dma_mapping_error(dev, dma));
+		dma_unmap_single(dev, dma, 256, DMA_FROM_DEVICE);
+		assert_int_equal(abi4_unmapped, 1);
+		assert_true(abi4_phys == virt_to_phys(buf));
+		assert_int_equal(abi4_size, 256);
+		dma = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+		assert_false(dma_mapping_error(dev, dma));
+		dma_unmap_single_attrs(dev, dma, 256, DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+		assert_int_equal(abi4_unmapped, 2);
+		kfree(buf);
+		assert_int_equal(dmasim_debug_errors(p), 0);
+		dmasim_platform_destroy(p);
+	}
+	{
+		struct dmasim_platform *p = tu_platform("cache=abi5-tracker");
+		struct device *dev = dmasim_device_create(p, "name=t5");
+		char *buf = kmalloc(256, GFP_KERNEL);
+		dma_addr_t dma;
+
+		abi4_unmapped = 0;
+		dma = dma_map_single(dev, buf, 256, DMA_FROM_DEVICE);
+		assert_false(dma_mapping_error(dev, dma));
+		dma_unmap_single(dev, dma, 256, DMA_FROM_DEVICE);
+		assert_int_equal(abi4_unmapped, 0);
+		kfree(buf);
+		dmasim_platform_destroy(p);
+	}
+}
+
 static void test_cache_seam(void **state)
 {
 	struct dmasim_platform *p;
@@ -1006,6 +1140,222 @@ static void test_dev_validation(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/*
+ * Issue 14 defect 1: a destroyed device is recognised by every entry point,
+ * without reading freed memory (ASan: no heap-use-after-free), even when a
+ * new device was made since (with malloc the new one could take the old
+ * one's memory and the stale pointer would act on it).
+ */
+static void expect_destroyed(struct dmasim_platform *p, const char *what)
+{
+	if (tu_log.total != 1 || !tu_log_has("was destroyed by dmasim_device_destroy()") ||
+	    !tu_log_has("gone:")) {
+		tu_log_dump();
+		fail_msg("%s: want one 'destroyed' report, got %d lines", what, tu_log.total);
+	}
+	(void)p;
+	tu_log_clear();
+}
+
+static void destroyed_device_on(const char *spec)
+{
+	struct dmasim_platform *p = tu_platform(spec);
+	struct device *dev, *other;
+	struct scatterlist sg[2];
+	struct sg_table sgt = { .sgl = sg, .orig_nents = 1 };
+	unsigned long errors;
+	dma_addr_t handle = 0;
+	unsigned char *buf, byte = 0;
+
+	assert_non_null(p);
+	buf = kmalloc(256, GFP_KERNEL);
+	assert_non_null(buf);
+	dev = dmasim_device_create(p, "name=gone");
+	assert_non_null(dev);
+	dmasim_device_destroy(dev);
+	other = dmasim_device_create(p, "name=alive");
+	assert_non_null(other);
+	assert_ptr_not_equal(other, dev);
+	sg_init_table(sg, 2);
+	sg_set_buf(&sg[0], buf, 128);
+	sg_set_buf(&sg[1], buf + 128, 128);
+	assert_string_equal(dev_name(dev), "gone");
+	tu_log_clear();
+	errors = dmasim_debug_errors(p);
+
+	assert_true(dma_map_single(dev, buf, 64, DMA_TO_DEVICE) == DMA_MAPPING_ERROR);
+	expect_destroyed(p, "dma_map_single");
+	assert_true(dma_map_page(dev, virt_to_page(buf), 0, 64, DMA_TO_DEVICE) == DMA_MAPPING_ERROR);
+	expect_destroyed(p, "dma_map_page");
+	dma_unmap_single(dev, 0x1000, 64, DMA_TO_DEVICE);
+	expect_destroyed(p, "dma_unmap_single");
+	assert_int_equal(dma_map_sg(dev, sg, 2, DMA_TO_DEVICE), 0);
+	expect_destroyed(p, "dma_map_sg");
+	dma_unmap_sg(dev, sg, 2, DMA_TO_DEVICE);
+	expect_destroyed(p, "dma_unmap_sg");
+	assert_int_equal(dma_map_sgtable(dev, &sgt, DMA_TO_DEVICE, 0), -EINVAL);
+	expect_destroyed(p, "dma_map_sgtable");
+	dma_sync_single_for_cpu(dev, 0x1000, 64, DMA_FROM_DEVICE);
+	expect_destroyed(p, "dma_sync_single_for_cpu");
+	dma_sync_sg_for_device(dev, sg, 2, DMA_TO_DEVICE);
+	expect_destroyed(p, "dma_sync_sg_for_device");
+	assert_null(dma_alloc_coherent(dev, 4096, &handle, GFP_KERNEL));
+	expect_destroyed(p, "dma_alloc_coherent");
+	dma_free_coherent(dev, 4096, buf, 0x1000);
+	expect_destroyed(p, "dma_free_coherent");
+	assert_null(dma_alloc_pages(dev, 4096, &handle, DMA_TO_DEVICE, GFP_KERNEL));
+	expect_destroyed(p, "dma_alloc_pages");
+	assert_null(dma_pool_create("stale", dev, 64, 0, 0));
+	expect_destroyed(p, "dma_pool_create");
+	assert_int_equal(dma_set_mask(dev, DMA_BIT_MASK(32)), -EIO);
+	expect_destroyed(p, "dma_set_mask");
+	assert_int_not_equal(dmasim_dev_read(dev, 0x1000, &byte, 1), 0);
+	expect_destroyed(p, "dmasim_dev_read");
+	assert_int_not_equal(dmasim_dev_write(dev, 0x1000, &byte, 1), 0);
+	expect_destroyed(p, "dmasim_dev_write");
+	assert_null(dmasim_device_platform(dev));
+	expect_destroyed(p, "dmasim_device_platform");
+	dmasim_device_destroy(dev); /* a second destroy */
+	expect_destroyed(p, "dmasim_device_destroy");
+	assert_int_equal(dmasim_debug_errors(p), errors + 17);
+
+	/* The nearest correct sequence: the live device works and reports nothing. */
+	handle = dma_map_single(other, buf, 64, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(other, handle));
+	dma_unmap_single(other, handle, 64, DMA_TO_DEVICE);
+	assert_int_equal(tu_log.total, 0);
+	assert_int_equal(dmasim_debug_errors(p), errors + 17);
+
+	kfree(buf);
+	dmasim_device_destroy(other);
+	dmasim_platform_destroy(p);
+}
+
+static void test_destroyed_device(void **state)
+{
+	(void)state;
+	destroyed_device_on(NULL);
+	destroyed_device_on("iommu=on");
+	destroyed_device_on("debug=off");
+}
+
+/* A destroyed device's memory is not reused before many other devices came and went. */
+static void test_destroyed_device_not_reused(void **state)
+{
+	struct dmasim_platform *p = tu_platform(NULL);
+	struct device *dead;
+
+	(void)state;
+	assert_non_null(p);
+	dead = dmasim_device_create(p, "name=first");
+	assert_non_null(dead);
+	dmasim_device_destroy(dead);
+	for (int i = 0; i < 200; i++) {
+		struct device *d = dmasim_device_create(p, NULL);
+
+		assert_non_null(d);
+		assert_ptr_not_equal(d, dead);
+		dmasim_device_destroy(d);
+	}
+	tu_log_clear();
+	dma_unmap_single(dead, 0x1000, 64, DMA_TO_DEVICE);
+	assert_int_equal(tu_log.total, 1);
+	assert_log_has("first: dma_unmap_single: device");
+	assert_log_has("was destroyed");
+	dmasim_platform_destroy(p);
+}
+
+/*
+ * Issue 14 defect 6: every numeric spec value goes through one scanner that
+ * lets in digits only.  "fail=map:prob=nan" used to pass the range check
+ * (NaN compares false) and be converted to an integer: undefined behaviour.
+ */
+static const char *const absurd_numbers[] = {
+	"nan", "NaN", "inf", "-inf", "infinity", "1e3", "0x1p3", "+5", "-1", "5x", "0x", "", ".",
+	"99999999999999999999999", "0x10000000000000000", "1,5", "0.5.5", "0x-1",
+	" 5", "5 ", "5\t", /* last: a spec splits words at spaces, so only the parsers see these */
+};
+#define ABSURD_IN_SPECS (ARRAY_SIZE(absurd_numbers) - 3)
+
+static void test_spec_numbers_strict(void **state)
+{
+	/* Every numeric key of the platform, the device and the fault rules; %s is the value. */
+	static const char *const plat_specs[] = {
+		"ram=%s@0x80000000", "ram=64M@%s", "swiotlb=%s", "swiotlb=4M@%s",
+		"iommu=on iotlb=%s", "iommu=on fq=%s", "iommu=on fq_timeout=%s", "sites=%s",
+		"seed=%s", "cache=noncoherent:line=%s", "fail=map:prob=%s", "fail=map:nth=%s",
+		"fail=map:every=%s", "fail=map:times=%s",
+	};
+	static const char *const dev_specs[] = {
+		"offset=%s", "limit=%s", "mask=%s", "max_seg=%s", "seg_boundary=%s", "min_align=%s",
+	};
+	struct dmasim_platform *p, *host;
+	char spec[128];
+	u64 v = 7;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(absurd_numbers); i++) {
+		const char *n = absurd_numbers[i];
+
+		assert_int_not_equal(dmasim__parse_u64(n, &v), 0);
+		assert_int_not_equal(dmasim__parse_size(n, &v), 0);
+		assert_int_not_equal(dmasim__parse_fraction(n, 1000000, &v), 0);
+		assert_true(v == 7); /* untouched on failure */
+		for (size_t k = 0; i < ABSURD_IN_SPECS && k < ARRAY_SIZE(plat_specs); k++) {
+			snprintf(spec, sizeof(spec), plat_specs[k], n);
+			tu_log_clear();
+			p = tu_platform(spec);
+			if (p) {
+				dmasim_platform_destroy(p);
+				fail_msg("platform spec '%s' accepted", spec);
+			}
+		}
+	}
+	host = tu_platform(NULL);
+	assert_non_null(host);
+	for (size_t i = 0; i < ABSURD_IN_SPECS; i++) {
+		for (size_t k = 0; k < ARRAY_SIZE(dev_specs); k++) {
+			struct device *dev;
+
+			snprintf(spec, sizeof(spec), dev_specs[k], absurd_numbers[i]);
+			tu_log_clear();
+			dev = dmasim_device_create(host, spec);
+			if (dev)
+				fail_msg("device spec '%s' accepted", spec);
+			assert_int_equal(tu_log.total, 1);
+			assert_log_has("dmasim_device_create: bad spec");
+		}
+		snprintf(spec, sizeof(spec), "map:prob=%s", absurd_numbers[i]);
+		assert_int_equal(dmasim_fail_set(host, spec), -EINVAL);
+	}
+	dmasim_platform_destroy(host);
+
+	/* Fractions: decimal, 0 to 1, rounded to the scale. */
+	assert_int_equal(dmasim__parse_fraction("0.25", 1000000, &v), 0);
+	assert_true(v == 250000);
+	assert_int_equal(dmasim__parse_fraction("1", 1000000, &v), 0);
+	assert_true(v == 1000000);
+	assert_int_equal(dmasim__parse_fraction("1.0000", 1000000, &v), 0);
+	assert_true(v == 1000000);
+	assert_int_equal(dmasim__parse_fraction("0", 1000000, &v), 0);
+	assert_true(v == 0);
+	assert_int_equal(dmasim__parse_fraction("0.0000015", 1000000, &v), 0);
+	assert_true(v == 2);
+	assert_int_equal(dmasim__parse_fraction("0.0000014999", 1000000, &v), 0);
+	assert_true(v == 1);
+	assert_int_equal(dmasim__parse_fraction("0.9999999", 1000000, &v), 0);
+	assert_true(v == 1000000);
+	assert_int_equal(dmasim__parse_fraction("1.0000001", 1000000, &v), -ERANGE);
+	assert_int_equal(dmasim__parse_fraction("2", 1000000, &v), -ERANGE);
+	assert_int_equal(dmasim__parse_fraction("1.", 1000000, &v), -EINVAL);
+	assert_int_equal(dmasim__parse_fraction(".5", 1000000, &v), -EINVAL);
+	/* The nearest correct specs are accepted. */
+	p = tu_platform("fail=map:prob=0.5 seed=0x10 sites=3 iommu=on iotlb=64 fq=8 fq_timeout=0");
+	assert_non_null(p);
+	assert_int_equal(tu_log.total, 0);
+	dmasim_platform_destroy(p);
+}
+
 /* ---- teardown of a creation that fails late ----------------------------------- */
 
 /*
@@ -1120,7 +1470,7 @@ static void test_spec_key_messages(void **state)
 	assert_null(create_capture("seed=2 colour=red", msg, sizeof(msg)));
 	assert_has(msg, want);
 	/* The message of today's keys, as docs/spec.md shows it. */
-	assert_has(msg, "(platform keys: ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug sites seed log fail trace)");
+	assert_has(msg, "(platform keys: ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug sites seed log exec fail trace)");
 
 	/* Every key reaches its layer's parser: a bad value is named there. */
 	for (const struct dmasim_spec_key *k = dmasim__platform_keys; k->key; k++) {
@@ -1140,6 +1490,7 @@ static void test_spec_key_messages(void **state)
 			{ "sites", "sites=7", "sites=7: expected 0 to 6" },
 			{ "seed", "seed=x", "seed=x: expected a number" },
 			{ "log", "log=x", "log=x: expected stderr or quiet" },
+			{ "exec", "exec=x", "exec=x: expected deterministic or threaded" },
 			{ "fail", "fail=x", "fail rule 'x'" },
 			{ "trace", "trace=/nonexistent/x", "trace=/nonexistent/x: cannot open" },
 		};
@@ -1324,15 +1675,20 @@ int main(void)
 		cmocka_unit_test(test_multi_region_high),
 		cmocka_unit_test(test_dump),
 		cmocka_unit_test(test_bad_specs),
+		cmocka_unit_test(test_absurd_machine_refused),
 		cmocka_unit_test_teardown(test_env_spec, env_teardown),
 		cmocka_unit_test(test_current),
 		cmocka_unit_test(test_log_handler),
 		cmocka_unit_test(test_debug_off_still_checks),
 		cmocka_unit_test(test_backend_registry),
 		cmocka_unit_test(test_cache_seam),
+		cmocka_unit_test(test_cache_abi4_unmapped),
 		cmocka_unit_test(test_device_spec),
 		cmocka_unit_test(test_device_spec_bad),
 		cmocka_unit_test(test_dev_validation),
+		cmocka_unit_test(test_destroyed_device),
+		cmocka_unit_test(test_destroyed_device_not_reused),
+		cmocka_unit_test(test_spec_numbers_strict),
 		cmocka_unit_test(test_late_failure_teardown),
 		cmocka_unit_test(test_spec_key_messages),
 		cmocka_unit_test(test_spec_split),

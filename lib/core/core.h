@@ -45,8 +45,15 @@ void dmasim__spec_free(struct dmasim_spec *s);
 const char *dmasim__spec_get(const struct dmasim_spec *s, const char *key);
 /* The first key not in @known (NULL-terminated), or NULL. */
 const char *dmasim__spec_unknown(const struct dmasim_spec *s, const char *const *known);
+/*
+ * Numbers in spec values, all through one digit scanner (spec.c): digits
+ * only, no sign, space, exponent, NaN or infinity, nothing after the number;
+ * 0 or -EINVAL (syntax) / -ERANGE (beyond 64 bits, or above 1 for a fraction).
+ */
 int dmasim__parse_u64(const char *s, u64 *out);     /* decimal or 0x hex */
 int dmasim__parse_size(const char *s, u64 *out);    /* with K/M/G/T suffix */
+/* A decimal fraction "D[.DDD]" between 0 and 1, as a count of 1/@scale (rounded). */
+int dmasim__parse_fraction(const char *s, u64 scale, u64 *out);
 int dmasim__parse_bool(const char *s, bool *out);   /* 0/1/on/off/yes/no/true/false */
 /* @size in the largest exact unit ("256M", "4K", "1500"); returns @buf. */
 const char *dmasim__format_size(u64 size, char *buf, size_t len);
@@ -149,7 +156,6 @@ struct iommu_group {
 struct dmasim_device {
 	struct device dev;
 	struct dmasim_platform *plat;
-	char name[64];
 	u64 dma_mask;
 	phys_addr_t bus_offset; /* bus = phys - offset */
 	struct device_dma_parameters parms;
@@ -174,6 +180,13 @@ struct dmasim_device {
 	struct dmasim_domain *domain;
 	struct dmasim_domain *default_domain;
 	struct iommu_group group;
+	/*
+	 * Last, and valid after dmasim_device_destroy() (lib/core/device.c:
+	 * device memory is type-stable, everything from @plat to here is
+	 * dead then): the name for the report, the link among destroyed devices.
+	 */
+	char name[64];
+	TAILQ_ENTRY(dmasim_device) dead_link;
 };
 
 static inline struct dmasim_device *to_dmasim(struct device *dev)
@@ -299,6 +312,8 @@ struct dmasim_platform {
 	pthread_mutex_t mm_lock;
 	struct dmasim_arena arenas[DMASIM_MAX_REGIONS * DMASIM_NR_ZONES];
 	int nr_arenas;
+	struct dmasim_reserved reserved[DMASIM_MAX_RESERVED]; /* sorted, disjoint */
+	int nr_reserved;
 	struct dmasim_slab_cache *slabs;
 	struct dmasim_alias_tree aliases;
 
@@ -306,12 +321,23 @@ struct dmasim_platform {
 	phys_addr_t swiotlb_base;       /* the pool, for the inline dmasim__swiotlb_is_bounce() */
 	u64 swiotlb_size;               /* 0 without one */
 	struct dmasim_cache *cache;
+	bool cache_tracks;              /* the model is ABI 4 and asked for unmapped() calls */
 	struct dmasim_iommu *iommu;
 	struct dmasim_fail *fail;
 	int fail_rules;                 /* how many: 0 keeps the hot paths to one load */
 	struct dmasim_trace *trace;
 	bool tracing;
 	struct dmasim_cachelines *cachelines;
+	struct dmasim_ownership *ownership; /* DMA-API debugging: who owns each line */
+	/*
+	 * Device models (lib/dev/machine.c): made on first use; exec= chooses
+	 * threaded or deterministic execution.  machine_fini, set by lib/dev
+	 * with the machine, stops and frees it first in dmasim_platform_destroy()
+	 * (before the devices go): the machine calls no layer above it.
+	 */
+	bool exec_threaded;
+	struct dmasim_machine *machine;
+	void (*machine_fini)(struct dmasim_platform *p);
 
 	/* With debug on: DMA-API debugging's check of memory a driver frees (lib/debug/memory.c). */
 	bool (*check_freed)(struct dmasim_platform *p, const char *call, const void *cpu,
@@ -347,6 +373,8 @@ static inline bool dmasim__should_fail(struct dmasim_platform *p, enum dmasim_fa
 	return dmasim__should_fail_rules(p, kind, d, call);
 }
 
+/* vsnprintf() with the kernel's printk %p extensions (%pad, %pa, %pe, %pS, %pM, %*ph). */
+int dmasim__vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 void dmasim__log(struct dmasim_platform *p, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void dmasim__vlog(struct dmasim_platform *p, int level, const char *fmt, va_list ap);
@@ -359,6 +387,14 @@ void dmasim__dev_report(struct dmasim_device *d, const char *fmt, ...)
 /* A report from a DMA-API debug check: dropped when the platform has debug=off. */
 void dmasim__debug_report(struct dmasim_device *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * The simulated CPU state of the calling thread (lib/core/context.c): the
+ * interrupt line being handled (-1: none) and whether interrupts are masked;
+ * set by lib/dev/irq.c around handlers.
+ */
+void dmasim__irq_enter_line(int irq);
+void dmasim__irq_exit_line(int prev);
+int dmasim__irq_current(void);
 /* The current platform, or NULL with a message naming @call. */
 struct dmasim_platform *dmasim__current(const char *call);
 

@@ -35,10 +35,10 @@
  *  4. pool->lock (lib/dma/dmapool.c, mutex): one dma_pool's pages and blocks.
  *     -> dma_free_coherent() at pool destruction, so everything below.
  *     Taken after d->lock is dropped, never inside it.
- *  5. nc->lock (lib/cache/cache-noncoherent.c, mutex): the cache model's lines
- *     and the CPU/device ownership of each.  -> its misuse report, which
- *     looks up the device's records (6, to say where the buffer was
- *     mapped) and logs (18).
+ *  5. nc->lock (lib/cache/cache-noncoherent.c, mutex): evict=random's held
+ *     lines (those the model last cleaned or invalidated for a device, with
+ *     their bytes then).  Leaf: the model reports nothing and calls
+ *     nothing above it.  Not taken with evict=none.
  *  6. d->lock (device, mutex): the device's mapping records (the debug
  *     layer's entries, lib/debug/entry.c), its record cache, its pools
  *     list and devres list.  Held for tree updates and copies only;
@@ -84,12 +84,21 @@
  *     sw->lock (lib/dma/swiotlb.c, spinlock: bitmap searches, slot updates;
  *     -> 18 only through an internal DMASIM_WARN_ON),
  *     c->lock (lib/debug/cacheline.c, mutex: the cache-line overlap tree),
+ *     o->lock (lib/debug/ownership.c, mutex: who owns each line of a
+ *     mapping, and the snapshots; its walks of a device's bus translation
+ *     take no lock, and its reports are made after it is dropped),
  *     f->lock (lib/core/fault-inject.c, mutex: the rules and their random
  *     state).
+ *     Device models (lib/dev/, dev/dev.h): mdl->lock (a model's mutex, held
+ *     over its register callbacks and events) -> mach->lock (the machine:
+ *     event queues, interrupt lines, windows, the deterministic clock) ->
+ *     mach->wait_lock (dmasim_wait_event()'s condition).  No model lock is
+ *     taken under mach->lock; handlers and events run holding neither;
+ *     model callbacks may go on to the DMA layers (dmasim_dev_read()).
  * 18. t->lock (lib/core/trace.c, mutex): the trace sink; the user's trace
  *     callback runs under it.  p->log_lock (platform, mutex): the user's
  *     log callback runs under it (trace events and reports may come
- *     under 4, 5, 9 and 10).  Neither callback may call back into dmasim.
+ *     under 4, 9 and 10).  Neither callback may call back into dmasim.
  *
  * What runs without locks:
  *  - IOTLB hits: dmasim__iotlb_lookup() reads a set under its sequence

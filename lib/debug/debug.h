@@ -14,14 +14,15 @@
  *
  * The layer owns: the per-mapping entries and their call sites
  * (lib/debug/entry.c, lib/debug/stack.c), the cache-line overlap check
- * (lib/debug/cacheline.c), the dev_wrote/checked state of each entry, the
- * leak report when a device goes and the dump of live mappings.
+ * (lib/debug/cacheline.c), who owns each line of a mapping under a
+ * non-coherent cache model, CPU or device (lib/debug/ownership.c), the
+ * dev_wrote/checked state of each entry, the leak report when a device goes
+ * and the dump of live mappings.
  *
  * May use: lib/dma/dma.h (the DMA ops: what they allocated, the leak
  * report's release of bounces), lib/dev/dev.h (what a device reaches) and,
  * through them, the cache model and the machine.  Used by: the API layer and lib/dev/ (the
- * device-access hooks); lib/cache/cache.c is a known exception
- * (lib/README.md).
+ * device-access hooks); nothing below them.
  */
 #ifndef DMASIM_DEBUG_H
 #define DMASIM_DEBUG_H
@@ -186,15 +187,37 @@ void dmasim__cachelines_destroy(struct dmasim_platform *p);
 /*
  * The platform's check_freed hook (set with debug on): kfree(),
  * __free_pages()/free_pages() and vfree() are freeing [@phys, @phys+@size)
- * (CPU address @cpu): report a live mapping or allocation of any device
- * that covers part of it, as the kernel's debug_dma_assert_idle() did.
+ * (CPU address @cpu): report a live streaming mapping of any device that
+ * covers part of it, as the kernel's debug_dma_assert_idle() did.
  * Return: true if it made a report.
  */
 bool dmasim__debug_check_freed(struct dmasim_platform *p, const char *call, const void *cpu,
 			       phys_addr_t phys, size_t size);
-/* " [reached <what lies at @phys>]": the allocation a stray device access landed in. */
+/* " [phys 0x... is in <what lies there>]": where a stray device access landed. */
 void dmasim__debug_describe_phys(struct dmasim_platform *p, phys_addr_t phys, char *buf,
 				 size_t len);
+/* ---- who owns each line of a mapping: CPU or device (debug/ownership.c) ------------ */
+
+struct dmasim_ownership;
+/*
+ * Whether ownership is tracked for @d (with debug on): the CPU view and RAM
+ * are two copies (a non-coherent cache model) and @d does not snoop.
+ */
+static inline bool dmasim__own_tracked(const struct dmasim_device *d)
+{
+	return dmasim__cpu_view_apart(d->plat) && !d->dev.dma_coherent;
+}
+/* [addr, addr + size) of mapping @m passed to the device; after the maintenance. */
+void dmasim__own_to_device(struct dmasim_device *d, const struct dmasim_map *m, dma_addr_t addr,
+			   size_t size);
+/* [addr, addr + size) of mapping @m comes back to the CPU; before the maintenance (reports). */
+void dmasim__own_to_cpu(struct dmasim_device *d, const struct dmasim_map *m, dma_addr_t addr,
+			size_t size);
+/* The mapping whose entry had sequence number @seq ended, however: forget it. */
+void dmasim__own_end(struct dmasim_device *d, unsigned long seq);
+/* @d goes: forget every mapping of it. */
+void dmasim__own_end_device(struct dmasim_device *d);
+void dmasim__ownership_destroy(struct dmasim_platform *p);
 
 /* ---- call-site capture (debug/stack.c) ------------------------------------------ */
 
@@ -237,12 +260,21 @@ static inline bool debug_dma_map_phys(struct dmasim_device *d, const char *call,
  * range, a dma_iova_link() link) was made: record it.  Return false if it
  * could not be recorded: the caller undoes it.
  */
+bool dmasim__debug_map_record(struct dmasim_device *d, const struct dmasim_map *tmpl);
 static inline bool debug_dma_map_record(struct dmasim_device *d, const struct dmasim_map *tmpl)
 {
 	if (!dmasim__debugging(d))
 		return true;
-	return dmasim__map_add(d, tmpl) != NULL;
+	return dmasim__debug_map_record(d, tmpl);
 }
+
+/*
+ * A dma_iova_link() link's entry @m was released (lib/dma/dma-mapping.c,
+ * debug on): its lines are the CPU's again, checked unless @attrs has
+ * DMA_ATTR_SKIP_CPU_SYNC.  Before the unlink's maintenance.
+ */
+void dmasim__debug_unlink(struct dmasim_device *d, const struct dmasim_map *m,
+			  unsigned long attrs);
 
 static inline void debug_dma_mapping_error(struct dmasim_device *d, dma_addr_t dma)
 {
@@ -251,21 +283,23 @@ static inline void debug_dma_mapping_error(struct dmasim_device *d, dma_addr_t d
 }
 
 bool dmasim__debug_unmap(struct dmasim_device *d, const char *call, dma_addr_t *addr,
-			 size_t *size, enum dma_data_direction *dir, enum dmasim_map_kind *kind);
+			 size_t *size, enum dma_data_direction *dir, enum dmasim_map_kind *kind,
+			 unsigned long attrs);
 /*
  * Before an unmap (a verdict): remove the entry and report every difference
- * from what was mapped.  Sets the arguments to what was mapped (the unmap
- * then releases that, not what the caller claims).  Return false if nothing
- * may be released; true, untouched, when debug is off.  Call
- * debug_dma_unmap_done() after the dispatch.
+ * from what was mapped; the mapping's lines are the CPU's again (checked
+ * unless @attrs has DMA_ATTR_SKIP_CPU_SYNC).  Sets the arguments to what was
+ * mapped (the unmap then releases that, not what the caller claims).
+ * Return false if nothing may be released; true, untouched, when debug is
+ * off.  Call debug_dma_unmap_done() after the dispatch.
  */
 static inline bool debug_dma_unmap(struct dmasim_device *d, const char *call, dma_addr_t *addr,
 				   size_t *size, enum dma_data_direction *dir,
-				   enum dmasim_map_kind *kind)
+				   enum dmasim_map_kind *kind, unsigned long attrs)
 {
 	if (!dmasim__debugging(d))
 		return true;
-	return dmasim__debug_unmap(d, call, addr, size, dir, kind);
+	return dmasim__debug_unmap(d, call, addr, size, dir, kind, attrs);
 }
 
 /* Between debug_dma_unmap() and _done(): the entry being released (for the trace). */
@@ -281,8 +315,10 @@ bool dmasim__debug_sync(struct dmasim_device *d, const char *call, dma_addr_t ad
 			enum dma_data_direction dir, bool for_cpu, struct dmasim_map *rec);
 /*
  * Before a sync (a verdict): the entry covering [addr, addr+size) must exist
- * and hold it; reports as check_sync() does.  Fills *@rec (the sync then
- * follows the mapping's direction).  Return false if the sync must not go on.
+ * and hold it; reports as check_sync() does; a sync for the CPU takes the
+ * range back (reporting what the CPU wrote while the device owned it).
+ * Fills *@rec (the sync then follows the mapping's direction).  Return
+ * false if the sync must not go on; else call debug_dma_sync_done() after it.
  */
 static inline bool debug_dma_sync(struct dmasim_device *d, const char *call, dma_addr_t addr,
 				  size_t size, enum dma_data_direction dir, bool for_cpu,
@@ -291,6 +327,14 @@ static inline bool debug_dma_sync(struct dmasim_device *d, const char *call, dma
 	if (!dmasim__debugging(d))
 		return true;
 	return dmasim__debug_sync(d, call, addr, size, dir, for_cpu, rec);
+}
+
+/* After a sync the verdict let through: a sync for the device hands the range over. */
+static inline void debug_dma_sync_done(struct dmasim_device *d, const struct dmasim_map *rec,
+				       dma_addr_t addr, size_t size, bool for_cpu)
+{
+	if (dmasim__debugging(d) && !for_cpu && dmasim__own_tracked(d))
+		dmasim__own_to_device(d, rec, addr, size);
 }
 
 /* ---- scatter-gather ---------------------------------------------------------- */

@@ -518,6 +518,8 @@ void dmasim__debug_report_leaks(struct dmasim_device *d)
 				    m->tlb != DMASIM_NO_TLB ? " (bounced)" : "",
 				    dmasim__map_site(m, site, sizeof(site)));
 		}
+		/* What the device owned of it is the CPU's: the mapping is over. */
+		dmasim__own_end(d, m->seq);
 		/* Give bounce slots back so the platform stays usable; leaked pages stay leaked. */
 		if (m->kind != MAP_COHERENT && m->kind != MAP_PAGES && m->kind != MAP_RESOURCE &&
 		    m->kind != MAP_IOVA) {
@@ -535,6 +537,7 @@ void dmasim__debug_device_free(struct dmasim_device *d)
 {
 	struct dmasim_map *m;
 
+	dmasim__own_end_device(d);
 	while ((m = SLIST_FIRST(&d->free_maps)) != NULL) {
 		SLIST_REMOVE_HEAD(&d->free_maps, free_link);
 		free(m);

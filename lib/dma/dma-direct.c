@@ -180,6 +180,7 @@ static int direct_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gf
 	a->cpu = page_address(page);
 	a->dma = dmasim__phys_to_dma(d, page_to_phys(page));
 	if (dmasim__wants_uncached(d, coherent)) {
+		dmasim__cache_prep_coherent(d, page_to_phys(page), PAGE_ALIGN(size));
 		a->cpu = dmasim__uncached_alias(d->plat, page, PAGE_ALIGN(size) >> PAGE_SHIFT);
 		if (!a->cpu) {
 			dmasim__free_pages(page, order);
@@ -217,7 +218,7 @@ static bool direct_mask_supported(struct dmasim_device *d, u64 mask)
 		struct dmasim_arena *ar = &p->arenas[i];
 		phys_addr_t lo = PFN_PHYS(ar->pfn_start), hi = PFN_PHYS(ar->pfn_end) - 1;
 
-		if (ar->zone == ZONE_HIGHMEM || lo < d->bus_offset || !ar->free_pages)
+		if (ar->zone == ZONE_HIGHMEM || lo < d->bus_offset || !dmasim__arena_free(ar))
 			continue;
 		if (dmasim__phys_to_dma(d, hi) <= reach) {
 			/* ...and streaming needs a reachable bounce pool for the rest. */
