@@ -88,6 +88,31 @@ static void memmap_destroy(struct dmasim_region *r)
 	r->memmap = NULL;
 }
 
+/*
+ * ASan's shadow outlives munmap(): the linear map's poisoned chunks are
+ * unpoisoned before it goes, so the next mapping there starts clean.  A
+ * chunk is the unit (its shadow is 256 KiB): a 5 TiB sparse machine's
+ * scattered blocks do not cost one memset over everything between them.
+ */
+#define SHADOW_CHUNK (2UL << 20)
+
+static void shadow_forget(struct dmasim_region *r)
+{
+	const size_t bits = 8 * sizeof(unsigned long);
+
+	if (!r->shadow_chunks)
+		return;
+	for (size_t c = 0; c < DIV_ROUND_UP(r->size, SHADOW_CHUNK); c++)
+		if (r->shadow_chunks[c / bits] & (1UL << (c % bits))) {
+			size_t off = c * SHADOW_CHUNK;
+
+			dmasim__shadow_unpoison(r->linear + off,
+						r->size - off < SHADOW_CHUNK ? r->size - off : SHADOW_CHUNK);
+		}
+	free(r->shadow_chunks);
+	r->shadow_chunks = NULL;
+}
+
 static int parse_region(struct dmasim_platform *p, const char *word, char *err, size_t errlen)
 {
 	char buf[128];
@@ -268,11 +293,19 @@ int dmasim__memory_init(struct dmasim_platform *p, const char *ram, bool cpu_cop
 		r->cpu = p->cpu_view + r->fd_off;
 		r->pfn_base = (unsigned long)(r->base >> PAGE_SHIFT);
 		r->nr_pages = (unsigned long)(r->size >> PAGE_SHIFT);
-		r->shadow_lo = SIZE_MAX;
-		r->shadow_hi = 0;
 		ret = memmap_create(r, err, errlen);
 		if (ret)
 			return ret;
+#ifdef DMASIM_ASAN
+		r->shadow_chunks = r->high ? NULL :
+				   calloc(DIV_ROUND_UP(DIV_ROUND_UP(r->size, SHADOW_CHUNK),
+							8 * sizeof(unsigned long)),
+					  sizeof(unsigned long));
+		if (!r->high && !r->shadow_chunks) {
+			snprintf(err, errlen, "ram: no host memory for ASan's chunk map");
+			return -ENOMEM;
+		}
+#endif
 		if (r->high)
 			continue;
 		r->linear = mmap(p->linear_base + (r->base - lo), r->size, PROT_READ | PROT_WRITE,
@@ -291,9 +324,7 @@ void dmasim__memory_destroy(struct dmasim_platform *p)
 	for (int i = 0; i < p->nr_regions; i++) {
 		struct dmasim_region *r = &p->regions[i];
 
-		/* ASan's shadow outlives the mapping: the next mmap() there must not inherit poison. */
-		if (r->linear && r->shadow_hi > r->shadow_lo)
-			dmasim__shadow_unpoison(r->linear + r->shadow_lo, r->shadow_hi - r->shadow_lo);
+		shadow_forget(r);
 		memmap_destroy(r);
 	}
 	if (p->linear_base)
@@ -400,18 +431,13 @@ struct page *dmasim__phys_to_page(struct dmasim_platform *p, phys_addr_t phys)
 
 /* ---- what ASan and memcheck see (mm/shadow.h) ------------------------------ */
 
-/* Widen @r's poisoned watermark to [lo, hi) (linear-map offsets); lock-free. */
+/* Mark the chunks of linear-map offsets [lo, hi) of @r as poisoned at some point; lock-free. */
 static void shadow_track(struct dmasim_region *r, size_t lo, size_t hi)
 {
-	size_t cur = __atomic_load_n(&r->shadow_lo, __ATOMIC_RELAXED);
+	const size_t bits = 8 * sizeof(unsigned long);
 
-	while (lo < cur && !__atomic_compare_exchange_n(&r->shadow_lo, &cur, lo, true,
-							 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
-	cur = __atomic_load_n(&r->shadow_hi, __ATOMIC_RELAXED);
-	while (hi > cur && !__atomic_compare_exchange_n(&r->shadow_hi, &cur, hi, true,
-							 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		;
+	for (size_t c = lo / SHADOW_CHUNK; c <= (hi - 1) / SHADOW_CHUNK; c++)
+		__atomic_fetch_or(&r->shadow_chunks[c / bits], 1UL << (c % bits), __ATOMIC_RELAXED);
 }
 
 void dmasim__mem_poison(struct dmasim_platform *p, const void *addr, size_t size)

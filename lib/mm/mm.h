@@ -65,8 +65,8 @@ struct dmasim_region {
 	size_t memmap_span;      /* bytes of host address space the memmap holds */
 	unsigned long pfn_base;
 	unsigned long nr_pages;
-	/* ASan build: linear-map offsets [lo, hi) ever poisoned (undone at destroy). */
-	size_t shadow_lo, shadow_hi;
+	/* ASan build: a bit per 2 MiB of the linear map ever poisoned (undone at destroy). */
+	unsigned long *shadow_chunks;
 };
 
 /*
