@@ -402,7 +402,7 @@ static void test_sites_default(void **state)
  * function that mapped, then its caller.  Exported (the build hides symbols
  * by default), so -rdynamic names them.
  */
-__attribute__((noinline, visibility("default"))) dma_addr_t sites_driver_map(struct device *dev, void *buf)
+__attribute__((__noinline__, visibility("default"))) dma_addr_t sites_driver_map(struct device *dev, void *buf)
 {
 	return dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
 }

@@ -174,6 +174,8 @@ struct dmasim_device {
 	unsigned long seq;
 	LIST_HEAD(, dmasim_devres) devres;
 	LIST_HEAD(, dma_pool) pools;
+	/* Device accesses on a bus window that DMA-API debugging let through, not yet copied. */
+	LIST_HEAD(, dmasim_dev_access) accesses;
 	LIST_ENTRY(dmasim_device) link;
 	/* Behind the IOMMU: the domain translating now (NULL = blocked) and the default one. */
 	bool behind_iommu;
@@ -331,12 +333,16 @@ struct dmasim_platform {
 	struct dmasim_ownership *ownership; /* DMA-API debugging: who owns each line */
 	/*
 	 * Device models (lib/dev/machine.c): made on first use; exec= chooses
-	 * threaded or deterministic execution.  machine_fini, set by lib/dev
-	 * with the machine, stops and frees it first in dmasim_platform_destroy()
-	 * (before the devices go): the machine calls no layer above it.
+	 * threaded or deterministic execution.  The hooks, set by lib/dev with
+	 * the machine, keep the machine layer from calling up:
+	 * dmasim_platform_destroy() calls machine_stop (the models go: they are
+	 * the devices' hardware) before it destroys the devices (whose devm_
+	 * interrupts and mappings are released into a live machine), and
+	 * machine_fini at teardown.
 	 */
 	bool exec_threaded;
 	struct dmasim_machine *machine;
+	void (*machine_stop)(struct dmasim_platform *p);
 	void (*machine_fini)(struct dmasim_platform *p);
 
 	/* With debug on: DMA-API debugging's check of memory a driver frees (lib/debug/memory.c). */

@@ -448,6 +448,8 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
  */
 static void teardown(struct dmasim_platform *p)
 {
+	if (p->machine_fini)
+		p->machine_fini(p);
 	dmasim__iommu_destroy(p);
 	dmasim__fail_destroy(p);
 	dmasim__trace_destroy(p);
@@ -518,8 +520,8 @@ void dmasim_platform_destroy(struct dmasim_platform *p)
 
 	if (!p)
 		return;
-	if (p->machine_fini) /* models first: they are the hardware of the devices */
-		p->machine_fini(p);
+	if (p->machine_stop) /* models first: they are the hardware of the devices */
+		p->machine_stop(p);
 	while ((d = LIST_FIRST(&p->devices)) != NULL)
 		dmasim_device_destroy(&d->dev);
 	pthread_mutex_lock(&plat_lock);

@@ -281,13 +281,13 @@ void dmasim__debug_sync_sg(struct dmasim_device *d, const char *call, struct sca
 /* ---- device accesses ----------------------------------------------------------- */
 
 int dmasim__debug_dev_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
-			     size_t *len, bool write)
+			     size_t *len, bool write, struct dmasim_dev_access *acc)
 {
 	struct dmasim_map rec;
 	int ret;
 
 	/* Nothing stops real hardware on a bus window; the entries stand in for an IOMMU. */
-	ret = dmasim__record_access(d, call, addr, *len, write, &rec, len, true);
+	ret = dmasim__record_access(d, call, addr, *len, write, &rec, len, true, acc);
 	if (ret)
 		return ret;
 	if (rec.kind == MAP_RESOURCE) {
@@ -312,7 +312,7 @@ void dmasim__debug_dev_accessed(struct dmasim_device *d, const char *call, dma_a
 	 * The hardware let it through; say so when the DMA API no longer
 	 * vouches for the address: a stale IOTLB entry in lazy mode.
 	 */
-	if (dmasim__record_access(d, call, addr, len, write, &rec, &rchunk, false) == -EFAULT) {
+	if (dmasim__record_access(d, call, addr, len, write, &rec, &rchunk, false, NULL) == -EFAULT) {
 		phys_addr_t now;
 
 		char reached[200], shared[600] = "", site[400];

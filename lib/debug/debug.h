@@ -164,14 +164,29 @@ struct dmasim_map *dmasim__map_release(struct dmasim_device *d, const char *call
 const char *dmasim__map_kind_name(enum dmasim_map_kind k);
 
 /*
+ * A device access on a bus window that the entries let through, from its
+ * first check to its last copy (on d->accesses while @listed): an unmap
+ * that removes an entry it touches waits for it, so the check is never
+ * fooled by an unmap that races the copy.  Zeroed by the access.
+ */
+struct dmasim_dev_access {
+	LIST_ENTRY(dmasim_dev_access) link;
+	dma_addr_t first, last;
+	bool listed;
+};
+
+/*
  * The record-based half of a device access (dev-access.c): the mapping that
  * covers @addr must exist and allow the access.  Fills *@rec and *@chunk (the
  * bytes of the access inside that mapping).  Return 0, -EFAULT or -EPERM,
- * with a debug report; @report false checks silently.
+ * with a debug report; @report false checks silently.  @acc (or NULL): the
+ * access, listed as in flight for [@addr, @addr + @len) when a mapping is found.
  */
 int dmasim__record_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
 			  size_t len, bool write, struct dmasim_map *rec, size_t *chunk,
-			  bool report);
+			  bool report, struct dmasim_dev_access *acc);
+/* The access @acc is copied: unlist it. */
+void dmasim__dev_access_done(struct dmasim_device *d, struct dmasim_dev_access *acc);
 /* ---- overlapping cache lines (debug/cacheline.c) --------------------------------- */
 
 struct dmasim_cachelines;
@@ -439,20 +454,30 @@ static inline int debug_dma_alloc_export(struct dmasim_device *d, const char *ca
 /* ---- device accesses ----------------------------------------------------------- */
 
 int dmasim__debug_dev_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
-			     size_t *len, bool write);
+			     size_t *len, bool write, struct dmasim_dev_access *acc);
 /*
  * Before a piece of a device access on a bus window (no IOMMU confines the
  * device): it must lie in a mapping of the device, in a direction the
  * mapping allows.  Trims *@len to that mapping.  Return 0, or -EFAULT /
- * -EPERM with a report (a verdict).  With debug off: 0, the device reaches
- * whatever its window reaches.
+ * -EPERM with a report (a verdict).  The first piece lists @acc (the whole
+ * access) as in flight until debug_dma_dev_access_done().  With debug off:
+ * 0, the device reaches whatever its window reaches.
  */
 static inline int debug_dma_dev_access(struct dmasim_device *d, const char *call,
-				       dma_addr_t addr, size_t *len, bool write)
+				       dma_addr_t addr, size_t *len, bool write,
+				       struct dmasim_dev_access *acc)
 {
 	if (!dmasim__debugging(d))
 		return 0;
-	return dmasim__debug_dev_access(d, call, addr, len, write);
+	return dmasim__debug_dev_access(d, call, addr, len, write, acc);
+}
+
+/* After the access's last copy: an unmap waiting for it may go on. */
+static inline void debug_dma_dev_access_done(struct dmasim_device *d,
+					     struct dmasim_dev_access *acc)
+{
+	if (acc->listed)
+		dmasim__dev_access_done(d, acc);
 }
 
 void dmasim__debug_dev_accessed(struct dmasim_device *d, const char *call, dma_addr_t addr,

@@ -18,15 +18,32 @@
 
 #include <linux/compiler.h>
 
-#define mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+/*
+ * ThreadSanitizer does not model stand-alone fences (GCC refuses them under
+ * -fsanitize=thread): there the barriers are compiler barriers, and the
+ * ordering TSan checks comes from the locks dmasim takes around register
+ * accesses and interrupt delivery.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define DMASIM_FENCE(order) __asm__ __volatile__("" : : : "memory")
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define DMASIM_FENCE(order) __asm__ __volatile__("" : : : "memory")
+#endif
+#endif
+#ifndef DMASIM_FENCE
+#define DMASIM_FENCE(order) __atomic_thread_fence(order)
+#endif
+
+#define mb() DMASIM_FENCE(__ATOMIC_SEQ_CST)
+#define rmb() DMASIM_FENCE(__ATOMIC_ACQUIRE)
+#define wmb() DMASIM_FENCE(__ATOMIC_RELEASE)
 #define dma_mb() mb()
-#define dma_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define dma_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
-#define smp_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define smp_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define smp_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#define dma_rmb() DMASIM_FENCE(__ATOMIC_ACQUIRE)
+#define dma_wmb() DMASIM_FENCE(__ATOMIC_RELEASE)
+#define smp_mb() DMASIM_FENCE(__ATOMIC_SEQ_CST)
+#define smp_rmb() DMASIM_FENCE(__ATOMIC_ACQUIRE)
+#define smp_wmb() DMASIM_FENCE(__ATOMIC_RELEASE)
 #define __smp_mb() smp_mb()
 #define __smp_rmb() smp_rmb()
 #define __smp_wmb() smp_wmb()

@@ -29,6 +29,7 @@
 #include <linux/stddef.h>
 #include <linux/types.h>
 #include <asm/byteorder.h>
+#include <asm/processor.h>
 #include <dmasim/locking.h>
 
 #define STACK_MAGIC 0xdeadbeef
@@ -45,7 +46,6 @@
 			might_sleep();  \
 	} while (0)
 #define cond_resched() ({ might_sleep(); 0; })
-#define cpu_relax() __asm__ __volatile__("" : : : "memory")
 
 static inline int kstrtoul(const char *s, unsigned int base, unsigned long *res)
 {

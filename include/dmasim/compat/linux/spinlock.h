@@ -11,6 +11,7 @@
 
 #include <linux/compiler.h>
 #include <linux/irqflags.h>
+#include <asm/barrier.h>
 #include <dmasim/locking.h>
 
 #define __SPIN_LOCK_UNLOCKED(name) { .lock = PTHREAD_MUTEX_INITIALIZER }
