@@ -64,7 +64,7 @@ static void expect_reports(unsigned long n)
 }
 
 /* Exported, so the report's call site names it (the build hides symbols). */
-__attribute__((noinline, visibility("default"))) dma_addr_t rx_map(void *buf, size_t len)
+__attribute__((__noinline__, visibility("default"))) dma_addr_t rx_map(void *buf, size_t len)
 {
 	return dma_map_single(dev, buf, len, DMA_FROM_DEVICE);
 }
