@@ -54,6 +54,8 @@ static void cap_end(struct stderr_cap *c, char *buf, size_t len)
 	fclose(c->tmp);
 }
 
+static char *source_file(const char *rel);
+
 /* Create a platform expected to fail; its stderr message goes to @msg. */
 static struct dmasim_platform *create_capture(const char *spec, char *msg, size_t len)
 {
@@ -168,35 +170,104 @@ static void test_spec_parsers(void **state)
 
 static void test_default_spec(void **state)
 {
-	const char *specs[] = { NULL, "" };
+	const char *specs[] = { NULL, "", "machine=pc" };
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
 		struct dmasim_platform *p = tu_platform(specs[i]);
 		const char *s;
+		struct page *dma;
 
 		assert_non_null(p);
 		assert_ptr_equal(dmasim_platform_current(), p);
 		s = dmasim_platform_spec(p);
 		assert_non_null(s);
-		assert_has(s, "ram=256M@0x80000000");
-		/* The swiotlb goes into the lowest RAM: the start of the only region. */
-		assert_has(s, "swiotlb=4M@0x80000000");
+		/* The default machine is the PC: RAM from 4 KiB, the legacy hole, RAM above 4 GiB. */
+		assert_has(s, "ram=636K@0x1000,2047M@0x100000,2G@0x100000000");
+		/* The swiotlb goes into the lowest RAM that holds it: at 1 MiB, inside ZONE_DMA. */
+		assert_has(s, "swiotlb=4M@0x100000");
 		assert_has(s, "iommu=off");
 		assert_has(s, "cache=coherent");
 		assert_has(s, "debug=on");
 		assert_has(s, "seed=1");
-		assert_int_equal(p->nr_regions, 1);
-		assert_true(p->regions[0].base == 0x80000000ULL);
-		assert_true(p->regions[0].size == 256ULL << 20);
-		assert_true(dmasim__swiotlb_start(p) == 0x80000000ULL);
-		assert_true(dmasim__swiotlb_end(p) == 0x80000000ULL + (4ULL << 20) - 1);
-		/* The pool is reserved: 256M - 4M of pages are free. */
-		assert_int_equal(dmasim__free_page_count(p, -1), (252UL << 20) >> PAGE_SHIFT);
+		/* machine= shows only when given. */
+		assert_true((strstr(s, "machine=pc") != NULL) == (specs[i] && specs[i][0]));
+		assert_int_equal(p->nr_regions, 3);
+		/* Page 0 and the 640K-1M hole are not RAM: physical address 0 is never handed out. */
+		assert_false(pfn_valid(0));
+		assert_true(pfn_valid(1));
+		assert_true(pfn_valid(0x9f));
+		assert_false(pfn_valid(0xa0));
+		assert_false(pfn_valid(0xff));
+		assert_true(pfn_valid(0x100));
+		/* Nor the PCI hole; RAM resumes at 4 GiB. */
+		assert_false(pfn_valid(0x80000));
+		assert_true(pfn_valid(0x100000));
+		assert_true(dmasim__swiotlb_start(p) == 0x100000ULL);
+		/* Zones: 636K + 15M - the 4M pool below 16 MiB, the rest of 2 GiB, 2 GiB above 4 GiB. */
+		assert_int_equal(dmasim__free_page_count(p, ZONE_DMA), 159 + 3840 - 1024);
+		assert_int_equal(dmasim__free_page_count(p, ZONE_DMA32), (2048UL - 16) << 8);
+		assert_int_equal(dmasim__free_page_count(p, ZONE_NORMAL), 2048UL << 8);
+		dma = alloc_pages(GFP_DMA, 0);
+		assert_non_null(dma);
+		assert_true(page_to_phys(dma) != 0 && page_to_phys(dma) < (16ULL << 20));
+		__free_pages(dma, 0);
 		assert_int_equal(dmasim_debug_errors(p), 0);
 		dmasim_platform_destroy(p);
 	}
 	assert_null(dmasim_platform_current());
+}
+
+/* The named machines: each builds, expands to its words, and every word given wins. */
+static void test_machines(void **state)
+{
+	char *doc = source_file("docs/spec.md");
+	const struct dmasim_machine_preset *m;
+	struct dmasim_platform *p;
+	char msg[1024], row[512];
+	size_t i;
+
+	(void)state;
+	assert_string_equal(dmasim_machine_preset_get(0)->name, "pc");
+	for (i = 0; (m = dmasim_machine_preset_get(i)); i++) {
+		char spec[64], *words = strdup(m->spec), *save = NULL;
+
+		assert_ptr_equal(dmasim_machine_preset_find(m->name), m);
+		snprintf(spec, sizeof(spec), "machine=%s", m->name);
+		p = tu_platform(spec);
+		assert_non_null(p);
+		assert_has(dmasim_platform_spec(p), spec);
+		for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save))
+			assert_has(dmasim_platform_spec(p), w);
+		free(words);
+		assert_int_equal(dmasim_debug_errors(p), 0);
+		dmasim_platform_destroy(p);
+		/* docs/spec.md lists it. */
+		snprintf(row, sizeof(row), "| `%s` | `%s` |", m->name, m->spec);
+		if (!strstr(doc, row))
+			fail_msg("docs/spec.md lacks the machine row starting '%s'", row);
+	}
+	assert_true(i >= 3);
+	assert_null(dmasim_machine_preset_get(i));
+	assert_null(dmasim_machine_preset_find("vax"));
+	assert_null(dmasim_machine_preset_find(NULL));
+	free(doc);
+
+	/* The machine's words come first, wherever machine= stands: the others win. */
+	p = tu_platform("ram=64M@0x80000000 machine=pc32");
+	assert_non_null(p);
+	assert_has(dmasim_platform_spec(p), "machine=pc32 ram=64M@0x80000000 ");
+	assert_int_equal(p->nr_regions, 1);
+	dmasim_platform_destroy(p);
+	p = tu_platform("machine=arm64-soc-iommu iommu=off");
+	assert_non_null(p);
+	assert_has(dmasim_platform_spec(p), "iommu=off");
+	dmasim_platform_destroy(p);
+
+	/* An unknown name: one message listing the known ones. */
+	p = create_capture("machine=vax", msg, sizeof(msg));
+	assert_null(p);
+	assert_has(msg, "machine=vax: no such machine (known: pc pc32 arm64-soc");
 }
 
 static void test_spec_normalised(void **state)
@@ -229,14 +300,14 @@ static void test_spec_normalised(void **state)
 	dmasim_platform_destroy(p);
 
 	/* swiotlb=off and an explicit address. */
-	p = tu_platform("swiotlb=off");
+	p = tu_platform_on(TU_SOC, "swiotlb=off");
 	assert_non_null(p);
 	assert_has(dmasim_platform_spec(p), "swiotlb=off");
 	assert_false(dmasim__swiotlb_active(p));
 	assert_int_equal(dmasim__free_page_count(p, -1), (256UL << 20) >> PAGE_SHIFT);
 	dmasim_platform_destroy(p);
 
-	p = tu_platform("swiotlb=512K@0x80100000");
+	p = tu_platform_on(TU_SOC, "swiotlb=512K@0x80100000");
 	assert_non_null(p);
 	assert_has(dmasim_platform_spec(p), "swiotlb=512K@0x80100000");
 	assert_true(dmasim__swiotlb_start(p) == 0x80100000ULL);
@@ -364,7 +435,7 @@ static void test_bad_specs(void **state)
 		{ "swiotlb=4M,now", "swiotlb=4M,now" },
 		{ "swiotlb=lots", "swiotlb=lots" },
 		{ "swiotlb=4M@0x80000800", "page aligned" },
-		{ "swiotlb=4M@0x10000000", "not inside one RAM region" },
+		{ "swiotlb=4M@0x90000000", "not inside one RAM region" }, /* the PC's PCI hole */
 		{ "ram=8M@0x80000000 swiotlb=16M", "no RAM region can hold the pool" },
 		{ "iommu=nosuch", "no such backend (registered: arm-lpae-4k,arm-v7s)" },
 		{ "iommu=on iova=nosuch", "no such backend (registered: rbtree,bitmap)" },
@@ -860,7 +931,7 @@ static void test_cache_abi4_unmapped(void **state)
 	ret = dmasim_backend_register(&abi5_model.base);
 	assert_true(ret == 0 || ret == -EEXIST);
 	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
-		struct dmasim_platform *p = tu_platform(specs[i]);
+		struct dmasim_platform *p = tu_platform_on(TU_SOC, specs[i]);
 		struct device *dev = dmasim_device_create(p, "name=t4");
 		char *buf = kmalloc(256, GFP_KERNEL);
 		dma_addr_t dma;
@@ -1470,13 +1541,14 @@ static void test_spec_key_messages(void **state)
 	assert_null(create_capture("seed=2 colour=red", msg, sizeof(msg)));
 	assert_has(msg, want);
 	/* The message of today's keys, as docs/spec.md shows it. */
-	assert_has(msg, "(platform keys: ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug sites seed log exec fail trace)");
+	assert_has(msg, "(platform keys: machine ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug sites seed log exec fail trace)");
 
 	/* Every key reaches its layer's parser: a bad value is named there. */
 	for (const struct dmasim_spec_key *k = dmasim__platform_keys; k->key; k++) {
 		static const struct {
 			const char *key, *spec, *msg;
 		} bad[] = {
+			{ "machine", "machine=vax", "machine=vax: no such machine" },
 			{ "ram", "ram=256M", "ram: '256M' must be SIZE@ADDR" },
 			{ "swiotlb", "swiotlb=lots", "swiotlb=lots: expected SIZE" },
 			{ "iommu", "iommu=nosuch", "iommu=nosuch: no such backend" },
@@ -1552,7 +1624,7 @@ static void test_spec_key_messages(void **state)
 	assert_non_null(f);
 	dmasim__spec_help(dmasim__platform_keys, f);
 	fclose(f);
-	assert_has(help, "  ram           SIZE@ADDR[:high][,SIZE@ADDR[:high]...]; default 256M@0x80000000\n");
+	assert_has(help, "  ram           SIZE@ADDR[:high][,SIZE@ADDR[:high]...]; default the machine's; pc: 636K@0x1000,2047M@0x100000,2G@0x100000000\n");
 	assert_has(help, "  mode          strict, lazy; default strict\n                IOTLB invalidation on unmap");
 	assert_null(strchr(help, '`'));
 	free(help);
@@ -1671,6 +1743,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spec_parsers),
 		cmocka_unit_test(test_default_spec),
+		cmocka_unit_test(test_machines),
 		cmocka_unit_test(test_spec_normalised),
 		cmocka_unit_test(test_multi_region_high),
 		cmocka_unit_test(test_dump),

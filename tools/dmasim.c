@@ -12,6 +12,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: dmasim --list-backends\n"
+		"       dmasim --list-machines    the named machines (machine=NAME) and their spec words\n"
 		"       dmasim --dump [SPEC]      build a platform from SPEC (and DMASIM_SPEC) and print its memory map\n"
 		"       dmasim --version\n"
 		"       dmasim --help             this text and every spec key\n");
@@ -32,6 +33,10 @@ int main(int argc, char **argv)
 			dmasim_backend_list(k, buf, sizeof(buf));
 			printf("%-8s %s\n", kinds[k], buf[0] ? buf : "(none in this release)");
 		}
+		return 0;
+	}
+	if (!strcmp(argv[1], "--list-machines")) {
+		dmasim_machine_preset_list(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "--dump")) {

@@ -36,7 +36,10 @@ struct dmasim_platform;
 /**
  * dmasim_platform_create() - build a simulated machine.
  * @spec: space-separated key=value words, NULL or "" for the defaults:
- *   ram=SIZE@ADDR[:high][,SIZE@ADDR...]  RAM regions (default 256M@0x80000000);
+ *   machine=NAME    a named preset (dmasim_machine_preset_get()) whose words the
+ *                   others override; default "pc"
+ *   ram=SIZE@ADDR[:high][,SIZE@ADDR...]  RAM regions (default: the machine's;
+ *                   pc: 636K@0x1000,2047M@0x100000,2G@0x100000000);
  *                                       ":high" makes a region high memory
  *   swiotlb=SIZE[@ADDR][,force]|off|force  bounce pool (default 4M in the
  *                                       lowest RAM that fits; force bounces all)
@@ -67,6 +70,27 @@ DMASIM_API struct dmasim_platform *dmasim_platform_create(const char *spec);
  * NULL is ignored.
  */
 DMASIM_API void dmasim_platform_destroy(struct dmasim_platform *p);
+/**
+ * struct dmasim_machine_preset - a named machine preset, as `machine=NAME` selects.
+ * @name: the name.
+ * @spec: the platform spec words it expands to; words given with it win.
+ * @summary: one line describing the machine.
+ */
+struct dmasim_machine_preset {
+	const char *name;
+	const char *spec;
+	const char *summary;
+};
+/**
+ * dmasim_machine_preset_get() - the @i-th machine preset (0 is the default machine).
+ * Return: the preset, or NULL when @i is past the last.  Enumerate with
+ * `for (i = 0; (m = dmasim_machine_preset_get(i)); i++)`.
+ */
+DMASIM_API const struct dmasim_machine_preset *dmasim_machine_preset_get(size_t i);
+/** dmasim_machine_preset_find() - the preset called @name. Return: it, or NULL. */
+DMASIM_API const struct dmasim_machine_preset *dmasim_machine_preset_find(const char *name);
+/** dmasim_machine_preset_list() - print every preset (name, spec words, summary) to @out. */
+DMASIM_API void dmasim_machine_preset_list(FILE *out);
 /** dmasim_platform_current() - the platform device-less calls use, or NULL. */
 DMASIM_API struct dmasim_platform *dmasim_platform_current(void);
 /** dmasim_platform_set_current() - make @p current. Return: 0 or -EINVAL. */
