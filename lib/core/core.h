@@ -338,12 +338,13 @@ struct dmasim_platform {
 	 * dmasim_platform_destroy() calls machine_stop (the models go: they are
 	 * the devices' hardware) before it destroys the devices (whose devm_
 	 * interrupts and mappings are released into a live machine), and
-	 * machine_fini at teardown.
+	 * machine_fini at teardown; dmasim_platform_dump() calls machine_dump.
 	 */
 	bool exec_threaded;
 	struct dmasim_machine *machine;
 	void (*machine_stop)(struct dmasim_platform *p);
 	void (*machine_fini)(struct dmasim_platform *p);
+	void (*machine_dump)(struct dmasim_platform *p, FILE *out);
 
 	/* With debug on: DMA-API debugging's check of memory a driver frees (lib/debug/memory.c). */
 	bool (*check_freed)(struct dmasim_platform *p, const char *call, const void *cpu,

@@ -254,7 +254,14 @@ static void arena_free(struct dmasim_arena *a, struct page *page, unsigned int o
 		if (buddy_pfn < a->pfn_start || buddy_pfn + (1UL << order) > a->pfn_end)
 			break;
 		buddy = pfn_page(a, buddy_pfn);
-		if (!(buddy->flags & PG_buddy) || buddy->order != order)
+		/*
+		 * The buddy may be another owner's page, whose flags that owner
+		 * changes without p->mm_lock (a dma_pool marks its pages with an
+		 * atomic or): read them atomically.  PG_buddy itself only
+		 * changes under the lock.
+		 */
+		if (!(__atomic_load_n(&buddy->flags, __ATOMIC_RELAXED) & PG_buddy) ||
+		    buddy->order != order)
 			break;
 		free_block_del(a, buddy, order);
 		buddy->flags = 0;
