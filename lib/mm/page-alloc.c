@@ -356,6 +356,8 @@ struct page *dmasim__alloc_pages_below(struct dmasim_platform *p, gfp_t gfp, uns
 			if (p->arenas[i].zone == zones[z])
 				page = arena_alloc(p, &p->arenas[i], order, max_end);
 	pthread_mutex_unlock(&p->mm_lock);
+	if (page)
+		dmasim__pages_unpoison(page, order);
 	if (page && (gfp & __GFP_ZERO)) {
 		/* Zeroed in both views: whatever sees the page first sees zeros. */
 		memset(dmasim__ram_ptr(p, page_to_phys(page)), 0, PAGE_SIZE << order);
@@ -376,6 +378,8 @@ void dmasim__free_pages(struct page *page, unsigned int order)
 			       (page->flags & PG_buddy) ? " (double free?)" : "");
 		return;
 	}
+	/* Freed memory stays poisoned for ASan and memcheck until it is handed out again. */
+	dmasim__pages_poison(page, order);
 	pthread_mutex_lock(&p->mm_lock);
 	arena_free(&p->arenas[page->arena], page, order);
 	pthread_mutex_unlock(&p->mm_lock);
@@ -442,7 +446,16 @@ struct page *alloc_page(gfp_t gfp)
 	return alloc_pages(gfp, 0);
 }
 
-void __free_pages(struct page *page, unsigned int order)
+/* The last reference to an allocated block goes: DMA-API debugging looks, then it is freed. */
+static void free_last_ref(struct dmasim_platform *p, struct page *page, unsigned int order,
+			  const char *call)
+{
+	dmasim__check_freed(p, call, dmasim__page_linear(page), page_to_phys(page),
+			    PAGE_SIZE << order);
+	dmasim__free_pages(page, order);
+}
+
+static void free_pages_call(struct page *page, unsigned int order, const char *call)
 {
 	struct dmasim_platform *p;
 
@@ -463,7 +476,12 @@ void __free_pages(struct page *page, unsigned int order)
 	/* As the kernel: drop the caller's reference; free only when it was the last. */
 	if (__atomic_fetch_sub(&page->refcount, 1, __ATOMIC_SEQ_CST) != 1)
 		return;
-	dmasim__free_pages(page, order);
+	free_last_ref(p, page, order, call);
+}
+
+void __free_pages(struct page *page, unsigned int order)
+{
+	free_pages_call(page, order, "__free_pages");
 }
 
 void __free_page(struct page *page)
@@ -504,7 +522,7 @@ void free_pages(unsigned long addr, unsigned int order)
 		return;
 	page = virt_to_page((void *)addr);
 	if (page)
-		__free_pages(page, order);
+		free_pages_call(page, order, "free_pages");
 }
 
 void free_page(unsigned long addr)
@@ -536,7 +554,7 @@ void put_page(struct page *page)
 		return;
 	if (__atomic_fetch_sub(&page->refcount, 1, __ATOMIC_SEQ_CST) == 1 && (page->flags & PG_head) &&
 	    !(page->flags & (PG_slab | PG_pinned | PG_large)))
-		dmasim__free_pages(page, page->order);
+		free_last_ref(dmasim__page_platform(page), page, page->order, "put_page");
 }
 
 int page_count(struct page *page)
