@@ -449,6 +449,7 @@ static int configure_machine(struct dmasim_platform *p, struct platform_config *
 
 	/* Made in the order of the data flow; each layer reads its own part. */
 	p->debug = cfg->debug;
+	p->check_freed = cfg->debug ? dmasim__debug_check_freed : NULL;
 	p->site_frames = cfg->sites;
 	p->seed = cfg->seed;
 	p->quiet = cfg->quiet;
@@ -602,6 +603,8 @@ void dmasim_platform_dump(struct dmasim_platform *p, FILE *out)
 	dmasim__buddy_dump(p, out);
 	dmasim__swiotlb_dump(p, out);
 	dmasim__iommu_dump(p, out);
+	if (p->machine_dump)
+		p->machine_dump(p, out);
 	pthread_mutex_lock(&p->dev_lock);
 	LIST_FOREACH(d, &p->devices, link) {
 		fprintf(out, "  device %s: mask 0x%llx coherent mask 0x%llx offset 0x%llx limit 0x%llx %s, %lu live mappings\n",
