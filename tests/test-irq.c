@@ -21,6 +21,7 @@
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 
 #define IRQ 5
 
@@ -449,6 +450,67 @@ static void test_leftover_handler_reported(void **state)
 }
 
 /*
+ * lockdep's interrupt-safety check (kernel/locking/lockdep.c, "inconsistent
+ * lock state", {IN-HARDIRQ-W} -> {HARDIRQ-ON-W}): a lock the handler takes,
+ * taken elsewhere with plain spin_lock(), is reported once; with
+ * spin_lock_irqsave() it is not.
+ */
+static spinlock_t ring_lock;
+static int ring_count;
+
+static irqreturn_t locking_handler(int irq, void *dev_id)
+{
+	struct dev *d = dev_id;
+
+	writel(readl(d->regs), d->regs);
+	spin_lock(&ring_lock); /* handlers run with interrupts masked: plain spin_lock() is right */
+	ring_count++;
+	spin_unlock(&ring_lock);
+	return IRQ_HANDLED;
+}
+
+static void test_lock_irq_safety(void **state)
+{
+	struct dmasim_platform *p = tu_platform("exec=deterministic");
+	unsigned long flags;
+	struct dev d;
+
+	(void)state;
+	dev_init(&d, p, DMASIM_IRQ_EDGE);
+	assert_int_equal(request_irq(IRQ, locking_handler, 0, "locker", &d), 0);
+	for (int bug = 0; bug < 2; bug++) {
+		unsigned long before = dmasim_debug_errors(p);
+
+		spin_lock_init(&ring_lock); /* a fresh lock: its usage starts afresh */
+		tu_log_clear();
+		writel(1, d.regs + 4);
+		dmasim_run_idle(p); /* the handler takes the lock */
+		if (bug) {
+			spin_lock(&ring_lock); /* the bug: the interrupt may come now */
+			ring_count++;
+			spin_unlock(&ring_lock);
+			assert_log_has("WARNING: inconsistent lock state: {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage");
+			assert_log_has("is taken in the handler of irq 5 and in process context with interrupts enabled");
+			assert_int_equal(dmasim_debug_errors(p), before + 1);
+			spin_lock(&ring_lock); /* reported once per lock */
+			spin_unlock(&ring_lock);
+			assert_int_equal(dmasim_debug_errors(p), before + 1);
+		} else {
+			spin_lock_irqsave(&ring_lock, flags);
+			ring_count++;
+			spin_unlock_irqrestore(&ring_lock, flags);
+			writel(1, d.regs + 4);
+			dmasim_run_idle(p);
+			assert_int_equal(dmasim_debug_errors(p), before);
+		}
+	}
+	assert_int_equal(ring_count, 5);
+	free_irq(IRQ, &d);
+	dev_fini(&d);
+	dmasim_platform_destroy(p);
+}
+
+/*
  * Threaded mode under load: two devices on one shared level line, each
  * driven by its own driver thread that fires an interrupt and waits for
  * its handler's complete(), while the interrupt thread serves both.
@@ -602,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_threaded_mode),
 		cmocka_unit_test(test_leftover_handler_reported),
 		cmocka_unit_test(test_devm),
+		cmocka_unit_test(test_lock_irq_safety),
 		cmocka_unit_test(test_threaded_shared_line),
 	};
 
