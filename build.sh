@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PACKAGES=(build-essential cmake pkg-config libcmocka-dev libbsd-dev libunwind8)
+PACKAGES=(build-essential cmake pkg-config libcmocka-dev libbsd-dev libunwind8 valgrind)
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 install_missing() {

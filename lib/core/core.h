@@ -346,6 +346,10 @@ struct dmasim_platform {
 	void (*machine_fini)(struct dmasim_platform *p);
 	void (*machine_dump)(struct dmasim_platform *p, FILE *out);
 
+	/* With debug on: DMA-API debugging's check of memory a driver frees (lib/debug/memory.c). */
+	bool (*check_freed)(struct dmasim_platform *p, const char *call, const void *cpu,
+			    phys_addr_t phys, size_t size);
+
 	pthread_mutex_t log_lock;
 	dmasim_log_fn log_fn;
 	void *log_ctx;
@@ -356,6 +360,16 @@ struct dmasim_platform {
 	unsigned int next_dev_id;
 	TAILQ_ENTRY(dmasim_platform) link;
 };
+
+/*
+ * kfree(), free_pages() and vfree() free [@phys, @phys+@size): let DMA-API
+ * debugging look.  Return true if it reported the memory still in use.
+ */
+static inline bool dmasim__check_freed(struct dmasim_platform *p, const char *call,
+				       const void *cpu, phys_addr_t phys, size_t size)
+{
+	return p->check_freed && p->check_freed(p, call, cpu, phys, size);
+}
 
 /* Whether this call (of @kind, by @d or NULL) fails on purpose; logs when it does. */
 static inline bool dmasim__should_fail(struct dmasim_platform *p, enum dmasim_fail_kind kind,

@@ -449,6 +449,7 @@ static int configure_machine(struct dmasim_platform *p, struct platform_config *
 
 	/* Made in the order of the data flow; each layer reads its own part. */
 	p->debug = cfg->debug;
+	p->check_freed = cfg->debug ? dmasim__debug_check_freed : NULL;
 	p->site_frames = cfg->sites;
 	p->seed = cfg->seed;
 	p->quiet = cfg->quiet;

@@ -118,6 +118,8 @@ static void *alloc_attrs(struct device *dev, size_t size, dma_addr_t *dma_handle
 			       MAP_COHERENT, &a, caller))
 		return NULL;
 	free(a.pages); /* the allocation's alias area keeps its own list */
+	/* The rest of the last page is the allocation's redzone for ASan and memcheck. */
+	dmasim__mem_poison(d->plat, (unsigned char *)a.cpu + size, PAGE_ALIGN(size) - size);
 	*dma_handle = a.dma;
 	return a.cpu;
 }

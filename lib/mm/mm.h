@@ -29,6 +29,8 @@
 
 #include <dmasim/dmasim.h>
 
+#include "mm/shadow.h"
+
 #define DMASIM_MAX_REGIONS 8
 #define DMASIM_MAX_ORDER 14 /* buddy blocks up to 64 MiB (contiguous DMA allocations) */
 #define DMASIM_MAX_PAGE_ORDER 10 /* what alloc_pages() accepts, as the kernel's MAX_PAGE_ORDER */
@@ -64,6 +66,8 @@ struct dmasim_region {
 	size_t memmap_span;      /* bytes of host address space the memmap holds */
 	unsigned long pfn_base;
 	unsigned long nr_pages;
+	/* ASan build: a bit per 2 MiB of the linear map ever poisoned (undone at destroy). */
+	unsigned long *shadow_chunks;
 };
 
 /*
@@ -192,6 +196,23 @@ static inline struct dmasim_platform *dmasim__page_platform(const struct page *p
 
 	return r ? r->plat : NULL;
 }
+
+/*
+ * Poison (freed memory, a redzone) or unpoison (an allocation) @size bytes
+ * at CPU address @addr of @p (the linear map or an alias area) for ASan and
+ * memcheck (mm/shadow.h).  Alias areas are unpoisoned again when they go.
+ */
+void dmasim__mem_poison(struct dmasim_platform *p, const void *addr, size_t size);
+static inline void dmasim__mem_unpoison(const void *addr, size_t size)
+{
+	dmasim__shadow_unpoison(addr, size);
+}
+/* The same for the pages of a buddy block (their linear map; nothing for high memory). */
+void dmasim__pages_poison(struct page *page, unsigned int order);
+void dmasim__pages_unpoison(struct page *page, unsigned int order);
+
+/* What lies at @phys, for a report: "a live kmalloc-256 object 0x...", "free memory", ... */
+void dmasim__describe_phys(struct dmasim_platform *p, phys_addr_t phys, char *buf, size_t len);
 
 void dmasim__slab_init(struct dmasim_platform *p);
 void dmasim__slab_destroy(struct dmasim_platform *p);

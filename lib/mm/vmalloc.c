@@ -282,6 +282,9 @@ static void free_area_pages(struct dmasim_alias *a)
 /* Undo an area already out of the tree; called without p->mm_lock. */
 static void alias_release(struct dmasim_platform *p, struct dmasim_alias *a)
 {
+	/* ASan's shadow outlives the mapping: whatever is mapped here next starts clean. */
+	if (a->kind != ALIAS_PIN)
+		dmasim__mem_unpoison(a->va, a->size);
 	switch (a->kind) {
 	case ALIAS_PIN:
 		/* If the bytes cannot move back, leaking the pages beats freeing RAM still mapped. */
@@ -387,6 +390,8 @@ static void *vmalloc_gfp(const char *call, unsigned long size, gfp_t gfp)
 		goto fail;
 	}
 	free(pages);
+	/* Past @size is the area's redzone, as KASAN's vmalloc poisoning. */
+	dmasim__mem_poison(p, va + size, ((size_t)n << PAGE_SHIFT) - size);
 	return va;
 fail:
 	dmasim__log(p, DMASIM_LOG_WARN, "%s: allocation failure: %lu bytes", call, size);
@@ -446,8 +451,15 @@ static void alias_unmap_call(const void *addr, enum dmasim_alias_kind kind, cons
 	if (!p)
 		return;
 	a = alias_take(p, addr, kind, call, what);
-	if (a)
-		alias_release(p, a);
+	if (!a)
+		return;
+	/* vfree(): are its pages still mapped for DMA? (DMA-API debugging looks; the free goes on.) */
+	if (kind == ALIAS_VMALLOC)
+		for (unsigned int i = 0; i < a->nr_pages; i++)
+			if (dmasim__check_freed(p, call, a->va + ((size_t)i << PAGE_SHIFT),
+						page_to_phys(a->pages[i]), PAGE_SIZE))
+				break; /* one report per free */
+	alias_release(p, a);
 }
 
 void vfree(const void *addr)
