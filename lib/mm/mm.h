@@ -224,6 +224,9 @@ void dmasim__pages_unpoison(struct page *page, unsigned int order);
 /* What lies at @phys, for a report: "a live kmalloc-256 object 0x...", "free memory", ... */
 void dmasim__describe_phys(struct dmasim_platform *p, phys_addr_t phys, char *buf, size_t len);
 
+/* krealloc() kept kmalloc object @obj (ksize() @slot) for @size bytes: poison the rest. */
+void dmasim__kmalloc_resized(const void *obj, size_t size, size_t slot);
+
 void dmasim__slab_init(struct dmasim_platform *p);
 void dmasim__slab_destroy(struct dmasim_platform *p);
 void dmasim__alias_destroy_all(struct dmasim_platform *p);
