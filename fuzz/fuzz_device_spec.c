@@ -61,10 +61,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned char out[64], in[64];
 		dma_addr_t h;
 		struct iommu_domain *dom = iommu_get_domain_for_dev(dev);
-		/* An unmanaged domain belongs to the driver: the DMA API on it is misuse. */
-		void *cpu = dom && dom->type == IOMMU_DOMAIN_UNMANAGED ?
-				    NULL :
-				    dma_alloc_coherent(dev, 4096, &h, GFP_KERNEL);
+		struct iommu_group *grp = iommu_group_get(dev);
+		/*
+		 * Behind the IOMMU with domain=unmanaged the device is in no DMA
+		 * domain (its driver makes one and uses iommu_map()): the DMA API
+		 * on it is misuse, reported.
+		 */
+		bool dma_api = !grp || (dom && dom->type != IOMMU_DOMAIN_UNMANAGED);
+		void *cpu = dma_api ? dma_alloc_coherent(dev, 4096, &h, GFP_KERNEL) : NULL;
 
 		if (cpu) {
 			for (int i = 0; i < 64; i++)
@@ -77,6 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   "spec \"%s\": device read back differs", spec);
 			dma_free_coherent(dev, 4096, cpu, h);
 		}
+		iommu_group_put(grp);
 		dmasim_device_destroy(dev);
 		FUZZ_CHECK(dmasim_debug_errors(p) == errs, "spec \"%s\": %lu misuse reports", spec,
 			   dmasim_debug_errors(p) - errs);

@@ -50,7 +50,7 @@
 #define FUZZ_SKIP_DESTROYED_DEVICE 0 /* defect 1, fixed */
 #endif
 #ifndef FUZZ_SKIP_POOL_DESTROY_LEAK
-#define FUZZ_SKIP_POOL_DESTROY_LEAK 1 /* defect 7 */
+#define FUZZ_SKIP_POOL_DESTROY_LEAK 0 /* defect 7, fixed */
 #endif
 #ifndef FUZZ_SKIP_EVICT_RANDOM
 #define FUZZ_SKIP_EVICT_RANDOM 0 /* defect 4, fixed */
