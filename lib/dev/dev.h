@@ -161,6 +161,9 @@ struct dmasim_machine {
 	pthread_cond_t idle_cond; /* a handler or an event ended */
 	pthread_mutex_t wait_lock;
 	pthread_cond_t wait_cond; /* dmasim_wake_up_all() */
+	/* The 8237 ISA DMA controller (lib/dev/i8237.c), made on first use. */
+	struct dmasim_isa *isa_dma;
+	void (*isa_dma_fini)(struct dmasim_machine *m); /* after the models are gone */
 };
 
 /* The machine of @p, made on first use (NULL without memory, with a message). */

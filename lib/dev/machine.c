@@ -662,6 +662,8 @@ static void machine_fini(struct dmasim_platform *p)
 			break;
 		dmasim_model_destroy(mdl);
 	}
+	if (m->isa_dma_fini)
+		m->isa_dma_fini(m);
 	dmasim__irq_fini(m);
 	dmasim__mmio_fini(m);
 	pthread_cond_destroy(&m->irq_cond);
