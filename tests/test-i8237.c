@@ -473,6 +473,110 @@ static void test_cascade_and_masks(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/* A 16-bit channel in an odd 64 KiB page: bit 16 comes from the word address. */
+static void test_16bit_odd_page(void **state)
+{
+	struct dmasim_platform *p = tu_platform("exec=deterministic");
+	unsigned long mem = __get_free_pages(GFP_DMA, 5); /* 128 KiB, aligned */
+	unsigned char *base = (unsigned char *)mem, data[8] = "1234567";
+	struct periph *pp = periph_new(p, 7);
+	unsigned int bus = (unsigned int)isa_virt_to_bus(base + 0x10000 + 0x100);
+
+	(void)state;
+	assert_int_equal(bus & 0x10000, 0x10000);
+	prepare(7, DMA_MODE_READ, bus, 8);
+	assert_int_equal(inb(DMA_PAGE_7), (bus >> 16) & 0xfe); /* bit 16 not in the page */
+	outb(0, DMA2_CLEAR_FF_REG);
+	assert_int_equal(inb(DMA_ADDR_7) | inb(DMA_ADDR_7) << 8, (bus >> 1) & 0xffff);
+	push(pp, data, 8);
+	dmasim_run_idle(p);
+	assert_memory_equal(base + 0x10000 + 0x100, data, 8);
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	periph_free(pp);
+	free_pages(mem, 5);
+	dmasim_platform_destroy(p);
+}
+
+/*
+ * A driver that unmasks first and programs the count afterwards through the
+ * ports: the wrap is reported when it happens, once.
+ */
+static void test_wrap_reported_when_it_happens(void **state)
+{
+	struct dmasim_platform *p = tu_platform("exec=deterministic");
+	unsigned long mem = __get_free_pages(GFP_DMA, 5);
+	unsigned char *base = (unsigned char *)mem, data[32];
+	struct periph *pp = periph_new(p, 1);
+	unsigned int bus = (unsigned int)isa_virt_to_bus(base + 0x10000 - 8);
+
+	(void)state;
+	memset(base, 0, 0x20000);
+	memset(data, 0x3c, sizeof(data));
+	prepare(1, DMA_MODE_READ, bus, 8);       /* fits: no report */
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	outb(0, DMA1_CLEAR_FF_REG);
+	outb(31, DMA_CNT_1);                     /* 32 bytes, the channel live */
+	outb(0, DMA_CNT_1);
+	push(pp, data, 32);
+	dmasim_run_idle(p);
+	assert_memory_equal(base + 0x10000 - 8, data, 8);
+	assert_memory_equal(base, data, 24);     /* wrapped to the page's start */
+	assert_int_equal(base[0x10000], 0);
+	assert_int_equal(dmasim_debug_errors(p), 1);
+	assert_true(tu_log_has("the address wrapped within its 64 KiB page"));
+	periph_free(pp);
+	free_pages(mem, 5);
+	dmasim_platform_destroy(p);
+}
+
+/* The request register: a software DREQ runs a block-mode channel to TC. */
+static void test_software_request(void **state)
+{
+	struct dmasim_platform *p = tu_platform("exec=deterministic");
+	unsigned char *buf = kmalloc(16, GFP_DMA), got[16];
+	struct periph *pp = periph_new(p, 2);
+
+	(void)state;
+	for (int i = 0; i < 16; i++)
+		buf[i] = (unsigned char)(0xa0 + i);
+	prepare(2, 0x88 /* block, from memory */, (unsigned int)isa_virt_to_bus(buf), 16);
+	assert_int_equal(inb(DMA1_STAT_REG) & 0x40, 0);
+	outb(0x04 | 2, DMA1_REQ_REG);
+	assert_int_equal(inb(DMA1_STAT_REG) & 0x40, 0x40);
+	dmasim_run_idle(p);
+	assert_int_equal(pull(pp, got, sizeof(got)), 16);
+	assert_memory_equal(got, buf, 16);
+	assert_int_equal(pp->tcs, 1);
+	assert_int_equal(inb(DMA1_STAT_REG), 0x04); /* TC; the request bit went with it */
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	periph_free(pp);
+	kfree(buf);
+	dmasim_platform_destroy(p);
+}
+
+/* The peripheral side's own bad input. */
+static void test_periph_bad_input(void **state)
+{
+	struct dmasim_platform *p = tu_platform("exec=deterministic");
+	struct periph *pp = periph_new(p, 3);
+	struct dmasim_model *other = dmasim_model_create(p, "other", NULL, NULL);
+	unsigned char b = 0;
+
+	(void)state;
+	tu_log_clear();
+	assert_int_equal(dmasim_isa_dma_attach(other, 3, NULL, NULL), -EBUSY);
+	assert_true(tu_log_has("channel 3 already has isadev"));
+	assert_int_equal(dmasim_isa_dma_attach(other, 4, NULL, NULL), -EINVAL);
+	assert_true(tu_log_has("channel 4 is not a DMA channel"));
+	assert_int_equal(dmasim_isa_dma_push(other, 3, &b, 1), -EINVAL);
+	assert_true(tu_log_has("other is not attached to channel 3"));
+	assert_int_equal(dmasim_debug_errors(p), 2);
+	assert_int_equal(tu_log.total, 3);
+	dmasim_model_destroy(other);
+	periph_free(pp);
+	dmasim_platform_destroy(p);
+}
+
 /* Bad input: the kernel's failure values, and one message each. */
 static void test_bad_input(void **state)
 {
@@ -604,6 +708,10 @@ int main(void)
 		cmocka_unit_test(test_buffer_up_to_boundary),
 		cmocka_unit_test(test_above_16m),
 		cmocka_unit_test(test_cascade_and_masks),
+		cmocka_unit_test(test_16bit_odd_page),
+		cmocka_unit_test(test_wrap_reported_when_it_happens),
+		cmocka_unit_test(test_software_request),
+		cmocka_unit_test(test_periph_bad_input),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_deterministic_reproducible),
 		cmocka_unit_test(test_threaded),

@@ -250,7 +250,8 @@ static void run_chan(struct dmasim_model *m, void *arg)
 		c->addr = (u16)(dec ? c->addr - run : c->addr + run);
 		c->count = (u16)(c->count - run);
 		done += run;
-		if (done < n && !c->warned) {
+		/* the counter rolled over with cycles to go: the next one wraps */
+		if (c->addr == (dec ? 0xffff : 0) && c->count != 0xffff && !c->warned) {
 			c->warned = true;
 			dmasim__debug_report(dmasim__dev(isa->dev, "i8237"),
 					     "ISA DMA channel %u: the address wrapped within its %s page "
