@@ -372,8 +372,10 @@ out_irq:
 out_region:
 	release_region(DSP_BASE, 16);
 out:
-	if (hw && hw->m)
+	if (hw && hw->m) {
+		dmasim_isa_dma_detach(hw->m, DSP_DMA);
 		dmasim_model_destroy(hw->m);
+	}
 	free(hw);
 	kfree(d.buf);
 	if (dmasim_debug_errors(p)) {

@@ -577,6 +577,22 @@ static void test_periph_bad_input(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/* A peripheral model destroyed without detaching leaves its channel free. */
+static void test_destroy_detaches(void **state)
+{
+	struct dmasim_platform *p = tu_platform("exec=deterministic");
+	struct dmasim_model *a = dmasim_model_create(p, "a", NULL, NULL);
+	struct periph *pp;
+
+	(void)state;
+	assert_int_equal(dmasim_isa_dma_attach(a, 2, NULL, NULL), 0);
+	dmasim_model_destroy(a);
+	pp = periph_new(p, 2); /* attaches: 0, not -EBUSY */
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	periph_free(pp);
+	dmasim_platform_destroy(p);
+}
+
 /* Bad input: the kernel's failure values, and one message each. */
 static void test_bad_input(void **state)
 {
@@ -712,6 +728,7 @@ int main(void)
 		cmocka_unit_test(test_wrap_reported_when_it_happens),
 		cmocka_unit_test(test_software_request),
 		cmocka_unit_test(test_periph_bad_input),
+		cmocka_unit_test(test_destroy_detaches),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_deterministic_reproducible),
 		cmocka_unit_test(test_threaded),

@@ -56,7 +56,11 @@ DMASIM_API struct dmasim_model *dmasim_i8237(struct dmasim_platform *p);
  */
 DMASIM_API int dmasim_isa_dma_attach(struct dmasim_model *periph, unsigned int chan,
 				     dmasim_event_fn tc, void *arg);
-/** dmasim_isa_dma_detach() - @periph leaves @chan (its DREQ goes low, data held is dropped). */
+/**
+ * dmasim_isa_dma_detach() - @periph leaves @chan (its DREQ goes low, data
+ * held is dropped).  dmasim_model_destroy() of a peripheral detaches it from
+ * its channels.
+ */
 DMASIM_API void dmasim_isa_dma_detach(struct dmasim_model *periph, unsigned int chan);
 /**
  * dmasim_isa_dma_push() - the peripheral has @len bytes for memory (a

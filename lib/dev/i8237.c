@@ -453,7 +453,7 @@ static void page_write(struct dmasim_window *w, u64 off, u64 val, unsigned int s
 
 /* ---- the controller ------------------------------------------------------------- */
 
-static void isa_fini(struct dmasim_machine *mach)
+void dmasim__isa_fini(struct dmasim_machine *mach)
 {
 	struct dmasim_isa *isa = mach->isa_dma;
 
@@ -466,6 +466,26 @@ static void isa_fini(struct dmasim_machine *mach)
 	pthread_mutex_destroy(&isa->lock);
 	free(isa);
 	mach->isa_dma = NULL;
+}
+
+/* A model is destroyed: it is no longer the peripheral of any channel. */
+void dmasim__isa_forget(struct dmasim_model *mdl)
+{
+	struct dmasim_isa *isa = __atomic_load_n(&mdl->mach->isa_dma, __ATOMIC_ACQUIRE);
+
+	if (!isa || mdl == isa->m)
+		return;
+	pthread_mutex_lock(&isa->lock);
+	for (unsigned int i = 0; i < DMASIM_ISA_NR_CHANNELS; i++) {
+		struct isa_side *s = &isa->side[i];
+
+		if (s->periph == mdl) {
+			s->periph = NULL;
+			s->tc = NULL;
+			s->in_len = s->out_len = s->want = 0;
+		}
+	}
+	pthread_mutex_unlock(&isa->lock);
 }
 
 static struct dmasim_isa *isa_get(struct dmasim_platform *p)
@@ -516,7 +536,6 @@ static struct dmasim_isa *isa_get(struct dmasim_platform *p)
 		isa = NULL;
 		goto out;
 	}
-	mach->isa_dma_fini = isa_fini;
 	__atomic_store_n(&mach->isa_dma, isa, __ATOMIC_RELEASE);
 out:
 	pthread_mutex_unlock(&isa_create_lock);
