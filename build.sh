@@ -43,7 +43,9 @@ tsan() {
 	cmake --build build-tsan -j"$JOBS" --target "${TSAN_TESTS[@]}"
 	local re
 	re="^($(IFS='|'; echo "${TSAN_TESTS[*]}"))\$"
-	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$JOBS" -R "$re"
+	# TSan runs them 5-15x slower: fewer rounds (the races show in any).
+	DMASIM_INFLIGHT_ROUNDS=${DMASIM_INFLIGHT_ROUNDS:-60} DMASIM_STRESS_JOBS=${DMASIM_STRESS_JOBS:-100} \
+		TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$JOBS" -R "$re"
 }
 
 case "${1:-}" in
