@@ -167,7 +167,8 @@ static int buf_append(unsigned char **b, size_t *len, size_t *cap, const void *d
 		*b = nb;
 		*cap = c;
 	}
-	memcpy(*b + *len, data, n);
+	if (n)
+		memcpy(*b + *len, data, n);
 	*len += n;
 	return 0;
 }
@@ -220,10 +221,12 @@ static void run_chan(struct dmasim_model *m, void *arg)
 	if (type == 1) {       /* to memory: the peripheral's bytes (an idle bus reads all-ones) */
 		size_t have = s->in_len < n * unit ? s->in_len : n * unit;
 
-		memcpy(buf, s->in, have);
+		if (have) {
+			memcpy(buf, s->in, have);
+			memmove(s->in, s->in + have, s->in_len - have);
+			s->in_len -= have;
+		}
 		memset(buf + have, 0xff, n * unit - have);
-		memmove(s->in, s->in + have, s->in_len - have);
-		s->in_len -= have;
 	} else {
 		s->want = s->want > n * unit ? s->want - n * unit : 0;
 	}
@@ -660,9 +663,11 @@ size_t dmasim_isa_dma_pull(struct dmasim_model *periph, unsigned int chan, void 
 		return 0;
 	if (len > s->out_len)
 		len = s->out_len;
-	memcpy(buf, s->out, len);
-	memmove(s->out, s->out + len, s->out_len - len);
-	s->out_len -= len;
+	if (len) {
+		memcpy(buf, s->out, len);
+		memmove(s->out, s->out + len, s->out_len - len);
+		s->out_len -= len;
+	}
 	pthread_mutex_unlock(&isa->lock);
 	return len;
 }
