@@ -298,9 +298,18 @@ static bool covered(struct st *s, int d, dma_addr_t a)
 	for (int i = 0; i < s->nr_pool_pages[d]; i++)
 		if (a >= s->pool_page[d][i] && a < s->pool_page[d][i] + 4096)
 			return true;
-	for (int i = 0; i < s->nr_limbo; i++)
-		if (s->limbo[i].dev == d && a >= s->limbo[i].h && a < s->limbo[i].h + s->limbo[i].size)
+	for (int i = 0; i < s->nr_limbo; i++) {
+		dma_addr_t h = s->limbo[i].h, end = h + s->limbo[i].size;
+
+		if (s->limbo[i].dev != d)
+			continue;
+		if (s->iommu) { /* whole pages, as below */
+			h &= ~(dma_addr_t)4095;
+			end = (end + 4095) & ~(dma_addr_t)4095;
+		}
+		if (a >= h && a < end)
 			return true;
+	}
 	for (int i = 0; i < NOBJ; i++) {
 		struct obj *o = &s->o[i];
 
