@@ -1120,13 +1120,14 @@ static void test_spec_key_messages(void **state)
 	assert_null(create_capture("seed=2 colour=red", msg, sizeof(msg)));
 	assert_has(msg, want);
 	/* The message of today's keys, as docs/spec.md shows it. */
-	assert_has(msg, "(platform keys: ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug sites seed log fail trace)");
+	assert_has(msg, "(platform keys: machine ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug sites seed log fail trace)");
 
 	/* Every key reaches its layer's parser: a bad value is named there. */
 	for (const struct dmasim_spec_key *k = dmasim__platform_keys; k->key; k++) {
 		static const struct {
 			const char *key, *spec, *msg;
 		} bad[] = {
+			{ "machine", "machine=x", "machine=x: unknown machine (machines: default nobounce" },
 			{ "ram", "ram=256M", "ram: '256M' must be SIZE@ADDR" },
 			{ "swiotlb", "swiotlb=lots", "swiotlb=lots: expected SIZE" },
 			{ "iommu", "iommu=nosuch", "iommu=nosuch: no such backend" },
@@ -1145,7 +1146,9 @@ static void test_spec_key_messages(void **state)
 		};
 		size_t i;
 
-		assert_non_null(k->parse);
+		/* machine= is expanded into other keys before the table applies. */
+		if (strcmp(k->key, "machine"))
+			assert_non_null(k->parse);
 		assert_non_null(k->layer);
 		assert_non_null(k->help);
 		for (i = 0; i < ARRAY_SIZE(bad) && strcmp(bad[i].key, k->key); i++)
@@ -1240,54 +1243,95 @@ static void test_spec_split(void **state)
 }
 
 /*
- * The normalised spec of every machine of the scenario matrix
- * (tests/CMakeLists.txt's DMASIM_SPEC_MATRIX, read from the file) makes the
- * same machine: fed back, it comes back unchanged.
+ * The normalised spec of every named machine (lib/core/machines.def, the
+ * scenario matrix) makes the same machine: fed back, it comes back
+ * unchanged; and machine=NAME makes exactly that machine.
  */
 static void test_spec_round_trip(void **state)
 {
-	char *cml = source_file("tests/CMakeLists.txt"), *line, *save = NULL;
-	const char *start = strstr(cml, "set(DMASIM_SPEC_MATRIX\n");
-	int machines = 0;
+	size_t n;
+	const struct dmasim_machine *m = dmasim_machines(&n);
 
 	(void)state;
-	assert_non_null(start);
-	/* One "name=spec" pair a line, up to the closing parenthesis. */
-	for (line = strtok_r((char *)start + strlen("set(DMASIM_SPEC_MATRIX\n"), "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *q1 = strchr(line, '"'), *q2 = q1 ? strchr(q1 + 1, '"') : NULL, *spec, *again;
-		struct dmasim_platform *p, *q;
-		bool last;
+	assert_true(n >= 20);
+	assert_string_equal(m[0].name, "default");
+	for (size_t i = 0; i < n; i++) {
+		struct dmasim_platform *p, *q, *r;
+		char *again, named[96];
 
-		assert_non_null(q2);
-		last = q2[1] == ')';
-		*q2 = '\0';
-		spec = strchr(q1 + 1, '=');
-		assert_non_null(spec);
-		spec++;
-		p = tu_platform(spec);
+		assert_ptr_equal(dmasim_machine_find(m[i].name), &m[i]);
+		assert_true(strlen(m[i].summary) > 10);
+		p = tu_platform(m[i].spec);
 		if (!p)
-			fail_msg("matrix machine \"%s\" was refused", spec);
+			fail_msg("machine %s \"%s\" was refused", m[i].name, m[i].spec);
 		again = strdup(dmasim_platform_spec(p));
 		assert_non_null(again);
 		q = tu_platform(again);
 		if (!q)
-			fail_msg("the normalised spec \"%s\" of \"%s\" was refused", again, spec);
+			fail_msg("the normalised spec \"%s\" of \"%s\" was refused", again, m[i].spec);
 		assert_string_equal(dmasim_platform_spec(q), again);
 		assert_int_equal(q->nr_regions, p->nr_regions);
 		assert_true(dmasim__swiotlb_start(q) == dmasim__swiotlb_start(p));
 		assert_int_equal(!q->iommu, !p->iommu);
 		assert_int_equal(q->cache->line, p->cache->line);
-		assert_int_equal(dmasim_debug_errors(p) + dmasim_debug_errors(q), 0);
+		snprintf(named, sizeof(named), "machine=%s", m[i].name);
+		r = tu_platform(named);
+		assert_non_null(r);
+		assert_string_equal(dmasim_platform_spec(r), again);
+		assert_int_equal(dmasim_debug_errors(p) + dmasim_debug_errors(q) + dmasim_debug_errors(r), 0);
 		free(again);
+		dmasim_platform_destroy(r);
 		dmasim_platform_destroy(q);
 		dmasim_platform_destroy(p);
-		machines++;
-		if (last)
-			break;
 	}
-	assert_true(machines >= 20);
-	free(cml);
+}
+
+/* machine=NAME: the machine's words in its place (later words win), unknown names refused. */
+static void test_machine_key(void **state)
+{
+	struct dmasim_platform *p;
+
+	(void)state;
+	p = tu_platform("machine=iommu-bitmap-lazy fq=8");
+	assert_non_null(p);
+	assert_non_null(strstr(dmasim_platform_spec(p), "iova=bitmap mode=lazy"));
+	assert_non_null(strstr(dmasim_platform_spec(p), " fq=8 "));
+	dmasim_platform_destroy(p);
+	/* A word before machine= is overridden by the machine's own. */
+	p = tu_platform("mode=strict machine=iommu-lazy");
+	assert_non_null(p);
+	assert_non_null(strstr(dmasim_platform_spec(p), "mode=lazy"));
+	dmasim_platform_destroy(p);
+	/* The default machine adds no word. */
+	p = tu_platform("machine=default iommu=on");
+	assert_non_null(p);
+	assert_non_null(strstr(dmasim_platform_spec(p), "iommu=arm-lpae-4k"));
+	dmasim_platform_destroy(p);
+	assert_null(dmasim_machine_find("no-such"));
+	assert_null(dmasim_machine_find(NULL));
+	assert_null(tu_platform("machine=no-such"));
+	assert_null(tu_platform("machine=iommu-lazy machine="));
+}
+
+/* docs/spec.md's table of named machines is machines.def's. */
+static void test_machine_docs(void **state)
+{
+	char *doc = source_file("docs/spec.md");
+	size_t n;
+	const struct dmasim_machine *m = dmasim_machines(&n);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		char row[512];
+
+		if (m[i].spec[0])
+			snprintf(row, sizeof(row), "| `%s` | `%s` | %s |\n", m[i].name, m[i].spec, m[i].summary);
+		else
+			snprintf(row, sizeof(row), "| `%s` | (none) | %s |\n", m[i].name, m[i].summary);
+		if (!strstr(doc, row))
+			fail_msg("docs/spec.md lacks the row of machine '%s'; it should read:\n%s", m[i].name, row);
+	}
+	free(doc);
 }
 
 /* docs/spec.md's key tables are the code's: every row, as the table makes it. */
@@ -1337,6 +1381,8 @@ int main(void)
 		cmocka_unit_test(test_spec_key_messages),
 		cmocka_unit_test(test_spec_split),
 		cmocka_unit_test(test_spec_round_trip),
+		cmocka_unit_test(test_machine_key),
+		cmocka_unit_test(test_machine_docs),
 		cmocka_unit_test(test_spec_docs),
 	};
 	const char *env = getenv("DMASIM_SPEC");

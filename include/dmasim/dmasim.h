@@ -84,6 +84,27 @@ DMASIM_API void dmasim_platform_dump(struct dmasim_platform *p, FILE *out);
 DMASIM_API void dmasim_spec_help(FILE *out);
 
 /**
+ * struct dmasim_machine - a named machine: spec words with a name.
+ * @name: what machine=NAME (in a spec or DMASIM_SPEC) and `dmasim matrix
+ *        --machines` accept.  @spec: the words it stands for ("" = the
+ *        default machine).  @summary: what the machine shows, one line.
+ */
+struct dmasim_machine {
+	const char *name;
+	const char *spec;
+	const char *summary;
+};
+/**
+ * dmasim_machines() - the named machines, the project's own test matrix
+ * (docs/spec.md, `dmasim machines`).
+ * @n: receives their number.
+ * Return: the first of *@n machines, in a fixed order; never NULL.
+ */
+DMASIM_API const struct dmasim_machine *dmasim_machines(size_t *n);
+/** dmasim_machine_find() - the machine called @name, or NULL. */
+DMASIM_API const struct dmasim_machine *dmasim_machine_find(const char *name);
+
+/**
  * dmasim_device_create() - plug a simulated device into @p.
  * @spec: key=value words, all optional:
  *   name=STR             device name (default "devN")

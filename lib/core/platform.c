@@ -330,6 +330,9 @@ static bool format_fail(const void *obj, const void *cfg, const char *key, FILE 
  * rows (tests/test-platform.c checks it).
  */
 const struct dmasim_spec_key dmasim__platform_keys[] = {
+	{ "machine", "machine", "`NAME` (`dmasim machines`)", "none",
+	  "a named machine: its spec words (docs/spec.md, Named machines) take this word's place, so words after it win",
+	  0, NULL, NULL },
 	{ "ram", "memory", "`SIZE@ADDR[:high][,SIZE@ADDR[:high]...]`", "`" DEFAULT_RAM "`",
 	  "RAM regions at physical addresses; `:high` makes a region high memory (no linear map)",
 	  CFG(ram), parse_string, format_ram },
@@ -490,6 +493,8 @@ struct dmasim_platform *dmasim_platform_create(const char *spec)
 			snprintf(err, sizeof(err), "DMASIM_SPEC: %.480s", tmp);
 		}
 	}
+	if (!ret)
+		ret = dmasim__spec_expand_machines(&s, err, sizeof(err));
 	if (!ret)
 		ret = configure(p, &s, err, sizeof(err));
 	dmasim__spec_free(&s);
