@@ -1371,6 +1371,18 @@ int dmasim_iommu_iova_stats(struct iommu_domain *domain, struct dmasim_iova_stat
 	return 0;
 }
 
+int dmasim_pgtable_describe(const struct dmasim_pgtable *pgt, unsigned int shift, u64 entry, char *buf,
+			    size_t len)
+{
+	if (!pgt || !pgt->ops || !buf || !len)
+		return -EINVAL;
+	buf[0] = '\0';
+	if (pgt->ops->base.abi < 5 || !pgt->ops->describe)
+		return -EOPNOTSUPP;
+	pgt->ops->describe(pgt, shift, entry, buf, len);
+	return 0;
+}
+
 const struct dmasim_pgtable *dmasim_iommu_domain_pgtable(struct iommu_domain *domain)
 {
 	struct dmasim_domain *dom = check_domain(domain, "dmasim_iommu_domain_pgtable");

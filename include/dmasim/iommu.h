@@ -166,6 +166,15 @@ DMASIM_API int dmasim_iommu_reserve(struct iommu_domain *domain, dma_addr_t iova
 DMASIM_API int dmasim_iommu_iova_stats(struct iommu_domain *domain, struct dmasim_iova_stats *st);
 /** dmasim_iommu_domain_pgtable() - the domain's page table (root, levels, sizes), or NULL. */
 DMASIM_API const struct dmasim_pgtable *dmasim_iommu_domain_pgtable(struct iommu_domain *domain);
+/**
+ * dmasim_pgtable_describe() - what the raw @entry of a walk step means, in
+ * words (the format's describe op, ABI 5), into @buf.
+ * @shift: the step's level[].shift.
+ * Return: 0; -EOPNOTSUPP if the format cannot say (then @buf holds ""),
+ * -EINVAL for a NULL argument.
+ */
+DMASIM_API int dmasim_pgtable_describe(const struct dmasim_pgtable *pgt, unsigned int shift, u64 entry,
+				       char *buf, size_t len);
 
 /** enum dmasim_fault_reason - why a translation failed. */
 enum dmasim_fault_reason {

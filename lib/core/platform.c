@@ -529,6 +529,27 @@ void dmasim_platform_destroy(struct dmasim_platform *p)
 	teardown(p);
 }
 
+int dmasim_platform_layout(struct dmasim_platform *p, struct dmasim_layout *out)
+{
+	const unsigned int max = sizeof(out->region) / sizeof(out->region[0]);
+
+	if (!p || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < p->nr_regions && out->nr_regions < max; i++) {
+		struct dmasim_layout_region *r = &out->region[out->nr_regions++];
+
+		r->base = p->regions[i].base;
+		r->size = p->regions[i].size;
+		r->high = p->regions[i].high;
+		r->linear = p->regions[i].linear;
+	}
+	dmasim__buddy_zones(p, out);
+	dmasim__swiotlb_layout(p, out);
+	out->iommu = p->iommu != NULL;
+	return 0;
+}
+
 void dmasim_platform_dump(struct dmasim_platform *p, FILE *out)
 {
 	struct dmasim_device *d;
