@@ -17,6 +17,8 @@
 
 #include <linux/dma-mapping.h>
 #include <linux/slab.h>
+#include <linux/dmapool.h>
+#include <linux/scatterlist.h>
 
 #include "dma/dma.h"
 #include "debug/debug.h"
@@ -398,6 +400,31 @@ static void test_bad_specs(void **state)
 	assert_null(dmasim_platform_current());
 }
 
+/*
+ * Issue 14, defect 8: what the host cannot back is refused with one message
+ * (it used to end in an out-of-memory kill).  200 TiB of high memory is more
+ * than a 47-bit host address space holds.
+ */
+static void test_absurd_machine_refused(void **state)
+{
+	char msg[1024];
+	struct dmasim_platform *p =
+		create_capture("ram=256M@0x80000000,200T@0x10000000000:high", msg, sizeof(msg));
+	int lines = 0;
+
+	(void)state;
+	if (p) {
+		dmasim_platform_destroy(p);
+		fail_msg("200 TiB of RAM was accepted");
+	}
+	for (const char *c = msg; *c; c++)
+		lines += *c == '\n';
+	assert_int_equal(lines, 1);
+	assert_has(msg, "bad spec");
+	assert_has(msg, "ram: cannot create 219902593990656 bytes of backing memory");
+	assert_null(dmasim_platform_current());
+}
+
 static void test_env_spec(void **state)
 {
 	struct dmasim_platform *p;
@@ -465,7 +492,7 @@ static void test_current(void **state)
 		phys_addr_t phys = virt_to_phys(x);
 
 		assert_true(phys >= 0x80000000ULL && phys < 0x80000000ULL + (32ULL << 20));
-		assert_ptr_equal(virt_to_page(x)->region->plat, b);
+		assert_ptr_equal(dmasim__page_platform(virt_to_page(x)), b);
 		kfree(x);
 	}
 
@@ -1006,6 +1033,131 @@ static void test_dev_validation(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/*
+ * Issue 14 defect 1: a destroyed device is recognised by every entry point,
+ * without reading freed memory (ASan: no heap-use-after-free), even when a
+ * new device was made since (with malloc the new one could take the old
+ * one's memory and the stale pointer would act on it).
+ */
+static void expect_destroyed(struct dmasim_platform *p, const char *what)
+{
+	if (tu_log.total != 1 || !tu_log_has("was destroyed by dmasim_device_destroy()") ||
+	    !tu_log_has("gone:")) {
+		tu_log_dump();
+		fail_msg("%s: want one 'destroyed' report, got %d lines", what, tu_log.total);
+	}
+	(void)p;
+	tu_log_clear();
+}
+
+static void destroyed_device_on(const char *spec)
+{
+	struct dmasim_platform *p = tu_platform(spec);
+	struct device *dev, *other;
+	struct scatterlist sg[2];
+	struct sg_table sgt = { .sgl = sg, .orig_nents = 1 };
+	unsigned long errors;
+	dma_addr_t handle = 0;
+	unsigned char *buf, byte = 0;
+
+	assert_non_null(p);
+	buf = kmalloc(256, GFP_KERNEL);
+	assert_non_null(buf);
+	dev = dmasim_device_create(p, "name=gone");
+	assert_non_null(dev);
+	dmasim_device_destroy(dev);
+	other = dmasim_device_create(p, "name=alive");
+	assert_non_null(other);
+	assert_ptr_not_equal(other, dev);
+	sg_init_table(sg, 2);
+	sg_set_buf(&sg[0], buf, 128);
+	sg_set_buf(&sg[1], buf + 128, 128);
+	assert_string_equal(dev_name(dev), "gone");
+	tu_log_clear();
+	errors = dmasim_debug_errors(p);
+
+	assert_true(dma_map_single(dev, buf, 64, DMA_TO_DEVICE) == DMA_MAPPING_ERROR);
+	expect_destroyed(p, "dma_map_single");
+	assert_true(dma_map_page(dev, virt_to_page(buf), 0, 64, DMA_TO_DEVICE) == DMA_MAPPING_ERROR);
+	expect_destroyed(p, "dma_map_page");
+	dma_unmap_single(dev, 0x1000, 64, DMA_TO_DEVICE);
+	expect_destroyed(p, "dma_unmap_single");
+	assert_int_equal(dma_map_sg(dev, sg, 2, DMA_TO_DEVICE), 0);
+	expect_destroyed(p, "dma_map_sg");
+	dma_unmap_sg(dev, sg, 2, DMA_TO_DEVICE);
+	expect_destroyed(p, "dma_unmap_sg");
+	assert_int_equal(dma_map_sgtable(dev, &sgt, DMA_TO_DEVICE, 0), -EINVAL);
+	expect_destroyed(p, "dma_map_sgtable");
+	dma_sync_single_for_cpu(dev, 0x1000, 64, DMA_FROM_DEVICE);
+	expect_destroyed(p, "dma_sync_single_for_cpu");
+	dma_sync_sg_for_device(dev, sg, 2, DMA_TO_DEVICE);
+	expect_destroyed(p, "dma_sync_sg_for_device");
+	assert_null(dma_alloc_coherent(dev, 4096, &handle, GFP_KERNEL));
+	expect_destroyed(p, "dma_alloc_coherent");
+	dma_free_coherent(dev, 4096, buf, 0x1000);
+	expect_destroyed(p, "dma_free_coherent");
+	assert_null(dma_alloc_pages(dev, 4096, &handle, DMA_TO_DEVICE, GFP_KERNEL));
+	expect_destroyed(p, "dma_alloc_pages");
+	assert_null(dma_pool_create("stale", dev, 64, 0, 0));
+	expect_destroyed(p, "dma_pool_create");
+	assert_int_equal(dma_set_mask(dev, DMA_BIT_MASK(32)), -EIO);
+	expect_destroyed(p, "dma_set_mask");
+	assert_int_not_equal(dmasim_dev_read(dev, 0x1000, &byte, 1), 0);
+	expect_destroyed(p, "dmasim_dev_read");
+	assert_int_not_equal(dmasim_dev_write(dev, 0x1000, &byte, 1), 0);
+	expect_destroyed(p, "dmasim_dev_write");
+	assert_null(dmasim_device_platform(dev));
+	expect_destroyed(p, "dmasim_device_platform");
+	dmasim_device_destroy(dev); /* a second destroy */
+	expect_destroyed(p, "dmasim_device_destroy");
+	assert_int_equal(dmasim_debug_errors(p), errors + 17);
+
+	/* The nearest correct sequence: the live device works and reports nothing. */
+	handle = dma_map_single(other, buf, 64, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(other, handle));
+	dma_unmap_single(other, handle, 64, DMA_TO_DEVICE);
+	assert_int_equal(tu_log.total, 0);
+	assert_int_equal(dmasim_debug_errors(p), errors + 17);
+
+	kfree(buf);
+	dmasim_device_destroy(other);
+	dmasim_platform_destroy(p);
+}
+
+static void test_destroyed_device(void **state)
+{
+	(void)state;
+	destroyed_device_on(NULL);
+	destroyed_device_on("iommu=on");
+	destroyed_device_on("debug=off");
+}
+
+/* A destroyed device's memory is not reused before many other devices came and went. */
+static void test_destroyed_device_not_reused(void **state)
+{
+	struct dmasim_platform *p = tu_platform(NULL);
+	struct device *dead;
+
+	(void)state;
+	assert_non_null(p);
+	dead = dmasim_device_create(p, "name=first");
+	assert_non_null(dead);
+	dmasim_device_destroy(dead);
+	for (int i = 0; i < 200; i++) {
+		struct device *d = dmasim_device_create(p, NULL);
+
+		assert_non_null(d);
+		assert_ptr_not_equal(d, dead);
+		dmasim_device_destroy(d);
+	}
+	tu_log_clear();
+	dma_unmap_single(dead, 0x1000, 64, DMA_TO_DEVICE);
+	assert_int_equal(tu_log.total, 1);
+	assert_log_has("first: dma_unmap_single: device");
+	assert_log_has("was destroyed");
+	dmasim_platform_destroy(p);
+}
+
 /* ---- teardown of a creation that fails late ----------------------------------- */
 
 /*
@@ -1368,6 +1520,7 @@ int main(void)
 		cmocka_unit_test(test_multi_region_high),
 		cmocka_unit_test(test_dump),
 		cmocka_unit_test(test_bad_specs),
+		cmocka_unit_test(test_absurd_machine_refused),
 		cmocka_unit_test_teardown(test_env_spec, env_teardown),
 		cmocka_unit_test(test_current),
 		cmocka_unit_test(test_log_handler),
@@ -1377,6 +1530,8 @@ int main(void)
 		cmocka_unit_test(test_device_spec),
 		cmocka_unit_test(test_device_spec_bad),
 		cmocka_unit_test(test_dev_validation),
+		cmocka_unit_test(test_destroyed_device),
+		cmocka_unit_test(test_destroyed_device_not_reused),
 		cmocka_unit_test(test_late_failure_teardown),
 		cmocka_unit_test(test_spec_key_messages),
 		cmocka_unit_test(test_spec_split),

@@ -27,6 +27,7 @@ struct device_dma_parameters {
 };
 
 #define DMASIM_DEVICE_MAGIC 0x444d4153u /* "DMAS" */
+#define DMASIM_DEVICE_DEAD 0x44454144u  /* "DEAD": destroyed by dmasim_device_destroy() */
 
 /**
  * struct device - the kernel's device, as far as DMA code reads it.

@@ -20,10 +20,30 @@ extern "C" {
 /**
  * struct page - descriptor of one simulated page frame.
  *
- * Opaque to driver code, as in the kernel: use page_to_pfn(), page_address()
- * and the other helpers.
+ * Each RAM region has an array of these (its memmap, as the kernel's
+ * FLATMEM/SPARSEMEM), one per page frame in physical order, so kernel code's
+ * pointer arithmetic works: `page + i`, `page++`, `&pages[i]` and comparisons
+ * within one region (a contiguous allocation never spans two regions), and
+ * nth_page() across them.  The memmap is reserved host address space that
+ * costs host memory only where descriptors are in use.
+ *
+ * The fields are dmasim's own state, as the kernel's are the mm's: driver
+ * code uses page_to_pfn(), page_address(), page_count() and the other
+ * helpers, never the fields.
  */
-struct page;
+struct page {
+	unsigned long flags; /* PG_* state bits */
+	struct {
+		struct page *le_next;
+		struct page **le_prev;
+	} lru;                     /* free list of the buddy allocator */
+	void *priv;                /* the slab, the pin area */
+	unsigned long large_size;  /* bytes of a large kmalloc */
+	int refcount;              /* accessed atomically */
+	unsigned short order;      /* of the block this page heads */
+	unsigned char arena;       /* allocator arena of an allocated block's head */
+	unsigned char pad_;
+};
 
 /**
  * struct vm_area_struct - a user-space mapping, as dma_mmap_*() fill it.

@@ -151,7 +151,6 @@ struct iommu_group {
 struct dmasim_device {
 	struct device dev;
 	struct dmasim_platform *plat;
-	char name[64];
 	u64 dma_mask;
 	phys_addr_t bus_offset; /* bus = phys - offset */
 	struct device_dma_parameters parms;
@@ -176,6 +175,13 @@ struct dmasim_device {
 	struct dmasim_domain *domain;
 	struct dmasim_domain *default_domain;
 	struct iommu_group group;
+	/*
+	 * Last, and valid after dmasim_device_destroy() (lib/core/device.c:
+	 * device memory is type-stable, everything from @plat to here is
+	 * dead then): the name for the report, the link among destroyed devices.
+	 */
+	char name[64];
+	TAILQ_ENTRY(dmasim_device) dead_link;
 };
 
 static inline struct dmasim_device *to_dmasim(struct device *dev)
@@ -301,6 +307,8 @@ struct dmasim_platform {
 	pthread_mutex_t mm_lock;
 	struct dmasim_arena arenas[DMASIM_MAX_REGIONS * DMASIM_NR_ZONES];
 	int nr_arenas;
+	struct dmasim_reserved reserved[DMASIM_MAX_RESERVED]; /* sorted, disjoint */
+	int nr_reserved;
 	struct dmasim_slab_cache *slabs;
 	struct dmasim_alias_tree aliases;
 

@@ -23,6 +23,99 @@
 #include "debug/debug.h"
 #include "iommu/iommu.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define DMASIM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DMASIM_ASAN 1
+#endif
+#endif
+#ifdef DMASIM_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+/*
+ * Device memory is type-stable.  A driver may hold a struct device pointer
+ * after dmasim_device_destroy() (the kernel's use-after-free), and docs/api.md
+ * promises that every call with it is reported.  So a device's memory never
+ * goes back to the host heap while the process runs: a destroyed device
+ * stays a struct dmasim_device whose magic says "destroyed", and its name
+ * stays readable for the report.  Its slot is reused for a new device only
+ * after DEVICE_QUARANTINE later destructions (oldest first), so memory stays
+ * bounded by the peak number of devices plus the quarantine, and a stale
+ * pointer is recognised until then.  The check itself is unchanged: one
+ * load of the device's own magic, no lock, no shared cache line.
+ *
+ * Under AddressSanitizer, everything of a destroyed device but struct device
+ * and its name is poisoned, so a dmasim path that still used it is reported.
+ */
+#define DEVICE_QUARANTINE 1024u
+
+static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Destroyed devices, oldest first; never handed back to the host heap before exit. */
+static TAILQ_HEAD(, dmasim_device) dead_slots = TAILQ_HEAD_INITIALIZER(dead_slots);
+static unsigned int nr_dead;
+
+/* What dies with a device: all but struct device at the front and the name and link at the end. */
+#define SLOT_DEAD_START offsetof(struct dmasim_device, plat)
+#define SLOT_DEAD_LEN (offsetof(struct dmasim_device, name) - SLOT_DEAD_START)
+
+static void slot_poison(struct dmasim_device *d, bool poison)
+{
+#ifdef DMASIM_ASAN
+	if (poison)
+		ASAN_POISON_MEMORY_REGION((char *)d + SLOT_DEAD_START, SLOT_DEAD_LEN);
+	else
+		ASAN_UNPOISON_MEMORY_REGION((char *)d + SLOT_DEAD_START, SLOT_DEAD_LEN);
+#else
+	(void)d;
+	(void)poison;
+#endif
+}
+
+/* A zeroed slot: the oldest destroyed one once the quarantine is full, else new. */
+static struct dmasim_device *slot_get(void)
+{
+	struct dmasim_device *d = NULL;
+
+	pthread_mutex_lock(&slot_lock);
+	if (nr_dead > DEVICE_QUARANTINE) {
+		d = TAILQ_FIRST(&dead_slots);
+		TAILQ_REMOVE(&dead_slots, d, dead_link);
+		nr_dead--;
+	}
+	pthread_mutex_unlock(&slot_lock);
+	if (!d)
+		return calloc(1, sizeof(*d));
+	slot_poison(d, false);
+	memset(d, 0, sizeof(*d));
+	return d;
+}
+
+/* @d is dead (its magic says so): keep it recognisable. */
+static void slot_put(struct dmasim_device *d)
+{
+	slot_poison(d, true);
+	pthread_mutex_lock(&slot_lock);
+	TAILQ_INSERT_TAIL(&dead_slots, d, dead_link);
+	nr_dead++;
+	pthread_mutex_unlock(&slot_lock);
+}
+
+/* At exit the destroyed devices' memory goes back, so leak checkers see none of it. */
+__attribute__((destructor)) static void slots_release(void)
+{
+	struct dmasim_device *d;
+
+	pthread_mutex_lock(&slot_lock);
+	while ((d = TAILQ_FIRST(&dead_slots)) != NULL) {
+		TAILQ_REMOVE(&dead_slots, d, dead_link);
+		slot_poison(d, false);
+		free(d);
+	}
+	nr_dead = 0;
+	pthread_mutex_unlock(&slot_lock);
+}
 
 const char *dev_name(const struct device *dev)
 {
@@ -42,11 +135,24 @@ struct dmasim_device *dmasim__dev_slow(struct device *dev, const char *call)
 			fprintf(stderr, "dmasim: %s: NULL device pointer\n", call);
 		return NULL;
 	}
+	if (dev->dmasim_magic == DMASIM_DEVICE_DEAD) {
+		struct dmasim_platform *p = dmasim_platform_current();
+		/* The name stays readable in a destroyed device's slot. */
+		const char *name = to_dmasim(dev)->name;
+
+		if (p)
+			dmasim__report(p, "DMA-API: %s: %s: device %p was destroyed by dmasim_device_destroy()",
+				       name, call, (void *)dev);
+		else
+			fprintf(stderr, "dmasim: %s: %s: device %p was destroyed by dmasim_device_destroy()\n",
+				name, call, (void *)dev);
+		return NULL;
+	}
 	if (dev->dmasim_magic != DMASIM_DEVICE_MAGIC) {
 		struct dmasim_platform *p = dmasim_platform_current();
 
 		if (p)
-			dmasim__report(p, "DMA-API: %s: device %p was not made by dmasim_device_create() (or was destroyed)",
+			dmasim__report(p, "DMA-API: %s: device %p was not made by dmasim_device_create()",
 				       call, (void *)dev);
 		else
 			fprintf(stderr, "dmasim: %s: device %p was not made by dmasim_device_create()\n",
@@ -246,7 +352,7 @@ struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec)
 		fprintf(stderr, "dmasim: dmasim_device_create: NULL platform\n");
 		return NULL;
 	}
-	d = calloc(1, sizeof(*d));
+	d = slot_get();
 	if (!d)
 		return NULL;
 	pthread_mutex_lock(&p->dev_lock);
@@ -279,7 +385,8 @@ struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec)
 	if (ret) {
 		dmasim__report(p, "dmasim_device_create: bad spec \"%s\": %s", spec ? spec : "",
 			       err[0] ? err : strerror(-ret));
-		free(d);
+		d->dev.dmasim_magic = DMASIM_DEVICE_DEAD; /* the slot may have been a device's */
+		slot_put(d);
 		return NULL;
 	}
 	d->bounce_all = d->force_bounce || dmasim__swiotlb_force(p);
@@ -321,10 +428,11 @@ void dmasim_device_destroy(struct device *dev)
 	pthread_mutex_lock(&d->plat->dev_lock);
 	LIST_REMOVE(d, link);
 	pthread_mutex_unlock(&d->plat->dev_lock);
-	d->dev.dmasim_magic = 0;
 	dmasim__debug_device_free(d);
 	pthread_mutex_destroy(&d->lock);
-	free(d);
+	/* Recognisable from now on: the memory stays a device (see slot_get()). */
+	__atomic_store_n(&d->dev.dmasim_magic, DMASIM_DEVICE_DEAD, __ATOMIC_RELEASE);
+	slot_put(d);
 }
 
 /* ---- managed resources ---------------------------------------------------- */

@@ -217,7 +217,7 @@ static bool direct_mask_supported(struct dmasim_device *d, u64 mask)
 		struct dmasim_arena *ar = &p->arenas[i];
 		phys_addr_t lo = PFN_PHYS(ar->pfn_start), hi = PFN_PHYS(ar->pfn_end) - 1;
 
-		if (ar->zone == ZONE_HIGHMEM || lo < d->bus_offset || !ar->free_pages)
+		if (ar->zone == ZONE_HIGHMEM || lo < d->bus_offset || !dmasim__arena_free(ar))
 			continue;
 		if (dmasim__phys_to_dma(d, hi) <= reach) {
 			/* ...and streaming needs a reachable bounce pool for the rest. */

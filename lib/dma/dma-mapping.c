@@ -407,11 +407,11 @@ dma_addr_t dma_map_page_attrs(struct device *dev, struct page *page, size_t offs
 		dmasim__dev_report(d, "dma_map_page: NULL page");
 		return DMA_MAPPING_ERROR;
 	}
-	if (page->region->plat != d->plat) {
+	if (dmasim__page_platform(page) != d->plat) {
 		dmasim__dev_report(d, "dma_map_page: page belongs to another platform");
 		return DMA_MAPPING_ERROR;
 	}
-	return map_common(d, "dma_map_page", page->region, dmasim__page_phys(page) + offset, page,
+	return map_common(d, "dma_map_page", dmasim__page_region(page), dmasim__page_phys(page) + offset, page,
 			  offset, NULL, size, dir, attrs, MAP_PAGE, __builtin_return_address(0));
 }
 
@@ -581,7 +581,7 @@ static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist 
 					   !sg_page(s) ? "no page" : "length 0");
 			return -EINVAL;
 		}
-		if (sg_page(s)->region->plat != d->plat) {
+		if (dmasim__page_platform(sg_page(s)) != d->plat) {
 			dmasim__dev_report(d, "%s: entry %d is memory of another platform", call, i);
 			return -EINVAL;
 		}

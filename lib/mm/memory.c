@@ -24,6 +24,69 @@
  * CPU address too, which drivers rely on for rings.  Covers every buddy block.
  */
 #define LINEAR_ALIGN (1ULL << 30)
+#define MEMMAP_CHUNK (1UL << DMASIM_MEMMAP_CHUNK_SHIFT)
+
+struct dmasim_region *dmasim__memmap_owner[DMASIM_MEMMAP_CHUNKS];
+
+/*
+ * Reserve host address space for @r's memmap, starting on a chunk boundary,
+ * and record @r as the owner of the chunks it spans.  The mapping is
+ * anonymous and MAP_NORESERVE: descriptors read as zero (a free page) and
+ * cost host memory only once written, so a terabyte of RAM costs nothing
+ * until used.
+ */
+static int memmap_create(struct dmasim_region *r, char *err, size_t errlen)
+{
+	size_t bytes = PAGE_ALIGN((size_t)r->nr_pages * sizeof(struct page));
+	size_t span = (bytes + MEMMAP_CHUNK - 1) & ~(MEMMAP_CHUNK - 1);
+	unsigned char *res, *start;
+	uintptr_t first, last;
+
+	if ((u64)r->nr_pages > SIZE_MAX / sizeof(struct page) / 2) {
+		snprintf(err, errlen, "ram: cannot create backing memory for the page descriptors of %llu pages",
+			 (unsigned long long)r->nr_pages);
+		return -ENOMEM;
+	}
+	res = mmap(NULL, span + MEMMAP_CHUNK, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (res == MAP_FAILED) {
+		snprintf(err, errlen,
+			 "ram: cannot create backing memory for the page descriptors of %llu MiB of RAM (%zu MiB of host address space): %s",
+			 (unsigned long long)(r->size >> 20), bytes >> 20, strerror(errno));
+		return -ENOMEM;
+	}
+	start = (unsigned char *)(((uintptr_t)res + MEMMAP_CHUNK - 1) & ~(uintptr_t)(MEMMAP_CHUNK - 1));
+	if (start > res)
+		munmap(res, (size_t)(start - res));
+	/* Keep what the descriptors need; the chunks they touch stay theirs in the owner table. */
+	munmap(start + bytes, (size_t)(res + span + MEMMAP_CHUNK - (start + bytes)));
+	first = (uintptr_t)start >> DMASIM_MEMMAP_CHUNK_SHIFT;
+	last = ((uintptr_t)start + bytes - 1) >> DMASIM_MEMMAP_CHUNK_SHIFT;
+	if (last >= DMASIM_MEMMAP_CHUNKS) {
+		munmap(start, bytes);
+		snprintf(err, errlen, "ram: page descriptors landed above the 47-bit host address space");
+		return -ENOMEM;
+	}
+	r->memmap = (struct page *)start;
+	r->memmap_span = bytes;
+	for (uintptr_t c = first; c <= last; c++)
+		__atomic_store_n(&dmasim__memmap_owner[c], r, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void memmap_destroy(struct dmasim_region *r)
+{
+	uintptr_t first, last;
+
+	if (!r->memmap)
+		return;
+	first = (uintptr_t)r->memmap >> DMASIM_MEMMAP_CHUNK_SHIFT;
+	last = ((uintptr_t)r->memmap + r->memmap_span - 1) >> DMASIM_MEMMAP_CHUNK_SHIFT;
+	for (uintptr_t c = first; c <= last; c++)
+		__atomic_store_n(&dmasim__memmap_owner[c], NULL, __ATOMIC_RELEASE);
+	munmap(r->memmap, r->memmap_span);
+	r->memmap = NULL;
+}
 
 static int parse_region(struct dmasim_platform *p, const char *word, char *err, size_t errlen)
 {
@@ -150,7 +213,9 @@ int dmasim__memory_init(struct dmasim_platform *p, const char *ram, bool cpu_cop
 			   p->memfd, 0);
 	if (p->ram_view == MAP_FAILED) {
 		p->ram_view = NULL;
-		snprintf(err, errlen, "ram: cannot map backing memory: %s", strerror(errno));
+		snprintf(err, errlen,
+			 "ram: cannot create %zu bytes of backing memory: no host address space for it: %s",
+			 p->ram_total, strerror(errno));
 		return -ENOMEM;
 	}
 	/*
@@ -203,15 +268,9 @@ int dmasim__memory_init(struct dmasim_platform *p, const char *ram, bool cpu_cop
 		r->cpu = p->cpu_view + r->fd_off;
 		r->pfn_base = (unsigned long)(r->base >> PAGE_SHIFT);
 		r->nr_pages = (unsigned long)(r->size >> PAGE_SHIFT);
-		r->memmap = calloc(r->nr_pages, sizeof(struct page));
-		if (!r->memmap) {
-			snprintf(err, errlen, "ram: no host memory for the page descriptors");
-			return -ENOMEM;
-		}
-		for (unsigned long j = 0; j < r->nr_pages; j++) {
-			r->memmap[j].region = r;
-			atomic_init(&r->memmap[j].refcount, 0);
-		}
+		ret = memmap_create(r, err, errlen);
+		if (ret)
+			return ret;
 		if (r->high)
 			continue;
 		r->linear = mmap(p->linear_base + (r->base - lo), r->size, PROT_READ | PROT_WRITE,
@@ -228,7 +287,7 @@ int dmasim__memory_init(struct dmasim_platform *p, const char *ram, bool cpu_cop
 void dmasim__memory_destroy(struct dmasim_platform *p)
 {
 	for (int i = 0; i < p->nr_regions; i++)
-		free(p->regions[i].memmap);
+		memmap_destroy(&p->regions[i]);
 	if (p->linear_base)
 		munmap(p->linear_base, p->linear_span);
 	if (p->cpu_view && p->cpu_view != p->ram_view)
@@ -331,11 +390,6 @@ struct page *dmasim__phys_to_page(struct dmasim_platform *p, phys_addr_t phys)
 	return r ? &r->memmap[(phys - r->base) >> PAGE_SHIFT] : NULL;
 }
 
-struct dmasim_platform *dmasim__page_platform(const struct page *page)
-{
-	return page ? page->region->plat : NULL;
-}
-
 struct segment_query {
 	unsigned long addr;
 	const char *object;
@@ -435,7 +489,7 @@ void dmasim__explain_addr(struct dmasim_platform *p, const void *addr, char *buf
 
 unsigned long page_to_pfn(const struct page *page)
 {
-	const struct dmasim_region *r = page->region;
+	const struct dmasim_region *r = dmasim__page_region(page);
 
 	return r->pfn_base + (unsigned long)(page - r->memmap);
 }
@@ -466,18 +520,18 @@ void *page_address(const struct page *page)
 
 	if (!page)
 		return NULL;
-	r = page->region;
+	r = dmasim__page_region(page);
 	return r->linear ? r->linear + ((size_t)(page - r->memmap) << PAGE_SHIFT) : NULL;
 }
 
 struct page *nth_page(struct page *page, unsigned long n)
 {
-	return dmasim__phys_to_page(page->region->plat, page_to_phys(page) + PFN_PHYS(n));
+	return dmasim__phys_to_page(dmasim__page_platform(page), page_to_phys(page) + PFN_PHYS(n));
 }
 
 bool PageHighMem(const struct page *page)
 {
-	return page && page->region->high;
+	return page && dmasim__page_region(page)->high;
 }
 
 bool virt_addr_valid(const void *addr)

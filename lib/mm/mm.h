@@ -50,17 +50,6 @@ struct dmasim_region;
 struct dmasim_device;
 struct dmasim_arena;
 
-struct page {
-	unsigned long flags;
-	atomic_int refcount;
-	unsigned short order;
-	unsigned char arena;
-	struct dmasim_region *region;
-	LIST_ENTRY(page) lru; /* buddy free list */
-	void *priv;           /* slab or pin area */
-	size_t large_size;    /* bytes of a large kmalloc */
-};
-
 struct dmasim_region {
 	struct dmasim_platform *plat;
 	phys_addr_t base;
@@ -70,10 +59,27 @@ struct dmasim_region {
 	unsigned char *ram;      /* RAM as devices see it */
 	unsigned char *cpu;      /* RAM as the CPU sees it (== ram when caches are coherent) */
 	unsigned char *linear;   /* the linear map (NULL for high memory) */
-	struct page *memmap;
+	struct page *memmap;     /* nr_pages descriptors, zero (free) until used */
+	size_t memmap_span;      /* bytes of host address space the memmap holds */
 	unsigned long pfn_base;
 	unsigned long nr_pages;
 };
+
+/*
+ * Which region a struct page belongs to.  Every memmap starts on a
+ * DMASIM_MEMMAP_CHUNK boundary of host address space and owns the chunks it
+ * spans, so one shift and one load find it, for descriptors never written.
+ */
+#define DMASIM_MEMMAP_CHUNK_SHIFT 30
+#define DMASIM_MEMMAP_CHUNKS (1UL << (47 - DMASIM_MEMMAP_CHUNK_SHIFT))
+extern struct dmasim_region *dmasim__memmap_owner[DMASIM_MEMMAP_CHUNKS];
+
+static inline struct dmasim_region *dmasim__page_region(const struct page *page)
+{
+	return __atomic_load_n(&dmasim__memmap_owner[(uintptr_t)page >> DMASIM_MEMMAP_CHUNK_SHIFT &
+						     (DMASIM_MEMMAP_CHUNKS - 1)],
+			       __ATOMIC_RELAXED);
+}
 
 LIST_HEAD(dmasim_page_list, page);
 
@@ -83,7 +89,27 @@ struct dmasim_arena {
 	unsigned long pfn_start, pfn_end; /* [start, end) */
 	struct dmasim_page_list free[DMASIM_MAX_ORDER + 1];
 	unsigned long nr_free[DMASIM_MAX_ORDER + 1];
-	unsigned long free_pages;
+	unsigned long free_pages; /* on the free lists */
+	/*
+	 * Never handed out yet: [lazy_lo, lazy_hi), minus reserved ranges, not
+	 * on any free list (its descriptors untouched, costing no host memory).
+	 * Blocks are carved from the top for the first fit, from the bottom
+	 * for an allocation under a physical ceiling.
+	 */
+	unsigned long lazy_lo, lazy_hi;
+	unsigned long lazy_pages;
+};
+
+/* Free pages of @a, on its lists or never used (read under p->mm_lock for an exact count). */
+static inline unsigned long dmasim__arena_free(const struct dmasim_arena *a)
+{
+	return a->free_pages + a->lazy_pages;
+}
+
+#define DMASIM_MAX_RESERVED 8
+/* A physical range the page allocator never hands out (the first page, a legacy hole, a swiotlb pool). */
+struct dmasim_reserved {
+	unsigned long pfn_start, pfn_end;
 };
 
 /* Alias areas: host mappings of simulated pages outside the linear map. */
@@ -141,19 +167,24 @@ struct page *dmasim__phys_to_page(struct dmasim_platform *p, phys_addr_t phys);
 /* page_to_phys() and page_address() without the call through the PLT. */
 static inline phys_addr_t dmasim__page_phys(const struct page *page)
 {
-	const struct dmasim_region *r = page->region;
+	const struct dmasim_region *r = dmasim__page_region(page);
 
 	return PFN_PHYS(r->pfn_base + (unsigned long)(page - r->memmap));
 }
 
 static inline void *dmasim__page_linear(const struct page *page)
 {
-	const struct dmasim_region *r = page->region;
+	const struct dmasim_region *r = dmasim__page_region(page);
 
 	return r->linear ? r->linear + ((size_t)(page - r->memmap) << PAGE_SHIFT) : NULL;
 }
 /* The platform a struct page belongs to. */
-struct dmasim_platform *dmasim__page_platform(const struct page *page);
+static inline struct dmasim_platform *dmasim__page_platform(const struct page *page)
+{
+	struct dmasim_region *r = page ? dmasim__page_region(page) : NULL;
+
+	return r ? r->plat : NULL;
+}
 
 void dmasim__slab_init(struct dmasim_platform *p);
 void dmasim__slab_destroy(struct dmasim_platform *p);

@@ -45,40 +45,116 @@ static void free_block_del(struct dmasim_arena *a, struct page *page, unsigned i
 	a->free_pages -= 1UL << order;
 }
 
-/* Give [pfn, end) to the arena as maximal aligned blocks, skipping reserved pages. */
-static void arena_fill(struct dmasim_arena *a, unsigned long pfn, unsigned long end)
+/* Pages of [lo, hi) inside reserved ranges. */
+static unsigned long reserved_pages_in(const struct dmasim_platform *p, unsigned long lo,
+				       unsigned long hi)
 {
-	while (pfn < end) {
-		unsigned int order = 0;
+	unsigned long n = 0;
 
-		if (pfn_page(a, pfn)->flags & PG_reserved) {
-			pfn++;
-			continue;
-		}
-		while (order < DMASIM_MAX_ORDER && !(pfn & ((2UL << order) - 1)) &&
-		       pfn + (2UL << order) <= end) {
-			bool clean = true;
+	for (int i = 0; i < p->nr_reserved; i++) {
+		unsigned long s = p->reserved[i].pfn_start, e = p->reserved[i].pfn_end;
 
-			for (unsigned long i = 1UL << order; i < (2UL << order); i++)
-				if (pfn_page(a, pfn + i)->flags & PG_reserved) {
-					clean = false;
-					break;
-				}
-			if (!clean)
-				break;
-			order++;
-		}
-		free_block_add(a, pfn_page(a, pfn), order);
-		pfn += 1UL << order;
+		if (s < lo)
+			s = lo;
+		if (e > hi)
+			e = hi;
+		if (s < e)
+			n += e - s;
 	}
+	return n;
+}
+
+/* The reserved range containing @pfn, or NULL. */
+static const struct dmasim_reserved *reserved_at(const struct dmasim_platform *p, unsigned long pfn)
+{
+	for (int i = 0; i < p->nr_reserved; i++)
+		if (pfn >= p->reserved[i].pfn_start && pfn < p->reserved[i].pfn_end)
+			return &p->reserved[i];
+	return NULL;
+}
+
+/*
+ * Move the highest maximal aligned block of the arena's untouched range to
+ * the free lists.  Return false when nothing is left.  Only this block's
+ * head descriptor is written: the rest of the range stays untouched.
+ */
+static bool carve_top(const struct dmasim_platform *p, struct dmasim_arena *a)
+{
+	const struct dmasim_reserved *r;
+	unsigned long floor, hi;
+	unsigned int order = 0;
+
+	while (a->lazy_hi > a->lazy_lo && (r = reserved_at(p, a->lazy_hi - 1)))
+		a->lazy_hi = r->pfn_start > a->lazy_lo ? r->pfn_start : a->lazy_lo;
+	hi = a->lazy_hi;
+	if (hi <= a->lazy_lo)
+		return false;
+	floor = a->lazy_lo;
+	for (int i = 0; i < p->nr_reserved; i++)
+		if (p->reserved[i].pfn_end <= hi && p->reserved[i].pfn_end > floor)
+			floor = p->reserved[i].pfn_end;
+	while (order < DMASIM_MAX_ORDER && !(hi & ((2UL << order) - 1)) &&
+	       (2UL << order) <= hi - floor)
+		order++;
+	a->lazy_hi = hi - (1UL << order);
+	a->lazy_pages -= 1UL << order;
+	free_block_add(a, pfn_page(a, a->lazy_hi), order);
+	return true;
+}
+
+/* The same from the bottom, for an allocation under a physical ceiling. */
+static bool carve_bottom(const struct dmasim_platform *p, struct dmasim_arena *a)
+{
+	const struct dmasim_reserved *r;
+	unsigned long ceil, lo;
+	unsigned int order = 0;
+
+	while (a->lazy_lo < a->lazy_hi && (r = reserved_at(p, a->lazy_lo)))
+		a->lazy_lo = r->pfn_end < a->lazy_hi ? r->pfn_end : a->lazy_hi;
+	lo = a->lazy_lo;
+	if (lo >= a->lazy_hi)
+		return false;
+	ceil = a->lazy_hi;
+	for (int i = 0; i < p->nr_reserved; i++)
+		if (p->reserved[i].pfn_start >= lo && p->reserved[i].pfn_start < ceil)
+			ceil = p->reserved[i].pfn_start;
+	while (order < DMASIM_MAX_ORDER && !(lo & ((2UL << order) - 1)) &&
+	       (2UL << order) <= ceil - lo)
+		order++;
+	a->lazy_lo = lo + (1UL << order);
+	a->lazy_pages -= 1UL << order;
+	free_block_add(a, pfn_page(a, lo), order);
+	return true;
 }
 
 int dmasim__reserve_phys(struct dmasim_platform *p, phys_addr_t base, u64 size)
 {
+	unsigned long s, e;
+	int i, j;
+
 	if (p->nr_arenas)
 		return -EBUSY; /* only before the allocator starts */
-	if (!dmasim__phys_range_ok(p, base, size))
+	if (!size || !dmasim__phys_range_ok(p, base, size))
 		return -EINVAL;
+	s = (unsigned long)(base >> PAGE_SHIFT);
+	e = (unsigned long)((base + size + PAGE_SIZE - 1) >> PAGE_SHIFT);
+	/* Keep the ranges sorted and disjoint: absorb every range this one touches. */
+	for (i = 0; i < p->nr_reserved && p->reserved[i].pfn_end < s; i++)
+		;
+	for (j = i; j < p->nr_reserved && p->reserved[j].pfn_start <= e; j++) {
+		if (p->reserved[j].pfn_start < s)
+			s = p->reserved[j].pfn_start;
+		if (p->reserved[j].pfn_end > e)
+			e = p->reserved[j].pfn_end;
+	}
+	if (j == i && p->nr_reserved == DMASIM_MAX_RESERVED)
+		return -ENOSPC;
+	memmove(&p->reserved[i + 1], &p->reserved[j],
+		(size_t)(p->nr_reserved - j) * sizeof(p->reserved[0]));
+	p->nr_reserved -= j - i - 1;
+	p->reserved[i].pfn_start = s;
+	p->reserved[i].pfn_end = e;
+	/* Reserved pages are in use: their descriptors say so. */
 	for (u64 off = 0; off < size; off += PAGE_SIZE)
 		dmasim__phys_to_page(p, base + off)->flags |= PG_reserved;
 	return 0;
@@ -104,9 +180,11 @@ int dmasim__buddy_init(struct dmasim_platform *p)
 			a->pfn_end = (unsigned long)(hi >> PAGE_SHIFT);
 			for (int o = 0; o <= DMASIM_MAX_ORDER; o++)
 				LIST_INIT(&a->free[o]);
-			for (unsigned long pfn = a->pfn_start; pfn < a->pfn_end; pfn++)
-				pfn_page(a, pfn)->arena = (unsigned char)p->nr_arenas;
-			arena_fill(a, a->pfn_start, a->pfn_end);
+			/* Nothing on the free lists yet: blocks are carved on first use. */
+			a->lazy_lo = a->pfn_start;
+			a->lazy_hi = a->pfn_end;
+			a->lazy_pages = a->pfn_end - a->pfn_start -
+					reserved_pages_in(p, a->pfn_start, a->pfn_end);
 			p->nr_arenas++;
 			lo = hi;
 		}
@@ -115,28 +193,40 @@ int dmasim__buddy_init(struct dmasim_platform *p)
 }
 
 /* Take a block of @order whose first page ends at or below @max_pfn_end. */
-static struct page *arena_alloc(struct dmasim_arena *a, unsigned int order,
-				unsigned long max_pfn_end)
+static struct page *arena_alloc(struct dmasim_platform *p, struct dmasim_arena *a,
+				unsigned int order, unsigned long max_pfn_end)
 {
 	struct page *page = NULL;
 	unsigned int o;
 
 	if (a->pfn_start + (1UL << order) > max_pfn_end)
 		return NULL;
-	for (o = order; o <= DMASIM_MAX_ORDER; o++) {
-		struct page *it;
+	for (;;) {
+		for (o = order; o <= DMASIM_MAX_ORDER && !page; o++) {
+			struct page *it;
 
-		LIST_FOREACH(it, &a->free[o], lru) {
-			if (arena_pfn(it) + (1UL << order) <= max_pfn_end) {
-				page = it;
-				break;
+			LIST_FOREACH(it, &a->free[o], lru) {
+				if (arena_pfn(it) + (1UL << order) <= max_pfn_end) {
+					page = it;
+					break;
+				}
 			}
 		}
-		if (page)
+		if (page) {
+			o--;
 			break;
+		}
+		/* Nothing on the lists fits: carve more of the untouched range. */
+		if (a->lazy_hi <= max_pfn_end) {
+			if (!carve_top(p, a))
+				return NULL;
+		} else if (a->lazy_lo + (1UL << order) <= max_pfn_end) {
+			if (!carve_bottom(p, a))
+				return NULL;
+		} else {
+			return NULL;
+		}
 	}
-	if (!page)
-		return NULL;
 	free_block_del(a, page, o);
 	/* Split: keep the lowest part, give the upper halves back. */
 	while (o > order) {
@@ -145,7 +235,8 @@ static struct page *arena_alloc(struct dmasim_arena *a, unsigned int order,
 	}
 	page->flags = PG_head;
 	page->order = (unsigned short)order;
-	atomic_store(&page->refcount, 1);
+	page->arena = (unsigned char)(a - p->arenas);
+	__atomic_store_n(&page->refcount, 1, __ATOMIC_SEQ_CST);
 	return page;
 }
 
@@ -213,7 +304,7 @@ struct page *dmasim__alloc_pages_below(struct dmasim_platform *p, gfp_t gfp, uns
 	for (int z = 0; z < nz && !page; z++)
 		for (int i = 0; i < p->nr_arenas && !page; i++)
 			if (p->arenas[i].zone == zones[z])
-				page = arena_alloc(&p->arenas[i], order, max_end);
+				page = arena_alloc(p, &p->arenas[i], order, max_end);
 	pthread_mutex_unlock(&p->mm_lock);
 	if (page && (gfp & __GFP_ZERO)) {
 		/* Zeroed in both views: whatever sees the page first sees zeros. */
@@ -226,7 +317,7 @@ struct page *dmasim__alloc_pages_below(struct dmasim_platform *p, gfp_t gfp, uns
 
 void dmasim__free_pages(struct page *page, unsigned int order)
 {
-	struct dmasim_platform *p = page->region->plat;
+	struct dmasim_platform *p = dmasim__page_platform(page);
 
 	/* A free of memory already free (a double free nothing above caught) would corrupt the arena. */
 	if (!(page->flags & PG_head)) {
@@ -247,7 +338,7 @@ unsigned long dmasim__free_page_count(struct dmasim_platform *p, int zone)
 	pthread_mutex_lock(&p->mm_lock);
 	for (int i = 0; i < p->nr_arenas; i++)
 		if (zone < 0 || p->arenas[i].zone == (enum dmasim_zone)zone)
-			n += p->arenas[i].free_pages;
+			n += p->arenas[i].free_pages + p->arenas[i].lazy_pages;
 	pthread_mutex_unlock(&p->mm_lock);
 	return n;
 }
@@ -260,7 +351,7 @@ void dmasim__buddy_dump(struct dmasim_platform *p, FILE *out)
 
 		fprintf(out, "  zone %-7s phys 0x%09llx-0x%09llx  %lu of %lu pages free\n",
 			zone_names[a->zone], (unsigned long long)PFN_PHYS(a->pfn_start),
-			(unsigned long long)PFN_PHYS(a->pfn_end) - 1, a->free_pages,
+			(unsigned long long)PFN_PHYS(a->pfn_end) - 1, a->free_pages + a->lazy_pages,
 			a->pfn_end - a->pfn_start);
 	}
 	pthread_mutex_unlock(&p->mm_lock);
@@ -320,7 +411,7 @@ void __free_pages(struct page *page, unsigned int order)
 
 	if (!page)
 		return;
-	p = page->region->plat;
+	p = dmasim__page_platform(page);
 	if (!(page->flags & PG_head) || (page->flags & (PG_slab | PG_pinned))) {
 		dmasim__report(p, "__free_pages: page (pfn 0x%lx) is not an allocated block head%s",
 			       page_to_pfn(page),
@@ -333,7 +424,7 @@ void __free_pages(struct page *page, unsigned int order)
 		return;
 	}
 	/* As the kernel: drop the caller's reference; free only when it was the last. */
-	if (atomic_fetch_sub(&page->refcount, 1) != 1)
+	if (__atomic_fetch_sub(&page->refcount, 1, __ATOMIC_SEQ_CST) != 1)
 		return;
 	dmasim__free_pages(page, order);
 }
@@ -399,19 +490,19 @@ int get_order(unsigned long size)
 void get_page(struct page *page)
 {
 	if (page)
-		atomic_fetch_add(&page->refcount, 1);
+		__atomic_fetch_add(&page->refcount, 1, __ATOMIC_SEQ_CST);
 }
 
 void put_page(struct page *page)
 {
 	if (!page)
 		return;
-	if (atomic_fetch_sub(&page->refcount, 1) == 1 && (page->flags & PG_head) &&
+	if (__atomic_fetch_sub(&page->refcount, 1, __ATOMIC_SEQ_CST) == 1 && (page->flags & PG_head) &&
 	    !(page->flags & (PG_slab | PG_pinned | PG_large)))
 		dmasim__free_pages(page, page->order);
 }
 
 int page_count(struct page *page)
 {
-	return page ? atomic_load(&page->refcount) : 0;
+	return page ? __atomic_load_n(&page->refcount, __ATOMIC_SEQ_CST) : 0;
 }

@@ -127,7 +127,7 @@ struct dmasim_alias *dmasim__alias_add(struct dmasim_platform *p, unsigned char 
 
 static off_t page_fd_off(const struct page *page)
 {
-	const struct dmasim_region *r = page->region;
+	const struct dmasim_region *r = dmasim__page_region(page);
 
 	return r->fd_off + (off_t)(page_to_phys(page) - r->base);
 }
@@ -146,7 +146,7 @@ static unsigned char *map_pages_fd(struct dmasim_platform *p, struct page **page
 	if (DMASIM_WARN_ON(p, !n || !pages))
 		return NULL;
 	for (unsigned int i = 0; i < n; i++)
-		if (DMASIM_WARN_ON(p, !pages[i] || pages[i]->region->plat != p))
+		if (DMASIM_WARN_ON(p, !pages[i] || dmasim__page_platform(pages[i]) != p))
 			return NULL;
 	if (fixed) {
 		va = fixed;
@@ -274,7 +274,7 @@ static int restore_host(struct dmasim_platform *p, const struct dmasim_alias *a)
 static void free_area_pages(struct dmasim_alias *a)
 {
 	for (unsigned int i = 0; i < a->nr_pages; i++) {
-		atomic_store(&a->pages[i]->refcount, 0);
+		__atomic_store_n(&a->pages[i]->refcount, 0, __ATOMIC_SEQ_CST);
 		dmasim__free_pages(a->pages[i], 0);
 	}
 }
@@ -462,13 +462,13 @@ void *vmap(struct page **pages, unsigned int count, unsigned long flags, int pro
 
 	if (!pages || !count || !pages[0])
 		return NULL;
-	p = pages[0]->region->plat;
+	p = dmasim__page_platform(pages[0]);
 	if (count > p->ram_total >> PAGE_SHIFT) {
 		dmasim__report(p, "vmap: %u pages is more than RAM holds", count);
 		return NULL;
 	}
 	for (unsigned int i = 0; i < count; i++) {
-		if (!pages[i] || pages[i]->region->plat != p) {
+		if (!pages[i] || dmasim__page_platform(pages[i]) != p) {
 			dmasim__report(p, "vmap: pages[%u] is %s", i,
 				       pages[i] ? "a page of another platform" : "NULL");
 			return NULL;
@@ -562,7 +562,7 @@ static struct dmasim_alias *kmap_find_locked(struct dmasim_platform *p, const st
 
 static void *kmap_high(struct page *page)
 {
-	struct dmasim_platform *p = page->region->plat;
+	struct dmasim_platform *p = dmasim__page_platform(page);
 	struct dmasim_alias *a, *fresh;
 	unsigned char *va;
 
@@ -633,7 +633,7 @@ void kunmap(struct page *page)
 
 	if (!page || !PageHighMem(page))
 		return; /* lowmem kmap() is the linear address: nothing to undo */
-	p = page->region->plat;
+	p = dmasim__page_platform(page);
 	pthread_mutex_lock(&p->mm_lock);
 	a = kmap_find_locked(p, page);
 	if (a) {
@@ -676,7 +676,7 @@ static unsigned char *page_bytes(const char *call, struct page *page, size_t off
 			dmasim__report(p, "%s: NULL page", call);
 		return NULL;
 	}
-	p = page->region->plat;
+	p = dmasim__page_platform(page);
 	if (offset > PAGE_SIZE || len > PAGE_SIZE - offset) {
 		dmasim__report(p, "%s: offset %zu + length %zu goes beyond the page (pfn 0x%lx)",
 			       call, offset, len, page_to_pfn(page));
@@ -904,7 +904,7 @@ long pin_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_fla
 	}
 	for (unsigned int i = 0; i < n; i++) {
 		/* One reference for the area, one for the pin that unpin drops. */
-		atomic_store(&a->pages[i]->refcount, 2);
+		__atomic_store_n(&a->pages[i]->refcount, 2, __ATOMIC_SEQ_CST);
 		a->pages[i]->flags |= PG_pinned;
 		a->pages[i]->priv = a;
 	}
@@ -932,13 +932,13 @@ void unpin_user_pages(struct page **pages, unsigned long npages)
 				dmasim__report(p, "unpin_user_pages: pages[%lu] is NULL", i);
 			continue;
 		}
-		p = page->region->plat;
+		p = dmasim__page_platform(page);
 		pthread_mutex_lock(&p->mm_lock);
 		/* refcount 1 left: this page's pin was already dropped, the area lives on. */
 		if ((page->flags & PG_pinned) && page->priv &&
-		    atomic_load(&page->refcount) >= 2) {
+		    __atomic_load_n(&page->refcount, __ATOMIC_SEQ_CST) >= 2) {
 			a = page->priv;
-			atomic_fetch_sub(&page->refcount, 1);
+			__atomic_fetch_sub(&page->refcount, 1, __ATOMIC_SEQ_CST);
 			if (--a->pins == 0)
 				RB_REMOVE(dmasim_alias_tree, &p->aliases, a);
 			else
