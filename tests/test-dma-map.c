@@ -476,6 +476,80 @@ static void test_map_sg(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/*
+ * Issue 14 defect 2: an nents larger than the list is refused by every sg
+ * entry point the same way, with one report, before anything is touched:
+ * dma_unmap_sg() used to walk past the end of the list.  The list is a heap
+ * array of exactly two entries, so ASan sees any step past it.
+ */
+static void sg_nents_beyond_on(const char *spec)
+{
+	struct dmasim_platform *p = plat(spec);
+	struct device *dev = mkdev(p, "name=sgn");
+	struct scatterlist *sgl = malloc(2 * sizeof(*sgl));
+	struct sg_table sgt;
+	unsigned char *buf = kmalloc(2 * PAGE_SIZE, GFP_KERNEL);
+	unsigned char got;
+	int n;
+
+	assert_non_null(sgl);
+	assert_non_null(buf);
+	memset(buf, 0x5a, 2 * PAGE_SIZE);
+	sg_init_table(sgl, 2);
+	sg_set_buf(&sgl[0], buf, PAGE_SIZE);
+	sg_set_buf(&sgl[1], buf + PAGE_SIZE, PAGE_SIZE);
+	n = (int)dma_map_sg(dev, sgl, 2, DMA_TO_DEVICE);
+	assert_true(n >= 1);
+	tu_log_clear();
+
+	dma_unmap_sg(dev, sgl, 5, DMA_TO_DEVICE);
+	assert_int_equal(tu_log.total, 1);
+	assert_log_has("dma_unmap_sg: nents 5 is more than the list holds (2 entries)");
+	dma_sync_sg_for_cpu(dev, sgl, 3, DMA_TO_DEVICE);
+	assert_int_equal(tu_log.total, 2);
+	assert_log_has("dma_sync_sg_for_cpu: nents 3 is more than the list holds (2 entries)");
+	dma_sync_sg_for_device(dev, sgl, 3, DMA_TO_DEVICE);
+	assert_int_equal(tu_log.total, 3);
+	assert_log_has("dma_sync_sg_for_device: nents 3 is more than the list holds (2 entries)");
+	sgt = (struct sg_table){ .sgl = sgl, .nents = (unsigned int)n, .orig_nents = 4 };
+	dma_unmap_sgtable(dev, &sgt, DMA_TO_DEVICE, 0);
+	assert_int_equal(tu_log.total, 4);
+	assert_log_has("dma_unmap_sg: nents 4 is more than the list holds (2 entries)");
+	dma_sync_sgtable_for_cpu(dev, &sgt, DMA_TO_DEVICE);
+	assert_int_equal(tu_log.total, 5);
+	assert_log_has("dma_sync_sgtable_for_cpu: nents 4 is more than the list holds (2 entries)");
+	assert_int_equal(dma_map_sg(dev, sgl, 3, DMA_TO_DEVICE), 0);
+	assert_int_equal(tu_log.total, 6);
+	assert_int_equal(dma_map_sgtable(dev, &sgt, DMA_TO_DEVICE, 0), -EINVAL);
+	assert_int_equal(tu_log.total, 7);
+	assert_log_has("dma_map_sgtable: nents 4 is more than the list holds (2 entries)");
+
+	/* Nothing was unmapped: the device still reads the list's bytes. */
+	for (int i = 0; i < n; i++) {
+		got = 0;
+		assert_int_equal(dmasim_dev_read(dev, sg_dma_address(&sgl[i]) + 7, &got, 1), 0);
+		assert_int_equal(got, 0x5a);
+	}
+	/* The nearest correct sequence reports nothing. */
+	tu_log_clear();
+	dma_sync_sg_for_cpu(dev, sgl, 2, DMA_TO_DEVICE);
+	dma_unmap_sg(dev, sgl, 2, DMA_TO_DEVICE);
+	assert_int_equal(tu_log.total, 0);
+	assert_int_equal(dmasim_debug_errors(p), 7);
+	kfree(buf);
+	free(sgl);
+	dmasim_platform_destroy(p);
+}
+
+static void test_sg_nents_beyond_list(void **state)
+{
+	(void)state;
+	sg_nents_beyond_on("ram=256M@0x80000000");
+	sg_nents_beyond_on("ram=256M@0x80000000 debug=off");
+	sg_nents_beyond_on("ram=256M@0x80000000 iommu=on");
+	sg_nents_beyond_on("ram=256M@0x80000000 iommu=on debug=off");
+}
+
 static void test_map_sgtable_errors_unwind(void **state)
 {
 	/* A 2-slot-segment pool that fills up: the second half of the table fails. */
@@ -645,6 +719,7 @@ int main(void)
 		cmocka_unit_test(test_iova_api_without_iommu),
 		cmocka_unit_test(test_leaks_reported_at_destroy),
 		cmocka_unit_test(test_debug_off_window_reach),
+		cmocka_unit_test(test_sg_nents_beyond_list),
 	};
 
 	/* This module pins its machines: exact addresses are asserted. */

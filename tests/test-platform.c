@@ -1272,7 +1272,7 @@ static void test_spec_key_messages(void **state)
 	assert_null(create_capture("seed=2 colour=red", msg, sizeof(msg)));
 	assert_has(msg, want);
 	/* The message of today's keys, as docs/spec.md shows it. */
-	assert_has(msg, "(platform keys: machine ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug sites seed log fail trace)");
+	assert_has(msg, "(platform keys: machine ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug sites seed log exec fail trace)");
 
 	/* Every key reaches its layer's parser: a bad value is named there. */
 	for (const struct dmasim_spec_key *k = dmasim__platform_keys; k->key; k++) {
@@ -1293,6 +1293,7 @@ static void test_spec_key_messages(void **state)
 			{ "sites", "sites=7", "sites=7: expected 0 to 6" },
 			{ "seed", "seed=x", "seed=x: expected a number" },
 			{ "log", "log=x", "log=x: expected stderr or quiet" },
+			{ "exec", "exec=x", "exec=x: expected deterministic or threaded" },
 			{ "fail", "fail=x", "fail rule 'x'" },
 			{ "trace", "trace=/nonexistent/x", "trace=/nonexistent/x: cannot open" },
 		};

@@ -21,6 +21,7 @@
 #include <dmasim/dmapool.h>
 #include <dmasim/backend.h>
 #include <dmasim/iommu.h>
+#include <dmasim/model.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -242,6 +243,9 @@ DMASIM_API int dmasim_dev_bus_window(struct device *dev, struct dmasim_bus_windo
  *      valid when @has_dir.  @bounced: through a swiotlb slot.  @ret: 0 or a
  *      negative errno.
  * @msg: free text (reports, fault reasons), or NULL.
+ * @val: a value, valid when @has_val: the value read or written by a
+ *       register access, the line of an interrupt event, the virtual time
+ *       (ns) of device work.
  */
 struct dmasim_trace_event {
 	unsigned long seq;
@@ -259,6 +263,8 @@ struct dmasim_trace_event {
 	bool bounced;
 	int ret;
 	const char *msg;
+	u64 val;
+	bool has_val;
 };
 
 /** dmasim_trace_fn - receives every event; runs under a lock: must not call dmasim. */

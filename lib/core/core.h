@@ -322,6 +322,15 @@ struct dmasim_platform {
 	struct dmasim_trace *trace;
 	bool tracing;
 	struct dmasim_cachelines *cachelines;
+	/*
+	 * Device models (lib/dev/machine.c): made on first use; exec= chooses
+	 * threaded or deterministic execution.  machine_fini, set by lib/dev
+	 * with the machine, stops and frees it first in dmasim_platform_destroy()
+	 * (before the devices go): the machine calls no layer above it.
+	 */
+	bool exec_threaded;
+	struct dmasim_machine *machine;
+	void (*machine_fini)(struct dmasim_platform *p);
 
 	pthread_mutex_t log_lock;
 	dmasim_log_fn log_fn;
@@ -355,6 +364,14 @@ void dmasim__dev_report(struct dmasim_device *d, const char *fmt, ...)
 /* A report from a DMA-API debug check: dropped when the platform has debug=off. */
 void dmasim__debug_report(struct dmasim_device *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * The simulated CPU state of the calling thread (lib/core/context.c): the
+ * interrupt line being handled (-1: none) and whether interrupts are masked;
+ * set by lib/dev/irq.c around handlers.
+ */
+void dmasim__irq_enter_line(int irq);
+void dmasim__irq_exit_line(int prev);
+int dmasim__irq_current(void);
 /* The current platform, or NULL with a message naming @call. */
 struct dmasim_platform *dmasim__current(const char *call);
 

@@ -139,26 +139,6 @@ void dmasim_dev_printk(int level, const struct device *dev, const char *fmt, ...
 	dmasim__log(p, level, "%s: %s", dev_name(dev), msg);
 }
 
-/* ---- simulated interrupt context ----------------------------------------- */
-
-static _Thread_local int irq_depth;
-
-void dmasim_irq_enter(void)
-{
-	irq_depth++;
-}
-
-void dmasim_irq_exit(void)
-{
-	if (irq_depth > 0)
-		irq_depth--;
-}
-
-bool dmasim_in_irq(void)
-{
-	return irq_depth > 0;
-}
-
 /* ---- current platform ---------------------------------------------------- */
 
 struct dmasim_platform *dmasim_platform_current(void)
@@ -213,6 +193,7 @@ struct platform_config {
 	unsigned int sites;
 	unsigned long seed;
 	bool quiet;
+	bool exec_threaded;
 	const char *fail, *trace;
 };
 
@@ -310,6 +291,24 @@ static bool format_log(const void *obj, const void *cfg, const char *key, FILE *
 	return true;
 }
 
+static int parse_exec(void *cfg, const char *key, const char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "deterministic") && strcmp(v, "threaded")) {
+		snprintf(err, errlen, "%s=%s: expected deterministic or threaded", key, v);
+		return -EINVAL;
+	}
+	*(bool *)cfg = !strcmp(v, "threaded");
+	return 0;
+}
+
+static bool format_exec(const void *obj, const void *cfg, const char *key, FILE *out)
+{
+	(void)cfg, (void)key;
+	fputs(((const struct dmasim_platform *)obj)->exec_threaded ? "threaded" : "deterministic",
+	      out);
+	return ((const struct dmasim_platform *)obj)->exec_threaded; /* only when not the default */
+}
+
 /* As written, and only when given (an empty value included). */
 static bool format_fail(const void *obj, const void *cfg, const char *key, FILE *out)
 {
@@ -371,6 +370,9 @@ const struct dmasim_spec_key dmasim__platform_keys[] = {
 	  CFG(seed), parse_seed, format_seed },
 	{ "log", "machine", "`stderr`, `quiet`", "`stderr`",
 	  "where messages go while no log handler is set", CFG(quiet), parse_log, format_log },
+	{ "exec", "device models", "`deterministic`, `threaded`", "`deterministic`",
+	  "how device models run: only when the program steps or driver code waits, in a seeded order, on virtual time; or each on its own thread with interrupts on an interrupt thread, on the real clock (docs/device-models.md); in the normalised spec only when `threaded`",
+	  CFG(exec_threaded), parse_exec, format_exec },
 	{ "fail", "fault-inject", "`RULE[,RULE...]`", "none",
 	  "fault injection; shown last in the normalised spec when given", CFG(fail),
 	  dmasim__fail_check, format_fail },
@@ -406,6 +408,7 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 	p->site_frames = cfg.sites;
 	p->seed = cfg.seed;
 	p->quiet = cfg.quiet;
+	p->exec_threaded = cfg.exec_threaded;
 	ret = dmasim__memory_init(p, cfg.ram,
 				  !(cfg.cache.ops->base.caps & DMASIM_CACHE_CAP_COHERENT), err,
 				  errlen);
@@ -518,6 +521,8 @@ void dmasim_platform_destroy(struct dmasim_platform *p)
 
 	if (!p)
 		return;
+	if (p->machine_fini) /* models first: they are the hardware of the devices */
+		p->machine_fini(p);
 	while ((d = LIST_FIRST(&p->devices)) != NULL)
 		dmasim_device_destroy(&d->dev);
 	pthread_mutex_lock(&plat_lock);

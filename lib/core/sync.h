@@ -86,6 +86,12 @@
  *     c->lock (lib/debug/cacheline.c, mutex: the cache-line overlap tree),
  *     f->lock (lib/core/fault-inject.c, mutex: the rules and their random
  *     state).
+ *     Device models (lib/dev/, dev/dev.h): mdl->lock (a model's mutex, held
+ *     over its register callbacks and events) -> mach->lock (the machine:
+ *     event queues, interrupt lines, windows, the deterministic clock) ->
+ *     mach->wait_lock (dmasim_wait_event()'s condition).  No model lock is
+ *     taken under mach->lock; handlers and events run holding neither;
+ *     model callbacks may go on to the DMA layers (dmasim_dev_read()).
  * 18. t->lock (lib/core/trace.c, mutex): the trace sink; the user's trace
  *     callback runs under it.  p->log_lock (platform, mutex): the user's
  *     log callback runs under it (trace events and reports may come

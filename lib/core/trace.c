@@ -166,6 +166,9 @@ void dmasim__trace(struct dmasim_platform *p, const struct dmasim_trace_event *i
 			n += snprintf(line + n, sizeof(line) - (size_t)n, ",\"bounced\":true");
 		if (ev.ret)
 			n += snprintf(line + n, sizeof(line) - (size_t)n, ",\"ret\":%d", ev.ret);
+		if (ev.has_val)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, ",\"val\":\"0x%llx\"",
+				      (unsigned long long)ev.val);
 		if (ev.msg) {
 			json_str(msg, sizeof(msg), ev.msg);
 			n += snprintf(line + n, sizeof(line) - (size_t)n, ",\"msg\":\"%s\"", msg);

@@ -556,6 +556,36 @@ void dma_unmap_resource(struct device *dev, dma_addr_t addr, size_t size,
 
 /* ---- scatter-gather ----------------------------------------------------------------- */
 
+/*
+ * Every sg entry point's check of its list and count, so all refuse the same
+ * lists the same way: a list, at least one entry, and no more entries than
+ * the list holds.  The walk stops at @nents entries or the end marker,
+ * whichever comes first, so a count beyond the list is caught without looking
+ * past its end (and a long list is not walked to its end for a short count).
+ */
+static bool sg_list_ok(struct dmasim_device *d, const char *call, struct scatterlist *sgl,
+		       int nents)
+{
+	struct scatterlist *s = sgl;
+	int held = 0;
+
+	if (!sgl || nents <= 0) {
+		dmasim__dev_report(d, "%s: %s (nents %d)", call, sgl ? "no entries" : "NULL scatterlist",
+				   nents);
+		return false;
+	}
+	while (s && held < nents) {
+		held++;
+		s = sg_next(s);
+	}
+	if (held < nents) {
+		dmasim__dev_report(d, "%s: nents %d is more than the list holds (%d entries)", call,
+				   nents, held);
+		return false;
+	}
+	return true;
+}
+
 /* Map a list; return the DMA segment count or a negative errno. */
 static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist *sgl, int nents,
 		  enum dma_data_direction dir, unsigned long attrs, void *caller)
@@ -565,16 +595,8 @@ static int map_sg(struct dmasim_device *d, const char *call, struct scatterlist 
 
 	if (!check_dir(d, call, dir))
 		return -EINVAL;
-	if (!sgl || nents <= 0) {
-		dmasim__dev_report(d, "%s: %s (nents %d)", call, sgl ? "no entries" : "NULL scatterlist",
-				   nents);
+	if (!sg_list_ok(d, call, sgl, nents))
 		return -EINVAL;
-	}
-	if (sg_nents(sgl) < nents) {
-		dmasim__dev_report(d, "%s: nents %d is more than the list holds (%d entries)", call,
-				   nents, sg_nents(sgl));
-		return -EINVAL;
-	}
 	for_each_sg(sgl, s, nents, i) {
 		if (!sg_page(s) || !s->length) {
 			dmasim__dev_report(d, "%s: entry %d has %s", call, i,
@@ -643,11 +665,8 @@ void dma_unmap_sg_attrs(struct device *dev, struct scatterlist *sg, int nents,
 
 	if (!d || !check_dir(d, "dma_unmap_sg", dir))
 		return;
-	if (!sg || nents <= 0) {
-		dmasim__dev_report(d, "dma_unmap_sg: %s (nents %d)",
-				   sg ? "no entries" : "NULL scatterlist", nents);
+	if (!sg_list_ok(d, "dma_unmap_sg", sg, nents))
 		return;
-	}
 	if (!debug_dma_unmap_sg(d, "dma_unmap_sg", sg, &nents, &dir, attrs))
 		return;
 	if (__builtin_expect(DMASIM_TRACING(d->plat), 0))
@@ -758,11 +777,8 @@ static void sync_sg(struct device *dev, const char *call, struct scatterlist *sg
 
 	if (!d || !check_dir(d, call, dir))
 		return;
-	if (!sgl || nelems <= 0 || sg_nents(sgl) < nelems) {
-		dmasim__dev_report(d, "%s: bad list (%s, nelems %d)", call,
-				   sgl ? "entries" : "NULL", nelems);
+	if (!sg_list_ok(d, call, sgl, nelems))
 		return;
-	}
 	debug_dma_sync_sg(d, call, sgl, nelems);
 	for_each_sg(sgl, s, nelems, i) {
 		if (i && !sg_dma_len(s))
