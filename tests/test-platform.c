@@ -1403,7 +1403,7 @@ static void test_spec_split(void **state)
 static void test_spec_round_trip(void **state)
 {
 	size_t n;
-	const struct dmasim_machine *m = dmasim_machines(&n);
+	const struct dmasim_named_machine *m = dmasim_machines(&n);
 
 	(void)state;
 	assert_true(n >= 20);
@@ -1471,7 +1471,7 @@ static void test_machine_docs(void **state)
 {
 	char *doc = source_file("docs/spec.md");
 	size_t n;
-	const struct dmasim_machine *m = dmasim_machines(&n);
+	const struct dmasim_named_machine *m = dmasim_machines(&n);
 
 	(void)state;
 	for (size_t i = 0; i < n; i++) {

@@ -164,7 +164,7 @@ static char tmp[64];
 static void test_machines(void **state)
 {
 	size_t n, lines = 0;
-	const struct dmasim_machine *m = dmasim_machines(&n);
+	const struct dmasim_named_machine *m = dmasim_machines(&n);
 
 	(void)state;
 	assert_int_equal(tool("machines"), 0);

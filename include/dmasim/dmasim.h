@@ -122,12 +122,12 @@ struct dmasim_layout {
 DMASIM_API int dmasim_platform_layout(struct dmasim_platform *p, struct dmasim_layout *out);
 
 /**
- * struct dmasim_machine - a named machine: spec words with a name.
+ * struct dmasim_named_machine - a named machine: spec words with a name.
  * @name: what machine=NAME (in a spec or DMASIM_SPEC) and `dmasim matrix
  *        --machines` accept.  @spec: the words it stands for ("" = the
  *        default machine).  @summary: what the machine shows, one line.
  */
-struct dmasim_machine {
+struct dmasim_named_machine {
 	const char *name;
 	const char *spec;
 	const char *summary;
@@ -138,9 +138,9 @@ struct dmasim_machine {
  * @n: receives their number.
  * Return: the first of *@n machines, in a fixed order; never NULL.
  */
-DMASIM_API const struct dmasim_machine *dmasim_machines(size_t *n);
+DMASIM_API const struct dmasim_named_machine *dmasim_machines(size_t *n);
 /** dmasim_machine_find() - the machine called @name, or NULL. */
-DMASIM_API const struct dmasim_machine *dmasim_machine_find(const char *name);
+DMASIM_API const struct dmasim_named_machine *dmasim_machine_find(const char *name);
 
 /**
  * dmasim_device_create() - plug a simulated device into @p.

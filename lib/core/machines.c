@@ -7,20 +7,20 @@
 
 #include "core/core.h"
 
-static const struct dmasim_machine machines[] = {
+static const struct dmasim_named_machine machines[] = {
 #define DMASIM_MACHINE(name, spec, summary) { name, spec, summary },
 #include "core/machines.def"
 #undef DMASIM_MACHINE
 };
 
-const struct dmasim_machine *dmasim_machines(size_t *n)
+const struct dmasim_named_machine *dmasim_machines(size_t *n)
 {
 	if (n)
 		*n = sizeof(machines) / sizeof(machines[0]);
 	return machines;
 }
 
-const struct dmasim_machine *dmasim_machine_find(const char *name)
+const struct dmasim_named_machine *dmasim_machine_find(const char *name)
 {
 	if (!name)
 		return NULL;

@@ -78,7 +78,7 @@ int dmasim__spec_parse(struct dmasim_spec *s, const char *text, char *err, size_
 int dmasim__spec_expand_machines(struct dmasim_spec *s, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < s->n;) {
-		const struct dmasim_machine *m;
+		const struct dmasim_named_machine *m;
 		struct dmasim_spec sub = { 0 };
 		struct dmasim_kv *kv;
 		int ret;
@@ -90,7 +90,7 @@ int dmasim__spec_expand_machines(struct dmasim_spec *s, char *err, size_t errlen
 		m = dmasim_machine_find(s->kv[i].val);
 		if (!m) {
 			size_t n, off;
-			const struct dmasim_machine *all = dmasim_machines(&n);
+			const struct dmasim_named_machine *all = dmasim_machines(&n);
 
 			off = (size_t)snprintf(err, errlen, "machine=%s: unknown machine (machines:",
 					       s->kv[i].val);

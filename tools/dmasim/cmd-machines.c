@@ -9,7 +9,7 @@
 static int run(int argc, char **argv)
 {
 	size_t n;
-	const struct dmasim_machine *m = dmasim_machines(&n);
+	const struct dmasim_named_machine *m = dmasim_machines(&n);
 	bool names = false, pairs = false;
 
 	for (int i = 1; i < argc; i++) {

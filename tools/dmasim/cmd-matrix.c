@@ -217,7 +217,7 @@ static int run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },           { 0 },
 	};
 	size_t nm;
-	const struct dmasim_machine *all = dmasim_machines(&nm);
+	const struct dmasim_named_machine *all = dmasim_machines(&nm);
 	struct job *jobs = calloc(nm + 64, sizeof(*jobs));
 	const char *list = "all", *junit_path = NULL;
 	char *extra[64];
@@ -285,7 +285,7 @@ static int run(int argc, char **argv)
 				continue;
 			}
 			{
-				const struct dmasim_machine *m = dmasim_machine_find(name);
+				const struct dmasim_named_machine *m = dmasim_machine_find(name);
 
 				if (!m) {
 					free(copy);
