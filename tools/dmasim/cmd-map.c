@@ -41,6 +41,7 @@ struct run {
 	struct sg_table sgt;
 	bool sgt_mapped, sgt_alloc;
 	struct dma_pool *pool;
+	void *cpu_alloc;          /* coherent or pool: what to free */
 	struct page *pages[MAX_PIECES];
 	unsigned int order;
 };
@@ -51,6 +52,31 @@ static const char *zone_of(const struct dmasim_layout *l, phys_addr_t y)
 		if (y >= l->zone[z].start && y <= l->zone[z].end)
 			return l->zone[z].name;
 	return "?";
+}
+
+/*
+ * The CPU-side pieces of an allocation the device sees at [@z, @z + @len):
+ * page by page through the device's translation, contiguous runs merged
+ * (behind an IOMMU a coherent buffer is scattered pages under one IOVA).
+ */
+static void pieces_of(struct run *r, void *cpu, dma_addr_t z, uint64_t len)
+{
+	uint64_t off = 0;
+
+	while (off < len && r->npc < MAX_PIECES) {
+		struct dmasim_xlate x;
+		uint64_t chunk = 4096 - ((z + off) & 4095);
+
+		if (chunk > len - off)
+			chunk = len - off;
+		if (dmasim_dev_translate(r->dev, z + off, &x))
+			break;
+		if (r->npc && r->pc[r->npc - 1].phys + r->pc[r->npc - 1].len == x.phys)
+			r->pc[r->npc - 1].len += chunk;
+		else
+			r->pc[r->npc++] = (struct piece){ (char *)cpu + off, chunk, x.phys };
+		off += chunk;
+	}
 }
 
 static int make(struct run *r)
@@ -122,20 +148,18 @@ static int make(struct run *r)
 	case K_COHERENT: {
 		dma_addr_t z;
 		void *cpu = dma_alloc_coherent(r->dev, r->size, &z, GFP_KERNEL);
-		struct dmasim_xlate x;
 
 		if (!cpu)
 			return tool_fail(&cmd_map, "dma_alloc_coherent(%llu) failed (message above)",
 					 (unsigned long long)r->size);
-		dmasim_dev_translate(r->dev, z, &x);
-		r->pc[r->npc++] = (struct piece){ cpu, r->size, x.phys };
+		r->cpu_alloc = cpu;
 		r->sg[r->nseg++] = (struct seg){ z, r->size };
+		pieces_of(r, cpu, z, r->size);
 		return 0;
 	}
 	case K_POOL: {
 		dma_addr_t z;
 		void *cpu;
-		struct dmasim_xlate x;
 
 		r->pool = dma_pool_create("dmasim-map", r->dev, r->size, 0, 0);
 		if (!r->pool)
@@ -144,9 +168,9 @@ static int make(struct run *r)
 		cpu = dma_pool_alloc(r->pool, GFP_KERNEL, &z);
 		if (!cpu)
 			return tool_fail(&cmd_map, "dma_pool_alloc() failed");
-		dmasim_dev_translate(r->dev, z, &x);
-		r->pc[r->npc++] = (struct piece){ cpu, r->size, x.phys };
+		r->cpu_alloc = cpu;
 		r->sg[r->nseg++] = (struct seg){ z, r->size };
+		pieces_of(r, cpu, z, r->size);
 		return 0;
 	}
 	}
@@ -181,11 +205,11 @@ static void undo(struct run *r)
 		break;
 	case K_COHERENT:
 		if (r->nseg)
-			dma_free_coherent(r->dev, r->size, r->pc[0].cpu, r->sg[0].bus);
+			dma_free_coherent(r->dev, r->size, r->cpu_alloc, r->sg[0].bus);
 		break;
 	case K_POOL:
 		if (r->nseg)
-			dma_pool_free(r->pool, r->pc[0].cpu, r->sg[0].bus);
+			dma_pool_free(r->pool, r->cpu_alloc, r->sg[0].bus);
 		if (r->pool)
 			dma_pool_destroy(r->pool);
 		break;
@@ -233,7 +257,7 @@ static void report(struct run *r, const struct dmasim_layout *l)
 	printf("device:  %s, DMA mask 0x%llx, %s\n", dev_name(r->dev), (unsigned long long)w.mask,
 	       w.iommu ? "behind the IOMMU: bus addresses are IOVAs" : "no IOMMU: Z = Y - bus offset");
 	printf("buffer:  %s, %s, %s\n\n", kind_names[r->kind], tool_human(r->size, hb, sizeof(hb)),
-	       tool_dir_name(r->dir));
+	       r->kind >= K_COHERENT ? "shared by CPU and device (no direction, no syncs)" : tool_dir_name(r->dir));
 	for (int i = 0; i < r->npc; i++) {
 		const struct piece *pc = &r->pc[i];
 
@@ -244,8 +268,8 @@ static void report(struct run *r, const struct dmasim_layout *l)
 			printf("                  0x%llx  (a kernel's linear map: PAGE_OFFSET 0x%llx + Y)\n",
 			       (unsigned long long)kv_linear(pc->phys), (unsigned long long)KV_PAGE_OFFSET);
 		else
-			printf("                  not in the linear map: a vmap/vmalloc-area alias (a kernel's is at 0x%llx and up)\n",
-			       (unsigned long long)KV_VMALLOC_START);
+			printf("                  not in the linear map: a vmap alias of the pages (a kernel puts those in its\n"
+			       "                  vmalloc area, from 0x%llx)\n", (unsigned long long)KV_VMALLOC_START);
 		printf("  Y  physical     0x%09llx  (pfn 0x%llx, zone %s; struct page at 0x%llx in a kernel's vmemmap)\n",
 		       (unsigned long long)pc->phys, (unsigned long long)(pc->phys >> 12), zone_of(l, pc->phys),
 		       (unsigned long long)kv_struct_page(pc->phys));
@@ -305,17 +329,19 @@ static int draw(const char *path, struct run *r, const struct dmasim_layout *l)
 
 		piece_box[i] = nb;
 		b[nb] = (struct aspace_box){ 0, (uint64_t)(uintptr_t)r->pc[i].cpu, r->pc[i].len,
-			r->npc > 1 ? "buffer entry" : "buffer", "#d5f5e3", -1, "", "x" };
+			!virt_addr_valid(r->pc[i].cpu) ? "vmap alias" : r->npc > 1 ? "buffer piece" : "buffer",
+			"#d5f5e3", -1, "", "x" };
 		snprintf(b[nb].detail, sizeof(b[nb].detail), "%p", r->pc[i].cpu);
 		nb++;
 		for (unsigned int k = 0; k < l->nr_regions; k++)
 			if (r->pc[i].phys >= l->region[k].base && r->pc[i].phys < l->region[k].base + l->region[k].size)
 				parent = region_box[k];
 		y_box[i] = nb;
-		b[nb] = (struct aspace_box){ 1, r->pc[i].phys, r->pc[i].len, "driver's buffer", "#abebc6", parent, "", "y" };
+		b[nb] = (struct aspace_box){ 1, r->pc[i].phys, r->pc[i].len,
+			r->kind >= K_COHERENT ? "allocated pages" : "driver's buffer", "#abebc6", parent, "", "y" };
 		snprintf(b[nb].detail, sizeof(b[nb].detail), "0x%llx", (unsigned long long)r->pc[i].phys);
 		nb++;
-		a[na++] = (struct aspace_arrow){ piece_box[i], y_box[i], "#1e8449", i ? NULL : "CPU MMU" };
+		a[na++] = (struct aspace_arrow){ piece_box[i], y_box[i], "#1e8449", "CPU MMU" };
 	}
 	for (int i = 0; i < r->nseg && nb < 90; i++) {
 		struct dmasim_xlate x;
@@ -341,18 +367,38 @@ static int draw(const char *path, struct run *r, const struct dmasim_layout *l)
 				if (x.orig_phys >= r->pc[k].phys && x.orig_phys < r->pc[k].phys + r->pc[k].len)
 					a[na++] = (struct aspace_arrow){ target, y_box[k], "#b03a2e", "copied at sync" };
 		} else {
-			for (int k = 0; k < r->npc; k++)
-				if (x.phys >= r->pc[k].phys && x.phys < r->pc[k].phys + r->pc[k].len)
-					target = y_box[k];
+			/* Every piece of Y this segment reaches, page by page. */
+			for (uint64_t off = 0; off < r->sg[i].len; off += 4096) {
+				struct dmasim_xlate px;
+
+				if (dmasim_dev_translate(r->dev, r->sg[i].bus + off, &px))
+					break;
+				for (int k = 0; k < r->npc; k++)
+					if (px.phys >= r->pc[k].phys && px.phys < r->pc[k].phys + r->pc[k].len &&
+					    y_box[k] != target && na < 60) {
+						bool seen = false;
+
+						for (int e = 0; e < na; e++)
+							seen |= a[e].from == zb && a[e].to == y_box[k];
+						if (!seen)
+							a[na++] = (struct aspace_arrow){ zb, y_box[k], "#2471a3",
+								w.iommu ? "IOMMU" : "Z = Y - offset" };
+					}
+			}
 		}
-		if (target >= 0)
+		if (target >= 0 && x.bounced)
 			a[na++] = (struct aspace_arrow){ zb, target, "#2471a3", w.iommu ? "IOMMU" : "Z = Y - offset" };
 	}
 	snprintf(title, sizeof(title), "dmasim map: %s %s of %llu bytes for %s", kind_names[r->kind],
-		 tool_dir_name(r->dir), (unsigned long long)r->size, dev_name(r->dev));
+		 r->kind >= K_COHERENT ? "allocation" : tool_dir_name(r->dir), (unsigned long long)r->size,
+		 dev_name(r->dev));
 	snprintf(n0, sizeof(n0), "machine: %.180s", dmasim_platform_spec(r->p));
-	snprintf(n1, sizeof(n1), "a kernel would see X in its linear map at PAGE_OFFSET + Y = 0x%llx",
-		 (unsigned long long)kv_linear(r->pc[0].phys));
+	if (virt_addr_valid(r->pc[0].cpu))
+		snprintf(n1, sizeof(n1), "a kernel would see X in its linear map at PAGE_OFFSET + Y = 0x%llx",
+			 (unsigned long long)kv_linear(r->pc[0].phys));
+	else
+		snprintf(n1, sizeof(n1), "X is a vmap alias of the pages, not the linear map: a kernel's would lie in its vmalloc area (0x%llx and up)",
+			 (unsigned long long)KV_VMALLOC_START);
 	return svg_aspaces(path, title, cols, 3, b, nb, a, na, notes, 2);
 }
 
