@@ -1371,6 +1371,21 @@ int dmasim_iommu_iova_stats(struct iommu_domain *domain, struct dmasim_iova_stat
 	return 0;
 }
 
+int dmasim_iommu_iova_for_each(struct iommu_domain *domain,
+			       int (*fn)(void *ctx, dma_addr_t iova, size_t size, bool reserved), void *ctx,
+			       dma_addr_t *start, dma_addr_t *end)
+{
+	struct dmasim_domain *dom = check_domain(domain, "dmasim_iommu_iova_for_each");
+
+	if (!dom || !dom->iova || !fn)
+		return -EINVAL;
+	if (start)
+		*start = dom->iova->start;
+	if (end)
+		*end = dom->iova->end;
+	return dmasim__iova_for_each(dom->iova, fn, ctx);
+}
+
 int dmasim_pgtable_describe(const struct dmasim_pgtable *pgt, unsigned int shift, u64 entry, char *buf,
 			    size_t len)
 {

@@ -284,6 +284,35 @@ static void test_walk(void **state)
 	assert_out_has("not RAM on this machine");
 }
 
+static void test_iova(void **state)
+{
+	char svg[96];
+	static const char *const needles[] = { "class=\"allocated\"", "class=\"space\"", "largest hole" };
+
+	(void)state;
+	snprintf(svg, sizeof(svg), "%s/iova.svg", tmp);
+	/* kernel iova.c: top-down below the 32-bit limit; half the buffers unmapped leave holes. */
+	assert_int_equal(tool("iova iommu=on --maps 32 --svg %s", svg), 0);
+	assert_out_has("32 maps of 4-64 KiB (seed 1), then every buffer but one in 2 unmapped");
+	assert_out_has("holes between ranges");
+	assert_out_has("fragmentation");
+	assert_out_has("  0x0ff");
+	assert_svg(svg, needles, sizeof(needles) / sizeof(needles[0]));
+	/*
+	 * The bitmap allocator fills from the bottom; with nothing unmapped,
+	 * the holes are the size alignment's (kernel dma-iommu.c aligns an IOVA
+	 * to its size rounded up to a power of two): 8 KiB first at 0x2000.
+	 */
+	assert_int_equal(tool("iova 'iommu=on iova=bitmap' --maps 8 --keep 1"), 0);
+	assert_out_has("8 maps of 4-64 KiB (seed 1), none unmapped");
+	assert_out_has("  0x000002000 +8192     mapped");
+	assert_out_has("  0x000010000 +40960    mapped");
+	assert_out_has(": 2 holes between ranges");
+	/* No IOMMU: nothing to show, said plainly. */
+	assert_int_equal(tool("iova"), 1);
+	assert_out_has("use a spec with iommu=on");
+}
+
 static void test_dump(void **state)
 {
 	char svg[96];
@@ -396,6 +425,7 @@ static void test_bad_arguments(void **state)
 		"map --nents 99 --kind sg", "map a b", "walk 0x1000 0x2000", "walk --size x", "trace",
 		"trace a b", "matrix", "matrix --machines nosuch -- true", "matrix -j 0 -- true",
 		"matrix --spec bad -- true", "dump --bogus", "machines --bogus", "backends extra",
+		"iova --maps 0", "iova --keep x", "iova a b",
 	};
 
 	(void)state;
@@ -413,9 +443,10 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(tool("map --dev 'mask=99'"), 1);
 	/* --help of every subcommand: exit 0, on stdout. */
 	{
-		static const char *const cmds[] = { "machines", "dump", "map", "walk", "trace", "matrix", "backends" };
+		static const char *const cmds[] = { "machines", "dump", "map", "walk", "iova", "trace", "matrix",
+						    "backends" };
 
-		for (size_t i = 0; i < 7; i++) {
+		for (size_t i = 0; i < 8; i++) {
 			assert_int_equal(tool("%s --help", cmds[i]), 0);
 			assert_out_has("usage: dmasim ");
 		}
@@ -444,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_machines),  cmocka_unit_test(test_map_direct_bounce),
 		cmocka_unit_test(test_map_iommu), cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_dump),      cmocka_unit_test(test_trace),
+		cmocka_unit_test(test_iova),
 		cmocka_unit_test(test_matrix),    cmocka_unit_test(test_bad_arguments),
 	};
 

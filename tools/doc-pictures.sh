@@ -33,6 +33,9 @@ dmasim highmem dump "ram=64M@0x80000000,256M@0x100000000:high"
 # IOMMU page-table walks, both formats.
 dmasim walk-lpae walk "iommu=arm-lpae-4k"
 dmasim walk-v7s walk "iommu=arm-v7s"
+# The IOVA space after 64 maps and 32 unmaps, with each allocator.
+dmasim iova-rbtree iova "iommu=on iova=rbtree"
+dmasim iova-bitmap iova "iommu=on iova=bitmap"
 # A trace timeline: the headline demo behind a lazy IOMMU.
 if [ -x "$build/rx-ring" ]; then
 	t=$(mktemp)

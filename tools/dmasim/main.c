@@ -17,7 +17,7 @@ static const struct tool_cmd cmd_backends = {
 };
 
 static const struct tool_cmd *const cmds[] = {
-	&cmd_machines, &cmd_dump, &cmd_map, &cmd_walk, &cmd_trace, &cmd_matrix, &cmd_backends,
+	&cmd_machines, &cmd_dump, &cmd_map, &cmd_walk, &cmd_iova, &cmd_trace, &cmd_matrix, &cmd_backends,
 };
 
 static void usage(FILE *out)

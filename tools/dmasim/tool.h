@@ -26,7 +26,7 @@ struct tool_cmd {
 	int (*run)(int argc, char **argv);
 };
 
-extern const struct tool_cmd cmd_machines, cmd_dump, cmd_map, cmd_walk, cmd_trace, cmd_matrix;
+extern const struct tool_cmd cmd_machines, cmd_dump, cmd_map, cmd_walk, cmd_iova, cmd_trace, cmd_matrix;
 
 /* Print "dmasim CMD: message" and the usage to stderr; returns EXIT_USAGE. */
 int tool_usage_error(const struct tool_cmd *cmd, const char *fmt, ...)
