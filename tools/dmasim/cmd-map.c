@@ -264,9 +264,14 @@ static void report(struct run *r, const struct dmasim_layout *l)
 		if (r->npc > 1)
 			printf("  entry %d:\n", i);
 		printf("  X  CPU virtual  %p  (host address dmasim uses)\n", pc->cpu);
-		if (virt_addr_valid(pc->cpu))
+		if (virt_addr_valid(pc->cpu)) {
 			printf("                  0x%llx  (a kernel's linear map: PAGE_OFFSET 0x%llx + Y)\n",
 			       (unsigned long long)kv_linear(pc->phys), (unsigned long long)KV_PAGE_OFFSET);
+			if (i == 0)
+				printf("                  (kmap() of its page gives that same address: it is low memory;\n"
+				       "                  vmalloc/vmap aliases would lie from 0x%llx)\n",
+				       (unsigned long long)KV_VMALLOC_START);
+		}
 		else
 			printf("                  not in the linear map: a vmap alias of the pages (a kernel puts those in its\n"
 			       "                  vmalloc area, from 0x%llx)\n", (unsigned long long)KV_VMALLOC_START);
