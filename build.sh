@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# build.sh - the two set-up commands of the README.
+# build.sh - the set-up commands of the README (and CI: .ci/run = ./build.sh test).
 #
 #   ./build.sh demo   install what is missing, build, run the headline demo
 #   ./build.sh test   install what is missing, build, run the whole test suite,
-#                     then again built with AddressSanitizer + UBSan
+#                     then again built with AddressSanitizer + UBSan, then the
+#                     threaded tests (stress, in-flight DMA, sync helpers)
+#                     built with ThreadSanitizer
 #
 # Run as root on a fresh Debian machine (or with sudo available).
 set -euo pipefail
@@ -32,6 +34,17 @@ build() { # build DIR [cmake args...]
 	cmake --build "$dir" -j"$JOBS"
 }
 
+# The threaded tests under ThreadSanitizer: only their targets are built.
+TSAN_TESTS=(test-stress test-inflight test-sync)
+tsan() {
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DDMASIM_SANITIZE=thread \
+		-DDMASIM_EXAMPLES=OFF -DBUILD_SHARED_LIBS=OFF >/dev/null
+	cmake --build build-tsan -j"$JOBS" --target "${TSAN_TESTS[@]}"
+	local re
+	re="^($(IFS='|'; echo "${TSAN_TESTS[*]}"))\$"
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$JOBS" -R "$re"
+}
+
 case "${1:-}" in
 demo)
 	install_missing
@@ -44,9 +57,14 @@ test)
 	ctest --test-dir build --output-on-failure -j"$JOBS"
 	build build-asan -DDMASIM_SANITIZE=address,undefined
 	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+	tsan
+	;;
+tsan)
+	install_missing
+	tsan
 	;;
 *)
-	echo "usage: $0 demo|test" >&2
+	echo "usage: $0 demo|test|tsan" >&2
 	exit 2
 	;;
 esac

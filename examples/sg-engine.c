@@ -19,6 +19,7 @@
 #include <dmasim/dmasim.h>
 
 #define XFER (3 * PAGE_SIZE + 1000)
+#define PAD 300 /* bytes of the user's own around the buffer: more than a cache line */
 
 /* The descriptor format the engine understands. */
 struct engine_desc {
@@ -144,21 +145,29 @@ int main(void)
 	e.dev = dmasim_device_create(p, "name=copy-engine max_seg=8K");
 	e.descs = e.dev ? dma_pool_create("descs", e.dev, sizeof(struct engine_desc), 32, 0) : NULL;
 	src = kmalloc(XFER, GFP_KERNEL);
-	user = malloc(XFER + 100); /* ordinary host memory: the user's buffer */
+	/*
+	 * Ordinary host memory: the user's buffer, not cache-line aligned, with
+	 * room around it.  On a non-coherent machine the partial lines at its
+	 * edges are shared with whatever lies next to it; here that is the
+	 * program's own bytes, not the C library's heap bookkeeping, which
+	 * other threads (and dmasim itself) may change while the device owns
+	 * those lines.
+	 */
+	user = malloc(PAD + XFER + PAD);
 	if (!e.descs || !src || !user)
 		return 1;
 	for (size_t i = 0; i < XFER; i++)
 		src[i] = (char)('a' + i % 26);
-	memset(user, '.', XFER + 100);
+	memset(user, '.', PAD + XFER + PAD);
 
 	printf("copying %lu bytes into a malloc()ed user buffer at %p:\n", (unsigned long)XFER,
-	       (void *)(user + 100));
-	ret = engine_copy_to_user(&e, src, user + 100, XFER);
+	       (void *)(user + PAD));
+	ret = engine_copy_to_user(&e, src, user + PAD, XFER);
 	if (ret) {
 		printf("transfer failed: %d\n", ret);
 		return 1;
 	}
-	if (memcmp(user + 100, src, XFER) || user[99] != '.') {
+	if (memcmp(user + PAD, src, XFER) || user[PAD - 1] != '.' || user[PAD + XFER] != '.') {
 		printf("wrong bytes in the user buffer\n");
 		return 1;
 	}

@@ -266,7 +266,7 @@ static size_t sg_iova_size(struct dmasim_domain *dom, size_t total, unsigned lon
 	return asize;
 }
 
-static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int nents,
+static int iommu_dma_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int nents,
 			enum dma_data_direction dir, unsigned long attrs)
 {
 	struct dmasim_domain *dom = dma_domain(d, "dma_map_sg");
@@ -369,7 +369,7 @@ static int iommu_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int ne
 	return count;
 }
 
-static void iommu_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int nents,
+static void iommu_dma_unmap_sg(struct dmasim_device *d, struct scatterlist *sgl, int nents,
 			   enum dma_data_direction dir, unsigned long attrs)
 {
 	struct dmasim_domain *dom = d->domain;
@@ -443,6 +443,8 @@ static int iommu_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp
 						    (unsigned int)get_order(len), ~0ULL);
 		if (!a->page)
 			return -ENOMEM;
+		if (dmasim__wants_uncached(d, coherent))
+			dmasim__cache_prep_coherent(d, page_to_phys(a->page), len);
 		a->cpu = dmasim__wants_uncached(d, coherent) ?
 				 dmasim__uncached_alias(d->plat, a->page, n) :
 				 page_address(a->page);
@@ -490,6 +492,9 @@ static int iommu_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gfp
 		}
 		a->dma = iova;
 	}
+	if (dmasim__wants_uncached(d, coherent))
+		for (unsigned int i = 0; i < n; i++)
+			dmasim__cache_prep_coherent(d, page_to_phys(a->pages[i]), PAGE_SIZE);
 	a->cpu = dmasim__wants_uncached(d, coherent) ? dmasim__map_pages_uncached(d->plat, a->pages, n, NULL) :
 						    dmasim__map_pages(d->plat, a->pages, n, NULL);
 	if (!a->cpu || !dmasim__alias_add(d->plat, a->cpu, len, ALIAS_VMAP, a->pages, n)) {
@@ -810,8 +815,8 @@ const struct dmasim_dma_ops dmasim__iommu_dma_ops = {
 	.unmap_phys = iommu_unmap_phys,
 	.sync_for_cpu = iommu_sync_for_cpu,
 	.sync_for_device = iommu_sync_for_device,
-	.map_sg = iommu_map_sg,
-	.unmap_sg = iommu_unmap_sg,
+	.map_sg = iommu_dma_map_sg,
+	.unmap_sg = iommu_dma_unmap_sg,
 	.map_resource = iommu_map_resource,
 	.unmap_resource = iommu_unmap_resource,
 	.alloc = iommu_alloc,

@@ -64,6 +64,14 @@ struct iommu_thread {
 	struct fq_entry *e;              /* NULL in strict mode */
 	atomic_uint n;                   /* written under @lock; counted without it */
 	atomic_ulong count[NR_COUNTS];
+	/*
+	 * The device access this thread is making (lib/core/sync.h, in-flight
+	 * marks): an unmap or a flush waits for it.  @accessor: on the IOMMU's
+	 * list of marks (from this thread's first device access).
+	 */
+	struct dmasim_inflight mark;
+	bool accessor;
+	LIST_ENTRY(iommu_thread) accessor_link;
 };
 
 struct dmasim_iommu {
@@ -77,7 +85,8 @@ struct dmasim_iommu {
 	unsigned int fq_timeout_ms;
 	struct iotlb *tlb;
 
-	pthread_mutex_t lock;            /* domains, faults */
+	pthread_mutex_t lock;            /* domains */
+	pthread_mutex_t fault_lock;      /* the fault ring: a leaf, taken with marks held */
 	LIST_HEAD(, dmasim_domain) domains;
 	u32 next_id;
 	struct dmasim_fault faults[FAULT_RING];
@@ -91,6 +100,16 @@ struct dmasim_iommu {
 	atomic_ullong fq_first_ns;
 
 	atomic_ulong fq_flushes, nfaults;
+	/*
+	 * The threads that make device accesses, each with its in-flight mark
+	 * (under @marks_lock; @naccessors counts them), and the mark of those
+	 * that could get no state of their own (a shared count).
+	 */
+	pthread_mutex_t marks_lock;
+	LIST_HEAD(, iommu_thread) accessors;
+	atomic_uint naccessors;
+	struct dmasim_inflight anon;     /* counted in @naccessors once used */
+	bool anon_used;                  /* under @marks_lock */
 	/* Counts of threads that exited, or that have no state (no memory). */
 	atomic_ulong count_gone[NR_COUNTS];
 };
@@ -165,7 +184,26 @@ static inline size_t dmasim__iommu_iova_size(struct dmasim_domain *dom, size_t l
  * table, recording and reporting a fault.  Fills *phys and *chunk.
  */
 int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
-				   size_t len, bool write, phys_addr_t *phys, size_t *chunk);
+				   size_t len, bool write, phys_addr_t *phys, size_t *chunk,
+				   struct dmasim_inflight **mark);
+/*
+ * A translation of @dom (NULL: of any domain) for [@first, @last] was removed
+ * and the IOTLB invalidated: wait for the device accesses that may still be
+ * using it (in flight), as an IOTLB sync waits for DMA through the old
+ * translation.  Nothing to do, and no locked instruction, while no other
+ * thread has made a device access.
+ */
+void dmasim__iommu_wait_inflight_slow(struct dmasim_iommu *iommu, const struct dmasim_domain *dom,
+				      dma_addr_t first, dma_addr_t last);
+static inline void dmasim__iommu_wait_inflight(struct dmasim_iommu *iommu,
+					       const struct dmasim_domain *dom,
+					       dma_addr_t first, dma_addr_t last)
+{
+	dmasim__barrier_light(); /* the removal before the count (see sync.h) */
+	if (__builtin_expect(!atomic_load_explicit(&iommu->naccessors, memory_order_relaxed), 1))
+		return;
+	dmasim__iommu_wait_inflight_slow(iommu, dom, first, last);
+}
 /* Flush the whole IOTLB (what a flush of a queue needs), counted. */
 void dmasim__iommu_flush_iotlb_all(struct dmasim_iommu *iommu);
 

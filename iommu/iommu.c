@@ -110,6 +110,12 @@ static void thread_leave(struct dmasim_pt_owner *o, struct dmasim_pt_state *s)
 	pthread_spin_unlock(&q->lock);
 	for (int i = 0; i < NR_COUNTS; i++)
 		atomic_fetch_add(&iommu->count_gone[i], atomic_load(&q->count[i]));
+	if (q->accessor) { /* it is in no access: it is exiting */
+		pthread_mutex_lock(&iommu->marks_lock);
+		LIST_REMOVE(q, accessor_link);
+		atomic_fetch_sub(&iommu->naccessors, 1);
+		pthread_mutex_unlock(&iommu->marks_lock);
+	}
 }
 
 static void thread_release(struct dmasim_pt_owner *o, struct dmasim_pt_state *s)
@@ -154,6 +160,8 @@ static void iotlb_invalidate(struct dmasim_domain *dom, dma_addr_t iova, size_t 
 	else
 		dmasim__iotlb_invalidate_range(dom->iommu->tlb, dmasim__iotlb_tag(dom->id, iova),
 					       dmasim__iotlb_tag(dom->id, iova + size - 1));
+	dmasim__iommu_wait_inflight(dom->iommu, dom, size ? iova : 0,
+				    size ? iova + size - 1 : ~(dma_addr_t)0);
 }
 
 /*
@@ -182,6 +190,8 @@ void dmasim__iommu_iotlb_sync_slow(struct dmasim_domain *dom, struct dmasim_iotl
 	iommu_count(iommu, CNT_INVALIDATIONS);
 	dmasim__iotlb_invalidate_range(iommu->tlb, dmasim__iotlb_tag(dom->id, g->start),
 				       dmasim__iotlb_tag(dom->id, g->end));
+	/* The IOTLB sync: DMA through the old translation completes before the unmap returns. */
+	dmasim__iommu_wait_inflight(iommu, dom, g->start, g->end);
 	g->start = ~(dma_addr_t)0;
 	g->end = 0;
 }
@@ -232,8 +242,73 @@ static void tlb_add_page(unsigned long iova, size_t granule, void *cookie)
 void dmasim__iommu_flush_iotlb_all(struct dmasim_iommu *iommu)
 {
 	dmasim__iotlb_flush_all(iommu->tlb);
+	/* What the flush retires is reused only after the DMA still using it. */
+	dmasim__iommu_wait_inflight(iommu, NULL, 0, ~(dma_addr_t)0);
 	/* Maybe another thread's queue, maybe under @iommu->lock: not on a thread's counts. */
 	atomic_fetch_add_explicit(&iommu->count_gone[CNT_INVALIDATIONS], 1, memory_order_relaxed);
+}
+
+/* ---- device accesses in flight ---------------------------------------------------- */
+
+void dmasim__iommu_wait_inflight_slow(struct dmasim_iommu *iommu, const struct dmasim_domain *dom,
+				      dma_addr_t first, dma_addr_t last)
+{
+	struct iommu_thread *me = (struct iommu_thread *)dmasim__pt_peek(&iommu->threads,
+									 &dmasim__last_thread);
+	struct iommu_thread *q;
+
+	/* Only this thread accesses: it is not in an access while it unmaps (a fault handler's is its own). */
+	if (atomic_load(&iommu->naccessors) == 1 && me && me->accessor)
+		return;
+	dmasim__barrier_heavy();
+	pthread_mutex_lock(&iommu->marks_lock);
+	LIST_FOREACH(q, &iommu->accessors, accessor_link)
+		if (q != me)
+			dmasim__inflight_wait(&q->mark, dom, first, last);
+	if (iommu->anon_used)
+		dmasim__inflight_wait(&iommu->anon, dom, first, last);
+	pthread_mutex_unlock(&iommu->marks_lock);
+}
+
+/* This thread's first device access through @iommu: list its mark, or the shared one. */
+static __attribute__((noinline, cold)) struct dmasim_inflight *
+accessor_register(struct dmasim_iommu *iommu, struct iommu_thread *q)
+{
+	pthread_mutex_lock(&iommu->marks_lock);
+	if (q) {
+		q->accessor = true;
+		LIST_INSERT_HEAD(&iommu->accessors, q, accessor_link);
+		atomic_fetch_add(&iommu->naccessors, 1);
+	} else if (!iommu->anon_used) {
+		iommu->anon_used = true;
+		atomic_fetch_add(&iommu->naccessors, 1);
+	}
+	pthread_mutex_unlock(&iommu->marks_lock);
+	/*
+	 * Waiters read the count after their removal with only a light barrier:
+	 * this heavy one makes the count visible to them, or their removal to
+	 * the translations this thread reads next (lib/core/sync.h).
+	 */
+	dmasim__barrier_heavy();
+	return q ? &q->mark : &iommu->anon;
+}
+
+/* Mark this thread's access to [@addr, @addr + @len) through @dom in flight. */
+static inline struct dmasim_inflight *access_begin(struct dmasim_iommu *iommu,
+						   struct dmasim_domain *dom, dma_addr_t addr,
+						   size_t len)
+{
+	struct iommu_thread *q = dmasim__this_thread(iommu);
+	struct dmasim_inflight *m;
+
+	if (__builtin_expect(q && q->accessor, 1))
+		m = &q->mark;
+	else if (q || !iommu->anon_used)
+		m = accessor_register(iommu, q);
+	else
+		m = &iommu->anon;
+	dmasim__inflight_begin(m, dom, addr, addr + len - 1);
+	return m;
 }
 
 static const struct dmasim_pgtable_flush_ops flush_ops = {
@@ -399,6 +474,11 @@ int dmasim__iommu_create(struct dmasim_platform *p, const struct dmasim_iommu_co
 		return -ENOMEM;
 	iommu->plat = p;
 	pthread_mutex_init(&iommu->lock, NULL);
+	pthread_mutex_init(&iommu->fault_lock, NULL);
+	pthread_mutex_init(&iommu->marks_lock, NULL);
+	LIST_INIT(&iommu->accessors);
+	iommu->anon.shared = true;
+	dmasim__barrier_init();
 	LIST_INIT(&iommu->domains);
 	iommu->next_id = 1;
 	p->iommu = iommu;
@@ -588,6 +668,8 @@ void dmasim__iommu_destroy(struct dmasim_platform *p)
 	dmasim__pt_fini(&iommu->threads);
 	dmasim__iotlb_free(iommu->tlb);
 	pthread_mutex_destroy(&iommu->lock);
+	pthread_mutex_destroy(&iommu->fault_lock);
+	pthread_mutex_destroy(&iommu->marks_lock);
 	free(iommu);
 	p->iommu = NULL;
 }
@@ -863,11 +945,11 @@ static int fault(struct dmasim_device *d, struct dmasim_domain *dom, const char 
 	unsigned long seq;
 	int handled = -ENOSYS;
 
-	pthread_mutex_lock(&iommu->lock);
+	pthread_mutex_lock(&iommu->fault_lock);
 	seq = atomic_fetch_add(&iommu->nfaults, 1) + 1;
 	iommu->faults[seq % FAULT_RING] = (struct dmasim_fault){
 		.dev = &d->dev, .iova = iova, .flags = flags, .reason = reason, .seq = seq };
-	pthread_mutex_unlock(&iommu->lock);
+	pthread_mutex_unlock(&iommu->fault_lock);
 	DMASIM_TRACE_DEV(d, .ev = "fault", .call = call, .bus = iova, .has_bus = true,
 			 .dir = write ? DMA_FROM_DEVICE : DMA_TO_DEVICE, .has_dir = true, .msg = reason_name(reason),
 			 .ret = reason == DMASIM_FAULT_PERMISSION ? -EPERM : -EFAULT);
@@ -907,12 +989,31 @@ static int translate_page(struct dmasim_iommu *iommu, struct dmasim_domain *dom,
 	return 0;
 }
 
+/*
+ * A fault of the access's first piece: nothing of it is in flight, so its
+ * mark ends before the fault handler runs (a handler may unmap).  A later
+ * piece's fault keeps the mark: the pieces before it are still to be copied.
+ */
+static __attribute__((noinline)) int first_fault(struct dmasim_device *d,
+						 struct dmasim_domain *dom, const char *call,
+						 dma_addr_t addr, bool write, int why,
+						 struct dmasim_inflight **mark, bool began)
+{
+	if (began) {
+		dmasim__inflight_end(*mark);
+		*mark = NULL;
+	}
+	return fault(d, dom, call, addr, write, why);
+}
+
 int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
-				   size_t len, bool write, phys_addr_t *phys, size_t *chunk)
+				   size_t len, bool write, phys_addr_t *phys, size_t *chunk,
+				   struct dmasim_inflight **mark)
 {
 	struct dmasim_domain *dom = __atomic_load_n(&d->domain, __ATOMIC_ACQUIRE);
 	struct dmasim_iommu *iommu = d->plat->iommu;
 	int need = write ? DMASIM_PROT_WRITE : DMASIM_PROT_READ;
+	bool began = false;
 	u64 pfn, next;
 	int prot, why;
 
@@ -921,18 +1022,27 @@ int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dm
 		return fault(d, dom, call, addr, write, DMASIM_FAULT_BLOCKED);
 	if (addr > dom->dom.geometry.aperture_end)
 		return fault(d, dom, call, addr, write, DMASIM_FAULT_APERTURE);
-	dmasim__fq_maybe_timeout(iommu);
+	/*
+	 * The first piece marks the access in flight.  Only before it may the
+	 * access flush timed-out queues: a flush waits for the marks of others,
+	 * so a thread holding one takes no lock a flush is made under.
+	 */
+	if (!*mark) {
+		dmasim__fq_maybe_timeout(iommu);
+		*mark = access_begin(iommu, dom, addr, len);
+		began = true;
+	}
 	why = translate_page(iommu, dom, addr, &pfn, &prot);
 	if (why)
-		return fault(d, dom, call, addr, write, why);
+		return first_fault(d, dom, call, addr, write, why, mark, began);
 	if (!(prot & need))
-		return fault(d, dom, call, addr, write, DMASIM_FAULT_PERMISSION);
+		return first_fault(d, dom, call, addr, write, DMASIM_FAULT_PERMISSION, mark, began);
 	*chunk = PAGE_SIZE - (addr & ~PAGE_MASK);
 	if (*chunk > len)
 		*chunk = len;
 	*phys = PFN_PHYS(pfn) + (addr & ~PAGE_MASK);
 	if (!(prot & TLB_PROT_RAM) && !dmasim__phys_range_ok(d->plat, *phys, *chunk))
-		return fault(d, dom, call, addr, write, DMASIM_FAULT_NOT_RAM);
+		return first_fault(d, dom, call, addr, write, DMASIM_FAULT_NOT_RAM, mark, began);
 	/*
 	 * Without debug records to check page by page, go on while the next
 	 * pages translate to the next RAM pages with the same rights: one
@@ -963,11 +1073,11 @@ static bool identity(const struct dmasim_domain *dom)
 }
 
 static int bus_translate(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t len,
-			 bool write, phys_addr_t *phys, size_t *chunk)
+			 bool write, phys_addr_t *phys, size_t *chunk, struct dmasim_inflight **mark)
 {
 	if (identity(__atomic_load_n(&d->domain, __ATOMIC_ACQUIRE)))
-		return dmasim__window_translate(d, call, addr, len, write, phys, chunk);
-	return dmasim__iommu_translate_access(d, call, addr, len, write, phys, chunk);
+		return dmasim__window_translate(d, call, addr, len, write, phys, chunk, mark);
+	return dmasim__iommu_translate_access(d, call, addr, len, write, phys, chunk, mark);
 }
 
 static int bus_resolve(struct dmasim_device *d, dma_addr_t addr, phys_addr_t *phys)
@@ -1040,14 +1150,14 @@ int dmasim_iommu_faults(struct dmasim_platform *p, struct dmasim_fault *out, int
 
 	if (!iommu || !out || max <= 0)
 		return 0;
-	pthread_mutex_lock(&iommu->lock);
+	pthread_mutex_lock(&iommu->fault_lock);
 	total = atomic_load(&iommu->nfaults);
 	first = total > (unsigned long)max ? total - (unsigned long)max + 1 : 1;
 	if (total >= FAULT_RING && first <= total - FAULT_RING)
 		first = total - FAULT_RING + 1;
 	for (unsigned long s = first; s <= total; s++)
 		out[n++] = iommu->faults[s % FAULT_RING];
-	pthread_mutex_unlock(&iommu->lock);
+	pthread_mutex_unlock(&iommu->fault_lock);
 	return n;
 }
 
@@ -1292,6 +1402,81 @@ size_t iommu_unmap(struct iommu_domain *domain, unsigned long iova, size_t size)
 	done = dmasim__iommu_unmap_range(dom, iova, size);
 	pthread_mutex_unlock(&dom->map_lock);
 	return done;
+}
+
+size_t iommu_unmap_fast(struct iommu_domain *domain, unsigned long iova, size_t size,
+			struct iommu_iotlb_gather *gather)
+{
+	struct dmasim_domain *dom = check_domain(domain, "iommu_unmap_fast");
+	struct dmasim_iotlb_gather g;
+	size_t done;
+
+	if (!dom || !gather || !dom->pgt || (dom->dom.type & __IOMMU_DOMAIN_DMA_API) || !size ||
+	    ((iova | size) & (dom->granule - 1))) {
+		if (dom)
+			dmasim__report(dom->iommu->plat, "iommu: iommu_unmap_fast: bad request iova 0x%lx size 0x%zx gather %p for domain %u",
+				       iova, size, (void *)gather, dom->id);
+		return 0;
+	}
+	g = (struct dmasim_iotlb_gather){ .start = gather->start, .end = gather->end,
+					  .queued = gather->queued };
+	if (gather->start > gather->end)
+		g = (struct dmasim_iotlb_gather)DMASIM_IOTLB_GATHER_INIT(gather->queued);
+	pthread_mutex_lock(&dom->map_lock);
+	done = dmasim__iommu_unmap_fast(dom, iova, size, &g);
+	pthread_mutex_unlock(&dom->map_lock);
+	gather->start = (unsigned long)g.start;
+	gather->end = (unsigned long)g.end;
+	if (g.start > g.end) {
+		gather->start = ~0UL;
+		gather->end = 0;
+	}
+	gather->pgsize = dom->granule;
+	return done;
+}
+
+void iommu_iotlb_sync(struct iommu_domain *domain, struct iommu_iotlb_gather *gather)
+{
+	struct dmasim_domain *dom = check_domain(domain, "iommu_iotlb_sync");
+	struct dmasim_iotlb_gather g;
+
+	if (!dom || !gather)
+		return;
+	if (gather->start <= gather->end) {
+		g = (struct dmasim_iotlb_gather){ .start = gather->start, .end = gather->end,
+						  .queued = gather->queued };
+		dmasim__iommu_iotlb_sync(dom, &g);
+	}
+	iommu_iotlb_gather_init(gather);
+}
+
+ssize_t iommu_map_sg(struct iommu_domain *domain, unsigned long iova, struct scatterlist *sg,
+		     unsigned int nents, int prot, gfp_t gfp)
+{
+	struct dmasim_domain *dom = check_domain(domain, "iommu_map_sg");
+	size_t mapped = 0;
+	unsigned int i;
+	int ret = 0;
+
+	if (!dom)
+		return -EINVAL;
+	for (i = 0; sg && i < nents; i++, sg = sg_next(sg)) {
+		phys_addr_t phys = sg_phys(sg);
+
+		if (!sg->length)
+			continue;
+		ret = iommu_map(domain, iova + mapped, phys, sg->length, prot, gfp);
+		if (ret)
+			break;
+		mapped += sg->length;
+	}
+	if (ret) {
+		/* As the kernel: undo the part that was mapped. */
+		if (mapped)
+			iommu_unmap(domain, iova, mapped);
+		return ret;
+	}
+	return (ssize_t)mapped;
 }
 
 int dmasim_iommu_iova_to_phys(struct iommu_domain *domain, dma_addr_t iova, phys_addr_t *phys)

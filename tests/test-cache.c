@@ -768,6 +768,305 @@ static void range_sync_misuse_still_reported(void **state)
 	dmasim_platform_destroy(q);
 }
 
+/* ---- issue 14, defect 4: random eviction never loses a correct driver's data --------- */
+
+/*
+ * The contract is the DMA API's (Documentation/core-api/dma-api.rst): a
+ * buffer mapped, synced and unmapped correctly gives the CPU what the device
+ * wrote, whatever the cache does on its own.  Hardware may write a line back
+ * at any time, but only a line the CPU dirtied and still holds
+ * (arch/arm64/mm/dma-mapping.c: the maintenance of a map leaves the
+ * buffer's lines clean or invalid).  Every run uses a fixed seed.
+ */
+
+static void other_dma(struct device *d, struct page *other, int n)
+{
+	for (int i = 0; i < n; i++) {
+		dma_addr_t oh = dma_map_page(d, other, 0, 64, DMA_TO_DEVICE);
+
+		assert_false(dma_mapping_error(d, oh));
+		dma_unmap_page(d, oh, 64, DMA_TO_DEVICE);
+	}
+}
+
+static void fail_on_reports(struct dmasim_platform *q, const char *spec)
+{
+	if (dmasim_debug_errors(q)) {
+		tu_log_dump();
+		fail_msg("%s: %lu reports", spec, dmasim_debug_errors(q));
+	}
+}
+
+static const char *const evict_specs[] = {
+	"cache=noncoherent:evict=random",
+	"cache=noncoherent:evict=random debug=off",
+	"cache=noncoherent:evict=random iommu=on",
+	"cache=noncoherent:evict=random iommu=on debug=off",
+	"cache=noncoherent:evict=random:line=128 iommu=arm-v7s mode=lazy",
+	"cache=noncoherent:evict=random swiotlb=16M,force",
+};
+
+/*
+ * (a) A DMA_TO_DEVICE buffer unmapped with DMA_ATTR_SKIP_CPU_SYNC (legal: the
+ * device only read it), its memory reused by the CPU and then mapped
+ * DMA_FROM_DEVICE for another device: what the device writes survives.
+ */
+static void skip_sync_to_device_then_from_device(void **state)
+{
+	for (size_t s = 0; s < ARRAY_SIZE(evict_specs); s++)
+		for (unsigned long seed = 1; seed <= 6; seed++) {
+			char spec[128], got[16];
+			struct dmasim_platform *q;
+			struct device *d, *d2;
+			struct page *pages, *other;
+			char *va;
+			dma_addr_t h;
+
+			snprintf(spec, sizeof(spec), "%s seed=%lu", evict_specs[s], seed);
+			q = tu_platform(spec);
+			d = dmasim_device_create(q, "name=tx");
+			d2 = dmasim_device_create(q, "name=rx");
+			pages = alloc_pages(GFP_KERNEL, 1);
+			other = alloc_page(GFP_KERNEL);
+			va = page_address(pages);
+			memset(va, 't', 2 * PAGE_SIZE);
+			h = dma_map_single(d, va, 2 * PAGE_SIZE, DMA_TO_DEVICE);
+			assert_false(dma_mapping_error(d, h));
+			assert_int_equal(dmasim_dev_read(d, h + 5000, got, 4), 0);
+			assert_memory_equal(got, "tttt", 4);
+			dma_unmap_single_attrs(d, h, 2 * PAGE_SIZE, DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+			/* The CPU's memory again: it fills it, then lends it out for a receive. */
+			memset(va, 'y', 2 * PAGE_SIZE);
+			h = dma_map_single(d2, va, 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+			assert_false(dma_mapping_error(d2, h));
+			assert_int_equal(dmasim_dev_write(d2, h, "first", 6), 0);
+			assert_int_equal(dmasim_dev_write(d2, h + 6000, "second", 7), 0);
+			other_dma(d, other, 24);
+			dma_sync_single_for_cpu(d2, h, 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+			assert_string_equal(va, "first");
+			assert_string_equal(va + 6000, "second");
+			dma_unmap_single(d2, h, 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+			assert_string_equal(va, "first");
+			assert_string_equal(va + 6000, "second");
+			fail_on_reports(q, spec);
+			__free_pages(pages, 1);
+			__free_page(other);
+			dmasim_platform_destroy(q);
+		}
+}
+
+/*
+ * (b) A DMA_FROM_DEVICE page pair behind an IOMMU, synced page by page and
+ * in ranges while other DMA goes on: no device write to the live buffer is
+ * lost, however the syncs split it.
+ */
+static void page_pair_from_device_keeps_device_writes(void **state)
+{
+	for (size_t s = 0; s < ARRAY_SIZE(evict_specs); s++)
+		for (unsigned long seed = 1; seed <= 6; seed++) {
+			char spec[128];
+			struct dmasim_platform *q;
+			struct device *d;
+			struct page *pages, *other;
+			char *va;
+			dma_addr_t h;
+
+			snprintf(spec, sizeof(spec), "%s seed=%lu", evict_specs[s], seed);
+			q = tu_platform(spec);
+			d = dmasim_device_create(q, "name=pair");
+			pages = alloc_pages(GFP_KERNEL, 1);
+			other = alloc_page(GFP_KERNEL);
+			va = page_address(pages);
+			for (int round = 0; round < 3; round++) {
+				char tag[8];
+
+				memset(va, 'c', 2 * PAGE_SIZE);
+				h = dma_map_page(d, pages, 0, 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+				assert_false(dma_mapping_error(d, h));
+				snprintf(tag, sizeof(tag), "p1-%d", round);
+				assert_int_equal(dmasim_dev_write(d, h + 100, tag, 5), 0);
+				snprintf(tag, sizeof(tag), "p2-%d", round);
+				assert_int_equal(dmasim_dev_write(d, h + PAGE_SIZE + 100, tag, 5), 0);
+				other_dma(d, other, 8);
+				/* The driver looks at the second page first, then gives it back. */
+				dma_sync_single_range_for_cpu(d, h, PAGE_SIZE, PAGE_SIZE, DMA_FROM_DEVICE);
+				assert_string_equal(va + PAGE_SIZE + 100, tag);
+				dma_sync_single_range_for_device(d, h, PAGE_SIZE, PAGE_SIZE,
+								 DMA_FROM_DEVICE);
+				assert_int_equal(dmasim_dev_write(d, h + PAGE_SIZE + 200, "late", 5), 0);
+				other_dma(d, other, 8);
+				dma_sync_single_for_cpu(d, h, 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+				snprintf(tag, sizeof(tag), "p1-%d", round);
+				assert_string_equal(va + 100, tag);
+				assert_string_equal(va + PAGE_SIZE + 200, "late");
+				dma_unmap_page_attrs(d, h, 2 * PAGE_SIZE, DMA_FROM_DEVICE,
+						     round == 1 ? DMA_ATTR_SKIP_CPU_SYNC : 0);
+				assert_string_equal(va + 100, tag);
+				assert_string_equal(va + PAGE_SIZE + 200, "late");
+			}
+			fail_on_reports(q, spec);
+			__free_pages(pages, 1);
+			__free_page(other);
+			dmasim_platform_destroy(q);
+		}
+}
+
+/*
+ * Every path that ends a mapping ends what the model knew of it: a mapping
+ * leaked by a destroyed device (reported once), the unwind of a dma_map_sg()
+ * that failed half-way (not reported: an injected failure), then a correct
+ * DMA_FROM_DEVICE buffer on the same memory keeps the device's bytes.
+ */
+static void every_end_of_a_mapping_forgets_it(void **state)
+{
+	for (size_t s = 0; s < ARRAY_SIZE(evict_specs); s++)
+		for (unsigned long seed = 1; seed <= 4; seed++) {
+			char spec[160];
+			struct dmasim_platform *q;
+			struct device *d, *gone;
+			struct page *pages, *other;
+			struct scatterlist sg[2];
+			unsigned long leaks;
+			char *va;
+			dma_addr_t h;
+
+			snprintf(spec, sizeof(spec), "%s seed=%lu", evict_specs[s], seed);
+			q = tu_platform(spec);
+			d = dmasim_device_create(q, "name=rx");
+			gone = dmasim_device_create(q, "name=gone");
+			pages = alloc_pages(GFP_KERNEL, 1);
+			other = alloc_page(GFP_KERNEL);
+			va = page_address(pages);
+
+			/* A leak: mapped, written by the CPU too late, never unmapped. */
+			memset(va, 'l', 2 * PAGE_SIZE);
+			h = dma_map_page(gone, pages, 0, 2 * PAGE_SIZE, DMA_BIDIRECTIONAL);
+			assert_false(dma_mapping_error(gone, h));
+			dmasim_device_destroy(gone);
+			leaks = dmasim_debug_errors(q);
+			assert_true(leaks <= 1); /* the leak report, with debug on */
+
+			/* A list whose second entry cannot be mapped: the first is unwound. */
+			memset(va, 's', 2 * PAGE_SIZE);
+			sg_init_table(sg, 2);
+			sg_set_page(&sg[0], pages, PAGE_SIZE, 0);
+			sg_set_page(&sg[1], pages + 1, PAGE_SIZE, 0);
+			assert_int_equal(dmasim_fail_set(q, "swiotlb:nth=2"), 0);
+			if (dma_map_sg(d, sg, 2, DMA_TO_DEVICE)) /* only a bounce can fail half-way */
+				dma_unmap_sg(d, sg, 2, DMA_TO_DEVICE);
+			assert_int_equal(dmasim_fail_set(q, ""), 0);
+
+			/* The CPU's memory: written, then a receive buffer. */
+			memset(va, 'y', 2 * PAGE_SIZE);
+			h = dma_map_page(d, pages, 0, 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+			assert_false(dma_mapping_error(d, h));
+			assert_int_equal(dmasim_dev_write(d, h + 64, "kept", 5), 0);
+			assert_int_equal(dmasim_dev_write(d, h + PAGE_SIZE + 64, "also", 5), 0);
+			other_dma(d, other, 24);
+			dma_unmap_page(d, h, 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+			assert_string_equal(va + 64, "kept");
+			assert_string_equal(va + PAGE_SIZE + 64, "also");
+			assert_int_equal(dmasim_debug_errors(q), leaks);
+			__free_pages(pages, 1);
+			__free_page(other);
+			dmasim_platform_destroy(q);
+		}
+}
+
+/*
+ * A mapping that no unmap ends: its device is destroyed with it still
+ * mapped (with debug off nothing reports that).  The page goes back to the
+ * allocator, the CPU uses it, and another driver's dma_alloc_coherent()
+ * gets it: what that device writes must survive, as on hardware, where
+ * arch_dma_prep_coherent() (arch/arm64/mm/dma-mapping.c) cleans and
+ * invalidates the lines before the uncached alias is used.
+ */
+static void leaked_mapping_then_coherent_reuse(void **state)
+{
+	static const char *const specs[] = {
+		"cache=noncoherent:evict=random debug=off",
+		"cache=noncoherent:evict=random",
+	};
+
+	for (size_t s = 0; s < ARRAY_SIZE(specs); s++)
+		for (unsigned long seed = 1; seed <= 6; seed++) {
+			char spec[96];
+			struct dmasim_platform *q;
+			struct device *gone, *d;
+			struct page *page, *other;
+			phys_addr_t was;
+			dma_addr_t h;
+			char *va, *coh;
+
+			snprintf(spec, sizeof(spec), "%s seed=%lu", specs[s], seed);
+			q = tu_platform(spec);
+			gone = dmasim_device_create(q, "name=gone");
+			d = dmasim_device_create(q, "name=coh");
+			page = alloc_page(GFP_KERNEL);
+			other = alloc_page(GFP_KERNEL);
+			va = page_address(page);
+			was = page_to_phys(page);
+			memset(va, 'l', PAGE_SIZE);
+			h = dma_map_page(gone, page, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
+			assert_false(dma_mapping_error(gone, h));
+			dmasim_device_destroy(gone); /* the driver's leak (reported with debug on) */
+			memset(va, 'u', PAGE_SIZE);  /* the CPU's page: it uses it */
+			__free_page(page);
+			coh = dma_alloc_coherent(d, PAGE_SIZE, &h, GFP_KERNEL);
+			assert_non_null(coh);
+			assert_int_equal(h, was); /* the same page, now coherent memory */
+			assert_int_equal(dmasim_dev_write(d, h + 128, "device", 7), 0);
+			other_dma(d, other, 24);
+			assert_string_equal(coh + 128, "device");
+			dma_free_coherent(d, PAGE_SIZE, coh, h);
+			assert_int_equal(dmasim_debug_errors(q), s ? 1 : 0); /* the leak, with debug on */
+			__free_page(other);
+			dmasim_platform_destroy(q);
+		}
+}
+
+/*
+ * The nearest correct sequence on the model's side: a DMA_TO_DEVICE buffer
+ * unmapped with DMA_ATTR_SKIP_CPU_SYNC, the page freed, dirtied by the CPU,
+ * then dma_alloc_coherent() memory: nothing of it is written back.
+ */
+static void skip_sync_unmap_then_coherent_reuse(void **state)
+{
+	for (unsigned long seed = 1; seed <= 6; seed++) {
+		char spec[96];
+		struct dmasim_platform *q;
+		struct device *d;
+		struct page *page, *other;
+		phys_addr_t was;
+		dma_addr_t h;
+		char *va, *coh;
+
+		snprintf(spec, sizeof(spec), "cache=noncoherent:evict=random seed=%lu", seed);
+		q = tu_platform(spec);
+		d = dmasim_device_create(q, "name=coh");
+		page = alloc_page(GFP_KERNEL);
+		other = alloc_page(GFP_KERNEL);
+		va = page_address(page);
+		was = page_to_phys(page);
+		memset(va, 't', PAGE_SIZE);
+		h = dma_map_page(d, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+		assert_false(dma_mapping_error(d, h));
+		dma_unmap_page_attrs(d, h, PAGE_SIZE, DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+		memset(va, 'u', PAGE_SIZE);
+		__free_page(page);
+		coh = dma_alloc_coherent(d, PAGE_SIZE, &h, GFP_KERNEL);
+		assert_non_null(coh);
+		assert_int_equal(h, was);
+		assert_int_equal(dmasim_dev_write(d, h + 128, "device", 7), 0);
+		other_dma(d, other, 24);
+		assert_string_equal(coh + 128, "device");
+		dma_free_coherent(d, PAGE_SIZE, coh, h);
+		fail_on_reports(q, spec);
+		__free_page(other);
+		dmasim_platform_destroy(q);
+	}
+}
+
 #define ON_EVERY_MACHINE(fn)                                                             \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)&machines[i])
 
@@ -805,6 +1104,11 @@ int main(void)
 			cmocka_unit_test(free_ends_ownership),
 			cmocka_unit_test(threads_pass_ranges),
 			cmocka_unit_test(range_sync_misuse_still_reported),
+			cmocka_unit_test(skip_sync_to_device_then_from_device),
+			cmocka_unit_test(page_pair_from_device_keeps_device_writes),
+			cmocka_unit_test(every_end_of_a_mapping_forgets_it),
+			cmocka_unit_test(leaked_mapping_then_coherent_reuse),
+			cmocka_unit_test(skip_sync_unmap_then_coherent_reuse),
 		};
 
 		failed += cmocka_run_group_tests_name("coherent", plain, NULL, NULL);

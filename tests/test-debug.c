@@ -402,7 +402,7 @@ static void test_sites_default(void **state)
  * function that mapped, then its caller.  Exported (the build hides symbols
  * by default), so -rdynamic names them.
  */
-__attribute__((noinline, visibility("default"))) dma_addr_t sites_driver_map(struct device *dev, void *buf)
+__attribute__((__noinline__, visibility("default"))) dma_addr_t sites_driver_map(struct device *dev, void *buf)
 {
 	return dma_map_single(dev, buf, 64, DMA_TO_DEVICE);
 }
@@ -474,6 +474,217 @@ static void test_sites_bad(void **state)
 		assert_null(dmasim_platform_create(bad[i]));
 }
 
+/* ---- who owns each line of a mapping (lib/debug/ownership.c) ---------------------- */
+
+/*
+ * The DMA API's ownership rules (Documentation/core-api/dma-api.rst, "Part
+ * Id - Streaming DMA mappings"; dma-api-howto.rst, "DMA Direction"): after
+ * a map or a sync for the device the device owns the buffer until a sync
+ * for the CPU or the unmap.  Each misuse below has its nearest correct
+ * sequence next to it, which must not report.
+ */
+
+static void fail_on_reports(struct dmasim_platform *p, const char *what)
+{
+	if (dmasim_debug_errors(p)) {
+		tu_log_dump();
+		fail_msg("%s: %lu reports", what, dmasim_debug_errors(p));
+	}
+}
+
+/* Three page-aligned entries: behind an IOMMU they merge into one DMA segment. */
+static void three_pages(struct scatterlist *sg, struct page **pages)
+{
+	sg_init_table(sg, 3);
+	for (int i = 0; i < 3; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		assert_non_null(pages[i]);
+		memset(page_address(pages[i]), 'c', PAGE_SIZE);
+		sg_set_page(&sg[i], pages[i], PAGE_SIZE, 0);
+	}
+}
+
+static void ownership_sg(void **state)
+{
+	static const char *const specs[] = { "cache=noncoherent", "cache=noncoherent iommu=on",
+					     "cache=noncoherent swiotlb=16M,force" };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(specs); i++)
+		for (int misuse = 0; misuse < 2; misuse++) {
+			struct dmasim_platform *p = tu_platform(specs[i]);
+			struct device *dev = dmasim_device_create(p, "name=sg");
+			struct scatterlist sg[3];
+			struct page *pages[3];
+			char *second;
+			int count;
+
+			three_pages(sg, pages);
+			second = page_address(pages[1]);
+			count = (int)dma_map_sg(dev, sg, 3, DMA_FROM_DEVICE);
+			assert_true(count > 0);
+			if (!strcmp(specs[i], "cache=noncoherent iommu=on"))
+				assert_int_equal(count, 1); /* one segment, three entries */
+			assert_int_equal(dmasim_dev_write(dev, sg_dma_address(sg) + PAGE_SIZE + 8, "D", 1), 0);
+			dma_sync_sg_for_cpu(dev, sg, 3, DMA_FROM_DEVICE);
+			assert_int_equal(second[8], 'D');
+			second[9] = 'c';            /* fine: the CPU owns the list now */
+			dma_sync_sg_for_device(dev, sg, 3, DMA_FROM_DEVICE);
+			/* A range of the (merged) segment comes back: the second entry's first line. */
+			dma_sync_single_range_for_cpu(dev, sg_dma_address(sg), PAGE_SIZE, 64,
+						      DMA_FROM_DEVICE);
+			second[10] = 'k';           /* fine: that line is the CPU's */
+			dma_sync_single_range_for_device(dev, sg_dma_address(sg), PAGE_SIZE, 64,
+							 DMA_FROM_DEVICE);
+			if (misuse)
+				second[100] = 'x';  /* not fine: the device owns it */
+			dma_unmap_sg(dev, sg, 3, DMA_FROM_DEVICE);
+			if (misuse) {
+				assert_log_has("cache: CPU wrote 1 bytes of a DMA_FROM_DEVICE buffer while the device owned it");
+				assert_int_equal(dmasim_debug_errors(p), 1);
+			} else {
+				fail_on_reports(p, specs[i]);
+			}
+			for (int j = 0; j < 3; j++)
+				__free_page(pages[j]);
+			dmasim_platform_destroy(p);
+		}
+}
+
+/* dma_alloc_noncontiguous() memory, synced through its table, page by page behind the IOMMU. */
+static void ownership_noncontiguous(void **state)
+{
+	(void)state;
+	for (int misuse = 0; misuse < 2; misuse++) {
+		struct dmasim_platform *p = tu_platform("cache=noncoherent iommu=on");
+		struct device *dev = dmasim_device_create(p, "name=nc");
+		struct sg_table *sgt = dma_alloc_noncontiguous(dev, 3 * PAGE_SIZE, DMA_BIDIRECTIONAL,
+							       GFP_KERNEL, 0);
+		char *va;
+
+		assert_non_null(sgt);
+		va = dma_vmap_noncontiguous(dev, 3 * PAGE_SIZE, sgt);
+		assert_non_null(va);
+		memset(va, 'a', 3 * PAGE_SIZE);
+		dma_sync_sgtable_for_device(dev, sgt, DMA_BIDIRECTIONAL);
+		assert_int_equal(dmasim_dev_write(dev, sg_dma_address(sgt->sgl) + 5000, "D", 1), 0);
+		if (misuse)
+			va[9000] = 'x';     /* the device owns the third page */
+		dma_sync_sgtable_for_cpu(dev, sgt, DMA_BIDIRECTIONAL);
+		assert_int_equal(va[5000], 'D');
+		va[9001] = 'y';             /* fine: the CPU's now */
+		dma_vunmap_noncontiguous(dev, va);
+		dma_free_noncontiguous(dev, 3 * PAGE_SIZE, sgt, DMA_BIDIRECTIONAL);
+		if (misuse) {
+			assert_log_has("cache: CPU wrote 1 bytes of a DMA_BIDIRECTIONAL buffer while the device owned it");
+			assert_int_equal(dmasim_debug_errors(p), 1);
+		} else {
+			fail_on_reports(p, "noncontiguous");
+		}
+		dmasim_platform_destroy(p);
+	}
+}
+
+/* dma_iova_link() links own their lines like maps; dma_iova_unlink() gives them back. */
+static void ownership_iova_link(void **state)
+{
+	(void)state;
+	for (int misuse = 0; misuse < 2; misuse++) {
+		struct dmasim_platform *p = tu_platform("cache=noncoherent iommu=on");
+		struct device *dev = dmasim_device_create(p, "name=link");
+		struct page *page = alloc_page(GFP_KERNEL);
+		char *va = page_address(page);
+		struct dma_iova_state st;
+
+		memset(va, 't', PAGE_SIZE);
+		assert_true(dma_iova_try_alloc(dev, &st, page_to_phys(page), PAGE_SIZE));
+		assert_int_equal(dma_iova_link(dev, &st, page_to_phys(page), 0, PAGE_SIZE,
+					       DMA_TO_DEVICE, 0), 0);
+		assert_int_equal(dma_iova_sync(dev, &st, 0, PAGE_SIZE), 0);
+		if (misuse)
+			va[7] = 'x';        /* too late: the device may read the old byte */
+		dma_iova_destroy(dev, &st, PAGE_SIZE, DMA_TO_DEVICE, 0);
+		va[8] = 'y';                /* fine: unlinked */
+		if (misuse) {
+			assert_log_has("the device may have read the old bytes");
+			assert_int_equal(dmasim_debug_errors(p), 1);
+		} else {
+			fail_on_reports(p, "iova link");
+		}
+		__free_page(page);
+		dmasim_platform_destroy(p);
+	}
+}
+
+/*
+ * A leak ends the mapping too: the device goes with a buffer mapped (one
+ * report, the leak); the memory's next user, a correct driver, gets none.
+ */
+static void ownership_ends_with_leak(void **state)
+{
+	struct dmasim_platform *p = tu_platform("cache=noncoherent");
+	struct device *gone = dmasim_device_create(p, "name=gone");
+	struct device *dev = dmasim_device_create(p, "name=next");
+	struct page *page = alloc_page(GFP_KERNEL);
+	char *va = page_address(page);
+	dma_addr_t h;
+
+	(void)state;
+	h = dma_map_page(gone, page, 0, PAGE_SIZE, DMA_FROM_DEVICE);
+	assert_false(dma_mapping_error(gone, h));
+	dmasim_device_destroy(gone);
+	assert_log_has("device destroyed with 1 outstanding");
+	assert_int_equal(dmasim_debug_errors(p), 1);
+	memset(va, 'u', PAGE_SIZE); /* the CPU's page again */
+	/* Mapped without a sync for the device, then synced for the CPU: nothing to report. */
+	h = dma_map_page_attrs(dev, page, 0, PAGE_SIZE, DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
+	assert_false(dma_mapping_error(dev, h));
+	dma_sync_single_for_cpu(dev, h, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	dma_unmap_page(dev, h, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	assert_int_equal(dmasim_debug_errors(p), 1);
+	__free_page(page);
+	dmasim_platform_destroy(p);
+}
+
+/* With debug off no ownership work is done: no tracker, no snapshot, no report. */
+static void ownership_off_without_debug(void **state)
+{
+	static const char *const specs[] = { "cache=noncoherent debug=off",
+					     "cache=noncoherent:evict=random debug=off iommu=on" };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
+		struct dmasim_platform *p = tu_platform(specs[i]);
+		struct device *dev = dmasim_device_create(p, "name=off");
+		char *buf = kmalloc(256, GFP_KERNEL);
+		dma_addr_t h = dma_map_single(dev, buf, 256, DMA_FROM_DEVICE);
+
+		assert_false(dma_mapping_error(dev, h));
+		buf[0] = 'x';               /* a misuse nobody looks for */
+		dma_sync_single_for_cpu(dev, h, 256, DMA_FROM_DEVICE);
+		dma_unmap_single(dev, h, 256, DMA_FROM_DEVICE);
+		assert_null(p->ownership);
+		assert_int_equal(dmasim_debug_errors(p), 0);
+		kfree(buf);
+		dmasim_platform_destroy(p);
+	}
+	/* The same misuse with debug on: tracked and reported. */
+	{
+		struct dmasim_platform *p = tu_platform("cache=noncoherent");
+		struct device *dev = dmasim_device_create(p, "name=on");
+		char *buf = kmalloc(256, GFP_KERNEL);
+		dma_addr_t h = dma_map_single(dev, buf, 256, DMA_FROM_DEVICE);
+
+		assert_false(dma_mapping_error(dev, h));
+		buf[0] = 'x';
+		dma_unmap_single(dev, h, 256, DMA_FROM_DEVICE);
+		assert_non_null(p->ownership);
+		assert_int_equal(dmasim_debug_errors(p), 1);
+		kfree(buf);
+		dmasim_platform_destroy(p);
+	}
+}
+
 int main(void)
 {
 	struct CMUnitTest tests[ARRAY_SIZE(bugs)];
@@ -483,6 +694,11 @@ int main(void)
 		cmocka_unit_test(test_sites_one),
 		cmocka_unit_test(test_sites_none),
 		cmocka_unit_test(test_sites_bad),
+		cmocka_unit_test(ownership_sg),
+		cmocka_unit_test(ownership_noncontiguous),
+		cmocka_unit_test(ownership_iova_link),
+		cmocka_unit_test(ownership_ends_with_leak),
+		cmocka_unit_test(ownership_off_without_debug),
 	};
 	int failed;
 

@@ -20,6 +20,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
+#include <linux/slab.h>
 
 #define IRQ 5
 
@@ -250,8 +251,12 @@ static irqreturn_t bad_handler(int irq, void *dev_id)
 		wait_for_completion_timeout(&never, 1);
 	else if (bad_what == 2)
 		synchronize_irq(irq);
-	else
+	else if (bad_what == 3)
+		kfree(kmalloc(32, GFP_KERNEL));
+	else {
 		udelay(5); /* busy-waiting is allowed */
+		kfree(kmalloc(32, GFP_ATOMIC));
+	}
 	return IRQ_HANDLED;
 }
 
@@ -261,6 +266,7 @@ static void test_irq_context_checks(void **state)
 		"BUG: sleeping function called from invalid context: msleep in the handler of irq 5",
 		"BUG: sleeping function called from invalid context: wait_for_completion_timeout in the handler of irq 5",
 		"synchronize_irq: irq 5: called from the line's own handler",
+		"BUG: sleeping function called from invalid context: kmalloc(GFP_KERNEL) in the handler of irq 5",
 	};
 	struct dmasim_platform *p = tu_platform("exec=deterministic");
 	struct dev d;
@@ -268,13 +274,13 @@ static void test_irq_context_checks(void **state)
 	(void)state;
 	dev_init(&d, p, DMASIM_IRQ_EDGE);
 	assert_int_equal(request_irq(IRQ, bad_handler, 0, "bad", &d), 0);
-	for (bad_what = 0; bad_what < 4; bad_what++) {
+	for (bad_what = 0; bad_what < 5; bad_what++) {
 		unsigned long before = dmasim_debug_errors(p);
 
 		tu_log_clear();
 		writel(1, d.regs + 4);
 		dmasim_run_idle(p);
-		if (bad_what < 3) {
+		if (bad_what < 4) {
 			assert_log_has(msgs[bad_what]);
 			assert_int_equal(dmasim_debug_errors(p), before + 1);
 		} else {
@@ -442,6 +448,42 @@ static void test_leftover_handler_reported(void **state)
 	assert_log_has("irq 7: handler forgotten still requested when the platform is destroyed (missing free_irq())");
 }
 
+/* devm_ variants: released with the device, also when the platform goes first. */
+static void test_devm(void **state)
+{
+	for (int round = 0; round < 2; round++) {
+		struct dmasim_platform *p = tu_platform("exec=deterministic");
+		struct device *dev = dmasim_device_create(p, "name=managed");
+		struct dev d;
+		void __iomem *mregs;
+
+		(void)state;
+		reset();
+		dev_init(&d, p, DMASIM_IRQ_EDGE);
+		mregs = devm_ioremap(dev, dmasim_window_base(d.w), 8);
+		assert_non_null(mregs);
+		assert_int_equal(devm_request_irq(dev, IRQ, handler, 0, NULL, &d), 0);
+		writel(1, mregs + 4);
+		dmasim_run_idle(p);
+		assert_int_equal(calls, 1);
+		devm_free_irq(dev, IRQ, &calls);
+		assert_log_has("devm_free_irq: irq 5 (dev_id");
+		assert_int_equal(dmasim_debug_errors(p), 1);
+		iounmap(d.regs);
+		if (round == 0) {
+			dmasim_device_destroy(dev); /* frees the irq, unmaps the registers */
+			assert_int_equal(request_irq(IRQ, handler, 0, "again", &d), 0);
+			free_irq(IRQ, &d);
+			dmasim_model_destroy(d.m);
+		}
+		tu_log_clear();
+		dmasim_platform_destroy(p); /* round 1: the models, then the device's devres */
+		assert_false(tu_log_has("still requested"));
+		assert_false(tu_log_has("already-free"));
+		assert_false(tu_log_has("removed while ioremap()ed"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_threaded_mode),
 		cmocka_unit_test(test_leftover_handler_reported),
+		cmocka_unit_test(test_devm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -110,7 +110,7 @@ static void test_spec_parsers(void **state)
 	assert_true(v == 0);
 	assert_int_equal(dmasim__parse_u64("18446744073709551615", &v), 0);
 	assert_true(v == ~0ULL);
-	assert_int_equal(dmasim__parse_u64("18446744073709551616", &v), -EINVAL);
+	assert_int_equal(dmasim__parse_u64("18446744073709551616", &v), -ERANGE);
 	assert_int_equal(dmasim__parse_u64("-1", &v), -EINVAL);
 	assert_int_equal(dmasim__parse_u64("", &v), -EINVAL);
 	assert_int_equal(dmasim__parse_u64("0x", &v), -EINVAL);
@@ -790,6 +790,113 @@ static void test_backend_registry(void **state)
 	assert_string_equal(buf, "coherent,noncoherent,test-model");
 }
 
+/*
+ * ABI 5 took the end of a mapping out of the cache contract (a cache knows
+ * lines, not mappings; DMA-API debugging tracks who owns them).  A model
+ * built for ABI 4 that asked for unmapped() still loads and still hears
+ * where each mapping ends, synced or not; an ABI 5 model asking the same
+ * is never called.
+ */
+static int abi4_unmapped;
+static phys_addr_t abi4_phys;
+static size_t abi4_size;
+
+static struct dmasim_cache *abi4_alloc(const struct dmasim_cache_config *cfg)
+{
+	struct dmasim_cache *c = tm_alloc(cfg);
+
+	if (c)
+		c->track_mappings = true;
+	return c;
+}
+
+static void abi4_unmapped_fn(struct dmasim_cache *c, struct device *dev, phys_addr_t phys,
+			     size_t size)
+{
+	(void)c;
+	(void)dev;
+	abi4_unmapped++;
+	abi4_phys = phys;
+	abi4_size = size;
+}
+
+static const struct dmasim_cache_ops abi4_model = {
+	.base = {
+		.abi = 4,
+		.kind = DMASIM_BACKEND_CACHE,
+		.name = "abi4-tracker",
+		.help = "an ABI 4 model that tracks mappings",
+	},
+	.alloc = abi4_alloc,
+	.free = tm_free,
+	.sync_for_device = tm_for_device,
+	.sync_for_cpu = tm_for_cpu,
+	.unmapped = abi4_unmapped_fn,
+};
+
+static const struct dmasim_cache_ops abi5_model = {
+	.base = {
+		.abi = 5,
+		.kind = DMASIM_BACKEND_CACHE,
+		.name = "abi5-tracker",
+		.help = "an ABI 5 model that asks for unmapped()",
+	},
+	.alloc = abi4_alloc,
+	.free = tm_free,
+	.sync_for_device = tm_for_device,
+	.sync_for_cpu = tm_for_cpu,
+	.unmapped = abi4_unmapped_fn,
+};
+
+static void test_cache_abi4_unmapped(void **state)
+{
+	static const char *const specs[] = { "cache=abi4-tracker", "cache=abi4-tracker iommu=on",
+					     "cache=abi4-tracker debug=off" };
+	int ret;
+
+	(void)state;
+	ret = dmasim_backend_register(&abi4_model.base);
+	assert_true(ret == 0 || ret == -EEXIST);
+	ret = dmasim_backend_register(&abi5_model.base);
+	assert_true(ret == 0 || ret == -EEXIST);
+	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
+		struct dmasim_platform *p = tu_platform(specs[i]);
+		struct device *dev = dmasim_device_create(p, "name=t4");
+		char *buf = kmalloc(256, GFP_KERNEL);
+		dma_addr_t dma;
+
+		assert_non_null(buf);
+		abi4_unmapped = 0;
+		dma = dma_map_single(dev, buf, 256, DMA_FROM_DEVICE);
+		assert_false(dma_mapping_error(dev, dma));
+		dma_unmap_single(dev, dma, 256, DMA_FROM_DEVICE);
+		assert_int_equal(abi4_unmapped, 1);
+		assert_true(abi4_phys == virt_to_phys(buf));
+		assert_int_equal(abi4_size, 256);
+		dma = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+		assert_false(dma_mapping_error(dev, dma));
+		dma_unmap_single_attrs(dev, dma, 256, DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+		assert_int_equal(abi4_unmapped, 2);
+		kfree(buf);
+		assert_int_equal(dmasim_debug_errors(p), 0);
+		dmasim_platform_destroy(p);
+	}
+	{
+		struct dmasim_platform *p = tu_platform("cache=abi5-tracker");
+		struct device *dev = dmasim_device_create(p, "name=t5");
+		char *buf = kmalloc(256, GFP_KERNEL);
+		dma_addr_t dma;
+
+		abi4_unmapped = 0;
+		dma = dma_map_single(dev, buf, 256, DMA_FROM_DEVICE);
+		assert_false(dma_mapping_error(dev, dma));
+		dma_unmap_single(dev, dma, 256, DMA_FROM_DEVICE);
+		assert_int_equal(abi4_unmapped, 0);
+		kfree(buf);
+		dmasim_platform_destroy(p);
+	}
+}
+
 static void test_cache_seam(void **state)
 {
 	struct dmasim_platform *p;
@@ -1155,6 +1262,97 @@ static void test_destroyed_device_not_reused(void **state)
 	assert_int_equal(tu_log.total, 1);
 	assert_log_has("first: dma_unmap_single: device");
 	assert_log_has("was destroyed");
+	dmasim_platform_destroy(p);
+}
+
+/*
+ * Issue 14 defect 6: every numeric spec value goes through one scanner that
+ * lets in digits only.  "fail=map:prob=nan" used to pass the range check
+ * (NaN compares false) and be converted to an integer: undefined behaviour.
+ */
+static const char *const absurd_numbers[] = {
+	"nan", "NaN", "inf", "-inf", "infinity", "1e3", "0x1p3", "+5", "-1", "5x", "0x", "", ".",
+	"99999999999999999999999", "0x10000000000000000", "1,5", "0.5.5", "0x-1",
+	" 5", "5 ", "5\t", /* last: a spec splits words at spaces, so only the parsers see these */
+};
+#define ABSURD_IN_SPECS (ARRAY_SIZE(absurd_numbers) - 3)
+
+static void test_spec_numbers_strict(void **state)
+{
+	/* Every numeric key of the platform, the device and the fault rules; %s is the value. */
+	static const char *const plat_specs[] = {
+		"ram=%s@0x80000000", "ram=64M@%s", "swiotlb=%s", "swiotlb=4M@%s",
+		"iommu=on iotlb=%s", "iommu=on fq=%s", "iommu=on fq_timeout=%s", "sites=%s",
+		"seed=%s", "cache=noncoherent:line=%s", "fail=map:prob=%s", "fail=map:nth=%s",
+		"fail=map:every=%s", "fail=map:times=%s",
+	};
+	static const char *const dev_specs[] = {
+		"offset=%s", "limit=%s", "mask=%s", "max_seg=%s", "seg_boundary=%s", "min_align=%s",
+	};
+	struct dmasim_platform *p, *host;
+	char spec[128];
+	u64 v = 7;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(absurd_numbers); i++) {
+		const char *n = absurd_numbers[i];
+
+		assert_int_not_equal(dmasim__parse_u64(n, &v), 0);
+		assert_int_not_equal(dmasim__parse_size(n, &v), 0);
+		assert_int_not_equal(dmasim__parse_fraction(n, 1000000, &v), 0);
+		assert_true(v == 7); /* untouched on failure */
+		for (size_t k = 0; i < ABSURD_IN_SPECS && k < ARRAY_SIZE(plat_specs); k++) {
+			snprintf(spec, sizeof(spec), plat_specs[k], n);
+			tu_log_clear();
+			p = tu_platform(spec);
+			if (p) {
+				dmasim_platform_destroy(p);
+				fail_msg("platform spec '%s' accepted", spec);
+			}
+		}
+	}
+	host = tu_platform(NULL);
+	assert_non_null(host);
+	for (size_t i = 0; i < ABSURD_IN_SPECS; i++) {
+		for (size_t k = 0; k < ARRAY_SIZE(dev_specs); k++) {
+			struct device *dev;
+
+			snprintf(spec, sizeof(spec), dev_specs[k], absurd_numbers[i]);
+			tu_log_clear();
+			dev = dmasim_device_create(host, spec);
+			if (dev)
+				fail_msg("device spec '%s' accepted", spec);
+			assert_int_equal(tu_log.total, 1);
+			assert_log_has("dmasim_device_create: bad spec");
+		}
+		snprintf(spec, sizeof(spec), "map:prob=%s", absurd_numbers[i]);
+		assert_int_equal(dmasim_fail_set(host, spec), -EINVAL);
+	}
+	dmasim_platform_destroy(host);
+
+	/* Fractions: decimal, 0 to 1, rounded to the scale. */
+	assert_int_equal(dmasim__parse_fraction("0.25", 1000000, &v), 0);
+	assert_true(v == 250000);
+	assert_int_equal(dmasim__parse_fraction("1", 1000000, &v), 0);
+	assert_true(v == 1000000);
+	assert_int_equal(dmasim__parse_fraction("1.0000", 1000000, &v), 0);
+	assert_true(v == 1000000);
+	assert_int_equal(dmasim__parse_fraction("0", 1000000, &v), 0);
+	assert_true(v == 0);
+	assert_int_equal(dmasim__parse_fraction("0.0000015", 1000000, &v), 0);
+	assert_true(v == 2);
+	assert_int_equal(dmasim__parse_fraction("0.0000014999", 1000000, &v), 0);
+	assert_true(v == 1);
+	assert_int_equal(dmasim__parse_fraction("0.9999999", 1000000, &v), 0);
+	assert_true(v == 1000000);
+	assert_int_equal(dmasim__parse_fraction("1.0000001", 1000000, &v), -ERANGE);
+	assert_int_equal(dmasim__parse_fraction("2", 1000000, &v), -ERANGE);
+	assert_int_equal(dmasim__parse_fraction("1.", 1000000, &v), -EINVAL);
+	assert_int_equal(dmasim__parse_fraction(".5", 1000000, &v), -EINVAL);
+	/* The nearest correct specs are accepted. */
+	p = tu_platform("fail=map:prob=0.5 seed=0x10 sites=3 iommu=on iotlb=64 fq=8 fq_timeout=0");
+	assert_non_null(p);
+	assert_int_equal(tu_log.total, 0);
 	dmasim_platform_destroy(p);
 }
 
@@ -1528,11 +1726,13 @@ int main(void)
 		cmocka_unit_test(test_debug_off_still_checks),
 		cmocka_unit_test(test_backend_registry),
 		cmocka_unit_test(test_cache_seam),
+		cmocka_unit_test(test_cache_abi4_unmapped),
 		cmocka_unit_test(test_device_spec),
 		cmocka_unit_test(test_device_spec_bad),
 		cmocka_unit_test(test_dev_validation),
 		cmocka_unit_test(test_destroyed_device),
 		cmocka_unit_test(test_destroyed_device_not_reused),
+		cmocka_unit_test(test_spec_numbers_strict),
 		cmocka_unit_test(test_late_failure_teardown),
 		cmocka_unit_test(test_spec_key_messages),
 		cmocka_unit_test(test_spec_split),

@@ -4,9 +4,12 @@
  * ThreadSanitizer) and per-thread state (one state per thread and owner,
  * the fast slot never hands out another owner's or a dead owner's state,
  * exiting threads are handed to the owner's hook, the owner visits every
- * live state, finishing releases the rest).
+ * live state, finishing releases the rest) and in-flight marks (a waiter
+ * returns only after an overlapping access ended, and does not wait for
+ * other keys or ranges; nested marks cover everything).
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -245,9 +248,91 @@ static void test_pt_fast_slot_tells_owners_apart(void **state)
 	free(c2);
 }
 
+/* ---- in-flight marks ---------------------------------------------------------- */
+
+struct marked {
+	struct dmasim_inflight mark;
+	atomic_int begun, go, ended_before; /* ended_before: what the accessor did last before its end */
+	atomic_int waiter_saw;              /* what the waiter saw when its wait returned */
+	unsigned long long wfirst, wlast;
+	const void *wkey;
+};
+
+static int key_a, key_b;
+
+static void *mark_accessor(void *arg)
+{
+	struct marked *m = arg;
+
+	dmasim__inflight_begin(&m->mark, &key_a, 100, 199);
+	atomic_store(&m->begun, 1);
+	while (!atomic_load(&m->go))
+		sched_yield();
+	atomic_store(&m->ended_before, 1); /* the access's "copy" */
+	dmasim__inflight_end(&m->mark);
+	return NULL;
+}
+
+static void *mark_waiter(void *arg)
+{
+	struct marked *m = arg;
+
+	dmasim__barrier_heavy();
+	dmasim__inflight_wait(&m->mark, m->wkey, m->wfirst, m->wlast);
+	atomic_store(&m->waiter_saw, atomic_load(&m->ended_before) + 1);
+	return NULL;
+}
+
+static void test_inflight_wait_returns_after_an_overlapping_access(void **state)
+{
+	struct marked m = { .wkey = &key_a, .wfirst = 150, .wlast = 400 };
+	pthread_t a, w;
+
+	(void)state;
+	dmasim__barrier_init();
+	assert_int_equal(pthread_create(&a, NULL, mark_accessor, &m), 0);
+	while (!atomic_load(&m.begun))
+		sched_yield();
+	/* Other keys and other ranges do not wait (else this thread would hang here). */
+	dmasim__barrier_heavy();
+	dmasim__inflight_wait(&m.mark, &key_b, 0, ~0ULL);
+	dmasim__inflight_wait(&m.mark, &key_a, 200, 300);
+	dmasim__inflight_wait(&m.mark, &key_a, 0, 99);
+	/* An overlapping waiter returns only after the access ended: it sees its last store. */
+	assert_int_equal(pthread_create(&w, NULL, mark_waiter, &m), 0);
+	for (int i = 0; i < 100; i++)
+		sched_yield();
+	atomic_store(&m.go, 1);
+	assert_int_equal(pthread_join(w, NULL), 0);
+	assert_int_equal(pthread_join(a, NULL), 0);
+	assert_int_equal(atomic_load(&m.waiter_saw), 2);
+	/* Ended: nothing to wait for, any key. */
+	dmasim__inflight_wait(&m.mark, NULL, 0, ~0ULL);
+}
+
+static void test_inflight_nested_mark_covers_everything(void **state)
+{
+	struct dmasim_inflight mk = { .seq = 0 };
+
+	(void)state;
+	dmasim__inflight_begin(&mk, &key_a, 100, 199);
+	dmasim__inflight_begin(&mk, &key_a, 5000, 5000);
+	/* The inner access widened the mark: any key, any address. */
+	assert_int_equal(mk.seq & 1, 1);
+	assert_null(mk.key);
+	assert_true(mk.first == 0 && mk.last == ~0ULL);
+	dmasim__inflight_end(&mk);
+	assert_int_equal(mk.seq & 1, 1);
+	dmasim__inflight_end(&mk);
+	assert_int_equal(mk.seq, 2);
+	assert_int_equal(mk.depth, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inflight_wait_returns_after_an_overlapping_access),
+		cmocka_unit_test(test_inflight_nested_mark_covers_everything),
 		cmocka_unit_test(test_seqcount_readers_never_see_a_torn_pair),
 		cmocka_unit_test(test_pt_one_state_per_thread_and_exit_hands_over),
 		cmocka_unit_test(test_pt_fast_slot_tells_owners_apart),

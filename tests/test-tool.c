@@ -415,7 +415,14 @@ static void test_matrix(void **state)
 	assert_out_has("1 machine: 1 passed, 0 failed");
 	/* A real dmasim program on every machine. */
 	assert_int_equal(tool("matrix -- '%s' map --dev mask=64", getenv("DMASIM_TOOL")), 0);
-	assert_out_has("22 machines: 22 passed, 0 failed");
+	{
+		char want[64];
+		size_t n;
+
+		dmasim_machines(&n);
+		snprintf(want, sizeof(want), "%zu machines: %zu passed, 0 failed", n, n);
+		assert_out_has(want);
+	}
 }
 
 static void test_bad_arguments(void **state)

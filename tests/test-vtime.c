@@ -18,6 +18,8 @@
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/iopoll.h>
+#include <linux/io.h>
 
 static char order[64];
 static u64 when[16];
@@ -180,6 +182,41 @@ static void test_timeouts_are_instant_and_exact(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/* A device that becomes ready 50 µs after a reset: polled with readl_poll_timeout(). */
+static const struct dmasim_reg poll_regs[] = {
+	{ .offset = 0, .name = "STATUS" },
+};
+
+static void become_ready(struct dmasim_model *m, void *arg)
+{
+	dmasim_reg_set(arg, 0, 0x80);
+}
+
+static void test_register_polling(void **state)
+{
+	struct dmasim_platform *p = tu_platform("exec=deterministic");
+	struct dmasim_model *m = dmasim_model_create(p, "slow", NULL, NULL);
+	struct dmasim_window *w = dmasim_window_add(m, &(struct dmasim_window_desc){
+			.kind = DMASIM_WINDOW_MMIO, .name = "regs", .size = 4, .regs = poll_regs,
+			.nr_regs = 1 });
+	void __iomem *regs = ioremap(dmasim_window_base(w), 4);
+	u32 val;
+
+	(void)state;
+	dmasim_model_schedule(m, 50000, become_ready, w, "ready");
+	assert_int_equal(readl_poll_timeout(regs, val, val & 0x80, 10, 1000), 0);
+	assert_int_equal(val, 0x80);
+	/* Woken by the 10 µs sleeps (usleep_range() wakes at its minimum, 3 µs) just after 50 µs. */
+	assert_true(dmasim_time_ns(p) >= 50000 && dmasim_time_ns(p) < 60000);
+	/* A bit that never comes: -ETIMEDOUT, once the 1000 µs have passed. */
+	u64 t0 = dmasim_time_ns(p);
+	assert_int_equal(readl_poll_timeout_atomic(regs, val, val & 0x1, 0, 1000), -ETIMEDOUT);
+	assert_true(dmasim_time_ns(p) - t0 >= 1000000 && dmasim_time_ns(p) - t0 <= 1002000);
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	iounmap(regs);
+	dmasim_platform_destroy(p);
+}
+
 static void test_threaded_mode(void **state)
 {
 	struct dmasim_platform *p = tu_platform("exec=threaded");
@@ -228,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_seeded_order),
 		cmocka_unit_test(test_jiffies),
 		cmocka_unit_test(test_timeouts_are_instant_and_exact),
+		cmocka_unit_test(test_register_polling),
 		cmocka_unit_test(test_threaded_mode),
 		cmocka_unit_test(test_spec_word),
 	};

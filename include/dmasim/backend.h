@@ -97,9 +97,10 @@ typedef unsigned char *(*dmasim_ram_fn)(void *cookie, phys_addr_t phys);
  * @ram: RAM access, copied from the config.
  * @ram_cookie: its cookie.
  * @cpu: the CPU view's access, copied from the config.
- * @track_mappings: appended in ABI 4 (read only when @ops->base.abi >= 4):
- *                  set by alloc() when the model wants unmapped() for every
- *                  mapping that ends (it tracks what devices own).
+ * @track_mappings: ABI 4 only (read only when @ops->base.abi == 4): set by
+ *                  alloc() when the model wants unmapped() for every mapping
+ *                  that ends.  From ABI 5 a cache model knows lines, not
+ *                  mappings, and the field is ignored (see unmapped below).
  */
 struct dmasim_cache {
 	const struct dmasim_cache_ops *ops;
@@ -120,8 +121,9 @@ struct dmasim_cache {
  * @ram_cookie: passed back to @ram and @cpu.
  * @debug: whether the platform reports misuse (debug=on).
  * @report: report a misuse seen by the model about the buffer at @phys
- *          (counted like every DMA-API report; the core adds where the
- *          buffer was mapped); @cookie is @ram_cookie.
+ *          (counted like every DMA-API report); @cookie is @ram_cookie.
+ *          The built-in models report nothing: who owns a mapping's lines,
+ *          and the misuse that follows, is DMA-API debugging's.
  * @cpu: the CPU's view of the same address.  For a model without
  *       DMASIM_CACHE_CAP_COHERENT it is a separate copy of RAM that the
  *       linear map and every CPU alias show; the model moves bytes between
@@ -152,10 +154,22 @@ struct dmasim_cache_config {
  * DMA_ATTR_SKIP_CPU_SYNC gets no for_device or for_cpu call there; a range
  * sync passes only its range.
  *
- * unmapped (optional, appended in ABI 4, called only if the instance set
+ * The hooks are the kernel's arch_sync_dma_for_device/_for_cpu points;
+ * arch_dma_prep_coherent() (memory about to be used through an uncached
+ * alias) is a for_device then a for_cpu of DMA_BIDIRECTIONAL.  A model may
+ * write a line back to RAM on its own (evict) only if the CPU dirtied it
+ * after its last maintenance: then no correct driver loses a device's
+ * write, however its mappings end.
+ *
+ * unmapped (ABI 4 only: appended in ABI 4, read only from a descriptor
+ * whose base.abi is 4 and called only if its instance set
  * @track_mappings): @dev's mapping of [@phys, @phys + @size) ended — an
  * unmap, synced or not, or the free of dma_alloc_pages() memory.  Whatever
- * the device still owned there is the CPU's again; nothing moves.
+ * the device still owned there is the CPU's again; nothing moves.  ABI 5
+ * dropped it from the contract (the field stays, so that ABI 4 descriptors
+ * keep their layout): a cache knows lines, not mappings, and the tracking
+ * of who owns a mapping moved to DMA-API debugging.  A model built for
+ * ABI 4 still loads and still gets these calls.
  */
 struct dmasim_cache_ops {
 	struct dmasim_backend base;

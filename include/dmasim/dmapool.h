@@ -48,6 +48,17 @@ DMASIM_API void *dma_pool_zalloc(struct dma_pool *pool, gfp_t mem_flags, dma_add
  * dma_pool_alloc() returned.  Foreign or double frees are reported and ignored.
  */
 DMASIM_API void dma_pool_free(struct dma_pool *pool, void *vaddr, dma_addr_t addr);
+/**
+ * dma_pool_create_node() - dma_pool_create() for NUMA node @node; dmasim's
+ * machine has one node, so @node (NUMA_NO_NODE or any) changes nothing.
+ */
+static inline struct dma_pool *dma_pool_create_node(const char *name, struct device *dev,
+						    size_t size, size_t align, size_t boundary,
+						    int node)
+{
+	(void)node;
+	return dma_pool_create(name, dev, size, align, boundary);
+}
 /** dmam_pool_create() - managed pool, destroyed with the device. */
 DMASIM_API struct dma_pool *dmam_pool_create(const char *name, struct device *dev, size_t size,
 					     size_t align, size_t allocation);

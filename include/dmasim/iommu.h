@@ -127,6 +127,53 @@ DMASIM_API int iommu_map(struct iommu_domain *domain, unsigned long iova, phys_a
  */
 DMASIM_API size_t iommu_unmap(struct iommu_domain *domain, unsigned long iova, size_t size);
 /**
+ * struct iommu_iotlb_gather - IOTLB invalidations gathered by
+ * iommu_unmap_fast() until iommu_iotlb_sync().
+ * @start: first IOVA to invalidate (ULONG_MAX while empty).
+ * @end: last IOVA to invalidate (inclusive).
+ * @pgsize: the page size of the unmapped pages (informational).
+ * @queued: the caller will flush through a flush queue (sync does nothing).
+ */
+struct iommu_iotlb_gather {
+	unsigned long start;
+	unsigned long end;
+	size_t pgsize;
+	bool queued;
+};
+
+/** iommu_iotlb_gather_init() - an empty gather. */
+static inline void iommu_iotlb_gather_init(struct iommu_iotlb_gather *gather)
+{
+	gather->start = ~0UL;
+	gather->end = 0;
+	gather->pgsize = 0;
+	gather->queued = false;
+}
+
+/**
+ * iommu_unmap_fast() - unmap @size bytes at @iova, adding the IOTLB
+ * invalidation to @iotlb_gather instead of doing it: until
+ * iommu_iotlb_sync(), the device may still reach the old pages through
+ * IOTLB entries it cached (as on real hardware).
+ * Return: the bytes unmapped (0 on a bad request, reported).
+ */
+DMASIM_API size_t iommu_unmap_fast(struct iommu_domain *domain, unsigned long iova, size_t size,
+				   struct iommu_iotlb_gather *iotlb_gather);
+/** iommu_iotlb_sync() - invalidate what @iotlb_gather holds and empty it. */
+DMASIM_API void iommu_iotlb_sync(struct iommu_domain *domain,
+				 struct iommu_iotlb_gather *iotlb_gather);
+
+struct scatterlist;
+/**
+ * iommu_map_sg() - map the physical pages of @nents entries of @sg back to
+ * back at @iova, as iommu_map() would one at a time.  Each entry's
+ * physical start and length must be multiples of the smallest page size.
+ * Return: the bytes mapped, or a negative errno (nothing stays mapped).
+ */
+DMASIM_API ssize_t iommu_map_sg(struct iommu_domain *domain, unsigned long iova,
+				struct scatterlist *sg, unsigned int nents, int prot, gfp_t gfp);
+
+/**
  * iommu_iova_to_phys() - translate like the hardware (no IOTLB fill).
  * Return: the physical address, or 0 when unmapped — ambiguous here, where
  * 0 may be RAM: prefer dmasim_iommu_iova_to_phys().

@@ -25,14 +25,19 @@
 #define DMASIM_API
 #endif
 
+/*
+ * As the kernel's <asm-generic/int-ll64.h> on every architecture: u64 is
+ * unsigned long long, so driver code printing a u64 or dma_addr_t with
+ * %llx compiles without a -Wformat warning.
+ */
 typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
-typedef uint64_t u64;
+typedef unsigned long long u64;
 typedef int8_t s8;
 typedef int16_t s16;
 typedef int32_t s32;
-typedef int64_t s64;
+typedef long long s64;
 
 /** dma_addr_t - an address on a device's bus (Z in the kernel's docs). */
 typedef u64 dma_addr_t;

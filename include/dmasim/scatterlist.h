@@ -197,6 +197,76 @@ DMASIM_API size_t sg_pcopy_to_buffer(struct scatterlist *sgl, unsigned int nents
 DMASIM_API size_t sg_zero_buffer(struct scatterlist *sgl, unsigned int nents, size_t buflen,
 				 off_t skip);
 
+/* The largest entry sg_alloc_table_from_pages() builds (page-aligned UINT_MAX), as the kernel's. */
+#define SCATTERLIST_MAX_SEGMENT (0xffffffffU & (unsigned int)PAGE_MASK)
+
+/**
+ * struct sg_append_table - a table grown by sg_alloc_append_table_from_pages().
+ * @sgt: the table (its sgl, nents, orig_nents).
+ * @prv: the last entry so far, which a further append may extend.
+ * @total_nents: entries allocated (may exceed @sgt.orig_nents until the end).
+ */
+struct sg_append_table {
+	struct sg_table sgt;
+	struct scatterlist *prv;
+	unsigned int total_nents;
+};
+
+/**
+ * sg_alloc_append_table_from_pages() - append @n_pages pages to @sgt_append.
+ * @offset: offset of the data in the first page; @size: bytes to add.
+ * @max_segment: page-aligned upper bound of one entry (at least PAGE_SIZE).
+ * @left_pages: pages the caller will still append (0 on the last call).
+ *
+ * As the kernel's lib/scatterlist.c: the first new page merges into the
+ * last entry when it continues it physically (and the entry has room);
+ * later pages merge with each other; the table stays chained and
+ * end-marked.  dmasim rebuilds the table on each append, so entry pointers
+ * from before an append are stale after it (use @prv and the table).
+ * Return: 0, -EINVAL (bad arguments; an append to a table whose last entry
+ * does not end on a page boundary), or -ENOMEM (the table is unchanged).
+ */
+DMASIM_API int sg_alloc_append_table_from_pages(struct sg_append_table *sgt_append,
+						struct page **pages, unsigned int n_pages,
+						unsigned int offset, unsigned long size,
+						unsigned int max_segment, unsigned int left_pages,
+						gfp_t gfp_mask);
+/** sg_free_append_table() - free what sg_alloc_append_table_from_pages() built. */
+DMASIM_API void sg_free_append_table(struct sg_append_table *sgt);
+
+/**
+ * sg_split() - split a list into @nb_splits new lists of given byte sizes.
+ * @in: the list; @in_mapped_nents: 0 (split by CPU length only) or the
+ * number of mapped DMA segments (then the DMA halves are split too).
+ * @skip: bytes to skip at the start; @nb_splits: how many lists.
+ * @split_sizes: bytes of each; @out: receives kmalloc'ed lists (free with kfree()).
+ * @out_mapped_nents: entries of each (may be NULL).  @gfp_mask: for the allocations.
+ *
+ * As the kernel's lib/sg_split.c.
+ * Return: 0, -EINVAL (the list is shorter than @skip plus the sizes), -ENOMEM.
+ */
+DMASIM_API int sg_split(struct scatterlist *in, const int in_mapped_nents, const off_t skip,
+			const int nb_splits, const size_t *split_sizes, struct scatterlist **out,
+			int *out_mapped_nents, gfp_t gfp_mask);
+
+/**
+ * sgl_alloc_order() - a list of pages of 2^@order pages for @length bytes.
+ * @chainable: leave room for a chain entry at the end.
+ * @nent_p: receives the number of entries (may be NULL).
+ * Return: the list (free with sgl_free_order()), or NULL.
+ */
+DMASIM_API struct scatterlist *sgl_alloc_order(unsigned long long length, unsigned int order,
+					       bool chainable, gfp_t gfp, unsigned int *nent_p);
+/** sgl_alloc() - sgl_alloc_order() of single pages. */
+DMASIM_API struct scatterlist *sgl_alloc(unsigned long long length, gfp_t gfp,
+					 unsigned int *nent_p);
+/** sgl_free_n_order() - free the pages of the first @nents entries and the list. */
+DMASIM_API void sgl_free_n_order(struct scatterlist *sgl, int nents, int order);
+/** sgl_free_order() - free a list from sgl_alloc_order(). */
+DMASIM_API void sgl_free_order(struct scatterlist *sgl, int order);
+/** sgl_free() - free a list from sgl_alloc(). */
+DMASIM_API void sgl_free(struct scatterlist *sgl);
+
 /* --- page iterators ------------------------------------------------------ */
 
 /**
@@ -234,6 +304,38 @@ DMASIM_API dma_addr_t sg_page_iter_dma_address(struct sg_dma_page_iter *dma_iter
 	for_each_sg_page((sgt)->sgl, piter, (sgt)->orig_nents, pgoffset)
 #define for_each_sgtable_dma_page(sgt, dma_iter, pgoffset) \
 	for_each_sg_dma_page((sgt)->sgl, dma_iter, (sgt)->nents, pgoffset)
+
+/* --- mapping iterator ------------------------------------------------------ */
+
+#define SG_MITER_ATOMIC (1 << 0) /* use kmap_atomic */
+#define SG_MITER_TO_SG (1 << 1) /* flush back to phys on unmap */
+#define SG_MITER_FROM_SG (1 << 2) /* nop */
+
+/**
+ * struct sg_mapping_iter - walks the bytes of a list one mapped page at a time.
+ * @page: the current page.  @addr: its CPU address (mapped with kmap).
+ * @length: bytes at @addr.  @consumed: bytes the caller used (defaults to @length).
+ */
+struct sg_mapping_iter {
+	struct page *page;
+	void *addr;
+	size_t length;
+	size_t consumed;
+	struct sg_page_iter piter;
+	unsigned int __offset;
+	unsigned int __remaining;
+	unsigned int __flags;
+};
+
+/** sg_miter_start() - start walking @nents entries of @sgl. */
+DMASIM_API void sg_miter_start(struct sg_mapping_iter *miter, struct scatterlist *sgl,
+			       unsigned int nents, unsigned int flags);
+/** sg_miter_skip() - skip @offset bytes. Return: false if the list ended first. */
+DMASIM_API bool sg_miter_skip(struct sg_mapping_iter *miter, off_t offset);
+/** sg_miter_next() - map the next piece. Return: false at the end. */
+DMASIM_API bool sg_miter_next(struct sg_mapping_iter *miter);
+/** sg_miter_stop() - unmap the current piece; call before dropping the iterator. */
+DMASIM_API void sg_miter_stop(struct sg_mapping_iter *miter);
 
 #ifdef __cplusplus
 }

@@ -19,15 +19,26 @@
  * An invalidate discards whatever the CPU wrote to the same lines, so two
  * buffers sharing a line corrupt each other, as on hardware.
  *
- * With debug on, the model tracks who owns each line (cache-ownership.c):
- * a hand-over to a device records the CPU view of its lines, any part of a
- * line coming back gives the line back, and the end of a mapping ends it.
- * It reports what hardware would silently do: the CPU writing a buffer the
- * device owns, and an invalidate throwing away bytes the CPU wrote next to
- * the buffer in a shared line.  With evict=random (seeded), lines the CPU
- * dirtied while a device owned them are written back at arbitrary syncs,
- * which overwrites what the device put in RAM: the shared-line bug made
- * visible.
+ * The model knows nothing of mappings, devices' ownership or misuse: that is
+ * DMA-API debugging's (lib/debug/ownership.c), which watches the same
+ * hand-overs from the API layer when debug is on.
+ *
+ * With evict=random (seeded), the cache also writes lines back on its own,
+ * as hardware may do with any dirty line at any time.  The model cannot see
+ * CPU stores, so it knows a line is dirty the way a cache's dirty bit would:
+ * it keeps the bytes of each line it cleaned or invalidated for a device
+ * (the line is clean then) and calls the line dirty once the CPU view
+ * differs from them.  At every maintenance operation each such dirty line
+ * is written back with probability 1/4: a CPU write to a buffer the device
+ * owns, or next to it in a shared line, then overwrites what the device put
+ * in RAM, the bug made visible.  A line maintained for the CPU (sync for
+ * the CPU, unmap) is dropped from that set: the CPU uses it now, and its
+ * write-back could not change what any correct driver sees.  The set holds
+ * at most HELD_MAX lines, the oldest leaving first (written back if
+ * dirty, as a full cache evicts).  A line only ever leaves RAM's view
+ * through a write-back of what the CPU really dirtied, so no correct
+ * sequence loses a device's write, however its mappings end.  With
+ * evict=none the model keeps no per-line state at all.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -35,21 +46,42 @@
 
 #include <dmasim/backend.h>
 
-#include "cache-ownership.h"
-
 #define DEFAULT_LINE 64
+#define HELD_MAX 4096u  /* lines remembered for evict=random (a power of two) */
+#define NO_SLOT UINT32_MAX
+
+/* A line the model cleaned or invalidated for a device: its bytes at that moment. */
+struct held {
+	phys_addr_t line;
+	uint32_t next;          /* hash chain */
+	bool used;
+};
 
 struct nc_cache {
 	struct dmasim_cache base;
 	bool evict;
 	u64 rng;
-	pthread_mutex_t lock;
-	struct dmasim_ownership *owners; /* debug on, or random eviction: who owns each line */
+	pthread_mutex_t lock;   /* evict=random: the held lines */
+	struct held *held;      /* HELD_MAX slots, filled in FIFO order */
+	unsigned char *bytes;   /* HELD_MAX lines: each slot's bytes when it was maintained */
+	uint32_t *bucket;       /* 2 * HELD_MAX chain heads */
+	uint32_t next_slot;     /* the oldest slot: the next to be reused */
 };
 
 static struct nc_cache *to_nc(struct dmasim_cache *c)
 {
 	return container_of(c, struct nc_cache, base);
+}
+
+static void nc_free(struct dmasim_cache *cache)
+{
+	struct nc_cache *c = to_nc(cache);
+
+	free(c->held);
+	free(c->bytes);
+	free(c->bucket);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
 }
 
 static struct dmasim_cache *nc_alloc(const struct dmasim_cache_config *cfg)
@@ -66,32 +98,24 @@ static struct dmasim_cache *nc_alloc(const struct dmasim_cache_config *cfg)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
+	pthread_mutex_init(&c->lock, NULL);
 	c->base.line = cfg->line ? cfg->line : DEFAULT_LINE;
 	c->base.ram = cfg->ram;
 	c->base.ram_cookie = cfg->ram_cookie;
 	c->base.cpu = cfg->cpu;
 	c->evict = evict;
 	c->rng = cfg->seed * 0x9e3779b97f4a7c15ULL + 0x5eed;
-	if (evict || (cfg->debug && cfg->report)) {
-		c->owners = dmasim__ownership_create(c->base.line, cfg->cpu, cfg->ram_cookie,
-						     cfg->debug ? cfg->report : NULL);
-		if (!c->owners) {
-			free(c);
+	if (evict) {
+		c->held = calloc(HELD_MAX, sizeof(*c->held));
+		c->bytes = malloc((size_t)HELD_MAX * c->base.line);
+		c->bucket = malloc(2 * HELD_MAX * sizeof(*c->bucket));
+		if (!c->held || !c->bytes || !c->bucket) {
+			nc_free(&c->base);
 			return NULL;
 		}
-		c->base.track_mappings = true;
+		memset(c->bucket, 0xff, 2 * HELD_MAX * sizeof(*c->bucket));
 	}
-	pthread_mutex_init(&c->lock, NULL);
 	return &c->base;
-}
-
-static void nc_free(struct dmasim_cache *cache)
-{
-	struct nc_cache *c = to_nc(cache);
-
-	dmasim__ownership_destroy(c->owners);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
 }
 
 static u64 next_random(u64 *s)
@@ -124,24 +148,108 @@ static void invalidate(struct dmasim_cache *c, phys_addr_t start, phys_addr_t en
 		       (size_t)(end - start));
 }
 
-/* A dirty line of a device's: the cache needed room, with probability 1/4. */
-static void maybe_evict(void *ctx, phys_addr_t line)
-{
-	struct nc_cache *nc = ctx;
+/* ---- evict=random: the held lines (lock held) ------------------------------------- */
 
-	if (next_random(&nc->rng) % 4 == 0)
-		clean(&nc->base, line, line + nc->base.line);
+static uint32_t *chain_of(struct nc_cache *nc, phys_addr_t line)
+{
+	u64 h = (u64)(line / nc->base.line) * 0x9e3779b97f4a7c15ULL;
+
+	return &nc->bucket[h >> (64 - __builtin_ctz(2 * HELD_MAX))];
+}
+
+static unsigned char *bytes_of(struct nc_cache *nc, uint32_t slot)
+{
+	return nc->bytes + (size_t)slot * nc->base.line;
+}
+
+static uint32_t find_held(struct nc_cache *nc, phys_addr_t line)
+{
+	uint32_t i;
+
+	for (i = *chain_of(nc, line); i != NO_SLOT; i = nc->held[i].next)
+		if (nc->held[i].line == line)
+			return i;
+	return NO_SLOT;
+}
+
+static bool dirty(struct nc_cache *nc, uint32_t slot)
+{
+	return memcmp(nc->base.cpu(nc->base.ram_cookie, nc->held[slot].line), bytes_of(nc, slot),
+		      nc->base.line) != 0;
+}
+
+/* Write a dirty held line back to RAM: it is clean again, with these bytes. */
+static void write_back(struct nc_cache *nc, uint32_t slot)
+{
+	phys_addr_t l = nc->held[slot].line;
+
+	clean(&nc->base, l, l + nc->base.line);
+	memcpy(bytes_of(nc, slot), nc->base.cpu(nc->base.ram_cookie, l), nc->base.line);
+}
+
+static void unhold(struct nc_cache *nc, uint32_t slot)
+{
+	uint32_t *pp = chain_of(nc, nc->held[slot].line);
+
+	while (*pp != slot)
+		pp = &nc->held[*pp].next;
+	*pp = nc->held[slot].next;
+	nc->held[slot].used = false;
+}
+
+/* @line was just cleaned or invalidated for a device: it is clean, with the CPU view's bytes. */
+static void hold(struct nc_cache *nc, phys_addr_t line)
+{
+	uint32_t slot = find_held(nc, line), *head;
+
+	if (slot == NO_SLOT) {
+		slot = nc->next_slot;
+		nc->next_slot = (slot + 1) & (HELD_MAX - 1);
+		if (nc->held[slot].used) {
+			/* Full: the oldest line leaves, written back if the CPU dirtied it. */
+			if (dirty(nc, slot))
+				write_back(nc, slot);
+			unhold(nc, slot);
+		}
+		head = chain_of(nc, line);
+		nc->held[slot].line = line;
+		nc->held[slot].next = *head;
+		nc->held[slot].used = true;
+		*head = slot;
+	}
+	memcpy(bytes_of(nc, slot), nc->base.cpu(nc->base.ram_cookie, line), nc->base.line);
+}
+
+static void hold_range(struct nc_cache *nc, phys_addr_t start, phys_addr_t end)
+{
+	for (phys_addr_t l = start; l < end; l += nc->base.line)
+		hold(nc, l);
+}
+
+/* The CPU takes [start, end) back: the model stops watching those lines. */
+static void drop_range(struct nc_cache *nc, phys_addr_t start, phys_addr_t end)
+{
+	for (phys_addr_t l = start; l < end; l += nc->base.line) {
+		uint32_t slot = find_held(nc, l);
+
+		if (slot != NO_SLOT)
+			unhold(nc, slot);
+	}
 }
 
 /*
- * evict=random: somewhere in the system the cache needed room.  Each line the
- * CPU dirtied while a device owned it may be written back, exactly what makes
- * a shared line visible corruption.  Lock held.
+ * Somewhere in the system the cache needed room: each held line the CPU
+ * dirtied is written back with probability 1/4, in slot order (so a seed
+ * replays exactly).
  */
 static void evict_some(struct nc_cache *nc)
 {
-	dmasim__ownership_for_each_dirty(nc->owners, maybe_evict, nc);
+	for (uint32_t i = 0; i < HELD_MAX; i++)
+		if (nc->held[i].used && dirty(nc, i) && next_random(&nc->rng) % 4 == 0)
+			write_back(nc, i);
 }
+
+/* ---- the two hooks ------------------------------------------------------------------ */
 
 static void nc_sync_for_device(struct dmasim_cache *c, struct device *dev, phys_addr_t phys,
 			       size_t size, enum dma_data_direction dir)
@@ -149,10 +257,11 @@ static void nc_sync_for_device(struct dmasim_cache *c, struct device *dev, phys_
 	struct nc_cache *nc = to_nc(c);
 	phys_addr_t start, end;
 
-	if (nc->owners)
+	(void)dev;
+	if (nc->evict) {
 		pthread_mutex_lock(&nc->lock);
-	if (nc->evict)
 		evict_some(nc);
+	}
 	lines(c, phys, size, &start, &end);
 	if (dir != DMA_FROM_DEVICE) {
 		clean(c, start, end);
@@ -164,8 +273,8 @@ static void nc_sync_for_device(struct dmasim_cache *c, struct device *dev, phys_
 			clean(c, end - c->line, end);
 		invalidate(c, start, end);
 	}
-	if (nc->owners) {
-		dmasim__ownership_to_device(nc->owners, dev, phys, size, dir);
+	if (nc->evict) {
+		hold_range(nc, start, end);
 		pthread_mutex_unlock(&nc->lock);
 	}
 }
@@ -176,29 +285,17 @@ static void nc_sync_for_cpu(struct dmasim_cache *c, struct device *dev, phys_add
 	struct nc_cache *nc = to_nc(c);
 	phys_addr_t start, end;
 
-	if (nc->owners) {
-		pthread_mutex_lock(&nc->lock);
-		if (nc->evict)
-			evict_some(nc);
-		dmasim__ownership_to_cpu(nc->owners, dev, phys, size, dir != DMA_TO_DEVICE);
-		pthread_mutex_unlock(&nc->lock);
-	}
-	if (dir == DMA_TO_DEVICE)
-		return;
+	(void)dev;
 	lines(c, phys, size, &start, &end);
-	invalidate(c, start, end);
-}
-
-/* The mapping ended, synced or not: what its device owned is the CPU's, with nothing to check. */
-static void nc_unmapped(struct dmasim_cache *c, struct device *dev, phys_addr_t phys, size_t size)
-{
-	struct nc_cache *nc = to_nc(c);
-
-	if (!nc->owners)
-		return;
-	pthread_mutex_lock(&nc->lock);
-	dmasim__ownership_end(nc->owners, dev, phys, size);
-	pthread_mutex_unlock(&nc->lock);
+	if (nc->evict) {
+		pthread_mutex_lock(&nc->lock);
+		evict_some(nc);
+		drop_range(nc, start, end);
+	}
+	if (dir != DMA_TO_DEVICE)
+		invalidate(c, start, end);
+	if (nc->evict)
+		pthread_mutex_unlock(&nc->lock);
 }
 
 const struct dmasim_cache_ops dmasim__cache_noncoherent = {
@@ -213,5 +310,4 @@ const struct dmasim_cache_ops dmasim__cache_noncoherent = {
 	.free = nc_free,
 	.sync_for_device = nc_sync_for_device,
 	.sync_for_cpu = nc_sync_for_cpu,
-	.unmapped = nc_unmapped,
 };

@@ -1,18 +1,20 @@
 /*
  * lib/cache/cache.c - the cache-model seam: one instance per platform, chosen by
- * "cache=NAME[:options]", and the two calls the DMA layers make on it.
+ * "cache=NAME[:options]", and the calls the DMA ops make on it.
  *
- * The DMA API layer and dma-direct call dmasim__cache_for_device() and
- * dmasim__cache_for_cpu() for every ownership transfer of a non-coherent
- * device, and dmasim__cache_unmapped() where a mapping ends; which model
- * runs is the backend's business.
+ * The DMA ops call dmasim__cache_for_device() and dmasim__cache_for_cpu()
+ * where the kernel calls arch_sync_dma_for_device/_for_cpu (a non-coherent
+ * device's map, sync and unmap), and dmasim__cache_prep_coherent() where it
+ * calls arch_dma_prep_coherent(); which model runs is the backend's
+ * business.  Who owns a mapping's lines is not the cache's: DMA-API
+ * debugging tracks it (lib/debug/ownership.c).
+ *
+ * May use: lib/core/core.h.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cache/cache.h"
-/* Known exception (lib/README.md): reports name the mapping's call site. */
-#include "debug/debug.h"
 
 static unsigned char *ram_access(void *cookie, phys_addr_t phys)
 {
@@ -24,23 +26,21 @@ static unsigned char *cpu_access(void *cookie, phys_addr_t phys)
 	return dmasim__cpu_ptr(cookie, phys);
 }
 
-/* A misuse the model saw, about the buffer at @phys: say where that buffer was mapped. */
+/*
+ * A misuse a backend saw (the built-in models report none: misuse is
+ * DMA-API debugging's to find).  Counted like every DMA-API report.
+ */
 static void cache_report(void *cookie, struct device *dev, phys_addr_t phys, const char *msg)
 {
 	struct dmasim_platform *p = cookie;
-	struct dmasim_device *d;
-	struct dmasim_map rec;
-	char site[400] = "";
 
-	if (!dev || dev->dmasim_magic != DMASIM_DEVICE_MAGIC) {
-		if (p->debug)
-			dmasim__report(p, "cache: %s", msg);
+	(void)phys;
+	if (!p->debug)
 		return;
-	}
-	d = to_dmasim(dev);
-	if (dmasim__map_find_phys(d, phys, &rec))
-		dmasim__map_site(&rec, site, sizeof(site));
-	dmasim__debug_report(d, "%s%s", msg, site);
+	if (!dev || dev->dmasim_magic != DMASIM_DEVICE_MAGIC)
+		dmasim__report(p, "cache: %s", msg);
+	else
+		dmasim__debug_report(to_dmasim(dev), "%s", msg);
 }
 
 /*
@@ -123,7 +123,9 @@ int dmasim__cache_create(struct dmasim_platform *p, const struct dmasim_cache_ch
 		return -EINVAL;
 	}
 	p->cache->ops = ops;
-	if (ops->base.abi >= 4 && p->cache->track_mappings && !ops->unmapped) {
+	/* ABI 4 only: a model that asked to hear where mappings end (see <dmasim/backend.h>). */
+	p->cache_tracks = ops->base.abi == 4 && p->cache->track_mappings;
+	if (p->cache_tracks && !ops->unmapped) {
 		snprintf(err, errlen, "cache=%s: the model tracks mappings but has no unmapped()", value);
 		return -EINVAL;
 	}
@@ -162,6 +164,23 @@ void dmasim__cache_end_mapping(struct dmasim_device *d, phys_addr_t phys, size_t
 {
 	struct dmasim_cache *c = d->plat->cache;
 
-	if (c->ops->base.abi >= 4 && c->track_mappings)
+	if (d->plat->cache_tracks)
 		c->ops->unmapped(c, &d->dev, phys, size);
+}
+
+/*
+ * As arch_dma_prep_coherent() (arch/arm64/mm/dma-mapping.c: clean and
+ * invalidate): memory about to be used through an uncached alias leaves the
+ * cache, so no line the CPU once dirtied there can be written back over
+ * what the device puts in RAM.  A clean and an invalidate, through the
+ * model's two hooks.
+ */
+void dmasim__cache_prep_coherent(struct dmasim_device *d, phys_addr_t phys, size_t size)
+{
+	struct dmasim_cache *c = d->plat->cache;
+
+	if (d->dev.dma_coherent || (c->ops->base.caps & DMASIM_CACHE_CAP_COHERENT))
+		return;
+	c->ops->sync_for_device(c, &d->dev, phys, size, DMA_BIDIRECTIONAL);
+	c->ops->sync_for_cpu(c, &d->dev, phys, size, DMA_BIDIRECTIONAL);
 }

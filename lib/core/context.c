@@ -7,6 +7,7 @@
  */
 #include "core/core.h"
 
+#include <dmasim/locking.h>
 #include <dmasim/model.h>
 
 static _Thread_local int irq_depth;   /* nested handlers (dmasim_irq_enter()) */
@@ -88,7 +89,7 @@ bool dmasim_might_sleep(const char *call)
 {
 	struct dmasim_platform *p;
 
-	if (!dmasim_in_atomic())
+	if (!dmasim_in_atomic() && !dmasim_spin_held())
 		return false;
 	p = dmasim_platform_current();
 	if (irq_depth > 0 && irq_line >= 0)
@@ -97,8 +98,11 @@ bool dmasim_might_sleep(const char *call)
 	else if (irq_depth > 0)
 		dmasim__report(p, "BUG: sleeping function called from invalid context: %s in interrupt context",
 			       call);
-	else
+	else if (irqs_off)
 		dmasim__report(p, "BUG: sleeping function called from invalid context: %s with interrupts disabled (irqs_disabled(): 1)",
+			       call);
+	else
+		dmasim__report(p, "BUG: sleeping function called from invalid context: %s with a spinlock held (in_atomic(): 1)",
 			       call);
 	return true;
 }

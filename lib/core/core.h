@@ -47,8 +47,15 @@ int dmasim__spec_expand_machines(struct dmasim_spec *s, char *err, size_t errlen
 const char *dmasim__spec_get(const struct dmasim_spec *s, const char *key);
 /* The first key not in @known (NULL-terminated), or NULL. */
 const char *dmasim__spec_unknown(const struct dmasim_spec *s, const char *const *known);
+/*
+ * Numbers in spec values, all through one digit scanner (spec.c): digits
+ * only, no sign, space, exponent, NaN or infinity, nothing after the number;
+ * 0 or -EINVAL (syntax) / -ERANGE (beyond 64 bits, or above 1 for a fraction).
+ */
 int dmasim__parse_u64(const char *s, u64 *out);     /* decimal or 0x hex */
 int dmasim__parse_size(const char *s, u64 *out);    /* with K/M/G/T suffix */
+/* A decimal fraction "D[.DDD]" between 0 and 1, as a count of 1/@scale (rounded). */
+int dmasim__parse_fraction(const char *s, u64 scale, u64 *out);
 int dmasim__parse_bool(const char *s, bool *out);   /* 0/1/on/off/yes/no/true/false */
 /* @size in the largest exact unit ("256M", "4K", "1500"); returns @buf. */
 const char *dmasim__format_size(u64 size, char *buf, size_t len);
@@ -169,6 +176,8 @@ struct dmasim_device {
 	unsigned long seq;
 	LIST_HEAD(, dmasim_devres) devres;
 	LIST_HEAD(, dma_pool) pools;
+	/* Device accesses on a bus window that DMA-API debugging let through, not yet copied. */
+	LIST_HEAD(, dmasim_dev_access) accesses;
 	LIST_ENTRY(dmasim_device) link;
 	/* Behind the IOMMU: the domain translating now (NULL = blocked) and the default one. */
 	bool behind_iommu;
@@ -316,20 +325,26 @@ struct dmasim_platform {
 	phys_addr_t swiotlb_base;       /* the pool, for the inline dmasim__swiotlb_is_bounce() */
 	u64 swiotlb_size;               /* 0 without one */
 	struct dmasim_cache *cache;
+	bool cache_tracks;              /* the model is ABI 4 and asked for unmapped() calls */
 	struct dmasim_iommu *iommu;
 	struct dmasim_fail *fail;
 	int fail_rules;                 /* how many: 0 keeps the hot paths to one load */
 	struct dmasim_trace *trace;
 	bool tracing;
 	struct dmasim_cachelines *cachelines;
+	struct dmasim_ownership *ownership; /* DMA-API debugging: who owns each line */
 	/*
 	 * Device models (lib/dev/machine.c): made on first use; exec= chooses
-	 * threaded or deterministic execution.  machine_fini, set by lib/dev
-	 * with the machine, stops and frees it first in dmasim_platform_destroy()
-	 * (before the devices go): the machine calls no layer above it.
+	 * threaded or deterministic execution.  The hooks, set by lib/dev with
+	 * the machine, keep the machine layer from calling up:
+	 * dmasim_platform_destroy() calls machine_stop (the models go: they are
+	 * the devices' hardware) before it destroys the devices (whose devm_
+	 * interrupts and mappings are released into a live machine), and
+	 * machine_fini at teardown.
 	 */
 	bool exec_threaded;
 	struct dmasim_machine *machine;
+	void (*machine_stop)(struct dmasim_platform *p);
 	void (*machine_fini)(struct dmasim_platform *p);
 
 	pthread_mutex_t log_lock;
@@ -352,6 +367,8 @@ static inline bool dmasim__should_fail(struct dmasim_platform *p, enum dmasim_fa
 	return dmasim__should_fail_rules(p, kind, d, call);
 }
 
+/* vsnprintf() with the kernel's printk %p extensions (%pad, %pa, %pe, %pS, %pM, %*ph). */
+int dmasim__vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 void dmasim__log(struct dmasim_platform *p, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void dmasim__vlog(struct dmasim_platform *p, int level, const char *fmt, va_list ap);

@@ -370,6 +370,7 @@ struct device *dmasim_device_create(struct dmasim_platform *p, const char *spec)
 	d->ops = &dmasim__direct_ops;
 	d->bus = &dmasim__bus_window;
 	RB_INIT(&d->maps);
+	LIST_INIT(&d->accesses);
 	SLIST_INIT(&d->free_maps);
 	LIST_INIT(&d->devres);
 	LIST_INIT(&d->pools);

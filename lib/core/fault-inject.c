@@ -87,12 +87,10 @@ static int parse_rule(const char *text, struct fail_rule *r, char *err, size_t e
 				goto bad;
 			strcpy(r->dev, eq);
 		} else if (!strcmp(w, "prob")) {
-			char *end;
-			double p = strtod(eq, &end);
-
-			if (*end || p < 0 || p > 1)
+			/* A decimal fraction, counted in millionths: no NaN or infinity to convert. */
+			if (dmasim__parse_fraction(eq, 1000000, &v))
 				goto bad;
-			r->prob_ppm = (unsigned int)(p * 1e6 + 0.5);
+			r->prob_ppm = (unsigned int)v;
 			have_when = true;
 		} else if (!dmasim__parse_u64(eq, &v) && v) {
 			if (!strcmp(w, "nth"))

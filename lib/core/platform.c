@@ -131,7 +131,7 @@ void dmasim_dev_printk(int level, const struct device *dev, const char *fmt, ...
 	if (dev && dev->dmasim_magic == DMASIM_DEVICE_MAGIC)
 		p = container_of(dev, struct dmasim_device, dev)->plat;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	dmasim__vsnprintf(msg, sizeof(msg), fmt, ap); /* with the kernel's %pad, %pe, ... */
 	va_end(ap);
 	/* Driver messages usually end in a newline; the log takes lines without. */
 	if (msg[0] && msg[strlen(msg) - 1] == '\n')
@@ -450,10 +450,13 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
  */
 static void teardown(struct dmasim_platform *p)
 {
+	if (p->machine_fini)
+		p->machine_fini(p);
 	dmasim__iommu_destroy(p);
 	dmasim__fail_destroy(p);
 	dmasim__trace_destroy(p);
 	dmasim__cachelines_destroy(p);
+	dmasim__ownership_destroy(p);
 	dmasim__alias_destroy_all(p);
 	dmasim__cache_destroy(p);
 	dmasim__slab_destroy(p);
@@ -521,8 +524,8 @@ void dmasim_platform_destroy(struct dmasim_platform *p)
 
 	if (!p)
 		return;
-	if (p->machine_fini) /* models first: they are the hardware of the devices */
-		p->machine_fini(p);
+	if (p->machine_stop) /* models first: they are the hardware of the devices */
+		p->machine_stop(p);
 	while ((d = LIST_FIRST(&p->devices)) != NULL)
 		dmasim_device_destroy(&d->dev);
 	pthread_mutex_lock(&plat_lock);

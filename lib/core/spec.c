@@ -147,22 +147,63 @@ const char *dmasim__spec_unknown(const struct dmasim_spec *s, const char *const 
 	return NULL;
 }
 
-/* Decimal, or hex with 0x: base 0 would read a leading 0 as octal ("010" = 8). */
-static int num_base(const char *s)
+/*
+ * The one number scanner behind every numeric spec value (integers, sizes,
+ * addresses, fault-injection counts and probabilities): digits of @base and
+ * nothing else, so no sign, no space, no exponent, no "nan" or "inf" can get
+ * in.  Scans from *@s while digits last and leaves *@s after them; @digits
+ * counts them.  Return 0, or -ERANGE if the value does not fit in 64 bits.
+ */
+static int scan_digits(const char **s, unsigned int base, u64 *out, unsigned int *digits)
 {
-	return s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
+	u64 v = 0;
+
+	*digits = 0;
+	for (;; (*s)++) {
+		int c = (unsigned char)**s, dv;
+
+		if (c >= '0' && c <= '9')
+			dv = c - '0';
+		else if (base == 16 && isxdigit(c))
+			dv = 10 + tolower(c) - 'a';
+		else
+			break;
+		if (v > (UINT64_MAX - (u64)dv) / base)
+			return -ERANGE;
+		v = v * base + (u64)dv;
+		(*digits)++;
+	}
+	*out = v;
+	return 0;
+}
+
+/* An unsigned number at *@s: decimal, or hex with 0x (never octal: "010" is 10). */
+static int scan_number(const char **s, u64 *out)
+{
+	unsigned int base = 10, digits;
+	int ret;
+
+	if ((*s)[0] == '0' && ((*s)[1] == 'x' || (*s)[1] == 'X')) {
+		base = 16;
+		*s += 2;
+	}
+	ret = scan_digits(s, base, out, &digits);
+	if (ret)
+		return ret;
+	return digits ? 0 : -EINVAL;
 }
 
 int dmasim__parse_u64(const char *s, u64 *out)
 {
-	char *end;
-	unsigned long long v;
+	u64 v;
+	int ret;
 
-	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
+	if (!s)
 		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, num_base(s));
-	if (errno || *end)
+	ret = scan_number(&s, &v);
+	if (ret)
+		return ret;
+	if (*s)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -170,30 +211,70 @@ int dmasim__parse_u64(const char *s, u64 *out)
 
 int dmasim__parse_size(const char *s, u64 *out)
 {
-	char *end;
-	unsigned long long v;
 	unsigned int shift = 0;
+	u64 v;
+	int ret;
 
-	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
+	if (!s)
 		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, num_base(s));
-	if (errno || end == s)
-		return -EINVAL;
-	switch (toupper((unsigned char)*end)) {
-	case 'K': shift = 10; end++; break;
-	case 'M': shift = 20; end++; break;
-	case 'G': shift = 30; end++; break;
-	case 'T': shift = 40; end++; break;
+	ret = scan_number(&s, &v);
+	if (ret)
+		return ret;
+	switch (toupper((unsigned char)*s)) {
+	case 'K': shift = 10; s++; break;
+	case 'M': shift = 20; s++; break;
+	case 'G': shift = 30; s++; break;
+	case 'T': shift = 40; s++; break;
 	default: break;
 	}
-	if (shift && (!strcmp(end, "iB") || !strcmp(end, "B")))
-		end += strlen(end);
-	if (*end)
+	if (shift && (!strcmp(s, "iB") || !strcmp(s, "B")))
+		s += strlen(s);
+	if (*s)
 		return -EINVAL;
-	if (shift && v > (~0ULL >> shift))
+	if (shift && v > (UINT64_MAX >> shift))
 		return -ERANGE;
 	*out = v << shift;
+	return 0;
+}
+
+int dmasim__parse_fraction(const char *s, u64 scale, u64 *out)
+{
+	unsigned int digits;
+	u64 whole, frac = 0, unit = scale;
+	int ret;
+
+	if (!s || !scale)
+		return -EINVAL;
+	ret = scan_digits(&s, 10, &whole, &digits);
+	if (ret || !digits)
+		return ret ? ret : -EINVAL;
+	if (whole > 1)
+		return -ERANGE;
+	if (*s == '.') {
+		bool round_up = false, first_extra = true;
+
+		s++;
+		if (!isdigit((unsigned char)*s))
+			return -EINVAL;
+		/* Digits while they still count at @scale; the first one past decides rounding. */
+		for (; isdigit((unsigned char)*s); s++) {
+			if (whole && *s != '0')
+				return -ERANGE; /* above 1, however little */
+			if (unit >= 10) {
+				unit /= 10;
+				frac += (u64)(*s - '0') * unit;
+			} else if (first_extra) {
+				round_up = *s >= '5';
+				first_extra = false;
+			}
+		}
+		frac += round_up;
+	}
+	if (*s)
+		return -EINVAL;
+	if (whole * scale + frac > scale)
+		return -ERANGE;
+	*out = whole * scale + frac;
 	return 0;
 }
 

@@ -1,8 +1,16 @@
 /*
- * lib/core/sync.c - the slow paths of per-thread state (lib/core/sync.h): making a
- * thread's state on its first use, and handing it back when it exits.
+ * lib/core/sync.c - the slow paths of lib/core/sync.h: making a thread's
+ * state on its first use and handing it back when it exits; the heavy
+ * barrier and the wait of in-flight marks.
  */
+#include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#endif
 
 #include "core/sync.h"
 
@@ -82,4 +90,82 @@ struct dmasim_pt_state *dmasim__pt_get_slow(struct dmasim_pt_owner *o, struct dm
 	last->serial = o->serial;
 	last->state = s;
 	return s;
+}
+
+/* ---- in-flight marks ------------------------------------------------------ */
+
+bool dmasim__membarrier_ok;
+#ifdef DMASIM_TSAN
+unsigned long dmasim__fence_word;
+#endif
+
+static pthread_once_t barrier_once = PTHREAD_ONCE_INIT;
+
+static void barrier_setup(void)
+{
+#if defined(__linux__) && defined(__NR_membarrier) && !defined(DMASIM_TSAN)
+	int cmds = (int)syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+
+	/*
+	 * The expedited command needs registering; a kernel without it (before
+	 * 4.14), a seccomp filter or valgrind that refuses it leaves the fences.
+	 * ThreadSanitizer knows nothing of membarrier(): fences there, so that
+	 * what it checks is what runs.
+	 */
+	if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+	    !syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0))
+		__atomic_store_n(&dmasim__membarrier_ok, true, __ATOMIC_RELEASE);
+#endif
+}
+
+void dmasim__barrier_init(void)
+{
+	pthread_once(&barrier_once, barrier_setup);
+}
+
+void dmasim__barrier_heavy(void)
+{
+#if defined(__linux__) && defined(__NR_membarrier)
+	if (__atomic_load_n(&dmasim__membarrier_ok, __ATOMIC_ACQUIRE) &&
+	    !syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0))
+		return;
+	/*
+	 * Only once registered does an accessor skip its fence, and a
+	 * registration is never undone: the command cannot fail afterwards.
+	 */
+#endif
+	dmasim__fence(__ATOMIC_SEQ_CST);
+}
+
+void dmasim__inflight_wait(const struct dmasim_inflight *m, const void *key,
+			   unsigned long long first, unsigned long long last)
+{
+	unsigned long s = __atomic_load_n(&m->seq, __ATOMIC_ACQUIRE);
+	unsigned int spins = 0;
+
+	if (m->shared) {
+		while (__atomic_load_n(&m->seq, __ATOMIC_ACQUIRE))
+			if (++spins > 64)
+				sched_yield();
+		return;
+	}
+	if (!(s & 1))
+		return;
+	{
+		const void *k = __atomic_load_n(&m->key, __ATOMIC_RELAXED);
+		unsigned long long f = __atomic_load_n(&m->first, __ATOMIC_RELAXED);
+		unsigned long long l = __atomic_load_n(&m->last, __ATOMIC_RELAXED);
+
+		/* A changed count: that access ended, what was read may be the next one's. */
+		dmasim__fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&m->seq, __ATOMIC_RELAXED) != s)
+			return;
+		if (key && k && k != key)
+			return;
+		if (l < first || f > last)
+			return;
+	}
+	while (__atomic_load_n(&m->seq, __ATOMIC_ACQUIRE) == s)
+		if (++spins > 64)
+			sched_yield();
 }

@@ -1,5 +1,5 @@
 /*
- * lib/core/sync.h - dmasim's two shared concurrency helpers, and its lock order.
+ * lib/core/sync.h - dmasim's shared concurrency helpers, and its lock order.
  *
  * Here, not in include/dmasim/: it is no public API and no backend ABI
  * (its functions are dmasim__ internals, hidden from the shared library, so
@@ -18,6 +18,10 @@
  *    owner's list so that the owner can visit them all (flush every queue,
  *    sum every count); a thread's state is handed to the owner's exit hook
  *    when the thread exits.
+ * 3. In-flight marks (struct dmasim_inflight): a device access publishes
+ *    what it goes through on its own thread's line, without a locked
+ *    instruction; an unmap or flush that removed a translation makes one
+ *    heavy barrier (membarrier()) and waits for the marks that overlap it.
  *
  * ---- The lock order -------------------------------------------------------
  *
@@ -35,16 +39,16 @@
  *  4. pool->lock (lib/dma/dmapool.c, mutex): one dma_pool's pages and blocks.
  *     -> dma_free_coherent() at pool destruction, so everything below.
  *     Taken after d->lock is dropped, never inside it.
- *  5. nc->lock (lib/cache/cache-noncoherent.c, mutex): the cache model's lines
- *     and the CPU/device ownership of each.  -> its misuse report, which
- *     looks up the device's records (6, to say where the buffer was
- *     mapped) and logs (18).
+ *  5. nc->lock (lib/cache/cache-noncoherent.c, mutex): evict=random's held
+ *     lines (those the model last cleaned or invalidated for a device, with
+ *     their bytes then).  Leaf: the model reports nothing and calls
+ *     nothing above it.  Not taken with evict=none.
  *  6. d->lock (device, mutex): the device's mapping records (the debug
  *     layer's entries, lib/debug/entry.c), its record cache, its pools
  *     list and devres list.  Held for tree updates and copies only;
  *     dropped around every call out (release hooks, unmaps, reports).
- *  7. iommu->lock (iommu-internal.h, mutex): domains and their ids, the
- *     fault ring, and the "flush every queue" decisions (fq_first_ns).
+ *  7. iommu->lock (iommu-internal.h, mutex): domains and their ids and the
+ *     "flush every queue" decisions (fq_first_ns).
  *     -> 8 (flush of every queue).  Never held over a fault handler.
  *  8. iommu->threads.lock (a struct dmasim_pt_owner, mutex): the list of
  *     every thread's struct iommu_thread; an exiting thread's queue is
@@ -84,8 +88,15 @@
  *     sw->lock (lib/dma/swiotlb.c, spinlock: bitmap searches, slot updates;
  *     -> 18 only through an internal DMASIM_WARN_ON),
  *     c->lock (lib/debug/cacheline.c, mutex: the cache-line overlap tree),
+ *     o->lock (lib/debug/ownership.c, mutex: who owns each line of a
+ *     mapping, and the snapshots; its walks of a device's bus translation
+ *     take no lock, and its reports are made after it is dropped),
  *     f->lock (lib/core/fault-inject.c, mutex: the rules and their random
- *     state).
+ *     state),
+ *     iommu->fault_lock (iommu-internal.h, mutex: the fault ring),
+ *     iommu->marks_lock (iommu-internal.h, mutex: the list of threads that
+ *     make device accesses, with their in-flight marks; held while waiting
+ *     for marks, see "Waiting for device accesses" below).
  *     Device models (lib/dev/, dev/dev.h): mdl->lock (a model's mutex, held
  *     over its register callbacks and events) -> mach->lock (the machine:
  *     event queues, interrupt lines, windows, the deterministic clock) ->
@@ -95,7 +106,7 @@
  * 18. t->lock (lib/core/trace.c, mutex): the trace sink; the user's trace
  *     callback runs under it.  p->log_lock (platform, mutex): the user's
  *     log callback runs under it (trace events and reports may come
- *     under 4, 5, 9 and 10).  Neither callback may call back into dmasim.
+ *     under 4, 9 and 10).  Neither callback may call back into dmasim.
  *
  * What runs without locks:
  *  - IOTLB hits: dmasim__iotlb_lookup() reads a set under its sequence
@@ -112,6 +123,30 @@
  *    counts, the per-thread event counts (written by their thread only,
  *    summed under 8), fault and flush counts: atomics.
  *  - The per-thread "last used" slots of struct dmasim_pt_last (TLS).
+ *  - In-flight marks: written by their thread only (plain stores, release
+ *    at the end of an access), read by waiters after a heavy barrier; the
+ *    count of threads with a mark (iommu->naccessors) is read without a
+ *    lock by every invalidation, written only at a thread's first access
+ *    (followed by a heavy barrier) and at its exit.
+ *
+ * Waiting for device accesses in flight (issue 14, defect 5).  A device
+ * access behind an IOMMU holds its thread's in-flight mark from its first
+ * translation to its last copy (dmasim__iommu_translate_access(),
+ * lib/dev/dev-access.c); a strict unmap's IOTLB sync, any other IOTLB
+ * invalidation and the whole-IOTLB flush of a lazy queue wait, after their
+ * removal, for the marks that overlap it (dmasim__iommu_wait_inflight()),
+ * under whatever they hold (7-10, 16 not).  So, while a mark is held, an
+ * access takes only: IOTLB set locks (16, a fill), iommu->fault_lock, t->lock
+ * and p->log_lock (a fault's record, trace and report), d->lock (6, the
+ * debug layer's notes; no waiter holds it), and it calls the domain's fault
+ * handler only for a piece after the first (the first piece's mark ends
+ * before its fault): such a handler must not wait for another thread's
+ * unmap.  A timed-out flush queue is flushed by an access before it takes
+ * its mark, never after.  A waiter skips its own thread's mark.
+ * Without an IOMMU, DMA-API debugging lists an access it let through on
+ * d->accesses under d->lock, with its record lookup, until the access's
+ * last copy; an unmap that removes a record waits for the listed accesses
+ * that overlap it, dropping d->lock while it waits (lib/debug/entry.c).
  *
  * dma-iommu's map path takes the IOVA allocator's locks (11-13 or b->lock),
  * then maps through the format (14, 15, 17) and fills the IOTLB (16), one
@@ -252,6 +287,15 @@ static inline struct dmasim_pt_state *dmasim__pt_get(struct dmasim_pt_owner *o,
 	return dmasim__pt_get_slow(o, last);
 }
 
+/* This thread's state in @o if it has one (never makes one, takes no lock). */
+static inline struct dmasim_pt_state *dmasim__pt_peek(struct dmasim_pt_owner *o,
+						     struct dmasim_pt_last *last)
+{
+	if (last->serial == o->serial)
+		return last->state;
+	return o->key_ok ? pthread_getspecific(o->key) : NULL;
+}
+
 /* Visit every thread's state: between these, LIST_FOREACH(s, &o->states, link). */
 static inline void dmasim__pt_lock(struct dmasim_pt_owner *o)
 {
@@ -264,5 +308,126 @@ static inline void dmasim__pt_unlock(struct dmasim_pt_owner *o)
 }
 
 #define dmasim__pt_foreach(s, o) LIST_FOREACH((s), &(o)->states, link)
+
+/* ---- 3. in-flight marks --------------------------------------------------- */
+
+/*
+ * An asymmetric "an access is in flight" mark, as userspace RCU's membarrier
+ * flavour: the many (device accesses) publish what they go through on a
+ * line only their own thread writes, with no locked instruction; the few
+ * (an unmap, the flush that retires IOVAs) pay for the ordering with one
+ * dmasim__barrier_heavy() and then wait for the marks that overlap what they
+ * took away.
+ *
+ * The protocol (the classic store-buffer pattern, made safe on both sides):
+ *   accessor:  dmasim__inflight_begin() (stores the mark, then
+ *              dmasim__barrier_light()); reads the translation; copies;
+ *              dmasim__inflight_end() (a release store).
+ *   waiter:    removes the translation (the page-table entry, the IOTLB
+ *              entry, the record); dmasim__barrier_heavy();
+ *              dmasim__inflight_wait() on every thread's mark.
+ * Either the accessor's mark is visible to the waiter (which then waits for
+ * its end, and the end's release orders the copy before whatever the waiter
+ * does next), or the accessor's read of the translation comes after the
+ * removal and finds nothing.  The light barrier is a compiler barrier where
+ * the heavy one is membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) (every
+ * running thread of the process executes a full barrier), else both are
+ * seq_cst fences (dmasim__barrier_init() decides, once per process).
+ *
+ * A mark nests (a fault handler's own device access inside an access): the
+ * inner begin widens the outer mark to everything.  A mark with @shared set
+ * is a count of anonymous accessors (threads that could get no mark of their
+ * own): every begin and end is a locked instruction on it, and a waiter
+ * waits for it to drain whatever they touch.
+ */
+struct dmasim_inflight {
+	unsigned long seq;               /* odd while its owner is in an access */
+	const void *key;                 /* what the access goes through; NULL: anything */
+	unsigned long long first, last;  /* the addresses it may touch (inclusive) */
+	unsigned int depth;              /* owner only: nesting */
+	bool shared;                     /* a count of anonymous accessors instead */
+};
+
+/*
+ * A memory fence.  GCC refuses atomic_thread_fence() under ThreadSanitizer
+ * (which does not model fences): there, a read-modify-write of one word with
+ * the same order stands in (a full barrier on the machine too).
+ */
+#if defined(__SANITIZE_THREAD__)
+#define DMASIM_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define DMASIM_TSAN 1
+#endif
+#endif
+#ifdef DMASIM_TSAN
+extern unsigned long dmasim__fence_word;
+#define dmasim__fence(order) ((void)__atomic_fetch_add(&dmasim__fence_word, 0, (order)))
+#else
+#define dmasim__fence(order) __atomic_thread_fence(order)
+#endif
+
+/* Whether membarrier() works in this process (set once by dmasim__barrier_init()). */
+extern bool dmasim__membarrier_ok;
+
+/* Register this process for membarrier(), once; later calls do nothing. */
+void dmasim__barrier_init(void);
+
+/* The accessor's half of the ordering: after its mark, before its reads. */
+static inline void dmasim__barrier_light(void)
+{
+	if (__builtin_expect(__atomic_load_n(&dmasim__membarrier_ok, __ATOMIC_RELAXED), 1))
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	else
+		dmasim__fence(__ATOMIC_SEQ_CST);
+}
+
+/* The waiter's half: after the removal, before it reads any mark. */
+void dmasim__barrier_heavy(void);
+
+/* The owner of @m begins an access to [@first, @last] through @key. */
+static inline void dmasim__inflight_begin(struct dmasim_inflight *m, const void *key,
+					  unsigned long long first, unsigned long long last)
+{
+	if (__builtin_expect(m->shared, 0)) {
+		__atomic_fetch_add(&m->seq, 1, __ATOMIC_SEQ_CST);
+		return;
+	}
+	if (__builtin_expect(m->depth++ != 0, 0)) {
+		/* Nested: cover whatever the inner access touches too. */
+		__atomic_store_n(&m->key, NULL, __ATOMIC_RELAXED);
+		__atomic_store_n(&m->first, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&m->last, ~0ULL, __ATOMIC_RELAXED);
+		dmasim__barrier_light();
+		return;
+	}
+	/* As a sequence count's writer: the last end's count before these. */
+	dmasim__fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&m->key, key, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->first, first, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->last, last, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->seq, m->seq + 1, __ATOMIC_RELEASE);
+	dmasim__barrier_light();
+}
+
+/* The owner of @m ends its access: everything it copied is ordered before a waiter's return. */
+static inline void dmasim__inflight_end(struct dmasim_inflight *m)
+{
+	if (__builtin_expect(m->shared, 0)) {
+		__atomic_fetch_sub(&m->seq, 1, __ATOMIC_RELEASE);
+		return;
+	}
+	if (--m->depth)
+		return;
+	__atomic_store_n(&m->seq, m->seq + 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * After dmasim__barrier_heavy(): wait until @m (another thread's) holds no
+ * access to [@first, @last] through @key (NULL: any key) that began before
+ * the barrier.  Spins, yielding: accesses are copies, short.
+ */
+void dmasim__inflight_wait(const struct dmasim_inflight *m, const void *key,
+			   unsigned long long first, unsigned long long last);
 
 #endif /* DMASIM_SYNC_H */

@@ -16,18 +16,58 @@ bool dmasim__debug_map_phys(struct dmasim_device *d, const char *call, phys_addr
 			    unsigned long attrs, enum dmasim_map_kind kind, dma_addr_t dma,
 			    phys_addr_t tlb, void *caller)
 {
+	struct dmasim_map *m;
+
 	dmasim__cachelines_add(d, call, phys, size, dir, attrs);
-	if (dmasim__map_add_streaming(d, dma, size, phys, tlb, cpu, dir, kind, attrs, caller))
-		return true;
-	dmasim__cachelines_del(d, phys, size, dir, attrs);
-	return false;
+	m = dmasim__map_add_streaming(d, dma, size, phys, tlb, cpu, dir, kind, attrs, caller);
+	if (!m) {
+		dmasim__cachelines_del(d, phys, size, dir, attrs);
+		return false;
+	}
+	/* The map's maintenance gave the lines to the device (not with DMA_ATTR_SKIP_CPU_SYNC). */
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && dmasim__own_tracked(d)) {
+		struct dmasim_map rec;
+
+		dmasim__map_fill(&rec, dma, size, phys, tlb, cpu, dir, kind, attrs, caller);
+		rec.seq = m->seq; /* the handle is not the driver's yet: nothing else touches m */
+		dmasim__own_to_device(d, &rec, dma, size);
+	}
+	return true;
+}
+
+bool dmasim__debug_map_record(struct dmasim_device *d, const struct dmasim_map *tmpl)
+{
+	struct dmasim_map *m = dmasim__map_add(d, tmpl);
+
+	if (!m)
+		return false;
+	/* A dma_iova_link() link: its maintenance gave its lines to the device. */
+	if (tmpl->kind == MAP_IOVA && !(tmpl->attrs & DMA_ATTR_SKIP_CPU_SYNC) &&
+	    dmasim__own_tracked(d)) {
+		struct dmasim_map rec = *tmpl;
+
+		rec.seq = m->seq;
+		dmasim__own_to_device(d, &rec, rec.dma, rec.size);
+	}
+	return true;
+}
+
+void dmasim__debug_unlink(struct dmasim_device *d, const struct dmasim_map *m,
+			  unsigned long attrs)
+{
+	if (!dmasim__own_tracked(d))
+		return;
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		dmasim__own_to_cpu(d, m, m->dma, m->size);
+	dmasim__own_end(d, m->seq);
 }
 
 /* The entry an unmap of this thread is releasing (between the hook and its _done). */
 static _Thread_local struct dmasim_map unmapping;
 
 bool dmasim__debug_unmap(struct dmasim_device *d, const char *call, dma_addr_t *addr,
-			 size_t *size, enum dma_data_direction *dir, enum dmasim_map_kind *kind)
+			 size_t *size, enum dma_data_direction *dir, enum dmasim_map_kind *kind,
+			 unsigned long attrs)
 {
 	struct dmasim_map *m = dmasim__map_release(d, call, *addr, *size, *dir, *kind, NULL,
 						   &unmapping);
@@ -36,6 +76,12 @@ bool dmasim__debug_unmap(struct dmasim_device *d, const char *call, dma_addr_t *
 		return false;
 	if (m->kind != MAP_RESOURCE)
 		dmasim__cachelines_del(d, m->phys, m->size, m->dir, m->attrs);
+	/* The lines are the CPU's again: checked before the unmap's maintenance, then forgotten. */
+	if (m->kind != MAP_RESOURCE && dmasim__own_tracked(d)) {
+		if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+			dmasim__own_to_cpu(d, m, m->dma, m->size);
+		dmasim__own_end(d, m->seq);
+	}
 	/* While it is released, reports about its memory still find it. */
 	dmasim__map_releasing(m);
 	/* The recorded size and direction are used: a wrong argument must not corrupt memory. */
@@ -103,6 +149,9 @@ bool dmasim__debug_sync(struct dmasim_device *d, const char *call, dma_addr_t ad
 				     call, (unsigned long long)rec->dma, rec->size,
 				     dmasim__map_site(rec, site, sizeof(site)));
 	}
+	/* Before the maintenance: what the CPU wrote while the device owned the range. */
+	if (for_cpu && dmasim__own_tracked(d))
+		dmasim__own_to_cpu(d, rec, addr, size);
 	return true;
 }
 
@@ -155,14 +204,22 @@ bool dmasim__debug_map_sg(struct dmasim_device *d, const char *call, struct scat
 					   .dir = dir, .kind = MAP_SG, .attrs = attrs, .sg_head = sgl,
 					   .sg_nents = nents, .checked = true, .caller = caller };
 
-		if (!dmasim__map_add(d, &tmpl)) {
+		struct dmasim_map *m = dmasim__map_add(d, &tmpl);
+
+		if (!m) {
 			struct dmasim_map rec;
 			struct scatterlist *t;
 			int j;
 
 			for_each_sg(sgl, t, i, j)
-				dmasim__map_take(d, sg_dma_address(t), MAP_SG, sgl, &rec);
+				if (dmasim__map_take(d, sg_dma_address(t), MAP_SG, sgl, &rec))
+					dmasim__own_end(d, rec.seq);
 			return false;
+		}
+		/* The map's maintenance gave the segment's entries to the device. */
+		if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && dmasim__own_tracked(d)) {
+			tmpl.seq = m->seq;
+			dmasim__own_to_device(d, &tmpl, dma, tmpl.size);
 		}
 		check_segment(d, call, s);
 	}
@@ -190,6 +247,12 @@ bool dmasim__debug_unmap_sg(struct dmasim_device *d, const char *call, struct sc
 		if (m->sg_nents != given && !count)
 			dmasim__debug_report(d, "%s: device driver frees DMA sg list with different entry count [map count=%d] [unmap count=%d]",
 					     call, m->sg_nents, given);
+		/* The segment's entries are the CPU's again: checked before the maintenance. */
+		if (dmasim__own_tracked(d)) {
+			if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+				dmasim__own_to_cpu(d, m, m->dma, m->size);
+			dmasim__own_end(d, m->seq);
+		}
 		*dir = m->dir;
 		count++;
 	}
@@ -218,13 +281,13 @@ void dmasim__debug_sync_sg(struct dmasim_device *d, const char *call, struct sca
 /* ---- device accesses ----------------------------------------------------------- */
 
 int dmasim__debug_dev_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
-			     size_t *len, bool write)
+			     size_t *len, bool write, struct dmasim_dev_access *acc)
 {
 	struct dmasim_map rec;
 	int ret;
 
 	/* Nothing stops real hardware on a bus window; the entries stand in for an IOMMU. */
-	ret = dmasim__record_access(d, call, addr, *len, write, &rec, len, true);
+	ret = dmasim__record_access(d, call, addr, *len, write, &rec, len, true, acc);
 	if (ret)
 		return ret;
 	if (rec.kind == MAP_RESOURCE) {
@@ -249,7 +312,7 @@ void dmasim__debug_dev_accessed(struct dmasim_device *d, const char *call, dma_a
 	 * The hardware let it through; say so when the DMA API no longer
 	 * vouches for the address: a stale IOTLB entry in lazy mode.
 	 */
-	if (dmasim__record_access(d, call, addr, len, write, &rec, &rchunk, false) == -EFAULT) {
+	if (dmasim__record_access(d, call, addr, len, write, &rec, &rchunk, false, NULL) == -EFAULT) {
 		phys_addr_t now;
 
 		if (d->bus->resolve(d, addr, &now))
@@ -286,6 +349,9 @@ bool dmasim__debug_free(struct dmasim_device *d, const char *call, size_t *size,
 
 	if (!m)
 		return false;
+	/* What a device owned of dma_alloc_pages()/_noncoherent() memory ends with it. */
+	if (dmasim__own_tracked(d))
+		dmasim__own_end(d, m->seq);
 	/* As the kernel's check_unmap(): allocations must name their memory. */
 	if (*cpu && *cpu != m->cpu && alloc_kind(kind))
 		dmasim__debug_report(d, "%s: device driver frees DMA memory with different CPU address [device address=0x%016llx] [size=%zu bytes] [cpu alloc address=%p] [cpu free address=%p]",

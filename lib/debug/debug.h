@@ -14,14 +14,15 @@
  *
  * The layer owns: the per-mapping entries and their call sites
  * (lib/debug/entry.c, lib/debug/stack.c), the cache-line overlap check
- * (lib/debug/cacheline.c), the dev_wrote/checked state of each entry, the
- * leak report when a device goes and the dump of live mappings.
+ * (lib/debug/cacheline.c), who owns each line of a mapping under a
+ * non-coherent cache model, CPU or device (lib/debug/ownership.c), the
+ * dev_wrote/checked state of each entry, the leak report when a device goes
+ * and the dump of live mappings.
  *
  * May use: lib/dma/dma.h (the DMA ops: what they allocated, the leak
  * report's release of bounces), lib/dev/dev.h (what a device reaches) and,
  * through them, the cache model and the machine.  Used by: the API layer and lib/dev/ (the
- * device-access hooks); lib/cache/cache.c is a known exception
- * (lib/README.md).
+ * device-access hooks); nothing below them.
  */
 #ifndef DMASIM_DEBUG_H
 #define DMASIM_DEBUG_H
@@ -147,14 +148,29 @@ struct dmasim_map *dmasim__map_release(struct dmasim_device *d, const char *call
 const char *dmasim__map_kind_name(enum dmasim_map_kind k);
 
 /*
+ * A device access on a bus window that the entries let through, from its
+ * first check to its last copy (on d->accesses while @listed): an unmap
+ * that removes an entry it touches waits for it, so the check is never
+ * fooled by an unmap that races the copy.  Zeroed by the access.
+ */
+struct dmasim_dev_access {
+	LIST_ENTRY(dmasim_dev_access) link;
+	dma_addr_t first, last;
+	bool listed;
+};
+
+/*
  * The record-based half of a device access (dev-access.c): the mapping that
  * covers @addr must exist and allow the access.  Fills *@rec and *@chunk (the
  * bytes of the access inside that mapping).  Return 0, -EFAULT or -EPERM,
- * with a debug report; @report false checks silently.
+ * with a debug report; @report false checks silently.  @acc (or NULL): the
+ * access, listed as in flight for [@addr, @addr + @len) when a mapping is found.
  */
 int dmasim__record_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
 			  size_t len, bool write, struct dmasim_map *rec, size_t *chunk,
-			  bool report);
+			  bool report, struct dmasim_dev_access *acc);
+/* The access @acc is copied: unlist it. */
+void dmasim__dev_access_done(struct dmasim_device *d, struct dmasim_dev_access *acc);
 /* ---- overlapping cache lines (debug/cacheline.c) --------------------------------- */
 
 struct dmasim_cachelines;
@@ -164,6 +180,29 @@ void dmasim__cachelines_add(struct dmasim_device *d, const char *call, phys_addr
 void dmasim__cachelines_del(struct dmasim_device *d, phys_addr_t phys, size_t size,
 			    enum dma_data_direction dir, unsigned long attrs);
 void dmasim__cachelines_destroy(struct dmasim_platform *p);
+
+/* ---- who owns each line of a mapping: CPU or device (debug/ownership.c) ------------ */
+
+struct dmasim_ownership;
+/*
+ * Whether ownership is tracked for @d (with debug on): the CPU view and RAM
+ * are two copies (a non-coherent cache model) and @d does not snoop.
+ */
+static inline bool dmasim__own_tracked(const struct dmasim_device *d)
+{
+	return dmasim__cpu_view_apart(d->plat) && !d->dev.dma_coherent;
+}
+/* [addr, addr + size) of mapping @m passed to the device; after the maintenance. */
+void dmasim__own_to_device(struct dmasim_device *d, const struct dmasim_map *m, dma_addr_t addr,
+			   size_t size);
+/* [addr, addr + size) of mapping @m comes back to the CPU; before the maintenance (reports). */
+void dmasim__own_to_cpu(struct dmasim_device *d, const struct dmasim_map *m, dma_addr_t addr,
+			size_t size);
+/* The mapping whose entry had sequence number @seq ended, however: forget it. */
+void dmasim__own_end(struct dmasim_device *d, unsigned long seq);
+/* @d goes: forget every mapping of it. */
+void dmasim__own_end_device(struct dmasim_device *d);
+void dmasim__ownership_destroy(struct dmasim_platform *p);
 
 /* ---- call-site capture (debug/stack.c) ------------------------------------------ */
 
@@ -206,12 +245,21 @@ static inline bool debug_dma_map_phys(struct dmasim_device *d, const char *call,
  * range, a dma_iova_link() link) was made: record it.  Return false if it
  * could not be recorded: the caller undoes it.
  */
+bool dmasim__debug_map_record(struct dmasim_device *d, const struct dmasim_map *tmpl);
 static inline bool debug_dma_map_record(struct dmasim_device *d, const struct dmasim_map *tmpl)
 {
 	if (!dmasim__debugging(d))
 		return true;
-	return dmasim__map_add(d, tmpl) != NULL;
+	return dmasim__debug_map_record(d, tmpl);
 }
+
+/*
+ * A dma_iova_link() link's entry @m was released (lib/dma/dma-mapping.c,
+ * debug on): its lines are the CPU's again, checked unless @attrs has
+ * DMA_ATTR_SKIP_CPU_SYNC.  Before the unlink's maintenance.
+ */
+void dmasim__debug_unlink(struct dmasim_device *d, const struct dmasim_map *m,
+			  unsigned long attrs);
 
 static inline void debug_dma_mapping_error(struct dmasim_device *d, dma_addr_t dma)
 {
@@ -220,21 +268,23 @@ static inline void debug_dma_mapping_error(struct dmasim_device *d, dma_addr_t d
 }
 
 bool dmasim__debug_unmap(struct dmasim_device *d, const char *call, dma_addr_t *addr,
-			 size_t *size, enum dma_data_direction *dir, enum dmasim_map_kind *kind);
+			 size_t *size, enum dma_data_direction *dir, enum dmasim_map_kind *kind,
+			 unsigned long attrs);
 /*
  * Before an unmap (a verdict): remove the entry and report every difference
- * from what was mapped.  Sets the arguments to what was mapped (the unmap
- * then releases that, not what the caller claims).  Return false if nothing
- * may be released; true, untouched, when debug is off.  Call
- * debug_dma_unmap_done() after the dispatch.
+ * from what was mapped; the mapping's lines are the CPU's again (checked
+ * unless @attrs has DMA_ATTR_SKIP_CPU_SYNC).  Sets the arguments to what was
+ * mapped (the unmap then releases that, not what the caller claims).
+ * Return false if nothing may be released; true, untouched, when debug is
+ * off.  Call debug_dma_unmap_done() after the dispatch.
  */
 static inline bool debug_dma_unmap(struct dmasim_device *d, const char *call, dma_addr_t *addr,
 				   size_t *size, enum dma_data_direction *dir,
-				   enum dmasim_map_kind *kind)
+				   enum dmasim_map_kind *kind, unsigned long attrs)
 {
 	if (!dmasim__debugging(d))
 		return true;
-	return dmasim__debug_unmap(d, call, addr, size, dir, kind);
+	return dmasim__debug_unmap(d, call, addr, size, dir, kind, attrs);
 }
 
 /* Between debug_dma_unmap() and _done(): the entry being released (for the trace). */
@@ -250,8 +300,10 @@ bool dmasim__debug_sync(struct dmasim_device *d, const char *call, dma_addr_t ad
 			enum dma_data_direction dir, bool for_cpu, struct dmasim_map *rec);
 /*
  * Before a sync (a verdict): the entry covering [addr, addr+size) must exist
- * and hold it; reports as check_sync() does.  Fills *@rec (the sync then
- * follows the mapping's direction).  Return false if the sync must not go on.
+ * and hold it; reports as check_sync() does; a sync for the CPU takes the
+ * range back (reporting what the CPU wrote while the device owned it).
+ * Fills *@rec (the sync then follows the mapping's direction).  Return
+ * false if the sync must not go on; else call debug_dma_sync_done() after it.
  */
 static inline bool debug_dma_sync(struct dmasim_device *d, const char *call, dma_addr_t addr,
 				  size_t size, enum dma_data_direction dir, bool for_cpu,
@@ -260,6 +312,14 @@ static inline bool debug_dma_sync(struct dmasim_device *d, const char *call, dma
 	if (!dmasim__debugging(d))
 		return true;
 	return dmasim__debug_sync(d, call, addr, size, dir, for_cpu, rec);
+}
+
+/* After a sync the verdict let through: a sync for the device hands the range over. */
+static inline void debug_dma_sync_done(struct dmasim_device *d, const struct dmasim_map *rec,
+				       dma_addr_t addr, size_t size, bool for_cpu)
+{
+	if (dmasim__debugging(d) && !for_cpu && dmasim__own_tracked(d))
+		dmasim__own_to_device(d, rec, addr, size);
 }
 
 /* ---- scatter-gather ---------------------------------------------------------- */
@@ -364,20 +424,30 @@ static inline int debug_dma_alloc_export(struct dmasim_device *d, const char *ca
 /* ---- device accesses ----------------------------------------------------------- */
 
 int dmasim__debug_dev_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
-			     size_t *len, bool write);
+			     size_t *len, bool write, struct dmasim_dev_access *acc);
 /*
  * Before a piece of a device access on a bus window (no IOMMU confines the
  * device): it must lie in a mapping of the device, in a direction the
  * mapping allows.  Trims *@len to that mapping.  Return 0, or -EFAULT /
- * -EPERM with a report (a verdict).  With debug off: 0, the device reaches
- * whatever its window reaches.
+ * -EPERM with a report (a verdict).  The first piece lists @acc (the whole
+ * access) as in flight until debug_dma_dev_access_done().  With debug off:
+ * 0, the device reaches whatever its window reaches.
  */
 static inline int debug_dma_dev_access(struct dmasim_device *d, const char *call,
-				       dma_addr_t addr, size_t *len, bool write)
+				       dma_addr_t addr, size_t *len, bool write,
+				       struct dmasim_dev_access *acc)
 {
 	if (!dmasim__debugging(d))
 		return 0;
-	return dmasim__debug_dev_access(d, call, addr, len, write);
+	return dmasim__debug_dev_access(d, call, addr, len, write, acc);
+}
+
+/* After the access's last copy: an unmap waiting for it may go on. */
+static inline void debug_dma_dev_access_done(struct dmasim_device *d,
+					     struct dmasim_dev_access *acc)
+{
+	if (acc->listed)
+		dmasim__dev_access_done(d, acc);
 }
 
 void dmasim__debug_dev_accessed(struct dmasim_device *d, const char *call, dma_addr_t addr,

@@ -14,6 +14,7 @@
  */
 #include <dlfcn.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,32 @@ struct dmasim_map *dmasim__map_add_streaming(struct dmasim_device *d, dma_addr_t
 	return m;
 }
 
+/*
+ * An entry for [@first, @last] was removed (d->lock held): the device
+ * accesses the entries let through there before are copied before the
+ * unmap goes on, as an IOMMU's invalidation waits for DMA in flight.  They
+ * take d->lock to unlist themselves, so the lock is dropped while waiting;
+ * no new access gets through, the entry being gone.
+ */
+static void wait_accesses_locked(struct dmasim_device *d, dma_addr_t first, dma_addr_t last)
+{
+	for (;;) {
+		struct dmasim_dev_access *a;
+		bool busy = false;
+
+		LIST_FOREACH(a, &d->accesses, link)
+			if (a->first <= last && a->last >= first) {
+				busy = true;
+				break;
+			}
+		if (!busy)
+			return;
+		pthread_mutex_unlock(&d->lock);
+		sched_yield();
+		pthread_mutex_lock(&d->lock);
+	}
+}
+
 bool dmasim__map_take(struct dmasim_device *d, dma_addr_t dma, enum dmasim_map_kind kind,
 		      const struct scatterlist *sg, struct dmasim_map *out)
 {
@@ -221,11 +248,21 @@ bool dmasim__map_take(struct dmasim_device *d, dma_addr_t dma, enum dmasim_map_k
 		/* Copied out, so the storage is recycled under this same lock. */
 		dmasim__map_copy(out, best);
 		map_put_locked(d, best, &spill);
+		if (!LIST_EMPTY(&d->accesses))
+			wait_accesses_locked(d, out->dma, out->dma + out->size - 1);
 	}
 	pthread_mutex_unlock(&d->lock);
 	if (spill)
 		free(spill);
 	return best != NULL;
+}
+
+void dmasim__dev_access_done(struct dmasim_device *d, struct dmasim_dev_access *acc)
+{
+	pthread_mutex_lock(&d->lock);
+	LIST_REMOVE(acc, link);
+	pthread_mutex_unlock(&d->lock);
+	acc->listed = false;
 }
 
 struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t dma)
@@ -396,7 +433,7 @@ struct dmasim_map *dmasim__map_release(struct dmasim_device *d, const char *call
 
 int dmasim__record_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
 			  size_t len, bool write, struct dmasim_map *rec, size_t *chunk,
-			  bool report)
+			  bool report, struct dmasim_dev_access *acc)
 {
 	struct dmasim_map *m;
 
@@ -404,6 +441,13 @@ int dmasim__record_access(struct dmasim_device *d, const char *call, dma_addr_t 
 	m = dmasim__map_lookup_locked(d, addr);
 	if (m)
 		*rec = *m;
+	/* In flight from here, under the lock an unmap removes the entry under. */
+	if (m && acc && !acc->listed) {
+		acc->first = addr;
+		acc->last = addr + len - 1;
+		acc->listed = true;
+		LIST_INSERT_HEAD(&d->accesses, acc, link);
+	}
 	pthread_mutex_unlock(&d->lock);
 	*chunk = len;
 	if (!m) {
@@ -454,6 +498,8 @@ void dmasim__debug_report_leaks(struct dmasim_device *d)
 				    m->tlb != DMASIM_NO_TLB ? " (bounced)" : "",
 				    dmasim__map_site(m, site, sizeof(site)));
 		}
+		/* What the device owned of it is the CPU's: the mapping is over. */
+		dmasim__own_end(d, m->seq);
 		/* Give bounce slots back so the platform stays usable; leaked pages stay leaked. */
 		if (m->kind != MAP_COHERENT && m->kind != MAP_PAGES && m->kind != MAP_RESOURCE &&
 		    m->kind != MAP_IOVA) {
@@ -471,6 +517,7 @@ void dmasim__debug_device_free(struct dmasim_device *d)
 {
 	struct dmasim_map *m;
 
+	dmasim__own_end_device(d);
 	while ((m = SLIST_FIRST(&d->free_maps)) != NULL) {
 		SLIST_REMOVE_HEAD(&d->free_maps, free_link);
 		free(m);

@@ -53,8 +53,11 @@ static __attribute__((noinline, cold)) int window_fault(struct dmasim_device *d,
 }
 
 int dmasim__window_translate(struct dmasim_device *d, const char *call, dma_addr_t addr,
-			     size_t len, bool write, phys_addr_t *phys, size_t *chunk)
+			     size_t len, bool write, phys_addr_t *phys, size_t *chunk,
+			     struct dmasim_inflight **mark)
 {
+	/* Nothing to wait for on a window: the driver stops its device (or debugging checks it). */
+	(void)mark;
 	(void)write;
 	if (__builtin_expect(!window_lookup(d, addr, len, phys, chunk), 1))
 		return 0;
@@ -84,7 +87,7 @@ const struct dmasim_bus_ops dmasim__bus_window = {
 /* ---- device accesses --------------------------------------------------------------------- */
 
 static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t addr, void *buf,
-			 size_t len, bool write);
+			 size_t len, bool write, struct dmasim_inflight *mark);
 
 /* Copy @len bytes; up to 8 inline (a device's register-sized accesses), else memcpy(). */
 static inline __attribute__((always_inline)) void copy_bytes(unsigned char *to,
@@ -140,19 +143,27 @@ static __attribute__((noinline)) int access_translated(struct dmasim_device *d, 
 						       dma_addr_t addr, void *buf, size_t len,
 						       bool write)
 {
+	struct dmasim_inflight *mark = NULL;
 	phys_addr_t phys;
 	size_t chunk;
 	unsigned char *ram;
 	int ret;
 
-	ret = d->bus->translate(d, call, addr, len, write, &phys, &chunk);
-	if (ret)
+	ret = d->bus->translate(d, call, addr, len, write, &phys, &chunk, &mark);
+	if (ret) {
+		if (mark)
+			dmasim__inflight_end(mark);
 		return ret;
+	}
 	ram = host_ptr(d, phys);
 	write ? copy_bytes(ram, buf, chunk) : copy_bytes(buf, ram, chunk);
-	if (__builtin_expect(chunk == len, 1))
+	if (__builtin_expect(chunk == len, 1)) {
+		if (mark)
+			dmasim__inflight_end(mark);
 		return 0;
-	return access_pieces(d, call, addr + chunk, (unsigned char *)buf + chunk, len - chunk, write);
+	}
+	return access_pieces(d, call, addr + chunk, (unsigned char *)buf + chunk, len - chunk, write,
+			     mark);
 }
 
 /*
@@ -170,7 +181,7 @@ static inline __attribute__((always_inline)) int access_unhooked(struct dmasim_d
 	if (__builtin_expect(d->bus_window, 1)) {
 		if (__builtin_expect(window_fast(d, addr, buf, len, write), 1))
 			return 0;
-		return access_pieces(d, call, addr, buf, len, write);
+		return access_pieces(d, call, addr, buf, len, write, NULL);
 	}
 	return access_translated(d, call, addr, buf, len, write);
 }
@@ -198,13 +209,13 @@ static inline __attribute__((always_inline)) int access(struct device *dev, cons
 	if (len && dmasim__should_fail(d->plat, FAIL_ACCESS, d, call))
 		return -EFAULT;
 	if (DMASIM_TRACING(d->plat)) {
-		int ret = access_pieces(d, call, addr, buf, len, write);
+		int ret = access_pieces(d, call, addr, buf, len, write, NULL);
 
 		DMASIM_TRACE_DEV(d, .ev = write ? "dev_write" : "dev_read", .bus = addr, .has_bus = true,
 				 .size = len, .ret = ret);
 		return ret;
 	}
-	return access_pieces(d, call, addr, buf, len, write);
+	return access_pieces(d, call, addr, buf, len, write, NULL);
 }
 
 /*
@@ -214,16 +225,17 @@ static inline __attribute__((always_inline)) int access(struct device *dev, cons
  */
 static inline int access_piece(struct dmasim_device *d, const char *call, dma_addr_t addr,
 			       size_t len, bool write, enum dmasim_bus_reach reach,
-			       phys_addr_t *phys, size_t *chunk)
+			       phys_addr_t *phys, size_t *chunk, struct dmasim_inflight **mark,
+			       struct dmasim_dev_access *acc)
 {
 	int ret;
 
 	if (reach == BUS_REACH_WINDOW) {
-		ret = debug_dma_dev_access(d, call, addr, &len, write);
+		ret = debug_dma_dev_access(d, call, addr, &len, write, acc);
 		if (ret)
 			return ret;
 	}
-	ret = d->bus->translate(d, call, addr, len, write, phys, chunk);
+	ret = d->bus->translate(d, call, addr, len, write, phys, chunk, mark);
 	if (!ret)
 		debug_dma_dev_accessed(d, call, addr, *chunk, write, reach);
 	return ret;
@@ -244,10 +256,16 @@ static inline unsigned char *host_ptr(struct dmasim_device *d, phys_addr_t phys)
 				     dmasim__ram_ptr(d->plat, phys);
 }
 
+/*
+ * The access in pieces.  @mark: the access's in-flight mark if its first
+ * piece was translated already (access_translated()), else NULL.  It stays
+ * in flight (an IOMMU's mark, the debug layer's listing) until its last copy.
+ */
 static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t addr, void *buf,
-			 size_t len, bool write)
+			 size_t len, bool write, struct dmasim_inflight *mark)
 {
 	enum dmasim_bus_reach reach = d->bus->reach(d);
+	struct dmasim_dev_access acc = { .listed = false };
 	unsigned char *run_ram = NULL, *run_buf = NULL;
 	size_t run_len = 0;
 	int ret = 0;
@@ -262,7 +280,7 @@ static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t a
 		size_t chunk;
 		unsigned char *ram;
 
-		ret = access_piece(d, call, addr, len, write, reach, &phys, &chunk);
+		ret = access_piece(d, call, addr, len, write, reach, &phys, &chunk, &mark, &acc);
 		if (ret)
 			break;
 		ram = host_ptr(d, phys);
@@ -281,6 +299,9 @@ static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t a
 	}
 	if (run_len)
 		write ? memcpy(run_ram, run_buf, run_len) : memcpy(run_buf, run_ram, run_len);
+	if (mark)
+		dmasim__inflight_end(mark);
+	debug_dma_dev_access_done(d, &acc);
 	return ret;
 }
 

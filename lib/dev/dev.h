@@ -14,6 +14,7 @@
 #define DMASIM_LIB_DEV_H
 
 #include "core/core.h"
+#include "core/sync.h"
 
 
 /*
@@ -35,10 +36,15 @@ struct dmasim_bus_ops {
 	 * The first piece of an access of @len bytes at @addr: fill *@phys
 	 * (RAM) and *@chunk (bytes reachable contiguously from it, at most
 	 * @len).  Return 0, -EFAULT or -EPERM; the implementation reports (and
-	 * for an IOMMU records) its faults.
+	 * for an IOMMU records) its faults.  *@mark is NULL at the first piece
+	 * of an access: a translation that unmaps wait for (an IOMMU) marks the
+	 * whole access [@addr, @addr + @len) in flight there (lib/core/sync.h),
+	 * and the caller ends it with dmasim__inflight_end() once its copies are
+	 * done; the later pieces find it set.
 	 */
 	int (*translate)(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t len,
-			 bool write, phys_addr_t *phys, size_t *chunk);
+			 bool write, phys_addr_t *phys, size_t *chunk,
+			 struct dmasim_inflight **mark);
 	/* @addr to physical without side effects or reports (tools). Return 0 or -EFAULT. */
 	int (*resolve)(struct dmasim_device *d, dma_addr_t addr, phys_addr_t *phys);
 	/* What the device can reach now. */
@@ -49,7 +55,8 @@ extern const struct dmasim_bus_ops dmasim__bus_window;
 extern const struct dmasim_bus_ops dmasim__bus_iommu;
 /* The window's translation, for an IOMMU's identity domain. */
 int dmasim__window_translate(struct dmasim_device *d, const char *call, dma_addr_t addr,
-			     size_t len, bool write, phys_addr_t *phys, size_t *chunk);
+			     size_t len, bool write, phys_addr_t *phys, size_t *chunk,
+			     struct dmasim_inflight **mark);
 int dmasim__window_resolve(struct dmasim_device *d, dma_addr_t addr, phys_addr_t *phys);
 
 /* ---- device models (machine.c, mmio.c, irq.c) -------------------------------- */

@@ -457,3 +457,69 @@ void enable_irq(unsigned int irq)
 	if (unbalanced)
 		dmasim__report(m->plat, "enable_irq: Unbalanced enable for IRQ %u", irq);
 }
+
+/* ---- managed (devm_) interrupts ------------------------------------------------------ */
+
+struct devm_irq {
+	unsigned int irq;
+	void *dev_id;
+};
+
+static void devm_irq_release(struct device *dev, void *data)
+{
+	struct devm_irq *r = data;
+
+	free_irq(r->irq, r->dev_id);
+	free(r);
+}
+
+int devm_request_threaded_irq(struct device *dev, unsigned int irq, irq_handler_t handler,
+			      irq_handler_t thread_fn, unsigned long irqflags, const char *devname,
+			      void *dev_id)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "devm_request_irq");
+	struct devm_irq *r;
+	int ret;
+
+	if (!d)
+		return -EINVAL;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->irq = irq;
+	r->dev_id = dev_id;
+	ret = request_threaded_irq(irq, handler, thread_fn, irqflags, devname ? devname : d->name,
+				   dev_id);
+	if (!ret && dmasim__devres_add(d, devm_irq_release, r, 0, 0, NULL)) {
+		free_irq(irq, dev_id);
+		ret = -ENOMEM;
+	}
+	if (ret)
+		free(r);
+	return ret;
+}
+
+void devm_free_irq(struct device *dev, unsigned int irq, void *dev_id)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "devm_free_irq");
+	struct dmasim_devres *res;
+	struct devm_irq *r = NULL;
+
+	if (!d)
+		return;
+	pthread_mutex_lock(&d->lock);
+	LIST_FOREACH(res, &d->devres, link)
+		if (res->release == devm_irq_release &&
+		    ((struct devm_irq *)res->data)->irq == irq &&
+		    ((struct devm_irq *)res->data)->dev_id == dev_id) {
+			r = res->data;
+			break;
+		}
+	pthread_mutex_unlock(&d->lock);
+	if (!r || dmasim__devres_remove(d, devm_irq_release, r)) {
+		dmasim__dev_report(d, "devm_free_irq: irq %u (dev_id %p) was not requested with devm_request_irq()",
+				   irq, dev_id);
+		return;
+	}
+	devm_irq_release(dev, r);
+}

@@ -70,6 +70,7 @@ static void cond_wait_until(pthread_cond_t *c, pthread_mutex_t *l, u64 abs_ns)
 	pthread_cond_timedwait(c, l, &ts);
 }
 
+static void machine_stop(struct dmasim_platform *p);
 static void machine_fini(struct dmasim_platform *p);
 
 struct dmasim_machine *dmasim__machine(struct dmasim_platform *p)
@@ -108,6 +109,7 @@ struct dmasim_machine *dmasim__machine(struct dmasim_platform *p)
 		m = NULL;
 		goto out;
 	}
+	p->machine_stop = machine_stop;
 	p->machine_fini = machine_fini;
 	__atomic_store_n(&p->machine, m, __ATOMIC_RELEASE);
 out:
@@ -203,28 +205,39 @@ struct dmasim_model *dmasim_model_create(struct dmasim_platform *p, const char *
 	return mdl;
 }
 
-void dmasim_model_destroy(struct dmasim_model *mdl)
+/* Stop @mdl's work: its thread ends, its events are dropped and no more run. */
+static void model_quiesce(struct dmasim_model *mdl)
 {
-	struct dmasim_machine *m;
+	struct dmasim_machine *m = mdl->mach;
 	struct dmasim_event *e;
 
-	if (!mdl)
-		return;
-	m = mdl->mach;
 	pthread_mutex_lock(&m->lock);
 	mdl->stop = true;
 	pthread_cond_broadcast(&mdl->cond);
 	pthread_mutex_unlock(&m->lock);
 	if (mdl->has_thread)
 		pthread_join(mdl->thread, NULL);
+	mdl->has_thread = false;
 	pthread_mutex_lock(&m->lock);
 	while (mdl->running) /* deterministic: another thread's step runs an event */
 		pthread_cond_wait(&m->idle_cond, &m->lock);
-	LIST_REMOVE(mdl, link);
 	while ((e = TAILQ_FIRST(&mdl->events)) != NULL) {
 		TAILQ_REMOVE(&mdl->events, e, link);
 		free(e);
 	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+void dmasim_model_destroy(struct dmasim_model *mdl)
+{
+	struct dmasim_machine *m;
+
+	if (!mdl)
+		return;
+	m = mdl->mach;
+	model_quiesce(mdl);
+	pthread_mutex_lock(&m->lock);
+	LIST_REMOVE(mdl, link);
 	dmasim__windows_remove(mdl);
 	dmasim__irq_disconnect(mdl);
 	pthread_cond_broadcast(&m->idle_cond);
@@ -610,9 +623,32 @@ void dmasim_wake_up_all(void)
 
 /* ---- teardown ---------------------------------------------------------------- */
 
+/*
+ * The models stop working (threads joined, events dropped) but keep their
+ * windows and lines, so that the devices' devres (devm_ioremap(),
+ * devm_request_irq()) is released into a live machine; machine_fini()
+ * destroys them.
+ */
+static void machine_stop(struct dmasim_platform *p)
+{
+	struct dmasim_machine *m = p->machine;
+	struct dmasim_model *mdl;
+
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->lock);
+	LIST_FOREACH(mdl, &m->models, link) {
+		pthread_mutex_unlock(&m->lock);
+		model_quiesce(mdl); /* the list does not change meanwhile: only this thread destroys */
+		pthread_mutex_lock(&m->lock);
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
 static void machine_fini(struct dmasim_platform *p)
 {
 	struct dmasim_machine *m = p->machine;
+
 	struct dmasim_model *mdl;
 
 	if (!m)
@@ -633,6 +669,7 @@ static void machine_fini(struct dmasim_platform *p)
 	pthread_mutex_destroy(&m->wait_lock);
 	pthread_mutex_destroy(&m->lock);
 	p->machine = NULL;
+	p->machine_stop = NULL;
 	p->machine_fini = NULL;
 	free(m);
 }

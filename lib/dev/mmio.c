@@ -683,3 +683,38 @@ void dmasim_release_region(u64 start, u64 n, bool mem)
 	}
 	free(it);
 }
+
+/* ---- managed (devm_) mappings ------------------------------------------------------------ */
+
+static void devm_iounmap_release(struct device *dev, void *data)
+{
+	iounmap(data);
+}
+
+void __iomem *devm_ioremap(struct device *dev, resource_size_t offset, resource_size_t size)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "devm_ioremap");
+	void __iomem *addr;
+
+	if (!d)
+		return NULL;
+	addr = ioremap(offset, size);
+	if (addr && dmasim__devres_add(d, devm_iounmap_release, (void *)addr, 0, 0, NULL)) {
+		iounmap(addr);
+		addr = NULL;
+	}
+	return addr;
+}
+
+void devm_iounmap(struct device *dev, void __iomem *addr)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "devm_iounmap");
+
+	if (!d)
+		return;
+	if (dmasim__devres_remove(d, devm_iounmap_release, (void *)addr)) {
+		dmasim__dev_report(d, "devm_iounmap: %p was not mapped with devm_ioremap()", (void *)addr);
+		return;
+	}
+	iounmap(addr);
+}

@@ -122,6 +122,27 @@ void *dma_alloc_wc(struct device *dev, size_t size, dma_addr_t *dma_addr, gfp_t 
 }
 
 /*
+ * A free of memory that belongs to a dma_pool: one of its blocks (or its page)
+ * handed to dma_free_coherent() & co. instead of dma_pool_free().  The kernel's
+ * dma-debug sees only the pool's page allocation and reports the block as
+ * memory not allocated (or, for the first block, a size mismatch), then frees
+ * the page under the pool.  Here it is refused whatever debug says: the pool
+ * would hand out freed memory next.  The pages know they are a pool's
+ * (PG_dmapool), so the check costs one lookup and takes no lock.
+ */
+static bool pool_block(struct dmasim_device *d, const char *call, void *cpu, dma_addr_t dma,
+		       size_t size)
+{
+	char pool[32], owner[64];
+
+	if (!dmasim__pool_owns(d->plat, cpu, pool, sizeof(pool), owner, sizeof(owner)))
+		return false;
+	dmasim__dev_report(d, "%s: device driver tries to free DMA memory it has not allocated [device address=0x%016llx] [size=%zu bytes] [%p is in dma_pool %s of %s: free it with dma_pool_free()]",
+			   call, (unsigned long long)dma, size, cpu, pool, owner);
+	return true;
+}
+
+/*
  * The free every allocation call shares: the debug verdict (which, when on,
  * sets the arguments to what was allocated), then the DMA ops.  @cpu NULL:
  * the call names no CPU address; @own_cpu is then the one to free.
@@ -136,6 +157,8 @@ static void free_common(struct dmasim_device *d, const char *call, size_t size, 
 	if (dmasim_in_irq())
 		dmasim__debug_report(d, "%s: called from interrupt context [device address=0x%016llx] [size=%zu bytes]",
 				     call, (unsigned long long)dma, size);
+	if (cpu && pool_block(d, call, cpu, dma, size))
+		return;
 	if (!debug_dma_free(d, call, &size, &cpu, &dma, &attrs, dir, kind))
 		return;
 	if (!cpu)

@@ -180,6 +180,7 @@ static int direct_alloc(struct dmasim_device *d, size_t size, u64 mask, gfp_t gf
 	a->cpu = page_address(page);
 	a->dma = dmasim__phys_to_dma(d, page_to_phys(page));
 	if (dmasim__wants_uncached(d, coherent)) {
+		dmasim__cache_prep_coherent(d, page_to_phys(page), PAGE_ALIGN(size));
 		a->cpu = dmasim__uncached_alias(d->plat, page, PAGE_ALIGN(size) >> PAGE_SHIFT);
 		if (!a->cpu) {
 			dmasim__free_pages(page, order);

@@ -494,7 +494,7 @@ static __attribute__((noinline)) void unmap_hooked(struct dmasim_device *d, dma_
 		return;
 	}
 	/* The debug verdict comes first: a debugging run never releases what was not mapped. */
-	if (!debug_dma_unmap(d, call, &addr, &size, &dir, &kind))
+	if (!debug_dma_unmap(d, call, &addr, &size, &dir, &kind, attrs))
 		return;
 	if (__builtin_expect(DMASIM_TRACING(d->plat), 0))
 		trace_unmap(d, call, addr, size, dir);
@@ -733,6 +733,7 @@ static void sync_one(struct dmasim_device *d, const char *call, dma_addr_t addr,
 		d->ops->sync_for_cpu(d, addr, size, dir);
 	else
 		d->ops->sync_for_device(d, addr, size, dir);
+	debug_dma_sync_done(d, &rec, addr, size, for_cpu);
 }
 
 static void sync_single(struct device *dev, const char *call, dma_addr_t addr, size_t size,
@@ -951,6 +952,7 @@ static void iova_unlink_range(struct dmasim_device *d, const char *call,
 		m = dmasim__map_release(d, call, m->dma, m->size, dir, MAP_IOVA, NULL, &rec);
 		if (!m)
 			break;
+		dmasim__debug_unlink(d, m, attrs);
 		d->ops->iova_unlink(d, m->dma, m->size, m->dir, attrs);
 		dma = m->dma + m->size;
 	}

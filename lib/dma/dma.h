@@ -190,6 +190,12 @@ extern const struct dmasim_dma_ops dmasim__iommu_dma_ops;
  * (with its busy blocks) and frees the bookkeeping.
  */
 void dmasim__pools_release(struct dmasim_device *d);
+/*
+ * Whether @cpu lies in a page of a dma_pool (of any device): the API layer's
+ * frees refuse it, whatever debug says.  Fills @pool_name and @dev_name.
+ */
+bool dmasim__pool_owns(struct dmasim_platform *p, const void *cpu, char *pool_name,
+		       size_t pool_len, char *dev_name, size_t dev_len);
 /* Test hook: a pool's pages, blocks and busy blocks (any pointer may be NULL). */
 void dmasim__pool_counts(struct dma_pool *pool, size_t *pages, size_t *blocks, size_t *busy);
 

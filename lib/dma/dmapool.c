@@ -231,6 +231,61 @@ static int page_add(struct dma_pool *pool, unsigned char *vaddr, dma_addr_t dma)
 	return 0;
 }
 
+/*
+ * The struct page holding CPU address @cpu: an alias area's (a scattered or
+ * uncached coherent allocation), else the linear map's; NULL if neither.
+ */
+static struct page *page_holding(struct dmasim_platform *p, const void *cpu)
+{
+	struct dmasim_alias *al = dmasim__alias_find(p, cpu);
+	phys_addr_t phys;
+
+	if (al) {
+		size_t i = (size_t)((const unsigned char *)cpu - al->va) >> PAGE_SHIFT;
+
+		return i < al->nr_pages ? al->pages[i] : NULL;
+	}
+	if (dmasim__linear_to_phys(p, (void *)(uintptr_t)cpu, &phys))
+		return NULL;
+	return dmasim__phys_to_page(p, phys);
+}
+
+/*
+ * Mark (or unmark) the pages of a pool page as the pool's, so that a free of
+ * one of its blocks with dma_free_coherent() & co. is refused and reported
+ * (dmasim__pool_owns()) instead of freeing the page behind the pool's back.
+ */
+static void pool_page_mark(struct dma_pool *pool, unsigned char *vaddr, bool mark)
+{
+	for (size_t off = 0; off < pool->allocation; off += PAGE_SIZE) {
+		struct page *pg = page_holding(pool->d->plat, vaddr + off);
+
+		if (DMASIM_WARN_ON(pool->d->plat, !pg))
+			continue;
+		if (mark) {
+			pg->priv = pool;
+			__atomic_fetch_or(&pg->flags, PG_dmapool, __ATOMIC_RELEASE);
+		} else {
+			__atomic_fetch_and(&pg->flags, ~PG_dmapool, __ATOMIC_RELEASE);
+			pg->priv = NULL;
+		}
+	}
+}
+
+bool dmasim__pool_owns(struct dmasim_platform *p, const void *cpu, char *pool_name,
+		       size_t pool_len, char *dev_name, size_t dev_len)
+{
+	struct page *pg = page_holding(p, cpu);
+	const struct dma_pool *pool;
+
+	if (!pg || !(__atomic_load_n(&pg->flags, __ATOMIC_ACQUIRE) & PG_dmapool))
+		return false;
+	pool = pg->priv;
+	snprintf(pool_name, pool_len, "%s", pool ? pool->name : "?");
+	snprintf(dev_name, dev_len, "%s", pool ? pool->d->name : "?");
+	return true;
+}
+
 /* Report the first byte of a free block changed since it was freed. */
 static void block_check_poison(struct dma_pool *pool, unsigned char *blk)
 {
@@ -383,7 +438,12 @@ static void pool_destroy(struct dma_pool *pool, bool teardown)
 			else
 				unlisted++;
 		}
-		/* A busy page may still be in the device's hands: leak it, as the kernel does. */
+		/*
+		 * A busy page may still be in the device's hands: leak it, as the
+		 * kernel does (no longer the pool's: a later free of it is the
+		 * driver's business).
+		 */
+		pool_page_mark(pool, pg->vaddr, false);
 		if (!busy || teardown)
 			dma_free_coherent(pool->dev, pool->allocation, pg->vaddr, pg->dma);
 	}
@@ -441,6 +501,8 @@ void *dma_pool_alloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_t *handle)
 		/* Host pages are the lookup's unit: a coherent buffer always starts on one. */
 		err = DMASIM_WARN_ON(pool->d->plat, (uintptr_t)va & (PAGE_SIZE - 1)) ? -EINVAL :
 		      page_add(pool, va, pdma);
+		if (!err)
+			pool_page_mark(pool, va, true);
 		if (err) {
 			pthread_mutex_unlock(&pool->lock);
 			dma_free_coherent(pool->dev, pool->allocation, va, pdma);

@@ -45,6 +45,7 @@ enum dmasim_zone { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_HIGHMEM, DMASIM_NR_ZO
 #define PG_head 0x08UL /* first page of an allocation of page->order */
 #define PG_pinned 0x10UL /* backs a pinned user range */
 #define PG_large 0x20UL /* head of a large kmalloc (whole pages) */
+#define PG_dmapool 0x40UL /* holds blocks of a dma_pool (page->priv: the pool; lib/dma/dmapool.c) */
 
 struct dmasim_region;
 struct dmasim_device;

@@ -161,6 +161,8 @@ void *kmalloc(size_t size, gfp_t gfp)
 		return NULL;
 	if (!size)
 		return NULL; /* the kernel returns ZERO_SIZE_PTR; NULL is the safe userspace analogue */
+	if (gfp & __GFP_RECLAIM) /* may block: not in a handler, not with interrupts masked */
+		dmasim_might_sleep("kmalloc(GFP_KERNEL)");
 	if (gfp & __GFP_HIGHMEM) {
 		dmasim__report(p, "kmalloc: __GFP_HIGHMEM is invalid for kmalloc (size %zu)", size);
 		return NULL;

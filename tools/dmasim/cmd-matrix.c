@@ -288,9 +288,12 @@ static int run(int argc, char **argv)
 				const struct dmasim_named_machine *m = dmasim_machine_find(name);
 
 				if (!m) {
+					int rc = tool_usage_error(&cmd_matrix, "no machine called '%s' (dmasim machines lists them)",
+								  name);
+
 					free(copy);
 					free(jobs);
-					return tool_usage_error(&cmd_matrix, "no machine called '%s' (dmasim machines lists them)", name);
+					return rc;
 				}
 				if (n == (int)nm + 32) {
 					free(copy);

@@ -88,6 +88,24 @@ DMASIM_API void enable_irq(unsigned int irq);
 /** synchronize_irq() - wait until no handler of line @irq runs (reported from that handler). */
 DMASIM_API void synchronize_irq(unsigned int irq);
 
+/**
+ * devm_request_threaded_irq() - request_threaded_irq(), released with @dev
+ * (dmasim_device_destroy() frees it); @devname NULL means dev_name(@dev).
+ * Return: as request_threaded_irq(), -EINVAL for a bad @dev.
+ */
+DMASIM_API int devm_request_threaded_irq(struct device *dev, unsigned int irq,
+					 irq_handler_t handler, irq_handler_t thread_fn,
+					 unsigned long irqflags, const char *devname, void *dev_id);
+
+static inline int devm_request_irq(struct device *dev, unsigned int irq, irq_handler_t handler,
+				   unsigned long irqflags, const char *devname, void *dev_id)
+{
+	return devm_request_threaded_irq(dev, irq, handler, NULL, irqflags, devname, dev_id);
+}
+
+/** devm_free_irq() - free a devm_request_irq() now; one never requested so is reported. */
+DMASIM_API void devm_free_irq(struct device *dev, unsigned int irq, void *dev_id);
+
 #define local_irq_save(flags) ((flags) = dmasim_local_irq_save())
 #define local_irq_restore(flags) dmasim_local_irq_restore(flags)
 #define local_irq_disable() dmasim_local_irq_disable()

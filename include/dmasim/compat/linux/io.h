@@ -22,6 +22,8 @@
 
 #include <dmasim/ktypes.h>
 #include <linux/ioport.h>
+/* mb()/wmb()/dma_wmb(), as the kernel's <asm/io.h> brings <asm/barrier.h>. */
+#include <asm/barrier.h>
 
 #ifndef __iomem
 #define __iomem
@@ -40,6 +42,12 @@ extern "C" {
 DMASIM_API void __iomem *ioremap(phys_addr_t phys, size_t size);
 /** iounmap() - undo ioremap(); NULL is ignored, a second unmap is reported. */
 DMASIM_API void iounmap(volatile void __iomem *addr);
+struct device;
+/** devm_ioremap() - ioremap(), undone when @dev is destroyed. */
+DMASIM_API void __iomem *devm_ioremap(struct device *dev, resource_size_t offset,
+				      resource_size_t size);
+/** devm_iounmap() - undo a devm_ioremap() now. */
+DMASIM_API void devm_iounmap(struct device *dev, void __iomem *addr);
 #define ioremap_wc(phys, size) ioremap((phys), (size))
 #define ioremap_uc(phys, size) ioremap((phys), (size))
 #define ioremap_np(phys, size) ioremap((phys), (size))
