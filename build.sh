@@ -4,7 +4,8 @@
 #   ./build.sh demo   install what is missing, build, run the headline demo
 #   ./build.sh test   install what is missing, build, run the whole test suite,
 #                     then again built with AddressSanitizer + UBSan, then the
-#                     threaded tests (stress, in-flight DMA, sync helpers)
+#                     threaded tests (stress, in-flight DMA, sync helpers,
+#                     device models in exec=threaded)
 #                     built with ThreadSanitizer
 #
 # Run as root on a fresh Debian machine (or with sudo available).
@@ -35,7 +36,7 @@ build() { # build DIR [cmake args...]
 }
 
 # The threaded tests under ThreadSanitizer: only their targets are built.
-TSAN_TESTS=(test-stress test-inflight test-sync)
+TSAN_TESTS=(test-stress test-inflight test-sync test-irq test-vtime scenario-nic)
 tsan() {
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DDMASIM_SANITIZE=thread \
 		-DDMASIM_EXAMPLES=OFF -DBUILD_SHARED_LIBS=OFF >/dev/null

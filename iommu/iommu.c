@@ -142,6 +142,18 @@ static inline void iommu_count(struct dmasim_iommu *iommu, int what)
 			      memory_order_relaxed);
 }
 
+/* Count on @q, this thread's state already looked up (NULL: none). */
+static inline void count_on(struct dmasim_iommu *iommu, struct iommu_thread *q, int what)
+{
+	if (__builtin_expect(!q, 0)) {
+		atomic_fetch_add_explicit(&iommu->count_gone[what], 1, memory_order_relaxed);
+		return;
+	}
+	atomic_store_explicit(&q->count[what],
+			      atomic_load_explicit(&q->count[what], memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
 /* ---- IOTLB maintenance: what the page-table formats report ------------------------- */
 
 /* Invalidate the IOTLB for a range of @dom now (everything of @dom if @size is 0). */
@@ -295,10 +307,10 @@ accessor_register(struct dmasim_iommu *iommu, struct iommu_thread *q)
 
 /* Mark this thread's access to [@addr, @addr + @len) through @dom in flight. */
 static inline struct dmasim_inflight *access_begin(struct dmasim_iommu *iommu,
+						   struct iommu_thread *q,
 						   struct dmasim_domain *dom, dma_addr_t addr,
 						   size_t len)
 {
-	struct iommu_thread *q = dmasim__this_thread(iommu);
 	struct dmasim_inflight *m;
 
 	if (__builtin_expect(q && q->accessor, 1))
@@ -967,19 +979,18 @@ static int fault(struct dmasim_device *d, struct dmasim_domain *dom, const char 
  * One page's translation: the IOTLB, else a walk that fills it.  Return: 0
  * with *@pfn and *@prot, or the fault reason.
  */
-static int translate_page(struct dmasim_iommu *iommu, struct dmasim_domain *dom, dma_addr_t addr,
-			  u64 *pfn, int *prot)
+/* An IOTLB miss: the walk, and the fill of what it found. */
+static __attribute__((noinline)) int translate_miss(struct dmasim_iommu *iommu,
+						    struct iommu_thread *q,
+						    struct dmasim_domain *dom, dma_addr_t addr,
+						    u64 *pfn, int *prot)
 {
 	u64 tag = dmasim__iotlb_tag(dom->id, addr);
 	struct iotlb_fill mark;
 	phys_addr_t pa;
 
-	if (dmasim__iotlb_lookup(iommu->tlb, tag, pfn, prot)) {
-		iommu_count(iommu, CNT_HITS);
-		return 0;
-	}
 	mark = dmasim__iotlb_fill_begin(iommu->tlb, tag);
-	iommu_count(iommu, CNT_MISSES);
+	count_on(iommu, q, CNT_MISSES);
 	if (dmasim__pgtable_iova_to_phys(dom->pgt, addr & PAGE_MASK, &pa, prot))
 		return DMASIM_FAULT_UNMAPPED;
 	*pfn = pa >> PAGE_SHIFT;
@@ -987,6 +998,18 @@ static int translate_page(struct dmasim_iommu *iommu, struct dmasim_domain *dom,
 		*prot |= TLB_PROT_RAM; /* RAM regions never change: no check per hit */
 	dmasim__iotlb_insert(iommu->tlb, tag, *pfn, *prot, mark);
 	return 0;
+}
+
+static inline int translate_page(struct dmasim_iommu *iommu, struct iommu_thread *q,
+				 struct dmasim_domain *dom, dma_addr_t addr, u64 *pfn, int *prot)
+{
+	u64 tag = dmasim__iotlb_tag(dom->id, addr);
+
+	if (__builtin_expect(dmasim__iotlb_lookup(iommu->tlb, tag, pfn, prot), 1)) {
+		count_on(iommu, q, CNT_HITS);
+		return 0;
+	}
+	return translate_miss(iommu, q, dom, addr, pfn, prot);
 }
 
 /*
@@ -1006,12 +1029,12 @@ static __attribute__((noinline)) int first_fault(struct dmasim_device *d,
 	return fault(d, dom, call, addr, write, why);
 }
 
-int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
-				   size_t len, bool write, phys_addr_t *phys, size_t *chunk,
-				   struct dmasim_inflight **mark)
+static inline int translate_access(struct dmasim_device *d, struct dmasim_domain *dom,
+				   const char *call, dma_addr_t addr, size_t len, bool write,
+				   phys_addr_t *phys, size_t *chunk, struct dmasim_inflight **mark)
 {
-	struct dmasim_domain *dom = __atomic_load_n(&d->domain, __ATOMIC_ACQUIRE);
 	struct dmasim_iommu *iommu = d->plat->iommu;
+	struct iommu_thread *q = dmasim__this_thread(iommu);
 	int need = write ? DMASIM_PROT_WRITE : DMASIM_PROT_READ;
 	bool began = false;
 	u64 pfn, next;
@@ -1029,10 +1052,10 @@ int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dm
 	 */
 	if (!*mark) {
 		dmasim__fq_maybe_timeout(iommu);
-		*mark = access_begin(iommu, dom, addr, len);
+		*mark = access_begin(iommu, q, dom, addr, len);
 		began = true;
 	}
-	why = translate_page(iommu, dom, addr, &pfn, &prot);
+	why = translate_page(iommu, q, dom, addr, &pfn, &prot);
 	if (why)
 		return first_fault(d, dom, call, addr, write, why, mark, began);
 	if (!(prot & need))
@@ -1055,7 +1078,7 @@ int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dm
 		size_t more = len - *chunk < PAGE_SIZE ? len - *chunk : PAGE_SIZE;
 		int p;
 
-		if (translate_page(iommu, dom, addr + *chunk, &next, &p) || next != pfn + 1 ||
+		if (translate_page(iommu, q, dom, addr + *chunk, &next, &p) || next != pfn + 1 ||
 		    !(p & need) || !(p & TLB_PROT_RAM) ||
 		    !dmasim__phys_range_ok(d->plat, *phys, *chunk + more))
 			break;
@@ -1065,6 +1088,14 @@ int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dm
 	return 0;
 }
 
+int dmasim__iommu_translate_access(struct dmasim_device *d, const char *call, dma_addr_t addr,
+				   size_t len, bool write, phys_addr_t *phys, size_t *chunk,
+				   struct dmasim_inflight **mark)
+{
+	return translate_access(d, __atomic_load_n(&d->domain, __ATOMIC_ACQUIRE), call, addr, len,
+				write, phys, chunk, mark);
+}
+
 /* ---- the bus translation of devices behind the IOMMU ------------------------------------ */
 
 static bool identity(const struct dmasim_domain *dom)
@@ -1072,12 +1103,53 @@ static bool identity(const struct dmasim_domain *dom)
 	return dom && dom->dom.type == IOMMU_DOMAIN_IDENTITY;
 }
 
+static __attribute__((noinline)) int bus_translate_slow(struct dmasim_device *d,
+							 struct dmasim_domain *dom,
+							 const char *call, dma_addr_t addr,
+							 size_t len, bool write, phys_addr_t *phys,
+							 size_t *chunk, struct dmasim_inflight **mark)
+{
+	if (identity(dom))
+		return dmasim__window_translate(d, call, addr, len, write, phys, chunk, mark);
+	return translate_access(d, dom, call, addr, len, write, phys, chunk, mark);
+}
+
+/*
+ * The common access: its first piece, inside one page, an IOTLB hit that
+ * allows it, by a thread that has accessed before.  Anything else (a miss,
+ * a fault, more than a page, a queue due for its timeout flush) goes the
+ * general way, which marks the access afresh.
+ */
 static int bus_translate(struct dmasim_device *d, const char *call, dma_addr_t addr, size_t len,
 			 bool write, phys_addr_t *phys, size_t *chunk, struct dmasim_inflight **mark)
 {
-	if (identity(__atomic_load_n(&d->domain, __ATOMIC_ACQUIRE)))
-		return dmasim__window_translate(d, call, addr, len, write, phys, chunk, mark);
-	return dmasim__iommu_translate_access(d, call, addr, len, write, phys, chunk, mark);
+	struct dmasim_domain *dom = __atomic_load_n(&d->domain, __ATOMIC_ACQUIRE);
+	struct dmasim_iommu *iommu = d->plat->iommu;
+	struct iommu_thread *q;
+	u64 pfn;
+	int prot;
+
+	if (__builtin_expect(!dom || !dom->pgt || *mark || addr > dom->dom.geometry.aperture_end ||
+			     (addr & ~PAGE_MASK) + len > PAGE_SIZE, 0))
+		goto slow;
+	q = dmasim__this_thread(iommu);
+	if (__builtin_expect(!q || !q->accessor, 0))
+		goto slow;
+	dmasim__fq_maybe_timeout(iommu); /* before the mark, as in translate_access() */
+	dmasim__inflight_begin(&q->mark, dom, addr, addr + len - 1);
+	if (__builtin_expect(dmasim__iotlb_lookup(iommu->tlb, dmasim__iotlb_tag(dom->id, addr), &pfn,
+						  &prot) &&
+			     (prot & (write ? DMASIM_PROT_WRITE : DMASIM_PROT_READ)) &&
+			     (prot & TLB_PROT_RAM), 1)) {
+		count_on(iommu, q, CNT_HITS);
+		*phys = PFN_PHYS(pfn) + (addr & ~PAGE_MASK);
+		*chunk = len;
+		*mark = &q->mark;
+		return 0;
+	}
+	dmasim__inflight_end(&q->mark);
+slow:
+	return bus_translate_slow(d, dom, call, addr, len, write, phys, chunk, mark);
 }
 
 static int bus_resolve(struct dmasim_device *d, dma_addr_t addr, phys_addr_t *phys)

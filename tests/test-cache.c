@@ -44,7 +44,7 @@ static int setup(void **state)
 {
 	const struct machine *m = *state;
 
-	p = tu_platform(m->spec);
+	p = tu_platform_on(TU_SOC, m->spec);
 	if (!p)
 		return -1;
 	dev = dmasim_device_create(p, "name=nc");
@@ -254,7 +254,7 @@ static void sg_needs_sync(void **state)
 
 static void coherent_model_needs_nothing(void **state)
 {
-	struct dmasim_platform *q = tu_platform("cache=coherent");
+	struct dmasim_platform *q = tu_platform_on(TU_SOC, "cache=coherent");
 	struct device *d = dmasim_device_create(q, "name=c coherent=0");
 	char *buf = kmalloc(16, GFP_KERNEL);
 	dma_addr_t h = dma_map_single(d, buf, 16, DMA_FROM_DEVICE);
@@ -265,8 +265,8 @@ static void coherent_model_needs_nothing(void **state)
 	dma_unmap_single(d, h, 16, DMA_FROM_DEVICE);
 	kfree(buf);
 	dmasim_platform_destroy(q);
-	assert_null(dmasim_platform_create("cache=noncoherent:evict=sometimes log=quiet"));
-	q = tu_platform("cache=noncoherent:line=128");
+	assert_null(dmasim_platform_create("machine=" TU_SOC " cache=noncoherent:evict=sometimes log=quiet"));
+	q = tu_platform_on(TU_SOC, "cache=noncoherent:line=128");
 	assert_int_equal(dma_get_cache_alignment(), 128);
 	{
 		char *a = kmalloc(1, GFP_KERNEL), *b = kmalloc(1, GFP_KERNEL);
@@ -277,14 +277,14 @@ static void coherent_model_needs_nothing(void **state)
 		kfree(b);
 	}
 	dmasim_platform_destroy(q);
-	assert_null(dmasim_platform_create("cache=noncoherent:line=48 log=quiet"));
+	assert_null(dmasim_platform_create("machine=" TU_SOC " cache=noncoherent:line=48 log=quiet"));
 }
 
 /* ---- what the model reports (debug on) and random eviction --------------------- */
 
 static void reports_cpu_writes_while_device_owns(void **state)
 {
-	struct dmasim_platform *q = tu_platform("cache=noncoherent");
+	struct dmasim_platform *q = tu_platform_on(TU_SOC, "cache=noncoherent");
 	struct device *d = dmasim_device_create(q, "name=own");
 	char *buf = kmalloc(64, GFP_KERNEL);
 	dma_addr_t h;
@@ -324,7 +324,7 @@ static void reports_cpu_writes_while_device_owns(void **state)
 
 static void reports_shared_line_data_loss(void **state)
 {
-	struct dmasim_platform *q = tu_platform("cache=noncoherent");
+	struct dmasim_platform *q = tu_platform_on(TU_SOC, "cache=noncoherent");
 	struct device *d = dmasim_device_create(q, "name=share");
 	struct page *page = alloc_page(GFP_KERNEL);
 	char *va = page_address(page);
@@ -351,7 +351,7 @@ static char evict_run(unsigned long seed)
 	char *va, result;
 
 	snprintf(spec, sizeof(spec), "cache=noncoherent:evict=random seed=%lu debug=off", seed);
-	q = tu_platform(spec);
+	q = tu_platform_on(TU_SOC, spec);
 	d = dmasim_device_create(q, "name=ev");
 	page = alloc_page(GFP_KERNEL);
 	other = alloc_page(GFP_KERNEL);
@@ -401,7 +401,7 @@ static void random_eviction_is_visible_and_reproducible(void **state)
 /* Issue 9, (a): behind an IOMMU a whole-buffer sync goes page by page. */
 static void iommu_whole_sync_after_write_in_second_page(void **state)
 {
-	struct dmasim_platform *q = tu_platform("iommu=on cache=noncoherent");
+	struct dmasim_platform *q = tu_platform_on(TU_SOC, "iommu=on cache=noncoherent");
 	struct device *d = dmasim_device_create(q, "name=a");
 	char *buf = kmalloc(8192, GFP_KERNEL);
 	dma_addr_t h;
@@ -427,7 +427,7 @@ static void range_syncs_of_a_bidirectional_buffer(void **state)
 					     "cache=noncoherent swiotlb=16M,force" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
-		struct dmasim_platform *q = tu_platform(specs[i]);
+		struct dmasim_platform *q = tu_platform_on(TU_SOC, specs[i]);
 		struct device *d = dmasim_device_create(q, "name=b");
 		struct page *page = alloc_page(GFP_KERNEL);
 		char *va = page_address(page), news[512];
@@ -468,7 +468,7 @@ static void multi_page_range_syncs_behind_iommu(void **state)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
-		struct dmasim_platform *q = tu_platform(specs[i]);
+		struct dmasim_platform *q = tu_platform_on(TU_SOC, specs[i]);
 		struct device *d = dmasim_device_create(q, "name=mp");
 		struct page *pages = alloc_pages(GFP_KERNEL, 2);
 		char *va = page_address(pages), *news = malloc(8192);
@@ -515,7 +515,7 @@ static void range_back_and_forth(void **state)
 					     "cache=noncoherent:line=128 swiotlb=16M,force" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
-		struct dmasim_platform *q = tu_platform(specs[i]);
+		struct dmasim_platform *q = tu_platform_on(TU_SOC, specs[i]);
 		struct device *d = dmasim_device_create(q, "name=bf");
 		struct page *pages = alloc_pages(GFP_KERNEL, 1);
 		char *va = page_address(pages), got[256];
@@ -577,7 +577,7 @@ static void page_pool(struct device *d, struct page *page, const char *packet)
 
 static void skip_cpu_sync_unmap_ends_ownership(void **state)
 {
-	struct dmasim_platform *q = tu_platform("cache=noncoherent");
+	struct dmasim_platform *q = tu_platform_on(TU_SOC, "cache=noncoherent");
 	struct device *d = dmasim_device_create(q, "name=pool");
 	struct page *page = alloc_page(GFP_KERNEL);
 	char *va = page_address(page);
@@ -615,7 +615,7 @@ static void skip_cpu_sync_unmap_then_reuse(void **state)
 		dma_addr_t h, oh;
 
 		snprintf(spec, sizeof(spec), "cache=noncoherent:evict=random seed=%lu", seed);
-		q = tu_platform(spec);
+		q = tu_platform_on(TU_SOC, spec);
 		d = dmasim_device_create(q, "name=pool");
 		d2 = dmasim_device_create(q, "name=next");
 		page = alloc_page(GFP_KERNEL);
@@ -655,7 +655,7 @@ static void free_ends_ownership(void **state)
 	static const char *const specs[] = { "cache=noncoherent", "cache=noncoherent iommu=on" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
-		struct dmasim_platform *q = tu_platform(specs[i]);
+		struct dmasim_platform *q = tu_platform_on(TU_SOC, specs[i]);
 		struct device *d = dmasim_device_create(q, "name=nc");
 		dma_addr_t h;
 		char *v = dma_alloc_noncoherent(d, PAGE_SIZE, &h, DMA_BIDIRECTIONAL, GFP_KERNEL);
@@ -720,7 +720,7 @@ static void *ranger_run(void *arg)
 
 static void threads_pass_ranges(void **state)
 {
-	struct dmasim_platform *q = tu_platform(THREADS_SPEC);
+	struct dmasim_platform *q = tu_platform_on(TU_SOC, THREADS_SPEC);
 	struct ranger r[2];
 	pthread_t t[2];
 
@@ -748,7 +748,7 @@ static void threads_pass_ranges(void **state)
 /* The real reports stay, next to their nearest correct sequence. */
 static void range_sync_misuse_still_reported(void **state)
 {
-	struct dmasim_platform *q = tu_platform("cache=noncoherent iommu=on");
+	struct dmasim_platform *q = tu_platform_on(TU_SOC, "cache=noncoherent iommu=on");
 	struct device *d = dmasim_device_create(q, "name=m");
 	struct page *pages = alloc_pages(GFP_KERNEL, 1);
 	char *va = page_address(pages);
@@ -823,7 +823,7 @@ static void skip_sync_to_device_then_from_device(void **state)
 			dma_addr_t h;
 
 			snprintf(spec, sizeof(spec), "%s seed=%lu", evict_specs[s], seed);
-			q = tu_platform(spec);
+			q = tu_platform_on(TU_SOC, spec);
 			d = dmasim_device_create(q, "name=tx");
 			d2 = dmasim_device_create(q, "name=rx");
 			pages = alloc_pages(GFP_KERNEL, 1);
@@ -872,7 +872,7 @@ static void page_pair_from_device_keeps_device_writes(void **state)
 			dma_addr_t h;
 
 			snprintf(spec, sizeof(spec), "%s seed=%lu", evict_specs[s], seed);
-			q = tu_platform(spec);
+			q = tu_platform_on(TU_SOC, spec);
 			d = dmasim_device_create(q, "name=pair");
 			pages = alloc_pages(GFP_KERNEL, 1);
 			other = alloc_page(GFP_KERNEL);
@@ -931,7 +931,7 @@ static void every_end_of_a_mapping_forgets_it(void **state)
 			dma_addr_t h;
 
 			snprintf(spec, sizeof(spec), "%s seed=%lu", evict_specs[s], seed);
-			q = tu_platform(spec);
+			q = tu_platform_on(TU_SOC, spec);
 			d = dmasim_device_create(q, "name=rx");
 			gone = dmasim_device_create(q, "name=gone");
 			pages = alloc_pages(GFP_KERNEL, 1);
@@ -999,7 +999,7 @@ static void leaked_mapping_then_coherent_reuse(void **state)
 			char *va, *coh;
 
 			snprintf(spec, sizeof(spec), "%s seed=%lu", specs[s], seed);
-			q = tu_platform(spec);
+			q = tu_platform_on(TU_SOC, spec);
 			gone = dmasim_device_create(q, "name=gone");
 			d = dmasim_device_create(q, "name=coh");
 			page = alloc_page(GFP_KERNEL);
@@ -1042,7 +1042,7 @@ static void skip_sync_unmap_then_coherent_reuse(void **state)
 		char *va, *coh;
 
 		snprintf(spec, sizeof(spec), "cache=noncoherent:evict=random seed=%lu", seed);
-		q = tu_platform(spec);
+		q = tu_platform_on(TU_SOC, spec);
 		d = dmasim_device_create(q, "name=coh");
 		page = alloc_page(GFP_KERNEL);
 		other = alloc_page(GFP_KERNEL);

@@ -33,7 +33,7 @@ static int setup_spec(void **state, const char *spec, const char *devspec)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	f->p = tu_platform(spec);
+	f->p = tu_platform_on(TU_SOC, spec);
 	assert_non_null(f->p);
 	f->dev = dmasim_device_create(f->p, devspec);
 	assert_non_null(f->dev);
@@ -328,6 +328,8 @@ static void test_coherent_bus_limit(void **state)
 		n = 0;
 		assert_null(dma_alloc_coherent(tiny, SZ_4K, &h, GFP_KERNEL));
 		assert_log_has("tiny: dma_alloc_attrs: no memory for 4096 bytes within mask 0xffffffff (bus limit 0x7fffffff");
+		/* ...and that it is not a matter of free memory: none lies within its reach. */
+		assert_log_has("offset 0x0): no RAM of this machine lies in ZONE_Normal (above 4 GiB) or ZONE_DMA32 (below 4 GiB) or ZONE_DMA (below 16 MiB) at or below phys 0x7fffffff");
 		dmasim_device_destroy(tiny);
 	}
 	assert_int_equal(dmasim__free_page_count(p, -1), before);
@@ -359,6 +361,8 @@ static void test_coherent_impossible_mask(void **state)
 	tu_log_clear();
 	assert_null(dma_alloc_coherent(d24, SZ_4K, &dma, GFP_KERNEL));
 	assert_log_has("d24: dma_alloc_attrs: no memory for 4096 bytes within mask 0xffffff");
+	assert_log_has("at or below phys 0xffffff");
+	assert_int_equal(tu_log.total, 1);
 	assert_null(dma_alloc_pages(d24, SZ_4K, &dma, DMA_BIDIRECTIONAL, GFP_KERNEL));
 	assert_null(dma_alloc_noncoherent(d24, SZ_4K, &dma, DMA_TO_DEVICE, GFP_KERNEL));
 	assert_null(dma_alloc_noncontiguous(d24, SZ_4K, DMA_TO_DEVICE, GFP_KERNEL, 0));

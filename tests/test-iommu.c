@@ -81,7 +81,7 @@ static struct dmasim_platform *cplat(const struct combo *c, const char *extra)
 
 	snprintf(spec, sizeof(spec), "iommu=%s iova=%s mode=%s %s", c->fmt, c->iova, c->mode,
 		 extra ? extra : "");
-	p = tu_platform(spec);
+	p = tu_platform_on(TU_SOC, spec);
 	if (!p)
 		fail_msg("platform \"%s\" refused", spec);
 	return p;

@@ -35,7 +35,7 @@ static bool env_spec(void)
 
 static int setup_default(void **state)
 {
-	struct dmasim_platform *p = tu_platform(NULL);
+	struct dmasim_platform *p = tu_platform_on(TU_SOC, NULL);
 
 	*state = p;
 	return p ? 0 : -1;
@@ -273,6 +273,72 @@ static void test_page_arithmetic(void **state)
 	assert_false(PageHighMem(r1));
 	__free_pages(page, 3);
 	assert_int_equal(dmasim_debug_errors(p), 0);
+}
+
+/*
+ * Issue 12 §4: an allocation that fails because no RAM lies in its zone says
+ * so (not "out of memory"); an injected failure says why once.
+ */
+static void test_zone_failure_messages(void **state)
+{
+	struct dmasim_platform *p;
+	void *buf;
+
+	(void)state;
+	/* The SoC has no RAM below 16 MiB: GFP_DMA cannot be served. */
+	p = tu_platform_on(TU_SOC, "log=quiet");
+	assert_non_null(p);
+	assert_null(kmalloc(100, GFP_DMA));
+	assert_int_equal(tu_log.total, 1);
+	assert_log_has("kmalloc: no memory for 100 bytes (gfp 0x1): no RAM of this machine lies in ZONE_DMA (below 16 MiB)");
+	tu_log_clear();
+	assert_null(alloc_pages(GFP_DMA, 0));
+	assert_int_equal(tu_log.total, 1);
+	assert_log_has("alloc_pages: page allocation failure: order 0, gfp 0x1: no RAM of this machine lies in ZONE_DMA (below 16 MiB)");
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	dmasim_platform_destroy(p);
+
+	/* The PC has: kmalloc(GFP_DMA) comes from below 16 MiB, never from page 0. */
+	p = tu_platform("machine=pc");
+	assert_non_null(p);
+	buf = kmalloc(100, GFP_DMA);
+	assert_non_null(buf);
+	assert_true(virt_to_phys(buf) >= PAGE_SIZE && virt_to_phys(buf) < (16ULL << 20));
+	kfree(buf);
+	buf = kmalloc(100, GFP_KERNEL);
+	assert_non_null(buf);
+	assert_true(virt_to_phys(buf) >= (4ULL << 30)); /* ZONE_NORMAL first, as the kernel's zonelist */
+	kfree(buf);
+	assert_int_equal(tu_log.total, 0);
+	dmasim_platform_destroy(p);
+
+	/* Out of memory where there is RAM: said so, with what is free. */
+	p = tu_platform("ram=8M@0x80000000 swiotlb=off");
+	assert_non_null(p);
+	{
+		struct page *big = alloc_pages(GFP_KERNEL, 10), *one = alloc_pages(GFP_KERNEL, 0);
+
+		assert_non_null(big);
+		assert_non_null(one);
+		assert_null(alloc_pages(GFP_KERNEL, 10));
+		assert_int_equal(tu_log.total, 1);
+		assert_log_has("order 10, gfp 0xe000: out of memory: 1023 pages free where it may come from, no free block of 1024 pages");
+		__free_pages(one, 0);
+		__free_pages(big, 10);
+	}
+	dmasim_platform_destroy(p);
+
+	/* An injected failure: the injection's own message, and nothing more. */
+	p = tu_platform("machine=pc fail=pages:nth=1,kmalloc:nth=1");
+	assert_non_null(p);
+	assert_null(alloc_pages(GFP_KERNEL, 0));
+	assert_int_equal(tu_log.total, 1);
+	assert_log_has("fault injection");
+	tu_log_clear();
+	assert_null(kmalloc(64, GFP_KERNEL));
+	assert_int_equal(tu_log.total, 1);
+	assert_log_has("fault injection");
+	dmasim_platform_destroy(p);
 }
 
 static void test_buddy_misuse(void **state)
@@ -874,7 +940,7 @@ static void test_kmalloc_no_dma_zone(void **state)
 	/* No ZONE_DMA: GFP_DMA kmalloc fails (with a message). */
 	NEED(p, "ram=64M@0x80000000 ");
 	assert_null(kmalloc(100, GFP_DMA));
-	assert_log_has("kmalloc: out of memory for 100 bytes");
+	assert_log_has("kmalloc: no memory for 100 bytes (gfp 0x1): no RAM of this machine lies in ZONE_DMA (below 16 MiB)");
 	assert_null(kmalloc(5000, GFP_DMA | __GFP_NOWARN));
 	assert_non_null(kmalloc(100, GFP_KERNEL | __GFP_NOWARN)); /* freed with the platform */
 }
@@ -1065,6 +1131,7 @@ int main(void)
 		cmocka_unit_test_prestate_setup_teardown(test_buddy_coalescing, setup_spec, teardown, (void *)SMALL_SPEC),
 		cmocka_unit_test_setup_teardown(test_buddy_misuse, setup_default, teardown),
 		cmocka_unit_test(test_big_machine_sparse),
+		cmocka_unit_test(test_zone_failure_messages),
 		SPEC_TEST(test_page_arithmetic, "ram=16M@0x80000000,16M@0x81000000"),
 		SPEC_TEST(test_zones_lowmem, "ram=16M@0x0,256M@0x80000000 swiotlb=off"),
 		SPEC_TEST(test_zones_high, "ram=64M@0x80000000,256M@0x100000000"),

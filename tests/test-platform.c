@@ -54,6 +54,8 @@ static void cap_end(struct stderr_cap *c, char *buf, size_t len)
 	fclose(c->tmp);
 }
 
+static char *source_file(const char *rel);
+
 /* Create a platform expected to fail; its stderr message goes to @msg. */
 static struct dmasim_platform *create_capture(const char *spec, char *msg, size_t len)
 {
@@ -168,35 +170,240 @@ static void test_spec_parsers(void **state)
 
 static void test_default_spec(void **state)
 {
-	const char *specs[] = { NULL, "" };
+	const char *specs[] = { NULL, "", "machine=pc" };
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
 		struct dmasim_platform *p = tu_platform(specs[i]);
 		const char *s;
+		struct page *dma;
 
 		assert_non_null(p);
 		assert_ptr_equal(dmasim_platform_current(), p);
 		s = dmasim_platform_spec(p);
 		assert_non_null(s);
-		assert_has(s, "ram=256M@0x80000000");
-		/* The swiotlb goes into the lowest RAM: the start of the only region. */
-		assert_has(s, "swiotlb=4M@0x80000000");
+		/* The default machine is the PC: RAM from 4 KiB, the legacy hole, RAM above 4 GiB. */
+		assert_has(s, "ram=636K@0x1000,2047M@0x100000,2G@0x100000000");
+		/* The swiotlb goes into the lowest RAM that holds it: at 1 MiB, inside ZONE_DMA. */
+		assert_has(s, "swiotlb=4M@0x100000");
 		assert_has(s, "iommu=off");
 		assert_has(s, "cache=coherent");
 		assert_has(s, "debug=on");
 		assert_has(s, "seed=1");
-		assert_int_equal(p->nr_regions, 1);
-		assert_true(p->regions[0].base == 0x80000000ULL);
-		assert_true(p->regions[0].size == 256ULL << 20);
-		assert_true(dmasim__swiotlb_start(p) == 0x80000000ULL);
-		assert_true(dmasim__swiotlb_end(p) == 0x80000000ULL + (4ULL << 20) - 1);
-		/* The pool is reserved: 256M - 4M of pages are free. */
-		assert_int_equal(dmasim__free_page_count(p, -1), (252UL << 20) >> PAGE_SHIFT);
+		/* machine= shows only when given. */
+		assert_true((strstr(s, "machine=pc") != NULL) == (specs[i] && specs[i][0]));
+		assert_int_equal(p->nr_regions, 3);
+		/* Page 0 and the 640K-1M hole are not RAM: physical address 0 is never handed out. */
+		assert_false(pfn_valid(0));
+		assert_true(pfn_valid(1));
+		assert_true(pfn_valid(0x9f));
+		assert_false(pfn_valid(0xa0));
+		assert_false(pfn_valid(0xff));
+		assert_true(pfn_valid(0x100));
+		/* Nor the PCI hole; RAM resumes at 4 GiB. */
+		assert_false(pfn_valid(0x80000));
+		assert_true(pfn_valid(0x100000));
+		assert_true(dmasim__swiotlb_start(p) == 0x100000ULL);
+		/* Zones: 636K + 15M - the 4M pool below 16 MiB, the rest of 2 GiB, 2 GiB above 4 GiB. */
+		assert_int_equal(dmasim__free_page_count(p, ZONE_DMA), 159 + 3840 - 1024);
+		assert_int_equal(dmasim__free_page_count(p, ZONE_DMA32), (2048UL - 16) << 8);
+		assert_int_equal(dmasim__free_page_count(p, ZONE_NORMAL), 2048UL << 8);
+		dma = alloc_pages(GFP_DMA, 0);
+		assert_non_null(dma);
+		assert_true(page_to_phys(dma) != 0 && page_to_phys(dma) < (16ULL << 20));
+		__free_pages(dma, 0);
 		assert_int_equal(dmasim_debug_errors(p), 0);
 		dmasim_platform_destroy(p);
 	}
 	assert_null(dmasim_platform_current());
+}
+
+/* The named machines: each builds, expands to its words, and every word given wins. */
+static void test_machines(void **state)
+{
+	char *doc = source_file("docs/spec.md");
+	const struct dmasim_machine_preset *m;
+	struct dmasim_platform *p;
+	char msg[1024], row[512];
+	size_t i;
+
+	(void)state;
+	assert_string_equal(dmasim_machine_preset_get(0)->name, "pc");
+	for (i = 0; (m = dmasim_machine_preset_get(i)); i++) {
+		char spec[64], words[1024] = "", again[1024];
+		struct dmasim_spec w = { 0 };
+		struct dmasim_platform *q;
+		size_t off = 0;
+
+		assert_ptr_equal(dmasim_machine_preset_find(m->name), m);
+		assert_true(strlen(m->summary) > 10);
+		/* Its words, its base machine's first, make the same machine as its name. */
+		assert_int_equal(dmasim__machine_words(m, &w, msg, sizeof(msg)), 0);
+		for (size_t k = 0; k < w.n; k++) {
+			assert_string_not_equal(w.kv[k].key, "machine");
+			off += (size_t)snprintf(words + off, sizeof(words) - off, "%s%s=%s", k ? " " : "",
+						w.kv[k].key, w.kv[k].val);
+		}
+		dmasim__spec_free(&w);
+		snprintf(spec, sizeof(spec), "machine=%s", m->name);
+		p = tu_platform(spec);
+		if (!p)
+			fail_msg("machine %s was refused", m->name);
+		assert_has(dmasim_platform_spec(p), spec);
+		/* (machine=pc stands for no words over the default, which are pc's) */
+		q = tu_platform(i ? words : "");
+		if (!q)
+			fail_msg("the words \"%s\" of machine %s were refused", words, m->name);
+		snprintf(again, sizeof(again), "%s %s", spec, dmasim_platform_spec(q));
+		assert_string_equal(dmasim_platform_spec(p), again);
+		/* And its normalised spec, fed back, makes it again. */
+		dmasim_platform_destroy(q);
+		q = tu_platform(dmasim_platform_spec(p));
+		assert_non_null(q);
+		assert_string_equal(dmasim_platform_spec(q), dmasim_platform_spec(p));
+		assert_int_equal(dmasim_debug_errors(p) + dmasim_debug_errors(q), 0);
+		dmasim_platform_destroy(q);
+		dmasim_platform_destroy(p);
+		/* docs/spec.md lists it, as machines.def says. */
+		snprintf(row, sizeof(row), "| `%s` | `%s` | %s |\n", m->name, m->spec, m->summary);
+		if (!strstr(doc, row))
+			fail_msg("docs/spec.md lacks the machine row '%s'", row);
+	}
+	assert_true(i >= 3);
+	assert_null(dmasim_machine_preset_get(i));
+	assert_null(dmasim_machine_preset_find("vax"));
+	assert_null(dmasim_machine_preset_find(NULL));
+	free(doc);
+
+	/* The machine's words come first, wherever machine= stands: the others win. */
+	p = tu_platform("ram=64M@0x80000000 machine=pc32");
+	assert_non_null(p);
+	assert_has(dmasim_platform_spec(p), "machine=pc32 ram=64M@0x80000000 ");
+	assert_int_equal(p->nr_regions, 1);
+	dmasim_platform_destroy(p);
+	p = tu_platform("machine=arm64-soc-iommu iommu=off");
+	assert_non_null(p);
+	assert_has(dmasim_platform_spec(p), "iommu=off");
+	dmasim_platform_destroy(p);
+
+	/* An unknown name: one message listing the known ones. */
+	p = create_capture("machine=vax", msg, sizeof(msg));
+	assert_null(p);
+	assert_has(msg, "machine=vax: no such machine (known: pc pc32 arm64-soc");
+}
+
+/* dmasim_platform_layout(): what `dmasim dump` prints, as numbers a tool can draw. */
+static void test_layout(void **state)
+{
+	struct dmasim_layout l;
+	struct dmasim_platform *p;
+	unsigned long free_before = 0, free_after = 0, pages = 0;
+	struct page *pg;
+
+	(void)state;
+	p = tu_platform("machine=pc");
+	assert_non_null(p);
+	assert_int_equal(dmasim_platform_layout(p, &l), 0);
+	assert_int_equal(l.nr_regions, 3);
+	assert_true(l.region[0].base == 0x1000 && l.region[0].size == 636 * 1024);
+	assert_true(l.region[2].base == 0x100000000ULL && !l.region[2].high && l.region[2].linear);
+	assert_true(l.swiotlb && l.swiotlb_start == 0x100000 && l.swiotlb_end == 0x4fffff);
+	assert_int_equal(l.swiotlb_slots, 2048);
+	assert_false(l.iommu);
+	assert_string_equal(l.zone[0].name, "DMA");
+	assert_string_equal(l.zone[l.nr_zones - 1].name, "Normal");
+	for (unsigned int z = 0; z < l.nr_zones; z++) {
+		free_before += l.zone[z].free_pages;
+		pages += l.zone[z].pages;
+		assert_true(l.zone[z].free_pages <= l.zone[z].pages);
+	}
+	/* Free pages count what is not yet carved into buddy lists too. */
+	assert_true(free_before > pages / 2);
+	pg = alloc_pages(GFP_KERNEL, 2);
+	assert_non_null(pg);
+	dmasim_platform_layout(p, &l);
+	for (unsigned int z = 0; z < l.nr_zones; z++)
+		free_after += l.zone[z].free_pages;
+	assert_int_equal(free_before - free_after, 4);
+	__free_pages(pg, 2);
+	assert_int_equal(dmasim_platform_layout(NULL, &l), -EINVAL);
+	assert_int_equal(dmasim_platform_layout(p, NULL), -EINVAL);
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	dmasim_platform_destroy(p);
+	p = tu_platform("machine=pc32 iommu=on");
+	assert_non_null(p);
+	dmasim_platform_layout(p, &l);
+	assert_true(l.iommu);
+	assert_true(l.region[l.nr_regions - 1].high && !l.region[l.nr_regions - 1].linear);
+	dmasim_platform_destroy(p);
+}
+
+/* The windows tools look through: a device's bus window, the IOVA ranges, a page-table entry in words. */
+static int count_range(void *ctx, dma_addr_t iova, size_t size, bool reserved)
+{
+	unsigned long *n = ctx;
+
+	n[reserved]++;
+	n[2] += size;
+	(void)iova;
+	return 0;
+}
+
+static void test_tool_windows(void **state)
+{
+	struct dmasim_platform *p;
+	struct device *dev;
+	struct dmasim_bus_window w;
+	struct iommu_domain *dom;
+	const struct dmasim_pgtable *pgt;
+	struct dmasim_pgtable_walk walk;
+	unsigned long n[3] = { 0 };
+	dma_addr_t start, end, h;
+	char what[160];
+	void *buf;
+
+	(void)state;
+	p = tu_platform("machine=pc");
+	dev = dmasim_device_create(p, "name=d offset=0x1000 limit=0xffffffff mask=40");
+	assert_non_null(dev);
+	assert_int_equal(dmasim_dev_bus_window(dev, &w), 0);
+	assert_false(w.iommu);
+	assert_true(w.offset == 0x1000 && w.limit == 0xffffffff && w.mask == DMA_BIT_MASK(40));
+	assert_null(iommu_get_domain_for_dev(dev));
+	assert_int_equal(dmasim_dev_bus_window(dev, NULL), -EINVAL);
+	assert_log_has("dmasim_dev_bus_window: NULL result pointer");
+	dmasim_platform_destroy(p);
+
+	p = tu_platform("machine=arm64-soc-iommu");
+	dev = dmasim_device_create(p, "name=d");
+	assert_int_equal(dmasim_dev_bus_window(dev, &w), 0);
+	assert_true(w.iommu);
+	dom = iommu_get_domain_for_dev(dev);
+	buf = kmalloc(8192, GFP_KERNEL);
+	h = dma_map_single(dev, buf, 8192, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dev, h));
+	/* kernel dma-iommu.c: the IOVA is size-aligned; its range is listed, with the MSI-like reservation. */
+	assert_int_equal(dmasim_iommu_iova_for_each(dom, count_range, n, &start, &end), 0);
+	assert_true(start <= h && h + 8191 <= end);
+	assert_int_equal(n[0], 1);
+	assert_true(n[2] >= 8192);
+	/* The leaf of the walk, in the format's own words; a table entry above it. */
+	pgt = dmasim_iommu_domain_pgtable(dom);
+	assert_int_equal(dmasim_iommu_walk(dom, h, &walk), 0);
+	assert_int_equal(dmasim_pgtable_describe(pgt, walk.level[walk.nr_levels - 1].shift,
+						 walk.level[walk.nr_levels - 1].entry, what, sizeof(what)), 0);
+	assert_non_null(strstr(what, "page -> 0x"));
+	assert_non_null(strstr(what, "R read-only unpriv"));
+	assert_int_equal(dmasim_pgtable_describe(pgt, walk.level[0].shift, walk.level[0].entry, what,
+						 sizeof(what)), 0);
+	assert_non_null(strstr(what, "table -> next-level table at 0x"));
+	assert_int_equal(dmasim_pgtable_describe(pgt, 12, 0, what, sizeof(what)), 0);
+	assert_non_null(strstr(what, "invalid"));
+	assert_int_equal(dmasim_pgtable_describe(NULL, 12, 0, what, sizeof(what)), -EINVAL);
+	dma_unmap_single(dev, h, 8192, DMA_TO_DEVICE);
+	kfree(buf);
+	assert_int_equal(dmasim_debug_errors(p), 0); /* (the NULL pointer above was the first platform's) */
+	dmasim_platform_destroy(p);
 }
 
 static void test_spec_normalised(void **state)
@@ -229,14 +436,14 @@ static void test_spec_normalised(void **state)
 	dmasim_platform_destroy(p);
 
 	/* swiotlb=off and an explicit address. */
-	p = tu_platform("swiotlb=off");
+	p = tu_platform_on(TU_SOC, "swiotlb=off");
 	assert_non_null(p);
 	assert_has(dmasim_platform_spec(p), "swiotlb=off");
 	assert_false(dmasim__swiotlb_active(p));
 	assert_int_equal(dmasim__free_page_count(p, -1), (256UL << 20) >> PAGE_SHIFT);
 	dmasim_platform_destroy(p);
 
-	p = tu_platform("swiotlb=512K@0x80100000");
+	p = tu_platform_on(TU_SOC, "swiotlb=512K@0x80100000");
 	assert_non_null(p);
 	assert_has(dmasim_platform_spec(p), "swiotlb=512K@0x80100000");
 	assert_true(dmasim__swiotlb_start(p) == 0x80100000ULL);
@@ -364,7 +571,7 @@ static void test_bad_specs(void **state)
 		{ "swiotlb=4M,now", "swiotlb=4M,now" },
 		{ "swiotlb=lots", "swiotlb=lots" },
 		{ "swiotlb=4M@0x80000800", "page aligned" },
-		{ "swiotlb=4M@0x10000000", "not inside one RAM region" },
+		{ "swiotlb=4M@0x90000000", "not inside one RAM region" }, /* the PC's PCI hole */
 		{ "ram=8M@0x80000000 swiotlb=16M", "no RAM region can hold the pool" },
 		{ "iommu=nosuch", "no such backend (registered: arm-lpae-4k,arm-v7s)" },
 		{ "iommu=on iova=nosuch", "no such backend (registered: rbtree,bitmap)" },
@@ -860,7 +1067,7 @@ static void test_cache_abi4_unmapped(void **state)
 	ret = dmasim_backend_register(&abi5_model.base);
 	assert_true(ret == 0 || ret == -EEXIST);
 	for (size_t i = 0; i < ARRAY_SIZE(specs); i++) {
-		struct dmasim_platform *p = tu_platform(specs[i]);
+		struct dmasim_platform *p = tu_platform_on(TU_SOC, specs[i]);
 		struct device *dev = dmasim_device_create(p, "name=t4");
 		char *buf = kmalloc(256, GFP_KERNEL);
 		dma_addr_t dma;
@@ -1477,7 +1684,7 @@ static void test_spec_key_messages(void **state)
 		static const struct {
 			const char *key, *spec, *msg;
 		} bad[] = {
-			{ "machine", "machine=x", "machine=x: unknown machine (machines: default nobounce" },
+			{ "machine", "machine=vax", "machine=vax: no such machine" },
 			{ "ram", "ram=256M", "ram: '256M' must be SIZE@ADDR" },
 			{ "swiotlb", "swiotlb=lots", "swiotlb=lots: expected SIZE" },
 			{ "iommu", "iommu=nosuch", "iommu=nosuch: no such backend" },
@@ -1497,9 +1704,7 @@ static void test_spec_key_messages(void **state)
 		};
 		size_t i;
 
-		/* machine= is expanded into other keys before the table applies. */
-		if (strcmp(k->key, "machine"))
-			assert_non_null(k->parse);
+		assert_non_null(k->parse);
 		assert_non_null(k->layer);
 		assert_non_null(k->help);
 		for (i = 0; i < ARRAY_SIZE(bad) && strcmp(bad[i].key, k->key); i++)
@@ -1555,7 +1760,7 @@ static void test_spec_key_messages(void **state)
 	assert_non_null(f);
 	dmasim__spec_help(dmasim__platform_keys, f);
 	fclose(f);
-	assert_has(help, "  ram           SIZE@ADDR[:high][,SIZE@ADDR[:high]...]; default 256M@0x80000000\n");
+	assert_has(help, "  ram           SIZE@ADDR[:high][,SIZE@ADDR[:high]...]; default the machine's; pc: 636K@0x1000,2047M@0x100000,2G@0x100000000\n");
 	assert_has(help, "  mode          strict, lazy; default strict\n                IOTLB invalidation on unmap");
 	assert_null(strchr(help, '`'));
 	free(help);
@@ -1593,98 +1798,6 @@ static void test_spec_split(void **state)
 	assert_string_equal(err, "k=abcdefgh:o: name too long");
 }
 
-/*
- * The normalised spec of every named machine (lib/core/machines.def, the
- * scenario matrix) makes the same machine: fed back, it comes back
- * unchanged; and machine=NAME makes exactly that machine.
- */
-static void test_spec_round_trip(void **state)
-{
-	size_t n;
-	const struct dmasim_named_machine *m = dmasim_machines(&n);
-
-	(void)state;
-	assert_true(n >= 20);
-	assert_string_equal(m[0].name, "default");
-	for (size_t i = 0; i < n; i++) {
-		struct dmasim_platform *p, *q, *r;
-		char *again, named[96];
-
-		assert_ptr_equal(dmasim_machine_find(m[i].name), &m[i]);
-		assert_true(strlen(m[i].summary) > 10);
-		p = tu_platform(m[i].spec);
-		if (!p)
-			fail_msg("machine %s \"%s\" was refused", m[i].name, m[i].spec);
-		again = strdup(dmasim_platform_spec(p));
-		assert_non_null(again);
-		q = tu_platform(again);
-		if (!q)
-			fail_msg("the normalised spec \"%s\" of \"%s\" was refused", again, m[i].spec);
-		assert_string_equal(dmasim_platform_spec(q), again);
-		assert_int_equal(q->nr_regions, p->nr_regions);
-		assert_true(dmasim__swiotlb_start(q) == dmasim__swiotlb_start(p));
-		assert_int_equal(!q->iommu, !p->iommu);
-		assert_int_equal(q->cache->line, p->cache->line);
-		snprintf(named, sizeof(named), "machine=%s", m[i].name);
-		r = tu_platform(named);
-		assert_non_null(r);
-		assert_string_equal(dmasim_platform_spec(r), again);
-		assert_int_equal(dmasim_debug_errors(p) + dmasim_debug_errors(q) + dmasim_debug_errors(r), 0);
-		free(again);
-		dmasim_platform_destroy(r);
-		dmasim_platform_destroy(q);
-		dmasim_platform_destroy(p);
-	}
-}
-
-/* machine=NAME: the machine's words in its place (later words win), unknown names refused. */
-static void test_machine_key(void **state)
-{
-	struct dmasim_platform *p;
-
-	(void)state;
-	p = tu_platform("machine=iommu-bitmap-lazy fq=8");
-	assert_non_null(p);
-	assert_non_null(strstr(dmasim_platform_spec(p), "iova=bitmap mode=lazy"));
-	assert_non_null(strstr(dmasim_platform_spec(p), " fq=8 "));
-	dmasim_platform_destroy(p);
-	/* A word before machine= is overridden by the machine's own. */
-	p = tu_platform("mode=strict machine=iommu-lazy");
-	assert_non_null(p);
-	assert_non_null(strstr(dmasim_platform_spec(p), "mode=lazy"));
-	dmasim_platform_destroy(p);
-	/* The default machine adds no word. */
-	p = tu_platform("machine=default iommu=on");
-	assert_non_null(p);
-	assert_non_null(strstr(dmasim_platform_spec(p), "iommu=arm-lpae-4k"));
-	dmasim_platform_destroy(p);
-	assert_null(dmasim_machine_find("no-such"));
-	assert_null(dmasim_machine_find(NULL));
-	assert_null(tu_platform("machine=no-such"));
-	assert_null(tu_platform("machine=iommu-lazy machine="));
-}
-
-/* docs/spec.md's table of named machines is machines.def's. */
-static void test_machine_docs(void **state)
-{
-	char *doc = source_file("docs/spec.md");
-	size_t n;
-	const struct dmasim_named_machine *m = dmasim_machines(&n);
-
-	(void)state;
-	for (size_t i = 0; i < n; i++) {
-		char row[512];
-
-		if (m[i].spec[0])
-			snprintf(row, sizeof(row), "| `%s` | `%s` | %s |\n", m[i].name, m[i].spec, m[i].summary);
-		else
-			snprintf(row, sizeof(row), "| `%s` | (none) | %s |\n", m[i].name, m[i].summary);
-		if (!strstr(doc, row))
-			fail_msg("docs/spec.md lacks the row of machine '%s'; it should read:\n%s", m[i].name, row);
-	}
-	free(doc);
-}
-
 /* docs/spec.md's key tables are the code's: every row, as the table makes it. */
 static void test_spec_docs(void **state)
 {
@@ -1715,6 +1828,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spec_parsers),
 		cmocka_unit_test(test_default_spec),
+		cmocka_unit_test(test_machines),
+		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_tool_windows),
 		cmocka_unit_test(test_spec_normalised),
 		cmocka_unit_test(test_multi_region_high),
 		cmocka_unit_test(test_dump),
@@ -1736,9 +1852,6 @@ int main(void)
 		cmocka_unit_test(test_late_failure_teardown),
 		cmocka_unit_test(test_spec_key_messages),
 		cmocka_unit_test(test_spec_split),
-		cmocka_unit_test(test_spec_round_trip),
-		cmocka_unit_test(test_machine_key),
-		cmocka_unit_test(test_machine_docs),
 		cmocka_unit_test(test_spec_docs),
 	};
 	const char *env = getenv("DMASIM_SPEC");

@@ -456,7 +456,7 @@ static void test_stress_iommu_lazy(void **state)
 static void test_stress_iommu_lazy_nodebug(void **state)
 {
 	(void)state;
-	stress("iommu=arm-v7s iova=bitmap mode=lazy debug=off");
+	stress("machine=arm64-soc iommu=arm-v7s iova=bitmap mode=lazy debug=off"); /* v7s: 32-bit physical addresses */
 }
 
 static void test_stress_noncoherent_iommu(void **state)

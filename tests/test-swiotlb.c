@@ -20,7 +20,7 @@
 
 static struct dmasim_platform *plat(const char *spec)
 {
-	struct dmasim_platform *p = tu_platform(spec);
+	struct dmasim_platform *p = tu_platform_on(TU_SOC, spec);
 
 	assert_non_null(p);
 	return p;

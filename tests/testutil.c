@@ -28,6 +28,14 @@ struct dmasim_platform *tu_platform(const char *spec)
 	return p;
 }
 
+struct dmasim_platform *tu_platform_on(const char *machine, const char *spec)
+{
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf), "machine=%s %s", machine, spec ? spec : "");
+	return tu_platform(buf);
+}
+
 void tu_log_clear(void)
 {
 	tu_log.n = 0;

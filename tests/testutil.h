@@ -25,6 +25,14 @@ extern struct tu_log tu_log;
 
 /* Create a platform (DMASIM_SPEC is appended by the library) with the log captured. */
 struct dmasim_platform *tu_platform(const char *spec);
+/*
+ * tu_platform() on the named machine preset (machine=@machine, then @spec's
+ * words, which win).  Module tests written against the layout of one machine
+ * (addresses, zones, where the swiotlb lands) pin it this way.
+ */
+struct dmasim_platform *tu_platform_on(const char *machine, const char *spec);
+/* The machine most module tests pin: 256 MiB at 0x80000000 (the default before machine=pc). */
+#define TU_SOC "arm64-soc"
 /* Clear the captured log. */
 void tu_log_clear(void);
 /* Whether some captured line contains @needle. */

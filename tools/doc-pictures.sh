@@ -25,14 +25,14 @@ dmasim sg-direct map "ram=256M@0x80000000" --kind sg --nents 4
 dmasim sg-iommu map "iommu=on" --kind sg --nents 4
 # Coherent memory behind an IOMMU: a vmap alias on the CPU side.
 dmasim coherent-iommu map "iommu=on" --kind coherent --size 16K
-# Masks: 24-, 32- and 64-bit devices on a machine with low, DMA32 and high RAM.
-dmasim masks dump "ram=16M@0x0,256M@0x80000000,256M@0x100000000 swiotlb=4M@0x400000" \
+# Masks: 24-, 32- and 64-bit devices on the default PC (ZONE_DMA, ZONE_DMA32, RAM above 4 GiB).
+dmasim masks dump "machine=pc" \
 	--dev "name=isa24 mask=24" --dev "name=pci32 mask=32" --dev "name=nvme64 mask=64"
 # High memory: a region without a linear map.
 dmasim highmem dump "ram=64M@0x80000000,256M@0x100000000:high"
 # IOMMU page-table walks, both formats.
 dmasim walk-lpae walk "iommu=arm-lpae-4k"
-dmasim walk-v7s walk "iommu=arm-v7s"
+dmasim walk-v7s walk "machine=iommu-v7s"
 # The IOVA space after 64 maps and 32 unmaps, with each allocator.
 dmasim iova-rbtree iova "iommu=on iova=rbtree"
 dmasim iova-bitmap iova "iommu=on iova=bitmap"

@@ -36,7 +36,10 @@ struct dmasim_platform;
 /**
  * dmasim_platform_create() - build a simulated machine.
  * @spec: space-separated key=value words, NULL or "" for the defaults:
- *   ram=SIZE@ADDR[:high][,SIZE@ADDR...]  RAM regions (default 256M@0x80000000);
+ *   machine=NAME    a named preset (dmasim_machine_preset_get()) whose words the
+ *                   others override; default "pc"
+ *   ram=SIZE@ADDR[:high][,SIZE@ADDR...]  RAM regions (default: the machine's;
+ *                   pc: 636K@0x1000,2047M@0x100000,2G@0x100000000);
  *                                       ":high" makes a region high memory
  *   swiotlb=SIZE[@ADDR][,force]|off|force  bounce pool (default 4M in the
  *                                       lowest RAM that fits; force bounces all)
@@ -67,6 +70,30 @@ DMASIM_API struct dmasim_platform *dmasim_platform_create(const char *spec);
  * NULL is ignored.
  */
 DMASIM_API void dmasim_platform_destroy(struct dmasim_platform *p);
+/**
+ * struct dmasim_machine_preset - a named machine, as `machine=NAME` selects
+ * (lib/core/machines.def: the project's own test matrix too; `dmasim
+ * machines`).
+ * @name: the name.
+ * @spec: the platform spec words it expands to; words given with it win.
+ *        They may start with machine=BASE: BASE's words come first.
+ * @summary: one line describing the machine.
+ */
+struct dmasim_machine_preset {
+	const char *name;
+	const char *spec;
+	const char *summary;
+};
+/**
+ * dmasim_machine_preset_get() - the @i-th machine preset (0 is the default machine).
+ * Return: the preset, or NULL when @i is past the last.  Enumerate with
+ * `for (i = 0; (m = dmasim_machine_preset_get(i)); i++)`.
+ */
+DMASIM_API const struct dmasim_machine_preset *dmasim_machine_preset_get(size_t i);
+/** dmasim_machine_preset_find() - the preset called @name. Return: it, or NULL. */
+DMASIM_API const struct dmasim_machine_preset *dmasim_machine_preset_find(const char *name);
+/** dmasim_machine_preset_list() - print every preset (name, spec words, summary) to @out. */
+DMASIM_API void dmasim_machine_preset_list(FILE *out);
 /** dmasim_platform_current() - the platform device-less calls use, or NULL. */
 DMASIM_API struct dmasim_platform *dmasim_platform_current(void);
 /** dmasim_platform_set_current() - make @p current. Return: 0 or -EINVAL. */
@@ -121,26 +148,6 @@ struct dmasim_layout {
  */
 DMASIM_API int dmasim_platform_layout(struct dmasim_platform *p, struct dmasim_layout *out);
 
-/**
- * struct dmasim_named_machine - a named machine: spec words with a name.
- * @name: what machine=NAME (in a spec or DMASIM_SPEC) and `dmasim matrix
- *        --machines` accept.  @spec: the words it stands for ("" = the
- *        default machine).  @summary: what the machine shows, one line.
- */
-struct dmasim_named_machine {
-	const char *name;
-	const char *spec;
-	const char *summary;
-};
-/**
- * dmasim_machines() - the named machines, the project's own test matrix
- * (docs/spec.md, `dmasim machines`).
- * @n: receives their number.
- * Return: the first of *@n machines, in a fixed order; never NULL.
- */
-DMASIM_API const struct dmasim_named_machine *dmasim_machines(size_t *n);
-/** dmasim_machine_find() - the machine called @name, or NULL. */
-DMASIM_API const struct dmasim_named_machine *dmasim_machine_find(const char *name);
 
 /**
  * dmasim_device_create() - plug a simulated device into @p.

@@ -24,7 +24,6 @@ static pthread_mutex_t plat_lock = PTHREAD_MUTEX_INITIALIZER;
 static TAILQ_HEAD(dmasim_platform_list, dmasim_platform) platforms = TAILQ_HEAD_INITIALIZER(platforms);
 static struct dmasim_platform *current_plat;
 
-#define DEFAULT_RAM "256M@0x80000000"
 
 /* ---- log ---------------------------------------------------------------- */
 
@@ -185,6 +184,7 @@ const char *dmasim_platform_spec(const struct dmasim_platform *p)
 
 /* What the words say, before anything is made; the table's parsers fill it. */
 struct platform_config {
+	const char *machine; /* as given; NULL for the default */
 	const char *ram;
 	struct dmasim_swiotlb_choice swiotlb;
 	struct dmasim_iommu_config iommu;
@@ -202,6 +202,22 @@ static int parse_string(void *cfg, const char *key, const char *v, char *err, si
 	(void)key, (void)err, (void)errlen;
 	*(const char **)cfg = v;
 	return 0;
+}
+
+static int parse_machine(void *cfg, const char *key, const char *v, char *err, size_t errlen)
+{
+	size_t off;
+
+	if (dmasim_machine_preset_find(v)) {
+		*(const char **)cfg = v;
+		return 0;
+	}
+	off = (size_t)snprintf(err, errlen, "%s=%s: no such machine (known:", key, v);
+	for (size_t i = 0; dmasim_machine_preset_get(i) && off < errlen; i++)
+		off += (size_t)snprintf(err + off, errlen - off, " %s", dmasim_machine_preset_get(i)->name);
+	if (off < errlen)
+		snprintf(err + off, errlen - off, ")");
+	return -EINVAL;
 }
 
 static bool format_ram(const void *obj, const void *cfg, const char *key, FILE *out)
@@ -329,10 +345,11 @@ static bool format_fail(const void *obj, const void *cfg, const char *key, FILE 
  * rows (tests/test-platform.c checks it).
  */
 const struct dmasim_spec_key dmasim__platform_keys[] = {
-	{ "machine", "machine", "`NAME` (`dmasim machines`)", "none",
-	  "a named machine: its spec words (docs/spec.md, Named machines) take this word's place, so words after it win",
-	  0, NULL, NULL },
-	{ "ram", "memory", "`SIZE@ADDR[:high][,SIZE@ADDR[:high]...]`", "`" DEFAULT_RAM "`",
+	{ "machine", "machine", "a preset name: `pc`, `pc32`, `arm64-soc`, `arm64-soc-iommu`, `arm-noncoherent` (`dmasim --list-machines`)",
+	  "`pc`",
+	  "a named machine: expands to its spec words, which every other word overrides; in the normalised spec only when given",
+	  CFG(machine), parse_machine, format_fail },
+	{ "ram", "memory", "`SIZE@ADDR[:high][,SIZE@ADDR[:high]...]`", "the machine's; `pc`: `636K@0x1000,2047M@0x100000,2G@0x100000000`",
 	  "RAM regions at physical addresses; `:high` makes a region high memory (no linear map)",
 	  CFG(ram), parse_string, format_ram },
 	{ "swiotlb", "swiotlb", "`SIZE[@ADDR][,force][,lifo]`, `off`, `force`",
@@ -384,62 +401,87 @@ const struct dmasim_spec_key dmasim__platform_keys[] = {
 
 /* ---- creation ------------------------------------------------------------- */
 
+static int configure_machine(struct dmasim_platform *p, struct platform_config *cfg, char *err,
+			     size_t errlen);
+
 static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, char *err,
 		     size_t errlen)
 {
 	struct platform_config cfg = {
-		.ram = DEFAULT_RAM,
 		.swiotlb = { .size = DMASIM_DEFAULT_SWIOTLB },
 		.debug = true,
 		.sites = DMASIM_SITE_FRAMES,
 		.seed = 1,
 	};
+	const char *name = dmasim__spec_get(s, "machine");
+	const struct dmasim_machine_preset *m = dmasim_machine_preset_find(name ? name : "pc");
+	struct dmasim_spec preset = { 0 };
 	int ret;
 
 	dmasim__iommu_config_init(&cfg.iommu);
 	ret = dmasim__cache_parse(&cfg.cache, "cache", "coherent", err, errlen);
+	/* The machine's words first, so that every word given overrides them. */
+	if (!ret && !m)
+		ret = parse_machine(&cfg.machine, "machine", name, err, errlen);
+	if (!ret)
+		ret = dmasim__machine_words(m, &preset, err, errlen);
+	if (!ret)
+		ret = dmasim__spec_apply(&preset, dmasim__platform_keys, "platform", &cfg, err,
+					 errlen);
 	if (!ret)
 		ret = dmasim__spec_apply(s, dmasim__platform_keys, "platform", &cfg, err, errlen);
-	if (ret)
-		return ret;
+	if (!ret)
+		ret = configure_machine(p, &cfg, err, errlen);
+	/* Made now: the preset's words (cfg.ram...) are no longer needed. */
+	if (!ret) {
+		p->spec = dmasim__spec_format(dmasim__platform_keys, NULL, p, &cfg);
+		ret = p->spec ? 0 : -ENOMEM;
+	}
+	dmasim__spec_free(&preset);
+	return ret;
+}
+
+/* Make the machine @cfg describes. */
+static int configure_machine(struct dmasim_platform *p, struct platform_config *cfg, char *err,
+			     size_t errlen)
+{
+	int ret;
 
 	/* Made in the order of the data flow; each layer reads its own part. */
-	p->debug = cfg.debug;
-	p->site_frames = cfg.sites;
-	p->seed = cfg.seed;
-	p->quiet = cfg.quiet;
-	p->exec_threaded = cfg.exec_threaded;
-	ret = dmasim__memory_init(p, cfg.ram,
-				  !(cfg.cache.ops->base.caps & DMASIM_CACHE_CAP_COHERENT), err,
+	p->debug = cfg->debug;
+	p->site_frames = cfg->sites;
+	p->seed = cfg->seed;
+	p->quiet = cfg->quiet;
+	p->exec_threaded = cfg->exec_threaded;
+	ret = dmasim__memory_init(p, cfg->ram,
+				  !(cfg->cache.ops->base.caps & DMASIM_CACHE_CAP_COHERENT), err,
 				  errlen);
 	if (ret)
 		return ret;
-	ret = dmasim__swiotlb_init(p, cfg.swiotlb.size, cfg.swiotlb.base, cfg.swiotlb.base_set,
-				   cfg.swiotlb.force, err, errlen);
+	ret = dmasim__swiotlb_init(p, cfg->swiotlb.size, cfg->swiotlb.base, cfg->swiotlb.base_set,
+				   cfg->swiotlb.force, err, errlen);
 	if (ret)
 		return ret;
-	dmasim__swiotlb_set_lifo(p, cfg.swiotlb.lifo);
+	dmasim__swiotlb_set_lifo(p, cfg->swiotlb.lifo);
 	dmasim__buddy_init(p);
 	dmasim__slab_init(p);
-	ret = dmasim__cache_create(p, &cfg.cache, err, errlen);
+	ret = dmasim__cache_create(p, &cfg->cache, err, errlen);
 	if (ret)
 		return ret;
-	ret = dmasim__iommu_create(p, &cfg.iommu, err, errlen);
+	ret = dmasim__iommu_create(p, &cfg->iommu, err, errlen);
 	if (ret)
 		return ret;
-	if (cfg.fail) {
-		ret = dmasim__fail_parse(p, cfg.fail, err, errlen);
+	if (cfg->fail) {
+		ret = dmasim__fail_parse(p, cfg->fail, err, errlen);
 		if (ret)
 			return ret;
 	}
-	if (cfg.trace) {
-		ret = dmasim__trace_open(p, cfg.trace, err, errlen);
+	if (cfg->trace) {
+		ret = dmasim__trace_open(p, cfg->trace, err, errlen);
 		if (ret)
 			return ret;
 	}
-	/* The normalised spec: every key with the value in force. */
-	p->spec = dmasim__spec_format(dmasim__platform_keys, NULL, p, &cfg);
-	return p->spec ? 0 : -ENOMEM;
+	return 0;
 }
 
 /*
@@ -499,8 +541,6 @@ struct dmasim_platform *dmasim_platform_create(const char *spec)
 			snprintf(err, sizeof(err), "DMASIM_SPEC: %.480s", tmp);
 		}
 	}
-	if (!ret)
-		ret = dmasim__spec_expand_machines(&s, err, sizeof(err));
 	if (!ret)
 		ret = configure(p, &s, err, sizeof(err));
 	dmasim__spec_free(&s);

@@ -75,55 +75,6 @@ int dmasim__spec_parse(struct dmasim_spec *s, const char *text, char *err, size_
 	return 0;
 }
 
-int dmasim__spec_expand_machines(struct dmasim_spec *s, char *err, size_t errlen)
-{
-	for (size_t i = 0; i < s->n;) {
-		const struct dmasim_named_machine *m;
-		struct dmasim_spec sub = { 0 };
-		struct dmasim_kv *kv;
-		int ret;
-
-		if (strcmp(s->kv[i].key, "machine")) {
-			i++;
-			continue;
-		}
-		m = dmasim_machine_find(s->kv[i].val);
-		if (!m) {
-			size_t n, off;
-			const struct dmasim_named_machine *all = dmasim_machines(&n);
-
-			off = (size_t)snprintf(err, errlen, "machine=%s: unknown machine (machines:",
-					       s->kv[i].val);
-			for (size_t j = 0; j < n && off < errlen; j++)
-				off += (size_t)snprintf(err + off, errlen - off, " %s", all[j].name);
-			if (off < errlen)
-				snprintf(err + off, errlen - off, ")");
-			return -EINVAL;
-		}
-		ret = dmasim__spec_parse(&sub, m->spec, err, errlen);
-		if (ret) {
-			dmasim__spec_free(&sub);
-			return ret;
-		}
-		/* The machine's words take the place of machine=NAME, so words after it win. */
-		kv = realloc(s->kv, (s->n + sub.n) * sizeof(*kv));
-		if (!kv) {
-			dmasim__spec_free(&sub);
-			return -ENOMEM;
-		}
-		s->kv = kv;
-		free(kv[i].key);
-		free(kv[i].val);
-		memmove(&kv[i + sub.n], &kv[i + 1], (s->n - i - 1) * sizeof(*kv));
-		if (sub.n)
-			memcpy(&kv[i], sub.kv, sub.n * sizeof(*kv));
-		s->n = s->n - 1 + sub.n;
-		free(sub.kv);
-		i += sub.n; /* a machine's words hold no machine= */
-	}
-	return 0;
-}
-
 const char *dmasim__spec_get(const struct dmasim_spec *s, const char *key)
 {
 	/* Later words win, so DMASIM_SPEC (appended) overrides the program. */

@@ -36,6 +36,27 @@ static struct page *alloc_page_at(struct dmasim_device *d, void *cpu, unsigned l
 	return dmasim__phys_to_page(d->plat, phys + PFN_PHYS(i));
 }
 
+/*
+ * The message of a failed allocation within @mask: with dma-direct, say when
+ * no RAM at all lies within the device's reach (the mask picks the zone),
+ * rather than "out of memory".
+ */
+static void alloc_failed(struct dmasim_device *d, const char *call, size_t size, u64 mask)
+{
+	char why[256];
+	u64 limit = dmasim__dev_limit(d, mask);
+	phys_addr_t max_phys = limit + d->bus_offset < limit ? ~0ULL : limit + d->bus_offset;
+	bool none = d->ops == &dmasim__direct_ops &&
+		    dmasim__alloc_explain(d->plat, GFP_KERNEL, (unsigned int)get_order(size),
+					  max_phys, why, sizeof(why));
+
+	dmasim__log(d->plat, DMASIM_LOG_WARN,
+		    "%s: %s: no memory for %zu bytes within mask 0x%llx (bus limit 0x%llx, offset 0x%llx)%s%s",
+		    d->name, call, size, (unsigned long long)mask,
+		    (unsigned long long)d->dev.bus_dma_limit, (unsigned long long)d->bus_offset,
+		    none ? ": " : "", none ? why : "");
+}
+
 /* The checks and the allocation that every allocation call shares; records it too. */
 static int alloc_common(struct dmasim_device *d, const char *call, size_t size, u64 mask,
 			gfp_t gfp, unsigned long attrs, bool have_handle,
@@ -65,16 +86,13 @@ static int alloc_common(struct dmasim_device *d, const char *call, size_t size, 
 					   call, size, PAGE_SIZE << DMASIM_MAX_ORDER);
 		return -EINVAL;
 	}
-	ret = dmasim__should_fail(d->plat, FAIL_ALLOC, d, call) ? -ENOMEM :
-								   d->ops->alloc(d, size, mask, gfp, attrs,
-									 kind == MAP_COHERENT, a);
+	/* An injected failure has said why already: one message, not two. */
+	if (dmasim__should_fail(d->plat, FAIL_ALLOC, d, call))
+		return -ENOMEM;
+	ret = d->ops->alloc(d, size, mask, gfp, attrs, kind == MAP_COHERENT, a);
 	if (ret) {
 		if (!(attrs & DMA_ATTR_NO_WARN) && !(gfp & __GFP_NOWARN))
-			dmasim__log(d->plat, DMASIM_LOG_WARN,
-				    "%s: %s: no memory for %zu bytes within mask 0x%llx (bus limit 0x%llx, offset 0x%llx)",
-				    d->name, call, size, (unsigned long long)mask,
-				    (unsigned long long)d->dev.bus_dma_limit,
-				    (unsigned long long)d->bus_offset);
+			alloc_failed(d, call, size, mask);
 		return ret;
 	}
 	if (!debug_dma_alloc(d, a, size, dir, kind, attrs, caller)) {

@@ -136,6 +136,13 @@ struct dmasim_slab_cache;
 struct page *dmasim__alloc_pages_below(struct dmasim_platform *p, gfp_t gfp, unsigned int order,
 				       phys_addr_t max_phys);
 void dmasim__free_pages(struct page *page, unsigned int order);
+/*
+ * Why dmasim__alloc_pages_below(@gfp, @order, @max_phys) failed, into @buf.
+ * Return: true when no RAM at all lies in the zones @gfp allows (or none at
+ * or below @max_phys); false when there is, but not enough free.
+ */
+bool dmasim__alloc_explain(struct dmasim_platform *p, gfp_t gfp, unsigned int order,
+			   phys_addr_t max_phys, char *buf, size_t len);
 /* Reserve [base, base+size) so the allocator never hands it out. Return 0 or -errno. */
 int dmasim__reserve_phys(struct dmasim_platform *p, phys_addr_t base, u64 size);
 int dmasim__buddy_init(struct dmasim_platform *p);

@@ -285,6 +285,49 @@ static int zone_list(gfp_t gfp, enum dmasim_zone *zones)
 	return n;
 }
 
+static const char *const zone_limits[] = { "below 16 MiB", "below 4 GiB", "above 4 GiB",
+					    "high memory" };
+
+bool dmasim__alloc_explain(struct dmasim_platform *p, gfp_t gfp, unsigned int order,
+			   phys_addr_t max_phys, char *buf, size_t len)
+{
+	enum dmasim_zone zones[4];
+	int nz = zone_list(gfp, zones), in_zone = 0, reach = 0;
+	unsigned long max_end, free_pages = 0;
+	size_t off = 0;
+
+	max_end = max_phys >= (1ULL << 52) ? ~0UL : (unsigned long)((max_phys + 1) >> PAGE_SHIFT);
+	pthread_mutex_lock(&p->mm_lock);
+	for (int i = 0; i < p->nr_arenas; i++) {
+		const struct dmasim_arena *a = &p->arenas[i];
+		bool listed = false;
+
+		for (int z = 0; z < nz; z++)
+			listed |= a->zone == zones[z];
+		if (!listed)
+			continue;
+		in_zone++;
+		if (a->pfn_start + (1UL << order) > max_end)
+			continue;
+		reach++;
+		free_pages += dmasim__arena_free(a);
+	}
+	pthread_mutex_unlock(&p->mm_lock);
+	if (!in_zone || !reach) {
+		off = (size_t)snprintf(buf, len, "no RAM of this machine lies in ZONE_");
+		for (int z = 0; z < nz && off < len; z++)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s (%s)", z ? " or ZONE_" : "",
+						zone_names[zones[z]], zone_limits[zones[z]]);
+		if (in_zone && off < len)
+			snprintf(buf + off, len - off, " at or below phys 0x%llx",
+				 (unsigned long long)max_phys);
+		return true;
+	}
+	snprintf(buf, len, "%lu pages free where it may come from, no free block of %lu pages",
+		 free_pages, 1UL << order);
+	return false;
+}
+
 struct page *dmasim__alloc_pages_below(struct dmasim_platform *p, gfp_t gfp, unsigned int order,
 				       phys_addr_t max_phys)
 {
@@ -370,7 +413,7 @@ void dmasim__buddy_zones(struct dmasim_platform *p, struct dmasim_layout *out)
 		z->name = zone_names[a->zone];
 		z->start = PFN_PHYS(a->pfn_start);
 		z->end = PFN_PHYS(a->pfn_end) - 1;
-		z->free_pages = a->free_pages;
+		z->free_pages = a->free_pages + a->lazy_pages;
 		z->pages = a->pfn_end - a->pfn_start;
 	}
 	pthread_mutex_unlock(&p->mm_lock);
@@ -382,6 +425,7 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
 	struct dmasim_platform *p = dmasim__current("alloc_pages");
 	struct page *page;
+	char why[256];
 
 	if (!p)
 		return NULL;
@@ -391,12 +435,17 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 				       DMASIM_MAX_PAGE_ORDER);
 		return NULL;
 	}
-	page = dmasim__should_fail(p, FAIL_PAGES, NULL, "alloc_pages") ?
-		       NULL :
-		       dmasim__alloc_pages_below(p, gfp, order, ~0ULL);
-	if (!page && !(gfp & __GFP_NOWARN))
+	/* An injected failure has said why already: one message, not two. */
+	if (dmasim__should_fail(p, FAIL_PAGES, NULL, "alloc_pages"))
+		return NULL;
+	page = dmasim__alloc_pages_below(p, gfp, order, ~0ULL);
+	if (!page && !(gfp & __GFP_NOWARN)) {
+		bool none = dmasim__alloc_explain(p, gfp, order, ~0ULL, why, sizeof(why));
+
 		dmasim__log(p, DMASIM_LOG_WARN,
-			    "alloc_pages: page allocation failure: order %u, gfp 0x%x", order, gfp);
+			    "alloc_pages: page allocation failure: order %u, gfp 0x%x: %s%s", order, gfp,
+			    none ? "" : "out of memory: ", why);
+	}
 	return page;
 }
 

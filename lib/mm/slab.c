@@ -191,9 +191,18 @@ void *kmalloc(size_t size, gfp_t gfp)
 			pthread_mutex_unlock(&p->mm_lock);
 		}
 	}
-	if (!obj && !(gfp & __GFP_NOWARN))
-		dmasim__log(p, DMASIM_LOG_WARN, "kmalloc: out of memory for %zu bytes (gfp 0x%x)",
-			    size, gfp);
+	if (!obj && !(gfp & __GFP_NOWARN)) {
+		char why[256];
+
+		if (dmasim__alloc_explain(p, gfp,
+					  size > PAGE_SIZE / 2 ? (unsigned int)get_order(size) : 0,
+					  ~0ULL, why, sizeof(why)))
+			dmasim__log(p, DMASIM_LOG_WARN, "kmalloc: no memory for %zu bytes (gfp 0x%x): %s",
+				    size, gfp, why);
+		else
+			dmasim__log(p, DMASIM_LOG_WARN,
+				    "kmalloc: out of memory for %zu bytes (gfp 0x%x): %s", size, gfp, why);
+	}
 	return obj;
 }
 

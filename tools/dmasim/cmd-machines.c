@@ -8,8 +8,7 @@
 
 static int run(int argc, char **argv)
 {
-	size_t n;
-	const struct dmasim_named_machine *m = dmasim_machines(&n);
+	const struct dmasim_machine_preset *m;
 	bool names = false, pairs = false;
 
 	for (int i = 1; i < argc; i++) {
@@ -22,14 +21,13 @@ static int run(int argc, char **argv)
 		else
 			return tool_usage_error(&cmd_machines, "unknown argument '%s'", argv[i]);
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; (m = dmasim_machine_preset_get(i)); i++) {
 		if (names)
-			printf("%s\n", m[i].name);
+			printf("%s\n", m->name);
 		else if (pairs)
-			printf("%s=%s\n", m[i].name, m[i].spec);
+			printf("%s=%s\n", m->name, m->spec);
 		else
-			printf("%-26s %s\n%-26s   %s\n", m[i].name, m[i].summary, "",
-			       m[i].spec[0] ? m[i].spec : "(no words: the default machine)");
+			printf("%-32s %s\n%-32s   %s%s\n", m->name, m->summary, "", m->spec, i ? "" : "  (the default)");
 	}
 	return EXIT_OK;
 }

@@ -28,6 +28,15 @@ struct job {
 	unsigned long reports;
 };
 
+/* A named machine runs as DMASIM_SPEC="machine=NAME": the library expands it. */
+static void add_machine(struct job *j, const struct dmasim_machine_preset *m)
+{
+	*j = (struct job){ .name = m->name };
+	if (asprintf(&j->spec_buf, "machine=%s", m->name) < 0)
+		j->spec_buf = NULL;
+	j->spec = j->spec_buf ? j->spec_buf : m->spec;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -216,9 +225,8 @@ static int run(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },  { "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },           { 0 },
 	};
-	size_t nm;
-	const struct dmasim_named_machine *all = dmasim_machines(&nm);
-	struct job *jobs = calloc(nm + 64, sizeof(*jobs));
+	size_t nm = 0;
+	struct job *jobs;
 	const char *list = "all", *junit_path = NULL;
 	char *extra[64];
 	int nextra = 0, n = 0, c, running = 0, next = 0, finished = 0, failed = 0, ret = EXIT_OK;
@@ -226,6 +234,9 @@ static int run(int argc, char **argv)
 	bool verbose = false, tty = isatty(2);
 	char **cmd;
 
+	while (dmasim_machine_preset_get(nm))
+		nm++;
+	jobs = calloc(nm + 64, sizeof(*jobs));
 	if (!jobs)
 		return tool_fail(&cmd_matrix, "out of memory");
 	par = (uint64_t)sysconf(_SC_NPROCESSORS_ONLN);
@@ -281,11 +292,11 @@ static int run(int argc, char **argv)
 		for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
 			if (!strcmp(name, "all")) {
 				for (size_t i = 0; i < nm; i++)
-					jobs[n++] = (struct job){ .name = all[i].name, .spec = all[i].spec };
+					add_machine(&jobs[n++], dmasim_machine_preset_get(i));
 				continue;
 			}
 			{
-				const struct dmasim_named_machine *m = dmasim_machine_find(name);
+				const struct dmasim_machine_preset *m = dmasim_machine_preset_find(name);
 
 				if (!m) {
 					int rc = tool_usage_error(&cmd_matrix, "no machine called '%s' (dmasim machines lists them)",
@@ -300,7 +311,7 @@ static int run(int argc, char **argv)
 					free(jobs);
 					return tool_usage_error(&cmd_matrix, "too many machines");
 				}
-				jobs[n++] = (struct job){ .name = m->name, .spec = m->spec };
+				add_machine(&jobs[n++], m);
 			}
 		}
 		free(copy);
@@ -376,9 +387,11 @@ static int run(int argc, char **argv)
 		if (err)
 			ret = tool_fail(&cmd_matrix, "cannot write %s: %s", junit_path, strerror(-err));
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		if (jobs[i].out_path[0])
 			unlink(jobs[i].out_path);
+		free(jobs[i].spec_buf);
+	}
 	free(jobs);
 	return failed ? EXIT_FAIL : ret;
 }
