@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PACKAGES=(build-essential cmake pkg-config libcmocka-dev libbsd-dev libunwind8)
+PACKAGES=(build-essential cmake pkg-config libcmocka-dev libbsd-dev libunwind8 valgrind)
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 install_missing() {
@@ -43,7 +43,9 @@ tsan() {
 	cmake --build build-tsan -j"$JOBS" --target "${TSAN_TESTS[@]}"
 	local re
 	re="^($(IFS='|'; echo "${TSAN_TESTS[*]}"))\$"
-	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$JOBS" -R "$re"
+	# TSan runs them 5-15x slower: fewer rounds (the races show in any).
+	DMASIM_INFLIGHT_ROUNDS=${DMASIM_INFLIGHT_ROUNDS:-60} DMASIM_STRESS_JOBS=${DMASIM_STRESS_JOBS:-100} \
+		TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$JOBS" -R "$re"
 }
 
 case "${1:-}" in

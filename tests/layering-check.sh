@@ -47,7 +47,8 @@ done
 # 3. Headers: one per layer, each file including only headers of its own
 #    layer or below (lib/README.md "One header per layer").  Ranks, from the
 #    bottom: machine 0, cache model 1, DMA ops 2, bus translation and the
-#    IOMMU 3, DMA-API debugging 4, the API layer 5.  The known exceptions
+#    IOMMU 3, DMA-API debugging 4, the API layer 5, dmaengine 6 (above the
+#    device models and the DMA API, which it uses through the public API).  The known exceptions
 #    (lib/README.md) are listed here so they cannot grow.
 rank() {
 	case "$1" in
@@ -57,6 +58,7 @@ rank() {
 	dma/*|lib/dma/*) echo 2 ;;
 	dev/*|lib/dev/*|iommu/*|iommu-internal.h|iommu.h|iotlb.h|backend-ops.h) echo 3 ;;
 	debug/*|lib/debug/*) echo 4 ;;
+	dmaengine/*|lib/dmaengine/*) echo 6 ;;
 	*) echo 9 ;;
 	esac
 }

@@ -1067,6 +1067,46 @@ static void skip_sync_unmap_then_coherent_reuse(void **state)
 	}
 }
 
+/*
+ * A receive buffer larger than the lines the model holds for evict=random
+ * (4096): the oldest leave as new ones come, written back only if the CPU
+ * dirtied them, so every byte the device writes survives.
+ */
+static void larger_than_the_held_lines(void **state)
+{
+	for (unsigned long seed = 1; seed <= 3; seed++) {
+		char spec[96];
+		struct dmasim_platform *q;
+		struct device *d;
+		struct page *pages, *other;
+		unsigned char *va, *news = malloc(512 * 1024);
+		dma_addr_t h;
+
+		assert_non_null(news);
+		snprintf(spec, sizeof(spec), "cache=noncoherent:evict=random iommu=on seed=%lu", seed);
+		q = tu_platform(spec);
+		d = dmasim_device_create(q, "name=big");
+		pages = alloc_pages(GFP_KERNEL, 7); /* 512 KiB: 8192 lines of 64 bytes */
+		other = alloc_page(GFP_KERNEL);
+		assert_non_null(pages);
+		va = page_address(pages);
+		memset(va, 'c', 512 * 1024);
+		h = dma_map_page(d, pages, 0, 512 * 1024, DMA_FROM_DEVICE);
+		assert_false(dma_mapping_error(d, h));
+		for (size_t i = 0; i < 512 * 1024; i++)
+			news[i] = (unsigned char)(i * 7 + seed);
+		assert_int_equal(dmasim_dev_write(d, h, news, 512 * 1024), 0);
+		other_dma(d, other, 8);
+		dma_unmap_page(d, h, 512 * 1024, DMA_FROM_DEVICE);
+		assert_memory_equal(va, news, 512 * 1024);
+		fail_on_reports(q, spec);
+		__free_pages(pages, 7);
+		__free_page(other);
+		free(news);
+		dmasim_platform_destroy(q);
+	}
+}
+
 #define ON_EVERY_MACHINE(fn)                                                             \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)&machines[i])
 
@@ -1109,6 +1149,7 @@ int main(void)
 			cmocka_unit_test(every_end_of_a_mapping_forgets_it),
 			cmocka_unit_test(leaked_mapping_then_coherent_reuse),
 			cmocka_unit_test(skip_sync_unmap_then_coherent_reuse),
+			cmocka_unit_test(larger_than_the_held_lines),
 		};
 
 		failed += cmocka_run_group_tests_name("coherent", plain, NULL, NULL);

@@ -412,6 +412,7 @@ static void test_debug_poison(void **state)
 	for (size_t i = 0; i < 64; i++)
 		assert_int_equal(a[i], 0xa9);
 	dma_pool_free(pool, a, da);
+	tu_touch_freed(a, 64);
 	for (size_t i = 16; i < 64; i++)
 		assert_int_equal(a[i], 0xa7);
 
@@ -422,6 +423,7 @@ static void test_debug_poison(void **state)
 	dma_pool_free(pool, x, dx);
 
 	/* A write after free is found when the block is handed out again. */
+	tu_touch_freed(a, 64);
 	a[40] = 0x00;
 	x = dma_pool_alloc(pool, GFP_KERNEL, &dx);
 	assert_ptr_equal(x, a);
@@ -444,6 +446,7 @@ static void test_nodebug_no_poison(void **state)
 	assert_non_null(a);
 	memset(a, 0x11, 64);
 	dma_pool_free(pool, a, da);
+	tu_touch_freed(a, 64);
 	/* Without debug the payload is left as the driver left it. */
 	assert_int_equal(a[40], 0x11);
 	a[40] = 0x22;
@@ -469,6 +472,7 @@ static void test_corrupted_link(void **state)
 	assert_non_null(a);
 	dma_pool_free(pool, a, da);
 	/* The driver scribbles over the free block's link and bus address. */
+	tu_touch_freed(a, 16);
 	memset(a, 0x41, 16);
 	b[0].va = dma_pool_alloc(pool, GFP_KERNEL, &b[0].dma);
 	assert_log_has("dma_pool_alloc link, ");
@@ -504,6 +508,8 @@ static void test_nodebug_scribble_harmless(void **state)
 	 * Where the kernel keeps a free block's link: the free list lives outside
 	 * the blocks here, so the write goes unseen without debug and breaks nothing.
 	 */
+	tu_touch_freed(b, 16);
+	tu_touch_freed(a, 16);
 	memset(b, 0x41, 16);
 	memset(a, 0x42, 16);
 	x = dma_pool_alloc(pool, GFP_KERNEL, &dx);
@@ -535,6 +541,7 @@ static void test_debug_poison_link_bytes(void **state)
 	a = dma_pool_alloc(pool, GFP_KERNEL, &da);
 	assert_non_null(a);
 	dma_pool_free(pool, a, da);
+	tu_touch_freed(a, 32);
 	for (size_t i = 0; i < 32; i++)
 		assert_int_equal(a[i], 0xa7);
 	a[3] = 0x00;

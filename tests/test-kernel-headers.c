@@ -18,6 +18,7 @@
 
 #include <linux/atomic.h>
 #include <linux/bitfield.h>
+#include <linux/bitmap.h>
 #include <linux/completion.h>
 #include <linux/dev_printk.h>
 #include <linux/dma-mapping.h>
@@ -25,6 +26,7 @@
 #include <linux/errno.h>
 #include <linux/iommu.h>
 #include <linux/kernel.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/numa.h>
@@ -118,6 +120,77 @@ static void test_bits(void **state)
 	assert_true(is_power_of_2(64));
 	assert_int_equal(roundup_pow_of_two(65), 128);
 	assert_int_equal(sign_extend32(0x80, 7), -128);
+}
+
+/* include/linux/bitmap.h, lib/bitmap.c: ranges, weights, zero areas for an allocator. */
+static void test_bitmap(void **state)
+{
+	struct dmasim_platform *p = plat(NULL);
+	unsigned long *map = bitmap_zalloc(200, GFP_KERNEL);
+	DECLARE_BITMAP(other, 200);
+
+	(void)state;
+	assert_non_null(map);
+	assert_true(bitmap_empty(map, 200));
+	bitmap_set(map, 3, 70);
+	assert_int_equal(bitmap_weight(map, 200), 70);
+	assert_true(test_bit(72, map));
+	assert_false(test_bit(73, map));
+	/* 16 free bits aligned to 16: not at 0 (bits 3.. are used), at 80. */
+	assert_int_equal(bitmap_find_next_zero_area(map, 200, 0, 16, 15), 80);
+	bitmap_clear(map, 10, 5);
+	assert_int_equal(bitmap_weight(map, 200), 65);
+	bitmap_copy(other, map, 200);
+	assert_true(bitmap_equal(other, map, 200));
+	bitmap_fill(other, 200);
+	assert_true(bitmap_full(other, 200));
+	assert_true(bitmap_find_next_zero_area(other, 200, 0, 1, 0) > 200);
+	bitmap_free(map);
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	dmasim_platform_destroy(p);
+}
+
+struct obj {
+	struct kref ref;
+	int released;
+};
+
+static void obj_release(struct kref *ref)
+{
+	container_of(ref, struct obj, ref)->released++;
+}
+
+/*
+ * include/linux/refcount.h: a count never wraps; an increment from 0 (a use
+ * after free) or a decrement past 0 is a WARN (here a counted report) and
+ * the counter saturates.
+ */
+static void test_kref(void **state)
+{
+	struct dmasim_platform *p = plat(NULL);
+	struct obj o = { .released = 0 };
+	refcount_t r = REFCOUNT_INIT(1);
+
+	(void)state;
+	kref_init(&o.ref);
+	kref_get(&o.ref);
+	assert_int_equal(kref_read(&o.ref), 2);
+	assert_int_equal(kref_put(&o.ref, obj_release), 0);
+	assert_int_equal(kref_put(&o.ref, obj_release), 1);
+	assert_int_equal(o.released, 1);
+	assert_false(kref_get_unless_zero(&o.ref));
+	assert_int_equal(dmasim_debug_errors(p), 0);
+
+	/* Misuse: a get after the last put, and a put too many. */
+	kref_get(&o.ref);
+	assert_int_equal(dmasim_debug_errors(p), 1);
+	assert_log_has("refcount_t: addition on 0; use-after-free");
+	assert_true(refcount_dec_and_test(&r));
+	assert_false(refcount_dec_and_test(&r));
+	assert_int_equal(dmasim_debug_errors(p), 2);
+	assert_log_has("refcount_t: underflow; use-after-free");
+	assert_int_equal(refcount_read(&r), (unsigned int)REFCOUNT_SATURATED);
+	dmasim_platform_destroy(p);
 }
 
 /* ---- list.h ------------------------------------------------------------------------ */
@@ -739,6 +812,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_err_ptr),
 		cmocka_unit_test(test_bits),
+		cmocka_unit_test(test_bitmap),
+		cmocka_unit_test(test_kref),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_byteorder),

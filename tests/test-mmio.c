@@ -11,6 +11,7 @@
 #include "testutil.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -382,6 +383,33 @@ static void test_trace_events(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/* dmasim_platform_dump() shows the models, their windows and registers, and the lines. */
+static void test_dump(void **state)
+{
+	struct dmasim_platform *p = tu_platform("exec=deterministic");
+	struct dmasim_model *m = dmasim_model_create(p, "nic0", NULL, NULL);
+	struct dmasim_window *w = dmasim_window_add(m, &(struct dmasim_window_desc){
+			.kind = DMASIM_WINDOW_MMIO, .name = "bar0", .size = 0x20,
+			.regs = regs, .nr_regs = 5 });
+	void __iomem *bar = ioremap(dmasim_window_base(w), 0x20);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	(void)state;
+	assert_int_equal(dmasim_irq_connect(m, 9, DMASIM_IRQ_LEVEL), 0);
+	dmasim_platform_dump(p, f);
+	fclose(f);
+	assert_non_null(strstr(text, "device models: exec=deterministic, virtual time 0 ns; MMIO space 0xe0000000-0xefffffff"));
+	assert_non_null(strstr(text, "model nic0: 0 pending event(s)"));
+	assert_non_null(strstr(text, "MMIO bar0: phys 0xe0000000-0xe000001f, ioremap()ed 1 time(s)"));
+	assert_non_null(strstr(text, "ID           +0x08 = 0x8086abcd"));
+	assert_non_null(strstr(text, "irq 9: level, 0 run(s), handlers: none"));
+	free(text);
+	iounmap(bar);
+	dmasim_platform_destroy(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_memcpy_io),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_trace_events),
+		cmocka_unit_test(test_dump),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

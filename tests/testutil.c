@@ -5,6 +5,10 @@
 
 #include "testutil.h"
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#endif
+
 struct tu_log tu_log;
 
 static void capture(void *ctx, int level, const char *msg)
@@ -61,4 +65,15 @@ int tu_spec_has(struct dmasim_platform *p, const char *word)
 	const char *s = dmasim_platform_spec(p);
 
 	return s && strstr(s, word) != NULL;
+}
+
+void tu_touch_freed(const void *addr, size_t len)
+{
+#ifdef __SANITIZE_ADDRESS__
+	assert_non_null(__asan_region_is_poisoned((void *)(uintptr_t)addr, len));
+	__asan_unpoison_memory_region(addr, len);
+#else
+	(void)addr;
+	(void)len;
+#endif
 }

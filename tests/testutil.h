@@ -42,6 +42,13 @@ void tu_log_dump(void);
 /* Whether the effective platform spec contains @word (to adapt to DMASIM_SPEC). */
 int tu_spec_has(struct dmasim_platform *p, const char *word);
 
+/*
+ * The test is about to touch freed simulated memory on purpose (a driver's
+ * use after free that dmasim's own checks must see).  In an ASan build the
+ * memory is poisoned (lib/mm/shadow.h): assert so, then unpoison it.
+ */
+void tu_touch_freed(const void *addr, size_t len);
+
 #define assert_log_has(needle) \
 	do { if (!tu_log_has(needle)) { tu_log_dump(); fail_msg("log lacks '%s'", needle); } } while (0)
 

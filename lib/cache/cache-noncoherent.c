@@ -47,13 +47,14 @@
 #include <dmasim/backend.h>
 
 #define DEFAULT_LINE 64
-#define HELD_MAX 4096u  /* lines remembered for evict=random (a power of two) */
+#define HELD_MAX 4096u  /* lines remembered for evict=random */
 #define NO_SLOT UINT32_MAX
 
 /* A line the model cleaned or invalidated for a device: its bytes at that moment. */
 struct held {
 	phys_addr_t line;
 	uint32_t next;          /* hash chain */
+	uint32_t older, newer;  /* the held list, oldest first; newer also chains free slots */
 	bool used;
 };
 
@@ -62,10 +63,11 @@ struct nc_cache {
 	bool evict;
 	u64 rng;
 	pthread_mutex_t lock;   /* evict=random: the held lines */
-	struct held *held;      /* HELD_MAX slots, filled in FIFO order */
+	struct held *held;      /* HELD_MAX slots */
 	unsigned char *bytes;   /* HELD_MAX lines: each slot's bytes when it was maintained */
 	uint32_t *bucket;       /* 2 * HELD_MAX chain heads */
-	uint32_t next_slot;     /* the oldest slot: the next to be reused */
+	uint32_t oldest, newest; /* the held list (NO_SLOT if empty) */
+	uint32_t free;          /* the free slots */
 };
 
 static struct nc_cache *to_nc(struct dmasim_cache *c)
@@ -114,6 +116,10 @@ static struct dmasim_cache *nc_alloc(const struct dmasim_cache_config *cfg)
 			return NULL;
 		}
 		memset(c->bucket, 0xff, 2 * HELD_MAX * sizeof(*c->bucket));
+		for (uint32_t i = 0; i < HELD_MAX; i++)
+			c->held[i].newer = i + 1 < HELD_MAX ? i + 1 : NO_SLOT;
+		c->free = 0;
+		c->oldest = c->newest = NO_SLOT;
 	}
 	return &c->base;
 }
@@ -189,33 +195,53 @@ static void write_back(struct nc_cache *nc, uint32_t slot)
 
 static void unhold(struct nc_cache *nc, uint32_t slot)
 {
-	uint32_t *pp = chain_of(nc, nc->held[slot].line);
+	struct held *h = &nc->held[slot];
+	uint32_t *pp = chain_of(nc, h->line);
 
 	while (*pp != slot)
 		pp = &nc->held[*pp].next;
-	*pp = nc->held[slot].next;
-	nc->held[slot].used = false;
+	*pp = h->next;
+	if (h->older != NO_SLOT)
+		nc->held[h->older].newer = h->newer;
+	else
+		nc->oldest = h->newer;
+	if (h->newer != NO_SLOT)
+		nc->held[h->newer].older = h->older;
+	else
+		nc->newest = h->older;
+	h->used = false;
+	h->newer = nc->free;
+	nc->free = slot;
 }
 
 /* @line was just cleaned or invalidated for a device: it is clean, with the CPU view's bytes. */
 static void hold(struct nc_cache *nc, phys_addr_t line)
 {
 	uint32_t slot = find_held(nc, line), *head;
+	struct held *h;
 
 	if (slot == NO_SLOT) {
-		slot = nc->next_slot;
-		nc->next_slot = (slot + 1) & (HELD_MAX - 1);
-		if (nc->held[slot].used) {
+		if (nc->free == NO_SLOT) {
 			/* Full: the oldest line leaves, written back if the CPU dirtied it. */
-			if (dirty(nc, slot))
-				write_back(nc, slot);
-			unhold(nc, slot);
+			if (dirty(nc, nc->oldest))
+				write_back(nc, nc->oldest);
+			unhold(nc, nc->oldest);
 		}
+		slot = nc->free;
+		h = &nc->held[slot];
+		nc->free = h->newer;
 		head = chain_of(nc, line);
-		nc->held[slot].line = line;
-		nc->held[slot].next = *head;
-		nc->held[slot].used = true;
+		h->line = line;
+		h->next = *head;
+		h->used = true;
 		*head = slot;
+		h->older = nc->newest;
+		h->newer = NO_SLOT;
+		if (nc->newest != NO_SLOT)
+			nc->held[nc->newest].newer = slot;
+		else
+			nc->oldest = slot;
+		nc->newest = slot;
 	}
 	memcpy(bytes_of(nc, slot), nc->base.cpu(nc->base.ram_cookie, line), nc->base.line);
 }
@@ -239,13 +265,13 @@ static void drop_range(struct nc_cache *nc, phys_addr_t start, phys_addr_t end)
 
 /*
  * Somewhere in the system the cache needed room: each held line the CPU
- * dirtied is written back with probability 1/4, in slot order (so a seed
+ * dirtied is written back with probability 1/4, oldest first (so a seed
  * replays exactly).
  */
 static void evict_some(struct nc_cache *nc)
 {
-	for (uint32_t i = 0; i < HELD_MAX; i++)
-		if (nc->held[i].used && dirty(nc, i) && next_random(&nc->rng) % 4 == 0)
+	for (uint32_t i = nc->oldest; i != NO_SLOT; i = nc->held[i].newer)
+		if (dirty(nc, i) && next_random(&nc->rng) % 4 == 0)
 			write_back(nc, i);
 }
 

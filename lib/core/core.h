@@ -318,6 +318,8 @@ struct dmasim_platform {
 	struct dmasim_arena arenas[DMASIM_MAX_REGIONS * DMASIM_NR_ZONES];
 	int nr_arenas;
 	struct dmasim_reserved reserved[DMASIM_MAX_RESERVED]; /* sorted, disjoint */
+	bool user_pages_contiguous;     /* user_pages=contiguous: pinned pages in address order */
+	atomic_ulong scatter_seq;       /* pinned ranges so far: varies their scatter */
 	int nr_reserved;
 	struct dmasim_slab_cache *slabs;
 	struct dmasim_alias_tree aliases;
@@ -341,12 +343,17 @@ struct dmasim_platform {
 	 * dmasim_platform_destroy() calls machine_stop (the models go: they are
 	 * the devices' hardware) before it destroys the devices (whose devm_
 	 * interrupts and mappings are released into a live machine), and
-	 * machine_fini at teardown.
+	 * machine_fini at teardown; dmasim_platform_dump() calls machine_dump.
 	 */
 	bool exec_threaded;
 	struct dmasim_machine *machine;
 	void (*machine_stop)(struct dmasim_platform *p);
 	void (*machine_fini)(struct dmasim_platform *p);
+	void (*machine_dump)(struct dmasim_platform *p, FILE *out);
+
+	/* With debug on: DMA-API debugging's check of memory a driver frees (lib/debug/memory.c). */
+	bool (*check_freed)(struct dmasim_platform *p, const char *call, const void *cpu,
+			    phys_addr_t phys, size_t size);
 
 	pthread_mutex_t log_lock;
 	dmasim_log_fn log_fn;
@@ -358,6 +365,16 @@ struct dmasim_platform {
 	unsigned int next_dev_id;
 	TAILQ_ENTRY(dmasim_platform) link;
 };
+
+/*
+ * kfree(), free_pages() and vfree() free [@phys, @phys+@size): let DMA-API
+ * debugging look.  Return true if it reported the memory still in use.
+ */
+static inline bool dmasim__check_freed(struct dmasim_platform *p, const char *call,
+				       const void *cpu, phys_addr_t phys, size_t size)
+{
+	return p->check_freed && p->check_freed(p, call, cpu, phys, size);
+}
 
 /* Whether this call (of @kind, by @d or NULL) fails on purpose; logs when it does. */
 static inline bool dmasim__should_fail(struct dmasim_platform *p, enum dmasim_fail_kind kind,

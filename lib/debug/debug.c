@@ -315,12 +315,21 @@ void dmasim__debug_dev_accessed(struct dmasim_device *d, const char *call, dma_a
 	if (dmasim__record_access(d, call, addr, len, write, &rec, &rchunk, false, NULL) == -EFAULT) {
 		phys_addr_t now;
 
-		if (d->bus->resolve(d, addr, &now))
+		char reached[200], shared[600] = "", site[400];
+
+		if (d->bus->resolve(d, addr, &now)) {
 			dmasim__debug_report(d, "%s: device reached bus address 0x%016llx after it was unmapped (stale IOTLB entry; mode=lazy)",
 					     call, (unsigned long long)addr);
-		else
-			dmasim__debug_report(d, "%s: device reached bus address 0x%016llx outside every buffer mapped for it (the IOMMU page is shared with a live mapping)",
-					     call, (unsigned long long)addr);
+			return;
+		}
+		/* Sub-page exposure: name what the device reached and the mapping that opened the page. */
+		dmasim__debug_describe_phys(d->plat, now, reached, sizeof(reached));
+		if (dmasim__map_find_bus(d, addr & PAGE_MASK, PAGE_SIZE, &rec))
+			snprintf(shared, sizeof(shared), " [IOMMU page shared with the %s mapping at device address=0x%016llx] [size=%zu bytes]%s",
+				 dmasim__map_kind_name(rec.kind), (unsigned long long)rec.dma,
+				 rec.size, dmasim__map_site(&rec, site, sizeof(site)));
+		dmasim__debug_report(d, "%s: device reached bus address 0x%016llx outside every buffer mapped for it (the IOMMU page is shared with a live mapping)%s%s",
+				     call, (unsigned long long)addr, reached, shared);
 	}
 }
 

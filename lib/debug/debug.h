@@ -123,6 +123,22 @@ struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t
 void dmasim__map_releasing(const struct dmasim_map *m);
 /* The record whose memory (or bounce slot) holds @phys, copied to *@out; slow. */
 bool dmasim__map_find_phys(struct dmasim_device *d, phys_addr_t phys, struct dmasim_map *out);
+/*
+ * The first streaming record whose driver memory overlaps [@phys,
+ * @phys+@size), copied to *@out; slow.  Records whose memory is not one
+ * physical range (dmasim__map_scattered()) are skipped: *@scattered is then
+ * set, and the caller resolves their pages itself (dmasim__map_next()).
+ */
+bool dmasim__map_find_overlap(struct dmasim_device *d, phys_addr_t phys, size_t size,
+			      struct dmasim_map *out, bool *scattered);
+/* A record that maps several separate physical ranges (an sg segment behind an IOMMU). */
+bool dmasim__map_scattered(const struct dmasim_device *d, const struct dmasim_map *m);
+/* The record after @after (NULL: the first) in the device's order, copied to *@out. */
+bool dmasim__map_next(struct dmasim_device *d, const struct dmasim_map *after,
+		      struct dmasim_map *out);
+/* The first record whose bus range overlaps [@addr, @addr+@size), copied to *@out; slow. */
+bool dmasim__map_find_bus(struct dmasim_device *d, dma_addr_t addr, size_t size,
+			  struct dmasim_map *out);
 /* dmasim_device_destroy(): report (and release the bounces of) what @d left mapped or allocated. */
 void dmasim__debug_report_leaks(struct dmasim_device *d);
 /* dmasim_device_destroy(): free the debug layer's per-device state. */
@@ -181,6 +197,20 @@ void dmasim__cachelines_del(struct dmasim_device *d, phys_addr_t phys, size_t si
 			    enum dma_data_direction dir, unsigned long attrs);
 void dmasim__cachelines_destroy(struct dmasim_platform *p);
 
+/* ---- memory the driver frees, memory a device reaches (debug/memory.c) ------------ */
+
+/*
+ * The platform's check_freed hook (set with debug on): kfree(),
+ * __free_pages()/free_pages() and vfree() are freeing [@phys, @phys+@size)
+ * (CPU address @cpu): report a live streaming mapping of any device that
+ * covers part of it, as the kernel's debug_dma_assert_idle() did.
+ * Return: true if it made a report.
+ */
+bool dmasim__debug_check_freed(struct dmasim_platform *p, const char *call, const void *cpu,
+			       phys_addr_t phys, size_t size);
+/* " [phys 0x... is in <what lies there>]": where a stray device access landed. */
+void dmasim__debug_describe_phys(struct dmasim_platform *p, phys_addr_t phys, char *buf,
+				 size_t len);
 /* ---- who owns each line of a mapping: CPU or device (debug/ownership.c) ------------ */
 
 struct dmasim_ownership;

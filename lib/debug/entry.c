@@ -319,6 +319,70 @@ bool dmasim__map_find_phys(struct dmasim_device *d, phys_addr_t phys, struct dma
 	return found;
 }
 
+bool dmasim__map_scattered(const struct dmasim_device *d, const struct dmasim_map *m)
+{
+	/* Behind an IOMMU one DMA segment maps several entries' pages; a bounce is one original. */
+	return m->kind == MAP_SG && d->behind_iommu && m->tlb == DMASIM_NO_TLB;
+}
+
+bool dmasim__map_find_overlap(struct dmasim_device *d, phys_addr_t phys, size_t size,
+			      struct dmasim_map *out, bool *scattered)
+{
+	struct dmasim_map *m;
+	bool found = false;
+
+	/* Only with debug on, on a free: a scan of the device's records. */
+	pthread_mutex_lock(&d->lock);
+	RB_FOREACH(m, dmasim_map_tree, &d->maps) {
+		if (m->kind == MAP_RESOURCE || m->kind == MAP_COHERENT || m->kind == MAP_PAGES)
+			continue;
+		if (dmasim__map_scattered(d, m)) {
+			*scattered = true;
+			continue;
+		}
+		if (m->phys < phys + size && phys < m->phys + m->size) {
+			dmasim__map_copy(out, m);
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	return found;
+}
+
+bool dmasim__map_next(struct dmasim_device *d, const struct dmasim_map *after,
+		      struct dmasim_map *out)
+{
+	struct dmasim_map key = { .dma = after ? after->dma : 0, .seq = after ? after->seq + 1 : 0 };
+	struct dmasim_map *m;
+
+	pthread_mutex_lock(&d->lock);
+	m = RB_NFIND(dmasim_map_tree, &d->maps, &key);
+	if (m)
+		dmasim__map_copy(out, m);
+	pthread_mutex_unlock(&d->lock);
+	return m != NULL;
+}
+
+bool dmasim__map_find_bus(struct dmasim_device *d, dma_addr_t addr, size_t size,
+			  struct dmasim_map *out)
+{
+	struct dmasim_map *m;
+	bool found = false;
+
+	/* Error paths only: a scan of the device's records. */
+	pthread_mutex_lock(&d->lock);
+	RB_FOREACH(m, dmasim_map_tree, &d->maps) {
+		if (m->dma < addr + size && addr < m->dma + m->size) {
+			dmasim__map_copy(out, m);
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	return found;
+}
+
 void dmasim__dump_maps(struct dmasim_device *d, FILE *out)
 {
 	struct dmasim_map *m;

@@ -189,6 +189,8 @@ void dmasim__irq_fini(struct dmasim_machine *m);
 int dmasim__irq_pick(struct dmasim_machine *m);
 /* Run line @irq's handlers: called with mach->lock held, returns without it. */
 void dmasim__irq_deliver(struct dmasim_machine *m, int irq);
+/* dmasim_platform_dump()'s part: the clock, the windows, the lines in use (mmio.c). */
+void dmasim__machine_dump(struct dmasim_platform *p, FILE *out);
 /* Whether an interrupt is pending or being handled (mach->lock held). */
 bool dmasim__irq_busy(struct dmasim_machine *m);
 

@@ -111,6 +111,7 @@ struct dmasim_machine *dmasim__machine(struct dmasim_platform *p)
 	}
 	p->machine_stop = machine_stop;
 	p->machine_fini = machine_fini;
+	p->machine_dump = dmasim__machine_dump;
 	__atomic_store_n(&p->machine, m, __ATOMIC_RELEASE);
 out:
 	pthread_mutex_unlock(&mach_lock);
@@ -671,5 +672,6 @@ static void machine_fini(struct dmasim_platform *p)
 	p->machine = NULL;
 	p->machine_stop = NULL;
 	p->machine_fini = NULL;
+	p->machine_dump = NULL;
 	free(m);
 }

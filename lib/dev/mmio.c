@@ -718,3 +718,59 @@ void devm_iounmap(struct device *dev, void __iomem *addr)
 	}
 	iounmap(addr);
 }
+
+/* ---- dmasim_platform_dump() ------------------------------------------------------------- */
+
+void dmasim__machine_dump(struct dmasim_platform *p, FILE *out)
+{
+	struct dmasim_machine *m = p->machine;
+	struct dmasim_window *w;
+	struct dmasim_model *mdl;
+
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->lock);
+	fprintf(out, "  device models: exec=%s, virtual time %llu ns; MMIO space 0x%llx-0x%llx\n",
+		m->threaded ? "threaded" : "deterministic", (unsigned long long)dmasim__now(m),
+		(unsigned long long)m->mmio_base,
+		(unsigned long long)(m->mmio_base + m->mmio_size - 1));
+	LIST_FOREACH(mdl, &m->models, link) {
+		unsigned int n = 0;
+		struct dmasim_event *e;
+
+		TAILQ_FOREACH(e, &mdl->events, link)
+			n++;
+		fprintf(out, "    model %s: %u pending event(s)\n", mdl->name, n);
+		LIST_FOREACH(w, &m->windows, link) {
+			if (w->model != mdl)
+				continue;
+			if (w->desc.kind == DMASIM_WINDOW_PORT)
+				fprintf(out, "      ports %s: 0x%llx-0x%llx\n", w->name,
+					(unsigned long long)w->desc.base,
+					(unsigned long long)(w->desc.base + w->desc.size - 1));
+			else
+				fprintf(out, "      MMIO %s: phys 0x%llx-0x%llx, ioremap()ed %lu time(s)\n",
+					w->name, (unsigned long long)w->desc.base,
+					(unsigned long long)(w->desc.base + w->desc.size - 1), w->mapped);
+			for (unsigned int i = 0; i < w->desc.nr_regs; i++)
+				fprintf(out, "        %-12s +0x%02llx = 0x%llx\n", w->desc.regs[i].name,
+					(unsigned long long)w->desc.regs[i].offset,
+					(unsigned long long)w->vals[i]);
+		}
+	}
+	for (int i = 0; i < DMASIM_NR_IRQS; i++) {
+		struct dmasim_irq_line *l = &m->irqs[i];
+		struct dmasim_irqaction *a;
+
+		if (!l->models && !l->actions)
+			continue;
+		fprintf(out, "    irq %d: %s%s%s, %lu run(s), handlers:", i,
+			l->type == DMASIM_IRQ_LEVEL ? "level" : l->type == DMASIM_IRQ_EDGE ? "edge" : "no model",
+			l->asserted || l->pending ? ", pending" : "", l->depth ? ", disabled" : "",
+			l->count);
+		for (a = l->actions; a; a = a->next)
+			fprintf(out, " %s", a->name ? a->name : "(null)");
+		fprintf(out, "%s\n", l->actions ? "" : " none");
+	}
+	pthread_mutex_unlock(&m->lock);
+}

@@ -118,6 +118,8 @@ static void *alloc_attrs(struct device *dev, size_t size, dma_addr_t *dma_handle
 			       MAP_COHERENT, &a, caller))
 		return NULL;
 	free(a.pages); /* the allocation's alias area keeps its own list */
+	/* The rest of the last page is the allocation's redzone for ASan and memcheck. */
+	dmasim__mem_poison(d->plat, (unsigned char *)a.cpu + size, PAGE_ALIGN(size) - size);
 	*dma_handle = a.dma;
 	return a.cpu;
 }
@@ -374,6 +376,22 @@ static struct dmasim_sgt_handle *sgt_handle(struct sg_table *sgt)
 	return (struct dmasim_sgt_handle *)((char *)sgt - offsetof(struct dmasim_sgt_handle, sgt));
 }
 
+/*
+ * A table the driver never gave back is host memory dmasim allocated: it goes
+ * when the device does (kept on the device's devres list for that), so leak
+ * checkers blame the driver's report, not dmasim.  Only the table and handle
+ * are freed: the allocation itself stays leaked (reported with debug on, its
+ * RAM gone with the platform), as the kernel would leave it.
+ */
+static void sgt_handle_release(struct device *dev, void *data)
+{
+	struct dmasim_sgt_handle *h = data;
+
+	(void)dev;
+	sg_free_table(&h->sgt);
+	free(h);
+}
+
 struct sg_table *dma_alloc_noncontiguous(struct device *dev, size_t size,
 					 enum dma_data_direction dir, gfp_t gfp,
 					 unsigned long attrs)
@@ -422,6 +440,13 @@ struct sg_table *dma_alloc_noncontiguous(struct device *dev, size_t size,
 	sg_dma_address(sgt->sgl) = a.dma;
 	sg_dma_len(sgt->sgl) = (unsigned int)size;
 	sgt->nents = 1;
+	if (dmasim__devres_add(d, sgt_handle_release, h, size, a.dma, NULL)) {
+		free_common(d, "dma_alloc_noncontiguous", size, NULL, a.cpu, a.dma, attrs, dir,
+			    MAP_PAGES);
+		sg_free_table(sgt);
+		free(h);
+		return NULL;
+	}
 	return sgt;
 }
 
@@ -435,6 +460,12 @@ void dma_free_noncontiguous(struct device *dev, size_t size, struct sg_table *sg
 		return;
 	/* As the kernel's: the table is trusted to be a handle from dma_alloc_noncontiguous(). */
 	h = sgt_handle(sgt);
+	/* Only the caller that takes the handle off the device's list frees it (double frees). */
+	if (dmasim__devres_remove(d, sgt_handle_release, h)) {
+		dmasim__dev_report(d, "dma_free_noncontiguous: table %p is not a live table from dma_alloc_noncontiguous() of this device",
+				   (void *)sgt);
+		return;
+	}
 	free_common(d, "dma_free_noncontiguous", size, NULL, h->cpu, sg_dma_address(sgt->sgl),
 		    h->attrs, dir, MAP_PAGES);
 	sg_free_table(sgt);

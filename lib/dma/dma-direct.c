@@ -100,7 +100,13 @@ static void direct_sync_for_device(struct dmasim_device *d, dma_addr_t dma, size
 	dmasim__cache_for_device(d, phys, size, dir);
 }
 
-/* Entry by entry: direct mapping never merges, so one DMA segment per entry. */
+/*
+ * Entry by entry: direct mapping never merges, so one DMA segment per entry.
+ * An entry that cannot be mapped (out of reach with no swiotlb, too long to
+ * bounce, the pool full) fails the list with -EIO, whatever the reason, as
+ * the kernel's dma_direct_map_sg() (kernel/dma/direct.c) turns every
+ * DMA_MAPPING_ERROR of dma_direct_map_page() into -EIO.
+ */
 static int direct_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int nents,
 			 enum dma_data_direction dir, unsigned long attrs)
 {
@@ -119,7 +125,7 @@ static int direct_map_sg(struct dmasim_device *d, struct scatterlist *sgl, int n
 			for_each_sg(sgl, t, i, j)
 				direct_unmap_phys(d, sg_dma_address(t), sg_dma_len(t), dir,
 						  attrs | DMA_ATTR_SKIP_CPU_SYNC);
-			return ret;
+			return -EIO;
 		}
 		s->dma_address = dma;
 		s->dma_length = s->length;

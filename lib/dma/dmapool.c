@@ -57,6 +57,7 @@ struct dma_pool {
 	struct device *dev;
 	struct dmasim_device *d;
 	size_t size;            /* block size: aligned, at least POOL_MIN_BLOCK */
+	size_t asked;           /* the size dma_pool_create() was given: the rest is redzone */
 	size_t allocation;      /* bytes per page allocation */
 	size_t boundary;        /* no block crosses a multiple of it */
 	unsigned int blocks_per_seg; /* blocks between two boundaries */
@@ -331,7 +332,7 @@ struct dma_pool *dma_pool_create(const char *name, struct device *dev, size_t si
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dma_pool_create");
 	struct dma_pool *pool;
-	size_t allocation;
+	size_t allocation, asked;
 
 	if (!d)
 		return NULL;
@@ -355,6 +356,7 @@ struct dma_pool *dma_pool_create(const char *name, struct device *dev, size_t si
 				   name, size);
 		return NULL;
 	}
+	asked = size;
 	if (size < POOL_MIN_BLOCK)
 		size = POOL_MIN_BLOCK;
 	size = ALIGN(size, align);
@@ -389,6 +391,7 @@ struct dma_pool *dma_pool_create(const char *name, struct device *dev, size_t si
 	pool->dev = dev;
 	pool->d = d;
 	pool->size = size;
+	pool->asked = asked;
 	pool->allocation = allocation;
 	pool->boundary = boundary;
 	/* boundary is either the whole allocation or a power of two dividing it. */
@@ -400,6 +403,7 @@ struct dma_pool *dma_pool_create(const char *name, struct device *dev, size_t si
 	pool->size_shift = size & (size - 1) ? -1 : __builtin_ctzl(size);
 	pool->debug = d->plat->debug;
 	pthread_mutex_init(&pool->lock, NULL);
+	dmasim__shadow_pool_create(pool); /* memcheck names blocks as heap blocks */
 
 	pthread_mutex_lock(&d->lock);
 	LIST_INSERT_HEAD(&d->pools, pool, link);
@@ -452,6 +456,7 @@ static void pool_destroy(struct dma_pool *pool, bool teardown)
 		dmasim__dev_report(d, "dma_pool_destroy %s: %zu more busy blocks not listed",
 				   pool->name, unlisted);
 	pthread_mutex_destroy(&pool->lock);
+	dmasim__shadow_pool_destroy(pool);
 	free(pool->pages);
 	free(pool->slots);
 	free(pool->busy);
@@ -497,6 +502,8 @@ void *dma_pool_alloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_t *handle)
 		/* A fresh page counts as freed memory, so its blocks pass the reuse check. */
 		if (pool->debug)
 			memset(va, POOL_POISON_FREED, pool->allocation);
+		/* Free blocks are poisoned for ASan and memcheck until handed out. */
+		dmasim__mem_poison(pool->d->plat, va, pool->allocation);
 		pthread_mutex_lock(&pool->lock);
 		/* Host pages are the lookup's unit: a coherent buffer always starts on one. */
 		err = DMASIM_WARN_ON(pool->d->plat, (uintptr_t)va & (PAGE_SIZE - 1)) ? -EINVAL :
@@ -518,6 +525,8 @@ void *dma_pool_alloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_t *handle)
 	pthread_mutex_unlock(&pool->lock);
 
 	*handle = dma;
+	/* dmasim's own poison check and fill see the whole block; the driver sees what it asked for. */
+	dmasim__mem_unpoison(blk, pool->size);
 	if (pool->debug) {
 		block_check_poison(pool, blk);
 		if (!(mem_flags & __GFP_ZERO))
@@ -525,6 +534,8 @@ void *dma_pool_alloc(struct dma_pool *pool, gfp_t mem_flags, dma_addr_t *handle)
 	}
 	if (mem_flags & __GFP_ZERO)
 		memset(blk, 0, pool->size);
+	dmasim__mem_poison(pool->d->plat, blk + pool->asked, pool->size - pool->asked);
+	dmasim__shadow_obj_alloc(pool, blk, pool->asked);
 	return blk;
 }
 
@@ -562,8 +573,10 @@ void dma_pool_free(struct dma_pool *pool, void *vaddr, dma_addr_t dma)
 	if (err == FREE_OK) {
 		bit_clear(pool->busy, id);
 		pool->nr_active--;
+		dmasim__mem_unpoison(vaddr, pool->size);
 		if (pool->debug)
 			memset(vaddr, POOL_POISON_FREED, pool->size);
+		dmasim__shadow_obj_free(pool, vaddr, pool->size);
 		pool->free_ids[pool->nr_free++] = id;
 	}
 	pthread_mutex_unlock(&pool->lock);

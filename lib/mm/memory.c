@@ -88,6 +88,31 @@ static void memmap_destroy(struct dmasim_region *r)
 	r->memmap = NULL;
 }
 
+/*
+ * ASan's shadow outlives munmap(): the linear map's poisoned chunks are
+ * unpoisoned before it goes, so the next mapping there starts clean.  A
+ * chunk is the unit (its shadow is 256 KiB): a 5 TiB sparse machine's
+ * scattered blocks do not cost one memset over everything between them.
+ */
+#define SHADOW_CHUNK (2UL << 20)
+
+static void shadow_forget(struct dmasim_region *r)
+{
+	const size_t bits = 8 * sizeof(unsigned long);
+
+	if (!r->shadow_chunks)
+		return;
+	for (size_t c = 0; c < DIV_ROUND_UP(r->size, SHADOW_CHUNK); c++)
+		if (r->shadow_chunks[c / bits] & (1UL << (c % bits))) {
+			size_t off = c * SHADOW_CHUNK;
+
+			dmasim__shadow_unpoison(r->linear + off,
+						r->size - off < SHADOW_CHUNK ? r->size - off : SHADOW_CHUNK);
+		}
+	free(r->shadow_chunks);
+	r->shadow_chunks = NULL;
+}
+
 static int parse_region(struct dmasim_platform *p, const char *word, char *err, size_t errlen)
 {
 	char buf[128];
@@ -271,6 +296,16 @@ int dmasim__memory_init(struct dmasim_platform *p, const char *ram, bool cpu_cop
 		ret = memmap_create(r, err, errlen);
 		if (ret)
 			return ret;
+#ifdef DMASIM_ASAN
+		r->shadow_chunks = r->high ? NULL :
+				   calloc(DIV_ROUND_UP(DIV_ROUND_UP(r->size, SHADOW_CHUNK),
+							8 * sizeof(unsigned long)),
+					  sizeof(unsigned long));
+		if (!r->high && !r->shadow_chunks) {
+			snprintf(err, errlen, "ram: no host memory for ASan's chunk map");
+			return -ENOMEM;
+		}
+#endif
 		if (r->high)
 			continue;
 		r->linear = mmap(p->linear_base + (r->base - lo), r->size, PROT_READ | PROT_WRITE,
@@ -286,8 +321,12 @@ int dmasim__memory_init(struct dmasim_platform *p, const char *ram, bool cpu_cop
 
 void dmasim__memory_destroy(struct dmasim_platform *p)
 {
-	for (int i = 0; i < p->nr_regions; i++)
-		memmap_destroy(&p->regions[i]);
+	for (int i = 0; i < p->nr_regions; i++) {
+		struct dmasim_region *r = &p->regions[i];
+
+		shadow_forget(r);
+		memmap_destroy(r);
+	}
 	if (p->linear_base)
 		munmap(p->linear_base, p->linear_span);
 	if (p->cpu_view && p->cpu_view != p->ram_view)
@@ -388,6 +427,54 @@ struct page *dmasim__phys_to_page(struct dmasim_platform *p, phys_addr_t phys)
 	struct dmasim_region *r = dmasim__phys_region(p, phys);
 
 	return r ? &r->memmap[(phys - r->base) >> PAGE_SHIFT] : NULL;
+}
+
+/* ---- what ASan and memcheck see (mm/shadow.h) ------------------------------ */
+
+/* Mark the chunks of linear-map offsets [lo, hi) of @r as poisoned at some point; lock-free. */
+static void shadow_track(struct dmasim_region *r, size_t lo, size_t hi)
+{
+	const size_t bits = 8 * sizeof(unsigned long);
+
+	for (size_t c = lo / SHADOW_CHUNK; c <= (hi - 1) / SHADOW_CHUNK; c++)
+		__atomic_fetch_or(&r->shadow_chunks[c / bits], 1UL << (c % bits), __ATOMIC_RELAXED);
+}
+
+void dmasim__mem_poison(struct dmasim_platform *p, const void *addr, size_t size)
+{
+	if (!size)
+		return;
+#ifdef DMASIM_ASAN
+	{
+		struct dmasim_region *r = linear_region(p, addr);
+
+		/* Alias areas are unpoisoned when they go (vmalloc.c): only the linear map is tracked. */
+		if (r) {
+			size_t off = (size_t)((const unsigned char *)addr - r->linear);
+
+			shadow_track(r, off, off + size);
+		}
+	}
+#else
+	(void)shadow_track;
+#endif
+	dmasim__shadow_poison(addr, size);
+}
+
+void dmasim__pages_poison(struct page *page, unsigned int order)
+{
+	unsigned char *lin = dmasim__page_linear(page);
+
+	if (lin)
+		dmasim__mem_poison(dmasim__page_platform(page), lin, PAGE_SIZE << order);
+}
+
+void dmasim__pages_unpoison(struct page *page, unsigned int order)
+{
+	unsigned char *lin = dmasim__page_linear(page);
+
+	if (lin)
+		dmasim__shadow_unpoison(lin, PAGE_SIZE << order);
 }
 
 struct segment_query {

@@ -254,7 +254,14 @@ static void arena_free(struct dmasim_arena *a, struct page *page, unsigned int o
 		if (buddy_pfn < a->pfn_start || buddy_pfn + (1UL << order) > a->pfn_end)
 			break;
 		buddy = pfn_page(a, buddy_pfn);
-		if (!(buddy->flags & PG_buddy) || buddy->order != order)
+		/*
+		 * The buddy may be another owner's page, whose flags that owner
+		 * changes without p->mm_lock (a dma_pool marks its pages with an
+		 * atomic or): read them atomically.  PG_buddy itself only
+		 * changes under the lock.
+		 */
+		if (!(__atomic_load_n(&buddy->flags, __ATOMIC_RELAXED) & PG_buddy) ||
+		    buddy->order != order)
 			break;
 		free_block_del(a, buddy, order);
 		buddy->flags = 0;
@@ -349,6 +356,8 @@ struct page *dmasim__alloc_pages_below(struct dmasim_platform *p, gfp_t gfp, uns
 			if (p->arenas[i].zone == zones[z])
 				page = arena_alloc(p, &p->arenas[i], order, max_end);
 	pthread_mutex_unlock(&p->mm_lock);
+	if (page)
+		dmasim__pages_unpoison(page, order);
 	if (page && (gfp & __GFP_ZERO)) {
 		/* Zeroed in both views: whatever sees the page first sees zeros. */
 		memset(dmasim__ram_ptr(p, page_to_phys(page)), 0, PAGE_SIZE << order);
@@ -369,8 +378,29 @@ void dmasim__free_pages(struct page *page, unsigned int order)
 			       (page->flags & PG_buddy) ? " (double free?)" : "");
 		return;
 	}
+	/* Freed memory stays poisoned for ASan and memcheck until it is handed out again. */
+	dmasim__pages_poison(page, order);
 	pthread_mutex_lock(&p->mm_lock);
 	arena_free(&p->arenas[page->arena], page, order);
+	pthread_mutex_unlock(&p->mm_lock);
+}
+
+void dmasim__split_block(struct page *page, unsigned int order)
+{
+	struct dmasim_platform *p = dmasim__page_platform(page);
+
+	pthread_mutex_lock(&p->mm_lock);
+	for (unsigned long i = 1; i < (1UL << order); i++) {
+		struct page *q = page + i; /* one block never spans two memmaps */
+
+		q->flags = PG_head;
+		q->order = 0;
+		q->arena = page->arena;
+		q->priv = NULL;
+		q->large_size = 0;
+		__atomic_store_n(&q->refcount, 1, __ATOMIC_SEQ_CST);
+	}
+	page->order = 0;
 	pthread_mutex_unlock(&p->mm_lock);
 }
 
@@ -454,7 +484,16 @@ struct page *alloc_page(gfp_t gfp)
 	return alloc_pages(gfp, 0);
 }
 
-void __free_pages(struct page *page, unsigned int order)
+/* The last reference to an allocated block goes: DMA-API debugging looks, then it is freed. */
+static void free_last_ref(struct dmasim_platform *p, struct page *page, unsigned int order,
+			  const char *call)
+{
+	dmasim__check_freed(p, call, dmasim__page_linear(page), page_to_phys(page),
+			    PAGE_SIZE << order);
+	dmasim__free_pages(page, order);
+}
+
+static void free_pages_call(struct page *page, unsigned int order, const char *call)
 {
 	struct dmasim_platform *p;
 
@@ -475,7 +514,12 @@ void __free_pages(struct page *page, unsigned int order)
 	/* As the kernel: drop the caller's reference; free only when it was the last. */
 	if (__atomic_fetch_sub(&page->refcount, 1, __ATOMIC_SEQ_CST) != 1)
 		return;
-	dmasim__free_pages(page, order);
+	free_last_ref(p, page, order, call);
+}
+
+void __free_pages(struct page *page, unsigned int order)
+{
+	free_pages_call(page, order, "__free_pages");
 }
 
 void __free_page(struct page *page)
@@ -516,7 +560,7 @@ void free_pages(unsigned long addr, unsigned int order)
 		return;
 	page = virt_to_page((void *)addr);
 	if (page)
-		__free_pages(page, order);
+		free_pages_call(page, order, "free_pages");
 }
 
 void free_page(unsigned long addr)
@@ -538,7 +582,9 @@ int get_order(unsigned long size)
 
 void get_page(struct page *page)
 {
-	if (page)
+	if (page && (page->flags & PG_pinned))
+		dmasim__user_page_ref(page, 1, "get_page");
+	else if (page)
 		__atomic_fetch_add(&page->refcount, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -546,12 +592,58 @@ void put_page(struct page *page)
 {
 	if (!page)
 		return;
+	/* A page of a user range: get_user_pages()'s reference, as the kernel's put_page(). */
+	if (page->flags & PG_pinned) {
+		dmasim__user_page_ref(page, -1, "put_page");
+		return;
+	}
 	if (__atomic_fetch_sub(&page->refcount, 1, __ATOMIC_SEQ_CST) == 1 && (page->flags & PG_head) &&
 	    !(page->flags & (PG_slab | PG_pinned | PG_large)))
-		dmasim__free_pages(page, page->order);
+		free_last_ref(dmasim__page_platform(page), page, page->order, "put_page");
 }
 
 int page_count(struct page *page)
 {
 	return page ? __atomic_load_n(&page->refcount, __ATOMIC_SEQ_CST) : 0;
+}
+
+void *alloc_pages_exact(size_t size, gfp_t gfp)
+{
+	struct dmasim_platform *p = dmasim__current("alloc_pages_exact");
+	unsigned int order;
+	unsigned long used;
+	struct page *page;
+
+	if (!p || !size)
+		return NULL;
+	if (gfp & __GFP_HIGHMEM) {
+		dmasim__report(p, "alloc_pages_exact: __GFP_HIGHMEM pages have no address (size %zu)",
+			       size);
+		return NULL;
+	}
+	order = (unsigned int)get_order(size);
+	page = alloc_pages(gfp, order);
+	if (!page)
+		return NULL;
+	/* As the kernel's make_alloc_exact(): split, and give back the pages past the size. */
+	dmasim__split_block(page, order);
+	used = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	for (unsigned long i = used; i < (1UL << order); i++)
+		__free_page(page + i);
+	return page_address(page);
+}
+
+void free_pages_exact(void *virt, size_t size)
+{
+	unsigned char *va = virt;
+
+	if (!virt)
+		return;
+	for (size_t off = 0; off < size; off += PAGE_SIZE) {
+		struct page *page = virt_to_page(va + off);
+
+		if (!page)
+			return;
+		__free_page(page);
+	}
 }

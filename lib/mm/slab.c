@@ -48,6 +48,7 @@ void dmasim__slab_init(struct dmasim_platform *p)
 	p->slabs = c;
 	if (!c)
 		return;
+	dmasim__shadow_pool_create(c); /* memcheck names kmalloc objects as heap blocks */
 	for (int z = 0; z < 2; z++)
 		for (size_t i = 0; i < NR_CLASSES; i++) {
 			struct dmasim_slab_class *k = &c->cls[z][i];
@@ -83,6 +84,7 @@ void dmasim__slab_destroy(struct dmasim_platform *p)
 			free_slab_list(&c->cls[z][i].partial);
 			free_slab_list(&c->cls[z][i].full);
 		}
+	dmasim__shadow_pool_destroy(c);
 	free(c);
 	p->slabs = NULL;
 }
@@ -118,6 +120,8 @@ static struct dmasim_slab *new_slab(struct dmasim_platform *p, struct dmasim_sla
 	s->cls = k;
 	s->page = page;
 	s->base = page_address(page);
+	/* Every object's slot is poisoned until kmalloc() hands it out. */
+	dmasim__mem_poison(p, s->base, PAGE_SIZE);
 	page->flags |= PG_slab;
 	page->priv = s;
 	LIST_INSERT_HEAD(&k->partial, s, link);
@@ -172,6 +176,9 @@ void *kmalloc(size_t size, gfp_t gfp)
 	k = pick_class(p, size, gfp);
 	if (k) {
 		obj = slab_alloc(p, k);
+		/* The slot's slack past @size stays poisoned: the object's redzone. */
+		if (obj)
+			dmasim__shadow_obj_alloc(p->slabs, obj, size);
 		if (obj && (gfp & __GFP_ZERO))
 			memset(obj, 0, size);
 	} else {
@@ -189,6 +196,8 @@ void *kmalloc(size_t size, gfp_t gfp)
 			page->flags |= PG_large;
 			page->large_size = size;
 			pthread_mutex_unlock(&p->mm_lock);
+			dmasim__mem_poison(p, obj, PAGE_SIZE << page->order);
+			dmasim__shadow_obj_alloc(p->slabs, obj, size);
 		}
 	}
 	if (!obj && !(gfp & __GFP_NOWARN)) {
@@ -259,7 +268,22 @@ void kfree(const void *ptr)
 	page = kmalloc_page(p, ptr, "kfree");
 	if (!page)
 		return;
+	if (p->check_freed) {
+		phys_addr_t phys = 0;
+		size_t size = 0;
+
+		pthread_mutex_lock(&p->mm_lock);
+		if (page->flags & PG_large)
+			size = page->large_size;
+		else if ((page->flags & PG_slab) && page->priv)
+			size = ((struct dmasim_slab *)page->priv)->cls->size;
+		pthread_mutex_unlock(&p->mm_lock);
+		/* Still mapped for DMA? (DMA-API debugging looks; the free goes on.) */
+		if (size && !dmasim__linear_to_phys(p, ptr, &phys))
+			dmasim__check_freed(p, "kfree", ptr, phys, size);
+	}
 	if (page->flags & PG_large) {
+		dmasim__shadow_obj_free(p->slabs, ptr, PAGE_SIZE << page->order);
 		dmasim__free_pages(page, page->order);
 		return;
 	}
@@ -288,6 +312,7 @@ void kfree(const void *ptr)
 			return;
 		}
 		bit_clear(s->used, idx);
+		dmasim__shadow_obj_free(p->slabs, ptr, k->size);
 		if (s->inuse-- == k->per_slab) {
 			LIST_REMOVE(s, link);
 			LIST_INSERT_HEAD(&k->partial, s, link);
@@ -307,6 +332,16 @@ void kfree(const void *ptr)
 	pthread_mutex_unlock(&p->mm_lock);
 }
 
+void dmasim__kmalloc_resized(const void *obj, size_t size, size_t slot)
+{
+	struct dmasim_platform *p = dmasim_platform_current();
+
+	if (!p || !p->slabs || size >= slot)
+		return;
+	dmasim__shadow_obj_resize(p->slabs, obj, size);
+	dmasim__mem_poison(p, (const unsigned char *)obj + size, slot - size);
+}
+
 size_t ksize(const void *ptr)
 {
 	struct dmasim_platform *p = dmasim__current("ksize");
@@ -318,11 +353,71 @@ size_t ksize(const void *ptr)
 	page = kmalloc_page(p, ptr, "ksize");
 	if (!page)
 		return 0;
-	if (page->flags & PG_large)
-		return PAGE_SIZE << page->order;
-	pthread_mutex_lock(&p->mm_lock);
-	/* The slab may have been released by a racing kfree since the check. */
-	n = (page->flags & PG_slab) && page->priv ? ((struct dmasim_slab *)page->priv)->cls->size : 0;
-	pthread_mutex_unlock(&p->mm_lock);
+	if (page->flags & PG_large) {
+		n = PAGE_SIZE << page->order;
+	} else {
+		pthread_mutex_lock(&p->mm_lock);
+		/* The slab may have been released by a racing kfree since the check. */
+		n = (page->flags & PG_slab) && page->priv ?
+			    ((struct dmasim_slab *)page->priv)->cls->size : 0;
+		pthread_mutex_unlock(&p->mm_lock);
+	}
+	/* As the kernel's ksize() under KASAN: the caller may now use all of it. */
+	if (n)
+		dmasim__shadow_obj_resize(p->slabs, ptr, n);
 	return n;
+}
+
+/* Error paths only: the head page of the allocated block holding @page, or NULL. */
+static struct page *block_head(struct dmasim_platform *p, struct page *page)
+{
+	phys_addr_t phys = page_to_phys(page);
+
+	for (unsigned int back = 0; back < (1U << DMASIM_MAX_ORDER) && phys >= PFN_PHYS(back);
+	     back++) {
+		struct page *h = dmasim__phys_to_page(p, phys - PFN_PHYS(back));
+
+		if (!h || (h->flags & PG_buddy))
+			return NULL;
+		if (h->flags & PG_head)
+			return back < (1U << h->order) ? h : NULL;
+	}
+	return NULL;
+}
+
+void dmasim__describe_phys(struct dmasim_platform *p, phys_addr_t phys, char *buf, size_t len)
+{
+	struct page *page = dmasim__phys_to_page(p, phys), *head;
+	unsigned char *lin;
+
+	if (!page) {
+		snprintf(buf, len, "not RAM");
+		return;
+	}
+	pthread_mutex_lock(&p->mm_lock);
+	if (page->flags & PG_slab) {
+		struct dmasim_slab *s = page->priv;
+		unsigned int idx = (unsigned int)(offset_in_page(phys) / s->cls->size);
+
+		snprintf(buf, len, "%s kmalloc-%u object %p", bit_test(s->used, idx) ? "a live" : "a free",
+			 s->cls->size, (void *)(s->base + (size_t)idx * s->cls->size));
+	} else if (page->flags & PG_reserved) {
+		snprintf(buf, len, "reserved memory (the swiotlb pool)");
+	} else if (page->flags & PG_pinned) {
+		snprintf(buf, len, "a pinned user page");
+	} else if (!(head = block_head(p, page))) {
+		snprintf(buf, len, "free memory");
+	} else {
+		lin = dmasim__page_linear(head);
+		if (head->flags & PG_large)
+			snprintf(buf, len, "a live kmalloc object %p of %zu bytes", (void *)lin,
+				 head->large_size);
+		else if (lin)
+			snprintf(buf, len, "a page allocation of order %u at %p", head->order,
+				 (void *)lin);
+		else
+			snprintf(buf, len, "a page allocation of order %u (pfn 0x%lx)", head->order,
+				 page_to_pfn(head));
+	}
+	pthread_mutex_unlock(&p->mm_lock);
 }
