@@ -34,8 +34,9 @@ fi
 # (minimal.c asks for a 32-bit device and kmalloc memory, which the PC takes from above 4 GiB:
 # without a bounce pool it reaches (above4g, nobounce) it is refused, as it should be)
 LD_LIBRARY_PATH="$libdir" ctest --test-dir "$tmp/user/build" -j2 --output-on-failure -E "@(above4g|nobounce)" | tail -3
-ctest --test-dir "$tmp/user/build" -N | grep -q 'some@iommu-lazy'
-test "$(ctest --test-dir "$tmp/user/build" -N | grep -c 'some@')" -eq 2
+listed=$(ctest --test-dir "$tmp/user/build" -N)
+grep -q 'some@iommu-lazy' <<<"$listed"
+test "$(grep -c 'some@' <<<"$listed")" -eq 2
 # A machine name that does not exist stops the configure step with a message.
 sed -i 's/MACHINES iommu-lazy arm-noncoherent/MACHINES no-such-machine/' "$tmp/user/CMakeLists.txt"
 if cmake -S "$tmp/user" -B "$tmp/user/build2" -DCMAKE_PREFIX_PATH="$tmp/prefix" >"$tmp/err" 2>&1; then
