@@ -6,6 +6,8 @@ function(dmasim_read_machines out)
   else()
     set(def "${PROJECT_SOURCE_DIR}/lib/core/machines.def")
   endif()
+  # Re-configure when the list changes.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${def}")
   file(STRINGS "${def}" lines REGEX "^DMASIM_MACHINE\\(")
   set(pairs "")
   foreach(line ${lines})
