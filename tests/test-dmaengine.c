@@ -752,6 +752,102 @@ static void test_bus_error(void **state)
 	rig_down(&r);
 }
 
+/*
+ * Misuse: a buffer mapped for the client instead of dmaengine_get_dma_device()
+ * (client.rst): the controller cannot reach it; the device access is reported
+ * and the transfer fails.  Mapped for the controller, no report.
+ */
+static void test_mapped_for_client(void **state)
+{
+	struct rig r;
+	struct dma_chan *ch;
+	dma_cap_mask_t mask;
+	struct dma_async_tx_descriptor *t;
+	struct done d = { 0 };
+	u8 *a, *b;
+	dma_addr_t da, db;
+
+	rig_up(&r, NULL);
+	dma_cap_zero(mask);
+	dma_cap_set(DMA_MEMCPY, mask);
+	ch = dma_request_channel(mask, NULL, NULL);
+	a = kmalloc(256, GFP_KERNEL);
+	b = dma_alloc_coherent(r.ctrl_dev, 256, &db, GFP_KERNEL);
+	memset(a, 0x42, 256);
+	da = dma_map_single(dmaengine_get_dma_device(ch), a, 256, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(r.ctrl_dev, da));
+	assert_int_equal(dma_sync_wait(ch, dmaengine_submit(dmaengine_prep_dma_memcpy(ch, db, da, 256, 0))),
+			 DMA_COMPLETE);
+	dma_unmap_single(r.ctrl_dev, da, 256, DMA_TO_DEVICE);
+	assert_int_equal(b[255], 0x42);
+	assert_int_equal(dmasim_debug_errors(r.p), 0);
+	/* The misuse. */
+	da = dma_map_single(r.client, a, 256, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(r.client, da));
+	t = dmaengine_prep_dma_memcpy(ch, db, da, 256, DMA_PREP_INTERRUPT);
+	t->callback_result = cb_result;
+	t->callback_param = &d;
+	assert_int_equal(dma_sync_wait(ch, dmaengine_submit(t)), DMA_COMPLETE);
+	assert_int_equal(d.last, DMA_TRANS_READ_FAILED);
+	assert_log_has("DMA-API: dmac:");
+	assert_int_equal(dmasim_debug_errors(r.p), 1);
+	dma_unmap_single(r.client, da, 256, DMA_TO_DEVICE);
+	kfree(a);
+	dma_free_coherent(r.ctrl_dev, 256, b, db);
+	dma_release_channel(ch);
+	rig_down(&r);
+}
+
+/*
+ * Misuse behind an IOMMU: the FIFO's physical address given to the
+ * controller without dma_map_resource() reaches nothing; the transfer ends
+ * with DMA_TRANS_WRITE_FAILED and one report.  Mapped, it works (no report).
+ */
+static void test_fifo_unmapped_behind_iommu(void **state)
+{
+	struct rig r;
+	struct dma_chan *tx;
+	struct device *dd;
+	struct dma_slave_config cfg = { 0 };
+	struct dma_async_tx_descriptor *t;
+	struct done d = { 0 };
+	u8 *buf;
+	dma_addr_t db, fifo;
+
+	rig_up(&r, "iommu=on");
+	tx = dma_request_chan(r.client, "tx");
+	dd = dmaengine_get_dma_device(tx);
+	buf = dma_alloc_coherent(dd, 16, &db, GFP_KERNEL);
+	cfg.dst_addr_width = DMA_SLAVE_BUSWIDTH_1_BYTE;
+	/* Correct: the IOVA of the FIFO. */
+	fifo = dma_map_resource(dd, dmasim_fifo_phys(r.fifo), 1, DMA_FROM_DEVICE, 0);
+	assert_false(dma_mapping_error(dd, fifo));
+	assert_int_not_equal(fifo, dmasim_fifo_phys(r.fifo));
+	cfg.dst_addr = fifo;
+	assert_int_equal(dmaengine_slave_config(tx, &cfg), 0);
+	t = dmaengine_prep_slave_single(tx, db, 16, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT);
+	t->callback_result = cb_result;
+	t->callback_param = &d;
+	assert_int_equal(dma_sync_wait(tx, dmaengine_submit(t)), DMA_COMPLETE);
+	assert_int_equal(d.last, DMA_TRANS_NOERROR);
+	assert_int_equal(dmasim_debug_errors(r.p), 0);
+	/* Misuse: the physical address. */
+	cfg.dst_addr = dmasim_fifo_phys(r.fifo);
+	assert_int_equal(dmaengine_slave_config(tx, &cfg), 0);
+	t = dmaengine_prep_slave_single(tx, db, 16, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT);
+	t->callback_result = cb_result;
+	t->callback_param = &d;
+	assert_int_equal(dma_sync_wait(tx, dmaengine_submit(t)), DMA_COMPLETE);
+	assert_int_equal(d.last, DMA_TRANS_WRITE_FAILED);
+	assert_int_equal(d.residue, 16);
+	assert_log_has("reaches no FIFO wired to the controller");
+	assert_int_equal(dmasim_debug_errors(r.p), 1);
+	dma_unmap_resource(dd, fifo, 1, DMA_FROM_DEVICE, 0);
+	dma_free_coherent(dd, 16, buf, db);
+	dma_release_channel(tx);
+	rig_down(&r);
+}
+
 /* Deterministic stepping: the same seed gives the same interleaving of two channels. */
 struct order {
 	char log[256];
@@ -866,6 +962,8 @@ int main(void)
 		cmocka_unit_test(test_misuse_no_synchronize),
 		cmocka_unit_test(test_misuse_callback_context),
 		cmocka_unit_test(test_bus_error),
+		cmocka_unit_test(test_fifo_unmapped_behind_iommu),
+		cmocka_unit_test(test_mapped_for_client),
 		cmocka_unit_test(test_deterministic_order),
 		cmocka_unit_test(test_threaded),
 	};

@@ -234,6 +234,8 @@ DMASIM_API int dmasim_dma_connect_fifo(struct dmasim_dma_controller *c, int requ
  * @irq: its completion interrupt line.
  * @bandwidth: bytes per second it moves (0: 100 MB/s).
  * @max_burst: the largest burst, in words (0: 16).
+ * @addr_bits: the width of its address registers: its driver sets @dev's
+ *        DMA mask to it, as a provider's probe does (0: 64).
  */
 struct dmasim_dma_generic_cfg {
 	const char *name;
@@ -241,6 +243,7 @@ struct dmasim_dma_generic_cfg {
 	unsigned int irq;
 	u64 bandwidth;
 	u32 max_burst;
+	unsigned int addr_bits;
 };
 /**
  * dmasim_dma_generic_create() - a register-programmed DMA controller model
