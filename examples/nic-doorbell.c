@@ -24,11 +24,8 @@
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <dmasim/dmasim.h>
-
-#ifndef dma_wmb
-#define dma_wmb() __asm__ __volatile__("" ::: "memory")
-#endif
 
 #define RING 8
 #define NPKT 3
@@ -117,6 +114,7 @@ struct nic {
 	void *buf[NPKT];
 	dma_addr_t buf_dma[NPKT];
 	unsigned int tail, clean;
+	spinlock_t lock;                 /* tail and clean: xmit and the handler */
 	struct completion tx_done;
 };
 
@@ -128,19 +126,22 @@ static irqreturn_t nic_interrupt(int irq, void *dev_id)
 	if (!isr)
 		return IRQ_NONE;
 	writel(isr, nic->regs + REG_ISR); /* acknowledge (write 1 to clear) */
-	while (nic->clean != nic->tail && *(volatile u32 *)&nic->ring[nic->clean].done)
+	spin_lock(&nic->lock);
+	while (nic->clean != nic->tail && READ_ONCE(nic->ring[nic->clean].done))
 		nic->clean++;
 	printf("  [%7.3f us] irq %d: ISR 0x%x, %u of %u packets sent\n", ktime_get() / 1000.0, irq,
 	       isr, nic->clean, NPKT);
 	if (nic->clean == NPKT)
 		complete(&nic->tx_done);
+	spin_unlock(&nic->lock);
 	return IRQ_HANDLED;
 }
 
 static int nic_xmit(struct nic *nic, const char *text)
 {
-	unsigned int i = nic->tail;
+	unsigned int i = nic->tail; /* only xmit changes it */
 	size_t len = strlen(text) + 1;
+	unsigned long flags;
 
 	nic->buf[i] = kmalloc(len, GFP_KERNEL);
 	if (!nic->buf[i])
@@ -151,12 +152,14 @@ static int nic_xmit(struct nic *nic, const char *text)
 		kfree(nic->buf[i]);
 		return -ENOMEM;
 	}
+	spin_lock_irqsave(&nic->lock, flags);        /* the handler reads tail */
 	nic->ring[i].addr = nic->buf_dma[i];
 	nic->ring[i].len = (u32)len;
 	nic->ring[i].done = 0;
 	nic->tail = i + 1;
 	dma_wmb();                                   /* the descriptor is complete before... */
 	writel(nic->tail, nic->regs + REG_TAIL);     /* ...the doorbell tells the device */
+	spin_unlock_irqrestore(&nic->lock, flags);
 	return 0;
 }
 
@@ -188,6 +191,7 @@ static int run(const char *mode)
 
 	/* probe(): map the registers, allocate the ring, hook the interrupt. */
 	init_completion(&nic.tx_done);
+	spin_lock_init(&nic.lock);
 	nic.regs = ioremap(dmasim_window_base(hw.w), 0x18);
 	nic.ring = dma_alloc_coherent(nic.dev, RING * sizeof(struct desc), &nic.ring_dma, GFP_KERNEL);
 	if (!nic.regs || !nic.ring || request_irq(NIC_IRQ, nic_interrupt, 0, "nic0", &nic))

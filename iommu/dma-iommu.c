@@ -49,8 +49,13 @@ static bool may_bounce(struct dmasim_device *d)
 	return d->force_bounce && dmasim__swiotlb_active(d->plat);
 }
 
+static inline __attribute__((always_inline)) void
+release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
+	     struct dmasim_iotlb_gather *gather);
+
 /* Map [phys, phys + size) at a fresh IOVA; the granule offset is kept. */
-static int map_range(struct dmasim_device *d, struct dmasim_domain *dom, phys_addr_t phys,
+static inline __attribute__((always_inline)) int
+map_range(struct dmasim_device *d, struct dmasim_domain *dom, phys_addr_t phys,
 		     size_t size, int prot, u64 limit, dma_addr_t *dma)
 {
 	size_t off = phys & (dom->granule - 1);
@@ -80,7 +85,8 @@ static int map_range(struct dmasim_device *d, struct dmasim_domain *dom, phys_ad
  * to be mapped; without them (debug=off) a range that is not mapped is
  * reported and left alone rather than freed.
  */
-static void unmap_range(struct dmasim_device *d, struct dmasim_domain *dom, dma_addr_t dma,
+static inline __attribute__((always_inline)) void
+unmap_range(struct dmasim_device *d, struct dmasim_domain *dom, dma_addr_t dma,
 			size_t size)
 {
 	dma_addr_t iova = dma & ~(dma_addr_t)(dom->granule - 1);
@@ -92,7 +98,7 @@ static void unmap_range(struct dmasim_device *d, struct dmasim_domain *dom, dma_
 				   (unsigned long long)dma, size);
 		return;
 	}
-	dmasim__iommu_release_iova(dom, iova, dmasim__iommu_iova_size(dom, len), &g);
+	release_iova(dom, iova, dmasim__iommu_iova_size(dom, len), &g);
 }
 
 static int iommu_map_phys(struct dmasim_device *d, phys_addr_t phys, size_t size,
@@ -645,8 +651,10 @@ void dmasim__fq_timeout_slow(struct dmasim_iommu *iommu)
 	pthread_mutex_unlock(&iommu->lock);
 }
 
-void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
-				struct dmasim_iotlb_gather *gather)
+/* The release itself: inline in the streaming unmap, its hot caller. */
+static inline __attribute__((always_inline)) void
+release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
+	     struct dmasim_iotlb_gather *gather)
 {
 	struct dmasim_iommu *iommu = dom->iommu;
 	struct iommu_thread *q = iommu->lazy ? dmasim__this_thread(iommu) : NULL;
@@ -683,6 +691,12 @@ void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size
 	if (!n && !atomic_load_explicit(&iommu->fq_first_ns, memory_order_relaxed))
 		atomic_compare_exchange_strong(&iommu->fq_first_ns, &zero, dmasim__fq_now_ns());
 	dmasim__fq_maybe_timeout(iommu);
+}
+
+void dmasim__iommu_release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
+				struct dmasim_iotlb_gather *gather)
+{
+	release_iova(dom, iova, alloc_size, gather);
 }
 
 void dmasim_iommu_flush(struct dmasim_platform *p)

@@ -47,6 +47,12 @@ static int run(const char *what, struct device *dev)
 		kfree(buf);
 		touch(buf, 10);
 		kfree(keep);
+	} else if (!strcmp(what, "krealloc-overflow")) {
+		/* Shrunk in place: the rest of the old object is a redzone again. */
+		unsigned char *buf = krealloc(kmalloc(1000, GFP_KERNEL), 100, GFP_KERNEL);
+
+		touch(buf, 100);
+		kfree(buf);
 	} else if (!strcmp(what, "pages-use-after-free")) {
 		struct page *pg = alloc_pages(GFP_KERNEL, 1);
 		unsigned char *va = page_address(pg);
@@ -92,6 +98,11 @@ static int run(const char *what, struct device *dev)
 			return 2;
 		/* ksize(): the whole slot is the caller's now, as under KASAN. */
 		memset(buf, 1, ksize(buf));
+		/* krealloc() in place and moved: the object's new size is the caller's. */
+		buf = krealloc(buf, 100, GFP_KERNEL);
+		memset(buf, 2, 100);
+		buf = krealloc(buf, 3000, GFP_KERNEL);
+		memset(buf, 3, 3000);
 		kfree(buf);
 		/* Freed memory handed out again is addressable again. */
 		memset(page_address(pg), 0, 2 * PAGE_SIZE);

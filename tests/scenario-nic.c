@@ -5,6 +5,9 @@
  * dma_wmb() before the doorbell, completion by a level interrupt that the
  * handler acknowledges through a write-1-to-clear status register.  The
  * model is a loopback NIC: each packet sent comes back on the receive ring.
+ * The driver keeps its descriptors little-endian (cpu_to_le64()), and a
+ * spinlock guards the ring state that xmit (spin_lock_irqsave()) and the
+ * handler (spin_lock()) share.
  *
  * Run in both execution modes (exec=deterministic and exec=threaded, the
  * latter TSan-clean) and, through DMASIM_SPEC, on every machine of the
@@ -21,11 +24,9 @@
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/jiffies.h>
+#include <linux/kernel.h>
 #include <linux/slab.h>
-
-#ifndef dma_wmb
-#define dma_wmb() __asm__ __volatile__("" ::: "memory") /* <asm/barrier.h> when it lands */
-#endif
+#include <linux/spinlock.h>
 
 #define RING 16
 #define NPKT 12
@@ -47,16 +48,16 @@
 #define ISR_TX 0x1
 #define ISR_RX 0x2
 
-/* One descriptor, as both sides see it in the ring. */
+/* One descriptor, as both sides see it in the ring: little-endian, as the hardware's. */
 struct desc {
-	u64 addr;
-	u16 len;
-	u16 flags;
-	u32 pad;
+	__le64 addr;
+	__le16 len;
+	__le16 flags;
+	__le32 pad;
 };
 #define DESC_DONE 0x1
 /* The device writes the flags behind the CPU's back: read them afresh each time. */
-#define READ_ONCE_FLAGS(d) (*(volatile u16 *)&(d).flags)
+#define READ_ONCE_FLAGS(d) le16_to_cpu(READ_ONCE((d).flags))
 
 /* ---------------------------------------------------------------- the model */
 
@@ -96,13 +97,13 @@ static void process(struct dmasim_model *m, void *arg)
 	if (n->rx_head == dmasim_reg_get(n->w, RX_TAIL))
 		return; /* no receive buffer: wait for the driver */
 	if (dmasim_dev_read(n->dev, tx_ring + n->tx_head * sizeof(tx), &tx, sizeof(tx)) ||
-	    dmasim_dev_read(n->dev, tx.addr, data, tx.len) ||
+	    dmasim_dev_read(n->dev, le64_to_cpu(tx.addr), data, le16_to_cpu(tx.len)) ||
 	    dmasim_dev_read(n->dev, rx_ring + n->rx_head * sizeof(rx), &rx, sizeof(rx)) ||
-	    dmasim_dev_write(n->dev, rx.addr, data, tx.len))
+	    dmasim_dev_write(n->dev, le64_to_cpu(rx.addr), data, le16_to_cpu(tx.len)))
 		n->faults++;
 	rx.len = tx.len;
-	rx.flags = DESC_DONE;
-	tx.flags = DESC_DONE;
+	rx.flags = cpu_to_le16(DESC_DONE);
+	tx.flags = cpu_to_le16(DESC_DONE);
 	if (dmasim_dev_write(n->dev, rx_ring + n->rx_head * sizeof(rx), &rx, sizeof(rx)) ||
 	    dmasim_dev_write(n->dev, tx_ring + n->tx_head * sizeof(tx), &tx, sizeof(tx)))
 		n->faults++;
@@ -152,7 +153,8 @@ struct nic_priv {
 	dma_addr_t tx_dma, rx_dma;
 	void *tx_buf[RING], *rx_buf[RING];
 	dma_addr_t tx_map[RING], rx_map[RING];
-	unsigned int tx_clean, rx_clean, rx_done;
+	unsigned int tx_tail, tx_clean, rx_clean, rx_done;
+	spinlock_t lock; /* the ring state: xmit and the handler */
 	struct completion done;
 };
 
@@ -164,7 +166,8 @@ static irqreturn_t nic_interrupt(int irq, void *dev_id)
 	if (!isr)
 		return IRQ_NONE; /* a shared line: not ours */
 	writel(isr, priv->regs + ISR); /* acknowledge */
-	while (priv->tx_clean != readl(priv->regs + TX_HEAD) &&
+	spin_lock(&priv->lock); /* interrupts are masked in a handler already */
+	while (priv->tx_clean != priv->tx_tail &&
 	       (READ_ONCE_FLAGS(priv->tx_ring[priv->tx_clean]) & DESC_DONE))
 		priv->tx_clean = (priv->tx_clean + 1) % RING;
 	while (READ_ONCE_FLAGS(priv->rx_ring[priv->rx_clean]) & DESC_DONE) {
@@ -173,6 +176,7 @@ static irqreturn_t nic_interrupt(int irq, void *dev_id)
 		if (++priv->rx_done == NPKT)
 			complete(&priv->done);
 	}
+	spin_unlock(&priv->lock);
 	return IRQ_HANDLED;
 }
 
@@ -206,6 +210,7 @@ static int run_nic(const char *mode, unsigned int *faults, dmasim_trace_fn trace
 
 	/* probe() */
 	init_completion(&priv.done);
+	spin_lock_init(&priv.lock);
 	priv.regs = ioremap(dmasim_window_base(n.w), 0x100);
 	assert_non_null(priv.regs);
 	priv.tx_ring = dma_alloc_coherent(priv.dev, RING * sizeof(struct desc), &priv.tx_dma, GFP_KERNEL);
@@ -216,8 +221,8 @@ static int run_nic(const char *mode, unsigned int *faults, dmasim_trace_fn trace
 		priv.rx_buf[i] = kmalloc(PKT, GFP_KERNEL);
 		priv.rx_map[i] = dma_map_single(priv.dev, priv.rx_buf[i], PKT, DMA_FROM_DEVICE);
 		assert_false(dma_mapping_error(priv.dev, priv.rx_map[i]));
-		priv.rx_ring[i].addr = priv.rx_map[i];
-		priv.rx_ring[i].len = PKT;
+		priv.rx_ring[i].addr = cpu_to_le64(priv.rx_map[i]);
+		priv.rx_ring[i].len = cpu_to_le16(PKT);
 	}
 	assert_int_equal(request_irq(NIC_IRQ, nic_interrupt, IRQF_SHARED, "nic0", &priv), 0);
 	writel(lower_32_bits(priv.tx_dma), priv.regs + TX_RING_LO);
@@ -231,16 +236,20 @@ static int run_nic(const char *mode, unsigned int *faults, dmasim_trace_fn trace
 	/* xmit(): fill descriptors, then one doorbell per packet */
 	for (i = 0; i < NPKT; i++) {
 		unsigned char *b = kmalloc(PKT, GFP_KERNEL);
+		unsigned long flags;
 
 		memset(b, (int)(0x40 + i), PKT);
 		priv.tx_buf[i] = b;
 		priv.tx_map[i] = dma_map_single(priv.dev, b, PKT, DMA_TO_DEVICE);
 		assert_false(dma_mapping_error(priv.dev, priv.tx_map[i]));
-		priv.tx_ring[i].addr = priv.tx_map[i];
-		priv.tx_ring[i].len = (u16)(64 + i);
+		spin_lock_irqsave(&priv.lock, flags);
+		priv.tx_ring[i].addr = cpu_to_le64(priv.tx_map[i]);
+		priv.tx_ring[i].len = cpu_to_le16(64 + i);
 		priv.tx_ring[i].flags = 0;
+		priv.tx_tail = i + 1;
 		dma_wmb(); /* the descriptor before the doorbell */
 		writel(i + 1, priv.regs + TX_TAIL);
+		spin_unlock_irqrestore(&priv.lock, flags);
 	}
 
 	/* Wait for every packet to come back. */
@@ -253,7 +262,7 @@ static int run_nic(const char *mode, unsigned int *faults, dmasim_trace_fn trace
 
 		dma_unmap_single(priv.dev, priv.rx_map[i], PKT, DMA_FROM_DEVICE);
 		priv.rx_map[i] = 0;
-		if (priv.rx_ring[i].len != 64 + i || rb[0] != 0x40 + i || rb[63 + i] != 0x40 + i ||
+		if (le16_to_cpu(priv.rx_ring[i].len) != 64 + i || rb[0] != 0x40 + i || rb[63 + i] != 0x40 + i ||
 		    rb[64 + i] != 0)
 			bad++;
 		dma_unmap_single(priv.dev, priv.tx_map[i], PKT, DMA_TO_DEVICE);

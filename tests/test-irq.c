@@ -21,6 +21,7 @@
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 
 #define IRQ 5
 
@@ -448,6 +449,170 @@ static void test_leftover_handler_reported(void **state)
 	assert_log_has("irq 7: handler forgotten still requested when the platform is destroyed (missing free_irq())");
 }
 
+/*
+ * lockdep's interrupt-safety check (kernel/locking/lockdep.c, "inconsistent
+ * lock state", {IN-HARDIRQ-W} -> {HARDIRQ-ON-W}): a lock the handler takes,
+ * taken elsewhere with plain spin_lock(), is reported once; with
+ * spin_lock_irqsave() it is not.
+ */
+static spinlock_t ring_lock;
+static int ring_count;
+
+static irqreturn_t locking_handler(int irq, void *dev_id)
+{
+	struct dev *d = dev_id;
+
+	writel(readl(d->regs), d->regs);
+	spin_lock(&ring_lock); /* handlers run with interrupts masked: plain spin_lock() is right */
+	ring_count++;
+	spin_unlock(&ring_lock);
+	return IRQ_HANDLED;
+}
+
+static void test_lock_irq_safety(void **state)
+{
+	struct dmasim_platform *p = tu_platform("exec=deterministic");
+	unsigned long flags;
+	struct dev d;
+
+	(void)state;
+	dev_init(&d, p, DMASIM_IRQ_EDGE);
+	assert_int_equal(request_irq(IRQ, locking_handler, 0, "locker", &d), 0);
+	for (int bug = 0; bug < 2; bug++) {
+		unsigned long before = dmasim_debug_errors(p);
+
+		spin_lock_init(&ring_lock); /* a fresh lock: its usage starts afresh */
+		tu_log_clear();
+		writel(1, d.regs + 4);
+		dmasim_run_idle(p); /* the handler takes the lock */
+		if (bug) {
+			spin_lock(&ring_lock); /* the bug: the interrupt may come now */
+			ring_count++;
+			spin_unlock(&ring_lock);
+			assert_log_has("WARNING: inconsistent lock state: {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage");
+			assert_log_has("is taken in the handler of irq 5 and in process context with interrupts enabled");
+			assert_int_equal(dmasim_debug_errors(p), before + 1);
+			spin_lock(&ring_lock); /* reported once per lock */
+			spin_unlock(&ring_lock);
+			assert_int_equal(dmasim_debug_errors(p), before + 1);
+		} else {
+			spin_lock_irqsave(&ring_lock, flags);
+			ring_count++;
+			spin_unlock_irqrestore(&ring_lock, flags);
+			writel(1, d.regs + 4);
+			dmasim_run_idle(p);
+			assert_int_equal(dmasim_debug_errors(p), before);
+		}
+	}
+	assert_int_equal(ring_count, 5);
+	free_irq(IRQ, &d);
+	dev_fini(&d);
+	dmasim_platform_destroy(p);
+}
+
+/*
+ * Threaded mode under load: two devices on one shared level line, each
+ * driven by its own driver thread that fires an interrupt and waits for
+ * its handler's complete(), while the interrupt thread serves both.
+ */
+#define SHARED_IRQ 7
+#define ROUNDS 200
+
+struct sdev {
+	struct dmasim_model *m;
+	struct dmasim_window *w;
+	void __iomem *regs;
+	struct completion done;
+	unsigned long handled;
+	int failures;
+};
+
+static void s_isr_write(struct dmasim_window *w, const struct dmasim_reg *r, u64 old, u64 val)
+{
+	if (!val)
+		dmasim_irq_lower(((struct sdev *)dmasim_window_priv(w))->m, SHARED_IRQ);
+}
+
+static void s_fire_later(struct dmasim_model *m, void *arg)
+{
+	struct sdev *d = dmasim_model_priv(m);
+
+	dmasim_reg_set(d->w, 0, 1);
+	dmasim_irq_raise(m, SHARED_IRQ);
+}
+
+static void s_fire(struct dmasim_window *w, const struct dmasim_reg *r, u64 old, u64 val)
+{
+	struct sdev *d = dmasim_window_priv(w);
+
+	dmasim_model_schedule(d->m, val * 1000, s_fire_later, NULL, "fire");
+}
+
+static const struct dmasim_reg sregs[] = {
+	{ .offset = 0x0, .name = "ISR", .flags = DMASIM_REG_W1C, .write = s_isr_write },
+	{ .offset = 0x4, .name = "FIRE", .write = s_fire },
+};
+
+static irqreturn_t s_handler(int irq, void *dev_id)
+{
+	struct sdev *d = dev_id;
+	u32 isr = readl(d->regs);
+
+	if (!isr)
+		return IRQ_NONE;
+	writel(isr, d->regs);
+	d->handled++;
+	complete(&d->done);
+	return IRQ_HANDLED;
+}
+
+static void *s_driver(void *arg)
+{
+	struct sdev *d = arg;
+
+	for (int i = 0; i < ROUNDS; i++) {
+		writel((u32)(i % 7), d->regs + 4); /* the device interrupts 0-6 µs later */
+		if (!wait_for_completion_timeout(&d->done, 10 * HZ))
+			d->failures++;
+	}
+	return NULL;
+}
+
+static void test_threaded_shared_line(void **state)
+{
+	struct dmasim_platform *p = tu_platform("exec=threaded");
+	struct sdev devs[2];
+	pthread_t t[2];
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct sdev *d = &devs[i];
+
+		memset(d, 0, sizeof(*d));
+		init_completion(&d->done);
+		d->m = dmasim_model_create(p, i ? "s1" : "s0", NULL, d);
+		d->w = dmasim_window_add(d->m, &(struct dmasim_window_desc){
+				.kind = DMASIM_WINDOW_MMIO, .name = "regs", .size = 8, .regs = sregs,
+				.nr_regs = 2 });
+		assert_int_equal(dmasim_irq_connect(d->m, SHARED_IRQ, DMASIM_IRQ_LEVEL), 0);
+		d->regs = ioremap(dmasim_window_base(d->w), 8);
+		assert_int_equal(request_irq(SHARED_IRQ, s_handler, IRQF_SHARED, i ? "s1" : "s0", d), 0);
+	}
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, s_driver, &devs[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < 2; i++) {
+		free_irq(SHARED_IRQ, &devs[i]); /* waits for a running handler: its counts are final */
+		assert_int_equal(devs[i].failures, 0);
+		assert_int_equal(devs[i].handled, ROUNDS);
+		iounmap(devs[i].regs);
+		dmasim_model_destroy(devs[i].m);
+	}
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	dmasim_platform_destroy(p);
+}
+
 /* devm_ variants: released with the device, also when the platform goes first. */
 static void test_devm(void **state)
 {
@@ -499,6 +664,8 @@ int main(void)
 		cmocka_unit_test(test_threaded_mode),
 		cmocka_unit_test(test_leftover_handler_reported),
 		cmocka_unit_test(test_devm),
+		cmocka_unit_test(test_lock_irq_safety),
+		cmocka_unit_test(test_threaded_shared_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -341,6 +341,30 @@ static void test_zone_failure_messages(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/* alloc_pages_exact(): a block's worth split, the pages past the size back at once (mm/page_alloc.c). */
+static void test_alloc_pages_exact(void **state)
+{
+	struct dmasim_platform *p = *state;
+	unsigned long before = dmasim__free_page_count(p, -1);
+	unsigned char *buf = alloc_pages_exact(5 * PAGE_SIZE + 1, GFP_KERNEL);
+	struct page *first;
+
+	assert_non_null(buf);
+	/* 6 pages used of an order-3 block: 2 went back. */
+	assert_int_equal(dmasim__free_page_count(p, -1), before - 6);
+	first = virt_to_page(buf);
+	for (int i = 0; i < 6; i++) {
+		assert_ptr_equal(virt_to_page(buf + (size_t)i * PAGE_SIZE), first + i);
+		assert_int_equal(page_count(first + i), 1);
+	}
+	memset(buf, 0x77, 5 * PAGE_SIZE + 1);
+	free_pages_exact(buf, 5 * PAGE_SIZE + 1);
+	assert_int_equal(dmasim__free_page_count(p, -1), before);
+	assert_null(alloc_pages_exact(PAGE_SIZE, GFP_HIGHUSER));
+	assert_log_has("alloc_pages_exact: __GFP_HIGHMEM");
+	assert_int_equal(dmasim_debug_errors(p), 1);
+}
+
 static void test_buddy_misuse(void **state)
 {
 	struct dmasim_platform *p = *state;
@@ -1130,6 +1154,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_buddy_alignment, setup_default, teardown),
 		cmocka_unit_test_prestate_setup_teardown(test_buddy_coalescing, setup_spec, teardown, (void *)SMALL_SPEC),
 		cmocka_unit_test_setup_teardown(test_buddy_misuse, setup_default, teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_pages_exact, setup_default, teardown),
 		cmocka_unit_test(test_big_machine_sparse),
 		cmocka_unit_test(test_zone_failure_messages),
 		SPEC_TEST(test_page_arithmetic, "ram=16M@0x80000000,16M@0x81000000"),

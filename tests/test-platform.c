@@ -1541,7 +1541,7 @@ static void test_spec_key_messages(void **state)
 	assert_null(create_capture("seed=2 colour=red", msg, sizeof(msg)));
 	assert_has(msg, want);
 	/* The message of today's keys, as docs/spec.md shows it. */
-	assert_has(msg, "(platform keys: machine ram swiotlb iommu iova mode iotlb fq fq_timeout cache debug sites seed log exec fail trace)");
+	assert_has(msg, "(platform keys: machine ram user_pages swiotlb iommu iova mode iotlb fq fq_timeout cache debug sites seed log exec fail trace)");
 
 	/* Every key reaches its layer's parser: a bad value is named there. */
 	for (const struct dmasim_spec_key *k = dmasim__platform_keys; k->key; k++) {
@@ -1550,6 +1550,7 @@ static void test_spec_key_messages(void **state)
 		} bad[] = {
 			{ "machine", "machine=vax", "machine=vax: no such machine" },
 			{ "ram", "ram=256M", "ram: '256M' must be SIZE@ADDR" },
+			{ "user_pages", "user_pages=tidy", "user_pages=tidy: expected scattered or contiguous" },
 			{ "swiotlb", "swiotlb=lots", "swiotlb=lots: expected SIZE" },
 			{ "iommu", "iommu=nosuch", "iommu=nosuch: no such backend" },
 			{ "iova", "iommu=on iova=nosuch", "iova=nosuch: no such backend" },

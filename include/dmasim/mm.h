@@ -210,33 +210,91 @@ DMASIM_API unsigned long vmalloc_to_pfn(const void *addr);
 /* --- user pages ---------------------------------------------------------- */
 
 #define FOLL_WRITE 0x01
+#define FOLL_FORCE 0x10
 #define FOLL_LONGTERM 0x100
 
 /**
- * pin_user_pages_fast() - register a user (host) buffer as simulated RAM.
+ * pin_user_pages_fast() - pin the pages of a user (host) buffer for DMA.
  * @start: first address; rounded down to a page boundary.
  * @nr_pages: pages to pin.
- * @gup_flags: FOLL_WRITE, FOLL_LONGTERM (accepted, not needed).
- * @pages: receives @nr_pages page pointers.
+ * @gup_flags: FOLL_WRITE, FOLL_LONGTERM (accepted; the memory must be writable).
+ * @pages: receives @nr_pages page pointers, in address order.
  *
- * Memory from malloc(), static data or mmap() is not part of simulated RAM,
- * so no device can reach it.  This call moves the bytes of the range into
- * freshly allocated simulated pages and maps those pages at the very same
- * host addresses, so the program keeps using its pointer while devices now
- * reach the data through real physical addresses.  Stack memory is refused.
- * Pages are returned in address order; the range stays pinned until every
- * page was released with unpin_user_pages(), when the bytes move back into
- * ordinary private memory at the same address.
+ * Memory from malloc(), static data, the stack or mmap() is not part of
+ * simulated RAM, so no device can reach it.  Pinning moves the bytes of the
+ * range into simulated pages (GFP_HIGHUSER, as user memory: they may be high
+ * memory) and maps those pages at the very same host addresses, so the
+ * program keeps using its pointer while devices reach the data through real
+ * physical addresses.  The pages are physically scattered, no two adjacent,
+ * in a seeded order, as a real process's (`user_pages=contiguous` in the
+ * platform spec keeps them in address order).  Pinning pages pinned before is
+ * legal: each pin is one more reference.  When the last reference on every
+ * page of a range is dropped (unpin_user_pages(), put_page()), the bytes move
+ * back into ordinary private memory at the same address.
  *
- * Return: @nr_pages, or a negative errno (-EINVAL bad range or stack,
- * -EEXIST already pinned or owned by dmasim, -ENOMEM).
+ * Return: @nr_pages, or a negative errno (-EINVAL bad arguments or a stack
+ * range of another thread, -EEXIST memory dmasim already owns (kmalloc,
+ * vmalloc...), -EFAULT unmapped or read-only, -ENOMEM).
+ * Context: thread-safe.  A range of the calling thread's own stack may be
+ * pinned; the stack of a running thread may not.
  */
-DMASIM_API long pin_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_flags,
-				    struct page **pages);
-/** unpin_user_pages() - release pages from pin_user_pages_fast(). */
+DMASIM_API int pin_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_flags,
+				   struct page **pages);
+/** pin_user_pages() - pin_user_pages_fast() with the kernel's slow-path signature. */
+DMASIM_API long pin_user_pages(unsigned long start, unsigned long nr_pages,
+			       unsigned int gup_flags, struct page **pages);
+/**
+ * get_user_pages() - as pin_user_pages(), but each page holds a plain
+ * reference, dropped with put_page() (the kernel's FOLL_GET).
+ */
+DMASIM_API long get_user_pages(unsigned long start, unsigned long nr_pages,
+			       unsigned int gup_flags, struct page **pages);
+/** get_user_pages_fast() - get_user_pages() with the fast-path signature. */
+DMASIM_API int get_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_flags,
+				   struct page **pages);
+/** unpin_user_pages() - drop one pin of each page; a page with none left is reported. */
 DMASIM_API void unpin_user_pages(struct page **pages, unsigned long npages);
 /** unpin_user_page() - unpin_user_pages(&@page, 1). */
 DMASIM_API void unpin_user_page(struct page *page);
+/**
+ * unpin_user_pages_dirty_lock() - mark each page dirty first when
+ * @make_dirty (a device wrote it), then unpin it.
+ */
+DMASIM_API void unpin_user_pages_dirty_lock(struct page **pages, unsigned long npages,
+					    bool make_dirty);
+/** set_page_dirty_lock() - mark @page dirty. Return: 1 if it was clean, else 0. */
+DMASIM_API int set_page_dirty_lock(struct page *page);
+/** PageDirty() - whether @page was marked dirty. */
+DMASIM_API bool PageDirty(const struct page *page);
+#define set_page_dirty(page) set_page_dirty_lock(page)
+
+/* --- exact allocations ------------------------------------------------------- */
+
+/**
+ * alloc_pages_exact() - @size bytes of physically contiguous lowmem pages,
+ * without the rest of the power-of-two block (split off and freed).
+ * Return: the linear address, or NULL.  Free with free_pages_exact().
+ */
+DMASIM_API void *alloc_pages_exact(size_t size, gfp_t gfp);
+/** free_pages_exact() - free what alloc_pages_exact(@size) returned. */
+DMASIM_API void free_pages_exact(void *virt, size_t size);
+
+/* --- user copies ------------------------------------------------------------- */
+
+#ifndef __user
+#define __user
+#endif
+/**
+ * copy_to_user() - copy @n bytes to the user buffer @to (a host address).
+ * Return: the number of bytes NOT copied (0 on success), as the kernel's:
+ * unmapped or read-only user memory stops the copy there.
+ */
+DMASIM_API unsigned long copy_to_user(void __user *to, const void *from, unsigned long n);
+/** copy_from_user() - copy @n bytes from the user buffer @from. Return: bytes NOT copied. */
+DMASIM_API unsigned long copy_from_user(void *to, const void __user *from, unsigned long n);
+/** access_ok() - whether [@addr, @addr + @size) can be a user range (no wrap-around). */
+#define access_ok(addr, size) \
+	((unsigned long)(addr) + (unsigned long)(size) >= (unsigned long)(addr))
 
 #ifdef __cplusplus
 }

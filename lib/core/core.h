@@ -315,6 +315,8 @@ struct dmasim_platform {
 	struct dmasim_arena arenas[DMASIM_MAX_REGIONS * DMASIM_NR_ZONES];
 	int nr_arenas;
 	struct dmasim_reserved reserved[DMASIM_MAX_RESERVED]; /* sorted, disjoint */
+	bool user_pages_contiguous;     /* user_pages=contiguous: pinned pages in address order */
+	atomic_ulong scatter_seq;       /* pinned ranges so far: varies their scatter */
 	int nr_reserved;
 	struct dmasim_slab_cache *slabs;
 	struct dmasim_alias_tree aliases;

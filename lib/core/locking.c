@@ -3,7 +3,8 @@
  * (machine layer).  Holding a spinlock is atomic context
  * (dmasim_spin_held(), which dmasim_might_sleep() in context.c asks);
  * mutex_lock() may sleep.  Lock misuse the kernel's lock debugging catches
- * (recursion, unlocking a lock not held) is reported.
+ * (recursion, unlocking a lock not held, a lock that an interrupt handler
+ * takes taken elsewhere with interrupts enabled) is reported.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -44,9 +45,81 @@ static bool holds(spinlock_t *lock)
 	return false;
 }
 
+/*
+ * The kernel's lockdep check of interrupt safety, for the one pattern that
+ * deadlocks a real machine: a lock taken in a hardirq handler and also, in
+ * process context, with interrupts enabled (spin_lock() instead of
+ * spin_lock_irqsave()): the interrupt can come while the thread holds it
+ * on the same CPU, and the handler spins for ever.  Each lock's usage is
+ * kept beside it, in a table of lock addresses (claimed with a
+ * compare-and-swap, flags with relaxed atomics: no ordering that would hide
+ * a race from ThreadSanitizer); spin_lock_init() forgets it, so a lock at
+ * a reused address starts afresh.  A full table checks nothing more.
+ */
+#define USAGE_SLOTS 4096
+#define IN_HARDIRQ 0x1u   /* taken in a hardirq handler */
+#define HARDIRQ_ON 0x2u   /* taken in process context with interrupts enabled */
+#define REPORTED 0x4u
+static struct lock_usage {
+	spinlock_t *lock;
+	unsigned int flags;
+	int irq;          /* the line whose handler took it */
+} usage[USAGE_SLOTS];
+
+static struct lock_usage *usage_of(spinlock_t *lock, bool add)
+{
+	unsigned int h = (unsigned int)(((uintptr_t)lock >> 4) * 2654435761u) % USAGE_SLOTS;
+
+	for (unsigned int n = 0; n < USAGE_SLOTS; n++, h = (h + 1) % USAGE_SLOTS) {
+		spinlock_t *cur = __atomic_load_n(&usage[h].lock, __ATOMIC_RELAXED);
+
+		if (cur == lock)
+			return &usage[h];
+		if (!cur) {
+			if (!add)
+				return NULL;
+			if (__atomic_compare_exchange_n(&usage[h].lock, &cur, lock, false,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED) ||
+			    cur == lock)
+				return &usage[h];
+		}
+	}
+	return NULL;
+}
+
+static void check_irq_safety(spinlock_t *lock)
+{
+	unsigned int bit, old;
+	struct lock_usage *u;
+
+	if (dmasim_in_irq())
+		bit = IN_HARDIRQ;
+	else if (!dmasim_irqs_disabled())
+		bit = HARDIRQ_ON;
+	else
+		return;
+	u = usage_of(lock, true);
+	if (!u || (__atomic_load_n(&u->flags, __ATOMIC_RELAXED) & bit))
+		return;
+	if (bit == IN_HARDIRQ)
+		__atomic_store_n(&u->irq, dmasim__irq_current(), __ATOMIC_RELAXED);
+	old = __atomic_fetch_or(&u->flags, bit, __ATOMIC_RELAXED);
+	if ((old | bit) != (IN_HARDIRQ | HARDIRQ_ON) || (old & REPORTED))
+		return;
+	if (__atomic_fetch_or(&u->flags, REPORTED, __ATOMIC_RELAXED) & REPORTED)
+		return;
+	dmasim__report(dmasim_platform_current(),
+		       "WARNING: inconsistent lock state: {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage: spinlock %p is taken in the handler of irq %d and in process context with interrupts enabled; the interrupt can deadlock the CPU holding it (take it with spin_lock_irqsave() there)",
+		       (void *)lock, __atomic_load_n(&u->irq, __ATOMIC_RELAXED));
+}
+
 void dmasim_spin_lock_init(spinlock_t *lock)
 {
+	struct lock_usage *u = usage_of(lock, false);
+
 	pthread_mutex_init(&lock->lock, NULL);
+	if (u)
+		__atomic_store_n(&u->flags, 0, __ATOMIC_RELAXED);
 }
 
 void dmasim_spin_lock(spinlock_t *lock)
@@ -62,6 +135,7 @@ void dmasim_spin_lock(spinlock_t *lock)
 	if (spin_depth < MAX_HELD)
 		held[spin_depth] = lock;
 	spin_depth++;
+	check_irq_safety(lock);
 }
 
 int dmasim_spin_trylock(spinlock_t *lock)

@@ -186,6 +186,7 @@ const char *dmasim_platform_spec(const struct dmasim_platform *p)
 struct platform_config {
 	const char *machine; /* as given; NULL for the default */
 	const char *ram;
+	bool user_pages_contiguous;
 	struct dmasim_swiotlb_choice swiotlb;
 	struct dmasim_iommu_config iommu;
 	struct dmasim_cache_choice cache;
@@ -218,6 +219,26 @@ static int parse_machine(void *cfg, const char *key, const char *v, char *err, s
 	if (off < errlen)
 		snprintf(err + off, errlen - off, ")");
 	return -EINVAL;
+}
+
+static int parse_user_pages(void *cfg, const char *key, const char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "scattered") && strcmp(v, "contiguous")) {
+		snprintf(err, errlen, "%s=%s: expected scattered or contiguous", key, v);
+		return -EINVAL;
+	}
+	*(bool *)cfg = !strcmp(v, "contiguous");
+	return 0;
+}
+
+/* Only when not the default. */
+static bool format_user_pages(const void *obj, const void *cfg, const char *key, FILE *out)
+{
+	const struct dmasim_platform *p = obj;
+
+	(void)cfg, (void)key;
+	fputs(p->user_pages_contiguous ? "contiguous" : "scattered", out);
+	return p->user_pages_contiguous;
 }
 
 static bool format_ram(const void *obj, const void *cfg, const char *key, FILE *out)
@@ -352,6 +373,9 @@ const struct dmasim_spec_key dmasim__platform_keys[] = {
 	{ "ram", "memory", "`SIZE@ADDR[:high][,SIZE@ADDR[:high]...]`", "the machine's; `pc`: `636K@0x1000,2047M@0x100000,2G@0x100000000`",
 	  "RAM regions at physical addresses; `:high` makes a region high memory (no linear map)",
 	  CFG(ram), parse_string, format_ram },
+	{ "user_pages", "memory", "`scattered`, `contiguous`", "`scattered`",
+	  "the frames pinned user pages get: scattered (no two adjacent, seeded order, as a real process's) or in address order; in the normalised spec only when contiguous",
+	  CFG(user_pages_contiguous), parse_user_pages, format_user_pages },
 	{ "swiotlb", "swiotlb", "`SIZE[@ADDR][,force][,lifo]`, `off`, `force`",
 	  "`4M`, in the lowest low-memory region that fits",
 	  "the bounce pool; `force` bounces every streaming mapping; `lifo` reuses the slots freed last (not the kernel's search)",
@@ -454,6 +478,7 @@ static int configure_machine(struct dmasim_platform *p, struct platform_config *
 	p->seed = cfg->seed;
 	p->quiet = cfg->quiet;
 	p->exec_threaded = cfg->exec_threaded;
+	p->user_pages_contiguous = cfg->user_pages_contiguous;
 	ret = dmasim__memory_init(p, cfg->ram,
 				  !(cfg->cache.ops->base.caps & DMASIM_CACHE_CAP_COHERENT), err,
 				  errlen);

@@ -47,6 +47,7 @@ enum dmasim_zone { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_HIGHMEM, DMASIM_NR_ZO
 #define PG_head 0x08UL /* first page of an allocation of page->order */
 #define PG_pinned 0x10UL /* backs a pinned user range */
 #define PG_large 0x20UL /* head of a large kmalloc (whole pages) */
+#define PG_dirty 0x40UL /* set_page_dirty_lock(): the CPU or a device wrote it */
 #define PG_dmapool 0x40UL /* holds blocks of a dma_pool (page->priv: the pool; lib/dma/dmapool.c) */
 
 struct dmasim_region;
@@ -140,6 +141,15 @@ struct dmasim_slab_cache;
 struct page *dmasim__alloc_pages_below(struct dmasim_platform *p, gfp_t gfp, unsigned int order,
 				       phys_addr_t max_phys);
 void dmasim__free_pages(struct page *page, unsigned int order);
+/* As the kernel's split_page(): an allocated order-@order block becomes 2^order order-0 ones. */
+void dmasim__split_block(struct page *page, unsigned int order);
+/*
+ * Take (@delta 1) or drop (-1) a reference on a page of a pinned user range
+ * (get_page()/put_page() and unpin on PG_pinned pages); the last one gives
+ * the range back to host memory.  Return: false, after a report naming
+ * @call, if the page holds no reference to drop.
+ */
+bool dmasim__user_page_ref(struct page *page, int delta, const char *call);
 /*
  * Why dmasim__alloc_pages_below(@gfp, @order, @max_phys) failed, into @buf.
  * Return: true when no RAM at all lies in the zones @gfp allows (or none at
@@ -213,6 +223,9 @@ void dmasim__pages_unpoison(struct page *page, unsigned int order);
 
 /* What lies at @phys, for a report: "a live kmalloc-256 object 0x...", "free memory", ... */
 void dmasim__describe_phys(struct dmasim_platform *p, phys_addr_t phys, char *buf, size_t len);
+
+/* krealloc() kept kmalloc object @obj (ksize() @slot) for @size bytes: poison the rest. */
+void dmasim__kmalloc_resized(const void *obj, size_t size, size_t slot);
 
 void dmasim__slab_init(struct dmasim_platform *p);
 void dmasim__slab_destroy(struct dmasim_platform *p);

@@ -385,6 +385,25 @@ void dmasim__free_pages(struct page *page, unsigned int order)
 	pthread_mutex_unlock(&p->mm_lock);
 }
 
+void dmasim__split_block(struct page *page, unsigned int order)
+{
+	struct dmasim_platform *p = dmasim__page_platform(page);
+
+	pthread_mutex_lock(&p->mm_lock);
+	for (unsigned long i = 1; i < (1UL << order); i++) {
+		struct page *q = page + i; /* one block never spans two memmaps */
+
+		q->flags = PG_head;
+		q->order = 0;
+		q->arena = page->arena;
+		q->priv = NULL;
+		q->large_size = 0;
+		__atomic_store_n(&q->refcount, 1, __ATOMIC_SEQ_CST);
+	}
+	page->order = 0;
+	pthread_mutex_unlock(&p->mm_lock);
+}
+
 unsigned long dmasim__free_page_count(struct dmasim_platform *p, int zone)
 {
 	unsigned long n = 0;
@@ -544,7 +563,9 @@ int get_order(unsigned long size)
 
 void get_page(struct page *page)
 {
-	if (page)
+	if (page && (page->flags & PG_pinned))
+		dmasim__user_page_ref(page, 1, "get_page");
+	else if (page)
 		__atomic_fetch_add(&page->refcount, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -552,6 +573,11 @@ void put_page(struct page *page)
 {
 	if (!page)
 		return;
+	/* A page of a user range: get_user_pages()'s reference, as the kernel's put_page(). */
+	if (page->flags & PG_pinned) {
+		dmasim__user_page_ref(page, -1, "put_page");
+		return;
+	}
 	if (__atomic_fetch_sub(&page->refcount, 1, __ATOMIC_SEQ_CST) == 1 && (page->flags & PG_head) &&
 	    !(page->flags & (PG_slab | PG_pinned | PG_large)))
 		free_last_ref(dmasim__page_platform(page), page, page->order, "put_page");
@@ -560,4 +586,45 @@ void put_page(struct page *page)
 int page_count(struct page *page)
 {
 	return page ? __atomic_load_n(&page->refcount, __ATOMIC_SEQ_CST) : 0;
+}
+
+void *alloc_pages_exact(size_t size, gfp_t gfp)
+{
+	struct dmasim_platform *p = dmasim__current("alloc_pages_exact");
+	unsigned int order;
+	unsigned long used;
+	struct page *page;
+
+	if (!p || !size)
+		return NULL;
+	if (gfp & __GFP_HIGHMEM) {
+		dmasim__report(p, "alloc_pages_exact: __GFP_HIGHMEM pages have no address (size %zu)",
+			       size);
+		return NULL;
+	}
+	order = (unsigned int)get_order(size);
+	page = alloc_pages(gfp, order);
+	if (!page)
+		return NULL;
+	/* As the kernel's make_alloc_exact(): split, and give back the pages past the size. */
+	dmasim__split_block(page, order);
+	used = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	for (unsigned long i = used; i < (1UL << order); i++)
+		__free_page(page + i);
+	return page_address(page);
+}
+
+void free_pages_exact(void *virt, size_t size)
+{
+	unsigned char *va = virt;
+
+	if (!virt)
+		return;
+	for (size_t off = 0; off < size; off += PAGE_SIZE) {
+		struct page *page = virt_to_page(va + off);
+
+		if (!page)
+			return;
+		__free_page(page);
+	}
 }

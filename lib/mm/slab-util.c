@@ -30,6 +30,8 @@ void *krealloc(const void *p, size_t new_size, gfp_t flags)
 		/* The kernel keeps the block; __GFP_ZERO clears what is no longer in use. */
 		if (flags & __GFP_ZERO)
 			memset((char *)p + new_size, 0, old - new_size);
+		/* As KASAN's krealloc(): past the new size is the object's redzone again. */
+		dmasim__kmalloc_resized(p, new_size, old);
 		return (void *)p;
 	}
 	q = kmalloc(new_size, flags & ~__GFP_ZERO);

@@ -332,6 +332,16 @@ void kfree(const void *ptr)
 	pthread_mutex_unlock(&p->mm_lock);
 }
 
+void dmasim__kmalloc_resized(const void *obj, size_t size, size_t slot)
+{
+	struct dmasim_platform *p = dmasim_platform_current();
+
+	if (!p || !p->slabs || size >= slot)
+		return;
+	dmasim__shadow_obj_resize(p->slabs, obj, size);
+	dmasim__mem_poison(p, (const unsigned char *)obj + size, slot - size);
+}
+
 size_t ksize(const void *ptr)
 {
 	struct dmasim_platform *p = dmasim__current("ksize");

@@ -17,7 +17,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
+#include <ucontext.h>
 #include <unistd.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
 
 #include "core/core.h"
 
@@ -242,6 +249,86 @@ static void copy_from_pages(struct dmasim_platform *p, const struct dmasim_alias
 	}
 }
 
+/* This thread's stack bounds, when the C library knows them credibly. */
+static bool thread_stack(uintptr_t *lo, uintptr_t *hi);
+
+/* Whether [s, e) may hold this thread's own stack (exactly, or near where it runs). */
+static bool on_own_stack(uintptr_t s, uintptr_t e)
+{
+	uintptr_t lo, hi, here = (uintptr_t)&lo;
+
+	if (thread_stack(&lo, &hi))
+		return s < hi && lo < e;
+	return s < here + STACK_GUESS && here - STACK_GUESS < e;
+}
+
+/*
+ * Run @fn(@arg) on a stack of its own.  Moving a range of the running
+ * thread's own stack (copy its bytes, then replace the mapping under it)
+ * must not race with the thread's own writes to it: on another stack, the
+ * old one stays still from the copy to the switch of mappings, and every
+ * write after the switch lands in the new pages.  @arg must not live on the
+ * stack being moved.  Return: 0, or -ENOMEM (then @fn did not run).
+ */
+struct off_stack {
+	void (*fn)(void *);
+	void *arg;
+	ucontext_t caller, callee;
+};
+
+static _Thread_local struct off_stack *off_stack_now;
+
+static void off_stack_entry(void)
+{
+	struct off_stack *o = off_stack_now;
+
+	o->fn(o->arg);
+}
+
+#define OFF_STACK_SIZE (256UL << 10)
+
+static int run_off_stack(void (*fn)(void *), void *arg)
+{
+	struct off_stack *o = calloc(1, sizeof(*o));
+	unsigned char *stk;
+#ifdef RUNNING_ON_VALGRIND
+	unsigned int vg_id;
+#endif
+
+	if (!o)
+		return -ENOMEM;
+	stk = mmap(NULL, OFF_STACK_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (stk == MAP_FAILED || getcontext(&o->callee)) {
+		if (stk != MAP_FAILED)
+			munmap(stk, OFF_STACK_SIZE);
+		free(o);
+		return -ENOMEM;
+	}
+#ifdef RUNNING_ON_VALGRIND
+	vg_id = VALGRIND_STACK_REGISTER(stk, stk + OFF_STACK_SIZE);
+#endif
+	o->fn = fn;
+	o->arg = arg;
+	o->callee.uc_stack.ss_sp = stk;
+	o->callee.uc_stack.ss_size = OFF_STACK_SIZE;
+	o->callee.uc_link = &o->caller;
+	makecontext(&o->callee, off_stack_entry, 0);
+	off_stack_now = o;
+	swapcontext(&o->caller, &o->callee);
+	off_stack_now = NULL;
+#ifdef RUNNING_ON_VALGRIND
+	VALGRIND_STACK_DEREGISTER(vg_id);
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+	/* The frames that ran there left their redzones in the shadow. */
+	__asan_unpoison_memory_region(stk, OFF_STACK_SIZE);
+#endif
+	munmap(stk, OFF_STACK_SIZE);
+	free(o);
+	return 0;
+}
+
 /*
  * Give a pinned range back to ordinary private memory holding the pages'
  * bytes.  The copy is staged aside and moved in with one mremap(), so the
@@ -249,7 +336,7 @@ static void copy_from_pages(struct dmasim_platform *p, const struct dmasim_alias
  * staging copy, the range is replaced in place and refilled from the pages
  * (which still hold every byte through the RAM view).
  */
-static int restore_host(struct dmasim_platform *p, const struct dmasim_alias *a)
+static int restore_host_here(struct dmasim_platform *p, const struct dmasim_alias *a)
 {
 	unsigned char *tmp = mmap(NULL, a->size, PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -269,6 +356,36 @@ static int restore_host(struct dmasim_platform *p, const struct dmasim_alias *a)
 	}
 	copy_from_pages(p, a, a->va, true);
 	return 0;
+}
+
+struct restore_call {
+	struct dmasim_platform *p;
+	const struct dmasim_alias *a;
+	int ret;
+};
+
+static void restore_call_fn(void *arg)
+{
+	struct restore_call *c = arg;
+
+	c->ret = restore_host_here(c->p, c->a);
+}
+
+/* restore_host_here(), off this thread's stack when the range is part of it. */
+static int restore_host(struct dmasim_platform *p, const struct dmasim_alias *a)
+{
+	struct restore_call *c;
+	int ret;
+
+	if (!on_own_stack((uintptr_t)a->va, (uintptr_t)a->va + a->size))
+		return restore_host_here(p, a);
+	c = malloc(sizeof(*c)); /* not on the stack being moved */
+	if (!c)
+		return -ENOMEM;
+	*c = (struct restore_call){ p, a, -ENOMEM };
+	ret = run_off_stack(restore_call_fn, c) ? -ENOMEM : c->ret;
+	free(c);
+	return ret;
 }
 
 static void free_area_pages(struct dmasim_alias *a)
@@ -773,23 +890,20 @@ static bool thread_stack(uintptr_t *lo, uintptr_t *hi)
 
 /*
  * Whether the host has ordinary private read-write memory at [s, e), from
- * /proc/self/maps.  Return: 0, -EINVAL (stack or shared mapping), -EEXIST
+ * /proc/self/maps.  Return: 0, -EINVAL (another thread's stack or a shared
+ * mapping), -EEXIST
  * (another platform's RAM) or -EFAULT (unmapped or not writable), with
  * @why filled.
  */
 static int host_range_check(uintptr_t s, uintptr_t e, char *why, size_t len)
 {
-	uintptr_t slo = 0, shi = 0, here = (uintptr_t)&slo, next = s;
-	bool exact = thread_stack(&slo, &shi);
+	uintptr_t next = s;
 	FILE *f;
 	char *line = NULL;
 	size_t cap = 0;
 	int ret = 0;
 
-	if (exact && s < shi && slo < e) {
-		snprintf(why, len, "it is on this thread's stack");
-		return -EINVAL;
-	}
+	/* This thread's own stack may be pinned (the move runs off it); another's not. */
 	f = fopen("/proc/self/maps", "re");
 	if (!f)
 		return 0; /* no procfs: trust the caller */
@@ -803,10 +917,9 @@ static int host_range_check(uintptr_t s, uintptr_t e, char *why, size_t len)
 			continue;
 		if (lo > next)
 			break; /* a hole */
-		if (!strcmp(path, "[stack]") || !strncmp(path, "[stack:", 7) ||
-		    (!exact && here >= lo && here < hi && next < here + STACK_GUESS &&
-		     here - STACK_GUESS < e)) {
-			snprintf(why, len, "it is on the stack");
+		if ((!strcmp(path, "[stack]") || !strncmp(path, "[stack:", 7)) &&
+		    !on_own_stack(next, hi < e ? hi : e)) {
+			snprintf(why, len, "it is the stack of another thread, which may be running");
 			ret = -EINVAL;
 		} else if (strstr(path, "dmasim-ram")) {
 			snprintf(why, len, "it is the simulated RAM of another platform");
@@ -831,75 +944,217 @@ static int host_range_check(uintptr_t s, uintptr_t e, char *why, size_t len)
 	return ret;
 }
 
-long pin_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_flags,
-			 struct page **pages)
+/*
+ * References on the pages of pin areas.  page->refcount is 1 for the area
+ * plus one per pin or get_user_pages() reference (the kernel counts pins
+ * with a bias; one count serves here); a->pins is how many of the area's
+ * pages hold at least one.  When the last goes, the area's bytes move back
+ * into host memory.  Caller holds mm_lock.
+ */
+static void user_ref_get_locked(struct dmasim_alias *a, struct page *page)
 {
-	struct dmasim_platform *p = dmasim__current("pin_user_pages_fast");
-	uintptr_t s = start & PAGE_MASK, e;
+	if (__atomic_fetch_add(&page->refcount, 1, __ATOMIC_SEQ_CST) == 1)
+		a->pins++;
+}
+
+/* Return: the area to release (out of the tree), or NULL. */
+static struct dmasim_alias *user_ref_put_locked(struct dmasim_platform *p, struct dmasim_alias *a,
+						struct page *page)
+{
+	if (__atomic_fetch_sub(&page->refcount, 1, __ATOMIC_SEQ_CST) != 2 || --a->pins)
+		return NULL;
+	RB_REMOVE(dmasim_alias_tree, &p->aliases, a);
+	return a;
+}
+
+/* A small seeded generator for the order of scattered pages (xorshift64*). */
+static u64 scatter_next(u64 *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ULL;
+}
+
+static int cmp_page_phys(const void *x, const void *y)
+{
+	phys_addr_t a = page_to_phys(*(struct page *const *)x), b = page_to_phys(*(struct page *const *)y);
+
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * @n order-0 pages for a user range, as user memory gets them
+ * (GFP_HIGHUSER).  Scattered (the default): no two of them physically
+ * adjacent and in a seeded random order, as a real process's pages are
+ * after some uptime, so a driver's scatter-gather code sees one segment per
+ * page.  user_pages=contiguous: ascending physical order from as few blocks
+ * as possible.  Return: 0, or -ENOMEM with nothing allocated.
+ */
+static int user_pages_alloc(struct dmasim_platform *p, struct page **pages, unsigned int n)
+{
+	unsigned int got = 0;
+
+	if (p->user_pages_contiguous) {
+		while (got < n) {
+			unsigned int order = 0;
+			struct page *blk;
+
+			while (order < DMASIM_MAX_ORDER && (1U << (order + 1)) <= n - got)
+				order++;
+			while (!(blk = dmasim__alloc_pages_below(p, GFP_HIGHUSER, order, ~0ULL)) && order)
+				order--;
+			if (!blk)
+				goto fail;
+			dmasim__split_block(blk, order);
+			for (unsigned int i = 0; i < (1U << order); i++)
+				pages[got++] = blk + i;
+		}
+		return 0;
+	}
+	{
+		/* Twice as many, then every other one by address; the rest go back. */
+		unsigned int m = n <= UINT_MAX / 2 ? 2 * n : n, have = 0, keep = 0;
+		struct page **all = calloc(m, sizeof(*all)), *last = NULL;
+		u64 seed = p->seed * 0x9e3779b97f4a7c15ULL + (u64)atomic_fetch_add(&p->scatter_seq, 1) + 1;
+
+		if (!all)
+			return -ENOMEM;
+		while (have < m && (all[have] = dmasim__alloc_pages_below(p, GFP_HIGHUSER, 0, ~0ULL)))
+			have++;
+		if (have < n) {
+			for (unsigned int i = 0; i < have; i++)
+				dmasim__free_pages(all[i], 0);
+			free(all);
+			return -ENOMEM;
+		}
+		qsort(all, have, sizeof(*all), cmp_page_phys);
+		for (unsigned int pass = 0; pass < 2 && keep < n; pass++)
+			for (unsigned int i = 0; i < have && keep < n; i++) {
+				if (!all[i])
+					continue;
+				/* First pass: skip a neighbour of the page kept before. */
+				if (!pass && last && page_to_phys(all[i]) == page_to_phys(last) + PAGE_SIZE)
+					continue;
+				last = all[i];
+				pages[keep++] = all[i];
+				all[i] = NULL;
+			}
+		for (unsigned int i = 0; i < have; i++)
+			if (all[i])
+				dmasim__free_pages(all[i], 0);
+		free(all);
+		for (unsigned int i = n; i > 1; i--) {
+			unsigned int j = (unsigned int)(scatter_next(&seed) % i);
+			struct page *t = pages[i - 1];
+
+			pages[i - 1] = pages[j];
+			pages[j] = t;
+		}
+		return 0;
+	}
+fail:
+	for (unsigned int i = 0; i < got; i++)
+		dmasim__free_pages(pages[i], 0);
+	return -ENOMEM;
+}
+
+struct move_call {
+	struct dmasim_platform *p;
 	struct dmasim_alias *a;
-	unsigned int n, got;
+	bool ok;
+	int err;
+};
+
+static void move_in_here(void *arg)
+{
+	struct move_call *c = arg;
+	struct dmasim_alias *a = c->a;
+	uintptr_t s = (uintptr_t)a->va;
+
+	for (unsigned int i = 0; i < a->nr_pages; i++)
+		host_read(dmasim__cpu_ptr(c->p, page_to_phys(a->pages[i])),
+			  (const void *)(s + ((uintptr_t)i << PAGE_SHIFT)), PAGE_SIZE);
+	c->ok = dmasim__map_pages(c->p, a->pages, a->nr_pages, a->va) != NULL;
+	c->err = errno;
+}
+
+/*
+ * Move the bytes of @a's host range into its pages and map them there
+ * instead; off this thread's stack when the range is part of it.  Return:
+ * whether it worked (errno set if not).
+ */
+static bool move_in(struct dmasim_platform *p, struct dmasim_alias *a)
+{
+	struct move_call *c;
+	bool ok;
+
+	if (!on_own_stack((uintptr_t)a->va, (uintptr_t)a->va + a->size)) {
+		struct move_call here = { p, a, false, 0 };
+
+		move_in_here(&here);
+		errno = here.err;
+		return here.ok;
+	}
+	c = malloc(sizeof(*c)); /* not on the stack being moved */
+	if (!c) {
+		errno = ENOMEM;
+		return false;
+	}
+	*c = (struct move_call){ p, a, false, ENOMEM };
+	if (run_off_stack(move_in_here, c))
+		c->ok = false;
+	ok = c->ok;
+	errno = c->err;
+	free(c);
+	return ok;
+}
+
+/*
+ * Make [s, e), host memory no area covers, a pin area with no references
+ * yet: its bytes move into fresh simulated pages mapped back at the same
+ * addresses.  Return: 0, or -errno after one message naming @call.
+ */
+static int pin_new_area(struct dmasim_platform *p, const char *call, uintptr_t s, uintptr_t e,
+			struct dmasim_alias **out)
+{
+	unsigned int n = (unsigned int)((e - s) >> PAGE_SHIFT);
+	struct dmasim_alias *a;
 	char why[256];
 	int ret;
 
-	if (!p)
-		return -ENODEV;
-	if (nr_pages <= 0 || !pages) {
-		dmasim__report(p, "pin_user_pages_fast: %s", pages ? "nr_pages must be positive" :
-			       "NULL pages array");
-		return -EINVAL;
-	}
-	n = (unsigned int)nr_pages;
-	e = s + ((uintptr_t)n << PAGE_SHIFT);
-	if (e <= s || n > p->ram_total >> PAGE_SHIFT) {
-		dmasim__report(p, "pin_user_pages_fast: %d pages from 0x%lx do not fit", nr_pages,
-			       start);
-		return e <= s ? -EINVAL : -ENOMEM;
-	}
 	pthread_mutex_lock(&p->mm_lock);
 	ret = range_owned_locked(p, s, e, why, sizeof(why)) ? -EEXIST : 0;
 	pthread_mutex_unlock(&p->mm_lock);
 	if (!ret)
 		ret = host_range_check(s, e, why, sizeof(why));
 	if (ret) {
-		dmasim__report(p, "pin_user_pages_fast: cannot pin 0x%lx-0x%lx: %s",
-			       (unsigned long)s, (unsigned long)e - 1, why);
+		dmasim__report(p, "%s: cannot pin 0x%lx-0x%lx: %s", call, (unsigned long)s,
+			       (unsigned long)e - 1, why);
 		return ret;
 	}
-
 	a = alias_new((unsigned char *)s, e - s, ALIAS_PIN, NULL, n);
 	if (!a)
 		return -ENOMEM;
-	/* Lowmem, so dma_map_page() of a pinned page needs no bounce on a default platform. */
-	for (got = 0; got < n; got++) {
-		a->pages[got] = dmasim__alloc_pages_below(p, GFP_KERNEL, 0, ~0ULL);
-		if (!a->pages[got])
-			break;
+	if (user_pages_alloc(p, a->pages, n)) {
+		dmasim__log(p, DMASIM_LOG_WARN, "%s: no RAM for %u pages", call, n);
+		alias_free(a);
+		return -ENOMEM;
 	}
-	a->nr_pages = got;
-	if (got < n) {
-		dmasim__log(p, DMASIM_LOG_WARN, "pin_user_pages_fast: no RAM for %u pages", n);
-		ret = -ENOMEM;
-		goto out_free;
-	}
-
 	pthread_mutex_lock(&p->mm_lock);
 	/* Another thread may have pinned an overlapping range since the first check. */
 	if (range_owned_locked(p, s, e, why, sizeof(why))) {
 		pthread_mutex_unlock(&p->mm_lock);
-		dmasim__report(p, "pin_user_pages_fast: cannot pin 0x%lx-0x%lx: %s (since the "
-			       "first check)", (unsigned long)s, (unsigned long)e - 1, why);
-		ret = -EEXIST;
-		goto out_free;
+		free_area_pages(a);
+		alias_free(a);
+		return -EAGAIN;
 	}
 	/*
 	 * Move the bytes, then swap the mappings.  Not atomic against other
 	 * threads writing these pages (say, other malloc blocks sharing them)
 	 * between the copy and the mmap: the kernel has no such window.
 	 */
-	for (unsigned int i = 0; i < n; i++)
-		host_read(dmasim__cpu_ptr(p, page_to_phys(a->pages[i])),
-			  (const void *)(s + ((uintptr_t)i << PAGE_SHIFT)), PAGE_SIZE);
-	if (!dmasim__map_pages(p, a->pages, n, (void *)s)) {
+	if (!move_in(p, a)) {
 		int err = errno;
 
 		/* Part of the range may already be simulated pages: put it all back. */
@@ -909,64 +1164,298 @@ long pin_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_fla
 			return -ENOMEM;
 		}
 		pthread_mutex_unlock(&p->mm_lock);
-		dmasim__log(p, DMASIM_LOG_WARN, "pin_user_pages_fast: cannot map 0x%lx-0x%lx: %s",
+		dmasim__log(p, DMASIM_LOG_WARN, "%s: cannot map 0x%lx-0x%lx: %s", call,
 			    (unsigned long)s, (unsigned long)e - 1, strerror(err));
-		ret = -ENOMEM;
-		goto out_free;
+		free_area_pages(a);
+		alias_free(a);
+		return -ENOMEM;
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		/* One reference for the area, one for the pin that unpin drops. */
-		__atomic_store_n(&a->pages[i]->refcount, 2, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&a->pages[i]->refcount, 1, __ATOMIC_SEQ_CST); /* the area's */
 		a->pages[i]->flags |= PG_pinned;
 		a->pages[i]->priv = a;
 	}
-	a->pins = n;
+	a->pins = 0;
 	RB_INSERT(dmasim_alias_tree, &p->aliases, a);
 	pthread_mutex_unlock(&p->mm_lock);
-	memcpy(pages, a->pages, n * sizeof(*pages));
-	return nr_pages;
-out_free:
-	free_area_pages(a);
-	alias_free(a);
-	return ret;
+	*out = a;
+	return 0;
+}
+
+/* The first run of pages of [s, e) no pin area covers: [*gs, *ge).  Return: whether any. */
+static bool first_gap_locked(struct dmasim_platform *p, uintptr_t s, uintptr_t e, uintptr_t *gs,
+			     uintptr_t *ge)
+{
+	uintptr_t va = s;
+
+	for (; va < e; va += PAGE_SIZE) {
+		struct dmasim_alias *a = alias_find_locked(p, (void *)va);
+
+		if (a && a->kind == ALIAS_PIN) {
+			va = (uintptr_t)a->va + a->size - PAGE_SIZE; /* skip the area */
+			continue;
+		}
+		break;
+	}
+	if (va >= e)
+		return false;
+	*gs = va;
+	for (; va < e; va += PAGE_SIZE) {
+		struct dmasim_alias *a = alias_find_locked(p, (void *)va);
+
+		if (a && a->kind == ALIAS_PIN)
+			break;
+	}
+	*ge = va;
+	return true;
+}
+
+/* Drop @n references taken on @pages. */
+static void user_refs_drop(struct dmasim_platform *p, struct page **pages, unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++) {
+		struct dmasim_alias *a;
+
+		pthread_mutex_lock(&p->mm_lock);
+		a = user_ref_put_locked(p, pages[i]->priv, pages[i]);
+		pthread_mutex_unlock(&p->mm_lock);
+		if (a)
+			alias_release(p, a);
+	}
+}
+
+/* Release the pin areas in [s, e) nobody holds a reference on (after a failure). */
+static void unreferenced_areas_drop(struct dmasim_platform *p, uintptr_t s, uintptr_t e)
+{
+	for (uintptr_t va = s; va < e; va += PAGE_SIZE) {
+		struct dmasim_alias *a;
+
+		pthread_mutex_lock(&p->mm_lock);
+		a = alias_find_locked(p, (void *)va);
+		if (a && (a->kind != ALIAS_PIN || a->pins))
+			a = NULL;
+		if (a)
+			RB_REMOVE(dmasim_alias_tree, &p->aliases, a);
+		pthread_mutex_unlock(&p->mm_lock);
+		if (a)
+			alias_release(p, a);
+	}
+}
+
+/*
+ * get_user_pages() and pin_user_pages() and their _fast forms: one
+ * reference on each page of [start, start + nr_pages pages).  Pages of a
+ * range pinned before are shared (pinning twice is legal, as in the
+ * kernel); the rest of the range becomes new pin areas.
+ */
+static long gup_common(const char *call, unsigned long start, unsigned long nr_pages,
+		       unsigned int gup_flags, struct page **pages)
+{
+	struct dmasim_platform *p = dmasim__current(call);
+	uintptr_t s = start & PAGE_MASK, e;
+	int ret = 0;
+
+	(void)gup_flags; /* FOLL_WRITE: host_range_check() asks for writable memory always */
+	if (!p)
+		return -ENODEV;
+	if (!nr_pages || !pages || nr_pages > INT_MAX) {
+		dmasim__report(p, "%s: %s", call, !pages ? "NULL pages array" :
+			       "nr_pages must be 1..INT_MAX");
+		return -EINVAL;
+	}
+	e = s + ((uintptr_t)nr_pages << PAGE_SHIFT);
+	if (e <= s || nr_pages > p->ram_total >> PAGE_SHIFT) {
+		dmasim__report(p, "%s: %lu pages from 0x%lx do not fit", call, nr_pages, start);
+		return e <= s ? -EINVAL : -ENOMEM;
+	}
+	for (int tries = 0; tries < 16 && !ret; tries++) {
+		uintptr_t gs, ge;
+		unsigned long taken = 0;
+		bool gap;
+
+		/* Pin the gaps no pin area covers yet, one by one. */
+		pthread_mutex_lock(&p->mm_lock);
+		gap = first_gap_locked(p, s, e, &gs, &ge);
+		pthread_mutex_unlock(&p->mm_lock);
+		if (gap) {
+			struct dmasim_alias *a;
+
+			ret = pin_new_area(p, call, gs, ge, &a);
+			if (ret == -EAGAIN) /* raced with another pin: look again */
+				ret = 0;
+			else if (!ret)
+				tries--; /* progress, not a retry */
+			continue;
+		}
+		/* Every page is in a pin area: take the references. */
+		pthread_mutex_lock(&p->mm_lock);
+		for (uintptr_t va = s; va < e; va += PAGE_SIZE, taken++) {
+			struct dmasim_alias *a = alias_find_locked(p, (void *)va);
+
+			if (!a || a->kind != ALIAS_PIN)
+				break; /* unpinned meanwhile by another thread */
+			pages[taken] = a->pages[(va - (uintptr_t)a->va) >> PAGE_SHIFT];
+			user_ref_get_locked(a, pages[taken]);
+		}
+		pthread_mutex_unlock(&p->mm_lock);
+		if (taken == nr_pages)
+			return (long)nr_pages;
+		user_refs_drop(p, pages, taken);
+	}
+	/* Failed: areas made here and still unreferenced go back. */
+	unreferenced_areas_drop(p, s, e);
+	return ret ? ret : -EAGAIN;
+}
+
+long get_user_pages(unsigned long start, unsigned long nr_pages, unsigned int gup_flags,
+		    struct page **pages)
+{
+	return gup_common("get_user_pages", start, nr_pages, gup_flags, pages);
+}
+
+int get_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_flags,
+			struct page **pages)
+{
+	if (nr_pages <= 0)
+		return (int)gup_common("get_user_pages_fast", start, 0, gup_flags, pages);
+	return (int)gup_common("get_user_pages_fast", start, (unsigned long)nr_pages, gup_flags,
+			       pages);
+}
+
+long pin_user_pages(unsigned long start, unsigned long nr_pages, unsigned int gup_flags,
+		    struct page **pages)
+{
+	return gup_common("pin_user_pages", start, nr_pages, gup_flags, pages);
+}
+
+int pin_user_pages_fast(unsigned long start, int nr_pages, unsigned int gup_flags,
+			struct page **pages)
+{
+	if (nr_pages <= 0)
+		return (int)gup_common("pin_user_pages_fast", start, 0, gup_flags, pages);
+	return (int)gup_common("pin_user_pages_fast", start, (unsigned long)nr_pages, gup_flags,
+			       pages);
+}
+
+bool dmasim__user_page_ref(struct page *page, int delta, const char *call)
+{
+	struct dmasim_platform *p = dmasim__page_platform(page);
+	struct dmasim_alias *a = NULL;
+	bool ok = false;
+
+	pthread_mutex_lock(&p->mm_lock);
+	if ((page->flags & PG_pinned) && page->priv) {
+		a = page->priv;
+		if (delta > 0) {
+			user_ref_get_locked(a, page);
+			a = NULL;
+			ok = true;
+		} else if (__atomic_load_n(&page->refcount, __ATOMIC_SEQ_CST) >= 2) {
+			a = user_ref_put_locked(p, a, page);
+			ok = true;
+		} else {
+			a = NULL;
+		}
+	}
+	pthread_mutex_unlock(&p->mm_lock);
+	if (a)
+		alias_release(p, a);
+	if (!ok)
+		dmasim__report(p, "%s: page (pfn 0x%lx) is not pinned", call, page_to_pfn(page));
+	return ok;
 }
 
 void unpin_user_pages(struct page **pages, unsigned long npages)
 {
 	for (unsigned long i = 0; pages && i < npages; i++) {
-		struct page *page = pages[i];
 		struct dmasim_platform *p;
-		struct dmasim_alias *a = NULL;
 
-		if (!page) {
+		if (!pages[i]) {
 			p = dmasim__current("unpin_user_pages");
 			if (p)
 				dmasim__report(p, "unpin_user_pages: pages[%lu] is NULL", i);
 			continue;
 		}
-		p = dmasim__page_platform(page);
-		pthread_mutex_lock(&p->mm_lock);
-		/* refcount 1 left: this page's pin was already dropped, the area lives on. */
-		if ((page->flags & PG_pinned) && page->priv &&
-		    __atomic_load_n(&page->refcount, __ATOMIC_SEQ_CST) >= 2) {
-			a = page->priv;
-			__atomic_fetch_sub(&page->refcount, 1, __ATOMIC_SEQ_CST);
-			if (--a->pins == 0)
-				RB_REMOVE(dmasim_alias_tree, &p->aliases, a);
-			else
-				a = NULL;
-			pthread_mutex_unlock(&p->mm_lock);
-			if (a)
-				alias_release(p, a);
-			continue;
-		}
-		pthread_mutex_unlock(&p->mm_lock);
-		dmasim__report(p, "unpin_user_pages: page (pfn 0x%lx) is not pinned",
-			       page_to_pfn(page));
+		dmasim__user_page_ref(pages[i], -1, "unpin_user_pages");
 	}
 }
 
 void unpin_user_page(struct page *page)
 {
 	unpin_user_pages(&page, 1);
+}
+
+int set_page_dirty_lock(struct page *page)
+{
+	struct dmasim_platform *p = dmasim__page_platform(page);
+	bool was;
+
+	if (!p)
+		return 0;
+	pthread_mutex_lock(&p->mm_lock);
+	was = page->flags & PG_dirty;
+	page->flags |= PG_dirty;
+	pthread_mutex_unlock(&p->mm_lock);
+	return !was;
+}
+
+void unpin_user_pages_dirty_lock(struct page **pages, unsigned long npages, bool make_dirty)
+{
+	for (unsigned long i = 0; make_dirty && pages && i < npages; i++)
+		if (pages[i])
+			set_page_dirty_lock(pages[i]);
+	unpin_user_pages(pages, npages);
+}
+
+bool PageDirty(const struct page *page)
+{
+	return page && (page->flags & PG_dirty);
+}
+
+/* ---- user copies ----------------------------------------------------------- */
+
+/*
+ * Copy between this process's memory and a "user" range through the
+ * kernel (process_vm_readv/writev on ourselves), a page of the user side at
+ * a time, so a fault stops the copy where the kernel's would and the rest
+ * is counted as not copied.  Without those calls (seccomp), memcpy().
+ */
+static unsigned long user_copy(void *local, const void *user, unsigned long n, bool to_user)
+{
+	unsigned long done = 0;
+
+	while (done < n) {
+		uintptr_t u = (uintptr_t)user + done;
+		size_t chunk = PAGE_SIZE - (u & ~PAGE_MASK);
+		struct iovec l, r;
+		ssize_t got;
+
+		if (chunk > n - done)
+			chunk = n - done;
+		l = (struct iovec){ (unsigned char *)local + done, chunk };
+		r = (struct iovec){ (void *)u, chunk };
+		got = to_user ? process_vm_writev(getpid(), &l, 1, &r, 1, 0) :
+				process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+		if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
+			if (to_user)
+				memcpy((void *)u, l.iov_base, chunk);
+			else
+				memcpy(l.iov_base, (const void *)u, chunk);
+			got = (ssize_t)chunk;
+		}
+		if (got <= 0)
+			break;
+		done += (unsigned long)got;
+	}
+	return n - done;
+}
+
+unsigned long copy_to_user(void __user *to, const void *from, unsigned long n)
+{
+	return user_copy((void *)(uintptr_t)from, to, n, true);
+}
+
+unsigned long copy_from_user(void *to, const void __user *from, unsigned long n)
+{
+	return user_copy(to, from, n, false);
 }
