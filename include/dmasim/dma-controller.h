@@ -198,6 +198,13 @@ DMASIM_API phys_addr_t dmasim_fifo_phys(const struct dmasim_fifo *f);
  */
 DMASIM_API int dmasim_fifo_produce(struct dmasim_fifo *f, const void *data, size_t len, u64 rate);
 /**
+ * dmasim_fifo_flow_control() - hardware flow control (a UART's RTS/CTS) on
+ * the producing side: with it on, an entry that finds the FIFO full waits
+ * for the next tick instead of being lost (counted in held_off, not in
+ * overruns).  Off by default.  Return: 0, -EINVAL.
+ */
+DMASIM_API int dmasim_fifo_flow_control(struct dmasim_fifo *f, bool on);
+/**
  * dmasim_fifo_consume() - the peripheral drains the FIFO at @rate bytes per
  * second, an entry at a time, into its sink (dmasim_fifo_sink()), until
  * @len bytes have gone (an empty FIFO at a drain tick is an underrun and
@@ -211,6 +218,7 @@ struct dmasim_fifo_stats {
 	u64 produced, consumed;   /* bytes the peripheral put in / took out */
 	u64 dma_in, dma_out;      /* bytes the bus wrote / read */
 	u64 overruns, underruns;  /* entries lost / drain ticks that found it empty */
+	u64 held_off;             /* producer ticks held off by flow control */
 	unsigned int level;       /* bytes in it now */
 	unsigned int max_level;   /* its high-water mark */
 };
