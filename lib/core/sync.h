@@ -430,4 +430,43 @@ static inline void dmasim__inflight_end(struct dmasim_inflight *m)
 void dmasim__inflight_wait(const struct dmasim_inflight *m, const void *key,
 			   unsigned long long first, unsigned long long last);
 
+/* ---- 4. owner spinlock ----------------------------------------------------- */
+
+/*
+ * A spinlock for per-thread state that its own thread takes on every
+ * operation and other threads take only rarely (a flush of every queue, of
+ * every cache): inline, so the uncontended pair is one exchange and one
+ * store, no call into libpthread.  Zero is unlocked (a calloc'd struct
+ * holds one ready to use).  Not for anything held long or contended.
+ */
+struct dmasim_spin {
+	int v;
+};
+
+static inline void dmasim__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+static inline void dmasim__spin_init(struct dmasim_spin *l)
+{
+	__atomic_store_n(&l->v, 0, __ATOMIC_RELAXED);
+}
+
+static inline void dmasim__spin_lock(struct dmasim_spin *l)
+{
+	while (__builtin_expect(__atomic_exchange_n(&l->v, 1, __ATOMIC_ACQUIRE), 0))
+		while (__atomic_load_n(&l->v, __ATOMIC_RELAXED))
+			dmasim__cpu_relax();
+}
+
+static inline void dmasim__spin_unlock(struct dmasim_spin *l)
+{
+	__atomic_store_n(&l->v, 0, __ATOMIC_RELEASE);
+}
+
 #endif /* DMASIM_SYNC_H */
