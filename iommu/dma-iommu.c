@@ -193,7 +193,7 @@ static void iommu_unmap_phys(struct dmasim_device *d, dma_addr_t dma, size_t siz
 
 	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API))
 		return;
-	tlb = bounce_of(d, dom, dma);
+	tlb = d->force_bounce ? bounce_of(d, dom, dma) : DMASIM_NO_TLB;
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		sync_phys(d, dom, dma, size, dir, true);
 	cache_unmapped(d, dom, dma, size);
