@@ -179,6 +179,7 @@ struct dmasim_device {
 	LIST_ENTRY(dmasim_device) link;
 	/* Behind the IOMMU: the domain translating now (NULL = blocked) and the default one. */
 	bool behind_iommu;
+	bool legacy_dma;        /* the 8237 (lib/dev/i8237.c): a bus master outside the DMA API, its accesses not checked against mappings */
 	struct dmasim_domain *domain;
 	struct dmasim_domain *default_domain;
 	struct iommu_group group;

@@ -230,7 +230,7 @@ static inline int access_piece(struct dmasim_device *d, const char *call, dma_ad
 {
 	int ret;
 
-	if (reach == BUS_REACH_WINDOW) {
+	if (reach == BUS_REACH_WINDOW && !d->legacy_dma) {
 		ret = debug_dma_dev_access(d, call, addr, &len, write, acc);
 		if (ret)
 			return ret;

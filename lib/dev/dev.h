@@ -161,6 +161,8 @@ struct dmasim_machine {
 	pthread_cond_t idle_cond; /* a handler or an event ended */
 	pthread_mutex_t wait_lock;
 	pthread_cond_t wait_cond; /* dmasim_wake_up_all() */
+	/* The 8237 ISA DMA controller (lib/dev/i8237.c), made on first use (atomic). */
+	struct dmasim_isa *isa_dma;
 };
 
 /* The machine of @p, made on first use (NULL without memory, with a message). */
@@ -191,6 +193,9 @@ int dmasim__irq_pick(struct dmasim_machine *m);
 void dmasim__irq_deliver(struct dmasim_machine *m, int irq);
 /* dmasim_platform_dump()'s part: the clock, the windows, the lines in use (mmio.c). */
 void dmasim__machine_dump(struct dmasim_platform *p, FILE *out);
+/* i8237.c: a model goes (off its DMA channels); the machine goes (after its models). */
+void dmasim__isa_forget(struct dmasim_model *mdl);
+void dmasim__isa_fini(struct dmasim_machine *m);
 /* Whether an interrupt is pending or being handled (mach->lock held). */
 bool dmasim__irq_busy(struct dmasim_machine *m);
 

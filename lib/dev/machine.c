@@ -237,6 +237,7 @@ void dmasim_model_destroy(struct dmasim_model *mdl)
 		return;
 	m = mdl->mach;
 	model_quiesce(mdl);
+	dmasim__isa_forget(mdl);
 	pthread_mutex_lock(&m->lock);
 	LIST_REMOVE(mdl, link);
 	dmasim__windows_remove(mdl);
@@ -662,6 +663,7 @@ static void machine_fini(struct dmasim_platform *p)
 			break;
 		dmasim_model_destroy(mdl);
 	}
+	dmasim__isa_fini(m);
 	dmasim__irq_fini(m);
 	dmasim__mmio_fini(m);
 	pthread_cond_destroy(&m->irq_cond);

@@ -530,8 +530,13 @@ static __attribute__((noinline, cold)) void unmap_refuse(struct dmasim_device *d
 							 const char *call, dma_addr_t addr,
 							 size_t size)
 {
-	dmasim__dev_report(d, "%s: invalid DMA address 0x%llx or size %zu", call,
-			   (unsigned long long)addr, size);
+	/* The words of the debug layer's reports of the same (docs/debugging.md: always). */
+	if (addr == DMA_MAPPING_ERROR)
+		dmasim__dev_report(d, "%s: device driver tries to free an invalid DMA memory address",
+				   call);
+	else
+		dmasim__dev_report(d, "%s: size 0 [device address=0x%016llx]", call,
+				   (unsigned long long)addr);
 }
 
 static __attribute__((noinline, cold)) void trace_unmap(struct dmasim_device *d,

@@ -61,5 +61,21 @@ static inline void outl(u32 value, unsigned long port)
 #endif
 
 #include <linux/io.h>
+#include <dmasim/mm.h>
+
+/*
+ * isa_virt_to_bus() - the bus address an ISA device (the 8237, <asm/dma.h>)
+ * uses for the linear-map address @address: its physical address, as on x86.
+ */
+static inline unsigned long isa_virt_to_bus(volatile void *address)
+{
+	return (unsigned long)virt_to_phys(address);
+}
+
+/** isa_bus_to_virt() - the linear-map address of ISA bus address @address. */
+static inline void *isa_bus_to_virt(unsigned long address)
+{
+	return phys_to_virt((phys_addr_t)address);
+}
 
 #endif /* DMASIM_ASM_IO_H */
