@@ -49,6 +49,26 @@ static bool may_bounce(struct dmasim_device *d)
 	return d->force_bounce && dmasim__swiotlb_active(d->plat);
 }
 
+/*
+ * Why a page-table map failed, said once per mapping: the commonest cause
+ * is a format whose output addresses cannot hold the buffer's physical
+ * address (arm-v7s: 32 bits) on a machine with RAM above it.
+ */
+static __attribute__((noinline, cold)) void map_range_failed(struct dmasim_device *d,
+							     struct dmasim_domain *dom,
+							     phys_addr_t phys, size_t size, int ret)
+{
+	const struct dmasim_pgtable *pgt = dom->pgt;
+
+	if (pgt->oas < 64 && (phys + size - 1) >> pgt->oas)
+		dmasim__log(d->plat, DMASIM_LOG_WARN,
+			    "%s: the IOMMU cannot map phys 0x%llx+%zu: its %s page table holds %u-bit physical addresses",
+			    d->name, (unsigned long long)phys, size, pgt->ops->base.name, pgt->oas);
+	else
+		dmasim__log(d->plat, DMASIM_LOG_WARN, "%s: the IOMMU could not map phys 0x%llx+%zu: %s",
+			    d->name, (unsigned long long)phys, size, strerror(-ret));
+}
+
 static inline __attribute__((always_inline)) void
 release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
 	     struct dmasim_iotlb_gather *gather);
@@ -74,6 +94,7 @@ map_range(struct dmasim_device *d, struct dmasim_domain *dom, phys_addr_t phys,
 	ret = dmasim__iommu_map_range(dom, iova, phys - off, len, prot);
 	if (ret) {
 		dmasim__iova_free(dom->iova, iova, asize);
+		map_range_failed(d, dom, phys, size, ret);
 		return ret;
 	}
 	*dma = iova + off;
@@ -193,7 +214,7 @@ static void iommu_unmap_phys(struct dmasim_device *d, dma_addr_t dma, size_t siz
 
 	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API))
 		return;
-	tlb = bounce_of(d, dom, dma);
+	tlb = d->force_bounce ? bounce_of(d, dom, dma) : DMASIM_NO_TLB;
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		sync_phys(d, dom, dma, size, dir, true);
 	cache_unmapped(d, dom, dma, size);
@@ -620,9 +641,9 @@ void dmasim__fq_flush_all_locked(struct dmasim_iommu *iommu)
 	dmasim__pt_foreach(s, &iommu->threads) {
 		struct iommu_thread *q = (struct iommu_thread *)s;
 
-		pthread_spin_lock(&q->lock);
+		dmasim__spin_lock(&q->lock);
 		dmasim__fq_flush_queue(iommu, q);
-		pthread_spin_unlock(&q->lock);
+		dmasim__spin_unlock(&q->lock);
 	}
 	dmasim__pt_unlock(&iommu->threads);
 }
@@ -679,7 +700,7 @@ release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
 	 * flushed.  Nothing shared is written here but when the queue goes from
 	 * empty to not: the clock of the oldest entry, if no older one runs.
 	 */
-	pthread_spin_lock(&q->lock);
+	dmasim__spin_lock(&q->lock);
 	n = atomic_load_explicit(&q->n, memory_order_relaxed);
 	if (n == iommu->fq_size) {
 		dmasim__fq_flush_queue(iommu, q);
@@ -687,7 +708,7 @@ release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
 	}
 	q->e[n] = (struct fq_entry){ .dom = dom, .iova = iova, .size = alloc_size };
 	atomic_store_explicit(&q->n, n + 1, memory_order_relaxed);
-	pthread_spin_unlock(&q->lock);
+	dmasim__spin_unlock(&q->lock);
 	if (!n && !atomic_load_explicit(&iommu->fq_first_ns, memory_order_relaxed))
 		atomic_compare_exchange_strong(&iommu->fq_first_ns, &zero, dmasim__fq_now_ns());
 	dmasim__fq_maybe_timeout(iommu);

@@ -95,7 +95,7 @@ static struct dmasim_pt_state *thread_make(struct dmasim_pt_owner *o)
 		return NULL;
 	}
 	q->iommu = iommu;
-	pthread_spin_init(&q->lock, PTHREAD_PROCESS_PRIVATE);
+	dmasim__spin_init(&q->lock);
 	return &q->pt;
 }
 
@@ -105,9 +105,9 @@ static void thread_leave(struct dmasim_pt_owner *o, struct dmasim_pt_state *s)
 	struct dmasim_iommu *iommu = container_of(o, struct dmasim_iommu, threads);
 	struct iommu_thread *q = (struct iommu_thread *)s;
 
-	pthread_spin_lock(&q->lock);
+	dmasim__spin_lock(&q->lock);
 	dmasim__fq_flush_queue(iommu, q);
-	pthread_spin_unlock(&q->lock);
+	dmasim__spin_unlock(&q->lock);
 	for (int i = 0; i < NR_COUNTS; i++)
 		atomic_fetch_add(&iommu->count_gone[i], atomic_load(&q->count[i]));
 	if (q->accessor) { /* it is in no access: it is exiting */
@@ -123,7 +123,6 @@ static void thread_release(struct dmasim_pt_owner *o, struct dmasim_pt_state *s)
 	struct iommu_thread *q = (struct iommu_thread *)s;
 
 	(void)o;
-	pthread_spin_destroy(&q->lock);
 	free(q->e);
 	free(q);
 }
@@ -1625,6 +1624,33 @@ int dmasim_iommu_iova_stats(struct iommu_domain *domain, struct dmasim_iova_stat
 	if (!dom || !dom->iova || !st)
 		return -EINVAL;
 	dmasim__iova_stats(dom->iova, st);
+	return 0;
+}
+
+int dmasim_iommu_iova_for_each(struct iommu_domain *domain,
+			       int (*fn)(void *ctx, dma_addr_t iova, size_t size, bool reserved), void *ctx,
+			       dma_addr_t *start, dma_addr_t *end)
+{
+	struct dmasim_domain *dom = check_domain(domain, "dmasim_iommu_iova_for_each");
+
+	if (!dom || !dom->iova || !fn)
+		return -EINVAL;
+	if (start)
+		*start = dom->iova->start;
+	if (end)
+		*end = dom->iova->end;
+	return dmasim__iova_for_each(dom->iova, fn, ctx);
+}
+
+int dmasim_pgtable_describe(const struct dmasim_pgtable *pgt, unsigned int shift, u64 entry, char *buf,
+			    size_t len)
+{
+	if (!pgt || !pgt->ops || !buf || !len)
+		return -EINVAL;
+	buf[0] = '\0';
+	if (pgt->ops->base.abi < 5 || !pgt->ops->describe)
+		return -EOPNOTSUPP;
+	pgt->ops->describe(pgt, shift, entry, buf, len);
 	return 0;
 }
 
