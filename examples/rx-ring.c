@@ -195,7 +195,8 @@ static void hw_transmit(struct dmasim_model *m, void *arg)
 		dmasim_model_schedule(m, 5000, hw_transmit, hw, "tx");
 }
 
-static void hw_ctrl_written(struct dmasim_window *w, const struct dmasim_reg *r, u64 old, u64 val)
+static void hw_ctrl_written(struct dmasim_window *w, const struct dmasim_reg *r __always_unused,
+			    u64 old, u64 val)
 {
 	struct nic_hw *hw = dmasim_window_priv(w);
 
@@ -203,7 +204,8 @@ static void hw_ctrl_written(struct dmasim_window *w, const struct dmasim_reg *r,
 		dmasim_model_schedule(hw->m, wire_in[hw->next_in].at_us * 1000ull, hw_receive, hw, "rx");
 }
 
-static void hw_rx_doorbell(struct dmasim_window *w, const struct dmasim_reg *r, u64 old, u64 val)
+static void hw_rx_doorbell(struct dmasim_window *w, const struct dmasim_reg *r __always_unused,
+			   u64 old __always_unused, u64 val __always_unused)
 {
 	struct nic_hw *hw = dmasim_window_priv(w);
 
@@ -213,7 +215,8 @@ static void hw_rx_doorbell(struct dmasim_window *w, const struct dmasim_reg *r, 
 	}
 }
 
-static void hw_tx_doorbell(struct dmasim_window *w, const struct dmasim_reg *r, u64 old, u64 val)
+static void hw_tx_doorbell(struct dmasim_window *w, const struct dmasim_reg *r __always_unused,
+			   u64 old __always_unused, u64 val __always_unused)
 {
 	struct nic_hw *hw = dmasim_window_priv(w);
 
@@ -221,7 +224,8 @@ static void hw_tx_doorbell(struct dmasim_window *w, const struct dmasim_reg *r, 
 	dmasim_model_schedule(hw->m, 5000, hw_transmit, hw, "tx");
 }
 
-static void hw_irq_regs_written(struct dmasim_window *w, const struct dmasim_reg *r, u64 old, u64 val)
+static void hw_irq_regs_written(struct dmasim_window *w, const struct dmasim_reg *r __always_unused,
+				u64 old __always_unused, u64 val __always_unused)
 {
 	hw_update_irq(dmasim_window_priv(w)); /* an acknowledgement or a mask change */
 }
@@ -321,12 +325,14 @@ static int nic_rx_poll(struct nic *nic, int budget)
 			memcpy(pkt, b->buf, len);
 			pkt[len] = '\0';
 			dma_sync_single_for_device(nic->dev, h, len, DMA_FROM_DEVICE); /* back to the card */
-			printf("  [%7.3f us] driver: rx[%u] %u bytes at X %p after dma_sync_single_for_cpu(): \"%s\" (copied, buffer reused)\n",
+			printf("  [%7.3f us] driver: rx[%u] %u bytes at X %p after "
+			       "dma_sync_single_for_cpu(): \"%s\" (copied, buffer reused)\n",
 			       ktime_get() / 1000.0, i, len, b->buf, pkt);
 		} else {
 			/* Unmapping syncs too; the buffer goes up the stack, a new one takes its place. */
 			dma_unmap_single(nic->dev, h, dma_unmap_len(b, len), DMA_FROM_DEVICE);
-			printf("  [%7.3f us] driver: rx[%u] %u bytes at X %p after dma_unmap_single(): \"%s\" (passed up, refilled:)\n",
+			printf("  [%7.3f us] driver: rx[%u] %u bytes at X %p after "
+			       "dma_unmap_single(): \"%s\" (passed up, refilled:)\n",
 			       ktime_get() / 1000.0, i, len, b->buf, (char *)b->buf);
 			kfree(b->buf); /* (the stack is done with it) */
 			if (nic_rx_alloc(nic, i)) {
@@ -440,8 +446,10 @@ static int nic_probe(struct nic *nic, phys_addr_t bar0)
 	init_completion(&nic->rx_done);
 	init_completion(&nic->tx_done);
 	nic->regs = ioremap(bar0, BAR0_SIZE);
-	nic->rx_ring = dma_alloc_coherent(nic->dev, RX_RING * sizeof(struct nic_desc), &nic->rx_ring_dma, GFP_KERNEL);
-	nic->tx_ring = dma_alloc_coherent(nic->dev, TX_RING * sizeof(struct nic_desc), &nic->tx_ring_dma, GFP_KERNEL);
+	nic->rx_ring = dma_alloc_coherent(nic->dev, RX_RING * sizeof(struct nic_desc),
+					  &nic->rx_ring_dma, GFP_KERNEL);
+	nic->tx_ring = dma_alloc_coherent(nic->dev, TX_RING * sizeof(struct nic_desc),
+					  &nic->tx_ring_dma, GFP_KERNEL);
 	if (!nic->regs || !nic->rx_ring || !nic->tx_ring)
 		return -ENOMEM;
 	printf("registers: Y phys 0x%llx, ioremap() cookie %p (for readl()/writel() only)\n",
