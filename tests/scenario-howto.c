@@ -492,7 +492,7 @@ static void scenario_range_syncs(void **state)
 {
 	struct device *dev = probe_dev("name=ring");
 	const size_t slot = 512, nslots = 24; /* 12 KiB: the slots cross pages */
-	char *ring = kmalloc(slot * nslots, GFP_KERNEL), pkt[48], got[4];
+	char *ring = kmalloc(slot * nslots, GFP_KERNEL), pkt[48] = { 0 }, got[4];
 	struct page *page;
 	dma_addr_t h;
 	char *va;
