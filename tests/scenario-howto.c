@@ -195,8 +195,9 @@ static void scenario_sound_card(void **state)
 	h = dma_map_single(card.dev, pcm, 4096, DMA_TO_DEVICE);
 	assert_false(dma_mapping_error(card.dev, h));
 	assert_true(h + 4095 <= PLAYBACK_ADDRESS_BITS);
-	/* Past the end of the mapping the card reaches nothing. */
-	assert_int_equal(dmasim_dev_read(card.dev, h + 4064, got, 64), -EFAULT);
+	/* Past the end of the mapping the card reaches nothing (where anything confines it). */
+	if (tu_confined(card.dev))
+		assert_int_equal(dmasim_dev_read(card.dev, h + 4064, got, 64), -EFAULT);
 	assert_int_equal(dmasim_dev_read(card.dev, h + 4064, got, 32), 0);
 	assert_int_equal(got[31], 0x11);
 	dma_unmap_single(card.dev, h, 4096, DMA_TO_DEVICE);
