@@ -36,7 +36,7 @@ build() { # build DIR [cmake args...]
 }
 
 # The threaded tests under ThreadSanitizer: only their targets are built.
-TSAN_TESTS=(test-stress test-inflight test-sync test-irq test-vtime scenario-nic)
+TSAN_TESTS=(test-stress test-inflight test-sync test-irq test-vtime scenario-nic test-dmaengine scenario-dmaengine)
 tsan() {
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DDMASIM_SANITIZE=thread \
 		-DDMASIM_EXAMPLES=OFF -DBUILD_SHARED_LIBS=OFF >/dev/null

@@ -193,7 +193,7 @@ static void iommu_unmap_phys(struct dmasim_device *d, dma_addr_t dma, size_t siz
 
 	if (!dom || !(dom->dom.type & __IOMMU_DOMAIN_DMA_API))
 		return;
-	tlb = bounce_of(d, dom, dma);
+	tlb = d->force_bounce ? bounce_of(d, dom, dma) : DMASIM_NO_TLB;
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		sync_phys(d, dom, dma, size, dir, true);
 	cache_unmapped(d, dom, dma, size);
@@ -620,9 +620,9 @@ void dmasim__fq_flush_all_locked(struct dmasim_iommu *iommu)
 	dmasim__pt_foreach(s, &iommu->threads) {
 		struct iommu_thread *q = (struct iommu_thread *)s;
 
-		pthread_spin_lock(&q->lock);
+		dmasim__spin_lock(&q->lock);
 		dmasim__fq_flush_queue(iommu, q);
-		pthread_spin_unlock(&q->lock);
+		dmasim__spin_unlock(&q->lock);
 	}
 	dmasim__pt_unlock(&iommu->threads);
 }
@@ -679,7 +679,7 @@ release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
 	 * flushed.  Nothing shared is written here but when the queue goes from
 	 * empty to not: the clock of the oldest entry, if no older one runs.
 	 */
-	pthread_spin_lock(&q->lock);
+	dmasim__spin_lock(&q->lock);
 	n = atomic_load_explicit(&q->n, memory_order_relaxed);
 	if (n == iommu->fq_size) {
 		dmasim__fq_flush_queue(iommu, q);
@@ -687,7 +687,7 @@ release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
 	}
 	q->e[n] = (struct fq_entry){ .dom = dom, .iova = iova, .size = alloc_size };
 	atomic_store_explicit(&q->n, n + 1, memory_order_relaxed);
-	pthread_spin_unlock(&q->lock);
+	dmasim__spin_unlock(&q->lock);
 	if (!n && !atomic_load_explicit(&iommu->fq_first_ns, memory_order_relaxed))
 		atomic_compare_exchange_strong(&iommu->fq_first_ns, &zero, dmasim__fq_now_ns());
 	dmasim__fq_maybe_timeout(iommu);

@@ -59,7 +59,7 @@ struct iotlb;
  */
 struct iommu_thread {
 	struct dmasim_pt_state pt;       /* first: see dmasim__this_thread() */
-	pthread_spinlock_t lock;         /* contended only by flushes of all queues */
+	struct dmasim_spin lock;         /* contended only by flushes of all queues */
 	struct dmasim_iommu *iommu;
 	struct fq_entry *e;              /* NULL in strict mode */
 	atomic_uint n;                   /* written under @lock; counted without it */

@@ -95,7 +95,7 @@ static struct dmasim_pt_state *thread_make(struct dmasim_pt_owner *o)
 		return NULL;
 	}
 	q->iommu = iommu;
-	pthread_spin_init(&q->lock, PTHREAD_PROCESS_PRIVATE);
+	dmasim__spin_init(&q->lock);
 	return &q->pt;
 }
 
@@ -105,9 +105,9 @@ static void thread_leave(struct dmasim_pt_owner *o, struct dmasim_pt_state *s)
 	struct dmasim_iommu *iommu = container_of(o, struct dmasim_iommu, threads);
 	struct iommu_thread *q = (struct iommu_thread *)s;
 
-	pthread_spin_lock(&q->lock);
+	dmasim__spin_lock(&q->lock);
 	dmasim__fq_flush_queue(iommu, q);
-	pthread_spin_unlock(&q->lock);
+	dmasim__spin_unlock(&q->lock);
 	for (int i = 0; i < NR_COUNTS; i++)
 		atomic_fetch_add(&iommu->count_gone[i], atomic_load(&q->count[i]));
 	if (q->accessor) { /* it is in no access: it is exiting */
@@ -123,7 +123,6 @@ static void thread_release(struct dmasim_pt_owner *o, struct dmasim_pt_state *s)
 	struct iommu_thread *q = (struct iommu_thread *)s;
 
 	(void)o;
-	pthread_spin_destroy(&q->lock);
 	free(q->e);
 	free(q);
 }

@@ -27,7 +27,7 @@ struct iotlb *dmasim__iotlb_new(unsigned int entries)
 		return NULL;
 	}
 	for (unsigned int i = 0; i < t->nsets; i++)
-		pthread_spin_init(&t->sets[i].lock, PTHREAD_PROCESS_PRIVATE);
+		dmasim__spin_init(&t->sets[i].lock);
 	return t;
 }
 
@@ -35,8 +35,6 @@ void dmasim__iotlb_free(struct iotlb *t)
 {
 	if (!t)
 		return;
-	for (unsigned int i = 0; i < t->nsets; i++)
-		pthread_spin_destroy(&t->sets[i].lock);
 	free(t->sets);
 	free(t);
 }
@@ -65,10 +63,10 @@ void dmasim__iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, stru
 	unsigned long epoch = m.epoch;
 	int w;
 
-	pthread_spin_lock(&set->lock);
+	dmasim__spin_lock(&set->lock);
 	/* Another fill of the set also changes @seq: that only costs this entry. */
 	if (atomic_load(&t->gen) != m.gen || dmasim__seq_changed(&set->seq, m.seq)) {
-		pthread_spin_unlock(&set->lock);
+		dmasim__spin_unlock(&set->lock);
 		return;
 	}
 	for (w = 0; w < IOTLB_WAYS; w++)
@@ -82,7 +80,7 @@ void dmasim__iotlb_insert(struct iotlb *t, u64 tag, u64 phys_pfn, int prot, stru
 	__atomic_store_n(&set->way[w].phys_pfn, phys_pfn, __ATOMIC_RELEASE);
 	__atomic_store_n(&set->way[w].prot, prot, __ATOMIC_RELEASE);
 	dmasim__seq_write_end(&set->seq);
-	pthread_spin_unlock(&set->lock);
+	dmasim__spin_unlock(&set->lock);
 }
 
 /* Flush the whole IOTLB: every entry's epoch is now a past one. */
@@ -99,13 +97,13 @@ static void sweep_range(struct iotlb *t, u64 lo, u64 hi)
 	for (unsigned int i = 0; i < t->nsets; i++) {
 		struct iotlb_set *set = &t->sets[i];
 
-		pthread_spin_lock(&set->lock);
+		dmasim__spin_lock(&set->lock);
 		dmasim__seq_write_begin(&set->seq);
 		for (int w = 0; w < IOTLB_WAYS; w++)
 			if (set->way[w].tag >= lo && set->way[w].tag <= hi)
 				way_clear(&set->way[w]);
 		dmasim__seq_write_end(&set->seq);
-		pthread_spin_unlock(&set->lock);
+		dmasim__spin_unlock(&set->lock);
 	}
 }
 
@@ -125,13 +123,13 @@ void dmasim__iotlb_invalidate_range(struct iotlb *t, u64 first, u64 last)
 	for (u64 tag = first;; tag++) {
 		struct iotlb_set *set = dmasim__iotlb_set(t, tag);
 
-		pthread_spin_lock(&set->lock);
+		dmasim__spin_lock(&set->lock);
 		dmasim__seq_write_begin(&set->seq);
 		for (int w = 0; w < IOTLB_WAYS; w++)
 			if (set->way[w].tag == tag)
 				way_clear(&set->way[w]);
 		dmasim__seq_write_end(&set->seq);
-		pthread_spin_unlock(&set->lock);
+		dmasim__spin_unlock(&set->lock);
 		if (tag == last)
 			break;
 	}

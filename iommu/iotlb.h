@@ -63,7 +63,7 @@ struct iotlb_entry {
  * loaded with acquire, as struct dmasim_seqcount requires.
  */
 struct iotlb_set {
-	pthread_spinlock_t lock;
+	struct dmasim_spin lock;
 	struct dmasim_seqcount seq;
 	unsigned int next; /* round-robin victim */
 	struct iotlb_entry way[IOTLB_WAYS];

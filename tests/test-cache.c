@@ -1107,6 +1107,131 @@ static void larger_than_the_held_lines(void **state)
 	}
 }
 
+/*
+ * A bounced DMA_FROM_DEVICE mapping keeps the bytes the device does not
+ * write.  kernel/dma/swiotlb.c: swiotlb_tbl_map_single() copies the original
+ * into the slot in every direction (swiotlb_bounce(..., DMA_TO_DEVICE)
+ * whatever the mapping's direction, since "swiotlb: rework 'fix info leak
+ * with DMA_FROM_DEVICE'"), and sync_for_cpu / unmap copy the slot back; the
+ * arch maintenance of the slot (arch_sync_dma_for_device() after the copy
+ * in, arch_sync_dma_for_cpu() before the copy out) must not lose that copy:
+ * arm64's arch_sync_dma_for_device() (arch/arm64/mm/dma-mapping.c) cleans
+ * in every direction.  Defect: the model invalidated the slot for
+ * DMA_FROM_DEVICE right after the copy in, so untouched bytes came back
+ * from the slot's RAM (0 or a previous user's data) instead of the driver's.
+ * Single, range syncs and sg; with and without debug; direct and behind an
+ * IOMMU with force_bounce; on the SoC and on the PC, where a 24-bit device
+ * bounces.
+ */
+struct bounce_case {
+	const char *machine;
+	const char *spec;
+	const char *device;
+	unsigned int mask_bits;
+	bool single_only; /* forced bouncing behind an IOMMU is for single mappings only */
+};
+
+static const struct bounce_case bounce_cases[] = {
+	{ TU_SOC, "cache=noncoherent swiotlb=16M,force", "name=nc", 32, false },
+	{ TU_SOC, "cache=noncoherent swiotlb=16M,force debug=off", "name=nc", 32, false },
+	{ TU_SOC, "cache=noncoherent:line=128 swiotlb=16M,force", "name=nc", 32, false },
+	{ TU_SOC, "cache=noncoherent:evict=random swiotlb=16M,force seed=7", "name=nc", 32, false },
+	{ TU_SOC, "cache=noncoherent iommu=on", "name=nc force_bounce=1", 32, true },
+	{ TU_SOC, "cache=noncoherent iommu=on debug=off", "name=nc force_bounce=1", 32, true },
+	{ TU_SOC, "cache=noncoherent iommu=arm-v7s mode=lazy", "name=nc force_bounce=1", 32, true },
+	{ "pc", "cache=noncoherent", "name=snd", 24, false },
+	{ "pc", "cache=noncoherent debug=off", "name=snd", 24, false },
+	{ TU_SOC, "ram=16M@0x0,256M@0x80000000 swiotlb=4M@0x400000 cache=noncoherent", "name=snd", 24, false },
+};
+
+static void bounce_from_device_keeps_untouched_bytes(void **state)
+{
+	for (size_t c = 0; c < ARRAY_SIZE(bounce_cases); c++) {
+		const struct bounce_case *bc = &bounce_cases[c];
+		struct dmasim_platform *q = tu_platform_on(bc->machine, bc->spec);
+		struct device *d;
+		struct scatterlist sgl[2];
+		char *buf, *a, *b, dev_bytes[100];
+		dma_addr_t h;
+		int n;
+
+		assert_non_null(q);
+		d = dmasim_device_create(q, bc->device);
+		assert_non_null(d);
+		assert_false(d->dma_coherent);
+		assert_int_equal(dma_set_mask(d, DMA_BIT_MASK(bc->mask_bits)), 0);
+		buf = kmalloc(4096, GFP_KERNEL);
+		assert_non_null(buf);
+		memset(dev_bytes, 0x77, sizeof(dev_bytes));
+
+		/* Single: the device writes the first 64 bytes, the rest stays the driver's. */
+		memset(buf, 0x11, 4096);
+		h = dma_map_single(d, buf, 4096, DMA_FROM_DEVICE);
+		assert_false(dma_mapping_error(d, h));
+		assert_true(bounced(d, h));
+		assert_int_equal(dmasim_dev_write(d, h, dev_bytes, 64), 0);
+		dma_unmap_single(d, h, 4096, DMA_FROM_DEVICE);
+		assert_int_equal(buf[0], 0x77);
+		assert_int_equal(buf[63], 0x77);
+		assert_int_equal(buf[64], 0x11);
+		assert_int_equal(buf[4095], 0x11);
+
+		/* Range syncs: only the synced range comes back, the rest is still the driver's. */
+		memset(buf, 0x22, 4096);
+		h = dma_map_single(d, buf, 4096, DMA_FROM_DEVICE);
+		assert_false(dma_mapping_error(d, h));
+		assert_int_equal(dmasim_dev_write(d, h + 100, dev_bytes, 100), 0);
+		dma_sync_single_range_for_cpu(d, h, 100, 100, DMA_FROM_DEVICE);
+		assert_int_equal(buf[99], 0x22);
+		assert_int_equal(buf[100], 0x77);
+		assert_int_equal(buf[199], 0x77);
+		assert_int_equal(buf[200], 0x22);
+		dma_sync_single_range_for_device(d, h, 100, 100, DMA_FROM_DEVICE);
+		assert_int_equal(dmasim_dev_write(d, h + 3000, dev_bytes, 10), 0);
+		dma_sync_single_for_cpu(d, h, 4096, DMA_FROM_DEVICE);
+		assert_int_equal(buf[0], 0x22);
+		assert_int_equal(buf[150], 0x77);
+		assert_int_equal(buf[2999], 0x22);
+		assert_int_equal(buf[3000], 0x77);
+		assert_int_equal(buf[3010], 0x22);
+		dma_sync_single_for_device(d, h, 4096, DMA_FROM_DEVICE);
+		dma_unmap_single(d, h, 4096, DMA_FROM_DEVICE);
+		assert_int_equal(buf[99], 0x22);
+		assert_int_equal(buf[100], 0x77);
+		assert_int_equal(buf[3009], 0x77);
+		assert_int_equal(buf[4095], 0x22);
+
+		/* sg: the device writes 8 bytes at the start of the list, nothing else. */
+		if (bc->single_only)
+			goto done;
+		a = buffer(300, 0x33);
+		b = buffer(300, 0x44);
+		sg_init_table(sgl, 2);
+		sg_set_buf(&sgl[0], a, 300);
+		sg_set_buf(&sgl[1], b, 300);
+		n = (int)dma_map_sg(d, sgl, 2, DMA_FROM_DEVICE);
+		if (n < 1) {
+			tu_log_dump();
+			fail_msg("%s: dma_map_sg returned %d", bc->spec, n);
+		}
+		assert_true(bounced(d, sg_dma_address(&sgl[0])));
+		assert_int_equal(dmasim_dev_write(d, sg_dma_address(&sgl[0]), dev_bytes, 8), 0);
+		dma_unmap_sg(d, sgl, 2, DMA_FROM_DEVICE);
+		assert_int_equal(a[7], 0x77);
+		assert_int_equal(a[8], 0x33);
+		assert_int_equal(a[299], 0x33);
+		assert_int_equal(b[0], 0x44);
+		assert_int_equal(b[299], 0x44);
+		kfree(a);
+		kfree(b);
+done:
+		fail_on_reports(q, bc->spec);
+		kfree(buf);
+		dmasim_device_destroy(d);
+		dmasim_platform_destroy(q);
+	}
+}
+
 #define ON_EVERY_MACHINE(fn)                                                             \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)&machines[i])
 
@@ -1132,6 +1257,7 @@ int main(void)
 	{
 		const struct CMUnitTest plain[] = {
 			cmocka_unit_test(coherent_model_needs_nothing),
+			cmocka_unit_test(bounce_from_device_keeps_untouched_bytes),
 			cmocka_unit_test(reports_cpu_writes_while_device_owns),
 			cmocka_unit_test(reports_shared_line_data_loss),
 			cmocka_unit_test(random_eviction_is_visible_and_reproducible),

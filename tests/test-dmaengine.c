@@ -331,6 +331,64 @@ static void test_slave_rx_sg(void **state)
 	rig_down(&r);
 }
 
+/*
+ * A UART receiving while no DMA runs: the 16-entry FIFO overruns and bytes
+ * are lost; with flow control (RTS/CTS) the sender waits and nothing is.
+ */
+static void rx_late(bool flow, struct dmasim_fifo_stats *st, u8 *got)
+{
+	struct rig r;
+	struct dma_chan *rx;
+	struct device *dd;
+	struct dma_slave_config cfg = { 0 };
+	u8 data[32], *b;
+	dma_addr_t bd, fifo;
+
+	rig_up(&r, NULL);
+	rx = dma_request_chan(r.client, "rx");
+	dd = dmaengine_get_dma_device(rx);
+	b = dma_alloc_coherent(dd, 32, &bd, GFP_KERNEL);
+	memset(b, 0, 32);
+	fifo = dma_map_resource(dd, dmasim_fifo_phys(r.fifo), 1, DMA_TO_DEVICE, 0);
+	assert_false(dma_mapping_error(dd, fifo));
+	cfg.src_addr = fifo;
+	cfg.src_addr_width = DMA_SLAVE_BUSWIDTH_1_BYTE;
+	assert_int_equal(dmaengine_slave_config(rx, &cfg), 0);
+	for (int i = 0; i < 32; i++)
+		data[i] = (u8)(i + 1);
+	assert_int_equal(dmasim_fifo_flow_control(r.fifo, flow), 0);
+	assert_int_equal(dmasim_fifo_produce(r.fifo, data, 32, 1000000), 0);
+	dmasim_run_for(r.p, 40000); /* 40 bytes' time: the driver is late */
+	dmaengine_submit(dmaengine_prep_slave_single(rx, bd, flow ? 32 : 16, DMA_DEV_TO_MEM, 0));
+	dma_async_issue_pending(rx);
+	dmasim_run_idle(r.p);
+	memcpy(got, b, 32);
+	dmasim_fifo_stats(r.fifo, st);
+	dma_unmap_resource(dd, fifo, 1, DMA_TO_DEVICE, 0);
+	dma_free_coherent(dd, 32, b, bd);
+	dma_release_channel(rx);
+	assert_int_equal(dmasim_debug_errors(r.p), 0);
+	rig_down(&r);
+}
+
+static void test_overrun_and_flow_control(void **state)
+{
+	struct dmasim_fifo_stats st;
+	u8 got[32];
+
+	rx_late(false, &st, got);
+	assert_int_equal(st.overruns, 16);
+	assert_int_equal(st.produced, 16);
+	assert_int_equal(got[0], 1);
+	assert_int_equal(got[15], 16); /* the first 16 stayed; 17..32 were lost */
+	rx_late(true, &st, got);
+	assert_int_equal(st.overruns, 0);
+	assert_true(st.held_off > 0);
+	assert_int_equal(st.produced, 32);
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(got[i], i + 1);
+}
+
 /* Cyclic: a period callback per period, the ring goes round; terminate stops it. */
 static void test_cyclic_periods(void **state)
 {
@@ -752,6 +810,102 @@ static void test_bus_error(void **state)
 	rig_down(&r);
 }
 
+/*
+ * Misuse: a buffer mapped for the client instead of dmaengine_get_dma_device()
+ * (client.rst): the controller cannot reach it; the device access is reported
+ * and the transfer fails.  Mapped for the controller, no report.
+ */
+static void test_mapped_for_client(void **state)
+{
+	struct rig r;
+	struct dma_chan *ch;
+	dma_cap_mask_t mask;
+	struct dma_async_tx_descriptor *t;
+	struct done d = { 0 };
+	u8 *a, *b;
+	dma_addr_t da, db;
+
+	rig_up(&r, NULL);
+	dma_cap_zero(mask);
+	dma_cap_set(DMA_MEMCPY, mask);
+	ch = dma_request_channel(mask, NULL, NULL);
+	a = kmalloc(256, GFP_KERNEL);
+	b = dma_alloc_coherent(r.ctrl_dev, 256, &db, GFP_KERNEL);
+	memset(a, 0x42, 256);
+	da = dma_map_single(dmaengine_get_dma_device(ch), a, 256, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(r.ctrl_dev, da));
+	assert_int_equal(dma_sync_wait(ch, dmaengine_submit(dmaengine_prep_dma_memcpy(ch, db, da, 256, 0))),
+			 DMA_COMPLETE);
+	dma_unmap_single(r.ctrl_dev, da, 256, DMA_TO_DEVICE);
+	assert_int_equal(b[255], 0x42);
+	assert_int_equal(dmasim_debug_errors(r.p), 0);
+	/* The misuse. */
+	da = dma_map_single(r.client, a, 256, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(r.client, da));
+	t = dmaengine_prep_dma_memcpy(ch, db, da, 256, DMA_PREP_INTERRUPT);
+	t->callback_result = cb_result;
+	t->callback_param = &d;
+	assert_int_equal(dma_sync_wait(ch, dmaengine_submit(t)), DMA_COMPLETE);
+	assert_int_equal(d.last, DMA_TRANS_READ_FAILED);
+	assert_log_has("DMA-API: dmac:");
+	assert_int_equal(dmasim_debug_errors(r.p), 1);
+	dma_unmap_single(r.client, da, 256, DMA_TO_DEVICE);
+	kfree(a);
+	dma_free_coherent(r.ctrl_dev, 256, b, db);
+	dma_release_channel(ch);
+	rig_down(&r);
+}
+
+/*
+ * Misuse behind an IOMMU: the FIFO's physical address given to the
+ * controller without dma_map_resource() reaches nothing; the transfer ends
+ * with DMA_TRANS_WRITE_FAILED and one report.  Mapped, it works (no report).
+ */
+static void test_fifo_unmapped_behind_iommu(void **state)
+{
+	struct rig r;
+	struct dma_chan *tx;
+	struct device *dd;
+	struct dma_slave_config cfg = { 0 };
+	struct dma_async_tx_descriptor *t;
+	struct done d = { 0 };
+	u8 *buf;
+	dma_addr_t db, fifo;
+
+	rig_up(&r, "iommu=on");
+	tx = dma_request_chan(r.client, "tx");
+	dd = dmaengine_get_dma_device(tx);
+	buf = dma_alloc_coherent(dd, 16, &db, GFP_KERNEL);
+	cfg.dst_addr_width = DMA_SLAVE_BUSWIDTH_1_BYTE;
+	/* Correct: the IOVA of the FIFO. */
+	fifo = dma_map_resource(dd, dmasim_fifo_phys(r.fifo), 1, DMA_FROM_DEVICE, 0);
+	assert_false(dma_mapping_error(dd, fifo));
+	assert_int_not_equal(fifo, dmasim_fifo_phys(r.fifo));
+	cfg.dst_addr = fifo;
+	assert_int_equal(dmaengine_slave_config(tx, &cfg), 0);
+	t = dmaengine_prep_slave_single(tx, db, 16, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT);
+	t->callback_result = cb_result;
+	t->callback_param = &d;
+	assert_int_equal(dma_sync_wait(tx, dmaengine_submit(t)), DMA_COMPLETE);
+	assert_int_equal(d.last, DMA_TRANS_NOERROR);
+	assert_int_equal(dmasim_debug_errors(r.p), 0);
+	/* Misuse: the physical address. */
+	cfg.dst_addr = dmasim_fifo_phys(r.fifo);
+	assert_int_equal(dmaengine_slave_config(tx, &cfg), 0);
+	t = dmaengine_prep_slave_single(tx, db, 16, DMA_MEM_TO_DEV, DMA_PREP_INTERRUPT);
+	t->callback_result = cb_result;
+	t->callback_param = &d;
+	assert_int_equal(dma_sync_wait(tx, dmaengine_submit(t)), DMA_COMPLETE);
+	assert_int_equal(d.last, DMA_TRANS_WRITE_FAILED);
+	assert_int_equal(d.residue, 16);
+	assert_log_has("reaches no FIFO wired to the controller");
+	assert_int_equal(dmasim_debug_errors(r.p), 1);
+	dma_unmap_resource(dd, fifo, 1, DMA_FROM_DEVICE, 0);
+	dma_free_coherent(dd, 16, buf, db);
+	dma_release_channel(tx);
+	rig_down(&r);
+}
+
 /* Deterministic stepping: the same seed gives the same interleaving of two channels. */
 struct order {
 	char log[256];
@@ -857,6 +1011,7 @@ int main(void)
 		cmocka_unit_test(test_memcpy_cookies),
 		cmocka_unit_test(test_slave_tx_fifo),
 		cmocka_unit_test(test_slave_rx_sg),
+		cmocka_unit_test(test_overrun_and_flow_control),
 		cmocka_unit_test(test_cyclic_periods),
 		cmocka_unit_test(test_pause_resume),
 		cmocka_unit_test(test_terminate_midway),
@@ -866,6 +1021,8 @@ int main(void)
 		cmocka_unit_test(test_misuse_no_synchronize),
 		cmocka_unit_test(test_misuse_callback_context),
 		cmocka_unit_test(test_bus_error),
+		cmocka_unit_test(test_fifo_unmapped_behind_iommu),
+		cmocka_unit_test(test_mapped_for_client),
 		cmocka_unit_test(test_deterministic_order),
 		cmocka_unit_test(test_threaded),
 	};

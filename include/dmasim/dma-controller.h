@@ -198,6 +198,13 @@ DMASIM_API phys_addr_t dmasim_fifo_phys(const struct dmasim_fifo *f);
  */
 DMASIM_API int dmasim_fifo_produce(struct dmasim_fifo *f, const void *data, size_t len, u64 rate);
 /**
+ * dmasim_fifo_flow_control() - hardware flow control (a UART's RTS/CTS) on
+ * the producing side: with it on, an entry that finds the FIFO full waits
+ * for the next tick instead of being lost (counted in held_off, not in
+ * overruns).  Off by default.  Return: 0, -EINVAL.
+ */
+DMASIM_API int dmasim_fifo_flow_control(struct dmasim_fifo *f, bool on);
+/**
  * dmasim_fifo_consume() - the peripheral drains the FIFO at @rate bytes per
  * second, an entry at a time, into its sink (dmasim_fifo_sink()), until
  * @len bytes have gone (an empty FIFO at a drain tick is an underrun and
@@ -211,6 +218,7 @@ struct dmasim_fifo_stats {
 	u64 produced, consumed;   /* bytes the peripheral put in / took out */
 	u64 dma_in, dma_out;      /* bytes the bus wrote / read */
 	u64 overruns, underruns;  /* entries lost / drain ticks that found it empty */
+	u64 held_off;             /* producer ticks held off by flow control */
 	unsigned int level;       /* bytes in it now */
 	unsigned int max_level;   /* its high-water mark */
 };
@@ -234,6 +242,8 @@ DMASIM_API int dmasim_dma_connect_fifo(struct dmasim_dma_controller *c, int requ
  * @irq: its completion interrupt line.
  * @bandwidth: bytes per second it moves (0: 100 MB/s).
  * @max_burst: the largest burst, in words (0: 16).
+ * @addr_bits: the width of its address registers: its driver sets @dev's
+ *        DMA mask to it, as a provider's probe does (0: 64).
  */
 struct dmasim_dma_generic_cfg {
 	const char *name;
@@ -241,6 +251,7 @@ struct dmasim_dma_generic_cfg {
 	unsigned int irq;
 	u64 bandwidth;
 	u32 max_burst;
+	unsigned int addr_bits;
 };
 /**
  * dmasim_dma_generic_create() - a register-programmed DMA controller model

@@ -106,7 +106,7 @@ struct rbt;
 /* One thread's caches for one allocator (the kernel's per-CPU loaded/prev pair). */
 struct tcache {
 	struct dmasim_pt_state pt; /* first: see get_tcache() */
-	pthread_spinlock_t lock; /* uncontended except against flush_caches() */
+	struct dmasim_spin lock; /* uncontended except against flush_caches() */
 	unsigned int slot;       /* its reader count of the tree lock */
 	/* Its share of the nodes in ST_CACHED (written by its thread only). */
 	atomic_long cached, cached32;
@@ -533,7 +533,7 @@ static struct dmasim_pt_state *tcache_make(struct dmasim_pt_owner *o)
 
 	if (!tc)
 		return NULL;
-	pthread_spin_init(&tc->lock, PTHREAD_PROCESS_PRIVATE);
+	dmasim__spin_init(&tc->lock);
 	tc->slot = atomic_fetch_add(&r->next_slot, 1) % READER_SLOTS;
 	return &tc->pt;
 }
@@ -551,7 +551,7 @@ static void tcache_leave(struct dmasim_pt_owner *o, struct dmasim_pt_state *s)
 	atomic_fetch_add(&r->nr_cached, atomic_load(&tc->cached));
 	atomic_fetch_add(&r->nr_cached32, atomic_load(&tc->cached32));
 
-	pthread_spin_lock(&tc->lock);
+	dmasim__spin_lock(&tc->lock);
 	for (int ord = 0; ord < RCACHE_ORDERS; ord++) {
 		struct magazine **mags[2] = { &tc->loaded[ord], &tc->prev[ord] };
 		struct depot *d = &r->depot[ord];
@@ -574,7 +574,7 @@ static void tcache_leave(struct dmasim_pt_owner *o, struct dmasim_pt_state *s)
 			free(m);
 		}
 	}
-	pthread_spin_unlock(&tc->lock);
+	dmasim__spin_unlock(&tc->lock);
 }
 
 /* Free a tcache: what its magazines hold is the caller's (tcache_leave(), or rbt_free()). */
@@ -587,7 +587,6 @@ static void tcache_release(struct dmasim_pt_owner *o, struct dmasim_pt_state *s)
 		free(tc->loaded[i]);
 		free(tc->prev[i]);
 	}
-	pthread_spin_destroy(&tc->lock);
 	free(tc);
 }
 
@@ -604,7 +603,7 @@ static struct iova_node *tcache_pop(struct rbt *r, struct tcache *tc, unsigned i
 	struct iova_node *node = NULL;
 	struct magazine *m;
 
-	pthread_spin_lock(&tc->lock);
+	dmasim__spin_lock(&tc->lock);
 	m = tc->loaded[order];
 	if (!m || !m->n) {
 		struct magazine *p = tc->prev[order];
@@ -636,7 +635,7 @@ static struct iova_node *tcache_pop(struct rbt *r, struct tcache *tc, unsigned i
 			break;
 		}
 	}
-	pthread_spin_unlock(&tc->lock);
+	dmasim__spin_unlock(&tc->lock);
 	return node;
 }
 
@@ -684,11 +683,11 @@ static void tcache_push(struct rbt *r, struct tcache *tc, struct iova_node **nod
 {
 	unsigned int left = 0;
 
-	pthread_spin_lock(&tc->lock);
+	dmasim__spin_lock(&tc->lock);
 	for (unsigned int i = 0; i < n; i++)
 		if (!tcache_put_locked(r, tc, node[i]))
 			node[left++] = node[i];
-	pthread_spin_unlock(&tc->lock);
+	dmasim__spin_unlock(&tc->lock);
 	release_nodes(r, node, left);
 }
 
@@ -703,12 +702,12 @@ static void rbt_flush(struct dmasim_iova *iova)
 	dmasim__pt_foreach(s, &r->tcaches) {
 		struct tcache *tc = (struct tcache *)s;
 
-		pthread_spin_lock(&tc->lock);
+		dmasim__spin_lock(&tc->lock);
 		for (int o = 0; o < RCACHE_ORDERS; o++) {
 			mag_release(r, tc->loaded[o]);
 			mag_release(r, tc->prev[o]);
 		}
-		pthread_spin_unlock(&tc->lock);
+		dmasim__spin_unlock(&tc->lock);
 	}
 	dmasim__pt_unlock(&r->tcaches);
 	for (int o = 0; o < RCACHE_ORDERS; o++) {

@@ -10,11 +10,17 @@
  * the CPU view.  Between them nothing moves, which is the worst case
  * hardware allows (the CPU may have prefetched the old bytes, the device
  * sees what the last clean wrote), so a missing sync shows stale data every
- * time.  The rules are those of the kernel's ARM code (arch_sync_dma_*):
+ * time.  The rules are those of the kernel's arm64 code (arch_sync_dma_*
+ * in arch/arm64/mm/dma-mapping.c):
  *
- *   for the device: TO_DEVICE/BIDIRECTIONAL clean; FROM_DEVICE writes back
- *                   the partial lines at the edges, then invalidates;
+ *   for the device: clean, in every direction;
  *   for the CPU:    FROM_DEVICE/BIDIRECTIONAL invalidate; TO_DEVICE nothing.
+ *
+ * FROM_DEVICE is cleaned, not invalidated as ARM32 does: what the CPU wrote
+ * before the hand-over must reach RAM, above all a swiotlb slot's copy of
+ * the original (kernel/dma/swiotlb.c copies it in every direction, so that
+ * the bytes the device does not write come back unchanged); invalidating
+ * the slot right after that copy lost them.
  *
  * An invalidate discards whatever the CPU wrote to the same lines, so two
  * buffers sharing a line corrupt each other, as on hardware.
@@ -288,17 +294,9 @@ static void nc_sync_for_device(struct dmasim_cache *c, struct device *dev, phys_
 		pthread_mutex_lock(&nc->lock);
 		evict_some(nc);
 	}
+	(void)dir; /* every direction: clean (see the header) */
 	lines(c, phys, size, &start, &end);
-	if (dir != DMA_FROM_DEVICE) {
-		clean(c, start, end);
-	} else {
-		/* Partial lines at the edges hold someone else's bytes too: write them back first. */
-		if (phys != start)
-			clean(c, start, start + c->line);
-		if (phys + size != end)
-			clean(c, end - c->line, end);
-		invalidate(c, start, end);
-	}
+	clean(c, start, end);
 	if (nc->evict) {
 		hold_range(nc, start, end);
 		pthread_mutex_unlock(&nc->lock);

@@ -27,6 +27,9 @@ static const struct dmasim_machine_preset machines[] = {
 	  "arm64-soc with every device behind an IOMMU (LPAE 4K page tables, strict invalidation)" },
 	{ "arm-noncoherent", "ram=256M@0x80000000 cache=noncoherent",
 	  "arm64-soc with non-coherent DMA: the CPU cache must be cleaned and invalidated" },
+	{ "pc-noncoherent", "ram=636K@0x1000,2047M@0x100000,2G@0x100000000 cache=noncoherent",
+	  "pc with non-coherent DMA: the CPU cache must be cleaned and invalidated, and the "
+	  "32-bit and 24-bit devices' bounce slots get the same maintenance" },
 	{ NULL, NULL, NULL },
 };
 

@@ -366,7 +366,7 @@ static bool format_fail(const void *obj, const void *cfg, const char *key, FILE 
  * rows (tests/test-platform.c checks it).
  */
 const struct dmasim_spec_key dmasim__platform_keys[] = {
-	{ "machine", "machine", "a preset name: `pc`, `pc32`, `arm64-soc`, `arm64-soc-iommu`, `arm-noncoherent` (`dmasim --list-machines`)",
+	{ "machine", "machine", "a preset name: `pc`, `pc32`, `arm64-soc`, `arm64-soc-iommu`, `arm-noncoherent`, `pc-noncoherent` (`dmasim --list-machines`)",
 	  "`pc`",
 	  "a named machine: expands to its spec words, which every other word overrides; in the normalised spec only when given",
 	  CFG(machine), parse_machine, format_fail },

@@ -22,6 +22,9 @@
  *    what it goes through on its own thread's line, without a locked
  *    instruction; an unmap or flush that removed a translation makes one
  *    heavy barrier (membarrier()) and waits for the marks that overlap it.
+ * 4. An owner spinlock (struct dmasim_spin): inline, for state its own
+ *    thread locks on every operation and others rarely (q->lock, tc->lock
+ *    and set->lock below).
  *
  * ---- The lock order -------------------------------------------------------
  *
@@ -53,7 +56,7 @@
  *  8. iommu->threads.lock (a struct dmasim_pt_owner, mutex): the list of
  *     every thread's struct iommu_thread; an exiting thread's queue is
  *     flushed and its counts moved under it.  -> 9.
- *  9. q->lock (struct iommu_thread, spinlock): one thread's flush queue.
+ *  9. q->lock (struct iommu_thread, struct dmasim_spin): one thread's flush queue.
  *     Its own thread takes it per lazy unmap (hence a spinlock: one locked
  *     instruction); others only to flush every queue.  -> a queue flush:
  *     the lock-free IOTLB flush, the IOVA allocator's frees (11-13), 18.
@@ -64,7 +67,7 @@
  * 11. rbtree r->tcaches.lock (struct dmasim_pt_owner, mutex): the list of
  *     every thread's struct tcache; an exiting thread's magazines go to the
  *     depot or the tree under it.  -> 12.
- * 12. rbtree tc->lock (struct tcache, spinlock): one thread's magazines;
+ * 12. rbtree tc->lock (struct tcache, struct dmasim_spin): one thread's magazines;
  *     its thread per cached alloc/free, others only to flush every cache.
  *     -> 13.
  * 13. rbtree depot[order].lock (mutex): full magazines of one order; and
@@ -79,7 +82,7 @@
  *     Leaf (the table allocation runs after it is dropped).
  * 15. io_pgtable RAM-window w->lock (mutex): adders of a RAM window; its
  *     readers take no lock.  Leaf.
- * 16. IOTLB set->lock (iotlb.h, spinlock): writers of one set (fills,
+ * 16. IOTLB set->lock (iotlb.h, struct dmasim_spin): writers of one set (fills,
  *     invalidations), held over a few stores; readers take no lock (the
  *     set's struct dmasim_seqcount).  Leaf.
  * 17. p->mm_lock (platform, mutex): the buddy arenas, slabs, vmalloc areas,
@@ -429,5 +432,44 @@ static inline void dmasim__inflight_end(struct dmasim_inflight *m)
  */
 void dmasim__inflight_wait(const struct dmasim_inflight *m, const void *key,
 			   unsigned long long first, unsigned long long last);
+
+/* ---- 4. owner spinlock ----------------------------------------------------- */
+
+/*
+ * A spinlock for per-thread state that its own thread takes on every
+ * operation and other threads take only rarely (a flush of every queue, of
+ * every cache): inline, so the uncontended pair is one exchange and one
+ * store, no call into libpthread.  Zero is unlocked (a calloc'd struct
+ * holds one ready to use).  Not for anything held long or contended.
+ */
+struct dmasim_spin {
+	int v;
+};
+
+static inline void dmasim__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+static inline void dmasim__spin_init(struct dmasim_spin *l)
+{
+	__atomic_store_n(&l->v, 0, __ATOMIC_RELAXED);
+}
+
+static inline void dmasim__spin_lock(struct dmasim_spin *l)
+{
+	while (__builtin_expect(__atomic_exchange_n(&l->v, 1, __ATOMIC_ACQUIRE), 0))
+		while (__atomic_load_n(&l->v, __ATOMIC_RELAXED))
+			dmasim__cpu_relax();
+}
+
+static inline void dmasim__spin_unlock(struct dmasim_spin *l)
+{
+	__atomic_store_n(&l->v, 0, __ATOMIC_RELEASE);
+}
 
 #endif /* DMASIM_SYNC_H */

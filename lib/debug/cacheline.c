@@ -15,10 +15,14 @@
 #include "debug/debug.h"
 
 #define MAX_OVERLAP 7 /* as the kernel's ACTIVE_CACHELINE_MAX_OVERLAP */
+#define SPARE_MAX 64  /* nodes kept for reuse: a map and an unmap then take no malloc() */
 
 /* One active mapping's lines, [start, end): a node per mapping, not per line. */
 struct active_range {
-	RB_ENTRY(active_range) node;
+	union {
+		RB_ENTRY(active_range) node;
+		struct active_range *next_spare; /* on the spare list */
+	};
 	phys_addr_t start, end;
 	unsigned long seq;
 };
@@ -38,6 +42,8 @@ struct dmasim_cachelines {
 	struct active_ranges tree;
 	phys_addr_t max_len; /* the longest range: how far back an overlap can start */
 	unsigned long seq;
+	struct active_range *spare; /* nodes out of the tree, up to SPARE_MAX */
+	unsigned int nspare;
 };
 
 static unsigned int line_size(struct dmasim_platform *p)
@@ -105,12 +111,20 @@ void dmasim__cachelines_add(struct dmasim_device *d, const char *call, phys_addr
 
 	if (!tracked(d, dir, attrs) || !size || !(c = lines_of(d->plat)))
 		return;
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return;
+	pthread_mutex_lock(&c->lock);
+	r = c->spare;
+	if (r) {
+		c->spare = r->next_spare;
+		c->nspare--;
+	} else {
+		pthread_mutex_unlock(&c->lock);
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return;
+		pthread_mutex_lock(&c->lock);
+	}
 	r->start = phys & ~(phys_addr_t)(ls - 1);
 	r->end = (phys + size + ls - 1) & ~(phys_addr_t)(ls - 1);
-	pthread_mutex_lock(&c->lock);
 	n = overlaps(c, r->start, r->end, &first);
 	r->seq = ++c->seq;
 	RB_INSERT(active_ranges, &c->tree, r);
@@ -130,7 +144,7 @@ void dmasim__cachelines_del(struct dmasim_device *d, phys_addr_t phys, size_t si
 {
 	struct dmasim_cachelines *c = __atomic_load_n(&d->plat->cachelines, __ATOMIC_ACQUIRE);
 	unsigned int ls = line_size(d->plat);
-	struct active_range key, *r;
+	struct active_range key, *r, *gone = NULL;
 
 	if (!c || !tracked(d, dir, attrs) || !size)
 		return;
@@ -142,10 +156,17 @@ void dmasim__cachelines_del(struct dmasim_device *d, phys_addr_t phys, size_t si
 	     r = RB_NEXT(active_ranges, &c->tree, r))
 		if (r->end == key.end) {
 			RB_REMOVE(active_ranges, &c->tree, r);
-			free(r);
+			if (c->nspare < SPARE_MAX) {
+				r->next_spare = c->spare;
+				c->spare = r;
+				c->nspare++;
+			} else {
+				gone = r;
+			}
 			break;
 		}
 	pthread_mutex_unlock(&c->lock);
+	free(gone);
 }
 
 void dmasim__cachelines_destroy(struct dmasim_platform *p)
@@ -157,6 +178,10 @@ void dmasim__cachelines_destroy(struct dmasim_platform *p)
 		return;
 	RB_FOREACH_SAFE(r, active_ranges, &c->tree, tmp) {
 		RB_REMOVE(active_ranges, &c->tree, r);
+		free(r);
+	}
+	while ((r = c->spare) != NULL) {
+		c->spare = r->next_spare;
 		free(r);
 	}
 	pthread_mutex_destroy(&c->lock);

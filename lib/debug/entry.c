@@ -282,8 +282,12 @@ struct dmasim_map *dmasim__map_lookup_locked(struct dmasim_device *d, dma_addr_t
 	return NULL;
 }
 
-/* The record an unmap is tearing down on this thread (already out of the tree). */
-static _Thread_local const struct dmasim_map *releasing;
+/*
+ * The record an unmap is tearing down on this thread (already out of the
+ * tree).  Initial-exec: set and cleared on every unmap with debug on, and
+ * the default model would make each a call to __tls_get_addr().
+ */
+static _Thread_local __attribute__((tls_model("initial-exec"))) const struct dmasim_map *releasing;
 
 void dmasim__map_releasing(const struct dmasim_map *m)
 {

@@ -305,14 +305,58 @@ static int access_pieces(struct dmasim_device *d, const char *call, dma_addr_t a
 	return ret;
 }
 
-int dmasim_dev_read(struct device *dev, dma_addr_t addr, void *buf, size_t len)
+/* Everything but access_fast()'s cases, out of line: the same checks again, the hooks, the reports. */
+static __attribute__((noinline)) int read_full(struct device *dev, dma_addr_t addr, void *buf,
+					       size_t len)
 {
 	return access(dev, "dmasim_dev_read", addr, buf, len, false);
 }
 
+static __attribute__((noinline)) int write_full(struct device *dev, dma_addr_t addr, void *buf,
+						size_t len)
+{
+	return access(dev, "dmasim_dev_write", addr, buf, len, true);
+}
+
+/*
+ * The public entry points hold only the fast path, so that it needs no
+ * frame: a valid device and buffer, @len not 0 and not wrapping, no hook
+ * on; then the direct window inline, or one tail call to the translated
+ * path.  Anything else (the window's checks failing included, which have
+ * no side effect) is a tail call to read_full()/write_full().
+ */
+static inline __attribute__((always_inline)) int
+access_fast(struct device *dev, const char *call, dma_addr_t addr, void *buf, size_t len,
+	    bool write, int (*full)(struct device *, dma_addr_t, void *, size_t))
+{
+	if (__builtin_expect(dev && dev->dmasim_magic == DMASIM_DEVICE_MAGIC && buf && len &&
+				     addr + len - 1 >= addr,
+			     1)) {
+		struct dmasim_device *d = to_dmasim(dev);
+		const struct dmasim_platform *p = d->plat;
+
+		if (__builtin_expect(!(__atomic_load_n(&p->fail_rules, __ATOMIC_RELAXED) |
+				       __atomic_load_n((const unsigned char *)&p->tracing,
+						       __ATOMIC_ACQUIRE) |
+				       p->debug),
+				     1)) {
+			if (!__builtin_expect(d->bus_window, 1))
+				return access_translated(d, call, addr, buf, len, write);
+			if (__builtin_expect(window_fast(d, addr, buf, len, write), 1))
+				return 0;
+		}
+	}
+	return full(dev, addr, buf, len);
+}
+
+int dmasim_dev_read(struct device *dev, dma_addr_t addr, void *buf, size_t len)
+{
+	return access_fast(dev, "dmasim_dev_read", addr, buf, len, false, read_full);
+}
+
 int dmasim_dev_write(struct device *dev, dma_addr_t addr, const void *buf, size_t len)
 {
-	return access(dev, "dmasim_dev_write", addr, (void *)buf, len, true);
+	return access_fast(dev, "dmasim_dev_write", addr, (void *)buf, len, true, write_full);
 }
 
 int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlate *out)

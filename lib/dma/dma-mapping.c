@@ -315,8 +315,11 @@ unmap_dispatch(struct dmasim_device *d, dma_addr_t dma, size_t size, enum dma_da
 /* Whether fault injection, tracing or debugging is on: each one load, one test for all. */
 static inline bool map_hooks_on(const struct dmasim_platform *p)
 {
+	/* tracing read as the byte it is: a bool load would be normalised to 0/1 again. */
 	return __builtin_expect(__atomic_load_n(&p->fail_rules, __ATOMIC_RELAXED) |
-					DMASIM_TRACING(p) | p->debug,
+					__atomic_load_n((const unsigned char *)&p->tracing,
+							__ATOMIC_ACQUIRE) |
+					p->debug,
 				0);
 }
 
@@ -396,10 +399,25 @@ dma_addr_t dma_map_single_attrs(struct device *dev, void *ptr, size_t size,
 			  MAP_SINGLE, __builtin_return_address(0));
 }
 
-dma_addr_t dma_map_page_attrs(struct device *dev, struct page *page, size_t offset, size_t size,
-			      enum dma_data_direction dir, unsigned long attrs)
+/*
+ * The driver's return address for map_page_full(), which dma_map_page_attrs()
+ * tail-calls: set just before the jump, read first thing after it.
+ */
+static _Thread_local __attribute__((tls_model("initial-exec"))) void *map_page_caller;
+
+/*
+ * dma_map_page_attrs() but for its fast path: every check and report, the
+ * hooks, dma-iommu, bouncing, cache maintenance.  Reached by a tail call,
+ * so that debugging's call-site capture walks no extra frame.
+ */
+static __attribute__((noinline)) dma_addr_t map_page_full(struct device *dev, struct page *page,
+							 size_t offset, size_t size,
+							 enum dma_data_direction dir,
+							 unsigned long attrs)
 {
+	void *caller = map_page_caller;
 	struct dmasim_device *d = dmasim__dev(dev, "dma_map_page");
+	const struct dmasim_region *r;
 
 	if (!d)
 		return DMA_MAPPING_ERROR;
@@ -407,12 +425,69 @@ dma_addr_t dma_map_page_attrs(struct device *dev, struct page *page, size_t offs
 		dmasim__dev_report(d, "dma_map_page: NULL page");
 		return DMA_MAPPING_ERROR;
 	}
-	if (dmasim__page_platform(page) != d->plat) {
+	/* The region once (an atomic load the compiler does not merge): platform, range, phys. */
+	r = dmasim__page_region(page);
+	if (!r || r->plat != d->plat) {
 		dmasim__dev_report(d, "dma_map_page: page belongs to another platform");
 		return DMA_MAPPING_ERROR;
 	}
-	return map_common(d, "dma_map_page", dmasim__page_region(page), dmasim__page_phys(page) + offset, page,
-			  offset, NULL, size, dir, attrs, MAP_PAGE, __builtin_return_address(0));
+	return map_common(d, "dma_map_page", r, dmasim__region_page_phys(r, page) + offset, page,
+			  offset, NULL, size, dir, attrs, MAP_PAGE, caller);
+}
+
+/*
+ * The DMA ops' map with every check done and no hook on (map_common()'s
+ * path then): a tail call from dma_map_page_attrs(), so that the frame is
+ * only this one.
+ */
+static __attribute__((noinline)) dma_addr_t map_ops(struct dmasim_device *d, phys_addr_t phys,
+						     size_t size, enum dma_data_direction dir,
+						     unsigned long attrs)
+{
+	dma_addr_t dma;
+	phys_addr_t tlb;
+
+	if (d->ops->map_phys(d, phys, size, dir, attrs, &dma, &tlb))
+		return DMA_MAPPING_ERROR;
+	return dma;
+}
+
+/*
+ * The fast path, with no frame: a page of this platform, arguments valid,
+ * no hook on.  dma-direct, reachable without bouncing and with no cache
+ * maintenance (a coherent device, or DMA_ATTR_SKIP_CPU_SYNC), is its bus
+ * address; other DMA ops are one tail call to map_ops().  Everything else
+ * (the same checks again, in the same order, the reports and the hooks) is
+ * map_page_full(), a tail call too.
+ */
+dma_addr_t dma_map_page_attrs(struct device *dev, struct page *page, size_t offset, size_t size,
+			      enum dma_data_direction dir, unsigned long attrs)
+{
+	if (__builtin_expect(dev && dev->dmasim_magic == DMASIM_DEVICE_MAGIC && page, 1)) {
+		struct dmasim_device *d = to_dmasim(dev);
+		const struct dmasim_region *r = dmasim__page_region(page);
+
+		if (__builtin_expect(r && r->plat == d->plat && !map_hooks_on(d->plat) &&
+					     valid_dma_direction(dir) && size && d->dev.dma_mask,
+				     1)) {
+			phys_addr_t phys = dmasim__region_page_phys(r, page) + offset;
+
+			if (__builtin_expect(!in_ram(d, r, phys, size), 0))
+				goto full;
+			if (__builtin_expect(!d->dma_direct, 0))
+				return map_ops(d, phys, size, dir, attrs);
+			if (__builtin_expect(phys >= d->bus_offset && !d->bounce_all &&
+						     phys - d->bus_offset + size - 1 <=
+							     dmasim__dev_limit(d, *d->dev.dma_mask) &&
+						     (d->dev.dma_coherent ||
+						      (attrs & DMA_ATTR_SKIP_CPU_SYNC)),
+					     1))
+				return phys - d->bus_offset;
+		}
+	}
+full:
+	map_page_caller = __builtin_return_address(0);
+	return map_page_full(dev, page, offset, size, dir, attrs);
 }
 
 dma_addr_t dma_map_resource(struct device *dev, phys_addr_t phys_addr, size_t size,

@@ -34,6 +34,7 @@ struct dmasim_fifo {
 	u8 *src;
 	size_t src_len, src_pos;
 	u64 src_rate;
+	bool flow_control;
 	/* peripheral consuming */
 	size_t drain_left;
 	u64 drain_rate;
@@ -194,12 +195,17 @@ static void produce_tick(struct dmasim_model *m, void *arg)
 	pthread_mutex_lock(&f->lock);
 	if (f->src_pos < f->src_len) {
 		size_t n = f->src_len - f->src_pos < f->width ? f->src_len - f->src_pos : f->width;
-		size_t put = ring_put(f, f->src + f->src_pos, n);
 
-		f->st.produced += put;
-		if (put < n)
-			f->st.overruns++;
-		f->src_pos += n;
+		if (f->flow_control && f->cap - f->level < n) {
+			f->st.held_off++; /* RTS deasserted: the sender waits a tick */
+		} else {
+			size_t put = ring_put(f, f->src + f->src_pos, n);
+
+			f->st.produced += put;
+			if (put < n)
+				f->st.overruns++;
+			f->src_pos += n;
+		}
 	}
 	more = f->src_pos < f->src_len;
 	armed = f->armed;
@@ -330,6 +336,16 @@ int dmasim_fifo_produce(struct dmasim_fifo *f, const void *data, size_t len, u64
 	if (len)
 		dmasim_model_schedule(f->m, tick_ns(f->width, rate), produce_tick, f, "fifo rx");
 	dmasim_model_unlock(f->m);
+	return 0;
+}
+
+int dmasim_fifo_flow_control(struct dmasim_fifo *f, bool on)
+{
+	if (!f)
+		return -EINVAL;
+	pthread_mutex_lock(&f->lock);
+	f->flow_control = on;
+	pthread_mutex_unlock(&f->lock);
 	return 0;
 }
 

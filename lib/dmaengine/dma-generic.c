@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/iommu.h>
@@ -391,7 +392,7 @@ struct dmasim_dma_controller *dmasim_dma_generic_create(struct device *dev, cons
 	struct gen *g;
 	unsigned int nregs, k = 0;
 
-	if (!p || !cfg || cfg->nr_channels > MAX_CHANNELS || cfg->irq >= DMASIM_NR_IRQS) {
+	if (!p || !cfg || cfg->nr_channels > MAX_CHANNELS || cfg->irq >= DMASIM_NR_IRQS || cfg->addr_bits > 64) {
 		if (p)
 			dmasim__log(p, DMASIM_LOG_ERR, "dmasim_dma_generic_create: %s: bad configuration (channels %u, 1-%d; irq %u)",
 				    dev_name(dev), cfg ? cfg->nr_channels : 0, MAX_CHANNELS, cfg ? cfg->irq : 0);
@@ -426,6 +427,9 @@ struct dmasim_dma_controller *dmasim_dma_generic_create(struct device *dev, cons
 			k++;
 		}
 	}
+	/* The provider's probe: the controller's address registers are this wide. */
+	if (dma_set_mask_and_coherent(dev, DMA_BIT_MASK(cfg->addr_bits ? cfg->addr_bits : 64)))
+		goto fail;
 	g->m = dmasim_model_create(p, name, dev, g);
 	if (!g->m)
 		goto fail;

@@ -186,11 +186,15 @@ int dmasim__cpu_to_phys(struct dmasim_platform *p, const void *cpu, phys_addr_t 
 void dmasim__explain_addr(struct dmasim_platform *p, const void *addr, char *buf, size_t len);
 struct page *dmasim__phys_to_page(struct dmasim_platform *p, phys_addr_t phys);
 /* page_to_phys() and page_address() without the call through the PLT. */
+static inline phys_addr_t dmasim__region_page_phys(const struct dmasim_region *r,
+						   const struct page *page)
+{
+	return PFN_PHYS(r->pfn_base + (unsigned long)(page - r->memmap));
+}
+
 static inline phys_addr_t dmasim__page_phys(const struct page *page)
 {
-	const struct dmasim_region *r = dmasim__page_region(page);
-
-	return PFN_PHYS(r->pfn_base + (unsigned long)(page - r->memmap));
+	return dmasim__region_page_phys(dmasim__page_region(page), page);
 }
 
 static inline void *dmasim__page_linear(const struct page *page)
