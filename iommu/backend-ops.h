@@ -106,6 +106,14 @@ static inline void dmasim__iova_stats(struct dmasim_iova *a, struct dmasim_iova_
 	a->ops->stats(a, st);
 }
 
+/* Every allocated or reserved range in address order; -EOPNOTSUPP if the allocator cannot. */
+static inline int dmasim__iova_for_each(struct dmasim_iova *a,
+					int (*fn)(void *ctx, dma_addr_t addr, size_t size, bool reserved),
+					void *ctx)
+{
+	return a->ops->for_each ? a->ops->for_each(a, fn, ctx) : -EOPNOTSUPP;
+}
+
 /* The largest size its per-thread caches serve (0: no caches). */
 static inline size_t dmasim__iova_cache_range(struct dmasim_iova *a)
 {

@@ -49,6 +49,26 @@ static bool may_bounce(struct dmasim_device *d)
 	return d->force_bounce && dmasim__swiotlb_active(d->plat);
 }
 
+/*
+ * Why a page-table map failed, said once per mapping: the commonest cause
+ * is a format whose output addresses cannot hold the buffer's physical
+ * address (arm-v7s: 32 bits) on a machine with RAM above it.
+ */
+static __attribute__((noinline, cold)) void map_range_failed(struct dmasim_device *d,
+							     struct dmasim_domain *dom,
+							     phys_addr_t phys, size_t size, int ret)
+{
+	const struct dmasim_pgtable *pgt = dom->pgt;
+
+	if (pgt->oas < 64 && (phys + size - 1) >> pgt->oas)
+		dmasim__log(d->plat, DMASIM_LOG_WARN,
+			    "%s: the IOMMU cannot map phys 0x%llx+%zu: its %s page table holds %u-bit physical addresses",
+			    d->name, (unsigned long long)phys, size, pgt->ops->base.name, pgt->oas);
+	else
+		dmasim__log(d->plat, DMASIM_LOG_WARN, "%s: the IOMMU could not map phys 0x%llx+%zu: %s",
+			    d->name, (unsigned long long)phys, size, strerror(-ret));
+}
+
 static inline __attribute__((always_inline)) void
 release_iova(struct dmasim_domain *dom, dma_addr_t iova, size_t alloc_size,
 	     struct dmasim_iotlb_gather *gather);
@@ -74,6 +94,7 @@ map_range(struct dmasim_device *d, struct dmasim_domain *dom, phys_addr_t phys,
 	ret = dmasim__iommu_map_range(dom, iova, phys - off, len, prot);
 	if (ret) {
 		dmasim__iova_free(dom->iova, iova, asize);
+		map_range_failed(d, dom, phys, size, ret);
 		return ret;
 	}
 	*dma = iova + off;

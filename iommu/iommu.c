@@ -1627,6 +1627,33 @@ int dmasim_iommu_iova_stats(struct iommu_domain *domain, struct dmasim_iova_stat
 	return 0;
 }
 
+int dmasim_iommu_iova_for_each(struct iommu_domain *domain,
+			       int (*fn)(void *ctx, dma_addr_t iova, size_t size, bool reserved), void *ctx,
+			       dma_addr_t *start, dma_addr_t *end)
+{
+	struct dmasim_domain *dom = check_domain(domain, "dmasim_iommu_iova_for_each");
+
+	if (!dom || !dom->iova || !fn)
+		return -EINVAL;
+	if (start)
+		*start = dom->iova->start;
+	if (end)
+		*end = dom->iova->end;
+	return dmasim__iova_for_each(dom->iova, fn, ctx);
+}
+
+int dmasim_pgtable_describe(const struct dmasim_pgtable *pgt, unsigned int shift, u64 entry, char *buf,
+			    size_t len)
+{
+	if (!pgt || !pgt->ops || !buf || !len)
+		return -EINVAL;
+	buf[0] = '\0';
+	if (pgt->ops->base.abi < 5 || !pgt->ops->describe)
+		return -EOPNOTSUPP;
+	pgt->ops->describe(pgt, shift, entry, buf, len);
+	return 0;
+}
+
 const struct dmasim_pgtable *dmasim_iommu_domain_pgtable(struct iommu_domain *domain)
 {
 	struct dmasim_domain *dom = check_domain(domain, "dmasim_iommu_domain_pgtable");

@@ -579,6 +579,34 @@ static void test_interleaved(void **state)
 	assert_int_equal(b[32], 0);
 	xt->numf = 0;
 	assert_null(dmaengine_prep_interleaved_dma(ch, xt, 0));
+	/* From a peripheral's FIFO (a fixed source) into every other 4 bytes. */
+	{
+		dma_addr_t fifo = dma_map_resource(dd, dmasim_fifo_phys(r.fifo), 1, DMA_TO_DEVICE, 0);
+		u8 data[16];
+
+		assert_false(dma_mapping_error(dd, fifo));
+		for (int i = 0; i < 16; i++)
+			data[i] = (u8)(0xc0 + i);
+		memset(b, 0, 64);
+		xt->src_start = fifo;
+		xt->dst_start = db;
+		xt->dir = DMA_DEV_TO_MEM;
+		xt->src_inc = false;
+		xt->dst_inc = true;
+		xt->src_sgl = false;
+		xt->dst_sgl = true;
+		xt->numf = 4;
+		xt->sgl[0].size = 4;
+		xt->sgl[0].icg = 4;
+		assert_int_equal(dmasim_fifo_produce(r.fifo, data, 16, 1000000), 0);
+		assert_int_equal(dma_sync_wait(ch, dmaengine_submit(dmaengine_prep_interleaved_dma(ch, xt, 0))),
+				 DMA_COMPLETE);
+		for (int l = 0; l < 4; l++) {
+			assert_memory_equal(b + 8 * l, data + 4 * l, 4);
+			assert_int_equal(b[8 * l + 4], 0);
+		}
+		dma_unmap_resource(dd, fifo, 1, DMA_TO_DEVICE, 0);
+	}
 	free(xt);
 	dma_free_coherent(dd, 64, a, da);
 	dma_free_coherent(dd, 64, b, db);

@@ -1836,6 +1836,39 @@ static void test_iotlb_fill_race(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/*
+ * A buffer whose physical address the page-table format cannot hold (arm-v7s
+ * keeps 32-bit physical addresses; RAM here lies above 4 GiB): the map
+ * fails with DMA_MAPPING_ERROR and one warning saying why; LPAE maps it.
+ */
+static void test_dma_phys_beyond_format(void **state)
+{
+	const struct combo *c = *state;
+	struct dmasim_platform *p = cplat(c, "ram=64M@0x80000000,256M@0x100000000");
+	struct device *dev = mkdev(p, "name=nic");
+	void *buf = kmalloc(2048, GFP_KERNEL);
+	dma_addr_t h;
+
+	assert_non_null(buf);
+	/* (on this machine kmalloc prefers the region above 4 GiB) */
+	assert_true(virt_to_phys(buf) >= 0x100000000ULL);
+	tu_log_clear();
+	h = dma_map_single(dev, buf, 2048, DMA_TO_DEVICE);
+	if (is_v7s(c)) {
+		assert_true(dma_mapping_error(dev, h));
+		assert_int_equal(tu_log.total, 1);
+		assert_log_has("nic: the IOMMU cannot map phys 0x1");
+		assert_log_has("its arm-v7s page table holds 32-bit physical addresses");
+	} else {
+		assert_false(dma_mapping_error(dev, h));
+		assert_int_equal(tu_log.total, 0);
+		dma_unmap_single(dev, h, 2048, DMA_TO_DEVICE);
+	}
+	kfree(buf);
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	dmasim_platform_destroy(p);
+}
+
 /* ---- the table -------------------------------------------------------------------- */
 
 #define T(fn) { #fn, fn }
@@ -1851,6 +1884,7 @@ static const struct {
 	T(test_unmanaged_attach_detach),
 	T(test_unmanaged_attach_identity),
 	T(test_dma_24bit_no_low_memory),
+	T(test_dma_phys_beyond_format),
 	T(test_dma_offsets_perms_queries),
 	T(test_dma_sg_merge),
 	T(test_dma_coherent),

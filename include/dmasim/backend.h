@@ -469,6 +469,17 @@ struct dmasim_pgtable_ops {
 			    int *prot);
 	/* Fill *@w for @iova.  Return: 0 if mapped, -ENOENT if not (w still filled). */
 	int (*walk)(struct dmasim_pgtable *pgt, unsigned long iova, struct dmasim_pgtable_walk *w);
+	/*
+	 * Optional, appended in ABI 5 (read only from descriptors with
+	 * base.abi >= 5): say in words what the raw @entry of a walk step whose
+	 * index starts at IOVA bit @shift (struct dmasim_pgtable_walk's
+	 * level[].shift) means: invalid, table (and where), block or page (and
+	 * the output address), then its permission and attribute bits, e.g.
+	 * "page -> 0x80001000 AF SH=inner R W unpriv".  Writes at most @len
+	 * bytes with a NUL; returns what snprintf() would.  For tools.
+	 */
+	int (*describe)(const struct dmasim_pgtable *pgt, unsigned int shift, u64 entry, char *buf,
+			size_t len);
 };
 
 #ifdef __cplusplus

@@ -134,6 +134,8 @@ struct dmasim_dma_controller_desc {
  * dmasim_dma_controller_register() - make a controller whose transfers
  * @dev performs available to clients.
  * @priv: the provider's, for dmasim_dma_controller_priv().
+ * The registry of controllers is process-wide: unregister a controller
+ * before its platform is destroyed (dmasim_platform_destroy() does not).
  * Return: the controller, or NULL with a message.
  * Context: process context.
  */
@@ -259,6 +261,8 @@ struct dmasim_dma_generic_cfg {
  * @dev's spec says) and its provider driver: every capability
  * (DMA_SLAVE, DMA_CYCLIC, DMA_MEMCPY, DMA_MEMSET, DMA_INTERLEAVE), widths
  * 1..64 bytes, pause and resume, burst residue, descriptor reuse.
+ * Destroy it with dmasim_dma_generic_destroy() before the platform, and
+ * its FIFOs after it.
  * Return: the registered controller, or NULL with a message.
  */
 DMASIM_API struct dmasim_dma_controller *

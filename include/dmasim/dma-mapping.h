@@ -192,7 +192,10 @@ DMASIM_API void dma_sync_sgtable_for_device(struct device *dev, struct sg_table 
 /**
  * dma_alloc_attrs() - allocate zeroed memory that CPU and device share.
  * @dma_handle: receives the bus address, within the coherent mask.
- * The CPU and bus addresses are aligned to the smallest page order >= @size.
+ * The bus address is aligned to the smallest page order >= @size (as
+ * dma-api.rst promises); so is the CPU address with direct mapping.  Behind
+ * an IOMMU the CPU address is a vmap alias of pages that need not be
+ * contiguous, and only page-aligned, as in the kernel.
  * Return: the CPU address (or, with DMA_ATTR_NO_KERNEL_MAPPING, an opaque
  * cookie), or NULL.
  */

@@ -71,9 +71,12 @@ DMASIM_API struct dmasim_platform *dmasim_platform_create(const char *spec);
  */
 DMASIM_API void dmasim_platform_destroy(struct dmasim_platform *p);
 /**
- * struct dmasim_machine_preset - a named machine preset, as `machine=NAME` selects.
+ * struct dmasim_machine_preset - a named machine, as `machine=NAME` selects
+ * (lib/core/machines.def: the project's own test matrix too; `dmasim
+ * machines`).
  * @name: the name.
  * @spec: the platform spec words it expands to; words given with it win.
+ *        They may start with machine=BASE: BASE's words come first.
  * @summary: one line describing the machine.
  */
 struct dmasim_machine_preset {
@@ -107,6 +110,44 @@ DMASIM_API void dmasim_platform_dump(struct dmasim_platform *p, FILE *out);
  * its syntax, default and meaning (the table the parser itself uses), to @out.
  */
 DMASIM_API void dmasim_spec_help(FILE *out);
+
+/**
+ * struct dmasim_layout - a platform's physical memory map, for tools that
+ * draw it (`dmasim dump --svg`): RAM regions with their linear-map
+ * addresses, the page allocator's zones, the swiotlb pool.
+ * @nr_regions/@region: RAM regions in address order; @linear is where the
+ *      region's linear map starts (NULL for high memory).
+ * @nr_zones/@zone: zone spans per region ("DMA", "DMA32", "Normal",
+ *      "HighMem"); @end is the last byte; pages counted in 4 KiB pages.
+ * @swiotlb: whether a bounce pool exists; @swiotlb_start/@swiotlb_end its
+ *      first and last byte; @swiotlb_slots/@swiotlb_used its 2 KiB slots.
+ * @iommu: whether the platform has an IOMMU.
+ */
+struct dmasim_layout {
+	unsigned int nr_regions;
+	struct dmasim_layout_region {
+		phys_addr_t base;
+		u64 size;
+		bool high;
+		void *linear;
+	} region[16];
+	unsigned int nr_zones;
+	struct dmasim_layout_zone {
+		const char *name;
+		phys_addr_t start, end;
+		unsigned long free_pages, pages;
+	} zone[64];
+	bool swiotlb;
+	phys_addr_t swiotlb_start, swiotlb_end;
+	unsigned long swiotlb_slots, swiotlb_used;
+	bool iommu;
+};
+/**
+ * dmasim_platform_layout() - fill *@out with @p's memory map.
+ * Return: 0, or -EINVAL for a NULL argument.
+ */
+DMASIM_API int dmasim_platform_layout(struct dmasim_platform *p, struct dmasim_layout *out);
+
 
 /**
  * dmasim_device_create() - plug a simulated device into @p.
@@ -175,6 +216,25 @@ struct dmasim_xlate {
  * Return: 0 and *@out filled, or -EFAULT/-EINVAL as dmasim_dev_read().
  */
 DMASIM_API int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlate *out);
+
+/**
+ * struct dmasim_bus_window - how a device's bus addresses relate to
+ * physical ones, for tools and teaching.
+ * @iommu: the device is behind an IOMMU (its bus addresses are IOVAs;
+ *         @offset and @limit then say nothing).
+ * @offset: without an IOMMU, Z = Y - @offset (the dma-ranges offset).
+ * @limit: the highest bus address the bus passes (0 = none), as
+ *         dev->bus_dma_limit.
+ * @mask: the streaming DMA mask.
+ */
+struct dmasim_bus_window {
+	bool iommu;
+	u64 offset;
+	dma_addr_t limit;
+	u64 mask;
+};
+/** dmasim_dev_bus_window() - fill *@w for @dev. Return: 0 or -EINVAL. */
+DMASIM_API int dmasim_dev_bus_window(struct device *dev, struct dmasim_bus_window *w);
 
 /* --- tracing -------------------------------------------------------------- */
 

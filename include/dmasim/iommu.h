@@ -211,8 +211,29 @@ DMASIM_API int dmasim_iommu_walk(struct iommu_domain *domain, dma_addr_t iova,
 DMASIM_API int dmasim_iommu_reserve(struct iommu_domain *domain, dma_addr_t iova, size_t size);
 /** dmasim_iommu_iova_stats() - occupancy of a DMA domain's IOVA space. Return: 0 or -EINVAL. */
 DMASIM_API int dmasim_iommu_iova_stats(struct iommu_domain *domain, struct dmasim_iova_stats *st);
+/**
+ * dmasim_iommu_iova_for_each() - call @fn for every allocated or reserved
+ * IOVA range of a DMA domain, in address order (for tools that draw the
+ * IOVA space).  @start/@end, if not NULL, receive the first and last IOVA
+ * the allocator manages.  Ranges held in per-thread caches count as free.
+ * @fn runs without the allocator's lock; a non-zero return stops the walk.
+ * Return: 0, @fn's non-zero value, -EOPNOTSUPP (the allocator cannot list
+ * its ranges), -EINVAL (not a DMA domain).
+ */
+DMASIM_API int dmasim_iommu_iova_for_each(struct iommu_domain *domain,
+					  int (*fn)(void *ctx, dma_addr_t iova, size_t size, bool reserved),
+					  void *ctx, dma_addr_t *start, dma_addr_t *end);
 /** dmasim_iommu_domain_pgtable() - the domain's page table (root, levels, sizes), or NULL. */
 DMASIM_API const struct dmasim_pgtable *dmasim_iommu_domain_pgtable(struct iommu_domain *domain);
+/**
+ * dmasim_pgtable_describe() - what the raw @entry of a walk step means, in
+ * words (the format's describe op, ABI 5), into @buf.
+ * @shift: the step's level[].shift.
+ * Return: 0; -EOPNOTSUPP if the format cannot say (then @buf holds ""),
+ * -EINVAL for a NULL argument.
+ */
+DMASIM_API int dmasim_pgtable_describe(const struct dmasim_pgtable *pgt, unsigned int shift, u64 entry,
+				       char *buf, size_t len);
 
 /** enum dmasim_fault_reason - why a translation failed. */
 enum dmasim_fault_reason {

@@ -640,6 +640,29 @@ static int lpae_lookup(struct dmasim_pgtable *pgt, unsigned long iova,
 
 PGTABLE_LOOKUP_OPS(lpae, lpae_lookup)
 
+static int lpae_describe(const struct dmasim_pgtable *pgt, unsigned int shift, u64 pte, char *buf,
+			 size_t len)
+{
+	unsigned int lvl = LPAE_LAST_LEVEL - (shift - LPAE_GRANULE_SHIFT) / LPAE_BITS_PER_LEVEL;
+	const char *type;
+
+	(void)pgt;
+	if (!(pte & PTE_VALID))
+		return snprintf(buf, len, "invalid (bit 0 clear): the walk stops, a fault");
+	if (pte_is_table(pte, lvl))
+		return snprintf(buf, len, "table -> next-level table at 0x%llx (bits[1:0]=0b11)",
+				(unsigned long long)pte_addr(pte));
+	if (!pte_is_leaf(pte, lvl))
+		return snprintf(buf, len, "reserved type 0b%llu%llu: a fault", (unsigned long long)((pte >> 1) & 1),
+				(unsigned long long)(pte & 1));
+	type = lvl == LPAE_LAST_LEVEL ? "page" : "block";
+	return snprintf(buf, len, "%s -> 0x%llx (%s of %llu KiB)%s%s %s %s %s%s", type,
+			(unsigned long long)pte_addr(pte), type, (1ULL << shift) >> 10,
+			pte & PTE_AF ? " AF" : "", (pte & PTE_SH_IS) == PTE_SH_IS ? " SH=inner" : "",
+			pte & PTE_SW_NOREAD ? "no-read" : "R", pte & PTE_AP_RDONLY ? "read-only" : "W",
+			pte & PTE_AP_UNPRIV ? "unpriv" : "priv-only", pte & PTE_NG ? " nG" : "");
+}
+
 extern const struct dmasim_pgtable_ops dmasim__pgtable_arm_lpae_4k;
 const struct dmasim_pgtable_ops dmasim__pgtable_arm_lpae_4k = {
 	.base = {
@@ -655,4 +678,5 @@ const struct dmasim_pgtable_ops dmasim__pgtable_arm_lpae_4k = {
 	.unmap_pages = lpae_unmap_pages,
 	.iova_to_phys = lpae_iova_to_phys,
 	.walk = lpae_walk,
+	.describe = lpae_describe,
 };

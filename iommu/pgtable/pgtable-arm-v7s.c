@@ -419,6 +419,31 @@ static int v7s_lookup(struct dmasim_pgtable *pgt, unsigned long iova,
 
 PGTABLE_LOOKUP_OPS(v7s, v7s_lookup)
 
+static int v7s_describe(const struct dmasim_pgtable *pgt, unsigned int shift, u64 entry, char *buf,
+			size_t len)
+{
+	u32 pte = (u32)entry, attr;
+	unsigned int lvl = shift == V7S_L1_SHIFT ? 1 : 2;
+
+	(void)pgt;
+	if (lvl == 1) {
+		if (l1_is_table(pte))
+			return snprintf(buf, len, "table -> level-2 table at 0x%x (bits[1:0]=0b01)",
+					pte & V7S_L1_TABLE_MASK);
+		if (!l1_is_section(pte))
+			return snprintf(buf, len, "invalid (bits[1:0]=0b%u%u): the walk stops, a fault",
+					(pte >> 1) & 1, pte & 1);
+	} else if (!l2_is_page(pte)) {
+		return snprintf(buf, len, "invalid (bit 1 clear): the walk stops, a fault");
+	}
+	attr = pte >> attr_shift(lvl);
+	return snprintf(buf, len, "%s -> 0x%x (%s of %u KiB)%s%s %s %s %s%s", lvl == 1 ? "section" : "small page",
+			pte & (lvl == 1 ? V7S_L1_SECTION_MASK : V7S_L2_PAGE_MASK), lvl == 1 ? "section" : "page",
+			(1u << shift) >> 10, attr & V7S_ATTR_AF ? " AF" : "", attr & V7S_ATTR_S ? " S" : "",
+			attr & V7S_ATTR_NOREAD ? "no-read" : "R", attr & V7S_ATTR_RDONLY ? "read-only" : "W",
+			attr & V7S_ATTR_UNPRIV ? "unpriv" : "priv-only", attr & V7S_ATTR_NG ? " nG" : "");
+}
+
 extern const struct dmasim_pgtable_ops dmasim__pgtable_arm_v7s;
 const struct dmasim_pgtable_ops dmasim__pgtable_arm_v7s = {
 	.base = {
@@ -434,4 +459,5 @@ const struct dmasim_pgtable_ops dmasim__pgtable_arm_v7s = {
 	.unmap_pages = v7s_unmap_pages,
 	.iova_to_phys = v7s_iova_to_phys,
 	.walk = v7s_walk,
+	.describe = v7s_describe,
 };

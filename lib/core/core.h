@@ -42,6 +42,9 @@ struct dmasim_spec {
 /* Split "a=b c=d" into pairs; later duplicates win in dmasim__spec_get(). */
 int dmasim__spec_parse(struct dmasim_spec *s, const char *text, char *err, size_t errlen);
 void dmasim__spec_free(struct dmasim_spec *s);
+/* Append named machine @m's words to @out: its base machine's first (machines.def). */
+int dmasim__machine_words(const struct dmasim_machine_preset *m, struct dmasim_spec *out, char *err,
+			  size_t errlen);
 const char *dmasim__spec_get(const struct dmasim_spec *s, const char *key);
 /* The first key not in @known (NULL-terminated), or NULL. */
 const char *dmasim__spec_unknown(const struct dmasim_spec *s, const char *const *known);

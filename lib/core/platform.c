@@ -448,7 +448,7 @@ static int configure(struct dmasim_platform *p, const struct dmasim_spec *s, cha
 	if (!ret && !m)
 		ret = parse_machine(&cfg.machine, "machine", name, err, errlen);
 	if (!ret)
-		ret = dmasim__spec_parse(&preset, m->spec, err, errlen);
+		ret = dmasim__machine_words(m, &preset, err, errlen);
 	if (!ret)
 		ret = dmasim__spec_apply(&preset, dmasim__platform_keys, "platform", &cfg, err,
 					 errlen);
@@ -601,6 +601,27 @@ void dmasim_platform_destroy(struct dmasim_platform *p)
 	pthread_mutex_unlock(&plat_lock);
 
 	teardown(p);
+}
+
+int dmasim_platform_layout(struct dmasim_platform *p, struct dmasim_layout *out)
+{
+	const unsigned int max = sizeof(out->region) / sizeof(out->region[0]);
+
+	if (!p || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < p->nr_regions && out->nr_regions < max; i++) {
+		struct dmasim_layout_region *r = &out->region[out->nr_regions++];
+
+		r->base = p->regions[i].base;
+		r->size = p->regions[i].size;
+		r->high = p->regions[i].high;
+		r->linear = p->regions[i].linear;
+	}
+	dmasim__buddy_zones(p, out);
+	dmasim__swiotlb_layout(p, out);
+	out->iommu = p->iommu != NULL;
+	return 0;
 }
 
 void dmasim_platform_dump(struct dmasim_platform *p, FILE *out)

@@ -359,6 +359,23 @@ int dmasim_dev_write(struct device *dev, dma_addr_t addr, const void *buf, size_
 	return access_fast(dev, "dmasim_dev_write", addr, (void *)buf, len, true, write_full);
 }
 
+int dmasim_dev_bus_window(struct device *dev, struct dmasim_bus_window *w)
+{
+	struct dmasim_device *d = dmasim__dev(dev, "dmasim_dev_bus_window");
+
+	if (!d)
+		return -EINVAL;
+	if (!w) {
+		dmasim__dev_report(d, "dmasim_dev_bus_window: NULL result pointer");
+		return -EINVAL;
+	}
+	w->iommu = d->bus->reach(d) != BUS_REACH_WINDOW;
+	w->offset = d->bus_offset;
+	w->limit = dev->bus_dma_limit;
+	w->mask = dev->dma_mask ? *dev->dma_mask : 0;
+	return 0;
+}
+
 int dmasim_dev_translate(struct device *dev, dma_addr_t addr, struct dmasim_xlate *out)
 {
 	struct dmasim_device *d = dmasim__dev(dev, "dmasim_dev_translate");

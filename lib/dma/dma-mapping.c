@@ -722,6 +722,22 @@ unsigned int dma_map_sg_attrs(struct device *dev, struct scatterlist *sg, int ne
 	return ret < 0 ? 0 : (unsigned int)ret;
 }
 
+/* One "unmap" event per DMA segment, as map_sg() traced one "map" per segment. */
+static __attribute__((noinline, cold)) void trace_unmap_sg(struct dmasim_device *d,
+							   struct scatterlist *sgl, int nents,
+							   enum dma_data_direction dir)
+{
+	struct scatterlist *s;
+	int i;
+
+	for_each_sg(sgl, s, nents, i) {
+		if (!sg_dma_len(s))
+			break;
+		DMASIM_TRACE_DEV(d, .ev = "unmap", .call = "dma_unmap_sg", .bus = sg_dma_address(s),
+				 .has_bus = true, .size = sg_dma_len(s), .dir = dir, .has_dir = true);
+	}
+}
+
 void dma_unmap_sg_attrs(struct device *dev, struct scatterlist *sg, int nents,
 			enum dma_data_direction dir, unsigned long attrs)
 {
@@ -733,6 +749,8 @@ void dma_unmap_sg_attrs(struct device *dev, struct scatterlist *sg, int nents,
 		return;
 	if (!debug_dma_unmap_sg(d, "dma_unmap_sg", sg, &nents, &dir, attrs))
 		return;
+	if (__builtin_expect(DMASIM_TRACING(d->plat), 0))
+		trace_unmap_sg(d, sg, nents, dir);
 	d->ops->unmap_sg(d, sg, nents, dir, attrs);
 }
 

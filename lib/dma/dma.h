@@ -69,6 +69,7 @@ bool dmasim__swiotlb_force(struct dmasim_platform *p);
 void dmasim__swiotlb_set_lifo(struct dmasim_platform *p, bool lifo);
 bool dmasim__swiotlb_lifo(struct dmasim_platform *p);
 void dmasim__swiotlb_dump(struct dmasim_platform *p, FILE *out);
+void dmasim__swiotlb_layout(struct dmasim_platform *p, struct dmasim_layout *out);
 /* Slots in use (for tests and tools). */
 unsigned long dmasim__swiotlb_used(struct dmasim_platform *p);
 

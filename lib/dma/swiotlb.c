@@ -799,6 +799,19 @@ unsigned long dmasim__swiotlb_used(struct dmasim_platform *p)
 	return used;
 }
 
+void dmasim__swiotlb_layout(struct dmasim_platform *p, struct dmasim_layout *out)
+{
+	struct dmasim_swiotlb *sw = p->swiotlb;
+
+	out->swiotlb = sw != NULL;
+	if (!sw)
+		return;
+	out->swiotlb_start = sw->start;
+	out->swiotlb_end = sw->end;
+	out->swiotlb_slots = sw->nslots;
+	out->swiotlb_used = dmasim__swiotlb_used(p);
+}
+
 void dmasim__swiotlb_dump(struct dmasim_platform *p, FILE *out)
 {
 	struct dmasim_swiotlb *sw = p->swiotlb;

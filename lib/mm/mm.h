@@ -161,6 +161,7 @@ bool dmasim__alloc_explain(struct dmasim_platform *p, gfp_t gfp, unsigned int or
 int dmasim__reserve_phys(struct dmasim_platform *p, phys_addr_t base, u64 size);
 int dmasim__buddy_init(struct dmasim_platform *p);
 void dmasim__buddy_dump(struct dmasim_platform *p, FILE *out);
+void dmasim__buddy_zones(struct dmasim_platform *p, struct dmasim_layout *out);
 /* @cpu_copy: keep the CPU's view of RAM in a memfd of its own (non-coherent cache model). */
 int dmasim__memory_init(struct dmasim_platform *p, const char *ram, bool cpu_copy, char *err,
 			size_t errlen);

@@ -430,6 +430,25 @@ void dmasim__buddy_dump(struct dmasim_platform *p, FILE *out)
 	pthread_mutex_unlock(&p->mm_lock);
 }
 
+void dmasim__buddy_zones(struct dmasim_platform *p, struct dmasim_layout *out)
+{
+	const unsigned int max = sizeof(out->zone) / sizeof(out->zone[0]);
+
+	pthread_mutex_lock(&p->mm_lock);
+	out->nr_zones = 0;
+	for (int i = 0; i < p->nr_arenas && out->nr_zones < max; i++) {
+		struct dmasim_arena *a = &p->arenas[i];
+		struct dmasim_layout_zone *z = &out->zone[out->nr_zones++];
+
+		z->name = zone_names[a->zone];
+		z->start = PFN_PHYS(a->pfn_start);
+		z->end = PFN_PHYS(a->pfn_end) - 1;
+		z->free_pages = a->free_pages + a->lazy_pages;
+		z->pages = a->pfn_end - a->pfn_start;
+	}
+	pthread_mutex_unlock(&p->mm_lock);
+}
+
 /* ---- the kernel's page allocator API ----------------------------------- */
 
 struct page *alloc_pages(gfp_t gfp, unsigned int order)

@@ -1,0 +1,20 @@
+# dmasim_read_machines(OUT [FILE]) - the named machines of machines.def as a
+# list of "name=spec" pairs (spec may be empty and may hold more '=').
+function(dmasim_read_machines out)
+  if(ARGC GREATER 1)
+    set(def "${ARGV1}")
+  else()
+    set(def "${PROJECT_SOURCE_DIR}/lib/core/machines.def")
+  endif()
+  # Re-configure when the list changes.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${def}")
+  file(STRINGS "${def}" lines REGEX "^DMASIM_MACHINE\\(")
+  set(pairs "")
+  foreach(line ${lines})
+    if(NOT line MATCHES "^DMASIM_MACHINE\\(\"([^\"]*)\", *\"([^\"]*)\"")
+      message(FATAL_ERROR "dmasim: cannot read machine line: ${line}")
+    endif()
+    list(APPEND pairs "${CMAKE_MATCH_1}=${CMAKE_MATCH_2}")
+  endforeach()
+  set(${out} "${pairs}" PARENT_SCOPE)
+endfunction()
