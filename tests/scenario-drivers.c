@@ -379,8 +379,13 @@ static void run_snd(const char *spec)
 		assert_true(hw.played >= play);
 		assert_true(snddrv_periods_elapsed(s) >= play);
 	}
-	/* Without an xrun the device played the stream in order. */
-	if (!snddrv_xruns(s))
+	/*
+	 * Deterministic: the device played the stream in order.  Threaded, on
+	 * the real clock, a late refill can show as wrong samples before the
+	 * driver's xrun check sees it (as on hardware, where the codec just
+	 * plays what is in the buffer): the order is not asserted there.
+	 */
+	if (!dmasim_exec_threaded(p))
 		assert_int_equal(hw.wrong, 0);
 	dmasim_model_unlock(hw.m);
 	snddrv_remove(s);
