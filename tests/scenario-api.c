@@ -90,7 +90,7 @@ static void streaming_single_every_direction(void **state)
 			if (dir != DMA_FROM_DEVICE) {
 				assert_int_equal(dmasim_dev_read(dev, h, tmp, len), 0);
 				check(tmp, len, (unsigned int)(i * 7 + j));
-			} else {
+			} else if (tu_confined(dev)) {
 				assert_int_equal(dmasim_dev_read(dev, h, tmp, 1), -EPERM);
 			}
 			if (dir != DMA_TO_DEVICE) {
@@ -98,7 +98,7 @@ static void streaming_single_every_direction(void **state)
 				assert_int_equal(dmasim_dev_write(dev, h, tmp, len), 0);
 				dma_sync_single_for_cpu(dev, h, len, dir);
 				check(buf, len, (unsigned int)(i * 7 + j + 100));
-			} else {
+			} else if (tu_confined(dev)) {
 				assert_int_equal(dmasim_dev_write(dev, h, tmp, 1), -EPERM);
 			}
 			dma_unmap_single(dev, h, len, dir);
@@ -223,7 +223,7 @@ static void coherent_and_pool(void **state)
 	assert_int_equal(dmasim_dev_read(dev, h, got, 100), 0);
 	check(got, 100, 4);
 	dma_free_coherent(dev, 20000, c, h);
-	if (!tu_spec_has(p, "mode=lazy")) /* lazy: the IOTLB may still hold it */
+	if (!tu_spec_has(p, "mode=lazy") && tu_confined(dev)) /* lazy: the IOTLB may still hold it */
 		assert_int_equal(dmasim_dev_read(dev, h, got, 1), -EFAULT);
 
 	pool = dma_pool_create("api", dev, 96, 32, 4096);
@@ -365,9 +365,13 @@ static void misuse_is_caught_everywhere(void **state)
 	assert_false(dma_mapping_error(dev, h));
 	dma_unmap_single(dev, h + 0x100000, 256, DMA_TO_DEVICE);
 	dma_unmap_single(dev, h, 256, DMA_TO_DEVICE);
-	if (!tu_spec_has(p, "mode=lazy")) /* lazy mode may legitimately still translate */
+	if (!tu_spec_has(p, "mode=lazy") && tu_confined(dev)) /* lazy mode may legitimately still translate */
 		assert_int_equal(dmasim_dev_read(dev, h, stackbuf, 4), -EFAULT);
-	assert_true(dmasim_debug_errors(p) >= errors + 2);
+	/*
+	 * Both reported where something records mappings; with debug=off and no
+	 * IOMMU nothing knows h + 1 MiB was never mapped (docs/debugging.md).
+	 */
+	assert_true(dmasim_debug_errors(p) >= errors + (tu_confined(dev) ? 2 : 1));
 	kfree(buf);
 }
 

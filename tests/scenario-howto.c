@@ -195,8 +195,9 @@ static void scenario_sound_card(void **state)
 	h = dma_map_single(card.dev, pcm, 4096, DMA_TO_DEVICE);
 	assert_false(dma_mapping_error(card.dev, h));
 	assert_true(h + 4095 <= PLAYBACK_ADDRESS_BITS);
-	/* Past the end of the mapping the card reaches nothing. */
-	assert_int_equal(dmasim_dev_read(card.dev, h + 4064, got, 64), -EFAULT);
+	/* Past the end of the mapping the card reaches nothing (where anything confines it). */
+	if (tu_confined(card.dev))
+		assert_int_equal(dmasim_dev_read(card.dev, h + 4064, got, 64), -EFAULT);
 	assert_int_equal(dmasim_dev_read(card.dev, h + 4064, got, 32), 0);
 	assert_int_equal(got[31], 0x11);
 	dma_unmap_single(card.dev, h, 4096, DMA_TO_DEVICE);
@@ -492,7 +493,7 @@ static void scenario_range_syncs(void **state)
 {
 	struct device *dev = probe_dev("name=ring");
 	const size_t slot = 512, nslots = 24; /* 12 KiB: the slots cross pages */
-	char *ring = kmalloc(slot * nslots, GFP_KERNEL), pkt[48], got[4];
+	char *ring = kmalloc(slot * nslots, GFP_KERNEL), pkt[48] = { 0 }, got[4];
 	struct page *page;
 	dma_addr_t h;
 	char *va;

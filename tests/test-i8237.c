@@ -602,6 +602,34 @@ static void test_destroy_detaches(void **state)
 	dmasim_platform_destroy(p);
 }
 
+/* dmasim_platform_dump() shows each channel as the driver programmed it. */
+static void test_dump(void **state)
+{
+	struct dmasim_platform *p = tu_platform("exec=deterministic");
+	struct periph *pp = periph_new(p, 1);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(request_dma(1, "isadev"), 0);
+	prepare(1, DMA_MODE_READ | DMA_AUTOINIT, 0x123456, 0x100);
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	dmasim_platform_dump(p, f);
+	fclose(f);
+	assert_non_null(strstr(text, "channel 1: unmasked, mode 0x55 (single, to memory, auto-init), "
+				     "bus 0x123456, count 0x00ff (base 0x3456, 0x00ff), requested by "
+				     "isadev, peripheral isadev"));
+	assert_non_null(strstr(text, "channel 4: unmasked, mode 0xc0 (cascade"));
+	assert_non_null(strstr(text, "ports dma page: 0x80-0x8f"));
+	free(text);
+	free_dma(1);
+	assert_int_equal(dmasim_debug_errors(p), 0);
+	periph_free(pp);
+	dmasim_platform_destroy(p);
+}
+
 /* Bad input: the kernel's failure values, and one message each. */
 static void test_bad_input(void **state)
 {
@@ -738,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_software_request),
 		cmocka_unit_test(test_periph_bad_input),
 		cmocka_unit_test(test_destroy_detaches),
+		cmocka_unit_test(test_dump),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_deterministic_reproducible),
 		cmocka_unit_test(test_threaded),

@@ -67,6 +67,15 @@ int tu_spec_has(struct dmasim_platform *p, const char *word)
 	return s && strstr(s, word) != NULL;
 }
 
+int tu_confined(struct device *dev)
+{
+	struct dmasim_bus_window w;
+
+	if (dmasim_dev_bus_window(dev, &w))
+		return 1;
+	return w.iommu || !tu_spec_has(dmasim_device_platform(dev), "debug=off");
+}
+
 void tu_touch_freed(const void *addr, size_t len)
 {
 #ifdef __SANITIZE_ADDRESS__

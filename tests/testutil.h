@@ -39,6 +39,12 @@ void tu_log_clear(void);
 int tu_log_has(const char *needle);
 /* Print the captured log (for debugging a failing test). */
 void tu_log_dump(void);
+/*
+ * Whether @dev's accesses are confined to what was mapped for it: behind an
+ * IOMMU always; without one only with DMA-API debugging on (with debug=off
+ * a device reaches any RAM its bus window reaches, as hardware does).
+ */
+int tu_confined(struct device *dev);
 /* Whether the effective platform spec contains @word (to adapt to DMASIM_SPEC). */
 int tu_spec_has(struct dmasim_platform *p, const char *word);
 

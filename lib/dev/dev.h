@@ -196,6 +196,8 @@ void dmasim__machine_dump(struct dmasim_platform *p, FILE *out);
 /* i8237.c: a model goes (off its DMA channels); the machine goes (after its models). */
 void dmasim__isa_forget(struct dmasim_model *mdl);
 void dmasim__isa_fini(struct dmasim_machine *m);
+/* dmasim_platform_dump()'s part: the 8237's channels (mach->lock not held). */
+void dmasim__isa_dump(struct dmasim_machine *m, FILE *out);
 /* Whether an interrupt is pending or being handled (mach->lock held). */
 bool dmasim__irq_busy(struct dmasim_machine *m);
 

@@ -471,6 +471,39 @@ void dmasim__isa_fini(struct dmasim_machine *mach)
 	mach->isa_dma = NULL;
 }
 
+void dmasim__isa_dump(struct dmasim_machine *mach, FILE *out)
+{
+	static const char *const types[] = { "verify", "to memory", "from memory", "illegal" };
+	static const char *const modes[] = { "demand", "single", "block", "cascade" };
+	struct dmasim_isa *isa = __atomic_load_n(&mach->isa_dma, __ATOMIC_ACQUIRE);
+
+	if (!isa)
+		return;
+	dmasim_model_lock(isa->m);
+	pthread_mutex_lock(&isa->lock);
+	fprintf(out, "    8237 ISA DMA: command 0x%02x/0x%02x, status (TC) 0x%02x/0x%02x, "
+		"flip-flop %s/%s\n", isa->cmd[0], isa->cmd[1], isa->status[0], isa->status[1],
+		isa->ff[0] ? "high" : "low", isa->ff[1] ? "high" : "low");
+	for (unsigned int i = 0; i < DMASIM_ISA_NR_CHANNELS; i++) {
+		const struct i8237_chan *c = &isa->ch[i];
+		const struct isa_side *s = &isa->side[i];
+
+		fprintf(out, "      channel %u: %s, mode 0x%02x (%s, %s%s%s), bus 0x%06x, "
+			"count 0x%04x (base 0x%04x, 0x%04x), %s%s",
+			i, c->masked ? "masked" : "unmasked", c->mode | (i & 3), modes[c->mode >> 6],
+			types[(c->mode >> 2) & 3], c->mode & 0x10 ? ", auto-init" : "",
+			c->mode & 0x20 ? ", decrement" : "", chan_phys(isa, i), c->count,
+			c->base_addr, c->base_count, i == 4 ? "the cascade" : s->busy ? "requested by " : "free",
+			i != 4 && s->busy ? (s->owner ? s->owner : "(null)") : "");
+		if (s->periph)
+			fprintf(out, ", peripheral %s (DREQ: %zu byte(s) pushed, %zu requested)",
+				s->periph->name, s->in_len, s->want);
+		fprintf(out, "\n");
+	}
+	pthread_mutex_unlock(&isa->lock);
+	dmasim_model_unlock(isa->m);
+}
+
 /* A model is destroyed: it is no longer the peripheral of any channel. */
 void dmasim__isa_forget(struct dmasim_model *mdl)
 {

@@ -773,4 +773,5 @@ void dmasim__machine_dump(struct dmasim_platform *p, FILE *out)
 		fprintf(out, "%s\n", l->actions ? "" : " none");
 	}
 	pthread_mutex_unlock(&m->lock);
+	dmasim__isa_dump(m, out); /* takes the 8237's model lock: not under m->lock */
 }
