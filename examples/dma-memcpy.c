@@ -32,7 +32,7 @@ static void copy_done(void *arg)
 int main(void)
 {
 	struct dmasim_platform *p = dmasim_platform_create("");
-	struct dmasim_dma_controller *dmac;
+	struct dmasim_dma_controller *dmac = NULL;
 	struct device *ctrl;
 	struct dma_chan *chan;
 	struct dma_async_tx_descriptor *tx;
@@ -41,12 +41,14 @@ int main(void)
 	dma_cap_mask_t mask;
 	dma_addr_t src_dma, dst_dma;
 	dma_cookie_t cookie;
-	u8 *src, *dst;
+	u8 *src = NULL, *dst = NULL;
 	int ret = 1;
 
 	if (!p)
 		return 1;
 	ctrl = dmasim_device_create(p, "name=dmac");
+	if (!ctrl)
+		goto out;
 	dmac = dmasim_dma_generic_create(ctrl, &(struct dmasim_dma_generic_cfg){
 		.name = "dma0", .nr_channels = 2, .irq = 30, .bandwidth = 200000000 });
 	if (!dmac)
@@ -60,13 +62,19 @@ int main(void)
 		goto out;
 	src = kmalloc(LEN, GFP_KERNEL);
 	dst = kzalloc(LEN, GFP_KERNEL);
+	if (!src || !dst)
+		goto out_chan;
 	for (int i = 0; i < LEN; i++)
 		src[i] = (u8)(i ^ (i >> 8));
+	/* Map for the controller, the device that does the DMA, not for us. */
 	src_dma = dma_map_single(dmaengine_get_dma_device(chan), src, LEN, DMA_TO_DEVICE);
-	dst_dma = dma_map_single(dmaengine_get_dma_device(chan), dst, LEN, DMA_FROM_DEVICE);
-	if (dma_mapping_error(dmaengine_get_dma_device(chan), src_dma) ||
-	    dma_mapping_error(dmaengine_get_dma_device(chan), dst_dma))
+	if (dma_mapping_error(dmaengine_get_dma_device(chan), src_dma))
 		goto out_chan;
+	dst_dma = dma_map_single(dmaengine_get_dma_device(chan), dst, LEN, DMA_FROM_DEVICE);
+	if (dma_mapping_error(dmaengine_get_dma_device(chan), dst_dma)) {
+		dma_unmap_single(dmaengine_get_dma_device(chan), src_dma, LEN, DMA_TO_DEVICE);
+		goto out_chan;
+	}
 	printf("channel %s of %s; src bus 0x%llx, dst bus 0x%llx\n", dma_chan_name(chan),
 	       dev_name(dmaengine_get_dma_device(chan)), (unsigned long long)src_dma,
 	       (unsigned long long)dst_dma);

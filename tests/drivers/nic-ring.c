@@ -146,7 +146,7 @@ int nicdrv_xmit(struct nicdrv *n, const void *data, size_t len)
 	while ((n->tx_tail + 1) % n->ring == n->tx_head) {
 		/* Ring full: wait for the TX interrupt to clean it. */
 		spin_unlock_irqrestore(&n->lock, flags);
-		if (tries++ > 100 || !wait_for_completion_timeout(&n->event, msecs_to_jiffies(100)))
+		if (tries++ > 100 || !wait_for_completion_timeout(&n->event, msecs_to_jiffies(2000)))
 			return -ETIMEDOUT;
 		spin_lock_irqsave(&n->lock, flags);
 	}
@@ -192,7 +192,7 @@ int nicdrv_wait(struct nicdrv *n, unsigned long rx)
 		spin_unlock_irqrestore(&n->lock, flags);
 		if (done)
 			return 0;
-		if (!wait_for_completion_timeout(&n->event, msecs_to_jiffies(100)))
+		if (!wait_for_completion_timeout(&n->event, msecs_to_jiffies(2000)))
 			return -ETIMEDOUT;
 	}
 	return -ETIMEDOUT;
