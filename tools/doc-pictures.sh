@@ -36,12 +36,12 @@ dmasim walk-v7s walk "machine=iommu-v7s"
 # The IOVA space after 64 maps and 32 unmaps, with each allocator.
 dmasim iova-rbtree iova "iommu=on iova=rbtree"
 dmasim iova-bitmap iova "iommu=on iova=bitmap"
-# A trace timeline: the headline demo behind a lazy IOMMU.
-if [ -x "$build/rx-ring" ]; then
+# A trace timeline: a UART driver's DMA through a dmaengine controller behind a lazy IOMMU.
+if [ -x "$build/dma-uart" ]; then
 	t=$(mktemp)
-	DMASIM_SPEC="trace=$t iommu=on mode=lazy" "$build/rx-ring" >/dev/null 2>&1 || true
-	dmasim trace-rx-ring trace "$t"
-	sed -i "s|$t|rx-ring.jsonl|" "$out/trace-rx-ring.txt" "$out/trace-rx-ring.svg"
+	DMASIM_SPEC="trace=$t iommu=on mode=lazy" "$build/dma-uart" >/dev/null 2>&1 || true
+	dmasim trace-dma-uart trace "$t"
+	sed -i "s|$t|dma-uart.jsonl|" "$out/trace-dma-uart.txt" "$out/trace-dma-uart.svg"
 	rm -f "$t"
 fi
 # The CPU's own walk (no picture: the text is the picture).

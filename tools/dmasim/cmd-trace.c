@@ -246,6 +246,10 @@ static char glyph(const char *ev, int *rank)
 		{ "unmap", 'U', 5 },  { "alloc", 'A', 5 },  { "free", 'F', 5 },    { "bounce", 'b', 4 },
 		{ "dev_write", 'w', 3 }, { "dev_read", 'r', 3 }, { "sync_for_cpu", 'c', 2 },
 		{ "sync_for_device", 'd', 2 }, { "iotlb_flush", 'i', 1 },
+		/* device models (docs/trace.md): registers, interrupts, the device's own work */
+		{ "irq", 'q', 4 }, { "irq_raise", 'q', 3 }, { "irq_lower", 'q', 1 },
+		{ "mmio_write", 'm', 2 }, { "pio_write", 'm', 2 }, { "mmio_read", 'm', 1 },
+		{ "pio_read", 'm', 1 }, { "dev_work", 'k', 1 },
 	};
 
 	for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++)
@@ -295,11 +299,12 @@ static int draw(const char *path, const struct sum *s, const char *file)
 		{ "free", "#95a5a6" },      { "sync_for_cpu", "#2980b9" }, { "sync_for_device", "#8e44ad" },
 		{ "dev_read", "#f39c12" },  { "dev_write", "#d35400" }, { "bounce", "#e84393" },
 		{ "fault", "#c0392b" },     { "report", "#e74c3c" }, { "iotlb_flush", "#34495e" },
-		{ "fail", "#6c3483" },
+		{ "fail", "#6c3483" },      { "mmio_read", "#aeb6bf" }, { "mmio_write", "#5d6d7e" },
+		{ "irq", "#a569bd" },       { "dev_work", "#a04000" },
 	};
 	const int nc = (int)(sizeof(colours) / sizeof(colours[0]));
 
-	ret = svg_open(&g, path, left + w + 40, top + lanes * row_h + 90, "dmasim trace timeline");
+	ret = svg_open(&g, path, left + w + 40, top + lanes * row_h + 110, "dmasim trace timeline");
 	if (ret)
 		return ret;
 	svg_text(&g, (left + w) / 2, 24, 16, "middle", "#222", "dmasim trace: %s (%lu events)", file, s->n);
@@ -318,9 +323,18 @@ static int draw(const char *path, const struct sum *s, const char *file)
 		double y = top + (d == MAX_DEVS ? s->ndev : d) * row_h;
 		const char *colour = "#000";
 
-		for (int c = 0; c < nc; c++)
-			if (!strcmp(colours[c].ev, e->ev))
+		for (int c = 0; c < nc; c++) {
+			const char *ev = e->ev;
+
+			if (!strcmp(ev, "pio_read"))
+				ev = "mmio_read";
+			else if (!strcmp(ev, "pio_write"))
+				ev = "mmio_write";
+			else if (!strncmp(ev, "irq_", 4))
+				ev = "irq";
+			if (!strcmp(colours[c].ev, ev))
 				colour = colours[c].colour;
+		}
 		fprintf(g.f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"3\" height=\"%.1f\" fill=\"%s\" class=\"event\"><title>#%lu %s %s</title></rect>\n",
 			x, y + 3, row_h - 12, colour, e->seq, e->ev, e->call);
 	}
@@ -422,13 +436,14 @@ static int run(int argc, char **argv)
 			       s->live[i].bus, s->live[i].size, s->live[i].dir, s->live[i].bounced ? " bounced" : "",
 			       s->live[i].call, s->live[i].seq);
 		printf("\ntimeline (events #%lu..#%lu; M map, U unmap, A alloc, F free, c/d sync for cpu/device,\n"
-		       "          r/w device read/write, b bounce, i IOTLB flush, X fault, ! report, f injected failure):\n",
+		       "          r/w device read/write, b bounce, i IOTLB flush, X fault, ! report, f injected failure,\n"
+		       "          m register access, q interrupt, k device work):\n",
 		       s->all[0].seq, s->all[s->nall - 1].seq);
 		for (int d = 0; d <= s->ndev; d++) {
 			char row[COLS + 1];
 
 			timeline(s, d == s->ndev ? MAX_DEVS : d, row);
-			if (d == s->ndev && !strpbrk(row, "!XfMUAFcdrwbi"))
+			if (d == s->ndev && !strpbrk(row, "!XfMUAFcdrwbimqk"))
 				continue;
 			printf("  %-12.12s |%s|\n", d < s->ndev ? s->devs[d] : "(platform)", row);
 		}
