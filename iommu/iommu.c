@@ -400,12 +400,7 @@ int dmasim__iommu_parse(void *cfg, const char *key, const char *v, char *err, si
 		return c->iova_ops ? 0 : -EINVAL;
 	}
 	if (!strcmp(key, "mode")) {
-		if (strcmp(v, "strict") && strcmp(v, "lazy")) {
-			snprintf(err, errlen, "mode=%s: expected strict or lazy", v);
-			return -EINVAL;
-		}
-		c->lazy = !strcmp(v, "lazy");
-		return 0;
+		return dmasim__parse_choice(key, v, "strict", "lazy", &c->lazy, err, errlen);
 	}
 	if (!strcmp(key, "iotlb")) {
 		if (dmasim__parse_u64(v, &n) || n < IOTLB_WAYS || n > (1u << 20)) {

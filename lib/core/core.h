@@ -58,6 +58,9 @@ int dmasim__parse_size(const char *s, u64 *out);    /* with K/M/G/T suffix */
 /* A decimal fraction "D[.DDD]" between 0 and 1, as a count of 1/@scale (rounded). */
 int dmasim__parse_fraction(const char *s, u64 scale, u64 *out);
 int dmasim__parse_bool(const char *s, bool *out);   /* 0/1/on/off/yes/no/true/false */
+/* @v is @no (false) or @yes (true); else -EINVAL and "key=v: expected no or yes". */
+int dmasim__parse_choice(const char *key, const char *v, const char *no, const char *yes, bool *out,
+			 char *err, size_t errlen);
 /* @size in the largest exact unit ("256M", "4K", "1500"); returns @buf. */
 const char *dmasim__format_size(u64 size, char *buf, size_t len);
 

@@ -223,12 +223,7 @@ static int parse_machine(void *cfg, const char *key, const char *v, char *err, s
 
 static int parse_user_pages(void *cfg, const char *key, const char *v, char *err, size_t errlen)
 {
-	if (strcmp(v, "scattered") && strcmp(v, "contiguous")) {
-		snprintf(err, errlen, "%s=%s: expected scattered or contiguous", key, v);
-		return -EINVAL;
-	}
-	*(bool *)cfg = !strcmp(v, "contiguous");
-	return 0;
+	return dmasim__parse_choice(key, v, "scattered", "contiguous", cfg, err, errlen);
 }
 
 /* Only when not the default. */
@@ -313,12 +308,7 @@ static bool format_seed(const void *obj, const void *cfg, const char *key, FILE 
 
 static int parse_log(void *cfg, const char *key, const char *v, char *err, size_t errlen)
 {
-	if (strcmp(v, "stderr") && strcmp(v, "quiet")) {
-		snprintf(err, errlen, "%s=%s: expected stderr or quiet", key, v);
-		return -EINVAL;
-	}
-	*(bool *)cfg = !strcmp(v, "quiet");
-	return 0;
+	return dmasim__parse_choice(key, v, "stderr", "quiet", cfg, err, errlen);
 }
 
 static bool format_log(const void *obj, const void *cfg, const char *key, FILE *out)
@@ -330,12 +320,7 @@ static bool format_log(const void *obj, const void *cfg, const char *key, FILE *
 
 static int parse_exec(void *cfg, const char *key, const char *v, char *err, size_t errlen)
 {
-	if (strcmp(v, "deterministic") && strcmp(v, "threaded")) {
-		snprintf(err, errlen, "%s=%s: expected deterministic or threaded", key, v);
-		return -EINVAL;
-	}
-	*(bool *)cfg = !strcmp(v, "threaded");
-	return 0;
+	return dmasim__parse_choice(key, v, "deterministic", "threaded", cfg, err, errlen);
 }
 
 static bool format_exec(const void *obj, const void *cfg, const char *key, FILE *out)

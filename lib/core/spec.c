@@ -247,6 +247,17 @@ int dmasim__parse_bool(const char *s, bool *out)
 	return -EINVAL;
 }
 
+int dmasim__parse_choice(const char *key, const char *v, const char *no, const char *yes, bool *out,
+			 char *err, size_t errlen)
+{
+	if (strcmp(v, no) && strcmp(v, yes)) {
+		snprintf(err, errlen, "%s=%s: expected %s or %s", key, v, no, yes);
+		return -EINVAL;
+	}
+	*out = !strcmp(v, yes);
+	return 0;
+}
+
 const char *dmasim__format_size(u64 size, char *buf, size_t len)
 {
 	static const char units[] = "KMGT";
